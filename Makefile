@@ -1,0 +1,76 @@
+# sqlite-slatedb: SlateDB 0.12.1 in C, as a loadable SQLite extension.
+#   make          build ./slatedb.so
+#   make demo     build and run a short SQL session on a local-directory database
+#   make test     every test (c-tests, fuzz regression, sql-tests, live interop)
+#   make asan     the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz     build libFuzzer targets (clang) into build/fuzz/
+
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O2 -g
+SAN     ?=
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fPIC $(OPT) $(SAN) \
+           -Icore -pthread
+LIBS    := -lcurl -lssl -lcrypto -lsnappy -llz4 -lzstd -lz -lpthread -lm
+
+CORE_SRC := $(sort $(wildcard core/*.c))
+EXT_SRC  := $(sort $(wildcard ext/*.c))
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+EXT_OBJ  := $(EXT_SRC:%.c=$(BUILD)/%.o)
+CTEST_SRC := $(sort $(wildcard c-tests/t_*.c))
+CTEST_BIN := $(CTEST_SRC:c-tests/%.c=$(BUILD)/c-tests/%)
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz-replay/%)
+
+.PHONY: all deps demo test asan fuzz clean check-deps
+all: check-deps slatedb.so
+
+check-deps:
+	@sh scripts/deps.sh
+
+slatedb.so: $(CORE_OBJ) $(EXT_OBJ)
+	$(CC) -shared $(CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/libsdbcore.a: $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c core/*.h $(wildcard ext/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/c-tests/%: c-tests/%.c c-tests/test.h $(BUILD)/libsdbcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ic-tests -o $@ $< $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
+
+$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(BUILD)/libsdbcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< fuzz/replay_main.c $(BUILD)/libsdbcore.a $(LIBS)
+
+ctests: $(CTEST_BIN) $(FUZZ_REPLAY)
+
+demo: all
+	@sh scripts/demo.sh
+
+test: all ctests
+	@bash scripts/test.sh
+
+asan:
+	$(MAKE) BUILD=build-asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  SDB_SO=build-asan/slatedb.so build-asan/slatedb.so ctests-asan
+	SDB_BUILD=build-asan SDB_SO=$(CURDIR)/build-asan/slatedb.so SDB_ASAN=1 bash scripts/test.sh
+
+build-asan/slatedb.so: $(CORE_OBJ) $(EXT_OBJ)
+	$(CC) -shared $(CFLAGS) -o $@ $^ $(LIBS)
+
+ctests-asan: $(CTEST_BIN) $(FUZZ_REPLAY)
+
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	for f in $(FUZZ_SRC); do \
+	  clang -std=c11 -D_GNU_SOURCE -g -O1 -Icore -fsanitize=fuzzer,address,undefined \
+	    -o $(BUILD)/fuzz/$$(basename $$f .c) $$f $(CORE_SRC) $(LIBS) || exit 1; done
+
+clean:
+	rm -rf build build-asan slatedb.so

@@ -1,0 +1,147 @@
+/*
+** slatedb.h: the public C interface of the SlateDB engine in core/.
+**
+** The engine reads (and later writes) databases in the format of SlateDB 0.12.1
+** (Rust, release commit fce6ed00). It never includes sqlite3.h; ext/ translates
+** between SQLite and this interface.
+**
+** Conventions (see README "Code conventions"):
+**   - Every fallible function returns an int rc. SDB_OK is 0 and codes that mean
+**     the same as SQLite's have SQLite's numbers, so ext/ can pass them through.
+**   - Details go into a caller-owned SdbErr (may be NULL): rc plus a message
+**     that names the object and the problem.
+**   - Types are SdbCamel, public functions sdb_noun_verb, internal functions
+**     sdbModuleVerb, static helpers moduleVerb.
+*/
+#ifndef SLATEDB_H
+#define SLATEDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Result codes. Equal to SQLite's where the meaning is the same. */
+#define SDB_OK          0
+#define SDB_ERROR       1   /* generic error, bad option, bad URL */
+#define SDB_INTERNAL    2
+#define SDB_BUSY        5
+#define SDB_NOMEM       7
+#define SDB_READONLY    8
+#define SDB_IOERR      10   /* store unavailable, I/O failure */
+#define SDB_CORRUPT    11   /* checksum, bad encoding, missing referenced object */
+#define SDB_NOTFOUND   12   /* object or key not found (SQLite: SQLITE_NOTFOUND) */
+#define SDB_CANTOPEN   14
+#define SDB_CONSTRAINT 19
+#define SDB_MISMATCH   20
+#define SDB_MISUSE     21
+#define SDB_RANGE      25
+/* Engine-specific codes, above SQLite's primary range. */
+#define SDB_EXISTS    101   /* create-only PUT found an existing object */
+#define SDB_FENCED    102   /* a newer writer owns the database */
+#define SDB_CONFLICT  103   /* versioned-object commit lost a race */
+#define SDB_UNSUPPORTED 104 /* a format feature this build does not support */
+
+/* Error detail, owned by the caller. zMsg is always NUL-terminated. */
+typedef struct SdbErr {
+  int rc;                 /* SDB_OK or the first error code recorded */
+  char zMsg[512];         /* human-readable message, "" when rc==SDB_OK */
+} SdbErr;
+
+void sdb_err_clear(SdbErr *pErr);
+
+/* Kinds of row. */
+#define SDB_KIND_VALUE     0
+#define SDB_KIND_TOMBSTONE 1
+#define SDB_KIND_MERGE     2
+
+/*
+** One row version as produced by any iterator. All pointers are borrowed: valid
+** until the next xNext() or xFree() of the iterator that produced them.
+*/
+typedef struct SdbEntry {
+  const uint8_t *pKey;    /* key bytes (1..65535 for real rows) */
+  size_t nKey;
+  const uint8_t *pVal;    /* value bytes; NULL/0 for tombstones */
+  size_t nVal;
+  uint64_t seq;           /* SlateDB sequence number */
+  int eKind;              /* SDB_KIND_* */
+  int bHasCreateTs;       /* row carried a create_ts */
+  int bHasExpireTs;       /* row carried an expire_ts */
+  int64_t createTs;       /* ms since epoch; 0 when absent */
+  int64_t expireTs;       /* ms since epoch; 0 when absent */
+} SdbEntry;
+
+/*
+** The one iterator interface. Every iterator in core/ (block, SST, sorted run,
+** memtable, merge, visible-row) is an SdbIter. A constructor positions the
+** iterator on its first entry (or sets bEof). xNext moves to the next entry in
+** the iterator's direction. cur is valid while !bEof.
+*/
+typedef struct SdbIter SdbIter;
+typedef struct SdbIterMethods {
+  int (*xNext)(SdbIter *pIter, SdbErr *pErr);   /* advance; SDB_OK or error */
+  void (*xFree)(SdbIter *pIter);                /* free; NULL-safe via sdbIterFree */
+} SdbIterMethods;
+struct SdbIter {
+  const SdbIterMethods *pMethods;
+  int bEof;               /* true once past the last entry */
+  SdbEntry cur;           /* current entry, valid while !bEof */
+};
+
+static inline int sdb_iter_next(SdbIter *p, SdbErr *pErr) { return p->pMethods->xNext(p, pErr); }
+static inline void sdb_iter_free(SdbIter *p) { if (p) p->pMethods->xFree(p); }
+
+/*
+** A key range. An absent bound is unbounded. Bounds are borrowed for the
+** duration of the call that receives the range (constructors copy them).
+*/
+typedef struct SdbRange {
+  const uint8_t *pLo; size_t nLo; int bHasLo; int bLoExcl;
+  const uint8_t *pHi; size_t nHi; int bHasHi; int bHiExcl;
+} SdbRange;
+
+/* ---------------------------------------------------------------- databases */
+
+typedef struct SdbDb SdbDb;
+
+/* Built-in merge operators. */
+#define SDB_MERGE_NONE   0   /* reading a merge operand is an error */
+#define SDB_MERGE_CONCAT 1   /* existing ++ operand (merge(None,x) == x) */
+
+/* Open configuration. Strings are borrowed for the duration of sdb_db_open. */
+typedef struct SdbConfig {
+  const char *zUrl;       /* database root: a directory path, file:///abs, ... */
+  int bReadOnly;          /* reader: never writes anything to the store */
+  int eMergeOp;           /* SDB_MERGE_* */
+  uint64_t nCacheBytes;   /* block cache budget; 0 = default (64 MiB) */
+} SdbConfig;
+
+/* Open a database. On success *ppDb owns the handle (free with sdb_db_close). */
+int sdb_db_open(const SdbConfig *pConfig, SdbDb **ppDb, SdbErr *pErr);
+void sdb_db_close(SdbDb *pDb);
+
+/*
+** Scan the visible rows of pRange in key order (descending if bDesc). The
+** iterator yields only SDB_KIND_VALUE entries: tombstones hidden, merge
+** operands resolved, newest sequence number wins. It pins the database state
+** it started with. Caller owns *ppIter (sdb_iter_free).
+*/
+int sdb_db_scan(SdbDb *pDb, const SdbRange *pRange, int bDesc, SdbIter **ppIter,
+                SdbErr *pErr);
+
+/* Re-read the manifest and WAL (readers). */
+int sdb_db_refresh(SdbDb *pDb, SdbErr *pErr);
+
+/* Statistics of a handle, for SQL inspection. */
+typedef struct SdbStats {
+  uint64_t nGet, nPut, nList, nDelete, nHead; /* object-store requests */
+  uint64_t nBytesIn, nBytesOut, nRetry;
+  uint64_t nCacheHit, nCacheMiss, nCacheBytes;
+  uint64_t nFilterSkip;                       /* SSTs skipped by bloom filters */
+  uint64_t manifestId, lastSeq, lastL0Seq;
+  uint64_t nL0, nSortedRun, nMemtableRows, nMemtableBytes;
+} SdbStats;
+void sdb_db_stats(SdbDb *pDb, SdbStats *pStats);
+
+const char *sdb_version(void);
+
+#endif /* SLATEDB_H */
