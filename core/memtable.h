@@ -1,0 +1,38 @@
+/*
+** memtable.h: the in-memory table of rows not yet in an L0 SST.
+**
+** A skiplist ordered by (key ascending, seq descending): the order of rows in a
+** compacted SST (spec/SST.md §6.3). Nodes, keys and values live in an arena
+** owned by the memtable, so inserting costs no malloc per row. One writer may
+** insert while readers iterate: nodes are published with release stores.
+** A memtable is reference-counted: scans pin it.
+*/
+#ifndef SDB_MEMTABLE_H
+#define SDB_MEMTABLE_H
+
+#include "sdbInt.h"
+
+typedef struct SdbMemtable SdbMemtable;
+
+/* A new empty memtable with one reference (the caller's). NULL on OOM. */
+SdbMemtable *sdbMemtableNew(void);
+void sdbMemtableRef(SdbMemtable *p);
+void sdbMemtableUnref(SdbMemtable *p);        /* frees at zero; NULL-safe */
+
+/* Copy the entry (key, value, metadata) into the memtable.
+** REQUIRES: one inserting thread at a time. Returns SDB_OK or SDB_NOMEM. */
+int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *pEntry);
+
+/* Rows, estimated encoded bytes, largest seq and create_ts inserted so far. */
+u64 sdbMemtableRows(const SdbMemtable *p);
+u64 sdbMemtableBytes(const SdbMemtable *p);
+u64 sdbMemtableMaxSeq(const SdbMemtable *p);
+i64 sdbMemtableMaxCreateTs(const SdbMemtable *p);
+
+/* Iterate all versions within pRange (NULL = everything) in key order
+** (descending if bDesc; within one key the order is then seq ascending).
+** The iterator holds a reference on the memtable. Caller owns *pp. */
+int sdbMemtableIterNew(SdbMemtable *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
+                       SdbErr *pErr);
+
+#endif /* SDB_MEMTABLE_H */
