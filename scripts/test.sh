@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# test.sh: the whole test suite (what `make test` runs).
+#
+# Every suite prints one line per check: "PASS <name>", "FAIL <name>: why" or
+# "SKIP <name>: why". This script runs the suites, counts those lines, turns a
+# crash or non-zero exit without a FAIL line into a FAIL, and ends with
+# "N passed, N failed, N skipped". It exits 1 if anything failed.
+#
+# Environment: SDB_BUILD (build dir, default build), SDB_SO (the extension),
+# SDB_ASAN=1 (sanitizer run: preload the runtime for the sqlite3 shell).
+set -u
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${SDB_BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$SRC/$BUILD" ;; esac
+export SDB_SRCDIR="$SRC"
+export SDB_SO=${SDB_SO:-$SRC/slatedb.so}
+export TMPDIR=${TMPDIR:-/tmp}
+LOG=$(mktemp "$TMPDIR/sdbtest.XXXXXX")
+trap 'rm -f "$LOG"' EXIT
+
+# run NAME TIMEOUT CMD...: run one suite, echo and record its lines.
+run() {
+  local name=$1 limit=$2; shift 2
+  local out; out=$(mktemp "$TMPDIR/sdbsuite.XXXXXX")
+  echo "== $name"
+  timeout "$limit" "$@" >"$out" 2>&1
+  local rc=$?
+  cat "$out"
+  grep -E '^(PASS|FAIL|SKIP) ' "$out" >>"$LOG"
+  if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
+    if [ $rc -eq 124 ]; then why="timed out after $limit"; else why="exit status $rc"; fi
+    echo "FAIL $name: $why" | tee -a "$LOG"
+  fi
+  if [ $rc -eq 0 ] && ! grep -qE '^(PASS|SKIP) ' "$out"; then
+    echo "FAIL $name: ran no check" | tee -a "$LOG"
+  fi
+  rm -f "$out"
+}
+
+for t in "$BUILD"/c-tests/t_*; do
+  [ -x "$t" ] || continue
+  run "c-tests/$(basename "$t")" 900 "$t"
+done
+
+for f in "$BUILD"/fuzz-replay/fuzz_*; do
+  [ -x "$f" ] || continue
+  name=$(basename "$f"); corpus="$SRC/fuzz/corpus/${name#fuzz_}"
+  run "fuzz-replay/$name" 300 "$f" "$corpus"
+done
+
+if [ "${SDB_ASAN:-0}" = 1 ]; then
+  # The sqlite3 shell is not instrumented: preload the sanitizer runtime.
+  export LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+fi
+[ -x "$SRC/sql-tests/run.sh" ] && run sql-tests 900 "$SRC/sql-tests/run.sh"
+if [ "${SDB_ASAN:-0}" != 1 ] || [ "${SDB_ASAN_INTEROP:-0}" = 1 ]; then
+  [ -x "$SRC/scripts/interop-live.sh" ] && run interop-live 1800 "$SRC/scripts/interop-live.sh"
+else
+  echo "SKIP interop-live: not run under sanitizers (Node would load the preloaded runtime)" | tee -a "$LOG"
+fi
+unset LD_PRELOAD
+
+pass=$(grep -c '^PASS ' "$LOG"); fail=$(grep -c '^FAIL ' "$LOG"); skip=$(grep -c '^SKIP ' "$LOG")
+echo
+if [ "$fail" -gt 0 ]; then echo "Failures:"; grep '^FAIL ' "$LOG" | sed 's/^/  /'; fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
