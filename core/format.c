@@ -2,6 +2,9 @@
 ** format.c: SsTableInfo and Ulid decoding, and ULID text form.
 ** Byte layouts: see format.h and spec/SST.md §4.1, spec/MANIFEST.md §1.
 */
+#include <sys/random.h>
+#include <time.h>
+
 #include "format.h"
 
 static int copyBytes(const SdbFbTable *pT, int id, u8 **pp, u32 *pn, int *pbHas,
@@ -96,5 +99,38 @@ int sdbUlidParse(const char *z, SdbUlid *pId) {
   }
   if (z[26] != 0 && z[26] != '.') return SDB_ERROR;
   *pId = id;
+  return SDB_OK;
+}
+
+int sdbRandomBytes(void *a, size_t n) {
+  u8 *p = a;
+  while (n > 0) {
+    ssize_t got = getrandom(p, n, 0);
+    if (got < 0) return SDB_IOERR;
+    p += got;
+    n -= (size_t)got;
+  }
+  return SDB_OK;
+}
+
+i64 sdbNowMs(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (i64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int sdbUlidNew(SdbUlid *pId) {
+  u8 r[10];
+  if (sdbRandomBytes(r, sizeof(r))) return SDB_IOERR;
+  u64 ms = (u64)sdbNowMs() & 0xffffffffffffull;
+  pId->hi = (ms << 16) | ((u64)r[0] << 8) | r[1];
+  pId->lo = sdbGetU64BE(r + 2);
+  return SDB_OK;
+}
+
+int sdbUuidNew(u8 aUuid[16]) {
+  if (sdbRandomBytes(aUuid, 16)) return SDB_IOERR;
+  aUuid[6] = (u8)((aUuid[6] & 0x0f) | 0x40);
+  aUuid[8] = (u8)((aUuid[8] & 0x3f) | 0x80);
   return SDB_OK;
 }
