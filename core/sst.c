@@ -1,0 +1,784 @@
+/*
+** sst.c: opening SST objects and iterating their rows (see sst.h).
+**
+** Byte layout handled here (spec/SST.md §2-§4, §7, §9, §11;
+** slatedb/src/format/sst.rs and sst_iter.rs at fce6ed00), in this project's
+** words:
+**
+**   offset 0        data blocks, each  codec(payload) | u32 BE CRC-32
+**   filter_offset   bloom filter       codec(payload) | u32 BE CRC-32  (if filter_len)
+**   index_offset    SsTableIndex       codec(fb)      | u32 BE CRC-32
+**   stats_offset    SstStats           codec(fb)      | u32 BE CRC-32  (if stats_len)
+**   meta_offset     SsTableInfo fb (never compressed) | u32 BE CRC-32
+**   size - 10       u64 BE meta_offset | u16 BE format_version (1 or 2)
+**
+** The CRC covers the stored (compressed) bytes and is checked before
+** decompressing. SsTableIndex.block_meta[i] = { offset u64 (absent for 0),
+** first_key [ubyte] (required) }. Block i ends where block i+1 starts; the
+** last block ends at filter_offset (also when there is no filter).
+** Compacted SSTs are sorted by key (then seq descending) and their index
+** first_key is a separator: last key of block i-1 < first_key[i] <= keys of
+** block i (block 0: empty). WAL SSTs are in seq order with unsorted keys, and
+** their first_key values are 8-byte seqs, useless for key search.
+**
+** I/O: a WAL open is one HEAD plus one GET of the last 64 KiB (footer, info
+** and, normally, the index). A compacted open is one GET of the index. Blocks
+** are fetched one GET each, except that once an iterator has loaded two
+** blocks, a miss fetches a window of the following blocks (4, doubling to 32,
+** at most 1 MiB) in one coalesced GET; they go to the cache (or, without a
+** cache, to the iterator) pinned until the iterator reaches them.
+*/
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "bloom.h"
+#include "compress.h"
+#include "rangeutil.h"
+#include "sst.h"
+
+#define SST_FOOTER_SIZE 10
+#define SST_TAIL_READ (64 * 1024)
+#define SST_AHEAD_MIN 4
+#define SST_AHEAD_MAX 32
+#define SST_AHEAD_BYTES (1u << 20)
+#define SST_SECTION_MAX ((u64)SDB_DECOMPRESS_MAX + 4)
+
+static atomic_uint_fast64_t gSstUid = 0;
+static atomic_uint_fast64_t gFilterSkips = 0;
+
+/* A loaded filter section. */
+typedef struct SstFilter {
+  u8 *a;                  /* owned: the decompressed section payload */
+  size_t n;
+  const u8 *pBloom;       /* legacy bloom payload inside a[]; NULL = none */
+  size_t nBloom;
+} SstFilter;
+
+struct SdbSst {
+  atomic_int nRef;
+  u64 uid;                /* unique per open; the cache key */
+  SdbStore *pStore;       /* borrowed */
+  SdbCache *pCache;       /* borrowed; may be NULL */
+  char *zKey;             /* owned copy of the object key */
+  SdbSstInfo info;        /* owned copy */
+  u16 formatVersion;      /* 1 or 2 */
+  int bSorted;            /* rows sorted by key (compacted SST) */
+  u64 nSize;              /* object size if known (WAL open), else 0 */
+  u32 nBlock;
+  u64 *aOff;              /* nBlock+1 block offsets; aOff[nBlock] = filter_offset */
+  u32 *aKeyOff;           /* nBlock+1 offsets into aKey (first keys) */
+  u8 *aKey;               /* index first keys, concatenated */
+  pthread_mutex_t mu;     /* guards pFilter */
+  SstFilter *pFilter;     /* loaded filter when there is no cache */
+};
+
+/* ------------------------------------------------------------ helpers */
+static int sstWrap(const SdbSst *p, SdbErr *pErr) {
+  return sdbErrWrap(pErr, "sst %s: ", p->zKey);
+}
+
+/* Ranged GET of exactly [off, off+len) into pOut. */
+static int sstRead(SdbSst *p, u64 off, u64 len, SdbBuf *pOut, SdbErr *pErr) {
+  int rc = p->pStore->pMethods->xGet(p->pStore, p->zKey, off, len, pOut, pErr);
+  if (rc) return rc;
+  if (pOut->n != len) {
+    return sdbCorrupt(pErr, "short read: %llu bytes at offset %llu, got %zu (object truncated?)",
+                      (unsigned long long)len, (unsigned long long)off, pOut->n);
+  }
+  return SDB_OK;
+}
+
+/* Check the trailing BE CRC-32 of a framed section a[0..n) and return the
+** stored payload length (n - 4) in *pn. */
+static int sstCheckCrc(const u8 *a, size_t n, const char *zWhat, size_t *pn, SdbErr *pErr) {
+  if (n < 4) return sdbCorrupt(pErr, "%s: %zu bytes is too short for a checksum", zWhat, n);
+  u32 want = sdbGetU32BE(a + n - 4);
+  u32 got = sdbCrc32(a, n - 4);
+  if (want != got) {
+    return sdbCorrupt(pErr, "%s: checksum mismatch (stored %08x, computed %08x)", zWhat, want, got);
+  }
+  *pn = n - 4;
+  return SDB_OK;
+}
+
+/* CRC check, then decompress a framed section into pOut (replaced). */
+static int sstUnframe(const SdbSst *p, const u8 *a, size_t n, const char *zWhat, SdbBuf *pOut,
+                      SdbErr *pErr) {
+  size_t nStored;
+  int rc = sstCheckCrc(a, n, zWhat, &nStored, pErr);
+  if (rc) return rc;
+  rc = sdbDecompress(p->info.eCodec, a, nStored, pOut, pErr);
+  if (rc) sdbErrWrap(pErr, "%s: ", zWhat);
+  return rc;
+}
+
+/* a + b without overflow; returns 0 on overflow. */
+static int addOk(u64 a, u64 b, u64 *pSum) {
+  if (a > UINT64_MAX - b) return 0;
+  *pSum = a + b;
+  return 1;
+}
+
+/* ------------------------------------------------------------ open */
+
+/* Check that the sections named by the info are in file order and (when the
+** meta offset is known) before the info. */
+static int sstCheckLayout(SdbSst *p, u64 metaOff, SdbErr *pErr) {
+  const SdbSstInfo *i = &p->info;
+  u64 indexEnd, filterEnd, statsEnd;
+  if (!addOk(i->indexOffset, i->indexLen, &indexEnd) ||
+      !addOk(i->filterOffset, i->filterLen, &filterEnd) ||
+      !addOk(i->statsOffset, i->statsLen, &statsEnd)) {
+    return sdbCorrupt(pErr, "info: section bounds overflow");
+  }
+  if (i->indexLen < 4) return sdbCorrupt(pErr, "info: index_len %llu", (unsigned long long)i->indexLen);
+  if (i->indexLen > SST_SECTION_MAX) return sdbCorrupt(pErr, "info: index too large");
+  if (i->filterLen > SST_SECTION_MAX) return sdbCorrupt(pErr, "info: filter too large");
+  if (i->filterLen && i->filterLen < 4) return sdbCorrupt(pErr, "info: filter_len too small");
+  if (i->filterOffset > i->indexOffset || filterEnd > i->indexOffset) {
+    return sdbCorrupt(pErr, "info: filter [%llu,+%llu) overlaps the index at %llu",
+                      (unsigned long long)i->filterOffset, (unsigned long long)i->filterLen,
+                      (unsigned long long)i->indexOffset);
+  }
+  if (metaOff != UINT64_MAX) {
+    if (indexEnd > metaOff) return sdbCorrupt(pErr, "info: index extends past the info");
+    if (i->statsLen && statsEnd > metaOff) return sdbCorrupt(pErr, "info: stats extend past the info");
+  }
+  if (i->statsLen && i->statsLen < 4) return sdbCorrupt(pErr, "info: stats_len too small");
+  return SDB_OK;
+}
+
+/* Parse the index payload a[0..n) into aOff/aKeyOff/aKey and validate it. */
+static int sstParseIndex(SdbSst *p, const u8 *a, size_t n, SdbErr *pErr) {
+  SdbFb fb = {a, n};
+  SdbFbTable root;
+  SdbFbVec vec;
+  int bPresent = 0, rc;
+  if ((rc = sdbFbRoot(&fb, &root, pErr))) return rc;
+  if ((rc = sdbFbVector(&root, 0, 4, &vec, &bPresent, pErr))) return rc;
+  if (!bPresent) return sdbCorrupt(pErr, "index: block_meta is missing");
+  u32 nBlock = vec.n;
+  p->aOff = sdbMalloc(sizeof(u64) * ((size_t)nBlock + 1));
+  p->aKeyOff = sdbMalloc(sizeof(u32) * ((size_t)nBlock + 1));
+  p->aKey = sdbMalloc(n);  /* first keys live in the payload: n is a bound */
+  if (!p->aOff || !p->aKeyOff || !p->aKey) return SDB_NOMEM_ERR(pErr);
+  u32 nKeyUsed = 0;
+  for (u32 i = 0; i < nBlock; i++) {
+    SdbFbTable t;
+    const u8 *pKey;
+    u32 nKey;
+    int bHasKey = 0;
+    if ((rc = sdbFbVecTable(&vec, i, &t, pErr))) return rc;
+    if ((rc = sdbFbU64(&t, 0, 0, &p->aOff[i], pErr))) return rc;
+    if ((rc = sdbFbBytes(&t, 1, &pKey, &nKey, &bHasKey, pErr))) return rc;
+    if (!bHasKey) return sdbCorrupt(pErr, "index: block %u has no first_key", i);
+    if (nKey > n - nKeyUsed) return sdbCorrupt(pErr, "index: first keys overrun");
+    p->aKeyOff[i] = nKeyUsed;
+    if (nKey) memcpy(p->aKey + nKeyUsed, pKey, nKey);
+    nKeyUsed += nKey;
+  }
+  p->aKeyOff[nBlock] = nKeyUsed;
+  p->aOff[nBlock] = p->info.filterOffset;
+  p->nBlock = nBlock;
+  for (u32 i = 0; i < nBlock; i++) {
+    if (p->aOff[i] >= p->aOff[i + 1] || p->aOff[i + 1] - p->aOff[i] < 4) {
+      return sdbCorrupt(pErr, "index: block %u spans [%llu, %llu)", i,
+                        (unsigned long long)p->aOff[i], (unsigned long long)p->aOff[i + 1]);
+    }
+  }
+  if (p->bSorted) {
+    for (u32 i = 1; i < nBlock; i++) {
+      const u8 *a0 = p->aKey + p->aKeyOff[i - 1], *a1 = p->aKey + p->aKeyOff[i];
+      if (sdbKeyCmp(a0, p->aKeyOff[i] - p->aKeyOff[i - 1], a1,
+                    p->aKeyOff[i + 1] - p->aKeyOff[i]) > 0) {
+        return sdbCorrupt(pErr, "index: first keys out of order at block %u", i);
+      }
+    }
+  }
+  return SDB_OK;
+}
+
+static void sstDestroy(SdbSst *p) {
+  if (p->pFilter) {
+    sdbFree(p->pFilter->a);
+    sdbFree(p->pFilter);
+  }
+  if (p->pCache) sdbCacheEraseUid(p->pCache, p->uid);
+  sdbSstInfoClear(&p->info);
+  sdbFree(p->aOff);
+  sdbFree(p->aKeyOff);
+  sdbFree(p->aKey);
+  sdbFree(p->zKey);
+  pthread_mutex_destroy(&p->mu);
+  sdbFree(p);
+}
+
+/* The WAL path: HEAD, tail read, footer, info. On success *pBuf and *pBufOff hold
+** a buffer covering [*pBufOff, size) that starts at or before the info. */
+static int sstReadFooter(SdbSst *p, SdbBuf *pBuf, u64 *pBufOff, u64 *pMetaOff, SdbErr *pErr) {
+  u64 size = 0;
+  int rc = p->pStore->pMethods->xHead(p->pStore, p->zKey, &size, pErr);
+  if (rc) return rc;
+  if (size <= SST_FOOTER_SIZE) {
+    return sdbCorrupt(pErr, "empty SST (%llu bytes)", (unsigned long long)size);
+  }
+  u64 nTail = size < SST_TAIL_READ ? size : SST_TAIL_READ;
+  u64 off = size - nTail;
+  if ((rc = sstRead(p, off, nTail, pBuf, pErr))) return rc;
+  const u8 *pFoot = pBuf->a + pBuf->n - SST_FOOTER_SIZE;
+  u64 metaOff = sdbGetU64BE(pFoot);
+  u16 version = sdbGetU16BE(pFoot + 8);
+  if (version != 1 && version != 2) {
+    return sdbCorrupt(pErr, "invalid format version %u in footer", version);
+  }
+  if (metaOff > size - SST_FOOTER_SIZE || size - SST_FOOTER_SIZE - metaOff < 4) {
+    return sdbCorrupt(pErr, "footer: meta_offset %llu out of range (size %llu)",
+                      (unsigned long long)metaOff, (unsigned long long)size);
+  }
+  u64 nInfo = size - SST_FOOTER_SIZE - metaOff;
+  if (nInfo > SST_SECTION_MAX) return sdbCorrupt(pErr, "info: too large");
+  if (metaOff < off) {
+    off = metaOff;
+    if ((rc = sstRead(p, off, size - off, pBuf, pErr))) return rc;
+  }
+  size_t nInfoBody;
+  const u8 *pInfo = pBuf->a + (metaOff - off);
+  if ((rc = sstCheckCrc(pInfo, (size_t)nInfo, "info", &nInfoBody, pErr))) return rc;
+  SdbFb fb = {pInfo, nInfoBody};
+  SdbFbTable t;
+  if ((rc = sdbFbRoot(&fb, &t, pErr)) || (rc = sdbSstInfoFromTable(&t, &p->info, pErr))) {
+    return sdbErrWrap(pErr, "info: ");
+  }
+  p->nSize = size;
+  p->formatVersion = version;
+  *pBufOff = off;
+  *pMetaOff = metaOff;
+  return SDB_OK;
+}
+
+int sdbSstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
+               u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr) {
+  SdbBuf buf = {0}, idx = {0};
+  u64 bufOff = 0, metaOff = UINT64_MAX;
+  int rc = SDB_OK;
+  *pp = NULL;
+  SdbSst *p = sdbMallocZero(sizeof(*p));
+  if (!p) return SDB_NOMEM_ERR(pErr);
+  atomic_init(&p->nRef, 1);
+  p->uid = atomic_fetch_add(&gSstUid, 1) + 1;
+  p->pStore = pStore;
+  p->pCache = pCache;
+  pthread_mutex_init(&p->mu, NULL);
+  p->zKey = sdbStrdup(zKey);
+  if (!p->zKey) {
+    rc = SDB_NOMEM_ERR(pErr);
+    goto fail;
+  }
+  if (pInfo) {
+    if (sdbSstInfoCopy(&p->info, pInfo)) {
+      rc = SDB_NOMEM_ERR(pErr);
+      goto fail;
+    }
+    if (formatVersion != 1 && formatVersion != 2) {
+      rc = sdbCorrupt(pErr, "invalid format version %u", formatVersion);
+      goto fail;
+    }
+    p->formatVersion = formatVersion;
+  } else {
+    if ((rc = sstReadFooter(p, &buf, &bufOff, &metaOff, pErr))) goto fail;
+  }
+  p->bSorted = p->info.eSstType != SDB_SST_WAL;
+  if ((rc = sstCheckLayout(p, metaOff, pErr))) goto fail;
+
+  /* The index: from the tail buffer if it is there, else one GET. */
+  const u8 *pIdx;
+  if (buf.n && p->info.indexOffset >= bufOff &&
+      p->info.indexOffset + p->info.indexLen <= bufOff + buf.n) {
+    pIdx = buf.a + (p->info.indexOffset - bufOff);
+  } else {
+    if ((rc = sstRead(p, p->info.indexOffset, p->info.indexLen, &buf, pErr))) goto fail;
+    pIdx = buf.a;
+  }
+  if ((rc = sstUnframe(p, pIdx, (size_t)p->info.indexLen, "index", &idx, pErr))) goto fail;
+  if ((rc = sstParseIndex(p, idx.a, idx.n, pErr))) goto fail;
+  sdbBufFree(&buf);
+  sdbBufFree(&idx);
+  *pp = p;
+  return SDB_OK;
+
+fail:
+  sdbBufFree(&buf);
+  sdbBufFree(&idx);
+  if (p->zKey) sstWrap(p, pErr);
+  p->pCache = NULL; /* nothing was cached under this uid */
+  sstDestroy(p);
+  return rc;
+}
+
+void sdbSstRef(SdbSst *p) {
+  if (p) atomic_fetch_add(&p->nRef, 1);
+}
+
+void sdbSstUnref(SdbSst *p) {
+  if (p && atomic_fetch_sub(&p->nRef, 1) == 1) sstDestroy(p);
+}
+
+void sdbSstFree(SdbSst *p) { sdbSstUnref(p); }
+
+const SdbSstInfo *sdbSstGetInfo(const SdbSst *p) { return &p->info; }
+u16 sdbSstFormatVersion(const SdbSst *p) { return p->formatVersion; }
+u32 sdbSstBlockCount(const SdbSst *p) { return p->nBlock; }
+u64 sdbSstUid(const SdbSst *p) { return p->uid; }
+const char *sdbSstKey(const SdbSst *p) { return p->zKey; }
+u64 sdbSstObjectSize(const SdbSst *p) { return p->nSize; }
+u64 sdbSstFilterSkips(void) { return atomic_load(&gFilterSkips); }
+
+void sdbSstBlockFirstKey(const SdbSst *p, u32 i, const u8 **ppKey, size_t *pnKey) {
+  *ppKey = p->aKey + p->aKeyOff[i];
+  *pnKey = p->aKeyOff[i + 1] - p->aKeyOff[i];
+}
+
+/* Number of blocks whose first key is < key (bOrEqual: <= key). First keys
+** are non-decreasing (checked at open for sorted SSTs). */
+static u32 sstCountBlocks(const SdbSst *p, const u8 *key, size_t nKey, int bOrEqual) {
+  u32 lo = 0, hi = p->nBlock;
+  while (lo < hi) {
+    u32 mid = lo + (hi - lo) / 2;
+    const u8 *k;
+    size_t n;
+    sdbSstBlockFirstKey(p, mid, &k, &n);
+    int c = sdbKeyCmp(k, n, key, nKey);
+    if (c < 0 || (bOrEqual && c == 0)) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+/* ------------------------------------------------------------ filter */
+static void filterFree(void *pArg) {
+  SstFilter *f = pArg;
+  if (f) {
+    sdbFree(f->a);
+    sdbFree(f);
+  }
+}
+
+static int sstFilterRead(SdbSst *p, SstFilter **ppF, SdbErr *pErr) {
+  SdbBuf raw = {0}, pay = {0};
+  int rc;
+  *ppF = NULL;
+  SstFilter *f = sdbMallocZero(sizeof(*f));
+  if (!f) return SDB_NOMEM_ERR(pErr);
+  rc = sstRead(p, p->info.filterOffset, p->info.filterLen, &raw, pErr);
+  if (rc == SDB_OK) rc = sstUnframe(p, raw.a, raw.n, "filter", &pay, pErr);
+  sdbBufFree(&raw);
+  if (rc == SDB_OK) {
+    f->n = pay.n;
+    f->a = sdbBufDetach(&pay);
+    if (p->info.eFilterFormat == 1) {
+      rc = sdbBloomFromComposite(f->a, f->n, &f->pBloom, &f->nBloom, pErr);
+    } else {
+      f->pBloom = f->a;
+      f->nBloom = f->n;
+    }
+  }
+  if (rc == SDB_OK && f->pBloom) rc = sdbBloomCheck(f->pBloom, f->nBloom, pErr);
+  sdbBufFree(&pay);
+  if (rc) {
+    filterFree(f);
+    return rc;
+  }
+  *ppF = f;
+  return SDB_OK;
+}
+
+/* The SST's filter (NULL if none). With a cache *ph holds a pin to release
+** with sdbCacheRelease; without one the filter lives in the SST. */
+static int sstFilterGet(SdbSst *p, const SstFilter **ppF, SdbCacheHandle **ph, SdbErr *pErr) {
+  *ppF = NULL;
+  *ph = NULL;
+  if (p->info.filterLen == 0) return SDB_OK;
+  int rc = SDB_OK;
+  if (p->pCache) {
+    SdbCacheHandle *h = sdbCacheLookup(p->pCache, p->uid, SDB_CACHE_FILTER);
+    if (!h) {
+      SstFilter *f;
+      if ((rc = sstFilterRead(p, &f, pErr))) return sstWrap(p, pErr);
+      h = sdbCacheInsert(p->pCache, p->uid, SDB_CACHE_FILTER, f, f->n + sizeof(*f), filterFree);
+      if (!h) {
+        filterFree(f);
+        return SDB_NOMEM_ERR(pErr);
+      }
+    }
+    *ph = h;
+    *ppF = sdbCacheValue(h);
+    return SDB_OK;
+  }
+  pthread_mutex_lock(&p->mu);
+  if (!p->pFilter) rc = sstFilterRead(p, &p->pFilter, pErr);
+  *ppF = p->pFilter;
+  pthread_mutex_unlock(&p->mu);
+  return rc ? sstWrap(p, pErr) : SDB_OK;
+}
+
+int sdbSstMayContain(SdbSst *p, const u8 *key, size_t nKey, int *pbMay, SdbErr *pErr) {
+  const SstFilter *f;
+  SdbCacheHandle *h;
+  *pbMay = 1;
+  int rc = sstFilterGet(p, &f, &h, pErr);
+  if (rc) return rc;
+  if (f && f->pBloom) *pbMay = sdbBloomMayContain(f->pBloom, f->nBloom, key, nKey);
+  if (h) sdbCacheRelease(p->pCache, h);
+  return SDB_OK;
+}
+
+/* ------------------------------------------------------------ blocks */
+
+/* A decoded block held by an iterator: pinned in the cache, or owned. */
+typedef struct BlockRef {
+  const SdbBlock *p;      /* NULL when empty */
+  SdbCacheHandle *h;      /* cache pin, or NULL */
+  SdbBlock *pOwn;         /* owned block when there is no cache */
+} BlockRef;
+
+static void blockRefRelease(SdbSst *p, BlockRef *r) {
+  if (r->h) sdbCacheRelease(p->pCache, r->h);
+  sdbBlockFree(r->pOwn);
+  memset(r, 0, sizeof(*r));
+}
+
+static void blockFreeCb(void *pArg) { sdbBlockFree(pArg); }
+
+/* Decode stored block i (a[0..n), CRC included). */
+static int sstDecodeBlock(SdbSst *p, u32 i, const u8 *a, size_t n, SdbBlock **pp, SdbErr *pErr) {
+  SdbBuf pay = {0};
+  size_t nStored;
+  char zWhat[32];
+  snprintf(zWhat, sizeof(zWhat), "block %u", i);
+  *pp = NULL;
+  int rc = sstCheckCrc(a, n, zWhat, &nStored, pErr);
+  if (rc == SDB_OK) {
+    rc = sdbDecompress(p->info.eCodec, a, nStored, &pay, pErr);
+    if (rc == SDB_OK) rc = sdbBlockDecode(&pay, p->formatVersion, pp, pErr);
+    if (rc) sdbErrWrap(pErr, "%s: ", zWhat);
+  }
+  sdbBufFree(&pay);
+  return rc;
+}
+
+/* Hand a decoded block to the cache (or keep it owned) as *pRef. */
+static int sstPublish(SdbSst *p, u32 i, SdbBlock *pBlock, BlockRef *pRef, SdbErr *pErr) {
+  memset(pRef, 0, sizeof(*pRef));
+  if (!p->pCache) {
+    pRef->pOwn = pBlock;
+    pRef->p = pBlock;
+    return SDB_OK;
+  }
+  SdbCacheHandle *h = sdbCacheInsert(p->pCache, p->uid, i, pBlock, pBlock->nMem, blockFreeCb);
+  if (!h) {
+    sdbBlockFree(pBlock);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  pRef->h = h;
+  pRef->p = sdbCacheValue(h);
+  return SDB_OK;
+}
+
+/* Stored length of block i, checked against the section limit. */
+static int sstBlockLen(SdbSst *p, u32 i, u64 *pn, SdbErr *pErr) {
+  *pn = p->aOff[i + 1] - p->aOff[i];
+  if (*pn > SST_SECTION_MAX) {
+    return sdbCorrupt(pErr, "block %u: %llu bytes is too large", i, (unsigned long long)*pn);
+  }
+  return SDB_OK;
+}
+
+/*
+** Fetch blocks [iFirst, iLast] with one GET into pIo and decode them into
+** aRef[0 .. iLast-iFirst]. Block iWant must decode; a later failure of any
+** other block only leaves its aRef empty (it is reported if and when an
+** iterator really needs that block).
+*/
+static int sstFetchRun(SdbSst *p, u32 iFirst, u32 iLast, u32 iWant, SdbBuf *pIo,
+                       BlockRef *aRef, SdbErr *pErr) {
+  u64 off = p->aOff[iFirst], len = p->aOff[iLast + 1] - off;
+  int rc = sstRead(p, off, len, pIo, pErr);
+  if (rc) return rc;
+  for (u32 i = iFirst; i <= iLast; i++) {
+    u64 n;
+    SdbBlock *pBlock = NULL;
+    BlockRef *r = &aRef[i - iFirst];
+    SdbErr errOther;
+    SdbErr *pE = i == iWant ? pErr : &errOther;
+    memset(r, 0, sizeof(*r));
+    rc = sstBlockLen(p, i, &n, pE);
+    if (rc == SDB_OK) {
+      rc = sstDecodeBlock(p, i, pIo->a + (p->aOff[i] - off), (size_t)n, &pBlock, pE);
+    }
+    if (rc == SDB_OK) rc = sstPublish(p, i, pBlock, r, pE);
+    if (rc && i == iWant) {
+      for (u32 j = iFirst; j < i; j++) blockRefRelease(p, &aRef[j - iFirst]);
+      return rc;
+    }
+  }
+  return SDB_OK;
+}
+
+/* ------------------------------------------------------------ iterator */
+typedef struct SstIter {
+  SdbIter base;           /* must be first */
+  SdbSst *pSst;           /* one reference held */
+  SdbRangeCopy range;     /* owned copy of the range */
+  const SdbRange *pRange; /* &range.r, or NULL for everything */
+  int bDesc;
+  i64 iBlkLo, iBlkHi;     /* blocks to visit, inclusive (empty if lo > hi) */
+  i64 iBlkNext;           /* next block to load */
+  BlockRef cur;           /* current block (cur.p NULL between blocks) */
+  i64 iRow;               /* current row in cur */
+  u32 nLoaded;            /* blocks this iterator has loaded */
+  u32 nAhead;             /* next read-ahead window */
+  BlockRef aQueue[SST_AHEAD_MAX]; /* prefetched blocks in visiting order */
+  u32 iQ, nQ;             /* queue head and length */
+  SdbBuf io;              /* GET scratch */
+} SstIter;
+
+static void sstIterDrop(SstIter *it) {
+  blockRefRelease(it->pSst, &it->cur);
+  while (it->nQ) {
+    blockRefRelease(it->pSst, &it->aQueue[it->iQ++]);
+    it->nQ--;
+  }
+  it->iQ = 0;
+}
+
+static void sstIterStop(SstIter *it) {
+  sstIterDrop(it);
+  it->base.bEof = 1;
+  it->iBlkNext = it->bDesc ? it->iBlkLo - 1 : it->iBlkHi + 1;
+}
+
+/* Load block it->iBlkNext into it->cur. */
+static int sstIterLoad(SstIter *it, SdbErr *pErr) {
+  SdbSst *p = it->pSst;
+  u32 i = (u32)it->iBlkNext;
+  int rc = SDB_OK;
+  if (it->nQ) {
+    it->cur = it->aQueue[it->iQ++];
+    if (--it->nQ == 0) it->iQ = 0;
+  } else {
+    SdbCacheHandle *h = p->pCache ? sdbCacheLookup(p->pCache, p->uid, i) : NULL;
+    if (h) {
+      it->cur.h = h;
+      it->cur.p = sdbCacheValue(h);
+    } else {
+      /* Window: 1 block, or read-ahead once this scan has loaded two. */
+      u32 k = 1;
+      if (it->nLoaded >= 2) {
+        k = it->nAhead;
+        if (it->nAhead < SST_AHEAD_MAX) it->nAhead *= 2;
+      }
+      u64 nLeft = it->bDesc ? (u64)(it->iBlkNext - it->iBlkLo) + 1
+                            : (u64)(it->iBlkHi - it->iBlkNext) + 1;
+      if (k > nLeft) k = (u32)nLeft;
+      u32 iFirst = it->bDesc ? i - (k - 1) : i;
+      u32 iLast = it->bDesc ? i : i + (k - 1);
+      /* Shrink the window to SST_AHEAD_BYTES, keeping block i. */
+      while (iFirst < iLast && p->aOff[iLast + 1] - p->aOff[iFirst] > SST_AHEAD_BYTES) {
+        if (it->bDesc) {
+          iFirst++;
+        } else {
+          iLast--;
+        }
+      }
+      BlockRef aRef[SST_AHEAD_MAX];
+      rc = sstFetchRun(p, iFirst, iLast, i, &it->io, aRef, pErr);
+      if (rc) return sstWrap(p, pErr);
+      u32 n = iLast - iFirst + 1;
+      /* aRef in file order; visiting order starts at block i. */
+      int bGap = 0;
+      for (u32 j = 0; j < n; j++) {
+        u32 ix = it->bDesc ? n - 1 - j : j;
+        BlockRef *r = &aRef[ix];
+        if (j == 0) {
+          it->cur = *r;
+        } else if (!bGap && r->p) {
+          it->aQueue[it->nQ++] = *r;
+        } else {
+          bGap = 1;
+          blockRefRelease(p, r);
+        }
+      }
+      if (it->io.nAlloc > 4 * SST_AHEAD_BYTES) sdbBufFree(&it->io);
+    }
+  }
+  it->iBlkNext += it->bDesc ? -1 : 1;
+  it->nLoaded++;
+  return rc;
+}
+
+/* Move to the next row in range, or to EOF. */
+static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
+  SdbSst *p = it->pSst;
+  const SdbRange *r = it->pRange;
+  for (;;) {
+    if (!it->cur.p) {
+      if (it->bDesc ? it->iBlkNext < it->iBlkLo : it->iBlkNext > it->iBlkHi) {
+        sstIterStop(it);
+        return SDB_OK;
+      }
+      int rc = sstIterLoad(it, pErr);
+      if (rc) return rc;
+      const SdbBlock *b = it->cur.p;
+      if (!it->bDesc) {
+        it->iRow = (p->bSorted && r && r->bHasLo) ? sdbBlockSeek(b, r->pLo, r->nLo, r->bLoExcl) : 0;
+      } else {
+        it->iRow = (i64)((p->bSorted && r && r->bHasHi) ? sdbBlockSeek(b, r->pHi, r->nHi, !r->bHiExcl)
+                                                        : b->nRow) - 1;
+      }
+    } else {
+      it->iRow += it->bDesc ? -1 : 1;
+    }
+    const SdbBlock *b = it->cur.p;
+    if (it->iRow < 0 || it->iRow >= (i64)b->nRow) {
+      blockRefRelease(p, &it->cur);
+      continue;
+    }
+    const SdbBlockRow *row = &b->aRow[it->iRow];
+    if (r) {
+      if (p->bSorted) {
+        if (it->bDesc ? !sdbRangeAboveLo(r, row->pKey, row->nKey)
+                      : !sdbRangeBelowHi(r, row->pKey, row->nKey)) {
+          sstIterStop(it);
+          return SDB_OK;
+        }
+      } else if (!sdbRangeContains(r, row->pKey, row->nKey)) {
+        continue;
+      }
+    }
+    sdbBlockRowEntry(b, (u32)it->iRow, &it->base.cur);
+    return SDB_OK;
+  }
+}
+
+static int sstIterNext(SdbIter *pIter, SdbErr *pErr) {
+  SstIter *it = (SstIter *)pIter;
+  if (it->base.bEof) return SDB_OK;
+  int rc = sstIterAdvance(it, pErr);
+  if (rc) sstIterStop(it);
+  return rc;
+}
+
+static void sstIterFree(SdbIter *pIter) {
+  SstIter *it = (SstIter *)pIter;
+  sstIterDrop(it);
+  sdbBufFree(&it->io);
+  sdbRangeCopyFree(&it->range);
+  sdbSstUnref(it->pSst);
+  sdbFree(it);
+}
+
+static const SdbIterMethods sstIterMethods = {sstIterNext, sstIterFree};
+
+/* True if the range cannot meet the SST's [first_entry, last_entry]. */
+static int sstOutsideRange(const SdbSst *p, const SdbRange *r) {
+  const SdbSstInfo *i = &p->info;
+  if (!p->bSorted || !r) return 0;
+  if (r->bHasLo && i->bHasLast && !sdbRangeAboveLo(r, i->pLast, i->nLast)) return 1;
+  if (r->bHasHi && i->bHasFirst && !sdbRangeBelowHi(r, i->pFirst, i->nFirst)) return 1;
+  return 0;
+}
+
+int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
+                  SdbErr *pErr) {
+  *pp = NULL;
+  SstIter *it = sdbMallocZero(sizeof(*it));
+  if (!it) return SDB_NOMEM_ERR(pErr);
+  it->base.pMethods = &sstIterMethods;
+  it->pSst = p;
+  sdbSstRef(p);
+  it->bDesc = bDesc;
+  it->nAhead = SST_AHEAD_MIN;
+  if (sdbRangeCopyInit(&it->range, pRange)) {
+    sstIterFree(&it->base);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  it->pRange = pRange ? &it->range.r : NULL;
+  const SdbRange *r = it->pRange;
+
+  it->iBlkLo = 0;
+  it->iBlkHi = (i64)p->nBlock - 1;
+  int bEmpty = p->nBlock == 0 || sdbRangeIsEmpty(r) || sstOutsideRange(p, r);
+  if (!bEmpty && p->bSorted && r) {
+    if (r->bHasLo) {
+      u32 c = sstCountBlocks(p, r->pLo, r->nLo, 0);
+      it->iBlkLo = c > 0 ? c - 1 : 0;
+    }
+    if (r->bHasHi) it->iBlkHi = (i64)sstCountBlocks(p, r->pHi, r->nHi, !r->bHiExcl) - 1;
+    if (it->iBlkHi < it->iBlkLo) bEmpty = 1;
+  }
+  if (!bEmpty && p->bSorted && sdbRangeIsPoint(r) && p->info.filterLen > 0) {
+    int bMay = 1;
+    int rc = sdbSstMayContain(p, r->pLo, r->nLo, &bMay, pErr);
+    if (rc) {
+      sstIterFree(&it->base);
+      return rc;
+    }
+    if (!bMay) {
+      atomic_fetch_add(&gFilterSkips, 1);
+      bEmpty = 1;
+    }
+  }
+  if (bEmpty) {
+    it->iBlkLo = 0;
+    it->iBlkHi = -1;
+  }
+  it->iBlkNext = bDesc ? it->iBlkHi : it->iBlkLo;
+  int rc = sstIterAdvance(it, pErr);
+  if (rc) {
+    sstIterFree(&it->base);
+    return rc;
+  }
+  *pp = &it->base;
+  return SDB_OK;
+}
+
+/* ------------------------------------------------------------ verify */
+int sdbSstVerify(SdbSst *p, SdbErr *pErr) {
+  SdbBuf io = {0}, pay = {0};
+  int rc = SDB_OK;
+  for (u32 i = 0; i < p->nBlock && rc == SDB_OK; i++) {
+    u64 n;
+    SdbBlock *pBlock = NULL;
+    rc = sstBlockLen(p, i, &n, pErr);
+    if (rc == SDB_OK) rc = sstRead(p, p->aOff[i], n, &io, pErr);
+    if (rc == SDB_OK) rc = sstDecodeBlock(p, i, io.a, io.n, &pBlock, pErr);
+    sdbBlockFree(pBlock);
+  }
+  if (rc == SDB_OK && p->info.filterLen) {
+    SstFilter *f = NULL;
+    rc = sstFilterRead(p, &f, pErr);
+    filterFree(f);
+  }
+  if (rc == SDB_OK) {
+    rc = sstRead(p, p->info.indexOffset, p->info.indexLen, &io, pErr);
+    if (rc == SDB_OK) rc = sstUnframe(p, io.a, io.n, "index", &pay, pErr);
+  }
+  if (rc == SDB_OK && p->info.statsLen) {
+    if (p->info.statsLen > SST_SECTION_MAX) rc = sdbCorrupt(pErr, "stats: too large");
+    if (rc == SDB_OK) rc = sstRead(p, p->info.statsOffset, p->info.statsLen, &io, pErr);
+    if (rc == SDB_OK) rc = sstUnframe(p, io.a, io.n, "stats", &pay, pErr);
+    if (rc == SDB_OK) {
+      SdbFb fb = {pay.a, pay.n};
+      SdbFbTable t;
+      rc = sdbFbRoot(&fb, &t, pErr);
+      if (rc) sdbErrWrap(pErr, "stats: ");
+    }
+  }
+  sdbBufFree(&io);
+  sdbBufFree(&pay);
+  return rc ? sstWrap(p, pErr) : SDB_OK;
+}
