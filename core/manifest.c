@@ -134,6 +134,10 @@ void sdbManifestFree(SdbManifest *p) {
 
 /* ================================================================ helpers */
 
+/* Prefix the message in d->pErr and evaluate to rc. (sdbErrWrap returns
+** SDB_OK when there is no SdbErr, so its value must never be returned.) */
+#define DEC_WRAP(d, rc, ...) (sdbErrWrap((d)->pErr, __VA_ARGS__), (rc))
+
 /* Charge n bytes of decoded data. SDB_OK, or SDB_CORRUPT when over budget. */
 static int decCharge(Dec *d, u64 n) {
   if (n > d->nBudget) {
@@ -173,29 +177,29 @@ static int decMissing(Dec *d, const char *zField) {
 
 static int decU64(Dec *d, const SdbFbTable *t, int id, const char *zField, u64 *pV) {
   int rc = sdbFbU64(t, id, 0, pV, d->pErr);
-  return rc ? sdbErrWrap(d->pErr, "%s: ", zField) : SDB_OK;
+  return rc ? DEC_WRAP(d, rc, "%s: ", zField) : SDB_OK;
 }
 
 static int decI64(Dec *d, const SdbFbTable *t, int id, const char *zField, i64 *pV) {
   int rc = sdbFbI64(t, id, 0, pV, d->pErr);
-  return rc ? sdbErrWrap(d->pErr, "%s: ", zField) : SDB_OK;
+  return rc ? DEC_WRAP(d, rc, "%s: ", zField) : SDB_OK;
 }
 
 static int decU32(Dec *d, const SdbFbTable *t, int id, const char *zField, u32 *pV) {
   int rc = sdbFbU32(t, id, 0, pV, d->pErr);
-  return rc ? sdbErrWrap(d->pErr, "%s: ", zField) : SDB_OK;
+  return rc ? DEC_WRAP(d, rc, "%s: ", zField) : SDB_OK;
 }
 
 static int decU8(Dec *d, const SdbFbTable *t, int id, const char *zField, u8 *pV) {
   int rc = sdbFbU8(t, id, 0, pV, d->pErr);
-  return rc ? sdbErrWrap(d->pErr, "%s: ", zField) : SDB_OK;
+  return rc ? DEC_WRAP(d, rc, "%s: ", zField) : SDB_OK;
 }
 
 /* A sub-table. Absent: corrupt if bRequired, else *pbHas = 0. */
 static int decSub(Dec *d, const SdbFbTable *t, int id, const char *zField, int bRequired,
                   SdbFbTable *pSub, int *pbHas) {
   int rc = sdbFbTable(t, id, pSub, pbHas, d->pErr);
-  if (rc) return sdbErrWrap(d->pErr, "%s: ", zField);
+  if (rc) return DEC_WRAP(d, rc, "%s: ", zField);
   if (!*pbHas && bRequired) return decMissing(d, zField);
   return SDB_OK;
 }
@@ -205,7 +209,7 @@ static int decVec(Dec *d, const SdbFbTable *t, int id, const char *zField, int b
                   SdbFbVec *pV) {
   int bHas;
   int rc = sdbFbVector(t, id, 4, pV, &bHas, d->pErr);
-  if (rc) return sdbErrWrap(d->pErr, "%s: ", zField);
+  if (rc) return DEC_WRAP(d, rc, "%s: ", zField);
   if (!bHas && bRequired) return decMissing(d, zField);
   return SDB_OK;
 }
@@ -213,7 +217,7 @@ static int decVec(Dec *d, const SdbFbTable *t, int id, const char *zField, int b
 /* Element i of vector v named zField. */
 static int decElem(Dec *d, const SdbFbVec *v, u32 i, const char *zField, SdbFbTable *pT) {
   int rc = sdbFbVecTable(v, i, pT, d->pErr);
-  return rc ? sdbErrWrap(d->pErr, "%s[%u]: ", zField, i) : SDB_OK;
+  return rc ? DEC_WRAP(d, rc, "%s[%u]: ", zField, i) : SDB_OK;
 }
 
 /* A [ubyte] field copied into *pp (owned by the caller; NULL when absent). */
@@ -222,9 +226,9 @@ static int decBytes(Dec *d, const SdbFbTable *t, int id, const char *zField, u8 
   const u8 *a;
   *pp = NULL;
   int rc = sdbFbBytes(t, id, &a, pn, pbHas, d->pErr);
-  if (rc) return sdbErrWrap(d->pErr, "%s: ", zField);
+  if (rc) return DEC_WRAP(d, rc, "%s: ", zField);
   if (!*pbHas) return SDB_OK;
-  if ((rc = decCharge(d, *pn))) return sdbErrWrap(d->pErr, "%s: ", zField);
+  if ((rc = decCharge(d, *pn))) return DEC_WRAP(d, rc, "%s: ", zField);
   *pp = sdbMemdup(a, *pn);
   return *pp ? SDB_OK : SDB_NOMEM_ERR(d->pErr);
 }
@@ -239,14 +243,14 @@ static int decString(Dec *d, const SdbFbTable *t, int id, const char *zField, in
   int bHas;
   *pz = NULL;
   int rc = sdbFbBytes(t, id, &a, &n, &bHas, d->pErr);
-  if (rc) return sdbErrWrap(d->pErr, "%s: ", zField);
+  if (rc) return DEC_WRAP(d, rc, "%s: ", zField);
   if (!bHas) return bRequired ? decMissing(d, zField) : SDB_OK;
   size_t off = (size_t)(a - d->fb.a);
   if (off + n >= d->fb.n || a[n] != 0) {
     return sdbCorrupt(d->pErr, "%s: string not NUL-terminated", zField);
   }
   if (memchr(a, 0, n)) return sdbCorrupt(d->pErr, "%s: string contains a NUL byte", zField);
-  if ((rc = decCharge(d, (u64)n + 1))) return sdbErrWrap(d->pErr, "%s: ", zField);
+  if ((rc = decCharge(d, (u64)n + 1))) return DEC_WRAP(d, rc, "%s: ", zField);
   *pz = sdbMemdup(a, (size_t)n + 1);
   return *pz ? SDB_OK : SDB_NOMEM_ERR(d->pErr);
 }
@@ -260,7 +264,7 @@ static int decUlid(Dec *d, const SdbFbTable *t, int id, const char *zField, int 
   if (pbHas) *pbHas = 0;
   int rc = decSub(d, t, id, zField, bRequired, &sub, &bHas);
   if (rc || !bHas) return rc;
-  if ((rc = sdbUlidFromTable(&sub, pId, d->pErr))) return sdbErrWrap(d->pErr, "%s: ", zField);
+  if ((rc = sdbUlidFromTable(&sub, pId, d->pErr))) return DEC_WRAP(d, rc, "%s: ", zField);
   if (pbHas) *pbHas = 1;
   return decNoteUnknown(d, &sub, 2);
 }
@@ -284,13 +288,13 @@ static int decBound(Dec *d, const SdbFbTable *t, int id, const char *zField, Sdb
   int rc = decSub(d, t, id, zField, 1, &sub, &bHas);
   if (rc) return rc;
   if ((rc = sdbFbU8(&sub, 1, 0, &pB->eType, d->pErr))) {
-    return sdbErrWrap(d->pErr, "%s.bound_type: ", zField);
+    return DEC_WRAP(d, rc, "%s.bound_type: ", zField);
   }
   if (pB->eType < SDB_BOUND_UNBOUNDED || pB->eType > SDB_BOUND_EXCLUDED) {
     return sdbCorrupt(d->pErr, "%s.bound_type: invalid value %d", zField, (int8_t)pB->eType);
   }
   if ((rc = decBytes(d, &sub, 0, "key", &pB->pKey, &pB->nKey, &pB->bHasKey))) {
-    return sdbErrWrap(d->pErr, "%s.", zField);
+    return DEC_WRAP(d, rc, "%s.", zField);
   }
   if (!pB->bHasKey && pB->eType != SDB_BOUND_UNBOUNDED) {
     return sdbCorrupt(d->pErr, "%s.key: required by an included/excluded bound", zField);
@@ -306,7 +310,7 @@ static int decRange(Dec *d, const SdbFbTable *t, int id, SdbSstHandle *h) {
   rc = decBound(d, &sub, 0, "start_bound", &h->visStart);
   if (rc == SDB_OK) rc = decBound(d, &sub, 1, "end_bound", &h->visEnd);
   if (rc == SDB_OK) rc = decNoteUnknown(d, &sub, 2);
-  return rc ? sdbErrWrap(d->pErr, "visible_range.") : SDB_OK;
+  return rc ? DEC_WRAP(d, rc, "visible_range.") : SDB_OK;
 }
 
 /* Required SsTableInfo at field id. */
@@ -315,17 +319,17 @@ static int decInfo(Dec *d, const SdbFbTable *t, int id, SdbSstInfo *pInfo) {
   int bHas;
   int rc = decSub(d, t, id, "info", 1, &sub, &bHas);
   if (rc) return rc;
-  if ((rc = sdbSstInfoFromTable(&sub, pInfo, d->pErr))) return sdbErrWrap(d->pErr, "info: ");
+  if ((rc = sdbSstInfoFromTable(&sub, pInfo, d->pErr))) return DEC_WRAP(d, rc, "info: ");
   rc = decCharge(d, (u64)pInfo->nFirst + pInfo->nLast);
   if (rc == SDB_OK) rc = decNoteUnknown(d, &sub, SST_INFO_NFIELD);
-  return rc ? sdbErrWrap(d->pErr, "info: ") : SDB_OK;
+  return rc ? DEC_WRAP(d, rc, "info: ") : SDB_OK;
 }
 
 /* Optional format_version at field id (absent = SST format version 1). */
 static int decFormatVersion(Dec *d, const SdbFbTable *t, int id, int *pbHas, u16 *pV) {
   *pbHas = sdbFbHas(t, id);
   int rc = sdbFbU16(t, id, 1, pV, d->pErr);
-  return rc ? sdbErrWrap(d->pErr, "format_version: ") : SDB_OK;
+  return rc ? DEC_WRAP(d, rc, "format_version: ") : SDB_OK;
 }
 
 /* V1 CompactedSsTable. */
@@ -362,7 +366,7 @@ static int decViewV2(Dec *d, const SdbFbTable *t, SdbSstHandle *h) {
     return sdbCorrupt(d->pErr, "sst_id: %s is not in ssts", z);
   }
   if ((rc = decCharge(d, (u64)p->info.nFirst + p->info.nLast))) {
-    return sdbErrWrap(d->pErr, "sst_id: ");
+    return DEC_WRAP(d, rc, "sst_id: ");
   }
   if (sdbSstInfoCopy(&h->info, &p->info)) return SDB_NOMEM_ERR(d->pErr);
   h->bHasFormatVersion = p->bHasFv;
@@ -382,7 +386,7 @@ static int decSstList(Dec *d, const SdbFbTable *t, int id, const char *zField, S
   for (u32 i = 0; i < v.n; i++) {
     SdbFbTable e;
     if ((rc = decElem(d, &v, i, zField, &e))) return rc;
-    if ((rc = fn(d, &e, &(*pa)[i]))) return sdbErrWrap(d->pErr, "%s[%u].", zField, i);
+    if ((rc = fn(d, &e, &(*pa)[i]))) return DEC_WRAP(d, rc, "%s[%u].", zField, i);
   }
   return SDB_OK;
 }
@@ -402,7 +406,7 @@ static int decRuns(Dec *d, const SdbFbTable *t, int id, SstDecodeFn fn) {
     rc = decU32(d, &e, 0, "id", &r->id);
     if (rc == SDB_OK) rc = decSstList(d, &e, 1, "ssts", fn, &r->aSst, &r->nSst);
     if (rc == SDB_OK) rc = decNoteUnknown(d, &e, 2);
-    if (rc) return sdbErrWrap(d->pErr, "compacted[%u].", i);
+    if (rc) return DEC_WRAP(d, rc, "compacted[%u].", i);
   }
   return SDB_OK;
 }
@@ -422,7 +426,7 @@ static int decSstsV2(Dec *d, const SdbFbTable *t) {
     if (rc == SDB_OK) rc = decInfo(d, &e, 1, &s->info);
     if (rc == SDB_OK) rc = decFormatVersion(d, &e, 2, &s->bHasFv, &s->fv);
     if (rc == SDB_OK) rc = decNoteUnknown(d, &e, 3);
-    if (rc) return sdbErrWrap(d->pErr, "ssts[%u].", i);
+    if (rc) return DEC_WRAP(d, rc, "ssts[%u].", i);
   }
   if (d->nSst > 1) qsort(d->aSst, d->nSst, sizeof(V2Sst), v2SstCmp);
   for (u32 i = 1; i < d->nSst; i++) {
@@ -462,7 +466,7 @@ static int decCkptMeta(Dec *d, const SdbFbTable *t, SdbCheckpoint *c) {
   c->bHasWriterEpoch = 1;
   rc = decU64(d, &sub, 0, "epoch", &c->writerEpoch);
   if (rc == SDB_OK) rc = decNoteUnknown(d, &sub, 1);
-  return rc ? sdbErrWrap(d->pErr, "metadata.") : SDB_OK;
+  return rc ? DEC_WRAP(d, rc, "metadata.") : SDB_OK;
 }
 
 static int decCheckpoint(Dec *d, const SdbFbTable *t, SdbCheckpoint *c) {
@@ -488,7 +492,7 @@ static int decCheckpoints(Dec *d, const SdbFbTable *t, int id) {
     SdbFbTable e;
     if ((rc = decElem(d, &v, i, "checkpoints", &e))) return rc;
     if ((rc = decCheckpoint(d, &e, &m->aCkpt[i]))) {
-      return sdbErrWrap(d->pErr, "checkpoints[%u].", i);
+      return DEC_WRAP(d, rc, "checkpoints[%u].", i);
     }
   }
   return SDB_OK;
@@ -507,7 +511,7 @@ static int decExtSstIds(Dec *d, const SdbFbTable *t, SdbExternalDb *x) {
     if ((rc = decElem(d, &v, i, "sst_ids", &e))) return rc;
     rc = sdbUlidFromTable(&e, &x->aSstId[i], d->pErr);
     if (rc == SDB_OK) rc = decNoteUnknown(d, &e, 2);
-    if (rc) return sdbErrWrap(d->pErr, "sst_ids[%u]: ", i);
+    if (rc) return DEC_WRAP(d, rc, "sst_ids[%u]: ", i);
   }
   return SDB_OK;
 }
@@ -535,7 +539,7 @@ static int decExternalDbs(Dec *d, const SdbFbTable *t) {
     SdbFbTable e;
     if ((rc = decElem(d, &v, i, "external_dbs", &e))) return rc;
     if ((rc = decExternalDb(d, &e, &m->aExtDb[i]))) {
-      return sdbErrWrap(d->pErr, "external_dbs[%u].", i);
+      return DEC_WRAP(d, rc, "external_dbs[%u].", i);
     }
   }
   return SDB_OK;
@@ -685,7 +689,10 @@ static int listLatest(SdbStore *pStore, u64 *pId, int *pbFound, SdbErr *pErr) {
   size_t nDir = strlen(MANIFEST_DIR);
   *pbFound = 0;
   int rc = pStore->pMethods->xList(pStore, MANIFEST_DIR, &l, pErr);
-  if (rc) return sdbErrWrap(pErr, "listing %s: ", MANIFEST_DIR);
+  if (rc) {
+    sdbErrWrap(pErr, "listing %s: ", MANIFEST_DIR);
+    return rc;
+  }
   for (int i = 0; i < l.n; i++) {
     const char *zKey = l.a[i].zKey;
     u64 id;
