@@ -1,0 +1,555 @@
+/*
+** db.c: the database handle and the read path.
+**
+** A handle holds the object store, the block cache and the current "version":
+** an immutable, reference-counted view built from one manifest plus the WAL
+** replayed on top of it (spec/MANIFEST.md §4.1 step 8 and §4.2):
+**   - L0 SSTs, newest first, and sorted runs, newest (highest id) first;
+**   - a memtable holding the rows of WAL SSTs with id > replay_after_wal_id
+**     whose seq > last_l0_seq.
+** A scan pins the version it starts with and merges memtable -> L0s -> runs,
+** newest sequence number winning (merge.h). SSTs are opened lazily, on the
+** first scan that needs them, and shared between versions (DbTable).
+**
+** Refresh: when the manifest id is unchanged, new WAL SSTs are replayed into
+** the current memtable (scans bound their reads by the seq they started with,
+** so they never see rows added later). When it changed, a new version is built
+** and the old one lives until its last scan ends.
+*/
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cache.h"
+#include "manifest.h"
+#include "memtable.h"
+#include "merge.h"
+#include "objstore.h"
+#include "rangeutil.h"
+#include "sst.h"
+
+#define DB_DEFAULT_CACHE (64ull << 20)
+
+/* One compacted SST (L0 or sorted-run member), opened on first use. */
+typedef struct DbTable {
+  int nRef;               /* atomic; versions share tables */
+  SdbUlid id;
+  char zKey[48];          /* "compacted/<ULID>.sst" */
+  SdbSstInfo info;        /* owned copy of the manifest's SsTableInfo */
+  u16 formatVersion;      /* from the manifest; absent there = 1 */
+  SdbRange visible;       /* visible_range projection (bounds point into pBounds) */
+  int bHasVisible;
+  u8 *pBounds;            /* owned bytes of visible's bounds */
+  SdbSst *pSst;           /* lazily opened; guarded by SdbDb.muOpen */
+} DbTable;
+
+typedef struct DbRun {
+  u32 id;
+  DbTable **apTable;      /* in key order; references owned */
+  int nTable;
+} DbRun;
+
+typedef struct DbVersion {
+  int nRef;               /* atomic */
+  SdbManifest *pManifest; /* owned */
+  u64 manifestId;
+  DbTable **apL0;         /* newest first; references owned */
+  int nL0;
+  DbRun *aRun;            /* newest first */
+  int nRun;
+  SdbMemtable *pMem;      /* replayed WAL rows; reference owned */
+  u64 lastSeq;            /* highest seq visible in this version (atomic) */
+  u64 lastWalId;          /* highest WAL id replayed (or replay_after_wal_id) */
+} DbVersion;
+
+struct SdbDb {
+  SdbStore *pStore;       /* owned */
+  SdbCache *pCache;       /* owned */
+  char *zUrl;             /* owned copy */
+  int bReadOnly;
+  int eMergeOp;
+  pthread_mutex_t mu;     /* guards pCur and refresh */
+  pthread_mutex_t muOpen; /* guards lazy SST opening */
+  DbVersion *pCur;        /* current version (one reference owned) */
+  u64 nFilterSkip;
+};
+
+/* ------------------------------------------------------------ tables */
+static void dbTableUnref(DbTable *t) {
+  if (!t || __atomic_sub_fetch(&t->nRef, 1, __ATOMIC_ACQ_REL) != 0) return;
+  if (t->pSst) sdbSstUnref(t->pSst);
+  sdbSstInfoClear(&t->info);
+  sdbFree(t->pBounds);
+  sdbFree(t);
+}
+
+/* A new table for manifest handle h (one reference, the caller's). */
+static int dbTableNew(const SdbSstHandle *h, DbTable **pp, SdbErr *pErr) {
+  DbTable *t = sdbMallocZero(sizeof(*t));
+  *pp = NULL;
+  if (!t) return SDB_NOMEM_ERR(pErr);
+  t->nRef = 1;
+  t->id = h->id;
+  char zId[27];
+  sdbUlidFormat(h->id, zId);
+  snprintf(t->zKey, sizeof(t->zKey), "compacted/%s.sst", zId);
+  t->formatVersion = h->bHasFormatVersion ? h->formatVersion : 1;
+  if (sdbSstInfoCopy(&t->info, &h->info)) {
+    sdbFree(t);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  if (h->bHasVisibleRange) {
+    const SdbBound *lo = &h->visStart, *hi = &h->visEnd;
+    size_t nLo = lo->nKey, nHi = hi->nKey;
+    t->pBounds = sdbMalloc(nLo + nHi + 1);
+    if (!t->pBounds) {
+      dbTableUnref(t);
+      return SDB_NOMEM_ERR(pErr);
+    }
+    if (nLo) memcpy(t->pBounds, lo->pKey, nLo);
+    if (nHi) memcpy(t->pBounds + nLo, hi->pKey, nHi);
+    t->bHasVisible = 1;
+    t->visible.bHasLo = lo->eType == SDB_BOUND_INCLUDED || lo->eType == SDB_BOUND_EXCLUDED;
+    t->visible.bLoExcl = lo->eType == SDB_BOUND_EXCLUDED;
+    t->visible.pLo = t->pBounds;
+    t->visible.nLo = nLo;
+    t->visible.bHasHi = hi->eType == SDB_BOUND_INCLUDED || hi->eType == SDB_BOUND_EXCLUDED;
+    t->visible.bHiExcl = hi->eType == SDB_BOUND_EXCLUDED;
+    t->visible.pHi = t->pBounds + nLo;
+    t->visible.nHi = nHi;
+  }
+  *pp = t;
+  return SDB_OK;
+}
+
+/* Find a table with the given id in the old version, to share it. */
+static DbTable *dbFindTable(DbVersion *pOld, SdbUlid id) {
+  if (!pOld) return NULL;
+  for (int i = 0; i < pOld->nL0; i++) {
+    DbTable *t = pOld->apL0[i];
+    if (t->id.hi == id.hi && t->id.lo == id.lo) return t;
+  }
+  for (int r = 0; r < pOld->nRun; r++) {
+    for (int i = 0; i < pOld->aRun[r].nTable; i++) {
+      DbTable *t = pOld->aRun[r].apTable[i];
+      if (t->id.hi == id.hi && t->id.lo == id.lo) return t;
+    }
+  }
+  return NULL;
+}
+
+static int dbTableGet(DbVersion *pOld, const SdbSstHandle *h, DbTable **pp, SdbErr *pErr) {
+  DbTable *t = dbFindTable(pOld, h->id);
+  if (t) {
+    __atomic_add_fetch(&t->nRef, 1, __ATOMIC_RELAXED);
+    *pp = t;
+    return SDB_OK;
+  }
+  return dbTableNew(h, pp, pErr);
+}
+
+/* The open SST of table t (opening it on first use). The SST stays owned by t. */
+static int dbTableSst(SdbDb *db, DbTable *t, SdbSst **ppSst, SdbErr *pErr) {
+  int rc = SDB_OK;
+  pthread_mutex_lock(&db->muOpen);
+  if (!t->pSst) {
+    rc = sdbSstOpen(db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache, &t->pSst, pErr);
+  }
+  *ppSst = t->pSst;
+  pthread_mutex_unlock(&db->muOpen);
+  return rc;
+}
+
+/* ------------------------------------------------------------ versions */
+static void dbVersionUnref(DbVersion *v) {
+  if (!v || __atomic_sub_fetch(&v->nRef, 1, __ATOMIC_ACQ_REL) != 0) return;
+  for (int i = 0; i < v->nL0; i++) dbTableUnref(v->apL0[i]);
+  sdbFree(v->apL0);
+  for (int r = 0; r < v->nRun; r++) {
+    for (int i = 0; i < v->aRun[r].nTable; i++) dbTableUnref(v->aRun[r].apTable[i]);
+    sdbFree(v->aRun[r].apTable);
+  }
+  sdbFree(v->aRun);
+  sdbMemtableUnref(v->pMem);
+  sdbManifestFree(v->pManifest);
+  sdbFree(v);
+}
+
+static void dbVersionUnpin(void *p) { dbVersionUnref((DbVersion *)p); }
+
+static int dbVersionTables(DbVersion *v, DbVersion *pOld, SdbErr *pErr) {
+  const SdbManifest *m = v->pManifest;
+  int rc = SDB_OK;
+  v->apL0 = sdbMallocZero(sizeof(DbTable *) * (size_t)(m->nL0 + 1));
+  v->aRun = sdbMallocZero(sizeof(DbRun) * (size_t)(m->nRun + 1));
+  if (!v->apL0 || !v->aRun) return SDB_NOMEM_ERR(pErr);
+  for (int i = 0; rc == SDB_OK && i < m->nL0; i++) {
+    rc = dbTableGet(pOld, &m->aL0[i], &v->apL0[i], pErr);
+    if (rc == SDB_OK) v->nL0++;
+  }
+  for (int r = 0; rc == SDB_OK && r < m->nRun; r++) {
+    const SdbSortedRun *pRun = &m->aRun[r];
+    DbRun *d = &v->aRun[v->nRun++];
+    d->id = pRun->id;
+    d->apTable = sdbMallocZero(sizeof(DbTable *) * (size_t)(pRun->nSst + 1));
+    if (!d->apTable) return SDB_NOMEM_ERR(pErr);
+    for (int i = 0; rc == SDB_OK && i < pRun->nSst; i++) {
+      rc = dbTableGet(pOld, &pRun->aSst[i], &d->apTable[i], pErr);
+      if (rc == SDB_OK) d->nTable++;
+    }
+  }
+  return rc;
+}
+
+/* Parse "wal/<20 digits>.sst" into an id. */
+static int dbWalId(const char *zKey, u64 *pId) {
+  const char *zName = strrchr(zKey, '/');
+  return sdbParseId20(zName ? zName + 1 : zKey, ".sst", pId);
+}
+
+/* A row copied out of an iterator, so it survives the iterator's next step. */
+typedef struct PendingRow {
+  SdbEntry e;             /* pKey/pVal point into buf */
+  SdbBuf buf;
+  int bHas;
+} PendingRow;
+
+static int pendingSet(PendingRow *p, const SdbEntry *e) {
+  p->buf.n = 0;
+  if (sdbBufAppend(&p->buf, e->pKey, e->nKey) || sdbBufAppend(&p->buf, e->pVal, e->nVal)) {
+    return SDB_NOMEM;
+  }
+  p->e = *e;
+  p->e.pKey = p->buf.a;
+  p->e.pVal = p->buf.a + e->nKey;
+  p->bHas = 1;
+  return SDB_OK;
+}
+
+/* Insert the pending row (if any) into v's memtable. */
+static int pendingFlush(DbVersion *v, PendingRow *p) {
+  if (!p->bHas) return SDB_OK;
+  p->bHas = 0;
+  if (p->e.seq > v->lastSeq) __atomic_store_n(&v->lastSeq, p->e.seq, __ATOMIC_RELEASE);
+  return sdbMemtableInsert(v->pMem, &p->e);
+}
+
+/* Replay one WAL SST into v's memtable: rows with seq > last_l0_seq. Within a
+** WAL SST, a write batch's rows share one seq and are sorted by key; when a key
+** appears twice at the same seq (e.g. a merge then a put in one batch), the
+** later row replaces the earlier one, as SlateDB's memtable does on replay. */
+static int dbReplayOne(SdbDb *db, DbVersion *v, const char *zKey, SdbErr *pErr) {
+  SdbSst *pSst = NULL;
+  SdbIter *pIter = NULL;
+  PendingRow pend = {0};
+  int rc = sdbSstOpen(db->pStore, zKey, NULL, 0, NULL, &pSst, pErr);
+  if (rc == SDB_OK) rc = sdbSstIterNew(pSst, NULL, 0, &pIter, pErr);
+  u64 lastL0 = v->pManifest->lastL0Seq;
+  while (rc == SDB_OK && !pIter->bEof) {
+    const SdbEntry *e = &pIter->cur;
+    if (e->seq > lastL0) {
+      int bSame = pend.bHas && pend.e.seq == e->seq &&
+                  sdbKeyCmp(pend.e.pKey, pend.e.nKey, e->pKey, e->nKey) == 0;
+      if (!bSame) rc = pendingFlush(v, &pend);
+      if (rc == SDB_OK) rc = pendingSet(&pend, e);
+      if (rc) rc = SDB_NOMEM_ERR(pErr);
+    }
+    if (rc == SDB_OK) rc = sdb_iter_next(pIter, pErr);
+  }
+  if (rc == SDB_OK && pendingFlush(v, &pend)) rc = SDB_NOMEM_ERR(pErr);
+  sdbBufFree(&pend.buf);
+  sdb_iter_free(pIter);
+  if (pSst) sdbSstUnref(pSst);
+  if (rc && rc != SDB_NOMEM) sdbErrWrap(pErr, "%s: ", zKey);
+  return rc;
+}
+
+/* Replay WAL ids (v->lastWalId, highest listed] in order. A gap in the ids is
+** corruption: SlateDB writes them densely and deletes only replayed ones. */
+static int dbReplayWal(SdbDb *db, DbVersion *v, SdbErr *pErr) {
+  SdbObjList list = {0};
+  int rc = db->pStore->pMethods->xList(db->pStore, "wal/", &list, pErr);
+  u64 expect = v->lastWalId + 1;
+  for (int i = 0; rc == SDB_OK && i < list.n; i++) {
+    u64 id;
+    if (dbWalId(list.a[i].zKey, &id) != SDB_OK || id <= v->lastWalId) continue;
+    if (id != expect) {
+      rc = sdbCorrupt(pErr, "WAL SST %020llu is missing (found %s after %020llu)",
+                      (unsigned long long)expect, list.a[i].zKey, (unsigned long long)(expect - 1));
+      break;
+    }
+    rc = dbReplayOne(db, v, list.a[i].zKey, pErr);
+    if (rc == SDB_OK) v->lastWalId = id;
+    expect = id + 1;
+  }
+  sdbObjListFree(&list);
+  return rc;
+}
+
+/* Build a version from manifest m (ownership taken), sharing tables with pOld. */
+static int dbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld,
+                          DbVersion **ppNew, SdbErr *pErr) {
+  DbVersion *v = sdbMallocZero(sizeof(*v));
+  *ppNew = NULL;
+  if (!v) {
+    sdbManifestFree(m);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  v->nRef = 1;
+  v->pManifest = m;
+  v->manifestId = manifestId;
+  v->lastSeq = m->lastL0Seq;
+  v->lastWalId = m->replayAfterWalId;
+  v->pMem = sdbMemtableNew();
+  int rc = v->pMem ? dbVersionTables(v, pOld, pErr) : SDB_NOMEM_ERR(pErr);
+  if (rc == SDB_OK) rc = dbReplayWal(db, v, pErr);
+  if (rc) {
+    dbVersionUnref(v);
+    return rc;
+  }
+  *ppNew = v;
+  return SDB_OK;
+}
+
+/* The current version, with a reference for the caller. */
+static DbVersion *dbPinVersion(SdbDb *db) {
+  pthread_mutex_lock(&db->mu);
+  DbVersion *v = db->pCur;
+  __atomic_add_fetch(&v->nRef, 1, __ATOMIC_RELAXED);
+  pthread_mutex_unlock(&db->mu);
+  return v;
+}
+
+/* ------------------------------------------------------------ open/close */
+int sdb_db_open(const SdbConfig *pConfig, SdbDb **ppDb, SdbErr *pErr) {
+  *ppDb = NULL;
+  if (!pConfig->bReadOnly) {
+    return sdbErrSet(pErr, SDB_READONLY, "this build opens databases read-only");
+  }
+  SdbDb *db = sdbMallocZero(sizeof(*db));
+  if (!db) return SDB_NOMEM_ERR(pErr);
+  pthread_mutex_init(&db->mu, NULL);
+  pthread_mutex_init(&db->muOpen, NULL);
+  db->bReadOnly = pConfig->bReadOnly;
+  db->eMergeOp = pConfig->eMergeOp;
+  db->zUrl = sdbStrdup(pConfig->zUrl);
+  db->pCache = sdbCacheNew(pConfig->nCacheBytes ? pConfig->nCacheBytes : DB_DEFAULT_CACHE);
+  int rc = (db->zUrl && db->pCache) ? SDB_OK : SDB_NOMEM_ERR(pErr);
+  if (rc == SDB_OK) rc = sdbStoreOpenUrl(pConfig->zUrl, db->bReadOnly, &db->pStore, pErr);
+  SdbManifest *m = NULL;
+  u64 id = 0;
+  if (rc == SDB_OK) {
+    rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
+    if (rc == SDB_NOTFOUND) {
+      rc = sdbErrSet(pErr, SDB_CANTOPEN, "no SlateDB database at %s (no manifest/ objects)",
+                     db->pStore->zDescr);
+    }
+  }
+  if (rc == SDB_OK) rc = dbVersionBuild(db, m, id, NULL, &db->pCur, pErr);
+  if (rc) {
+    sdb_db_close(db);
+    return rc;
+  }
+  *ppDb = db;
+  return SDB_OK;
+}
+
+void sdb_db_close(SdbDb *db) {
+  if (!db) return;
+  dbVersionUnref(db->pCur);
+  sdbStoreFree(db->pStore);
+  sdbCacheFree(db->pCache);
+  pthread_mutex_destroy(&db->mu);
+  pthread_mutex_destroy(&db->muOpen);
+  sdbFree(db->zUrl);
+  sdbFree(db);
+}
+
+int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
+  SdbManifest *m = NULL;
+  u64 id = 0;
+  int rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
+  if (rc) return rc;
+  pthread_mutex_lock(&db->mu);
+  DbVersion *pOld = db->pCur;
+  if (id == pOld->manifestId) {
+    sdbManifestFree(m);
+    rc = dbReplayWal(db, pOld, pErr);   /* only new WAL SSTs */
+  } else {
+    DbVersion *pNew = NULL;
+    rc = dbVersionBuild(db, m, id, pOld, &pNew, pErr);
+    if (rc == SDB_OK) {
+      db->pCur = pNew;
+      dbVersionUnref(pOld);
+    }
+  }
+  pthread_mutex_unlock(&db->mu);
+  return rc;
+}
+
+/* ------------------------------------------------------------ scans */
+
+/* Intersect r with table t's visible range into *pOut (borrowing both). */
+static void dbClipRange(const SdbRange *r, const DbTable *t, SdbRange *pOut) {
+  *pOut = r ? *r : (SdbRange){0};
+  if (!t->bHasVisible) return;
+  const SdbRange *vr = &t->visible;
+  if (vr->bHasLo && (!pOut->bHasLo || sdbRangeAboveLo(pOut, vr->pLo, vr->nLo))) {
+    int bSame = pOut->bHasLo && sdbKeyCmp(vr->pLo, vr->nLo, pOut->pLo, pOut->nLo) == 0;
+    int bExcl = vr->bLoExcl || (bSame && pOut->bLoExcl);
+    pOut->pLo = vr->pLo; pOut->nLo = vr->nLo; pOut->bHasLo = 1; pOut->bLoExcl = bExcl;
+  }
+  if (vr->bHasHi && (!pOut->bHasHi || sdbRangeBelowHi(pOut, vr->pHi, vr->nHi))) {
+    int bSame = pOut->bHasHi && sdbKeyCmp(vr->pHi, vr->nHi, pOut->pHi, pOut->nHi) == 0;
+    int bExcl = vr->bHiExcl || (bSame && pOut->bHiExcl);
+    pOut->pHi = vr->pHi; pOut->nHi = vr->nHi; pOut->bHasHi = 1; pOut->bHiExcl = bExcl;
+  }
+}
+
+/* True if table t may hold keys in r (from its first/last keys). */
+static int dbTableOverlaps(const DbTable *t, const SdbRange *r) {
+  if (!r) return 1;
+  if (t->info.bHasLast && !sdbRangeAboveLo(r, t->info.pLast, t->info.nLast)) return 0;
+  if (t->info.bHasFirst && !sdbRangeBelowHi(r, t->info.pFirst, t->info.nFirst)) return 0;
+  return 1;
+}
+
+/* An iterator over table t within r; *pp = NULL if t cannot hold keys in r. */
+static int dbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter **pp,
+                       SdbErr *pErr) {
+  SdbRange clipped;
+  SdbSst *pSst;
+  *pp = NULL;
+  dbClipRange(r, t, &clipped);
+  const SdbRange *rr = (r || t->bHasVisible) ? &clipped : NULL;
+  if ((rr && sdbRangeIsEmpty(rr)) || !dbTableOverlaps(t, rr)) return SDB_OK;
+  int rc = dbTableSst(db, t, &pSst, pErr);
+  if (rc == SDB_OK) rc = sdbSstIterNew(pSst, rr, bDesc, pp, pErr);
+  if (rc && rc != SDB_NOMEM) sdbErrWrap(pErr, "%s: ", t->zKey);
+  return rc;
+}
+
+/* Context of a sorted-run concatenation: the run's tables that may hold keys
+** in the range, the range and the handle. Owned by the concatenating iterator. */
+typedef struct RunCtx {
+  SdbDb *db;
+  DbTable **apTable;      /* borrowed from the pinned version */
+  int nTable;
+  SdbRangeCopy range;
+  int bHasRange;
+} RunCtx;
+
+static int runCtxOpen(void *pCtx, int i, int bDesc, SdbIter **pp, SdbErr *pErr) {
+  RunCtx *c = (RunCtx *)pCtx;
+  return dbTableIter(c->db, c->apTable[i], c->bHasRange ? &c->range.r : NULL, bDesc, pp, pErr);
+}
+
+static void runCtxFree(void *pCtx) {
+  RunCtx *c = (RunCtx *)pCtx;
+  sdbRangeCopyFree(&c->range);
+  sdbFree(c);
+}
+
+/* Index of the first table of run d whose last key may reach r's lower bound. */
+static int dbRunFirst(const DbRun *d, const SdbRange *r) {
+  int lo = 0, hi = d->nTable;
+  if (!r || !r->bHasLo) return 0;
+  while (lo < hi) {   /* first table whose last key >= lo bound */
+    int mid = (lo + hi) / 2;
+    const DbTable *t = d->apTable[mid];
+    if (t->info.bHasLast && !sdbRangeAboveLo(r, t->info.pLast, t->info.nLast)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+static int dbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter **pp,
+                     SdbErr *pErr) {
+  RunCtx *c = sdbMallocZero(sizeof(*c));
+  *pp = NULL;
+  if (!c || sdbRangeCopyInit(&c->range, r)) {
+    sdbFree(c);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  c->db = db;
+  c->bHasRange = r != NULL;
+  int iFirst = dbRunFirst(d, r);
+  int iEnd = iFirst;
+  while (iEnd < d->nTable && dbTableOverlaps(d->apTable[iEnd], r)) iEnd++;
+  c->apTable = d->apTable + iFirst;
+  c->nTable = iEnd - iFirst;
+  return sdbConcatIterNew(c, c->nTable, runCtxOpen, runCtxFree, bDesc, pp, pErr);
+}
+
+/* All child iterators of version v for range r: memtable, L0s, runs. */
+static int dbChildren(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc,
+                      SdbIter ***papChild, int *pnChild, SdbErr *pErr) {
+  int nMax = 1 + v->nL0 + v->nRun, n = 0;
+  SdbIter **ap = sdbMallocZero(sizeof(SdbIter *) * (size_t)nMax);
+  if (!ap) return SDB_NOMEM_ERR(pErr);
+  int rc = sdbMemtableIterNew(v->pMem, r, bDesc, &ap[n], pErr);
+  if (rc == SDB_OK) n++;
+  for (int i = 0; rc == SDB_OK && i < v->nL0; i++) {
+    rc = dbTableIter(db, v->apL0[i], r, bDesc, &ap[n], pErr);
+    if (rc == SDB_OK && ap[n]) n++;
+  }
+  for (int i = 0; rc == SDB_OK && i < v->nRun; i++) {
+    rc = dbRunIter(db, &v->aRun[i], r, bDesc, &ap[n], pErr);
+    if (rc == SDB_OK) n++;
+  }
+  if (rc) {
+    for (int i = 0; i < n; i++) sdb_iter_free(ap[i]);
+    sdbFree(ap);
+    return rc;
+  }
+  *papChild = ap;
+  *pnChild = n;
+  return SDB_OK;
+}
+
+int sdb_db_scan(SdbDb *db, const SdbRange *pRange, int bDesc, SdbIter **ppIter, SdbErr *pErr) {
+  *ppIter = NULL;
+  DbVersion *v = dbPinVersion(db);
+  u64 maxSeq = __atomic_load_n(&v->lastSeq, __ATOMIC_ACQUIRE);
+  SdbIter **apChild = NULL, *pMerged = NULL;
+  int nChild = 0;
+  int rc = dbChildren(db, v, pRange, bDesc, &apChild, &nChild, pErr);
+  if (rc == SDB_OK) rc = sdbMergeIterNew(apChild, nChild, bDesc, &pMerged, pErr);
+  sdbFree(apChild);
+  if (rc) {
+    dbVersionUnref(v);
+    return rc;
+  }
+  return sdbVisibleIterNew(pMerged, maxSeq, db->eMergeOp, bDesc, v, dbVersionUnpin, ppIter, pErr);
+}
+
+/* ------------------------------------------------------------ stats */
+void sdb_db_stats(SdbDb *db, SdbStats *s) {
+  memset(s, 0, sizeof(*s));
+  const SdbStoreStats *st = &db->pStore->stats;
+  s->nGet = __atomic_load_n(&st->nGet, __ATOMIC_RELAXED);
+  s->nPut = __atomic_load_n(&st->nPut, __ATOMIC_RELAXED);
+  s->nList = __atomic_load_n(&st->nList, __ATOMIC_RELAXED);
+  s->nDelete = __atomic_load_n(&st->nDelete, __ATOMIC_RELAXED);
+  s->nHead = __atomic_load_n(&st->nHead, __ATOMIC_RELAXED);
+  s->nBytesIn = __atomic_load_n(&st->nBytesIn, __ATOMIC_RELAXED);
+  s->nBytesOut = __atomic_load_n(&st->nBytesOut, __ATOMIC_RELAXED);
+  s->nRetry = __atomic_load_n(&st->nRetry, __ATOMIC_RELAXED);
+  SdbCacheStats cs;
+  sdbCacheGetStats(db->pCache, &cs);
+  s->nCacheHit = cs.nHit;
+  s->nCacheMiss = cs.nMiss;
+  s->nCacheBytes = cs.nBytes;
+  s->nFilterSkip = sdbSstFilterSkips();
+  DbVersion *v = dbPinVersion(db);
+  s->manifestId = v->manifestId;
+  s->lastSeq = __atomic_load_n(&v->lastSeq, __ATOMIC_ACQUIRE);
+  s->lastL0Seq = v->pManifest->lastL0Seq;
+  s->nL0 = (u64)v->nL0;
+  s->nSortedRun = (u64)v->nRun;
+  s->nMemtableRows = sdbMemtableRows(v->pMem);
+  s->nMemtableBytes = sdbMemtableBytes(v->pMem);
+  dbVersionUnref(v);
+}
+
+const char *sdb_version(void) { return "sqlite-slatedb 0.1.0 (SlateDB 0.12.1 format)"; }
