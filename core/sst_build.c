@@ -100,6 +100,7 @@ static int appendSection(SdbSstBuilder *p, const u8 *a, size_t n, SdbErr *pErr) 
   const u8 *pStored = a;
   size_t nStored = n;
   if (p->opt.eCodec != SDB_CODEC_NONE) {
+    p->tmp2.n = 0;
     int rc = sdbCompress(p->opt.eCodec, a, n, &p->tmp2, pErr);
     if (rc) return rc;
     pStored = p->tmp2.a;
@@ -137,6 +138,7 @@ static int finishBlock(SdbSstBuilder *p, SdbErr *pErr) {
   m->nPut = p->curPut;
   m->nDel = p->curDel;
   m->nMerge = p->curMerge;
+  p->tmp.n = 0;
   int rc = sdbBlockBuilderFinish(&p->block, &p->tmp, pErr);
   if (rc == SDB_OK) rc = appendSection(p, p->tmp.a, p->tmp.n, pErr);
   if (rc) return rc;
@@ -323,6 +325,7 @@ int sdbSstBuilderFinish(SdbSstBuilder *p, SdbBuf *pOut, SdbSstInfo *pInfo, SdbEr
   pInfo->eSstType = p->opt.bWal ? SDB_SST_WAL : SDB_SST_COMPACTED;
   pInfo->filterOffset = p->out.n;
   if (!p->opt.bWal && p->nRow > 0 && p->nRow >= p->opt.minFilterKeys) {
+    p->tmp.n = 0;
     rc = sdbBloomBuildHashes(p->aHash, p->nHash, p->opt.filterBitsPerKey, &p->tmp, pErr);
     if (rc == SDB_OK) rc = appendSection(p, p->tmp.a, p->tmp.n, pErr);
     if (rc) return rc;
