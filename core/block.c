@@ -221,6 +221,7 @@ static size_t v1End(const u8 *a, const BlockShape *s, u32 i) {
 static int shapeV1(const u8 *a, BlockShape *s, SdbErr *pErr) {
   u64 nFirst = 0;
   if (s->nOff == 0 && s->nRows > 0) return sdbCorrupt(pErr, "block: v1 rows without offsets");
+  /* All offsets first: a row's end is the next row's offset. */
   for (u32 i = 0; i < s->nOff; i++) {
     u32 off = trailerOff(a, s, i);
     if (i == 0 && off != 0) return sdbCorrupt(pErr, "block: v1 row 0 is at offset %u", off);
@@ -228,6 +229,9 @@ static int shapeV1(const u8 *a, BlockShape *s, SdbErr *pErr) {
       return sdbCorrupt(pErr, "block: v1 offsets not increasing at row %u", i);
     }
     if (off >= s->nRows) return sdbCorrupt(pErr, "block: v1 row %u offset out of range", i);
+  }
+  for (u32 i = 0; i < s->nOff; i++) {
+    u32 off = trailerOff(a, s, i);
     RowRaw r;
     if (parseRowV1(a, off, v1End(a, s, i), &r, i, pErr)) return SDB_CORRUPT;
     if (i == 0) {
