@@ -1,0 +1,563 @@
+/*
+** vtab.c: the sqlite3_module behind CREATE VIRTUAL TABLE ... USING slatedb(...).
+**
+**   CREATE VIRTUAL TABLE kv USING slatedb('/data/mydb', key_type=text, value_type=text);
+**   SELECT key, value FROM kv WHERE key >= 'user:' AND key < 'user;' ORDER BY key DESC;
+**   SELECT * FROM kv('user:');            -- prefix scan through the hidden column
+**
+** The declared schema (design/SQL.md §4.1):
+**
+**   CREATE TABLE x(key <TEXT|BLOB|INTEGER> PRIMARY KEY NOT NULL,
+**                  value <TEXT|BLOB> NOT NULL, prefix HIDDEN, seq INTEGER HIDDEN,
+**                  create_ts INTEGER HIDDEN, expire_ts INTEGER HIDDEN) WITHOUT ROWID
+**
+** Lifecycle (§4.10): xCreate parses the arguments and opens the database (so a
+** wrong path fails at CREATE); xConnect only parses and declares, and the
+** database is opened at the first cursor, so .schema and DROP TABLE work while
+** it is unreachable. xDestroy is xDisconnect: dropping the table never deletes
+** data. Both set DIRECTONLY: a view or trigger stored in a database file cannot
+** reach the table.
+**
+** Reads: xBestIndex (vtab_plan.c) decides what is pushed down; xFilter turns
+** the arguments into one key range with SQLite's comparison semantics
+** (keycodec.c) and scans it, or looks up the keys of an IN list one by one in
+** key order. This build is read-only: every write fails with SQLITE_READONLY.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "extInt.h"
+
+/* One table of one connection. */
+typedef struct SdbVtab {
+  sqlite3_vtab base;      /* Base class - must be first */
+  char *zName;            /* table name for messages; sqlite3_malloc'd */
+  SdbExtArgs args;        /* parsed CREATE arguments, owned */
+  SdbExtHandle *pHandle;  /* shared database; NULL until first needed */
+} SdbVtab;
+
+/* One scan. */
+typedef struct SdbCursor {
+  sqlite3_vtab_cursor base;   /* Base class - must be first */
+  SdbIter *pIter;         /* engine iterator positioned on the row, owned */
+  int bEof;               /* no current row */
+  SdbExtKey *aKey;        /* IN list: keys to look up in scan order, owned */
+  int nKey;               /* entries in aKey (0: range scan mode) */
+  int iKey;               /* next entry of aKey to look up */
+  int bPoints;            /* point-lookup mode (IN list) */
+  sqlite3_value *pPrefix; /* the prefix argument (a copy), or NULL */
+  i64 nLimit;             /* rows still to return; -1 = no limit */
+} SdbCursor;
+
+/* Replace the table's error message (sqlite3_malloc'd zMsg, ownership taken). */
+static int vtabSetError(sqlite3_vtab *pVtab, int rc, char *zMsg) {
+  sqlite3_free(pVtab->zErrMsg);
+  pVtab->zErrMsg = zMsg;
+  return rc;
+}
+
+/* Record an engine error on the table. Returns the SQLite code. */
+static int vtabEngineError(sqlite3_vtab *pVtab, const SdbErr *pErr, int rc) {
+  char *zMsg = sdbExtErrMsg(pErr);
+  if (!zMsg) return SQLITE_NOMEM;
+  return vtabSetError(pVtab, sdbExtRc(rc, 0), zMsg);
+}
+
+/* Open the shared database if this table has not yet done so. */
+static int vtabEnsureHandle(SdbVtab *p) {
+  char *zErr = 0;
+  if (p->pHandle) return SQLITE_OK;
+  int rc = sdbExtHandleAcquire(&p->args, &p->pHandle, &zErr);
+  if (rc != SQLITE_OK) vtabSetError(&p->base, rc, zErr);
+  return rc;
+}
+
+/* The CREATE TABLE statement declared for key and value types. */
+static char *vtabSchema(const SdbExtArgs *pArgs) {
+  const char *zKey = pArgs->eKeyType == SDB_KEY_TEXT ? "TEXT"
+                   : pArgs->eKeyType == SDB_KEY_BLOB ? "BLOB" : "INTEGER";
+  const char *zVal = pArgs->eValueType == SDB_VAL_TEXT ? "TEXT" : "BLOB";
+  return sqlite3_mprintf("CREATE TABLE x(key %s PRIMARY KEY NOT NULL, value %s NOT NULL,"
+                         " prefix HIDDEN, seq INTEGER HIDDEN, create_ts INTEGER HIDDEN,"
+                         " expire_ts INTEGER HIDDEN) WITHOUT ROWID", zKey, zVal);
+}
+
+/* Free a table. NULL-safe. */
+static void vtabFree(SdbVtab *p) {
+  if (!p) return;
+  sdbExtHandleRelease(p->pHandle);
+  sdbExtArgsFree(&p->args);
+  sqlite3_free(p->zName);
+  sqlite3_free(p->base.zErrMsg);
+  sqlite3_free(p);
+}
+
+/*
+** xCreate and xConnect: parse argv, open the database when bOpen (xCreate),
+** declare the schema and set DIRECTONLY. On error *pzErr gets the message.
+*/
+static int vtabInit(sqlite3 *db, int argc, const char *const *argv, sqlite3_vtab **ppVtab,
+                    char **pzErr, int bOpen) {
+  SdbVtab *p = sqlite3_malloc64(sizeof(*p));
+  char *zSchema = 0;
+  int rc = SQLITE_NOMEM;
+  *ppVtab = 0;
+  if (!p) return SQLITE_NOMEM;
+  memset(p, 0, sizeof(*p));
+  p->zName = sqlite3_mprintf("%s", argv[2]);
+  if (!p->zName) goto init_failed;
+  rc = sdbExtArgsParse(argc, argv, &p->args, pzErr);
+  if (rc != SQLITE_OK) goto init_failed;
+  if (bOpen) {
+    rc = sdbExtHandleAcquire(&p->args, &p->pHandle, pzErr);
+    if (rc != SQLITE_OK) goto init_failed;
+  }
+  zSchema = vtabSchema(&p->args);
+  rc = zSchema ? sqlite3_declare_vtab(db, zSchema) : SQLITE_NOMEM;
+  sqlite3_free(zSchema);
+  if (rc != SQLITE_OK) goto init_failed;
+  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+  sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
+  *ppVtab = &p->base;
+  return SQLITE_OK;
+
+init_failed:
+  vtabFree(p);
+  return rc;
+}
+
+/* xCreate: CREATE VIRTUAL TABLE. Opens the database to fail fast. */
+static int vtabCreate(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                      sqlite3_vtab **ppVtab, char **pzErr) {
+  return vtabInit(db, argc, argv, ppVtab, pzErr, 1);
+}
+
+/* xConnect: a connection reads the schema. No I/O: the database opens lazily. */
+static int vtabConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                       sqlite3_vtab **ppVtab, char **pzErr) {
+  return vtabInit(db, argc, argv, ppVtab, pzErr, 0);
+}
+
+/* xDisconnect and xDestroy: drop the reference. Never deletes data. */
+static int vtabDisconnect(sqlite3_vtab *pVtab) {
+  vtabFree((SdbVtab *)pVtab);
+  return SQLITE_OK;
+}
+
+/* xBestIndex: see vtab_plan.c. */
+static int vtabBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
+  int bNoOmit = 0;
+#ifdef SDB_TESTHOOKS
+  bNoOmit = sdbExtTestNoOmit;
+#endif
+  return sdbExtBestIndex(pInfo, 1e6, ((SdbVtab *)pVtab)->args.eKeyType, bNoOmit);
+}
+
+/* xOpen: a new cursor; opens the database on first use after xConnect. */
+static int vtabOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
+  int rc = vtabEnsureHandle((SdbVtab *)pVtab);
+  if (rc != SQLITE_OK) return rc;
+  SdbCursor *pCur = sqlite3_malloc64(sizeof(*pCur));
+  if (!pCur) return SQLITE_NOMEM;
+  memset(pCur, 0, sizeof(*pCur));
+  pCur->bEof = 1;
+  *ppCursor = &pCur->base;
+  return SQLITE_OK;
+}
+
+/* Drop the IN keys (point-lookup mode ends). */
+static void cursorFreeKeys(SdbCursor *p) {
+  for (int i = 0; i < p->nKey; i++) sqlite3_free(p->aKey[i].a);
+  sqlite3_free(p->aKey);
+  p->aKey = 0;
+  p->nKey = p->iKey = 0;
+  p->bPoints = 0;
+}
+
+/* Release everything a scan holds; the cursor is at EOF afterwards. */
+static void cursorReset(SdbCursor *p) {
+  sdb_iter_free(p->pIter);
+  p->pIter = 0;
+  cursorFreeKeys(p);
+  sqlite3_value_free(p->pPrefix);
+  p->pPrefix = 0;
+  p->bEof = 1;
+  p->nLimit = -1;
+}
+
+/* xClose. */
+static int vtabClose(sqlite3_vtab_cursor *pCursor) {
+  SdbCursor *p = (SdbCursor *)pCursor;
+  cursorReset(p);
+  sqlite3_free(p);
+  return SQLITE_OK;
+}
+
+/* The table of a cursor. */
+static SdbVtab *cursorVtab(SdbCursor *p) {
+  return (SdbVtab *)p->base.pVtab;
+}
+
+/* Check the key of the current row against key_type (after every move). */
+static int cursorCheckRow(SdbCursor *p) {
+  if (!p->pIter || p->pIter->bEof) { p->bEof = 1; return SQLITE_OK; }
+  SdbVtab *pTab = cursorVtab(p);
+  char *zErr = 0;
+  const SdbEntry *e = &p->pIter->cur;
+  int rc = sdbExtKeyCheck(pTab->args.eKeyType, e->pKey, e->nKey, pTab->zName, &zErr);
+  p->bEof = 0;
+  if (rc != SQLITE_OK) return vtabSetError(&pTab->base, rc, zErr);
+  return SQLITE_OK;
+}
+
+/* Start an engine scan of pRange; the cursor lands on its first row. */
+static int cursorScan(SdbCursor *p, const SdbRange *pRange, int bDesc) {
+  SdbVtab *pTab = cursorVtab(p);
+  SdbErr err;
+  sdb_err_clear(&err);
+  sdb_iter_free(p->pIter);
+  p->pIter = 0;
+  int rc = sdb_db_scan(sdbExtHandleDb(pTab->pHandle), pRange, bDesc, &p->pIter, &err);
+  if (rc != SDB_OK) {
+    p->pIter = 0;
+    return vtabEngineError(&pTab->base, &err, rc);
+  }
+  return SQLITE_OK;
+}
+
+/* Point-lookup mode: move to the next key of aKey that exists. */
+static int cursorNextPoint(SdbCursor *p) {
+  while (p->iKey < p->nKey) {
+    SdbExtKey *k = &p->aKey[p->iKey++];
+    SdbRange r;
+    memset(&r, 0, sizeof(r));
+    r.pLo = r.pHi = k->a;
+    r.nLo = r.nHi = (size_t)k->n;
+    r.bHasLo = r.bHasHi = 1;
+    int rc = cursorScan(p, &r, 0);
+    if (rc != SQLITE_OK) return rc;
+    if (!p->pIter->bEof) return cursorCheckRow(p);
+  }
+  sdb_iter_free(p->pIter);
+  p->pIter = 0;
+  p->bEof = 1;
+  return SQLITE_OK;
+}
+
+/* Move to the next row in either mode. */
+static int cursorAdvance(SdbCursor *p) {
+  if (p->bPoints) return cursorNextPoint(p);
+  if (!p->pIter || p->pIter->bEof) { p->bEof = 1; return SQLITE_OK; }
+  SdbErr err;
+  sdb_err_clear(&err);
+  int rc = sdb_iter_next(p->pIter, &err);
+  if (rc != SDB_OK) {
+    p->bEof = 1;
+    return vtabEngineError(p->base.pVtab, &err, rc);
+  }
+  return cursorCheckRow(p);
+}
+
+/* Compare two IN keys (qsort). */
+static int cursorKeyCmp(const void *a, const void *b) {
+  const SdbExtKey *x = a, *y = b;
+  return sdbExtKeyCmp(x->a, x->n, y->a, y->n);
+}
+
+/* Append a copy-free key (ownership taken) to the IN list. */
+static int cursorAddKey(SdbCursor *p, SdbExtKey *pKey, int *pnAlloc) {
+  if (p->nKey >= *pnAlloc) {
+    int nNew = *pnAlloc ? *pnAlloc * 2 : 16;
+    SdbExtKey *aNew = sqlite3_realloc64(p->aKey, sizeof(SdbExtKey) * (u64)nNew);
+    if (!aNew) { sqlite3_free(pKey->a); return SQLITE_NOMEM; }
+    p->aKey = aNew;
+    *pnAlloc = nNew;
+  }
+  p->aKey[p->nKey++] = *pKey;
+  return SQLITE_OK;
+}
+
+/* Sort the IN keys in scan order and drop duplicates. */
+static void cursorSortKeys(SdbCursor *p, int bDesc) {
+  int j = 0;
+  if (p->nKey == 0) return;
+  qsort(p->aKey, (size_t)p->nKey, sizeof(SdbExtKey), cursorKeyCmp);
+  for (int i = 1; i < p->nKey; i++) {
+    if (cursorKeyCmp(&p->aKey[i], &p->aKey[j]) == 0) { sqlite3_free(p->aKey[i].a); continue; }
+    p->aKey[++j] = p->aKey[i];
+  }
+  p->nKey = j + 1;
+  for (int i = 0; bDesc && i < p->nKey / 2; i++) {
+    SdbExtKey t = p->aKey[i];
+    p->aKey[i] = p->aKey[p->nKey - 1 - i];
+    p->aKey[p->nKey - 1 - i] = t;
+  }
+}
+
+/*
+** Add one IN member pVal (if it can equal a key within pB). *pbNumeric is set
+** when a loose member needs the numeric-looking keys too.
+*/
+static int cursorInMember(SdbCursor *p, const SdbExtBounds *pB, int bLoose, sqlite3_value *pVal,
+                          int *pnAlloc, int *pbNumeric) {
+  SdbExtKey k;
+  int eMatch = sdbExtKeyFromValue(cursorVtab(p)->args.eKeyType, bLoose, pVal, &k);
+  if (eMatch < 0) return -eMatch;
+  if (eMatch == SDB_MATCH_NUMERIC) *pbNumeric = 1;
+  else if (eMatch != SDB_MATCH_KEY) return SQLITE_OK;
+  else if (!sdbExtBoundsContain(pB, k.a, k.n)) { sqlite3_free(k.a); return SQLITE_OK; }
+  return cursorAddKey(p, &k, pnAlloc);
+}
+
+/*
+** Collect the IN list pList (all at once, or a single value if SQLite handed
+** it over one at a time) into aKey, keeping only keys within pB. A loose list
+** with a numeric member becomes a range scan instead: pB is narrowed to the
+** hull of the members and the numeric-looking keys, and SQLite re-checks.
+*/
+static int cursorInList(SdbCursor *p, SdbExtBounds *pB, int bLoose, sqlite3_value *pList,
+                        int bDesc) {
+  sqlite3_value *pVal = 0;
+  int nAlloc = 0, bNumeric = 0;
+  int rc = sqlite3_vtab_in_first(pList, &pVal);
+  p->bPoints = 1;
+  if (rc == SQLITE_ERROR) {
+    rc = cursorInMember(p, pB, bLoose, pList, &nAlloc, &bNumeric);
+  } else {
+    while (rc == SQLITE_OK && pVal) {
+      rc = cursorInMember(p, pB, bLoose, pVal, &nAlloc, &bNumeric);
+      if (rc == SQLITE_OK) rc = sqlite3_vtab_in_next(pList, &pVal);
+    }
+    if (rc == SQLITE_DONE) rc = SQLITE_OK;
+  }
+  if (rc == SQLITE_OK && bNumeric) {
+    rc = sdbExtBoundsNumericHull(pB, p->aKey, p->nKey);
+    cursorFreeKeys(p);
+  }
+  if (rc == SQLITE_OK) cursorSortKeys(p, bDesc);
+  return rc;
+}
+
+/*
+** Apply the prefix argument: keys starting with its bytes (TEXT or BLOB; a
+** number is taken as its text). A NULL prefix selects nothing.
+*/
+static int cursorPrefix(SdbCursor *p, SdbExtBounds *pB, sqlite3_value *pVal) {
+  SdbVtab *pTab = cursorVtab(p);
+  int eKeyType = pTab->args.eKeyType;
+  p->pPrefix = sqlite3_value_dup(pVal);
+  if (!p->pPrefix) return SQLITE_NOMEM;
+  if (eKeyType == SDB_KEY_INT64 || eKeyType == SDB_KEY_UINT64) {
+    return vtabSetError(&pTab->base, SQLITE_ERROR,
+                        sqlite3_mprintf("slatedb: table %s: prefix scans need key_type=text"
+                                        " or key_type=blob (this table has key_type=%s)",
+                                        pTab->zName, sdbExtKeyTypeName(eKeyType)));
+  }
+  sqlite3_value *pCopy = sqlite3_value_dup(pVal);
+  if (!pCopy) return SQLITE_NOMEM;
+  int rc = SQLITE_OK;
+  int eType = sqlite3_value_type(pCopy);
+  if (eType == SQLITE_NULL) {
+    pB->bEmpty = 1;
+  } else {
+    const u8 *a = eType == SQLITE_BLOB ? sqlite3_value_blob(pCopy) : sqlite3_value_text(pCopy);
+    int n = sqlite3_value_bytes(pCopy);
+    rc = (a || n == 0) ? sdbExtBoundsPrefix(pB, a ? a : (const u8 *)"", n) : SQLITE_NOMEM;
+  }
+  sqlite3_value_free(pCopy);
+  return rc;
+}
+
+/* The integer value of a LIMIT or OFFSET argument; -1 if it is not one. */
+static i64 cursorIntArg(sqlite3_value *pVal) {
+  sqlite3_value *pDup = sqlite3_value_dup(pVal);
+  i64 v = -1;
+  if (pDup && sqlite3_value_numeric_type(pDup) == SQLITE_INTEGER) v = sqlite3_value_int64(pDup);
+  sqlite3_value_free(pDup);
+  return v;
+}
+
+/* Turn bounds into an engine range (borrowing the bound bytes). */
+static void cursorRange(const SdbExtBounds *pB, SdbRange *pR) {
+  memset(pR, 0, sizeof(*pR));
+  if (pB->bHasLo) {
+    pR->bHasLo = 1; pR->bLoExcl = pB->bLoExcl; pR->pLo = pB->lo.a; pR->nLo = (size_t)pB->lo.n;
+  }
+  if (pB->bHasHi) {
+    pR->bHasHi = 1; pR->bHiExcl = pB->bHiExcl; pR->pHi = pB->hi.a; pR->nHi = (size_t)pB->hi.n;
+  }
+}
+
+/* Apply every xFilter argument to pB (and the cursor). *piIn: the IN argument. */
+static int cursorArgs(SdbCursor *p, const SdbExtPlan *pPlan, sqlite3_value **argv,
+                      SdbExtBounds *pB, int *piIn, i64 *pnOffset) {
+  int eKeyType = cursorVtab(p)->args.eKeyType;
+  int rc = SQLITE_OK;
+  for (int i = 0; rc == SQLITE_OK && i < pPlan->nArg; i++) {
+    switch (pPlan->aRole[i]) {
+      case SDB_ARG_KEY_IN: *piIn = i; break;
+      case SDB_ARG_PREFIX: rc = cursorPrefix(p, pB, argv[i]); break;
+      case SDB_ARG_LIMIT:  p->nLimit = cursorIntArg(argv[i]); break;
+      case SDB_ARG_OFFSET: *pnOffset = cursorIntArg(argv[i]); break;
+      default:
+        rc = sdbExtBoundsApply(pB, eKeyType, pPlan->aRole[i], pPlan->aLoose[i], argv[i]);
+        break;
+    }
+  }
+  return rc;
+}
+
+/* Position a freshly filtered cursor on its first row, honouring OFFSET. */
+static int cursorStart(SdbCursor *p, const SdbExtBounds *pB, int bDesc, i64 nOffset) {
+  int rc;
+  if (p->bPoints) {
+    rc = cursorNextPoint(p);
+  } else {
+    SdbRange r;
+    cursorRange(pB, &r);
+    rc = cursorScan(p, &r, bDesc);
+    if (rc == SQLITE_OK) rc = cursorCheckRow(p);
+  }
+  for (i64 i = 0; rc == SQLITE_OK && i < nOffset && !p->bEof; i++) rc = cursorAdvance(p);
+  return rc;
+}
+
+/* xFilter: start a scan as the plan in idxStr says. */
+static int vtabFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
+                      sqlite3_value **argv) {
+  SdbCursor *p = (SdbCursor *)pCursor;
+  SdbExtPlan plan;
+  SdbExtBounds b;
+  int iIn = -1;
+  i64 nOffset = 0;
+  cursorReset(p);
+  if (sdbExtPlanParse(idxStr, argc, &plan) != SQLITE_OK) {
+    return vtabSetError(pCursor->pVtab, SQLITE_INTERNAL,
+                        sqlite3_mprintf("slatedb: unreadable plan \"%s\"", idxStr ? idxStr : ""));
+  }
+  memset(&b, 0, sizeof(b));
+  int rc = cursorArgs(p, &plan, argv, &b, &iIn, &nOffset);
+  if (rc == SQLITE_OK && iIn >= 0 && !b.bEmpty) {
+    rc = cursorInList(p, &b, plan.aLoose[iIn], argv[iIn], plan.bDesc);
+  }
+  if (rc == SQLITE_OK && !b.bEmpty) rc = cursorStart(p, &b, plan.bDesc, nOffset);
+  sdbExtBoundsFree(&b);
+  if (rc != SQLITE_OK) p->bEof = 1;
+  return rc;
+}
+
+/* xNext. */
+static int vtabNext(sqlite3_vtab_cursor *pCursor) {
+  SdbCursor *p = (SdbCursor *)pCursor;
+  if (p->nLimit > 0 && --p->nLimit == 0) return SQLITE_OK;   /* no more reads */
+  return cursorAdvance(p);
+}
+
+/* xEof. */
+static int vtabEof(sqlite3_vtab_cursor *pCursor) {
+  SdbCursor *p = (SdbCursor *)pCursor;
+  return p->bEof || p->nLimit == 0;
+}
+
+/* Set an INTEGER result, or NULL when bHas is false. */
+static void resultOptInt(sqlite3_context *ctx, int bHas, i64 v) {
+  if (bHas) sqlite3_result_int64(ctx, v);
+  else sqlite3_result_null(ctx);
+}
+
+/* The value column per value_type (empty values stay non-NULL). */
+static void resultValue(sqlite3_context *ctx, int eValueType, const SdbEntry *e) {
+  const char *z = e->nVal ? (const char *)e->pVal : "";
+  if (eValueType == SDB_VAL_TEXT) sqlite3_result_text(ctx, z, (int)e->nVal, SQLITE_TRANSIENT);
+  else if (e->nVal) sqlite3_result_blob(ctx, z, (int)e->nVal, SQLITE_TRANSIENT);
+  else sqlite3_result_zeroblob(ctx, 0);
+}
+
+/* xColumn. REQUIRES: the cursor is on a row. */
+static int vtabColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
+  SdbCursor *p = (SdbCursor *)pCursor;
+  SdbVtab *pTab = cursorVtab(p);
+  const SdbEntry *e = &p->pIter->cur;
+  switch (iCol) {
+    case SDB_COL_KEY:
+      sdbExtKeyResult(ctx, pTab->args.eKeyType, e->pKey, e->nKey);
+      break;
+    case SDB_COL_VALUE:
+      if (sqlite3_vtab_nochange(ctx)) break;    /* UPDATE that keeps the value */
+      if (e->nVal > 0x7fffffff) return SQLITE_TOOBIG;
+      resultValue(ctx, pTab->args.eValueType, e);
+      break;
+    case SDB_COL_PREFIX:
+      if (p->pPrefix) sqlite3_result_value(ctx, p->pPrefix);
+      else sqlite3_result_null(ctx);
+      break;
+    case SDB_COL_SEQ:
+      sqlite3_result_int64(ctx, (i64)e->seq);
+      break;
+    case SDB_COL_CREATE_TS:
+      resultOptInt(ctx, e->bHasCreateTs, e->createTs);
+      break;
+    default:
+      resultOptInt(ctx, e->bHasExpireTs, e->expireTs);
+      break;
+  }
+  return SQLITE_OK;
+}
+
+/* xRowid: never called for a WITHOUT ROWID table. */
+static int vtabRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
+  *pRowid = 0;
+  return SQLITE_ERROR;
+}
+
+/* The read-only error of this build. */
+static int vtabReadOnly(sqlite3_vtab *pVtab) {
+  SdbVtab *p = (SdbVtab *)pVtab;
+  return vtabSetError(pVtab, SQLITE_READONLY,
+                      sqlite3_mprintf("slatedb: table %s is read-only (mode=reader)", p->zName));
+}
+
+/* xUpdate: no writes in this build. */
+static int vtabUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid) {
+  return vtabReadOnly(pVtab);
+}
+
+/* xBegin: SQLite calls it at the start of every writing statement, so even a
+** DELETE that matches no row reports that the table is read-only. */
+static int vtabBegin(sqlite3_vtab *pVtab) {
+  return vtabReadOnly(pVtab);
+}
+
+/* xRename: nothing is stored under the name; keep messages current. */
+static int vtabRename(sqlite3_vtab *pVtab, const char *zNew) {
+  SdbVtab *p = (SdbVtab *)pVtab;
+  char *z = sqlite3_mprintf("%s", zNew);
+  if (!z) return SQLITE_NOMEM;
+  sqlite3_free(p->zName);
+  p->zName = z;
+  return SQLITE_OK;
+}
+
+static sqlite3_module slatedbModule = {
+  .iVersion = 2,
+  .xCreate = vtabCreate,
+  .xConnect = vtabConnect,
+  .xBestIndex = vtabBestIndex,
+  .xDisconnect = vtabDisconnect,
+  .xDestroy = vtabDisconnect,
+  .xOpen = vtabOpen,
+  .xClose = vtabClose,
+  .xFilter = vtabFilter,
+  .xNext = vtabNext,
+  .xEof = vtabEof,
+  .xColumn = vtabColumn,
+  .xRowid = vtabRowid,
+  .xUpdate = vtabUpdate,
+  .xBegin = vtabBegin,
+  .xRename = vtabRename,
+};
+
+/* See extInt.h. */
+int sdbExtRegisterVtab(sqlite3 *db) {
+  return sqlite3_create_module_v2(db, "slatedb", &slatedbModule, 0, 0);
+}

@@ -1,0 +1,410 @@
+/*
+** vtab_args.c: the arguments of CREATE VIRTUAL TABLE ... USING slatedb(...).
+**
+**   CREATE VIRTUAL TABLE [temp.]name USING slatedb(
+**       '<database root>'            -- first argument: a path or file:///abs/path
+**     [, key_type=text|blob|int64|uint64]      (text)
+**     [, value_type=text|blob]                 (text)
+**     [, mode=reader]                          (reader; writer comes later)
+**     [, merge_operator=none|concat]           (none)
+**     [, cache_size=<n>[B|KiB|MiB|GiB]]        (64MiB)
+**   )
+**
+** SQLite hands each argument over as raw token text, trimmed, with quotes
+** kept and commas inside quotes not splitting (design/SQL.md §2). Option names
+** are case-insensitive; values are dequoted with SQL rules ('it''s'). The root
+** may also be given as url=... . Duplicates, unknown options, malformed values
+** and credential-looking options are errors. The text is re-parsed on every
+** xConnect (it lives in sqlite_schema), so the same checks run there.
+*/
+#include <ctype.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "extInt.h"
+
+/* Options, as bits of the "seen" mask (duplicate detection). */
+#define OPT_URL        0
+#define OPT_KEY_TYPE   1
+#define OPT_VALUE_TYPE 2
+#define OPT_MODE       3
+#define OPT_MERGE      4
+#define OPT_CACHE      5
+
+static const char *const azOptName[] = {
+  "url", "key_type", "value_type", "mode", "merge_operator", "cache_size"
+};
+
+static const char zUsage[] =
+  "slatedb: usage: CREATE VIRTUAL TABLE name USING slatedb('<database root>'"
+  " [, key_type=text|blob|int64|uint64] [, value_type=text|blob] [, mode=reader]"
+  " [, merge_operator=none|concat] [, cache_size=64MiB]);"
+  " the root is a directory path or a file:///absolute/path URL";
+
+/*
+** Set *pzErr to a formatted message (previous one freed). Returns SQLITE_ERROR,
+** or SQLITE_NOMEM if the message could not be allocated.
+*/
+static int argsError(char **pzErr, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  sqlite3_free(*pzErr);
+  *pzErr = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/* Return the closing quote for an opening one, or 0 if c is not a quote. */
+static char argsCloseQuote(char c) {
+  switch (c) {
+    case '\'': return '\'';
+    case '"':  return '"';
+    case '`':  return '`';
+    case '[':  return ']';
+    default:   return 0;
+  }
+}
+
+/*
+** Return a sqlite3_malloc'd copy of z[0..n-1], trimmed of surrounding white
+** space and, if quoted, dequoted with SQL rules (a doubled closing quote is one
+** quote). *pbQuoted tells whether it was quoted. NULL on OOM, or "" with
+** *pbBad set when the quotes do not match.
+*/
+static char *argsDequote(const char *z, int n, int *pbQuoted, int *pbBad) {
+  while (n > 0 && isspace((unsigned char)z[0])) { z++; n--; }
+  while (n > 0 && isspace((unsigned char)z[n - 1])) n--;
+  char *zOut = sqlite3_malloc64((u64)n + 1);
+  if (!zOut) return 0;
+  char q = n > 0 ? argsCloseQuote(z[0]) : 0;
+  *pbQuoted = q != 0;
+  *pbBad = 0;
+  if (!q) {
+    memcpy(zOut, z, (size_t)n);
+    zOut[n] = 0;
+    return zOut;
+  }
+  int j = 0;
+  int i = 1;
+  for (; i < n; i++) {
+    if (z[i] == q) {
+      if (i + 1 < n && z[i + 1] == q && q != ']') { zOut[j++] = q; i++; continue; }
+      break;
+    }
+    zOut[j++] = z[i];
+  }
+  zOut[j] = 0;
+  if (i != n - 1) *pbBad = 1;            /* no closing quote, or text after it */
+  return zOut;
+}
+
+/* Offset of the first '=' outside quotes in z, or -1. */
+static int argsFindEq(const char *z) {
+  char q = 0;
+  for (int i = 0; z[i]; i++) {
+    if (q) {
+      if (z[i] == q) q = 0;
+    } else if (z[i] == '=') {
+      return i;
+    } else {
+      q = argsCloseQuote(z[i]);
+    }
+  }
+  return -1;
+}
+
+/* True if z is an SQL identifier made of [A-Za-z0-9_], not starting with a digit. */
+static int argsIsIdent(const char *z) {
+  if (!z[0] || isdigit((unsigned char)z[0])) return 0;
+  for (int i = 0; z[i]; i++) {
+    if (!isalnum((unsigned char)z[i]) && z[i] != '_') return 0;
+  }
+  return 1;
+}
+
+/*
+** True if option name z (lower case) looks like a credential: such values
+** must never be written to sqlite_schema (design/SQL.md §4.3).
+*/
+static int argsIsSecretName(const char *z) {
+  static const char *const azPart[] = {
+    "secret", "password", "passwd", "token", "credential", "access_key",
+    "private_key", "api_key", "apikey", "key_id"
+  };
+  if (sqlite3_strnicmp(z, "aws_", 4) == 0) return 1;
+  for (size_t i = 0; i < sizeof(azPart) / sizeof(azPart[0]); i++) {
+    if (strstr(z, azPart[i])) return 1;
+  }
+  return 0;
+}
+
+/* Index of z in azChoice[0..n-1] (case-insensitive), or -1. */
+static int argsChoice(const char *z, const char *const *azChoice, int n) {
+  for (int i = 0; i < n; i++) {
+    if (sqlite3_stricmp(z, azChoice[i]) == 0) return i;
+  }
+  return -1;
+}
+
+/*
+** Parse a size: digits, optional white space, optional unit B, KiB, MiB or
+** GiB (case-insensitive). Returns 1 and *pn on success, 0 if malformed, zero
+** or out of range.
+*/
+static int argsParseSize(const char *z, u64 *pn) {
+  static const char *const azUnit[] = { "", "b", "kib", "mib", "gib" };
+  static const int aShift[] = { 0, 0, 10, 20, 30 };
+  u64 n = 0;
+  int i = 0;
+  if (!isdigit((unsigned char)z[0])) return 0;
+  for (; isdigit((unsigned char)z[i]); i++) {
+    if (n > (UINT64_MAX - 9) / 10) return 0;
+    n = n * 10 + (u64)(z[i] - '0');
+  }
+  while (isspace((unsigned char)z[i])) i++;
+  int iUnit = argsChoice(z + i, azUnit, 5);
+  if (iUnit < 0 || n == 0) return 0;
+  if (n > (UINT64_MAX >> aShift[iUnit])) return 0;
+  *pn = n << aShift[iUnit];
+  return 1;
+}
+
+/* Value of hex digit c, or -1. */
+static int argsHexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/*
+** Decode %XX escapes of a file URL path in place. Returns 0 on a malformed
+** escape or an escaped NUL byte.
+*/
+static int argsPercentDecode(char *z) {
+  int j = 0;
+  for (int i = 0; z[i]; i++) {
+    if (z[i] != '%') { z[j++] = z[i]; continue; }
+    int hi = argsHexDigit(z[i + 1]);
+    int lo = hi < 0 ? -1 : argsHexDigit(z[i + 2]);
+    if (lo < 0 || (hi == 0 && lo == 0)) return 0;
+    z[j++] = (char)(hi * 16 + lo);
+    i += 2;
+  }
+  z[j] = 0;
+  return 1;
+}
+
+/* Length of a "scheme://" prefix of z (not counting "://"), or 0. */
+static int argsSchemeLen(const char *z) {
+  int i = 0;
+  if (!isalpha((unsigned char)z[0])) return 0;
+  while (isalnum((unsigned char)z[i]) || z[i] == '+' || z[i] == '-' || z[i] == '.') i++;
+  return strncmp(z + i, "://", 3) == 0 ? i : 0;
+}
+
+/*
+** Turn the database root as written (zVal) into a directory path stored in
+** p->zRoot. Takes ownership of zVal. Returns SQLITE_OK or an error in *pzErr.
+*/
+static int argsSetRoot(SdbExtArgs *p, char *zVal, char **pzErr) {
+  int nScheme = argsSchemeLen(zVal);
+  int rc = SQLITE_OK;
+  if (zVal[0] == 0) {
+    rc = argsError(pzErr, "slatedb: the database root must not be empty");
+  } else if (nScheme == 2 && sqlite3_strnicmp(zVal, "s3", 2) == 0) {
+    rc = argsError(pzErr, "slatedb: s3:// URLs are not supported yet by this build");
+  } else if (nScheme == 4 && sqlite3_strnicmp(zVal, "file", 4) == 0) {
+    const char *zPath = zVal + 7;
+    if (sqlite3_strnicmp(zPath, "localhost/", 10) == 0) zPath += 9;
+    if (zPath[0] != '/') {
+      rc = argsError(pzErr, "slatedb: malformed file URL \"%s\" (expected file:///absolute/path)",
+                     zVal);
+    } else {
+      memmove(zVal, zPath, strlen(zPath) + 1);
+      if (!argsPercentDecode(zVal)) {
+        rc = argsError(pzErr, "slatedb: malformed %%-escape in file URL");
+      }
+    }
+  } else if (nScheme > 0) {
+    rc = argsError(pzErr, "slatedb: unsupported URL scheme \"%.*s\"", nScheme, zVal);
+  } else if (sqlite3_strnicmp(zVal, "file:", 5) == 0) {
+    rc = argsError(pzErr, "slatedb: malformed file URL \"%s\" (expected file:///absolute/path)",
+                   zVal);
+  }
+  if (rc != SQLITE_OK) {
+    sqlite3_free(zVal);
+    return rc;
+  }
+  p->zRoot = zVal;
+  return SQLITE_OK;
+}
+
+/* Apply key_type=zVal. */
+static int argsKeyType(SdbExtArgs *p, const char *zVal, char **pzErr) {
+  static const char *const az[] = { "text", "blob", "int64", "uint64" };
+  int i = argsChoice(zVal, az, 4);
+  if (i < 0) {
+    return argsError(pzErr, "slatedb: malformed key_type=%s option"
+                     " (expected text, blob, int64 or uint64)", zVal);
+  }
+  p->eKeyType = i;                /* SDB_KEY_* follow the order of az[] */
+  return SQLITE_OK;
+}
+
+/* Apply value_type=zVal. */
+static int argsValueType(SdbExtArgs *p, const char *zVal, char **pzErr) {
+  static const char *const az[] = { "text", "blob" };
+  int i = argsChoice(zVal, az, 2);
+  if (i < 0) {
+    return argsError(pzErr, "slatedb: malformed value_type=%s option (expected text or blob)",
+                     zVal);
+  }
+  p->eValueType = i;
+  return SQLITE_OK;
+}
+
+/* Apply mode=zVal. Only reader exists in this build. */
+static int argsMode(SdbExtArgs *p, const char *zVal, char **pzErr) {
+  if (sqlite3_stricmp(zVal, "reader") == 0) {
+    p->bWriter = 0;
+    return SQLITE_OK;
+  }
+  if (sqlite3_stricmp(zVal, "writer") == 0) {
+    return argsError(pzErr, "slatedb: writes are not available yet: use mode=reader");
+  }
+  return argsError(pzErr, "slatedb: malformed mode=%s option (expected reader)", zVal);
+}
+
+/* Apply merge_operator=zVal. */
+static int argsMerge(SdbExtArgs *p, const char *zVal, char **pzErr) {
+  static const char *const az[] = { "none", "concat" };
+  int i = argsChoice(zVal, az, 2);
+  if (i < 0) {
+    return argsError(pzErr, "slatedb: malformed merge_operator=%s option"
+                     " (expected none or concat)", zVal);
+  }
+  p->eMergeOp = i == 0 ? SDB_MERGE_NONE : SDB_MERGE_CONCAT;
+  return SQLITE_OK;
+}
+
+/* Apply cache_size=zVal. */
+static int argsCache(SdbExtArgs *p, const char *zVal, char **pzErr) {
+  if (!argsParseSize(zVal, &p->nCacheBytes)) {
+    return argsError(pzErr, "slatedb: malformed cache_size=%s option"
+                     " (expected a positive size such as 64MiB; units B, KiB, MiB, GiB)", zVal);
+  }
+  return SQLITE_OK;
+}
+
+/*
+** Apply option iOpt with dequoted value zVal (ownership taken). *pSeen
+** tracks options already given.
+*/
+static int argsApply(SdbExtArgs *p, int iOpt, char *zVal, unsigned *pSeen, char **pzErr) {
+  int rc;
+  if (*pSeen & (1u << iOpt)) {
+    sqlite3_free(zVal);
+    if (iOpt == OPT_URL) {
+      return argsError(pzErr, "slatedb: the database root is given twice (first argument and url=)");
+    }
+    return argsError(pzErr, "slatedb: more than one '%s' option", azOptName[iOpt]);
+  }
+  *pSeen |= 1u << iOpt;
+  switch (iOpt) {
+    case OPT_URL:        return argsSetRoot(p, zVal, pzErr);
+    case OPT_KEY_TYPE:   rc = argsKeyType(p, zVal, pzErr); break;
+    case OPT_VALUE_TYPE: rc = argsValueType(p, zVal, pzErr); break;
+    case OPT_MODE:       rc = argsMode(p, zVal, pzErr); break;
+    case OPT_MERGE:      rc = argsMerge(p, zVal, pzErr); break;
+    default:             rc = argsCache(p, zVal, pzErr); break;
+  }
+  sqlite3_free(zVal);
+  return rc;
+}
+
+/*
+** Parse one "name = value" argument zArg whose '=' is at offset iEq.
+*/
+static int argsOption(SdbExtArgs *p, const char *zArg, int iEq, unsigned *pSeen, char **pzErr) {
+  int bQuoted, bBad;
+  char *zName = argsDequote(zArg, iEq, &bQuoted, &bBad);
+  char *zVal = zName ? argsDequote(zArg + iEq + 1, (int)strlen(zArg + iEq + 1), &bQuoted, &bBad) : 0;
+  int rc = SQLITE_OK;
+  if (!zVal) {
+    rc = SQLITE_NOMEM;
+  } else if (!argsIsIdent(zName)) {
+    rc = argsError(pzErr, "slatedb: malformed option: %s", zArg);
+  } else if (argsIsSecretName(zName)) {
+    rc = argsError(pzErr, "slatedb: option \"%s\" looks like a credential: credentials must not"
+                   " be given as CREATE VIRTUAL TABLE arguments because they are stored in plain"
+                   " text in sqlite_schema; use the AWS_* environment variables instead", zName);
+  } else {
+    int iOpt = argsChoice(zName, azOptName, (int)(sizeof(azOptName) / sizeof(azOptName[0])));
+    if (iOpt < 0) {
+      rc = argsError(pzErr, "slatedb: unrecognized option: \"%s\"", zName);
+    } else if (bBad || (!bQuoted && zVal[0] == 0)) {
+      rc = argsError(pzErr, "slatedb: malformed %s option: %s", azOptName[iOpt], zArg);
+    } else {
+      rc = argsApply(p, iOpt, zVal, pSeen, pzErr);
+      zVal = 0;
+    }
+  }
+  sqlite3_free(zName);
+  sqlite3_free(zVal);
+  return rc;
+}
+
+/* Parse argument number iArg (0 = first after the table name). */
+static int argsOne(SdbExtArgs *p, int iArg, const char *zArg, unsigned *pSeen, char **pzErr) {
+  int iEq = argsFindEq(zArg);
+  if (iEq >= 0) return argsOption(p, zArg, iEq, pSeen, pzErr);
+  if (iArg > 0) {
+    if (argsIsIdent(zArg)) {
+      return argsError(pzErr, "slatedb: unrecognized option: \"%s\"", zArg);
+    }
+    return argsError(pzErr, "slatedb: unexpected argument %s: only the first argument may be"
+                     " the database root, the others are name=value options", zArg);
+  }
+  int bQuoted, bBad;
+  char *zVal = argsDequote(zArg, (int)strlen(zArg), &bQuoted, &bBad);
+  if (!zVal) return SQLITE_NOMEM;
+  if (bBad) {
+    sqlite3_free(zVal);
+    return argsError(pzErr, "slatedb: malformed database root: %s", zArg);
+  }
+  return argsApply(p, OPT_URL, zVal, pSeen, pzErr);
+}
+
+/* See extInt.h. */
+int sdbExtArgsParse(int argc, const char *const *argv, SdbExtArgs *p, char **pzErr) {
+  unsigned seen = 0;
+  int rc = SQLITE_OK;
+  memset(p, 0, sizeof(*p));
+  p->eKeyType = SDB_KEY_TEXT;
+  p->eValueType = SDB_VAL_TEXT;
+  p->eMergeOp = SDB_MERGE_NONE;
+  p->nCacheBytes = (u64)64 << 20;
+  if (argc <= 3) return argsError(pzErr, "%s", zUsage);
+  for (int i = 3; rc == SQLITE_OK && i < argc; i++) {
+    rc = argsOne(p, i - 3, argv[i], &seen, pzErr);
+  }
+  if (rc == SQLITE_OK && !(seen & (1u << OPT_URL))) {
+    rc = argsError(pzErr, "slatedb: missing database root (the first argument: a directory"
+                   " path or file:///absolute/path)");
+  }
+  if (rc != SQLITE_OK) sdbExtArgsFree(p);
+  return rc;
+}
+
+/* See extInt.h. */
+void sdbExtArgsFree(SdbExtArgs *p) {
+  sqlite3_free(p->zRoot);
+  p->zRoot = 0;
+}
+
+/* See extInt.h. */
+const char *sdbExtKeyTypeName(int eKeyType) {
+  static const char *const az[] = { "text", "blob", "int64", "uint64" };
+  return (eKeyType >= 0 && eKeyType < 4) ? az[eKeyType] : "?";
+}

@@ -1,0 +1,159 @@
+/*
+** vtab_info.c: the eponymous-only table slatedb_handles, which lists the
+** databases this process has open (handles.c) with their engine counters:
+**
+**   SELECT path, mode, refs, gets, bytes_in, cache_hits FROM slatedb_handles;
+**
+** One row per registry entry, snapshotted at xFilter. Columns other than
+** path, mode, merge_operator and refs are the SdbStats fields of
+** core/slatedb.h, in that order. The table is read-only and DIRECTONLY.
+*/
+#include <string.h>
+
+#include "extInt.h"
+
+/* Column names, in declaration order. */
+static const char *const azInfoCol[] = {
+  "path", "mode", "merge_operator", "refs",
+  "gets", "puts", "lists", "deletes", "heads", "bytes_in", "bytes_out", "retries",
+  "cache_hits", "cache_misses", "cache_bytes", "filter_skips",
+  "manifest_id", "last_seq", "last_l0_seq", "l0_ssts", "sorted_runs",
+  "memtable_rows", "memtable_bytes"
+};
+#define INFO_NCOL ((int)(sizeof(azInfoCol) / sizeof(azInfoCol[0])))
+
+/* A cursor over a snapshot of the registry. */
+typedef struct InfoCursor {
+  sqlite3_vtab_cursor base;   /* Base class - must be first */
+  SdbExtHandleInfo *aInfo;    /* snapshot, owned */
+  int nInfo;                  /* rows in aInfo */
+  int iRow;                   /* current row */
+} InfoCursor;
+
+/* xConnect: declare the columns. */
+static int infoConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                       sqlite3_vtab **ppVtab, char **pzErr) {
+  sqlite3_str *pStr = sqlite3_str_new(db);
+  for (int i = 0; i < INFO_NCOL; i++) {
+    sqlite3_str_appendf(pStr, "%s%s %s", i ? ", " : "CREATE TABLE x(", azInfoCol[i],
+                        i < 3 ? "TEXT" : "INTEGER");
+  }
+  sqlite3_str_appendall(pStr, ")");
+  char *zSql = sqlite3_str_finish(pStr);
+  int rc = zSql ? sqlite3_declare_vtab(db, zSql) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+  sqlite3_vtab *p = sqlite3_malloc64(sizeof(*p));
+  if (!p) return SQLITE_NOMEM;
+  memset(p, 0, sizeof(*p));
+  *ppVtab = p;
+  return SQLITE_OK;
+}
+
+/* xDisconnect. */
+static int infoDisconnect(sqlite3_vtab *pVtab) {
+  sqlite3_free(pVtab);
+  return SQLITE_OK;
+}
+
+/* xBestIndex: always a full scan of a short list. */
+static int infoBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
+  pInfo->estimatedCost = 10;
+  pInfo->estimatedRows = 10;
+  return SQLITE_OK;
+}
+
+/* xOpen. */
+static int infoOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
+  InfoCursor *p = sqlite3_malloc64(sizeof(*p));
+  if (!p) return SQLITE_NOMEM;
+  memset(p, 0, sizeof(*p));
+  *ppCursor = &p->base;
+  return SQLITE_OK;
+}
+
+/* xClose. */
+static int infoClose(sqlite3_vtab_cursor *pCursor) {
+  InfoCursor *p = (InfoCursor *)pCursor;
+  sdbExtHandleInfoFree(p->aInfo, p->nInfo);
+  sqlite3_free(p);
+  return SQLITE_OK;
+}
+
+/* xFilter: take a fresh snapshot. */
+static int infoFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
+                      sqlite3_value **argv) {
+  InfoCursor *p = (InfoCursor *)pCursor;
+  sdbExtHandleInfoFree(p->aInfo, p->nInfo);
+  p->aInfo = 0;
+  p->nInfo = p->iRow = 0;
+  return sdbExtHandleList(&p->aInfo, &p->nInfo);
+}
+
+/* xNext. */
+static int infoNext(sqlite3_vtab_cursor *pCursor) {
+  ((InfoCursor *)pCursor)->iRow++;
+  return SQLITE_OK;
+}
+
+/* xEof. */
+static int infoEof(sqlite3_vtab_cursor *pCursor) {
+  InfoCursor *p = (InfoCursor *)pCursor;
+  return p->iRow >= p->nInfo;
+}
+
+/* The counter of column iCol (>= 4) from s. */
+static u64 infoStat(const SdbStats *s, int iCol) {
+  const u64 a[] = {
+    s->nGet, s->nPut, s->nList, s->nDelete, s->nHead, s->nBytesIn, s->nBytesOut, s->nRetry,
+    s->nCacheHit, s->nCacheMiss, s->nCacheBytes, s->nFilterSkip,
+    s->manifestId, s->lastSeq, s->lastL0Seq, s->nL0, s->nSortedRun,
+    s->nMemtableRows, s->nMemtableBytes
+  };
+  return a[iCol - 4];
+}
+
+/* xColumn. */
+static int infoColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
+  InfoCursor *p = (InfoCursor *)pCursor;
+  const SdbExtHandleInfo *pRow = &p->aInfo[p->iRow];
+  switch (iCol) {
+    case 0: sqlite3_result_text(ctx, pRow->zPath, -1, SQLITE_TRANSIENT); break;
+    case 1: sqlite3_result_text(ctx, pRow->bWriter ? "writer" : "reader", -1, SQLITE_STATIC); break;
+    case 2:
+      sqlite3_result_text(ctx, pRow->eMergeOp == SDB_MERGE_CONCAT ? "concat" : "none", -1,
+                          SQLITE_STATIC);
+      break;
+    case 3: sqlite3_result_int(ctx, pRow->nRef); break;
+    default: sqlite3_result_int64(ctx, (i64)infoStat(&pRow->stats, iCol)); break;
+  }
+  return SQLITE_OK;
+}
+
+/* xRowid: the row number. */
+static int infoRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
+  *pRowid = ((InfoCursor *)pCursor)->iRow + 1;
+  return SQLITE_OK;
+}
+
+static sqlite3_module infoModule = {
+  .iVersion = 0,
+  .xCreate = 0,                   /* eponymous-only */
+  .xConnect = infoConnect,
+  .xBestIndex = infoBestIndex,
+  .xDisconnect = infoDisconnect,
+  .xDestroy = infoDisconnect,
+  .xOpen = infoOpen,
+  .xClose = infoClose,
+  .xFilter = infoFilter,
+  .xNext = infoNext,
+  .xEof = infoEof,
+  .xColumn = infoColumn,
+  .xRowid = infoRowid,
+};
+
+/* See extInt.h. */
+int sdbExtRegisterInfo(sqlite3 *db) {
+  return sqlite3_create_module_v2(db, "slatedb_handles", &infoModule, 0, 0);
+}

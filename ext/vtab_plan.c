@@ -1,0 +1,290 @@
+/*
+** vtab_plan.c: xBestIndex of the slatedb module, and the parser xFilter uses
+** to read the plan back (design/SQL.md §4.6).
+**
+** What is pushed down (only under BINARY collation, only on usable terms):
+**
+**   key = ?, key IS ?          point lookup                        argv, omit
+**   key IN (...)               all at once (sqlite3_vtab_in): one xFilter
+**                              sorts, dedupes and looks the keys up in order
+**   key > >= < <= ?, BETWEEN   range bounds (max of lowers, min of uppers)
+**   key GLOB 'p*'              through the BINARY >= / < terms SQLite derives;
+**                              the GLOB itself stays with SQLite
+**   prefix = ?  (kv('p'))      range [p, successor(p)); an unusable prefix
+**                              term makes the plan fail (SQLITE_CONSTRAINT)
+**   ORDER BY key [DESC]        consumed; the scan runs in that direction
+**   LIMIT / OFFSET             only if every other term was consumed with
+**                              omit=1, the ORDER BY (if any) was consumed and
+**                              there is no point lookup (an IN handled one
+**                              value per xFilter looks like one)
+**
+** LIKE-derived terms (collation NOCASE), terms on value/seq/timestamps and
+** functions are left to SQLite; so is a second IN on key.
+**
+** key_type=text: a key term whose right-hand side is not a constant known
+** here (a parameter, a column of another table, an IN list) is loose (see
+** extInt.h): omit=0, xFilter scans a superset, and its idxStr token ends in
+** "~" ("key=~"). A constant is compared as text, as a literal is.
+**
+** idxStr names the role of each xFilter argument in argv order, e.g.
+** "key>= key< ORDER DESC LIMIT" (EXPLAIN QUERY PLAN shows idxNum:idxStr);
+** "FULL" is an unconstrained scan. idxNum is a bit mask for humans only:
+**
+**   0x001 EQ   0x002 IN   0x004 LOWER   0x008 LOWER_EXCL  0x010 UPPER
+**   0x020 UPPER_EXCL   0x040 PREFIX   0x080 ORDER   0x100 DESC   0x200 LIMIT
+**   0x400 OFFSET   0x800 LOOSE (some key term is loose)
+**
+** Costs: a point lookup costs 10 (a loose one 20), k IN keys 10k, ranges N/4
+** per side (N/16 for both), a prefix N/64, a full scan N + 1e6, so that a join
+** puts `key = ...` in the inner loop. No I/O happens here.
+*/
+#include <string.h>
+
+#include "extInt.h"
+
+#define PLAN_EQ         0x001
+#define PLAN_IN         0x002
+#define PLAN_LOWER      0x004
+#define PLAN_LOWER_EXCL 0x008
+#define PLAN_UPPER      0x010
+#define PLAN_UPPER_EXCL 0x020
+#define PLAN_PREFIX     0x040
+#define PLAN_ORDER      0x080
+#define PLAN_DESC       0x100
+#define PLAN_LIMIT      0x200
+#define PLAN_OFFSET     0x400
+#define PLAN_LOOSE      0x800
+
+#ifdef SDB_TESTHOOKS
+int sdbExtTestNoOmit = 0;
+#endif
+
+/* Token of each SDB_ARG_* role in idxStr (index = role). */
+static const char *const azRoleToken[] = {
+  "", "key=", "key IN", "key>", "key>=", "key<", "key<=", "prefix=", "LIMIT", "OFFSET"
+};
+
+/* Work state of one xBestIndex call. */
+typedef struct PlanBuild {
+  sqlite3_index_info *pInfo;
+  int nArg;                       /* argv slots assigned so far */
+  u8 aRole[SDB_PLAN_MAXARG];      /* role of each slot */
+  u8 aLoose[SDB_PLAN_MAXARG];     /* slot is a loose key term */
+  int eKeyType;                   /* SDB_KEY_* of the table */
+  int idxNum;                     /* PLAN_* bits */
+  int bNoOmit;                    /* test hook: never set omit */
+  int bPrefixUnusable;            /* a prefix = term that is not usable */
+} PlanBuild;
+
+/* Give constraint i the next argv slot with role eRole. False if full.
+** A loose term is never omitted: SQLite re-checks it. */
+static int planUse(PlanBuild *p, int i, int eRole, int bLoose) {
+  if (p->nArg >= SDB_PLAN_MAXARG) return 0;
+  p->aLoose[p->nArg] = (u8)bLoose;
+  p->aRole[p->nArg++] = (u8)eRole;
+  p->pInfo->aConstraintUsage[i].argvIndex = p->nArg;
+  p->pInfo->aConstraintUsage[i].omit = (p->bNoOmit || bLoose) ? 0 : 1;
+  return 1;
+}
+
+/* True if key constraint i (role eRole) is loose: a text key whose
+** right-hand side is not a constant known at planning time. */
+static int planIsLoose(PlanBuild *p, int i, int eRole) {
+  sqlite3_value *pRhs = 0;
+  if (p->eKeyType != SDB_KEY_TEXT) return 0;
+  if (eRole == SDB_ARG_KEY_IN) return 1;
+  return sqlite3_vtab_rhs_value(p->pInfo, i, &pRhs) != SQLITE_OK || pRhs == 0;
+}
+
+/* The role of a key constraint with operator op, or 0 if not pushed down. */
+static int planKeyRole(int op) {
+  switch (op) {
+    case SQLITE_INDEX_CONSTRAINT_EQ:
+    case SQLITE_INDEX_CONSTRAINT_IS: return SDB_ARG_KEY_EQ;
+    case SQLITE_INDEX_CONSTRAINT_GT: return SDB_ARG_KEY_GT;
+    case SQLITE_INDEX_CONSTRAINT_GE: return SDB_ARG_KEY_GE;
+    case SQLITE_INDEX_CONSTRAINT_LT: return SDB_ARG_KEY_LT;
+    case SQLITE_INDEX_CONSTRAINT_LE: return SDB_ARG_KEY_LE;
+    default: return 0;
+  }
+}
+
+/* PLAN_* bits for a key role. */
+static int planKeyBits(int eRole) {
+  switch (eRole) {
+    case SDB_ARG_KEY_EQ: return PLAN_EQ;
+    case SDB_ARG_KEY_IN: return PLAN_IN;
+    case SDB_ARG_KEY_GT: return PLAN_LOWER | PLAN_LOWER_EXCL;
+    case SDB_ARG_KEY_GE: return PLAN_LOWER;
+    case SDB_ARG_KEY_LT: return PLAN_UPPER | PLAN_UPPER_EXCL;
+    default:             return PLAN_UPPER;
+  }
+}
+
+/* Consider constraint i on the key column. */
+static void planKey(PlanBuild *p, int i) {
+  const struct sqlite3_index_constraint *pCons = &p->pInfo->aConstraint[i];
+  int eRole = planKeyRole(pCons->op);
+  if (!pCons->usable || eRole == 0) return;
+  const char *zColl = sqlite3_vtab_collation(p->pInfo, i);
+  if (zColl && sqlite3_stricmp(zColl, "BINARY") != 0) return;
+  if (pCons->op == SQLITE_INDEX_CONSTRAINT_EQ && sqlite3_vtab_in(p->pInfo, i, -1)) {
+    if (p->idxNum & PLAN_IN) return;    /* a second IN stays with SQLite */
+    eRole = SDB_ARG_KEY_IN;
+  }
+  int bLoose = planIsLoose(p, i, eRole);
+  if (!planUse(p, i, eRole, bLoose)) return;
+  if (eRole == SDB_ARG_KEY_IN) sqlite3_vtab_in(p->pInfo, i, 1);
+  if (bLoose) {
+    p->idxNum |= PLAN_LOOSE;
+    if (eRole == SDB_ARG_KEY_EQ) return;      /* not a point lookup */
+  }
+  p->idxNum |= planKeyBits(eRole);
+}
+
+/* Consider constraint i on the hidden prefix column. */
+static void planPrefix(PlanBuild *p, int i) {
+  const struct sqlite3_index_constraint *pCons = &p->pInfo->aConstraint[i];
+  if (pCons->op != SQLITE_INDEX_CONSTRAINT_EQ) return;
+  if (!pCons->usable) { p->bPrefixUnusable = 1; return; }
+  const char *zColl = sqlite3_vtab_collation(p->pInfo, i);
+  if (zColl && sqlite3_stricmp(zColl, "BINARY") != 0) return;
+  if (p->idxNum & PLAN_PREFIX) return;  /* a second one is checked by SQLite */
+  if (planUse(p, i, SDB_ARG_PREFIX, 0)) p->idxNum |= PLAN_PREFIX;
+}
+
+/* True if constraint op is LIMIT or OFFSET. */
+static int planIsLimitOp(int op) {
+  return op == SQLITE_INDEX_CONSTRAINT_LIMIT || op == SQLITE_INDEX_CONSTRAINT_OFFSET;
+}
+
+/* True if every constraint other than LIMIT/OFFSET was consumed with omit. */
+static int planAllOmitted(const PlanBuild *p) {
+  const sqlite3_index_info *pInfo = p->pInfo;
+  for (int i = 0; i < pInfo->nConstraint; i++) {
+    if (planIsLimitOp(pInfo->aConstraint[i].op)) continue;
+    if (!pInfo->aConstraintUsage[i].omit) return 0;
+  }
+  return 1;
+}
+
+/* Push LIMIT and OFFSET down when that is safe (see the file comment). */
+static void planLimit(PlanBuild *p) {
+  sqlite3_index_info *pInfo = p->pInfo;
+  if (p->bNoOmit || (p->idxNum & PLAN_EQ)) return;
+  if (pInfo->nOrderBy > 0 && !pInfo->orderByConsumed) return;
+  if (!planAllOmitted(p)) return;
+  for (int i = 0; i < pInfo->nConstraint; i++) {
+    const struct sqlite3_index_constraint *pCons = &pInfo->aConstraint[i];
+    if (!planIsLimitOp(pCons->op) || !pCons->usable) continue;
+    int bLimit = pCons->op == SQLITE_INDEX_CONSTRAINT_LIMIT;
+    if ((p->idxNum & (bLimit ? PLAN_LIMIT : PLAN_OFFSET)) != 0) continue;
+    if (planUse(p, i, bLimit ? SDB_ARG_LIMIT : SDB_ARG_OFFSET, 0)) {
+      p->idxNum |= bLimit ? PLAN_LIMIT : PLAN_OFFSET;
+    }
+  }
+}
+
+/* Consume ORDER BY key [ASC|DESC]. Later terms cannot matter: key is unique. */
+static void planOrder(PlanBuild *p) {
+  sqlite3_index_info *pInfo = p->pInfo;
+  if (pInfo->nOrderBy < 1 || pInfo->aOrderBy[0].iColumn != SDB_COL_KEY) return;
+  pInfo->orderByConsumed = 1;
+  p->idxNum |= PLAN_ORDER;
+  if (pInfo->aOrderBy[0].desc) p->idxNum |= PLAN_DESC;
+}
+
+/* Estimated cost and rows of the plan. */
+static void planCost(PlanBuild *p, double nRows) {
+  sqlite3_index_info *pInfo = p->pInfo;
+  double nOut = nRows, rCost;
+  if (p->idxNum & PLAN_EQ) {
+    nOut = 1;
+    rCost = 10;
+    pInfo->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+  } else if (p->idxNum & PLAN_IN) {
+    nOut = 10;
+    rCost = 100;
+  } else if ((p->idxNum & PLAN_LOOSE) && !(p->idxNum & (PLAN_LOWER | PLAN_UPPER | PLAN_PREFIX))) {
+    nOut = 2;                     /* a loose key = : a lookup for text values */
+    rCost = 20;
+  } else {
+    if (p->idxNum & PLAN_LOWER) nOut /= 4;
+    if (p->idxNum & PLAN_UPPER) nOut /= 4;
+    if (p->idxNum & PLAN_PREFIX) nOut /= 64;
+    rCost = (nOut == nRows) ? nRows + 1e6 : nOut + 100;
+  }
+  pInfo->estimatedRows = nOut < 1 ? 1 : (sqlite3_int64)nOut;
+  pInfo->estimatedCost = rCost;
+}
+
+/* Build idxStr: the argv roles in order, with ORDER inserted before LIMIT. */
+static int planIdxStr(PlanBuild *p) {
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  int bOrder = (p->idxNum & PLAN_ORDER) != 0;
+  for (int i = 0; i < p->nArg; i++) {
+    if (bOrder && (p->aRole[i] == SDB_ARG_LIMIT || p->aRole[i] == SDB_ARG_OFFSET)) {
+      sqlite3_str_appendf(pStr, "%sORDER %s", i ? " " : "", (p->idxNum & PLAN_DESC) ? "DESC" : "ASC");
+      bOrder = 0;
+    }
+    sqlite3_str_appendf(pStr, "%s%s%s", i ? " " : "", azRoleToken[p->aRole[i]],
+                        p->aLoose[i] ? "~" : "");
+  }
+  if (bOrder) {
+    sqlite3_str_appendf(pStr, "%sORDER %s", p->nArg ? " " : "",
+                        (p->idxNum & PLAN_DESC) ? "DESC" : "ASC");
+  }
+  if (sqlite3_str_length(pStr) == 0) sqlite3_str_appendall(pStr, "FULL");
+  char *z = sqlite3_str_finish(pStr);
+  if (!z) return SQLITE_NOMEM;
+  p->pInfo->idxStr = z;
+  p->pInfo->needToFreeIdxStr = 1;
+  return SQLITE_OK;
+}
+
+/* See extInt.h. */
+int sdbExtBestIndex(sqlite3_index_info *pInfo, double nEstRows, int eKeyType, int bNoOmit) {
+  PlanBuild b;
+  memset(&b, 0, sizeof(b));
+  b.pInfo = pInfo;
+  b.eKeyType = eKeyType;
+  b.bNoOmit = bNoOmit;
+  for (int i = 0; i < pInfo->nConstraint; i++) {
+    int iCol = pInfo->aConstraint[i].iColumn;
+    if (iCol == SDB_COL_KEY) planKey(&b, i);
+    else if (iCol == SDB_COL_PREFIX) planPrefix(&b, i);
+  }
+  if (b.bPrefixUnusable && !(b.idxNum & PLAN_PREFIX)) return SQLITE_CONSTRAINT;
+  planOrder(&b);
+  planLimit(&b);
+  planCost(&b, nEstRows);
+  pInfo->idxNum = b.idxNum;
+  return planIdxStr(&b);
+}
+
+/* See extInt.h. */
+int sdbExtPlanParse(const char *zIdxStr, int argc, SdbExtPlan *pPlan) {
+  const char *z = zIdxStr ? zIdxStr : "";
+  memset(pPlan, 0, sizeof(*pPlan));
+  if (strcmp(z, "FULL") == 0) z = "";
+  while (*z) {
+    int eRole = 0;
+    size_t n = 0;
+    if (strncmp(z, "ORDER ASC", 9) == 0) { n = 9; }
+    else if (strncmp(z, "ORDER DESC", 10) == 0) { n = 10; pPlan->bDesc = 1; }
+    for (int r = 1; n == 0 && r < (int)(sizeof(azRoleToken) / sizeof(azRoleToken[0])); r++) {
+      size_t m = strlen(azRoleToken[r]);
+      if (strncmp(z, azRoleToken[r], m) != 0) continue;
+      int bLoose = z[m] == '~';
+      if (z[m + bLoose] != ' ' && z[m + bLoose] != 0) continue;
+      eRole = r;
+      n = m + (size_t)bLoose;
+      if (pPlan->nArg < SDB_PLAN_MAXARG) pPlan->aLoose[pPlan->nArg] = (u8)bLoose;
+    }
+    if (n == 0 || (eRole && pPlan->nArg >= SDB_PLAN_MAXARG)) return SQLITE_ERROR;
+    if (eRole) pPlan->aRole[pPlan->nArg++] = (u8)eRole;
+    z += n;
+    if (*z == ' ') z++;
+  }
+  return pPlan->nArg == argc ? SQLITE_OK : SQLITE_ERROR;
+}
