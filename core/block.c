@@ -321,7 +321,7 @@ static void fillV1(SdbBlock *p, const BlockShape *s, u8 *pArena) {
 int sdbBlockDecode(SdbBuf *pPayload, int formatVersion, SdbBlock **pp, SdbErr *pErr) {
   const u8 *a = pPayload->a;
   size_t n = pPayload->n;
-  BlockShape s;
+  BlockShape s = {0, 0, 0, 0};
   int rc;
   *pp = NULL;
   if (formatVersion != 1 && formatVersion != 2) {
