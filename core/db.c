@@ -20,59 +20,12 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "cache.h"
-#include "manifest.h"
-#include "memtable.h"
+#include "batch.h"
+#include "dbInt.h"
 #include "merge.h"
-#include "objstore.h"
 #include "rangeutil.h"
-#include "sst.h"
 
 #define DB_DEFAULT_CACHE (64ull << 20)
-
-/* One compacted SST (L0 or sorted-run member), opened on first use. */
-typedef struct DbTable {
-  int nRef;               /* atomic; versions share tables */
-  SdbUlid id;
-  char zKey[48];          /* "compacted/<ULID>.sst" */
-  SdbSstInfo info;        /* owned copy of the manifest's SsTableInfo */
-  u16 formatVersion;      /* from the manifest; absent there = 1 */
-  SdbRange visible;       /* visible_range projection (bounds point into pBounds) */
-  int bHasVisible;
-  u8 *pBounds;            /* owned bytes of visible's bounds */
-  SdbSst *pSst;           /* lazily opened; guarded by SdbDb.muOpen */
-} DbTable;
-
-typedef struct DbRun {
-  u32 id;
-  DbTable **apTable;      /* in key order; references owned */
-  int nTable;
-} DbRun;
-
-typedef struct DbVersion {
-  int nRef;               /* atomic */
-  SdbManifest *pManifest; /* owned */
-  u64 manifestId;
-  DbTable **apL0;         /* newest first; references owned */
-  int nL0;
-  DbRun *aRun;            /* newest first */
-  int nRun;
-  SdbMemtable *pMem;      /* replayed WAL rows; reference owned */
-  u64 lastSeq;            /* highest seq visible in this version (atomic) */
-  u64 lastWalId;          /* highest WAL id replayed (or replay_after_wal_id) */
-} DbVersion;
-
-struct SdbDb {
-  SdbStore *pStore;       /* owned */
-  SdbCache *pCache;       /* owned */
-  char *zUrl;             /* owned copy */
-  int bReadOnly;
-  int eMergeOp;
-  pthread_mutex_t mu;     /* guards pCur and refresh */
-  pthread_mutex_t muOpen; /* guards lazy SST opening */
-  DbVersion *pCur;        /* current version (one reference owned) */
-  u64 nFilterSkip;
-};
 
 /* ------------------------------------------------------------ tables */
 static void dbTableUnref(DbTable *t) {
@@ -161,7 +114,7 @@ static int dbTableSst(SdbDb *db, DbTable *t, SdbSst **ppSst, SdbErr *pErr) {
 }
 
 /* ------------------------------------------------------------ versions */
-static void dbVersionUnref(DbVersion *v) {
+void sdbDbVersionUnref(DbVersion *v) {
   if (!v || __atomic_sub_fetch(&v->nRef, 1, __ATOMIC_ACQ_REL) != 0) return;
   for (int i = 0; i < v->nL0; i++) dbTableUnref(v->apL0[i]);
   sdbFree(v->apL0);
@@ -175,7 +128,7 @@ static void dbVersionUnref(DbVersion *v) {
   sdbFree(v);
 }
 
-static void dbVersionUnpin(void *p) { dbVersionUnref((DbVersion *)p); }
+static void dbVersionUnpin(void *p) { sdbDbVersionUnref((DbVersion *)p); }
 
 static int dbVersionTables(DbVersion *v, DbVersion *pOld, SdbErr *pErr) {
   const SdbManifest *m = v->pManifest;
@@ -231,6 +184,7 @@ static int pendingFlush(DbVersion *v, PendingRow *p) {
   if (!p->bHas) return SDB_OK;
   p->bHas = 0;
   if (p->e.seq > v->lastSeq) __atomic_store_n(&v->lastSeq, p->e.seq, __ATOMIC_RELEASE);
+  if (p->e.bHasCreateTs && p->e.createTs > v->maxCreateTs) v->maxCreateTs = p->e.createTs;
   return sdbMemtableInsert(v->pMem, &p->e);
 }
 
@@ -286,9 +240,9 @@ static int dbReplayWal(SdbDb *db, DbVersion *v, SdbErr *pErr) {
   return rc;
 }
 
-/* Build a version from manifest m (ownership taken), sharing tables with pOld. */
-static int dbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld,
-                          DbVersion **ppNew, SdbErr *pErr) {
+/* Build a version from manifest m; see dbInt.h. */
+int sdbDbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld,
+                      SdbMemtable *pMem, DbVersion **ppNew, SdbErr *pErr) {
   DbVersion *v = sdbMallocZero(sizeof(*v));
   *ppNew = NULL;
   if (!v) {
@@ -300,19 +254,36 @@ static int dbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *
   v->manifestId = manifestId;
   v->lastSeq = m->lastL0Seq;
   v->lastWalId = m->replayAfterWalId;
-  v->pMem = sdbMemtableNew();
+  v->maxCreateTs = m->lastL0ClockTick;
+  if (pMem) {
+    sdbMemtableRef(pMem);
+    v->pMem = pMem;
+    v->lastSeq = SDB_MAX(v->lastSeq, __atomic_load_n(&pOld->lastSeq, __ATOMIC_ACQUIRE));
+    v->lastWalId = SDB_MAX(v->lastWalId, pOld->lastWalId);
+    v->maxCreateTs = SDB_MAX(v->maxCreateTs, pOld->maxCreateTs);
+  } else {
+    v->pMem = sdbMemtableNew();
+  }
   int rc = v->pMem ? dbVersionTables(v, pOld, pErr) : SDB_NOMEM_ERR(pErr);
-  if (rc == SDB_OK) rc = dbReplayWal(db, v, pErr);
+  if (rc == SDB_OK && !pMem) rc = dbReplayWal(db, v, pErr);
   if (rc) {
-    dbVersionUnref(v);
+    sdbDbVersionUnref(v);
     return rc;
   }
   *ppNew = v;
   return SDB_OK;
 }
 
+void sdbDbInstallVersion(SdbDb *db, DbVersion *v) {
+  pthread_mutex_lock(&db->mu);
+  DbVersion *pOld = db->pCur;
+  db->pCur = v;
+  pthread_mutex_unlock(&db->mu);
+  sdbDbVersionUnref(pOld);
+}
+
 /* The current version, with a reference for the caller. */
-static DbVersion *dbPinVersion(SdbDb *db) {
+DbVersion *sdbDbPinVersion(SdbDb *db) {
   pthread_mutex_lock(&db->mu);
   DbVersion *v = db->pCur;
   __atomic_add_fetch(&v->nRef, 1, __ATOMIC_RELAXED);
@@ -321,31 +292,50 @@ static DbVersion *dbPinVersion(SdbDb *db) {
 }
 
 /* ------------------------------------------------------------ open/close */
+
+/* Fill unset writer settings with SlateDB 0.12.1's defaults. */
+static void dbConfigDefaults(SdbConfig *c) {
+  if (!c->nCacheBytes) c->nCacheBytes = DB_DEFAULT_CACHE;
+  if (!c->l0SstSizeBytes) c->l0SstSizeBytes = 64ull << 20;
+  if (!c->maxUnflushedBytes) c->maxUnflushedBytes = 1ull << 30;
+  if (!c->flushIntervalMs) c->flushIntervalMs = 100;
+  if (!c->blockSize) c->blockSize = 4096;
+  if (!c->filterBitsPerKey) c->filterBitsPerKey = 10;
+  if (!c->minFilterKeys) c->minFilterKeys = 1000;
+}
+
+/* Reader open: the latest manifest plus the WAL. Never writes. */
+static int dbOpenReader(SdbDb *db, SdbErr *pErr) {
+  SdbManifest *m = NULL;
+  u64 id = 0;
+  int rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
+  if (rc == SDB_NOTFOUND) {
+    rc = sdbErrSet(pErr, SDB_CANTOPEN, "no SlateDB database at %s (no manifest/ objects)",
+                   db->pStore->zDescr);
+  }
+  if (rc == SDB_OK) rc = sdbDbVersionBuild(db, m, id, NULL, NULL, &db->pCur, pErr);
+  return rc;
+}
+
 int sdb_db_open(const SdbConfig *pConfig, SdbDb **ppDb, SdbErr *pErr) {
   *ppDb = NULL;
-  if (!pConfig->bReadOnly) {
-    return sdbErrSet(pErr, SDB_READONLY, "this build opens databases read-only");
-  }
   SdbDb *db = sdbMallocZero(sizeof(*db));
   if (!db) return SDB_NOMEM_ERR(pErr);
   pthread_mutex_init(&db->mu, NULL);
   pthread_mutex_init(&db->muOpen, NULL);
+  db->cfg = *pConfig;
+  dbConfigDefaults(&db->cfg);
   db->bReadOnly = pConfig->bReadOnly;
   db->eMergeOp = pConfig->eMergeOp;
   db->zUrl = sdbStrdup(pConfig->zUrl);
-  db->pCache = sdbCacheNew(pConfig->nCacheBytes ? pConfig->nCacheBytes : DB_DEFAULT_CACHE);
+  db->cfg.zUrl = db->zUrl;
+  db->pCache = sdbCacheNew(db->cfg.nCacheBytes);
   int rc = (db->zUrl && db->pCache) ? SDB_OK : SDB_NOMEM_ERR(pErr);
-  if (rc == SDB_OK) rc = sdbStoreOpenUrl(pConfig->zUrl, db->bReadOnly, &db->pStore, pErr);
-  SdbManifest *m = NULL;
-  u64 id = 0;
   if (rc == SDB_OK) {
-    rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
-    if (rc == SDB_NOTFOUND) {
-      rc = sdbErrSet(pErr, SDB_CANTOPEN, "no SlateDB database at %s (no manifest/ objects)",
-                     db->pStore->zDescr);
-    }
+    int bCreate = !db->bReadOnly && db->cfg.bCreateIfMissing;
+    rc = sdbStoreOpenUrl(pConfig->zUrl, db->bReadOnly, bCreate, &db->pStore, pErr);
   }
-  if (rc == SDB_OK) rc = dbVersionBuild(db, m, id, NULL, &db->pCur, pErr);
+  if (rc == SDB_OK) rc = db->bReadOnly ? dbOpenReader(db, pErr) : sdbWriterOpen(db, pErr);
   if (rc) {
     sdb_db_close(db);
     return rc;
@@ -356,7 +346,8 @@ int sdb_db_open(const SdbConfig *pConfig, SdbDb **ppDb, SdbErr *pErr) {
 
 void sdb_db_close(SdbDb *db) {
   if (!db) return;
-  dbVersionUnref(db->pCur);
+  if (db->pWriter) sdbWriterClose(db);
+  sdbDbVersionUnref(db->pCur);
   sdbStoreFree(db->pStore);
   sdbCacheFree(db->pCache);
   pthread_mutex_destroy(&db->mu);
@@ -366,6 +357,7 @@ void sdb_db_close(SdbDb *db) {
 }
 
 int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
+  if (db->pWriter) return sdbWriterPoll(db, pErr);
   SdbManifest *m = NULL;
   u64 id = 0;
   int rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
@@ -377,10 +369,10 @@ int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
     rc = dbReplayWal(db, pOld, pErr);   /* only new WAL SSTs */
   } else {
     DbVersion *pNew = NULL;
-    rc = dbVersionBuild(db, m, id, pOld, &pNew, pErr);
+    rc = sdbDbVersionBuild(db, m, id, pOld, NULL, &pNew, pErr);
     if (rc == SDB_OK) {
       db->pCur = pNew;
-      dbVersionUnref(pOld);
+      sdbDbVersionUnref(pOld);
     }
   }
   pthread_mutex_unlock(&db->mu);
@@ -481,12 +473,17 @@ static int dbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter 
   return sdbConcatIterNew(c, c->nTable, runCtxOpen, runCtxFree, bDesc, pp, pErr);
 }
 
-/* All child iterators of version v for range r: memtable, L0s, runs. */
-static int dbChildren(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc,
+/* All child iterators of version v for range r: pFirst (an overlay, ownership
+** taken; may be NULL), memtable, L0s, runs. */
+static int dbChildren(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc, SdbIter *pFirst,
                       SdbIter ***papChild, int *pnChild, SdbErr *pErr) {
-  int nMax = 1 + v->nL0 + v->nRun, n = 0;
+  int nMax = 2 + v->nL0 + v->nRun, n = 0;
   SdbIter **ap = sdbMallocZero(sizeof(SdbIter *) * (size_t)nMax);
-  if (!ap) return SDB_NOMEM_ERR(pErr);
+  if (!ap) {
+    sdb_iter_free(pFirst);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  if (pFirst) ap[n++] = pFirst;
   int rc = sdbMemtableIterNew(v->pMem, r, bDesc, &ap[n], pErr);
   if (rc == SDB_OK) n++;
   for (int i = 0; rc == SDB_OK && i < v->nL0; i++) {
@@ -507,20 +504,39 @@ static int dbChildren(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc,
   return SDB_OK;
 }
 
-int sdb_db_scan(SdbDb *db, const SdbRange *pRange, int bDesc, SdbIter **ppIter, SdbErr *pErr) {
-  *ppIter = NULL;
-  DbVersion *v = dbPinVersion(db);
+/* Scan version v (pinned by the caller; the reference passes to the iterator)
+** with an optional overlay memtable as the newest child. */
+static int dbScanVersion(SdbDb *db, DbVersion *v, SdbMemtable *pOverlay, const SdbRange *pRange,
+                         int bDesc, SdbIter **ppIter, SdbErr *pErr) {
   u64 maxSeq = __atomic_load_n(&v->lastSeq, __ATOMIC_ACQUIRE);
-  SdbIter **apChild = NULL, *pMerged = NULL;
+  SdbIter **apChild = NULL, *pMerged = NULL, *pOver = NULL;
   int nChild = 0;
-  int rc = dbChildren(db, v, pRange, bDesc, &apChild, &nChild, pErr);
+  int rc = SDB_OK;
+  if (pOverlay) {
+    rc = sdbMemtableIterNew(pOverlay, pRange, bDesc, &pOver, pErr);
+    maxSeq = UINT64_MAX;
+  }
+  if (rc == SDB_OK) rc = dbChildren(db, v, pRange, bDesc, pOver, &apChild, &nChild, pErr);
+  else sdb_iter_free(pOver);
   if (rc == SDB_OK) rc = sdbMergeIterNew(apChild, nChild, bDesc, &pMerged, pErr);
   sdbFree(apChild);
   if (rc) {
-    dbVersionUnref(v);
+    sdbDbVersionUnref(v);
     return rc;
   }
   return sdbVisibleIterNew(pMerged, maxSeq, db->eMergeOp, bDesc, v, dbVersionUnpin, ppIter, pErr);
+}
+
+int sdb_db_scan(SdbDb *db, const SdbRange *pRange, int bDesc, SdbIter **ppIter, SdbErr *pErr) {
+  *ppIter = NULL;
+  return dbScanVersion(db, sdbDbPinVersion(db), NULL, pRange, bDesc, ppIter, pErr);
+}
+
+int sdb_db_scan_overlay(SdbDb *db, SdbBatch *pOverlay, const SdbRange *pRange, int bDesc,
+                        SdbIter **ppIter, SdbErr *pErr) {
+  *ppIter = NULL;
+  SdbMemtable *pIdx = (pOverlay && sdb_batch_count(pOverlay)) ? sdbBatchIndex(pOverlay) : NULL;
+  return dbScanVersion(db, sdbDbPinVersion(db), pIdx, pRange, bDesc, ppIter, pErr);
 }
 
 /* ------------------------------------------------------------ stats */
@@ -541,7 +557,7 @@ void sdb_db_stats(SdbDb *db, SdbStats *s) {
   s->nCacheMiss = cs.nMiss;
   s->nCacheBytes = cs.nBytes;
   s->nFilterSkip = sdbSstFilterSkips();
-  DbVersion *v = dbPinVersion(db);
+  DbVersion *v = sdbDbPinVersion(db);
   s->manifestId = v->manifestId;
   s->lastSeq = __atomic_load_n(&v->lastSeq, __ATOMIC_ACQUIRE);
   s->lastL0Seq = v->pManifest->lastL0Seq;
@@ -549,7 +565,8 @@ void sdb_db_stats(SdbDb *db, SdbStats *s) {
   s->nSortedRun = (u64)v->nRun;
   s->nMemtableRows = sdbMemtableRows(v->pMem);
   s->nMemtableBytes = sdbMemtableBytes(v->pMem);
-  dbVersionUnref(v);
+  sdbDbVersionUnref(v);
+  if (db->pWriter) sdbWriterStats(db, s);
 }
 
 const char *sdb_version(void) { return "sqlite-slatedb 0.1.0 (SlateDB 0.12.1 format)"; }

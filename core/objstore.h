@@ -62,13 +62,14 @@ struct SdbStore {
 };
 
 /* Open the local-directory store rooted at zRoot. With bMustExist, a missing
-** directory is SDB_CANTOPEN. The store never touches anything outside zRoot.
-** Caller owns *pp (sdbStoreFree). */
+** directory is SDB_CANTOPEN; otherwise a writable store creates it (mkdir -p).
+** The store never touches anything outside zRoot. Caller owns *pp. */
 int sdbStoreOpenDir(const char *zRoot, int bMustExist, int bReadOnly, SdbStore **pp,
                     SdbErr *pErr);
 
-/* Open a store from a URL or path (file:///abs, /abs, rel). Caller owns *pp. */
-int sdbStoreOpenUrl(const char *zUrl, int bReadOnly, SdbStore **pp, SdbErr *pErr);
+/* Open a store from a URL or path (file:///abs, /abs, rel). With bCreate a
+** missing root is created. Caller owns *pp. */
+int sdbStoreOpenUrl(const char *zUrl, int bReadOnly, int bCreate, SdbStore **pp, SdbErr *pErr);
 
 void sdbStoreFree(SdbStore *p);
 

@@ -340,6 +340,26 @@ static const SdbStoreMethods fsMethods = {
   fsGet, fsHead, fsPut, fsList, fsDelete, fsFree,
 };
 
+/* mkdir -p the first n bytes of zRoot. */
+static int fsMakeRoot(const char *zRoot, size_t n, SdbErr *pErr) {
+  char *zPath = sdbMprintf("%.*s", (int)n, zRoot);
+  if (!zPath) return SDB_NOMEM_ERR(pErr);
+  int rc = SDB_OK;
+  for (char *z = zPath + 1;; z++) {
+    char c = *z;
+    if (c != '/' && c != 0) continue;
+    *z = 0;
+    if (mkdir(zPath, 0777) != 0 && errno != EEXIST) {
+      rc = fsErrno(pErr, "create database directory", zPath);
+      break;
+    }
+    *z = c;
+    if (c == 0) break;
+  }
+  sdbFree(zPath);
+  return rc;
+}
+
 int sdbStoreOpenDir(const char *zRoot, int bMustExist, int bReadOnly, SdbStore **pp,
                     SdbErr *pErr) {
   *pp = NULL;
@@ -348,11 +368,13 @@ int sdbStoreOpenDir(const char *zRoot, int bMustExist, int bReadOnly, SdbStore *
   if (n == 0) return sdbErrSet(pErr, SDB_ERROR, "empty database path");
   struct stat st;
   if (stat(zRoot, &st) != 0) {
-    if (errno != ENOENT || bMustExist) {
+    if (errno != ENOENT || bMustExist || bReadOnly) {
       int rc = fsErrno(pErr, "open database directory", zRoot);
       if (rc == SDB_NOTFOUND) rc = sdbErrSet(pErr, SDB_CANTOPEN, "database directory %s does not exist", zRoot);
       return rc;
     }
+    int rc = fsMakeRoot(zRoot, n, pErr);
+    if (rc) return rc;
   } else if (!S_ISDIR(st.st_mode)) {
     return sdbErrSet(pErr, SDB_CANTOPEN, "database path %s is not a directory", zRoot);
   } else if (access(zRoot, R_OK | X_OK) != 0) {
@@ -402,10 +424,10 @@ static char *urlDecodePath(const char *z, int *pbBad) {
   return zOut;
 }
 
-int sdbStoreOpenUrl(const char *zUrl, int bReadOnly, SdbStore **pp, SdbErr *pErr) {
+int sdbStoreOpenUrl(const char *zUrl, int bReadOnly, int bCreate, SdbStore **pp, SdbErr *pErr) {
   *pp = NULL;
   const char *zColon = strstr(zUrl, "://");
-  if (!zColon) return sdbStoreOpenDir(zUrl, bReadOnly, bReadOnly, pp, pErr);
+  if (!zColon) return sdbStoreOpenDir(zUrl, !bCreate, bReadOnly, pp, pErr);
   if (strncmp(zUrl, "file://", 7) != 0) {
     return sdbErrSet(pErr, SDB_ERROR, "unsupported URL scheme \"%.*s\"", (int)(zColon - zUrl), zUrl);
   }
@@ -418,7 +440,7 @@ int sdbStoreOpenUrl(const char *zUrl, int bReadOnly, SdbStore **pp, SdbErr *pErr
   char *zDecoded = urlDecodePath(zPath, &bBad);
   if (bBad) return sdbErrSet(pErr, SDB_ERROR, "file URL contains %%00: %s", zUrl);
   if (!zDecoded) return SDB_NOMEM_ERR(pErr);
-  int rc = sdbStoreOpenDir(zDecoded, bReadOnly, bReadOnly, pp, pErr);
+  int rc = sdbStoreOpenDir(zDecoded, !bCreate, bReadOnly, pp, pErr);
   sdbFree(zDecoded);
   return rc;
 }

@@ -113,6 +113,15 @@ typedef struct SdbConfig {
   int bReadOnly;          /* reader: never writes anything to the store */
   int eMergeOp;           /* SDB_MERGE_* */
   uint64_t nCacheBytes;   /* block cache budget; 0 = default (64 MiB) */
+  /* Writer settings (SlateDB's names); 0 means SlateDB 0.12.1's default. */
+  uint64_t l0SstSizeBytes;     /* memtable -> L0 at this estimated size (64 MiB) */
+  uint64_t maxUnflushedBytes;  /* async writes block above this (1 GiB) */
+  uint64_t flushIntervalMs;    /* async WAL flush interval (100 ms) */
+  uint64_t blockSize;          /* SST block size (4096) */
+  uint32_t filterBitsPerKey;   /* bloom bits per key (10) */
+  uint32_t minFilterKeys;      /* no filter below this many rows (1000) */
+  int eCodec;                  /* compression: 0 none .. 4 zstd (none) */
+  int bCreateIfMissing;        /* writer: create an empty database if none */
 } SdbConfig;
 
 /* Open a database. On success *ppDb owns the handle (free with sdb_db_close). */
@@ -131,6 +140,43 @@ int sdb_db_scan(SdbDb *pDb, const SdbRange *pRange, int bDesc, SdbIter **ppIter,
 /* Re-read the manifest and WAL (readers). */
 int sdb_db_refresh(SdbDb *pDb, SdbErr *pErr);
 
+/* ------------------------------------------------------------ writes */
+
+/*
+** A write batch: the operations of one SQLite transaction. Later operations on
+** a key replace earlier ones. Marks let a caller roll back to a savepoint.
+** A batch is not thread-safe; one connection owns it.
+*/
+typedef struct SdbBatch SdbBatch;
+SdbBatch *sdb_batch_new(void);                      /* NULL on OOM; caller owns */
+void sdb_batch_free(SdbBatch *pBatch);              /* NULL-safe */
+/* Put key -> value. expireTs: ms since the epoch, or 0 for no expiry. */
+int sdb_batch_put(SdbBatch *pBatch, const uint8_t *pKey, size_t nKey, const uint8_t *pVal,
+                  size_t nVal, int64_t expireTs, SdbErr *pErr);
+int sdb_batch_delete(SdbBatch *pBatch, const uint8_t *pKey, size_t nKey, SdbErr *pErr);
+int sdb_batch_count(const SdbBatch *pBatch);        /* operations so far */
+/* Undo every operation after the first nKeep. */
+int sdb_batch_truncate(SdbBatch *pBatch, int nKeep, SdbErr *pErr);
+void sdb_batch_clear(SdbBatch *pBatch);
+
+/*
+** Commit a batch atomically as one write batch: one sequence number, one WAL
+** SST (create-only PUT). With bAwaitDurable the call returns once the WAL SST
+** is stored; otherwise the rows are visible at once and a background thread
+** writes them within flush_interval. An empty batch is a no-op.
+** SDB_FENCED: a newer writer owns the database (every later write fails too).
+*/
+int sdb_db_write(SdbDb *pDb, SdbBatch *pBatch, int bAwaitDurable, SdbErr *pErr);
+
+/* Like sdb_db_scan, with the uncommitted operations of pOverlay (may be NULL)
+** applied on top: the transaction reads its own writes, deletes included. */
+int sdb_db_scan_overlay(SdbDb *pDb, SdbBatch *pOverlay, const SdbRange *pRange, int bDesc,
+                        SdbIter **ppIter, SdbErr *pErr);
+
+/* Flush buffered WAL rows (durability=async) and, with bMemtable, the
+** memtable to a new L0 SST. */
+int sdb_db_flush(SdbDb *pDb, int bMemtable, SdbErr *pErr);
+
 /* Statistics of a handle, for SQL inspection. */
 typedef struct SdbStats {
   uint64_t nGet, nPut, nList, nDelete, nHead; /* object-store requests */
@@ -139,6 +185,8 @@ typedef struct SdbStats {
   uint64_t nFilterSkip;                       /* SSTs skipped by bloom filters */
   uint64_t manifestId, lastSeq, lastL0Seq;
   uint64_t nL0, nSortedRun, nMemtableRows, nMemtableBytes;
+  uint64_t writerEpoch, durableSeq, nextWalId, nWalWrites, nL0Flushes;
+  int bWriter, bFenced;
 } SdbStats;
 void sdb_db_stats(SdbDb *pDb, SdbStats *pStats);
 

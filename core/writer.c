@@ -1,0 +1,675 @@
+/*
+** writer.c: the write path of a writer handle, following SlateDB 0.12.1's
+** protocol (spec/MANIFEST.md §3-§5):
+**
+** Open:   latest manifest (or create manifest 1 with a create-only PUT) ->
+**         LIST wal/ -> commit writer_epoch + 1 (manifest CAS) -> plant the
+**         empty fence SST at the next WAL id (create-only; on a collision
+**         re-check the epoch and try the next id) -> replay the WAL.
+** Commit: one batch = one seq = one WAL SST wal/<next id> written with a
+**         create-only PUT. "Already exists" means a newer writer planted its
+**         fence there: this handle is fenced for good. The rows go into the
+**         memtable only after the PUT succeeded (durability=commit), so a
+**         failed commit changes nothing. durability=async appends the rows
+**         to a WAL buffer that a background thread writes every
+**         flush_interval (rows are visible at once, durable later).
+** L0:     when the memtable's estimated size reaches l0_sst_size_bytes (or on
+**         request), the WAL is made durable, the memtable is written as a
+**         compacted SST compacted/<ULID>.sst (create-only PUT) and the
+**         manifest CAS prepends it and advances replay_after_wal_id,
+**         last_l0_seq, last_l0_clock_tick, wal_id_last_seen.
+** CAS:    manifest/<id+1> with a create-only PUT; on a collision the latest
+**         manifest is re-read, the epoch checked (newer -> fenced) and our own
+**         change re-applied to it.
+** Close:  flush buffered WAL rows, then a final manifest recording
+**         wal_id_last_seen (not when fenced).
+**
+** Locking: SdbWriter.mu serialises commits, flushes, polls and the flusher
+** thread. The version swap takes SdbDb.mu briefly (db.c). The background
+** thread never calls SQLite.
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "batch.h"
+#include "dbInt.h"
+#include "manifest_enc.h"
+#include "sst_build.h"
+
+#define WR_POLL_MS 1000          /* fencing check interval, as SlateDB's 1 s */
+#define WR_MAX_CAS 200           /* manifest CAS attempts */
+
+struct SdbWriter {
+  pthread_mutex_t mu;     /* serialises all writer work */
+  pthread_cond_t cond;    /* wakes the flusher thread */
+  pthread_t flusher;
+  int bFlusher;           /* flusher thread started */
+  int bStop;              /* ask the flusher to exit */
+  u64 epoch;              /* our writer_epoch */
+  u64 nextWalId;          /* id of the next WAL SST */
+  u64 lastSeq;            /* last assigned sequence number */
+  u64 durableSeq;         /* highest seq stored in a WAL SST */
+  i64 clockFloor;         /* create_ts never goes below this */
+  int bFenced;            /* a newer writer owns the database */
+  i64 lastPollMs;
+  SdbSstBuilder *pWalBuf; /* async rows not yet written, or NULL */
+  u64 walBufLastSeq;
+  SdbBuf walPending;      /* a finished WAL SST whose PUT failed, to retry */
+  u64 walPendingSeq;
+  int asyncRc;            /* error of a background flush, reported once */
+  char zAsyncMsg[256];
+  SdbSstOptions walOpt, l0Opt;
+  SdbEntry *aRow;         /* commit scratch */
+  int nRowAlloc;
+  u64 nWalWrites, nL0Flushes;
+};
+
+static i64 nowMs(void) { return sdbNowMs(); }
+
+static int wrFenced(SdbDb *db, u64 theirEpoch, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  w->bFenced = 1;
+  if (theirEpoch > 0) {
+    return sdbErrSet(pErr, SDB_FENCED,
+                     "writer fenced: the database was opened by a newer writer (epoch %llu > ours %llu); "
+                     "reopen the table or use mode=reader",
+                     (unsigned long long)theirEpoch, (unsigned long long)w->epoch);
+  }
+  return sdbErrSet(pErr, SDB_FENCED,
+                   "writer fenced: a newer writer took over the WAL (epoch %llu is stale); "
+                   "reopen the table or use mode=reader", (unsigned long long)w->epoch);
+}
+
+/* ------------------------------------------------------------ manifest CAS */
+
+typedef int (*WrApply)(SdbManifest *m, void *pCtx, SdbErr *pErr);
+
+/* Commit manifest baseId+1 = xApply(base), retrying on collisions as SlateDB
+** does. On SDB_OK *ppOut (caller owns) holds the committed manifest. */
+static int wrCommitManifest(SdbDb *db, const SdbManifest *pBase, u64 baseId, WrApply xApply,
+                            void *pCtx, SdbManifest **ppOut, u64 *pIdOut, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  SdbManifest *pLatest = NULL;
+  const SdbManifest *pCur = pBase;
+  u64 id = baseId;
+  int rc = SDB_OK;
+  *ppOut = NULL;
+  for (int attempt = 0; rc == SDB_OK && attempt < WR_MAX_CAS; attempt++) {
+    SdbManifest *m = NULL;
+    u8 *a = NULL;
+    size_t n = 0;
+    rc = sdbManifestDecode(pCur->pRaw, pCur->nRaw, &m, pErr);
+    if (rc == SDB_OK && w->epoch && m->writerEpoch > w->epoch) rc = wrFenced(db, m->writerEpoch, pErr);
+    if (rc == SDB_OK) rc = xApply(m, pCtx, pErr);
+    if (rc == SDB_OK) rc = sdbManifestEncode(m, &a, &n, pErr);
+    sdbManifestFree(m);
+    if (rc) break;
+    char zKey[48], zId[21];
+    sdbFormatId20(id + 1, zId);
+    snprintf(zKey, sizeof(zKey), "manifest/%s.manifest", zId);
+    rc = db->pStore->pMethods->xPut(db->pStore, zKey, a, n, 1, pErr);
+    if (rc == SDB_OK) {
+      rc = sdbManifestDecode(a, n, ppOut, pErr);
+      *pIdOut = id + 1;
+      sdbFree(a);
+      break;
+    }
+    sdbFree(a);
+    if (rc != SDB_EXISTS) break;
+    sdbManifestFree(pLatest);
+    pLatest = NULL;
+    rc = sdbManifestLoadLatest(db->pStore, &pLatest, &id, pErr);
+    pCur = pLatest;
+  }
+  if (rc == SDB_OK && !*ppOut) rc = sdbErrSet(pErr, SDB_BUSY, "manifest update kept colliding");
+  sdbManifestFree(pLatest);
+  return rc;
+}
+
+/* ------------------------------------------------------------ WAL */
+
+static void walKey(u64 id, char *zKey, size_t n) {
+  char zId[21];
+  sdbFormatId20(id, zId);
+  snprintf(zKey, n, "wal/%s.sst", zId);
+}
+
+/* Store a finished WAL SST at the next id (create-only). */
+static int wrPutWal(SdbDb *db, const u8 *a, size_t n, u64 lastSeq, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  char zKey[48];
+  walKey(w->nextWalId, zKey, sizeof(zKey));
+  int rc = db->pStore->pMethods->xPut(db->pStore, zKey, a, n, 1, pErr);
+  if (rc == SDB_EXISTS) return wrFenced(db, 0, pErr);
+  if (rc) return rc;
+  w->nextWalId++;
+  w->durableSeq = lastSeq;
+  w->nWalWrites++;
+  return SDB_OK;
+}
+
+/* Write buffered async rows (and a pending retry) to the WAL. */
+static int wrFlushWalBuf(SdbDb *db, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  if (w->bFenced) return wrFenced(db, 0, pErr);
+  if (w->walPending.n == 0 && w->pWalBuf) {
+    SdbSstInfo info;
+    int rc = sdbSstBuilderFinish(w->pWalBuf, &w->walPending, &info, pErr);
+    sdbSstBuilderFree(w->pWalBuf);
+    w->pWalBuf = NULL;
+    sdbSstInfoClear(&info);
+    w->walPendingSeq = w->walBufLastSeq;
+    if (rc) {
+      w->walPending.n = 0;
+      return rc;
+    }
+  }
+  if (w->walPending.n == 0) return SDB_OK;
+  int rc = wrPutWal(db, w->walPending.a, w->walPending.n, w->walPendingSeq, pErr);
+  if (rc == SDB_OK) w->walPending.n = 0;
+  return rc;
+}
+
+/* ------------------------------------------------------------ open */
+
+typedef struct BumpCtx { u64 epoch; } BumpCtx;
+
+static int applyEpochBump(SdbManifest *m, void *pCtx, SdbErr *pErr) {
+  BumpCtx *c = pCtx;
+  m->writerEpoch += 1;
+  c->epoch = m->writerEpoch;
+  return SDB_OK;
+}
+
+/* Create manifest 1 of a new database (create-only). */
+static int wrCreateDb(SdbDb *db, SdbErr *pErr) {
+  SdbManifest m;
+  memset(&m, 0, sizeof(m));
+  m.eFormat = 1;
+  m.bInitialized = 1;
+  m.lastL0ClockTick = INT64_MIN;
+  u8 *a = NULL;
+  size_t n = 0;
+  int rc = sdbManifestEncode(&m, &a, &n, pErr);
+  if (rc == SDB_OK) {
+    rc = db->pStore->pMethods->xPut(db->pStore, "manifest/00000000000000000001.manifest", a, n, 1, pErr);
+    if (rc == SDB_EXISTS) rc = SDB_OK;   /* someone else created it first */
+  }
+  sdbFree(a);
+  return rc;
+}
+
+static int wrLoadOrCreate(SdbDb *db, SdbManifest **pm, u64 *pId, SdbErr *pErr) {
+  int rc = sdbManifestLoadLatest(db->pStore, pm, pId, pErr);
+  if (rc != SDB_NOTFOUND) return rc;
+  if (!db->cfg.bCreateIfMissing) {
+    return sdbErrSet(pErr, SDB_CANTOPEN, "no SlateDB database at %s (no manifest/ objects)",
+                     db->pStore->zDescr);
+  }
+  rc = wrCreateDb(db, pErr);
+  if (rc == SDB_OK) rc = sdbManifestLoadLatest(db->pStore, pm, pId, pErr);
+  return rc;
+}
+
+/* Highest WAL id listed, or 0. */
+static int wrMaxWalId(SdbDb *db, u64 *pMax, SdbErr *pErr) {
+  SdbObjList list = {0};
+  *pMax = 0;
+  int rc = db->pStore->pMethods->xList(db->pStore, "wal/", &list, pErr);
+  for (int i = 0; rc == SDB_OK && i < list.n; i++) {
+    u64 id;
+    if (sdbParseId20(list.a[i].zKey, ".sst", &id) == SDB_OK && id > *pMax) *pMax = id;
+  }
+  sdbObjListFree(&list);
+  return rc;
+}
+
+/* Plant the empty fence SST at the first free WAL id >= *pId. */
+static int wrPlantFence(SdbDb *db, u64 *pId, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  SdbSstOptions o = w->l0Opt;
+  SdbSstBuilder *b = sdbSstBuilderNew(&o);
+  SdbBuf out = {0};
+  SdbSstInfo info;
+  if (!b) return SDB_NOMEM_ERR(pErr);
+  int rc = sdbSstBuilderFinish(b, &out, &info, pErr);
+  sdbSstBuilderFree(b);
+  if (rc == SDB_OK) sdbSstInfoClear(&info);
+  for (int i = 0; rc == SDB_OK && i < 10000; i++) {
+    char zKey[48];
+    walKey(*pId, zKey, sizeof(zKey));
+    rc = db->pStore->pMethods->xPut(db->pStore, zKey, out.a, out.n, 1, pErr);
+    if (rc != SDB_EXISTS) break;
+    SdbManifest *m = NULL;
+    u64 id;
+    rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
+    if (rc == SDB_OK && m->writerEpoch > w->epoch) rc = wrFenced(db, m->writerEpoch, pErr);
+    sdbManifestFree(m);
+    (*pId)++;
+  }
+  sdbBufFree(&out);
+  return rc;
+}
+
+static void *wrFlusherMain(void *pArg);
+
+static int wrInit(SdbDb *db, SdbErr *pErr) {
+  SdbWriter *w = sdbMallocZero(sizeof(*w));
+  if (!w) return SDB_NOMEM_ERR(pErr);
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_cond_init(&w->cond, NULL);
+  sdbSstOptionsDefault(&w->l0Opt);
+  w->l0Opt.blockSize = db->cfg.blockSize;
+  w->l0Opt.eCodec = db->cfg.eCodec;
+  w->l0Opt.filterBitsPerKey = db->cfg.filterBitsPerKey;
+  w->l0Opt.minFilterKeys = db->cfg.minFilterKeys;
+  w->walOpt = w->l0Opt;
+  w->walOpt.bWal = 1;
+  db->pWriter = w;
+  return SDB_OK;
+}
+
+int sdbWriterOpen(SdbDb *db, SdbErr *pErr) {
+  SdbManifest *m = NULL, *mBumped = NULL;
+  u64 id = 0, idBumped = 0, maxWal = 0;
+  BumpCtx bump = {0};
+  int rc = wrInit(db, pErr);
+  if (rc == SDB_OK) rc = wrLoadOrCreate(db, &m, &id, pErr);
+  if (rc == SDB_OK) rc = wrMaxWalId(db, &maxWal, pErr);
+  if (rc == SDB_OK) rc = wrCommitManifest(db, m, id, applyEpochBump, &bump, &mBumped, &idBumped, pErr);
+  sdbManifestFree(m);
+  if (rc) return rc;
+  SdbWriter *w = db->pWriter;
+  w->epoch = bump.epoch;
+  u64 fenceId = SDB_MAX(maxWal, mBumped->replayAfterWalId) + 1;
+  rc = wrPlantFence(db, &fenceId, pErr);
+  if (rc) {
+    sdbManifestFree(mBumped);
+    return rc;
+  }
+  rc = sdbDbVersionBuild(db, mBumped, idBumped, NULL, NULL, &db->pCur, pErr);
+  if (rc) return rc;
+  w->nextWalId = SDB_MAX(fenceId, db->pCur->lastWalId) + 1;
+  w->lastSeq = w->durableSeq = db->pCur->lastSeq;
+  w->clockFloor = db->pCur->maxCreateTs;
+  w->lastPollMs = nowMs();
+  if (pthread_create(&w->flusher, NULL, wrFlusherMain, db) == 0) w->bFlusher = 1;
+  return SDB_OK;
+}
+
+/* ------------------------------------------------------------ L0 flush */
+
+typedef struct L0Ctx {
+  SdbUlid id;
+  const SdbSstInfo *pInfo;
+  u64 replayAfter;        /* WAL ids <= this are fully in SSTs */
+  u64 lastSeq;
+  i64 maxTick;
+} L0Ctx;
+
+static int applyL0(SdbManifest *m, void *pCtx, SdbErr *pErr) {
+  L0Ctx *c = pCtx;
+  SdbSstHandle *a = sdbRealloc(m->aL0, sizeof(SdbSstHandle) * (size_t)(m->nL0 + 1));
+  if (!a) return SDB_NOMEM_ERR(pErr);
+  m->aL0 = a;
+  memmove(&a[1], &a[0], sizeof(SdbSstHandle) * (size_t)m->nL0);
+  memset(&a[0], 0, sizeof(SdbSstHandle));
+  m->nL0++;
+  a[0].id = a[0].viewId = c->id;
+  a[0].bHasFormatVersion = 1;
+  a[0].formatVersion = 2;
+  if (sdbSstInfoCopy(&a[0].info, c->pInfo)) return SDB_NOMEM_ERR(pErr);
+  m->replayAfterWalId = SDB_MAX(m->replayAfterWalId, c->replayAfter);
+  m->walIdLastSeen = SDB_MAX(m->walIdLastSeen, c->replayAfter);
+  m->lastL0Seq = c->lastSeq;
+  m->recentSnapshotMinSeq = c->lastSeq;
+  if (c->maxTick > m->lastL0ClockTick) m->lastL0ClockTick = c->maxTick;
+  return SDB_OK;
+}
+
+/* Add the rows of one key (versions in seq-descending order) to the L0:
+** the newest version, or the run of merge operands down to a base. An expired
+** value (expire_ts <= cutoff) becomes a tombstone, as SlateDB's flush does. */
+static int l0AddKey(SdbSstBuilder *b, SdbEntry *e, int bFirstOfKey, int *pbDone, i64 cutoff,
+                    SdbErr *pErr) {
+  if (!bFirstOfKey && *pbDone) return SDB_OK;
+  SdbEntry row = *e;
+  if (row.eKind == SDB_KIND_VALUE && row.bHasExpireTs && row.expireTs <= cutoff) {
+    row.eKind = SDB_KIND_TOMBSTONE;
+    row.pVal = NULL;
+    row.nVal = 0;
+    row.bHasExpireTs = 0;
+    row.expireTs = 0;
+  }
+  *pbDone = row.eKind != SDB_KIND_MERGE;
+  return sdbSstBuilderAdd(b, &row, pErr);
+}
+
+static int wrBuildL0(SdbDb *db, SdbMemtable *pMem, SdbBuf *pOut, SdbSstInfo *pInfo, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  SdbSstBuilder *b = sdbSstBuilderNew(&w->l0Opt);
+  SdbIter *it = NULL;
+  SdbBuf prev = {0};
+  if (!b) return SDB_NOMEM_ERR(pErr);
+  i64 cutoff = sdbMemtableMaxCreateTs(pMem);
+  int rc = sdbMemtableIterNew(pMem, NULL, 0, &it, pErr);
+  int bDone = 0;
+  while (rc == SDB_OK && !it->bEof) {
+    int bFirst = prev.a == NULL || sdbKeyCmp(prev.a, prev.n, it->cur.pKey, it->cur.nKey) != 0;
+    if (bFirst && sdbBufSet(&prev, it->cur.pKey, it->cur.nKey)) rc = SDB_NOMEM_ERR(pErr);
+    if (rc == SDB_OK) rc = l0AddKey(b, &it->cur, bFirst, &bDone, cutoff, pErr);
+    if (rc == SDB_OK) rc = sdb_iter_next(it, pErr);
+  }
+  if (rc == SDB_OK) rc = sdbSstBuilderFinish(b, pOut, pInfo, pErr);
+  sdb_iter_free(it);
+  sdbBufFree(&prev);
+  sdbSstBuilderFree(b);
+  return rc;
+}
+
+/* Store an L0 SST under a fresh ULID (create-only). */
+static int wrPutL0(SdbDb *db, const SdbBuf *pSst, SdbUlid *pId, SdbErr *pErr) {
+  int rc = SDB_EXISTS;
+  for (int i = 0; rc == SDB_EXISTS && i < 5; i++) {
+    char zKey[48], zId[27];
+    if (sdbUlidNew(pId)) return sdbErrSet(pErr, SDB_IOERR, "no randomness for a ULID");
+    sdbUlidFormat(*pId, zId);
+    snprintf(zKey, sizeof(zKey), "compacted/%s.sst", zId);
+    rc = db->pStore->pMethods->xPut(db->pStore, zKey, pSst->a, pSst->n, 1, pErr);
+  }
+  return rc;
+}
+
+/* Memtable -> L0 SST -> manifest. REQUIRES: w->mu held. */
+static int wrFlushL0(SdbDb *db, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  int rc = wrFlushWalBuf(db, pErr);
+  if (rc) return rc;
+  DbVersion *v = sdbDbPinVersion(db);
+  if (sdbMemtableRows(v->pMem) == 0) {
+    sdbDbVersionUnref(v);
+    return SDB_OK;
+  }
+  SdbBuf sst = {0};
+  SdbSstInfo info;
+  memset(&info, 0, sizeof(info));
+  L0Ctx c = {{0, 0}, &info, w->nextWalId - 1, w->lastSeq, sdbMemtableMaxCreateTs(v->pMem)};
+  SdbManifest *mNew = NULL;
+  u64 idNew = 0;
+  rc = wrBuildL0(db, v->pMem, &sst, &info, pErr);
+  if (rc == SDB_OK) rc = wrPutL0(db, &sst, &c.id, pErr);
+  if (rc == SDB_OK) rc = wrCommitManifest(db, v->pManifest, v->manifestId, applyL0, &c, &mNew, &idNew, pErr);
+  DbVersion *pNew = NULL;
+  if (rc == SDB_OK) rc = sdbDbVersionBuild(db, mNew, idNew, v, NULL, &pNew, pErr);
+  if (rc == SDB_OK) {
+    sdbDbInstallVersion(db, pNew);
+    w->nL0Flushes++;
+  }
+  sdbSstInfoClear(&info);
+  sdbBufFree(&sst);
+  sdbDbVersionUnref(v);
+  return rc;
+}
+
+/* ------------------------------------------------------------ commits */
+
+/* The batch's final operation per key, in key order, into w->aRow. */
+static int wrCollect(SdbWriter *w, SdbBatch *pBatch, SdbIter **ppIt, int *pnRow, SdbErr *pErr) {
+  SdbIter *it = NULL;
+  int n = 0;
+  const u8 *pPrev = NULL;
+  size_t nPrev = 0;
+  int rc = sdbMemtableIterNew(sdbBatchIndex(pBatch), NULL, 0, &it, pErr);
+  while (rc == SDB_OK && !it->bEof) {
+    if (!pPrev || sdbKeyCmp(pPrev, nPrev, it->cur.pKey, it->cur.nKey) != 0) {
+      if (n == w->nRowAlloc) {
+        int nNew = w->nRowAlloc ? w->nRowAlloc * 2 : 64;
+        SdbEntry *a = sdbRealloc(w->aRow, sizeof(SdbEntry) * (size_t)nNew);
+        if (!a) { rc = SDB_NOMEM_ERR(pErr); break; }
+        w->aRow = a;
+        w->nRowAlloc = nNew;
+      }
+      w->aRow[n++] = it->cur;   /* pointers stay valid: the batch index owns them */
+      pPrev = it->cur.pKey;
+      nPrev = it->cur.nKey;
+    }
+    rc = sdb_iter_next(it, pErr);
+  }
+  *ppIt = it;
+  *pnRow = n;
+  return rc;
+}
+
+/* Stamp seq and create_ts on the collected rows. */
+static void wrStamp(SdbWriter *w, int n, u64 seq, i64 ts) {
+  for (int i = 0; i < n; i++) {
+    SdbEntry *e = &w->aRow[i];
+    e->seq = seq;
+    e->bHasCreateTs = 1;
+    e->createTs = ts;
+    if (e->eKind == SDB_KIND_TOMBSTONE) { e->pVal = NULL; e->nVal = 0; e->bHasExpireTs = 0; }
+  }
+}
+
+static int wrAddRows(SdbSstBuilder *b, const SdbEntry *a, int n, SdbErr *pErr) {
+  int rc = SDB_OK;
+  for (int i = 0; rc == SDB_OK && i < n; i++) rc = sdbSstBuilderAdd(b, &a[i], pErr);
+  return rc;
+}
+
+/* Durable commit: one WAL SST holding exactly these rows. */
+static int wrWriteDurable(SdbDb *db, int n, u64 seq, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  int rc = wrFlushWalBuf(db, pErr);   /* keep WAL ids in seq order */
+  if (rc) return rc;
+  SdbSstBuilder *b = sdbSstBuilderNew(&w->walOpt);
+  SdbBuf out = {0};
+  SdbSstInfo info;
+  if (!b) return SDB_NOMEM_ERR(pErr);
+  rc = wrAddRows(b, w->aRow, n, pErr);
+  if (rc == SDB_OK) rc = sdbSstBuilderFinish(b, &out, &info, pErr);
+  sdbSstBuilderFree(b);
+  if (rc == SDB_OK) {
+    sdbSstInfoClear(&info);
+    rc = wrPutWal(db, out.a, out.n, seq, pErr);
+  }
+  sdbBufFree(&out);
+  return rc;
+}
+
+/* Async commit: append to the WAL buffer; the flusher writes it. */
+static int wrWriteAsync(SdbDb *db, int n, u64 seq, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  if (!w->pWalBuf && !(w->pWalBuf = sdbSstBuilderNew(&w->walOpt))) return SDB_NOMEM_ERR(pErr);
+  int rc = wrAddRows(w->pWalBuf, w->aRow, n, pErr);
+  if (rc) return rc;
+  w->walBufLastSeq = seq;
+  u64 nBuf = sdbSstBuilderEstimate(w->pWalBuf);
+  if (nBuf >= db->cfg.l0SstSizeBytes || nBuf >= db->cfg.maxUnflushedBytes) {
+    return wrFlushWalBuf(db, pErr);
+  }
+  pthread_cond_signal(&w->cond);
+  return SDB_OK;
+}
+
+/* Insert committed rows into the memtable and publish their seq. */
+static int wrApply(SdbDb *db, int n, u64 seq, SdbErr *pErr) {
+  DbVersion *v = sdbDbPinVersion(db);
+  int rc = SDB_OK;
+  for (int i = 0; rc == SDB_OK && i < n; i++) {
+    if (sdbMemtableInsert(v->pMem, &db->pWriter->aRow[i])) rc = SDB_NOMEM_ERR(pErr);
+  }
+  if (rc == SDB_OK) {
+    __atomic_store_n(&v->lastSeq, seq, __ATOMIC_RELEASE);
+    if (db->pWriter->aRow[0].createTs > v->maxCreateTs) v->maxCreateTs = db->pWriter->aRow[0].createTs;
+  }
+  sdbDbVersionUnref(v);
+  return rc;
+}
+
+/* Check the manifest for a newer writer (and adopt compaction changes). */
+static int wrPoll(SdbDb *db, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  SdbManifest *m = NULL;
+  u64 id = 0;
+  w->lastPollMs = nowMs();
+  int rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
+  if (rc) return rc;
+  if (m->writerEpoch > w->epoch) {
+    sdbManifestFree(m);
+    return wrFenced(db, m->writerEpoch, pErr);
+  }
+  DbVersion *v = sdbDbPinVersion(db);
+  if (id != v->manifestId) {
+    DbVersion *pNew = NULL;
+    rc = sdbDbVersionBuild(db, m, id, v, v->pMem, &pNew, pErr);
+    if (rc == SDB_OK) sdbDbInstallVersion(db, pNew);
+  } else {
+    sdbManifestFree(m);
+  }
+  sdbDbVersionUnref(v);
+  return rc;
+}
+
+static int wrCheckState(SdbDb *db, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  if (w->bFenced) return wrFenced(db, 0, pErr);
+  if (w->asyncRc) {
+    int rc = sdbErrSet(pErr, w->asyncRc, "background WAL flush failed: %s", w->zAsyncMsg);
+    w->asyncRc = 0;
+    return rc;
+  }
+  if (nowMs() - w->lastPollMs >= WR_POLL_MS) return wrPoll(db, pErr);
+  return SDB_OK;
+}
+
+int sdb_db_write(SdbDb *db, SdbBatch *pBatch, int bAwaitDurable, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  if (!w) return sdbErrSet(pErr, SDB_READONLY, "the database was opened read-only (mode=reader)");
+  if (!pBatch || sdb_batch_count(pBatch) == 0) return SDB_OK;
+  pthread_mutex_lock(&w->mu);
+  SdbIter *it = NULL;
+  int n = 0;
+  int rc = wrCheckState(db, pErr);
+  if (rc == SDB_OK) rc = wrCollect(w, pBatch, &it, &n, pErr);
+  u64 seq = w->lastSeq + 1;
+  i64 ts = SDB_MAX(nowMs(), w->clockFloor);
+  if (rc == SDB_OK && n > 0) {
+    wrStamp(w, n, seq, ts);
+    rc = bAwaitDurable ? wrWriteDurable(db, n, seq, pErr) : wrWriteAsync(db, n, seq, pErr);
+    if (rc == SDB_OK) {
+      w->lastSeq = seq;
+      w->clockFloor = ts;
+      rc = wrApply(db, n, seq, pErr);
+    }
+  }
+  sdb_iter_free(it);
+  if (rc == SDB_OK) {
+    DbVersion *v = sdbDbPinVersion(db);
+    int bFull = sdbMemtableBytes(v->pMem) >= db->cfg.l0SstSizeBytes;
+    sdbDbVersionUnref(v);
+    if (bFull) {
+      SdbErr err2;
+      sdb_err_clear(&err2);
+      /* The commit is already durable; an L0 failure is retried next time. */
+      if (wrFlushL0(db, &err2) == SDB_FENCED) w->bFenced = 1;
+    }
+  }
+  pthread_mutex_unlock(&w->mu);
+  return rc;
+}
+
+int sdb_db_flush(SdbDb *db, int bMemtable, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  if (!w) return sdbErrSet(pErr, SDB_READONLY, "the database was opened read-only (mode=reader)");
+  pthread_mutex_lock(&w->mu);
+  int rc = w->bFenced ? wrFenced(db, 0, pErr) : SDB_OK;
+  if (rc == SDB_OK) rc = bMemtable ? wrFlushL0(db, pErr) : wrFlushWalBuf(db, pErr);
+  pthread_mutex_unlock(&w->mu);
+  return rc;
+}
+
+int sdbWriterPoll(SdbDb *db, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  pthread_mutex_lock(&w->mu);
+  int rc = w->bFenced ? wrFenced(db, 0, pErr) : wrPoll(db, pErr);
+  pthread_mutex_unlock(&w->mu);
+  return rc;
+}
+
+/* ------------------------------------------------------------ background */
+
+static void *wrFlusherMain(void *pArg) {
+  SdbDb *db = pArg;
+  SdbWriter *w = db->pWriter;
+  pthread_mutex_lock(&w->mu);
+  while (!w->bStop) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    u64 ns = (u64)ts.tv_nsec + db->cfg.flushIntervalMs * 1000000ull;
+    ts.tv_sec += (time_t)(ns / 1000000000ull);
+    ts.tv_nsec = (long)(ns % 1000000000ull);
+    pthread_cond_timedwait(&w->cond, &w->mu, &ts);
+    if (w->bStop || w->bFenced || (!w->pWalBuf && w->walPending.n == 0)) continue;
+    SdbErr err;
+    sdb_err_clear(&err);
+    int rc = wrFlushWalBuf(db, &err);
+    if (rc && !w->asyncRc) {
+      w->asyncRc = rc;
+      snprintf(w->zAsyncMsg, sizeof(w->zAsyncMsg), "%s", err.zMsg);
+    }
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+/* ------------------------------------------------------------ close */
+
+typedef struct CloseCtx { u64 walIdLastSeen; } CloseCtx;
+
+static int applyClose(SdbManifest *m, void *pCtx, SdbErr *pErr) {
+  CloseCtx *c = pCtx;
+  if (c->walIdLastSeen > m->walIdLastSeen) m->walIdLastSeen = c->walIdLastSeen;
+  return SDB_OK;
+}
+
+void sdbWriterClose(SdbDb *db) {
+  SdbWriter *w = db->pWriter;
+  pthread_mutex_lock(&w->mu);
+  w->bStop = 1;
+  pthread_cond_signal(&w->cond);
+  pthread_mutex_unlock(&w->mu);
+  if (w->bFlusher) pthread_join(w->flusher, NULL);
+  SdbErr err;
+  sdb_err_clear(&err);
+  if (!w->bFenced && db->pCur && wrFlushWalBuf(db, &err) == SDB_OK && !w->bFenced) {
+    CloseCtx c = {w->nextWalId - 1};
+    SdbManifest *m = NULL;
+    u64 id;
+    DbVersion *v = db->pCur;
+    if (wrCommitManifest(db, v->pManifest, v->manifestId, applyClose, &c, &m, &id, &err) == SDB_OK) {
+      sdbManifestFree(m);
+    }
+  }
+  sdbSstBuilderFree(w->pWalBuf);
+  sdbBufFree(&w->walPending);
+  sdbFree(w->aRow);
+  pthread_cond_destroy(&w->cond);
+  pthread_mutex_destroy(&w->mu);
+  sdbFree(w);
+  db->pWriter = NULL;
+}
+
+void sdbWriterStats(SdbDb *db, SdbStats *s) {
+  SdbWriter *w = db->pWriter;
+  pthread_mutex_lock(&w->mu);
+  s->bWriter = 1;
+  s->bFenced = w->bFenced;
+  s->writerEpoch = w->epoch;
+  s->durableSeq = w->durableSeq;
+  s->nextWalId = w->nextWalId;
+  s->nWalWrites = w->nWalWrites;
+  s->nL0Flushes = w->nL0Flushes;
+  pthread_mutex_unlock(&w->mu);
+}
