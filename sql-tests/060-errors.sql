@@ -1,0 +1,22 @@
+-- Errors reach the user with "slatedb: " messages that name the object, and
+-- SQLite codes: SQLITE_CANTOPEN (14) for a missing database, SQLITE_CORRUPT
+-- (11) for damaged data, SQLITE_CORRUPT for a stored int64 key that is not
+-- 8 bytes; a merge operand without merge_operator names its key.
+.load @EXT@
+CREATE VIRTUAL TABLE e1 USING slatedb('@TMP@/does/not/exist');
+CREATE VIRTUAL TABLE e2 USING slatedb('@TMP@/notadb');
+CREATE VIRTUAL TABLE e3 USING slatedb('@FIX@/keys-text/expected.txt');
+CREATE VIRTUAL TABLE e4 USING slatedb('@TMP@/corrupt-manifest/db');
+SELECT 'created', count(*) FROM sqlite_schema;
+-- an SST block with a flipped byte: the error names the object
+CREATE VIRTUAL TABLE c USING slatedb('@TMP@/corrupt-sst/db');
+SELECT count(*) FROM c;
+SELECT 'a key elsewhere still reads', count(*) FROM c WHERE key = '🙂🙂';
+-- merge operands need merge_operator=concat
+CREATE VIRTUAL TABLE m USING slatedb('@FIX@/merges/db');
+SELECT count(*) FROM m;
+-- one handle per database and mode: a second table must agree on merge_operator
+CREATE VIRTUAL TABLE m2 USING slatedb('@FIX@/merges/db', merge_operator=concat);
+DROP TABLE m;
+CREATE VIRTUAL TABLE m2 USING slatedb('@FIX@/merges/db', merge_operator=concat);
+SELECT 'with concat', count(*) FROM m2;
