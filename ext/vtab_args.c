@@ -7,7 +7,8 @@
 **     [, value_type=text|blob]                 (text)
 **     [, mode=reader]                          (reader; writer comes later)
 **     [, merge_operator=none|concat]           (none)
-**     [, cache_size=<n>[B|KiB|MiB|GiB]]        (64MiB)
+**     [, cache_size='<n>[B|KiB|MiB|GiB]']      ('64MiB'; quoted: SQL's
+**                                              tokenizer rejects 64MiB)
 **   )
 **
 ** SQLite hands each argument over as raw token text, trimmed, with quotes
@@ -38,7 +39,7 @@ static const char *const azOptName[] = {
 static const char zUsage[] =
   "slatedb: usage: CREATE VIRTUAL TABLE name USING slatedb('<database root>'"
   " [, key_type=text|blob|int64|uint64] [, value_type=text|blob] [, mode=reader]"
-  " [, merge_operator=none|concat] [, cache_size=64MiB]);"
+  " [, merge_operator=none|concat] [, cache_size='64MiB']);"
   " the root is a directory path or a file:///absolute/path URL";
 
 /*
@@ -123,7 +124,7 @@ static int argsIsIdent(const char *z) {
 }
 
 /*
-** True if option name z (lower case) looks like a credential: such values
+** True if option name z (lower-cased) looks like a credential: such values
 ** must never be written to sqlite_schema (design/SQL.md §4.3).
 */
 static int argsIsSecretName(const char *z) {
@@ -131,7 +132,7 @@ static int argsIsSecretName(const char *z) {
     "secret", "password", "passwd", "token", "credential", "access_key",
     "private_key", "api_key", "apikey", "key_id"
   };
-  if (sqlite3_strnicmp(z, "aws_", 4) == 0) return 1;
+  if (strncmp(z, "aws_", 4) == 0) return 1;
   for (size_t i = 0; i < sizeof(azPart) / sizeof(azPart[0]); i++) {
     if (strstr(z, azPart[i])) return 1;
   }
@@ -292,7 +293,7 @@ static int argsMerge(SdbExtArgs *p, const char *zVal, char **pzErr) {
 static int argsCache(SdbExtArgs *p, const char *zVal, char **pzErr) {
   if (!argsParseSize(zVal, &p->nCacheBytes)) {
     return argsError(pzErr, "slatedb: malformed cache_size=%s option"
-                     " (expected a positive size such as 64MiB; units B, KiB, MiB, GiB)", zVal);
+                     " (expected a positive size such as '64MiB'; units B, KiB, MiB, GiB)", zVal);
   }
   return SQLITE_OK;
 }
@@ -324,21 +325,50 @@ static int argsApply(SdbExtArgs *p, int iOpt, char *zVal, unsigned *pSeen, char 
 }
 
 /*
+** The dequoted option name of "name = value" argument zArg ('=' at offset
+** iEq), lower-cased; sqlite3_malloc'd, NULL on OOM.
+*/
+static char *argsOptionName(const char *zArg, int iEq) {
+  int bQuoted, bBad;
+  char *zName = argsDequote(zArg, iEq, &bQuoted, &bBad);
+  for (int i = 0; zName && zName[i]; i++) zName[i] = (char)tolower((unsigned char)zName[i]);
+  return zName;
+}
+
+/*
+** Reject every credential-looking option before anything else is looked at,
+** so that no later error message can echo a secret's value.
+*/
+static int argsCheckSecrets(int argc, const char *const *argv, char **pzErr) {
+  for (int i = 3; i < argc; i++) {
+    int iEq = argsFindEq(argv[i]);
+    if (iEq < 0) continue;
+    char *zName = argsOptionName(argv[i], iEq);
+    if (!zName) return SQLITE_NOMEM;
+    int rc = SQLITE_OK;
+    if (argsIsSecretName(zName)) {
+      rc = argsError(pzErr, "slatedb: option \"%s\" looks like a credential: credentials must not"
+                     " be given as CREATE VIRTUAL TABLE arguments because they are stored in plain"
+                     " text in sqlite_schema; use the AWS_* environment variables instead", zName);
+    }
+    sqlite3_free(zName);
+    if (rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
+}
+
+/*
 ** Parse one "name = value" argument zArg whose '=' is at offset iEq.
 */
 static int argsOption(SdbExtArgs *p, const char *zArg, int iEq, unsigned *pSeen, char **pzErr) {
   int bQuoted, bBad;
-  char *zName = argsDequote(zArg, iEq, &bQuoted, &bBad);
+  char *zName = argsOptionName(zArg, iEq);
   char *zVal = zName ? argsDequote(zArg + iEq + 1, (int)strlen(zArg + iEq + 1), &bQuoted, &bBad) : 0;
   int rc = SQLITE_OK;
   if (!zVal) {
     rc = SQLITE_NOMEM;
   } else if (!argsIsIdent(zName)) {
     rc = argsError(pzErr, "slatedb: malformed option: %s", zArg);
-  } else if (argsIsSecretName(zName)) {
-    rc = argsError(pzErr, "slatedb: option \"%s\" looks like a credential: credentials must not"
-                   " be given as CREATE VIRTUAL TABLE arguments because they are stored in plain"
-                   " text in sqlite_schema; use the AWS_* environment variables instead", zName);
   } else {
     int iOpt = argsChoice(zName, azOptName, (int)(sizeof(azOptName) / sizeof(azOptName[0])));
     if (iOpt < 0) {
@@ -386,6 +416,7 @@ int sdbExtArgsParse(int argc, const char *const *argv, SdbExtArgs *p, char **pzE
   p->eMergeOp = SDB_MERGE_NONE;
   p->nCacheBytes = (u64)64 << 20;
   if (argc <= 3) return argsError(pzErr, "%s", zUsage);
+  rc = argsCheckSecrets(argc, argv, pzErr);
   for (int i = 3; rc == SQLITE_OK && i < argc; i++) {
     rc = argsOne(p, i - 3, argv[i], &seen, pzErr);
   }
