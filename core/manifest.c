@@ -359,7 +359,7 @@ static int decViewV2(Dec *d, const SdbFbTable *t, SdbSstHandle *h) {
   if (rc == SDB_OK) rc = decUlid(d, t, 1, "sst_id", 1, &h->id, NULL);
   if (rc) return rc;
   V2Sst key = {.id = h->id};
-  const V2Sst *p = bsearch(&key, d->aSst, d->nSst, sizeof(V2Sst), v2SstCmp);
+  const V2Sst *p = d->nSst ? bsearch(&key, d->aSst, d->nSst, sizeof(V2Sst), v2SstCmp) : NULL;
   if (!p) {
     char z[27];
     sdbUlidFormat(h->id, z);
