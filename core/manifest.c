@@ -100,11 +100,13 @@ typedef int (*SstDecodeFn)(Dec *, const SdbFbTable *, SdbSstHandle *);
 
 /* ================================================================ freeing */
 
+/* Release a bound's key copy and zero it. */
 static void boundClear(SdbBound *b) {
   sdbFree(b->pKey);
   memset(b, 0, sizeof(*b));
 }
 
+/* Release an array of n handles and everything each owns. NULL-safe. */
 static void handlesFree(SdbSstHandle *a, int n) {
   for (int i = 0; i < n && a; i++) {
     sdbSstInfoClear(&a[i].info);
@@ -148,13 +150,14 @@ static int decCharge(Dec *d, u64 n) {
   return SDB_OK;
 }
 
-/* A zeroed, charged array of n elements of sz bytes. *pp = NULL when n == 0. */
-static int decArray(Dec *d, u32 n, size_t sz, void **pp) {
+/* A zeroed, charged array of n elements of sz bytes for vector zField.
+** *pp = NULL when n == 0; the caller owns *pp. */
+static int decArray(Dec *d, u32 n, size_t sz, const char *zField, void **pp) {
   *pp = NULL;
   if (n == 0) return SDB_OK;
-  if (n > INT32_MAX) return sdbCorrupt(d->pErr, "vector of %u elements", n);
+  if (n > INT32_MAX) return sdbCorrupt(d->pErr, "%s: vector of %u elements", zField, n);
   int rc = decCharge(d, (u64)n * sz);
-  if (rc) return rc;
+  if (rc) return DEC_WRAP(d, rc, "%s: ", zField);
   *pp = sdbMallocZero((size_t)n * sz);
   return *pp ? SDB_OK : SDB_NOMEM_ERR(d->pErr);
 }
@@ -171,10 +174,12 @@ static int decNoteUnknown(Dec *d, const SdbFbTable *t, int nKnown) {
   return rc;
 }
 
+/* The error for an absent (required) field. Returns SDB_CORRUPT. */
 static int decMissing(Dec *d, const char *zField) {
   return sdbCorrupt(d->pErr, "%s: required field missing", zField);
 }
 
+/* Scalars: *pV = field id of t (0 when absent); errors name zField. */
 static int decU64(Dec *d, const SdbFbTable *t, int id, const char *zField, u64 *pV) {
   int rc = sdbFbU64(t, id, 0, pV, d->pErr);
   return rc ? DEC_WRAP(d, rc, "%s: ", zField) : SDB_OK;
@@ -343,12 +348,14 @@ static int decSstV1(Dec *d, const SdbFbTable *t, SdbSstHandle *h) {
   return rc;
 }
 
+/* Order of 128-bit ids (as unsigned integers). */
 static int ulidCmp(const SdbUlid *a, const SdbUlid *b) {
   if (a->hi != b->hi) return a->hi < b->hi ? -1 : 1;
   if (a->lo != b->lo) return a->lo < b->lo ? -1 : 1;
   return 0;
 }
 
+/* qsort/bsearch order of V2Sst by id. */
 static int v2SstCmp(const void *a, const void *b) {
   return ulidCmp(&((const V2Sst *)a)->id, &((const V2Sst *)b)->id);
 }
@@ -380,7 +387,7 @@ static int decSstList(Dec *d, const SdbFbTable *t, int id, const char *zField, S
                       SdbSstHandle **pa, int *pn) {
   SdbFbVec v;
   int rc = decVec(d, t, id, zField, 1, &v);
-  if (rc == SDB_OK) rc = decArray(d, v.n, sizeof(SdbSstHandle), (void **)pa);
+  if (rc == SDB_OK) rc = decArray(d, v.n, sizeof(SdbSstHandle), zField, (void **)pa);
   if (rc) return rc;
   *pn = (int)v.n;
   for (u32 i = 0; i < v.n; i++) {
@@ -396,7 +403,7 @@ static int decRuns(Dec *d, const SdbFbTable *t, int id, SstDecodeFn fn) {
   SdbManifest *m = d->pM;
   SdbFbVec v;
   int rc = decVec(d, t, id, "compacted", 1, &v);
-  if (rc == SDB_OK) rc = decArray(d, v.n, sizeof(SdbSortedRun), (void **)&m->aRun);
+  if (rc == SDB_OK) rc = decArray(d, v.n, sizeof(SdbSortedRun), "compacted", (void **)&m->aRun);
   if (rc) return rc;
   m->nRun = (int)v.n;
   for (u32 i = 0; i < v.n; i++) {
@@ -415,7 +422,7 @@ static int decRuns(Dec *d, const SdbFbTable *t, int id, SstDecodeFn fn) {
 static int decSstsV2(Dec *d, const SdbFbTable *t) {
   SdbFbVec v;
   int rc = decVec(d, t, M2_SSTS, "ssts", 1, &v);
-  if (rc == SDB_OK) rc = decArray(d, v.n, sizeof(V2Sst), (void **)&d->aSst);
+  if (rc == SDB_OK) rc = decArray(d, v.n, sizeof(V2Sst), "ssts", (void **)&d->aSst);
   if (rc) return rc;
   d->nSst = v.n;
   for (u32 i = 0; i < v.n; i++) {
@@ -439,6 +446,7 @@ static int decSstsV2(Dec *d, const SdbFbTable *t) {
   return SDB_OK;
 }
 
+/* Release the decoder's V2 ssts table. */
 static void v2SstsFree(Dec *d) {
   for (u32 i = 0; i < d->nSst && d->aSst; i++) sdbSstInfoClear(&d->aSst[i].info);
   sdbFree(d->aSst);
@@ -469,6 +477,7 @@ static int decCkptMeta(Dec *d, const SdbFbTable *t, SdbCheckpoint *c) {
   return rc ? DEC_WRAP(d, rc, "metadata.") : SDB_OK;
 }
 
+/* One Checkpoint table into *c (zeroed; the manifest frees c->zName). */
 static int decCheckpoint(Dec *d, const SdbFbTable *t, SdbCheckpoint *c) {
   int rc = decUuid(d, t, 0, "id", 1, c->aId, NULL);
   if (rc == SDB_OK) rc = decU64(d, t, 1, "manifest_id", &c->manifestId);
@@ -485,7 +494,7 @@ static int decCheckpoints(Dec *d, const SdbFbTable *t, int id) {
   SdbManifest *m = d->pM;
   SdbFbVec v;
   int rc = decVec(d, t, id, "checkpoints", 1, &v);
-  if (rc == SDB_OK) rc = decArray(d, v.n, sizeof(SdbCheckpoint), (void **)&m->aCkpt);
+  if (rc == SDB_OK) rc = decArray(d, v.n, sizeof(SdbCheckpoint), "checkpoints", (void **)&m->aCkpt);
   if (rc) return rc;
   m->nCkpt = (int)v.n;
   for (u32 i = 0; i < v.n; i++) {
@@ -500,10 +509,11 @@ static int decCheckpoints(Dec *d, const SdbFbTable *t, int id) {
 
 /* ================================================================ external dbs */
 
+/* ExternalDb.sst_ids (required) into x->aSstId. */
 static int decExtSstIds(Dec *d, const SdbFbTable *t, SdbExternalDb *x) {
   SdbFbVec v;
   int rc = decVec(d, t, 3, "sst_ids", 1, &v);
-  if (rc == SDB_OK) rc = decArray(d, v.n, sizeof(SdbUlid), (void **)&x->aSstId);
+  if (rc == SDB_OK) rc = decArray(d, v.n, sizeof(SdbUlid), "sst_ids", (void **)&x->aSstId);
   if (rc) return rc;
   x->nSstId = (int)v.n;
   for (u32 i = 0; i < v.n; i++) {
@@ -516,6 +526,7 @@ static int decExtSstIds(Dec *d, const SdbFbTable *t, SdbExternalDb *x) {
   return SDB_OK;
 }
 
+/* One ExternalDb table into *x (zeroed; owned by the manifest). */
 static int decExternalDb(Dec *d, const SdbFbTable *t, SdbExternalDb *x) {
   int rc = decString(d, t, 0, "path", 1, &x->zPath);
   if (rc == SDB_OK) rc = decUuid(d, t, 1, "source_checkpoint_id", 1, x->aSourceCkpt, NULL);
@@ -532,7 +543,9 @@ static int decExternalDbs(Dec *d, const SdbFbTable *t) {
   SdbManifest *m = d->pM;
   SdbFbVec v;
   int rc = decVec(d, t, MF_EXTERNAL_DBS, "external_dbs", 0, &v);
-  if (rc == SDB_OK) rc = decArray(d, v.n, sizeof(SdbExternalDb), (void **)&m->aExtDb);
+  if (rc == SDB_OK) {
+    rc = decArray(d, v.n, sizeof(SdbExternalDb), "external_dbs", (void **)&m->aExtDb);
+  }
   if (rc) return rc;
   m->nExtDb = (int)v.n;
   for (u32 i = 0; i < v.n; i++) {
@@ -569,6 +582,7 @@ static int decTracker(Dec *d, const SdbFbTable *t, int id) {
                   &m->bHasSeqTracker);
 }
 
+/* Every field of a ManifestV1 root into d->pM. */
 static int decRootV1(Dec *d, const SdbFbTable *t) {
   SdbManifest *m = d->pM;
   int rc = decCommon(d, t);
@@ -592,6 +606,7 @@ static int decRootV1(Dec *d, const SdbFbTable *t) {
   return rc;
 }
 
+/* Every field of a ManifestV2 root into d->pM, resolving views via ssts. */
 static int decRootV2(Dec *d, const SdbFbTable *t) {
   SdbManifest *m = d->pM;
   int rc = decCommon(d, t);
@@ -759,6 +774,7 @@ typedef struct Out {
   int rc;                 /* sticky SDB_NOMEM */
 } Out;
 
+/* Append formatted text (short pieces only) to o. */
 static void outf(Out *o, const char *zFmt, ...) __attribute__((format(printf, 2, 3)));
 static void outf(Out *o, const char *zFmt, ...) {
   va_list ap;
@@ -783,6 +799,7 @@ static void outJsonStr(Out *o, const char *z) {
   outf(o, "\"");
 }
 
+/* The sorted_runs and checkpoints members of the summary. */
 static void outSummaryRuns(Out *o, const SdbManifest *p) {
   outf(o, "\"sorted_runs\":[");
   for (int i = 0; i < p->nRun; i++) {
@@ -867,7 +884,9 @@ static int dodGet(BitRd *r, u64 *pDod) {
 static int gorillaSeries(BitRd *r, u32 n, SdbSeqSample *a, int bTs, SdbErr *pErr) {
   const char *zName = bTs ? "timestamp" : "seq";
   u64 cnt, v, dod, delta = 0;
-  if (!bitsGet(r, 32, &cnt)) return sdbCorrupt(pErr, "sequence tracker: %s series truncated", zName);
+  if (!bitsGet(r, 32, &cnt)) {
+    return sdbCorrupt(pErr, "sequence tracker: %s series truncated", zName);
+  }
   if (cnt != n) {
     return sdbCorrupt(pErr, "sequence tracker: %s series has %llu values, header says %u",
                       zName, (unsigned long long)cnt, n);
