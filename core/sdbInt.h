@@ -43,8 +43,8 @@ char *sdbMprintf(const char *zFmt, ...) __attribute__((format(printf, 1, 2)));
 int sdbErrSet(SdbErr *pErr, int rc, const char *zFmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Prefix the message already in pErr with context ("reading wal/..: ").
-** Returns pErr->rc (or SDB_OK when pErr is NULL). */
-int sdbErrWrap(SdbErr *pErr, const char *zFmt, ...)
+** NULL-safe. Returns nothing on purpose: callers keep their own rc. */
+void sdbErrWrap(SdbErr *pErr, const char *zFmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Corruption: one function so a debugger breakpoint catches the first
 ** detection (as lsm's LSM_CORRUPT_BKPT). Returns SDB_CORRUPT. */

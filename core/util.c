@@ -59,8 +59,8 @@ int sdbErrSet(SdbErr *pErr, int rc, const char *zFmt, ...) {
   return rc;
 }
 
-int sdbErrWrap(SdbErr *pErr, const char *zFmt, ...) {
-  if (!pErr) return SDB_OK;
+void sdbErrWrap(SdbErr *pErr, const char *zFmt, ...) {
+  if (!pErr) return;
   char zPrefix[sizeof(pErr->zMsg)];
   char zOld[sizeof(pErr->zMsg)];
   va_list ap;
@@ -69,7 +69,6 @@ int sdbErrWrap(SdbErr *pErr, const char *zFmt, ...) {
   va_end(ap);
   memcpy(zOld, pErr->zMsg, sizeof(zOld));
   snprintf(pErr->zMsg, sizeof(pErr->zMsg), "%s%s", zPrefix, zOld);
-  return pErr->rc;
 }
 
 int sdbCorrupt(SdbErr *pErr, const char *zFmt, ...) {
@@ -167,7 +166,10 @@ int sdbKeyCmp(const u8 *a, size_t na, const u8 *b, size_t nb) {
 void sdbHexForMsg(const u8 *a, size_t n, char *zOut, size_t nOut) {
   static const char hex[] = "0123456789abcdef";
   size_t j = 0;
-  if (nOut == 0) return;
+  if (nOut < 8) {
+    if (nOut) zOut[0] = 0;
+    return;
+  }
   for (size_t i = 0; i < n; i++) {
     if (j + 2 + 4 > nOut) {
       memcpy(zOut + j, "...", 3);
