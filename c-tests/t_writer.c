@@ -149,9 +149,23 @@ int main(void) {
     CHECKF("writer: committed rows", matches(db, NULL, &model, 1, zWhy), "%s", zWhy);
   }
 
-  /* A reader on the same directory sees every committed row. */
+  /* A reader on the same directory sees every committed row, and later
+  ** commits once its poll interval has passed. */
   SdbDb *rd = openDb(zDir, 1, 0, &err);
   CHECKF("writer: a reader sees all committed rows", rd && matches(rd, NULL, &model, 0, zWhy), "%s %s", zWhy, err.zMsg);
+  {
+    u8 kb[24]; size_t nk; keyOf(3, kb, &nk);
+    sdb_batch_put(b, kb, nk, (const u8 *)"fresh", 5, 0, &err);
+    sdb_db_write(db, b, 1, &err);
+    sdb_batch_clear(b);
+    model.bHas[3] = 1;
+    strcpy(model.val[3], "fresh");
+    usleep(1100 * 1000);
+    CHECKF("writer: the reader polls and sees a later commit", rd && matches(rd, NULL, &model, 1, zWhy), "%s", zWhy);
+    sdb_db_flush(db, 1, &err);
+    usleep(1100 * 1000);
+    CHECKF("writer: the reader follows an L0 flush", rd && matches(rd, NULL, &model, 0, zWhy), "%s", zWhy);
+  }
   sdb_db_close(rd);
 
   /* Fencing: a second writer takes over; the first one fails from then on. */

@@ -302,6 +302,7 @@ static void dbConfigDefaults(SdbConfig *c) {
   if (!c->blockSize) c->blockSize = 4096;
   if (!c->filterBitsPerKey) c->filterBitsPerKey = 10;
   if (!c->minFilterKeys) c->minFilterKeys = 1000;
+  if (!c->pollIntervalMs) c->pollIntervalMs = 1000;
 }
 
 /* Reader open: the latest manifest plus the WAL. Never writes. */
@@ -314,7 +315,17 @@ static int dbOpenReader(SdbDb *db, SdbErr *pErr) {
                    db->pStore->zDescr);
   }
   if (rc == SDB_OK) rc = sdbDbVersionBuild(db, m, id, NULL, NULL, &db->pCur, pErr);
+  db->lastRefreshMs = sdbNowMs();
   return rc;
+}
+
+/* Readers: refresh when the poll interval has passed since the last one. */
+static int dbMaybeRefresh(SdbDb *db, SdbErr *pErr) {
+  if (db->pWriter || db->cfg.pollIntervalMs == UINT64_MAX) return SDB_OK;
+  i64 now = sdbNowMs();
+  i64 last = __atomic_load_n(&db->lastRefreshMs, __ATOMIC_RELAXED);
+  if ((u64)(now - last) < db->cfg.pollIntervalMs) return SDB_OK;
+  return sdb_db_refresh(db, pErr);
 }
 
 int sdb_db_open(const SdbConfig *pConfig, SdbDb **ppDb, SdbErr *pErr) {
@@ -363,6 +374,7 @@ int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
   int rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
   if (rc) return rc;
   pthread_mutex_lock(&db->mu);
+  __atomic_store_n(&db->lastRefreshMs, sdbNowMs(), __ATOMIC_RELAXED);
   DbVersion *pOld = db->pCur;
   if (id == pOld->manifestId) {
     sdbManifestFree(m);
@@ -529,6 +541,8 @@ static int dbScanVersion(SdbDb *db, DbVersion *v, SdbMemtable *pOverlay, const S
 
 int sdb_db_scan(SdbDb *db, const SdbRange *pRange, int bDesc, SdbIter **ppIter, SdbErr *pErr) {
   *ppIter = NULL;
+  int rc = dbMaybeRefresh(db, pErr);
+  if (rc) return rc;
   return dbScanVersion(db, sdbDbPinVersion(db), NULL, pRange, bDesc, ppIter, pErr);
 }
 
@@ -536,6 +550,8 @@ int sdb_db_scan_overlay(SdbDb *db, SdbBatch *pOverlay, const SdbRange *pRange, i
                         SdbIter **ppIter, SdbErr *pErr) {
   *ppIter = NULL;
   SdbMemtable *pIdx = (pOverlay && sdb_batch_count(pOverlay)) ? sdbBatchIndex(pOverlay) : NULL;
+  int rc = dbMaybeRefresh(db, pErr);
+  if (rc) return rc;
   return dbScanVersion(db, sdbDbPinVersion(db), pIdx, pRange, bDesc, ppIter, pErr);
 }
 

@@ -59,6 +59,7 @@ struct SdbDb {
   DbVersion *pCur;        /* current version (one reference owned) */
   SdbConfig cfg;          /* settings (zUrl points at the copy above) */
   SdbWriter *pWriter;     /* writer state; NULL for readers (writer.c) */
+  i64 lastRefreshMs;      /* reader: when the version was last refreshed (atomic) */
 };
 
 

@@ -122,6 +122,8 @@ typedef struct SdbConfig {
   uint32_t minFilterKeys;      /* no filter below this many rows (1000) */
   int eCodec;                  /* compression: 0 none .. 4 zstd (none) */
   int bCreateIfMissing;        /* writer: create an empty database if none */
+  uint64_t pollIntervalMs;     /* reader: re-read manifest/WAL before a scan when
+                               ** this long has passed (1000); UINT64_MAX = never */
 } SdbConfig;
 
 /* Open a database. On success *ppDb owns the handle (free with sdb_db_close). */

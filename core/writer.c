@@ -517,8 +517,9 @@ static int wrPoll(SdbDb *db, SdbErr *pErr) {
   int rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
   if (rc) return rc;
   if (m->writerEpoch > w->epoch) {
+    u64 theirs = m->writerEpoch;
     sdbManifestFree(m);
-    return wrFenced(db, m->writerEpoch, pErr);
+    return wrFenced(db, theirs, pErr);
   }
   DbVersion *v = sdbDbPinVersion(db);
   if (id != v->manifestId) {
