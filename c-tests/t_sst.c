@@ -15,6 +15,7 @@
 ** Finding no fixture SST at all is a FAIL.
 */
 #include <dirent.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include "test.h"
@@ -382,6 +383,7 @@ static void checkDb(const char *zRoot, const char *zLabel, Tally *t, SdbCache *p
 ** a filter (if bNeedFilter), at least nMinBlocks blocks and (if bNeedCodec)
 ** compression. Returns 1 and fills *pOut, or 0. */
 typedef struct Pick {
+  char zRoot[1024];
   char zPath[1024];
   char zKey[256];
   u64 size;
@@ -420,6 +422,7 @@ static int pickSst(const char *zFixtures, int bNeedFilter, int nMinBlocks, int b
           if ((!bNeedFilter || pi->filterLen) && (int)sdbSstBlockCount(p) >= nMinBlocks &&
               (!bNeedCodec || pi->eCodec != SDB_CODEC_NONE)) {
             bFound = 1;
+            snprintf(pOut->zRoot, sizeof(pOut->zRoot), "%s", zRoot);
             snprintf(pOut->zPath, sizeof(pOut->zPath), "%s/%s", zRoot, az[j]);
             snprintf(pOut->zKey, sizeof(pOut->zKey), "%s", az[j]);
             pOut->size = sdbSstObjectSize(p);
@@ -454,7 +457,7 @@ static int fullCheck(SdbStore *s, const char *zKey, const SdbSstInfo *pInfo, Sdb
   SdbErr err = {0};
   SdbSst *p = NULL;
   int rc = sdbSstOpen(s, zKey, pInfo, 2, pCache, &p, &err);
-  if (rc == SDB_OK) rc = sdbSstVerify(p, &err);
+  if (rc == SDB_OK) rc = sdbSstVerify(p, NULL); /* errors also without an SdbErr */
   if (rc == SDB_OK) rc = scan(p, NULL, 0, NULL, &err);
   if (rc == SDB_OK) rc = scan(p, NULL, 1, NULL, &err);
   if (rc == SDB_OK) {
@@ -655,6 +658,89 @@ static void testReadAhead(const char *zFixtures) {
   sdbBufFree(&orig);
 }
 
+/* ------------------------------------------------------------ threads */
+typedef struct ThreadArg {
+  SdbSst *p;
+  const RowList *pAll;
+  int iThread;
+  int nBad;
+} ThreadArg;
+
+static void *threadMain(void *pArg) {
+  ThreadArg *a = pArg;
+  SdbErr err = {0};
+  for (int k = 0; k < 40; k++) {
+    int bDesc = (k + a->iThread) & 1;
+    RowList got = {0};
+    SdbRange r;
+    const SdbRange *pR = NULL;
+    int iLo = 0, iHi = a->pAll->n - 1;
+    if (k % 3 == 1 && a->pAll->n > 4) {
+      iLo = (k * 7 + a->iThread) % (a->pAll->n / 2);
+      iHi = iLo + a->pAll->n / 3;
+      const SdbEntry *lo = &a->pAll->a[iLo], *hi = &a->pAll->a[iHi];
+      /* Widen to whole keys: include every version of the bound keys. */
+      while (iLo > 0 && sdbKeyCmp(a->pAll->a[iLo - 1].pKey, a->pAll->a[iLo - 1].nKey, lo->pKey, lo->nKey) == 0) iLo--;
+      while (iHi + 1 < a->pAll->n && sdbKeyCmp(a->pAll->a[iHi + 1].pKey, a->pAll->a[iHi + 1].nKey, hi->pKey, hi->nKey) == 0) iHi++;
+      SdbRange rr = {lo->pKey, lo->nKey, 1, 0, hi->pKey, hi->nKey, 1, 0};
+      r = rr;
+      pR = &r;
+    }
+    if (scan(a->p, pR, bDesc, &got, &err) != SDB_OK || got.n != iHi - iLo + 1) {
+      a->nBad++;
+    } else {
+      for (int i = 0; i < got.n; i++) {
+        if (!entryEq(&got.a[i], &a->pAll->a[bDesc ? iHi - i : iLo + i])) { a->nBad++; break; }
+      }
+    }
+    rowsFree(&got);
+  }
+  return NULL;
+}
+
+/* Several threads scan one SST through one tiny cache (constant eviction
+** while blocks are pinned). */
+static void testThreads(const char *zFixtures) {
+  Pick pk;
+  if (!pickSst(zFixtures, 0, 8, 0, &pk)) {
+    CHECK("threads: found an SST with 8+ blocks", 0);
+    return;
+  }
+  SdbStore *s = NULL;
+  SdbErr err = {0};
+  SdbSst *p = NULL;
+  SdbCache *c = sdbCacheNew(2048);
+  RowList all = {0};
+  int rc = sdbStoreOpenDir(pk.zRoot, 1, 1, &s, &err);
+  if (rc == SDB_OK) rc = sdbSstOpen(s, pk.zKey, NULL, 0, c, &p, &err);
+  if (rc == SDB_OK) rc = scan(p, NULL, 0, &all, &err);
+  CHECKF("threads: baseline scan", rc == SDB_OK && all.n > 0, "rc=%d %s", rc, err.zMsg);
+  if (rc == SDB_OK && sdbSstGetInfo(p)->eSstType == SDB_SST_COMPACTED) {
+    enum { NT = 4 };
+    pthread_t at[NT];
+    ThreadArg aa[NT];
+    for (int i = 0; i < NT; i++) {
+      aa[i].p = p;
+      aa[i].pAll = &all;
+      aa[i].iThread = i;
+      aa[i].nBad = 0;
+      pthread_create(&at[i], NULL, threadMain, &aa[i]);
+    }
+    int nBad = 0;
+    for (int i = 0; i < NT; i++) {
+      pthread_join(at[i], NULL);
+      nBad += aa[i].nBad;
+    }
+    CHECKF("threads: concurrent scans through a tiny shared cache agree", nBad == 0, "%d bad scans", nBad);
+  } else if (rc == SDB_OK) {
+    printf("SKIP threads: the picked SST is a WAL SST (ranges need sorted rows)\n");
+  }
+  rowsFree(&all);
+  sdbSstUnref(p);
+  sdbCacheFree(c);
+  sdbStoreFree(s);
+}
+
 int main(void) {
   char zFixtures[1024];
   snprintf(zFixtures, sizeof(zFixtures), "%s/c-tests/fixtures", test_srcdir());
@@ -709,6 +795,7 @@ int main(void) {
   if (t.nSst > 0) {
     testBitFlips(zFixtures);
     testReadAhead(zFixtures);
+    testThreads(zFixtures);
   }
   return test_done();
 }

@@ -108,4 +108,11 @@ u64 sdbSstFilterSkips(void);
 */
 int sdbSstVerify(SdbSst *p, SdbErr *pErr);
 
+/*
+** Fuzzing hook, never set in production: when non-zero, section checksum
+** mismatches are ignored so that mutated inputs reach the FlatBuffer, codec
+** and block decoders (which must then reject them on their own).
+*/
+extern int sdbSstFuzzIgnoreCrc;
+
 #endif /* SDB_SST_H */
