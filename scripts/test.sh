@@ -56,8 +56,11 @@ fi
 [ -x "$SRC/sql-tests/run.sh" ] && run sql-tests 900 "$SRC/sql-tests/run.sh"
 if [ "${SDB_ASAN:-0}" != 1 ] || [ "${SDB_ASAN_INTEROP:-0}" = 1 ]; then
   [ -x "$SRC/scripts/interop-live.sh" ] && run interop-live 1800 "$SRC/scripts/interop-live.sh"
+  [ -x "$SRC/scripts/interop-write.sh" ] && run interop-write 900 "$SRC/scripts/interop-write.sh"
 else
   echo "SKIP interop-live: not run under sanitizers (Node would load the preloaded runtime)" | tee -a "$LOG"
+  [ -x "$SRC/scripts/interop-write.sh" ] &&
+    echo "SKIP interop-write: not run under sanitizers (Node would load the preloaded runtime)" | tee -a "$LOG"
 fi
 unset LD_PRELOAD
 
