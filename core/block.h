@@ -110,8 +110,12 @@ typedef struct SdbBlockBuilder {
   size_t blockSize;       /* target block size in bytes */
 } SdbBlockBuilder;
 
+/* Prepare *p (caller-owned storage) for blocks of about blockSize bytes.
+** The builder owns its buffers until sdbBlockBuilderFree. */
 void sdbBlockBuilderInit(SdbBlockBuilder *p, size_t blockSize);
-void sdbBlockBuilderReset(SdbBlockBuilder *p);   /* empty, keeps memory */
+/* Start a new block; keeps the buffers' memory for reuse. */
+void sdbBlockBuilderReset(SdbBlockBuilder *p);
+/* Release the buffers. *p may be re-initialised afterwards. */
 void sdbBlockBuilderFree(SdbBlockBuilder *p);
 
 /* Encoded size of pE if it were added next (with the prefix it would share). */
