@@ -39,6 +39,11 @@ if ! command -v "$SQLITE" >/dev/null 2>&1; then
   exit 1
 fi
 
+# Under `make asan` the sanitizer runtime is preloaded for the (uninstrumented)
+# sqlite3 shell; keep it away from the helper tools (dd aborts under it).
+PRELOAD=${LD_PRELOAD:-}
+unset LD_PRELOAD
+
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sdbsql.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 WORK=$(cd "$WORK" && pwd -P)
@@ -88,7 +93,8 @@ for t in "${tests[@]}"; do
   exp="$SRC/sql-tests/$name.expected"
   out="$WORK/$name.out"
   sed -e "s#@EXT@#$SO#g" -e "s#@FIX@#$FIX#g" -e "s#@TMP@#$WORK#g" "$t" > "$WORK/$name.sql"
-  (cd "$WORK/cwd" && "$SQLITE" -batch -init /dev/null :memory: < "$WORK/$name.sql" > "$out" 2>&1)
+  (cd "$WORK/cwd" && LD_PRELOAD="$PRELOAD" "$SQLITE" -batch -init /dev/null :memory: \
+     < "$WORK/$name.sql" > "$out" 2>&1)
   sed -i -e "s#$SO#@EXT@#g" -e "s#$FIX#@FIX@#g" -e "s#$WORK#@TMP@#g" "$out"
   if [ ! -f "$exp" ]; then
     echo "FAIL sql $name: no $name.expected; the output was:"

@@ -1,0 +1,278 @@
+/*
+** t_vtab_unit.c: unit tests of the ext/ building blocks, without fixtures.
+**
+**   - argument parsing (vtab_args.c): accepted spellings set the right fields,
+**     rejected ones give the documented message;
+**   - the key codec (keycodec.c): for random pairs of SQL values, memcmp order
+**     of the encoded keys equals SQLite's own order of the values (SQLite,
+**     `SELECT a < b`, is the oracle), for int64, uint64, text and blob;
+**   - bounds: sdbExtBoundsApply agrees with SQLite's `key OP rhs` on random
+**     keys and right-hand sides of every type (NULL, REAL, numeric-looking
+**     text, integers, text, blobs);
+**   - the idxStr parser reads back what xBestIndex writes.
+**
+** The ext/ sources are compiled in (-DSQLITE_CORE) as in t_vtab_diff.c.
+*/
+#define SQLITE_CORE 1
+#define SDB_TESTHOOKS 1
+#include "../ext/handles.c"
+#include "../ext/keycodec.c"
+#include "../ext/slatedb_ext.c"
+#include "../ext/vtab.c"
+#include "../ext/vtab_args.c"
+#include "../ext/vtab_info.c"
+#include "../ext/vtab_plan.c"
+
+#include <stdio.h>
+
+#include "test.h"
+
+static uint64_t rngState = 0x1234567;
+
+/* xorshift64*. */
+static uint64_t rngNext(void) {
+  rngState ^= rngState >> 12;
+  rngState ^= rngState << 25;
+  rngState ^= rngState >> 27;
+  return rngState * 0x2545F4914F6CDD1DULL;
+}
+
+/* ------------------------------------------------------------ arguments */
+
+/* Parse the arguments in azArg (after the three fixed ones). */
+static int parse(const char *const *azArg, int nArg, SdbExtArgs *p, char **pzErr) {
+  const char *azArgv[16] = { "slatedb", "main", "kv" };
+  for (int i = 0; i < nArg; i++) azArgv[3 + i] = azArg[i];
+  *pzErr = 0;
+  return sdbExtArgsParse(3 + nArg, azArgv, p, pzErr);
+}
+
+/* Accepted spellings. */
+static void testArgsOk(void) {
+  SdbExtArgs a;
+  char *zErr;
+  const char *az1[] = { "'/data/db'" };
+  int rc = parse(az1, 1, &a, &zErr);
+  CHECK("args: defaults", rc == SQLITE_OK && strcmp(a.zRoot, "/data/db") == 0 &&
+        a.eKeyType == SDB_KEY_TEXT && a.eValueType == SDB_VAL_TEXT && !a.bWriter &&
+        a.eMergeOp == SDB_MERGE_NONE && a.nCacheBytes == 64u << 20);
+  sdbExtArgsFree(&a);
+  const char *az2[] = { "\"file:///a%20b/it''s\"", "KEY_TYPE = 'UINT64'", "\"value_type\"=blob",
+                        "cache_size='3 KiB'", "merge_operator=Concat", "mode=reader" };
+  rc = parse(az2, 6, &a, &zErr);
+  CHECKF("args: every option", rc == SQLITE_OK && strcmp(a.zRoot, "/a b/it''s") == 0 &&
+         a.eKeyType == SDB_KEY_UINT64 && a.eValueType == SDB_VAL_BLOB &&
+         a.eMergeOp == SDB_MERGE_CONCAT && a.nCacheBytes == 3072, "rc=%d root=%s err=%s", rc,
+         rc ? "" : a.zRoot, zErr ? zErr : "");
+  sdbExtArgsFree(&a);
+  sqlite3_free(zErr);
+  const char *az3[] = { "'it''s here'", "cache_size=1048576" };
+  rc = parse(az3, 2, &a, &zErr);
+  CHECK("args: SQL dequoting", rc == SQLITE_OK && strcmp(a.zRoot, "it's here") == 0 &&
+        a.nCacheBytes == 1048576);
+  sdbExtArgsFree(&a);
+  const char *az4[] = { "url = 'file://localhost/x'" };
+  rc = parse(az4, 1, &a, &zErr);
+  CHECK("args: url= and localhost", rc == SQLITE_OK && strcmp(a.zRoot, "/x") == 0);
+  sdbExtArgsFree(&a);
+}
+
+/* One rejected argument list and the start of its message. */
+typedef struct BadArgs {
+  const char *azArg[4];
+  int nArg;
+  const char *zMsg;
+} BadArgs;
+
+/* Rejected spellings. */
+static void testArgsBad(void) {
+  static const BadArgs aBad[] = {
+    { { 0 }, 0, "slatedb: usage: " },
+    { { "'/d'", "foo=1" }, 2, "slatedb: unrecognized option: \"foo\"" },
+    { { "'/d'", "key_type=text", "Key_Type=blob" }, 3, "slatedb: more than one 'key_type' option" },
+    { { "'/d'", "key_type=float" }, 2, "slatedb: malformed key_type=float option" },
+    { { "'/d'", "mode=writer" }, 2, "slatedb: writes are not available yet: use mode=reader" },
+    { { "'s3://b/p'" }, 1, "slatedb: s3:// URLs are not supported yet by this build" },
+    { { "'gs://b/p'" }, 1, "slatedb: unsupported URL scheme \"gs\"" },
+    { { "'/d'", "aws_access_key_id='x'" }, 2, "slatedb: option \"aws_access_key_id\" looks like a credential" },
+    { { "'s3://x'", "password=x" }, 2, "slatedb: option \"password\" looks like a credential" },
+    { { "'/d'", "cache_size='1 TiB'" }, 2, "slatedb: malformed cache_size=1 TiB option" },
+    { { "'/d'", "cache_size='18446744073709551615 GiB'" }, 2, "slatedb: malformed cache_size=" },
+    { { "key_type=text" }, 1, "slatedb: missing database root" },
+    { { "'/d'", "'/e'" }, 2, "slatedb: unexpected argument '/e'" },
+    { { "'/d'", "url='/e'" }, 2, "slatedb: the database root is given twice" },
+    { { "'file:///a%zz'" }, 1, "slatedb: malformed %-escape in file URL" },
+    { { "'file:///a%00'" }, 1, "slatedb: malformed %-escape in file URL" },
+    { { "''" }, 1, "slatedb: the database root must not be empty" },
+    { { "'/d'", "value_type=" }, 2, "slatedb: malformed value_type option" },
+  };
+  for (int i = 0; i < (int)(sizeof(aBad) / sizeof(aBad[0])); i++) {
+    SdbExtArgs a;
+    char *zErr = 0;
+    char zName[64];
+    int rc = parse(aBad[i].azArg, aBad[i].nArg, &a, &zErr);
+    snprintf(zName, sizeof(zName), "args: rejected case %d", i);
+    CHECKF(zName, rc == SQLITE_ERROR && zErr && strncmp(zErr, aBad[i].zMsg, strlen(aBad[i].zMsg)) == 0,
+           "rc=%d msg=%s", rc, zErr ? zErr : "(none)");
+    CHECK("args: nothing left allocated on error", a.zRoot == 0);
+    sqlite3_free(zErr);
+  }
+}
+
+/* ------------------------------------------------------------ key codec */
+
+/* A random SQL value of the natural type of eKeyType into p (a prepared
+** statement's parameter iParam). */
+static void bindRandomKey(sqlite3_stmt *p, int iParam, int eKeyType) {
+  u8 a[8];
+  int n = 1 + (int)(rngNext() % 6);
+  uint64_t r = rngNext();
+  switch (eKeyType) {
+    case SDB_KEY_INT64:
+      sqlite3_bind_int64(p, iParam, (r & 1) ? (i64)(r >> (rngNext() % 64)) : (i64)r);
+      break;
+    case SDB_KEY_UINT64:
+      sqlite3_bind_int64(p, iParam, (i64)((r >> 1) >> (rngNext() % 63)));
+      break;
+    default:
+      for (int i = 0; i < n; i++) a[i] = (u8)"\x00\x01\x7f\x80\xff" "abAB"[rngNext() % 9];
+      if (eKeyType == SDB_KEY_TEXT) sqlite3_bind_text(p, iParam, (const char *)a, n, SQLITE_TRANSIENT);
+      else sqlite3_bind_blob(p, iParam, a, n, SQLITE_TRANSIENT);
+      break;
+  }
+}
+
+/* memcmp order of encoded keys equals SQLite's order of the values. */
+static void testCodecOrder(sqlite3 *db) {
+  static const char *const azDecl[] = { "TEXT", "BLOB", "INTEGER", "INTEGER" };
+  for (int eKeyType = 0; eKeyType < 4; eKeyType++) {
+    sqlite3_stmt *p = 0;
+    char *zSql = sqlite3_mprintf("SELECT CAST(?1 AS %s) AS a, CAST(?2 AS %s) AS b,"
+                                 " CAST(?1 AS %s) < CAST(?2 AS %s), CAST(?1 AS %s) = CAST(?2 AS %s)",
+                                 azDecl[eKeyType], azDecl[eKeyType], azDecl[eKeyType],
+                                 azDecl[eKeyType], azDecl[eKeyType], azDecl[eKeyType]);
+    sqlite3_prepare_v2(db, zSql, -1, &p, 0);
+    sqlite3_free(zSql);
+    int nBad = 0;
+    for (int i = 0; i < 20000; i++) {
+      SdbExtKey ka, kb;
+      bindRandomKey(p, 1, eKeyType);
+      bindRandomKey(p, 2, eKeyType);
+      if (sqlite3_step(p) != SQLITE_ROW) { nBad++; sqlite3_reset(p); continue; }
+      int bLt = sqlite3_column_int(p, 2), bEq = sqlite3_column_int(p, 3);
+      int ea = sdbExtKeyFromValue(eKeyType, 0, sqlite3_column_value(p, 0), &ka);
+      int eb = sdbExtKeyFromValue(eKeyType, 0, sqlite3_column_value(p, 1), &kb);
+      if (ea != SDB_MATCH_KEY || eb != SDB_MATCH_KEY) {
+        nBad++;
+      } else {
+        int c = sdbExtKeyCmp(ka.a, ka.n, kb.a, kb.n);
+        if ((c < 0) != bLt || (c == 0) != bEq) nBad++;
+      }
+      sqlite3_free(ka.a);
+      sqlite3_free(kb.a);
+      sqlite3_reset(p);
+    }
+    sqlite3_finalize(p);
+    char zName[80];
+    snprintf(zName, sizeof(zName), "codec: key_type=%s order equals SQLite's", sdbExtKeyTypeName(eKeyType));
+    CHECKF(zName, nBad == 0, "%d of 20000 pairs disagree", nBad);
+  }
+}
+
+/* ------------------------------------------------------------ bounds */
+
+/* Bind a right-hand side of a random type. */
+static void bindRandomRhs(sqlite3_stmt *p, int iParam, int eKeyType) {
+  static const char *const azText[] = { "5", " 7 ", "2.5", "abc", "", "1e3", "-3", "a", "\x80" };
+  static const double aReal[] = { 2.5, -2.5, 0.0, 1e19, -1e19, 7.0, 3e-5 };
+  switch (rngNext() % 6) {
+    case 0: sqlite3_bind_null(p, iParam); break;
+    case 1: sqlite3_bind_double(p, iParam, aReal[rngNext() % 7]); break;
+    case 2: sqlite3_bind_text(p, iParam, azText[rngNext() % 9], -1, SQLITE_STATIC); break;
+    case 3: sqlite3_bind_int64(p, iParam, (i64)(rngNext() % 21) - 10); break;
+    default: bindRandomKey(p, iParam, (rngNext() & 1) ? eKeyType : (int)(rngNext() % 4)); break;
+  }
+}
+
+/* sdbExtBoundsApply selects exactly the keys SQLite's comparison selects:
+** for a random key k and right-hand side r, k lies within the bounds of
+** `key OP r` iff SQLite says `CAST(k AS <decl>) OP r` (the CAST gives the
+** comparison the affinity a column of that declared type has). */
+static void testBounds(sqlite3 *db) {
+  static const char *const azDecl[] = { "TEXT", "BLOB", "INTEGER", "INTEGER" };
+  static const char *const azOp[] = { "", "=", "", ">", ">=", "<", "<=" };
+  for (int eKeyType = 0; eKeyType < 4; eKeyType++) {
+    int nBad = 0, nTrue = 0;
+    sqlite3_stmt *ap[7] = { 0 };
+    for (int eRole = SDB_ARG_KEY_EQ; eRole <= SDB_ARG_KEY_LE; eRole++) {
+      if (eRole == SDB_ARG_KEY_IN) continue;
+      char *zSql = sqlite3_mprintf("SELECT CAST(?1 AS %s), CAST(?1 AS %s) %s ?2, ?2",
+                                   azDecl[eKeyType], azDecl[eKeyType], azOp[eRole]);
+      sqlite3_prepare_v2(db, zSql, -1, &ap[eRole], 0);
+      sqlite3_free(zSql);
+    }
+    for (int i = 0; i < 30000; i++) {
+      int eRole = SDB_ARG_KEY_EQ + (int)(rngNext() % 6);
+      if (eRole == SDB_ARG_KEY_IN) eRole = SDB_ARG_KEY_EQ;
+      sqlite3_stmt *p = ap[eRole];
+      bindRandomKey(p, 1, eKeyType);
+      bindRandomRhs(p, 2, eKeyType);
+      if (sqlite3_step(p) != SQLITE_ROW) { nBad++; sqlite3_reset(p); continue; }
+      int bSql = sqlite3_column_type(p, 1) != SQLITE_NULL && sqlite3_column_int(p, 1);
+      sqlite3_value *pKey = sqlite3_value_dup(sqlite3_column_value(p, 0));
+      sqlite3_value *pRhs = sqlite3_value_dup(sqlite3_column_value(p, 2));
+      SdbExtBounds b;
+      SdbExtKey k;
+      memset(&b, 0, sizeof(b));
+      if (sdbExtKeyFromValue(eKeyType, 0, pKey, &k) != SDB_MATCH_KEY
+       || sdbExtBoundsApply(&b, eKeyType, eRole, 0, pRhs) != SQLITE_OK) {
+        nBad++;
+      } else if (sdbExtBoundsContain(&b, k.a, k.n) != bSql) {
+        if (nBad++ < 5) {
+          printf("  mismatch: key %s %s %s: SQLite says %d\n", sqlite3_column_text(p, 0), azOp[eRole],
+                 sqlite3_column_text(p, 2), bSql);
+        }
+      }
+      nTrue += bSql;
+      sqlite3_free(k.a);
+      sdbExtBoundsFree(&b);
+      sqlite3_value_free(pKey);
+      sqlite3_value_free(pRhs);
+      sqlite3_reset(p);
+    }
+    for (int r = 0; r < 7; r++) sqlite3_finalize(ap[r]);
+    char zName[80];
+    snprintf(zName, sizeof(zName), "bounds: key_type=%s terms select what SQLite selects",
+             sdbExtKeyTypeName(eKeyType));
+    CHECKF(zName, nBad == 0 && nTrue > 1000, "%d of 30000 disagree (%d true)", nBad, nTrue);
+  }
+}
+
+/* ------------------------------------------------------------ plans */
+
+/* The idxStr parser reads back every token, loose marks included. */
+static void testPlanParse(void) {
+  SdbExtPlan plan;
+  int rc = sdbExtPlanParse("key>= key<~ prefix= key IN~ ORDER DESC LIMIT OFFSET", 6, &plan);
+  CHECK("plan: parse", rc == SQLITE_OK && plan.nArg == 6 && plan.bDesc &&
+        plan.aRole[0] == SDB_ARG_KEY_GE && !plan.aLoose[0] &&
+        plan.aRole[1] == SDB_ARG_KEY_LT && plan.aLoose[1] &&
+        plan.aRole[2] == SDB_ARG_PREFIX && plan.aRole[3] == SDB_ARG_KEY_IN && plan.aLoose[3] &&
+        plan.aRole[4] == SDB_ARG_LIMIT && plan.aRole[5] == SDB_ARG_OFFSET);
+  CHECK("plan: FULL", sdbExtPlanParse("FULL", 0, &plan) == SQLITE_OK && plan.nArg == 0);
+  CHECK("plan: argc mismatch", sdbExtPlanParse("key=", 2, &plan) == SQLITE_ERROR);
+  CHECK("plan: junk", sdbExtPlanParse("key=x", 1, &plan) == SQLITE_ERROR);
+  CHECK("plan: NULL", sdbExtPlanParse(0, 0, &plan) == SQLITE_OK);
+}
+
+int main(void) {
+  sqlite3 *db = 0;
+  sqlite3_open(":memory:", &db);
+  testArgsOk();
+  testArgsBad();
+  testCodecOrder(db);
+  testBounds(db);
+  testPlanParse();
+  sqlite3_close(db);
+  return test_done();
+}
