@@ -21,6 +21,9 @@
 #            ref/NAME.sql       table ref_NAME(k BLOB, v BLOB) ('-' in NAME
 #                               becomes '_') holding c-tests/fixtures/NAME/
 #                               expected.txt: the rows SlateDB 0.12.1 lists
+#            meta/NAME.sql      table meta_NAME(k, v, seq, create_ts,
+#                               expire_ts) from expected-meta.txt, where the
+#                               fixture has one ('-' becomes NULL)
 #
 # Usage: sql-tests/run.sh [NAME ...]   (default: every test)
 set -u
@@ -75,6 +78,17 @@ prepare() {
       BEGIN { print "CREATE TABLE " t "(k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID;"; print "BEGIN;" }
       { printf "INSERT INTO %s VALUES(x'"'"'%s'"'"', x'"'"'%s'"'"');\n", t, $1, $2 }
       END { print "COMMIT;" }' "$d/expected.txt" > "$WORK/ref/$n.sql"
+  done
+  mkdir -p "$WORK/meta"
+  for d in "$FIX"/*/; do
+    n=$(basename "$d")
+    [ -f "$d/expected-meta.txt" ] || continue
+    awk -F '[ ]' -v t="meta_$(echo "$n" | tr - _)" '
+      function num(x) { return x == "-" ? "NULL" : x }
+      BEGIN { print "CREATE TABLE " t "(k BLOB PRIMARY KEY, v BLOB, seq, create_ts, expire_ts) WITHOUT ROWID;"
+              print "BEGIN;" }
+      { printf "INSERT INTO %s VALUES(x'"'"'%s'"'"', x'"'"'%s'"'"', %s, %s, %s);\n", t, $1, $2, num($3), num($4), num($5) }
+      END { print "COMMIT;" }' "$d/expected-meta.txt" > "$WORK/meta/$n.sql"
   done
 }
 prepare
