@@ -23,7 +23,8 @@
 ** The extension is compiled into this program (-DSQLITE_CORE, with the test
 ** hook SDB_TESTHOOKS) by including the ext/ sources below. Environment: SDB_SEED (the
 ** seed, default 20250101), SDB_DIFF_N (queries per fixture and mode, default
-** 2000), SDB_SRCDIR (source tree, for the fixtures).
+** 2000), SDB_SRCDIR (source tree, for the fixtures), SDB_DIFF_SLOW=1 (print
+** queries slower than 10 ms).
 */
 #define SQLITE_CORE 1
 #define SDB_TESTHOOKS 1

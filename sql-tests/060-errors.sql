@@ -20,3 +20,6 @@ CREATE VIRTUAL TABLE m2 USING slatedb('@FIX@/merges/db', merge_operator=concat);
 DROP TABLE m;
 CREATE VIRTUAL TABLE m2 USING slatedb('@FIX@/merges/db', merge_operator=concat);
 SELECT 'with concat', count(*) FROM m2;
+-- the prefix argument needs byte keys
+CREATE VIRTUAL TABLE ki USING slatedb('@FIX@/keys-int64/db', key_type=int64);
+SELECT count(*) FROM ki('1');
