@@ -41,7 +41,7 @@ $(BUILD)/%.o: %.c core/*.h $(wildcard ext/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/c-tests/%: c-tests/%.c c-tests/test.h $(BUILD)/libsdbcore.a
+$(BUILD)/c-tests/%: c-tests/%.c c-tests/test.h $(BUILD)/libsdbcore.a $(EXT_SRC) $(wildcard ext/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ic-tests -o $@ $< $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
 

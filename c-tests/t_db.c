@@ -92,7 +92,7 @@ static void testFixture(const char *zName, const char *zDir) {
   if (!loadExpected(zPath, &exp)) return;
   snprintf(zPath, sizeof(zPath), "%s/db", zDir);
   for (int bSmallCache = 0; bSmallCache < 2; bSmallCache++) {
-    SdbConfig cfg = {zPath, 1, SDB_MERGE_CONCAT, bSmallCache ? 8192 : 0};
+    SdbConfig cfg = {.zUrl = zPath, .bReadOnly = 1, .eMergeOp = SDB_MERGE_CONCAT, .nCacheBytes = bSmallCache ? 8192 : 0};
     SdbDb *db = NULL;
     SdbErr err = {0};
     int rc = sdb_db_open(&cfg, &db, &err);
@@ -163,7 +163,7 @@ int main(void) {
   /* Opening things that are not databases. */
   SdbDb *db = NULL;
   SdbErr err = {0};
-  SdbConfig cfg = {"/nonexistent/sdb", 1, 0, 0};
+  SdbConfig cfg = {.zUrl = "/nonexistent/sdb", .bReadOnly = 1};
   int rc = sdb_db_open(&cfg, &db, &err);
   CHECKF("db: missing directory", rc == SDB_CANTOPEN, "rc=%d %s", rc, err.zMsg);
   cfg.zUrl = zFix;   /* a directory without manifest/ */

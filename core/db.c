@@ -427,9 +427,8 @@ static int dbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbI
   dbClipRange(r, t, &clipped);
   const SdbRange *rr = (r || t->bHasVisible) ? &clipped : NULL;
   if ((rr && sdbRangeIsEmpty(rr)) || !dbTableOverlaps(t, rr)) return SDB_OK;
-  int rc = dbTableSst(db, t, &pSst, pErr);
+  int rc = dbTableSst(db, t, &pSst, pErr);   /* SST errors name the object */
   if (rc == SDB_OK) rc = sdbSstIterNew(pSst, rr, bDesc, pp, pErr);
-  if (rc && rc != SDB_NOMEM) sdbErrWrap(pErr, "%s: ", t->zKey);
   return rc;
 }
 

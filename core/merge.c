@@ -228,6 +228,27 @@ static int visFoldConcat(VisIter *it, int iBase) {
   return SDB_OK;
 }
 
+/* Metadata of a merged row, as SlateDB's merge iterator computes it over the
+** operands aVer[0..iBase) and the base value (if any): seq and create_ts are
+** the largest present, expire_ts the smallest present. */
+static void visMergedMeta(VisIter *it, int iBase, SdbEntry *e) {
+  int iEnd = (iBase < it->nVer && it->aVer[iBase].eKind == SDB_KIND_VALUE) ? iBase + 1 : iBase;
+  e->bHasCreateTs = e->bHasExpireTs = 0;
+  e->createTs = e->expireTs = 0;
+  for (int i = 0; i < iEnd; i++) {
+    const VisVersion *v = &it->aVer[i];
+    if (v->seq > e->seq) e->seq = v->seq;
+    if (v->bHasCreate && (!e->bHasCreateTs || v->createTs > e->createTs)) {
+      e->bHasCreateTs = 1;
+      e->createTs = v->createTs;
+    }
+    if (v->bHasExpire && (!e->bHasExpireTs || v->expireTs < e->expireTs)) {
+      e->bHasExpireTs = 1;
+      e->expireTs = v->expireTs;
+    }
+  }
+}
+
 /* Resolve the gathered versions. *pbRow = 1 if the key has a visible value. */
 static int visResolve(VisIter *it, int *pbRow, SdbErr *pErr) {
   *pbRow = 0;
@@ -258,6 +279,7 @@ static int visResolve(VisIter *it, int *pbRow, SdbErr *pErr) {
   int iBase = 0;
   while (iBase < it->nVer && it->aVer[iBase].eKind == SDB_KIND_MERGE) iBase++;
   if (visFoldConcat(it, iBase)) return SDB_NOMEM_ERR(pErr);
+  visMergedMeta(it, iBase, e);
   e->pVal = it->out.a;
   e->nVal = it->out.n;
   *pbRow = 1;
