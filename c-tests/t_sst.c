@@ -393,7 +393,7 @@ static void checkDb(const char *zRoot, const char *zLabel, Tally *t, SdbCache *p
 ** compression. Returns 1 and fills *pOut, or 0. */
 typedef struct Pick {
   char zRoot[1024];
-  char zPath[1024];
+  char zPath[1400];
   char zKey[256];
   u64 size;
   int nBlock;
@@ -899,7 +899,7 @@ int main(void) {
     }
     closedir(d);
     for (int i = 0; i < nName; i++) {
-      char zRoot[1024];
+      char zRoot[1400];
       struct stat st;
       snprintf(zRoot, sizeof(zRoot), "%s/%s/db", zFixtures, azName[i]);
       if (stat(zRoot, &st) == 0 && S_ISDIR(st.st_mode)) {
