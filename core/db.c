@@ -124,6 +124,7 @@ void sdbDbVersionUnref(DbVersion *v) {
   }
   sdbFree(v->aRun);
   sdbMemtableUnref(v->pMem);
+  for (int i = 0; i < v->nImm; i++) sdbMemtableUnref(v->apImm[i]);
   sdbManifestFree(v->pManifest);
   sdbFree(v);
 }
@@ -242,7 +243,8 @@ static int dbReplayWal(SdbDb *db, DbVersion *v, SdbErr *pErr) {
 
 /* Build a version from manifest m; see dbInt.h. */
 int sdbDbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld,
-                      SdbMemtable *pMem, DbVersion **ppNew, SdbErr *pErr) {
+                      SdbMemtable *pMem, SdbMemtable *pDropImm, DbVersion **ppNew,
+                      SdbErr *pErr) {
   DbVersion *v = sdbMallocZero(sizeof(*v));
   *ppNew = NULL;
   if (!v) {
@@ -261,6 +263,12 @@ int sdbDbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld
     v->lastSeq = SDB_MAX(v->lastSeq, __atomic_load_n(&pOld->lastSeq, __ATOMIC_ACQUIRE));
     v->lastWalId = SDB_MAX(v->lastWalId, pOld->lastWalId);
     v->maxCreateTs = SDB_MAX(v->maxCreateTs, pOld->maxCreateTs);
+    for (int i = 0; i < pOld->nImm; i++) {
+      if (pOld->apImm[i] == pDropImm) continue;
+      sdbMemtableRef(pOld->apImm[i]);
+      v->aImmWalId[v->nImm] = pOld->aImmWalId[i];
+      v->apImm[v->nImm++] = pOld->apImm[i];
+    }
   } else {
     v->pMem = sdbMemtableNew();
   }
@@ -271,6 +279,26 @@ int sdbDbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld
     return rc;
   }
   *ppNew = v;
+  return SDB_OK;
+}
+
+int sdbDbVersionFreeze(SdbDb *db, DbVersion *v, u64 walId, DbVersion **ppNew, SdbErr *pErr) {
+  SdbManifest *m = NULL;
+  *ppNew = NULL;
+  if (v->nImm >= DB_MAX_IMM) return sdbErrSet(pErr, SDB_BUSY, "too many memtables waiting for L0");
+  SdbMemtable *pFresh = sdbMemtableNew();
+  if (!pFresh) return SDB_NOMEM_ERR(pErr);
+  int rc = sdbManifestDecode(v->pManifest->pRaw, v->pManifest->nRaw, &m, pErr);
+  if (rc == SDB_OK) rc = sdbDbVersionBuild(db, m, v->manifestId, v, pFresh, NULL, ppNew, pErr);
+  sdbMemtableUnref(pFresh);
+  if (rc) return rc;
+  DbVersion *p = *ppNew;
+  memmove(&p->apImm[1], &p->apImm[0], sizeof(p->apImm[0]) * (size_t)p->nImm);
+  memmove(&p->aImmWalId[1], &p->aImmWalId[0], sizeof(p->aImmWalId[0]) * (size_t)p->nImm);
+  sdbMemtableRef(v->pMem);
+  p->apImm[0] = v->pMem;
+  p->aImmWalId[0] = walId;
+  p->nImm++;
   return SDB_OK;
 }
 
@@ -314,7 +342,7 @@ static int dbOpenReader(SdbDb *db, SdbErr *pErr) {
     rc = sdbErrSet(pErr, SDB_CANTOPEN, "no SlateDB database at %s (no manifest/ objects)",
                    db->pStore->zDescr);
   }
-  if (rc == SDB_OK) rc = sdbDbVersionBuild(db, m, id, NULL, NULL, &db->pCur, pErr);
+  if (rc == SDB_OK) rc = sdbDbVersionBuild(db, m, id, NULL, NULL, NULL, &db->pCur, pErr);
   db->lastRefreshMs = sdbNowMs();
   return rc;
 }
@@ -381,7 +409,7 @@ int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
     rc = dbReplayWal(db, pOld, pErr);   /* only new WAL SSTs */
   } else {
     DbVersion *pNew = NULL;
-    rc = sdbDbVersionBuild(db, m, id, pOld, NULL, &pNew, pErr);
+    rc = sdbDbVersionBuild(db, m, id, pOld, NULL, NULL, &pNew, pErr);
     if (rc == SDB_OK) {
       db->pCur = pNew;
       sdbDbVersionUnref(pOld);
@@ -488,7 +516,7 @@ static int dbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter 
 ** taken; may be NULL), memtable, L0s, runs. */
 static int dbChildren(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc, SdbIter *pFirst,
                       SdbIter ***papChild, int *pnChild, SdbErr *pErr) {
-  int nMax = 2 + v->nL0 + v->nRun, n = 0;
+  int nMax = 2 + v->nImm + v->nL0 + v->nRun, n = 0;
   SdbIter **ap = sdbMallocZero(sizeof(SdbIter *) * (size_t)nMax);
   if (!ap) {
     sdb_iter_free(pFirst);
@@ -497,6 +525,10 @@ static int dbChildren(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc, Sdb
   if (pFirst) ap[n++] = pFirst;
   int rc = sdbMemtableIterNew(v->pMem, r, bDesc, &ap[n], pErr);
   if (rc == SDB_OK) n++;
+  for (int i = 0; rc == SDB_OK && i < v->nImm; i++) {
+    rc = sdbMemtableIterNew(v->apImm[i], r, bDesc, &ap[n], pErr);
+    if (rc == SDB_OK) n++;
+  }
   for (int i = 0; rc == SDB_OK && i < v->nL0; i++) {
     rc = dbTableIter(db, v->apL0[i], r, bDesc, &ap[n], pErr);
     if (rc == SDB_OK && ap[n]) n++;
@@ -580,6 +612,10 @@ void sdb_db_stats(SdbDb *db, SdbStats *s) {
   s->nSortedRun = (u64)v->nRun;
   s->nMemtableRows = sdbMemtableRows(v->pMem);
   s->nMemtableBytes = sdbMemtableBytes(v->pMem);
+  for (int i = 0; i < v->nImm; i++) {
+    s->nMemtableRows += sdbMemtableRows(v->apImm[i]);
+    s->nMemtableBytes += sdbMemtableBytes(v->apImm[i]);
+  }
   sdbDbVersionUnref(v);
   if (db->pWriter) sdbWriterStats(db, s);
 }

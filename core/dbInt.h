@@ -15,6 +15,8 @@
 
 typedef struct SdbWriter SdbWriter;
 
+#define DB_MAX_IMM 16          /* frozen memtables a version can hold */
+
 /* One compacted SST (L0 or sorted-run member), opened on first use. */
 typedef struct DbTable {
   int nRef;               /* atomic; versions share tables */
@@ -42,7 +44,12 @@ typedef struct DbVersion {
   int nL0;
   DbRun *aRun;            /* newest first */
   int nRun;
-  SdbMemtable *pMem;      /* replayed WAL rows; reference owned */
+  SdbMemtable *pMem;      /* active memtable: replayed WAL rows and new
+                          ** commits; reference owned */
+  SdbMemtable *apImm[DB_MAX_IMM];  /* frozen memtables waiting to become L0
+                          ** SSTs, newest first; references owned */
+  u64 aImmWalId[DB_MAX_IMM];       /* last durable WAL id when each froze */
+  int nImm;
   u64 lastSeq;            /* highest seq visible in this version (atomic) */
   u64 lastWalId;          /* highest WAL id replayed (or replay_after_wal_id) */
   i64 maxCreateTs;        /* largest create_ts replayed (clock floor) */
@@ -64,10 +71,16 @@ struct SdbDb {
 
 
 /* Build a version from manifest m (ownership taken), sharing tables with pOld.
-** With pMem, that memtable is reused (a reference is taken) instead of
-** replaying the WAL; lastSeq/lastWalId then come from pOld. */
+** With pMem, that memtable is reused as the active one (a reference is taken)
+** instead of replaying the WAL, pOld's frozen memtables are kept (all but
+** pDropImm, which has just become an L0), and lastSeq/lastWalId come from
+** pOld. */
 int sdbDbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld,
-                      SdbMemtable *pMem, DbVersion **ppNew, SdbErr *pErr);
+                      SdbMemtable *pMem, SdbMemtable *pDropImm, DbVersion **ppNew,
+                      SdbErr *pErr);
+/* A copy of v whose active memtable is frozen (walId: last durable WAL id)
+** and replaced by an empty one. REQUIRES: v->nImm < DB_MAX_IMM. */
+int sdbDbVersionFreeze(SdbDb *db, DbVersion *v, u64 walId, DbVersion **ppNew, SdbErr *pErr);
 /* The current version with a reference for the caller. */
 DbVersion *sdbDbPinVersion(SdbDb *db);
 void sdbDbVersionUnref(DbVersion *v);

@@ -232,7 +232,8 @@ static int encodeIndex(SdbSstBuilder *p, SdbErr *pErr) {
     sdbFbbAddRef(&t, 1);
     u32 pos = sdbFbbTableWrite(&f, &t);
     sdbFbbPatchElem(&f, vec, (u32)i, pos);
-    sdbFbbPatchField(&f, &t, 1, sdbFbbBytes(&f, p->keys.a + p->aMeta[i].iKey, (u32)p->aMeta[i].nKey));
+    const u8 *pKey = p->keys.a ? p->keys.a + p->aMeta[i].iKey : (const u8 *)"";
+    sdbFbbPatchField(&f, &t, 1, sdbFbbBytes(&f, pKey, (u32)p->aMeta[i].nKey));
   }
   u8 *a = NULL;
   size_t n = 0;

@@ -39,9 +39,11 @@
 
 #define WR_POLL_MS 1000          /* fencing check interval, as SlateDB's 1 s */
 #define WR_MAX_CAS 200           /* manifest CAS attempts */
+#define WR_MAX_PENDING_IMM 4     /* frozen memtables before commits help flush */
 
 struct SdbWriter {
-  pthread_mutex_t mu;     /* serialises all writer work */
+  pthread_mutex_t mu;     /* serialises commits, freezes, polls, manifest writes */
+  pthread_mutex_t muFlush;  /* serialises L0 flushes (taken before mu) */
   pthread_cond_t cond;    /* wakes the flusher thread */
   pthread_t flusher;
   int bFlusher;           /* flusher thread started */
@@ -258,6 +260,7 @@ static int wrInit(SdbDb *db, SdbErr *pErr) {
   SdbWriter *w = sdbMallocZero(sizeof(*w));
   if (!w) return SDB_NOMEM_ERR(pErr);
   pthread_mutex_init(&w->mu, NULL);
+  pthread_mutex_init(&w->muFlush, NULL);
   pthread_cond_init(&w->cond, NULL);
   sdbSstOptionsDefault(&w->l0Opt);
   w->l0Opt.blockSize = db->cfg.blockSize;
@@ -288,7 +291,7 @@ int sdbWriterOpen(SdbDb *db, SdbErr *pErr) {
     sdbManifestFree(mBumped);
     return rc;
   }
-  rc = sdbDbVersionBuild(db, mBumped, idBumped, NULL, NULL, &db->pCur, pErr);
+  rc = sdbDbVersionBuild(db, mBumped, idBumped, NULL, NULL, NULL, &db->pCur, pErr);
   if (rc) return rc;
   w->nextWalId = SDB_MAX(fenceId, db->pCur->lastWalId) + 1;
   w->lastSeq = w->durableSeq = db->pCur->lastSeq;
@@ -381,34 +384,84 @@ static int wrPutL0(SdbDb *db, const SdbBuf *pSst, SdbUlid *pId, SdbErr *pErr) {
   return rc;
 }
 
-/* Memtable -> L0 SST -> manifest. REQUIRES: w->mu held. */
-static int wrFlushL0(SdbDb *db, SdbErr *pErr) {
+/* Freeze the active memtable (once the WAL holds all its rows) so a new one
+** takes the next commits; the flusher turns it into an L0. REQUIRES: w->mu. */
+static int wrFreeze(SdbDb *db, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
   int rc = wrFlushWalBuf(db, pErr);
   if (rc) return rc;
   DbVersion *v = sdbDbPinVersion(db);
-  if (sdbMemtableRows(v->pMem) == 0) {
-    sdbDbVersionUnref(v);
-    return SDB_OK;
+  DbVersion *pNew = NULL;
+  if (sdbMemtableRows(v->pMem) > 0) {
+    rc = sdbDbVersionFreeze(db, v, w->nextWalId - 1, &pNew, pErr);
+    if (rc == SDB_OK) sdbDbInstallVersion(db, pNew);
   }
-  SdbBuf sst = {0};
-  SdbSstInfo info;
-  memset(&info, 0, sizeof(info));
-  L0Ctx c = {{0, 0}, &info, w->nextWalId - 1, w->lastSeq, sdbMemtableMaxCreateTs(v->pMem)};
+  sdbDbVersionUnref(v);
+  if (rc == SDB_OK) pthread_cond_signal(&w->cond);
+  return rc;
+}
+
+/* Commit L0 c to the manifest and drop the frozen memtable pImm from the
+** current version. REQUIRES: w->mu. */
+static int wrPublishL0(SdbDb *db, L0Ctx *c, SdbMemtable *pImm, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  if (w->bFenced) return wrFenced(db, 0, pErr);
+  DbVersion *cur = sdbDbPinVersion(db);
   SdbManifest *mNew = NULL;
   u64 idNew = 0;
-  rc = wrBuildL0(db, v->pMem, &sst, &info, pErr);
-  if (rc == SDB_OK) rc = wrPutL0(db, &sst, &c.id, pErr);
-  if (rc == SDB_OK) rc = wrCommitManifest(db, v->pManifest, v->manifestId, applyL0, &c, &mNew, &idNew, pErr);
   DbVersion *pNew = NULL;
-  if (rc == SDB_OK) rc = sdbDbVersionBuild(db, mNew, idNew, v, NULL, &pNew, pErr);
+  int rc = wrCommitManifest(db, cur->pManifest, cur->manifestId, applyL0, c, &mNew, &idNew, pErr);
+  if (rc == SDB_OK) rc = sdbDbVersionBuild(db, mNew, idNew, cur, cur->pMem, pImm, &pNew, pErr);
   if (rc == SDB_OK) {
     sdbDbInstallVersion(db, pNew);
     w->nL0Flushes++;
   }
-  sdbSstInfoClear(&info);
-  sdbBufFree(&sst);
+  sdbDbVersionUnref(cur);
+  return rc;
+}
+
+/* Oldest frozen memtable -> L0 SST -> manifest. The SST is built and stored
+** without w->mu, so commits go on meanwhile. REQUIRES: w->mu NOT held.
+** *pbMore = 1 if frozen memtables remain. */
+static int wrFlushOldestImm(SdbDb *db, int *pbMore, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  pthread_mutex_lock(&w->muFlush);
+  DbVersion *v = sdbDbPinVersion(db);
+  int rc = SDB_OK;
+  *pbMore = 0;
+  if (v->nImm > 0) {
+    SdbMemtable *pImm = v->apImm[v->nImm - 1];
+    SdbBuf sst = {0};
+    SdbSstInfo info;
+    memset(&info, 0, sizeof(info));
+    L0Ctx c = {{0, 0}, &info, v->aImmWalId[v->nImm - 1], sdbMemtableMaxSeq(pImm),
+               sdbMemtableMaxCreateTs(pImm)};
+    rc = wrBuildL0(db, pImm, &sst, &info, pErr);
+    if (rc == SDB_OK) rc = wrPutL0(db, &sst, &c.id, pErr);
+    if (rc == SDB_OK) {
+      pthread_mutex_lock(&w->mu);
+      rc = wrPublishL0(db, &c, pImm, pErr);
+      pthread_mutex_unlock(&w->mu);
+    }
+    *pbMore = rc == SDB_OK && v->nImm > 1;
+    sdbSstInfoClear(&info);
+    sdbBufFree(&sst);
+  }
   sdbDbVersionUnref(v);
+  pthread_mutex_unlock(&w->muFlush);
+  return rc;
+}
+
+/* Flush frozen memtables until at most nKeep remain. REQUIRES: no w->mu. */
+static int wrFlushImms(SdbDb *db, int nKeep, SdbErr *pErr) {
+  int bMore = 1, rc = SDB_OK;
+  while (rc == SDB_OK && bMore) {
+    DbVersion *v = sdbDbPinVersion(db);
+    int n = v->nImm;
+    sdbDbVersionUnref(v);
+    if (n <= nKeep) break;
+    rc = wrFlushOldestImm(db, &bMore, pErr);
+  }
   return rc;
 }
 
@@ -524,7 +577,7 @@ static int wrPoll(SdbDb *db, SdbErr *pErr) {
   DbVersion *v = sdbDbPinVersion(db);
   if (id != v->manifestId) {
     DbVersion *pNew = NULL;
-    rc = sdbDbVersionBuild(db, m, id, v, v->pMem, &pNew, pErr);
+    rc = sdbDbVersionBuild(db, m, id, v, v->pMem, NULL, &pNew, pErr);
     if (rc == SDB_OK) sdbDbInstallVersion(db, pNew);
   } else {
     sdbManifestFree(m);
@@ -566,18 +619,26 @@ int sdb_db_write(SdbDb *db, SdbBatch *pBatch, int bAwaitDurable, SdbErr *pErr) {
     }
   }
   sdb_iter_free(it);
+  int nImm = 0;
   if (rc == SDB_OK) {
     DbVersion *v = sdbDbPinVersion(db);
     int bFull = sdbMemtableBytes(v->pMem) >= db->cfg.l0SstSizeBytes;
+    nImm = v->nImm;
     sdbDbVersionUnref(v);
-    if (bFull) {
+    if (bFull && nImm < DB_MAX_IMM) {
       SdbErr err2;
       sdb_err_clear(&err2);
-      /* The commit is already durable; an L0 failure is retried next time. */
-      if (wrFlushL0(db, &err2) == SDB_FENCED) w->bFenced = 1;
+      /* The commit is already durable; a failed freeze is retried next time. */
+      if (wrFreeze(db, &err2) == SDB_OK) nImm++;
     }
   }
   pthread_mutex_unlock(&w->mu);
+  if (rc == SDB_OK && nImm > WR_MAX_PENDING_IMM) {
+    /* Backpressure: the flusher is behind; help it before returning. */
+    SdbErr err2;
+    sdb_err_clear(&err2);
+    wrFlushImms(db, WR_MAX_PENDING_IMM, &err2);
+  }
   return rc;
 }
 
@@ -586,8 +647,9 @@ int sdb_db_flush(SdbDb *db, int bMemtable, SdbErr *pErr) {
   if (!w) return sdbErrSet(pErr, SDB_READONLY, "the database was opened read-only (mode=reader)");
   pthread_mutex_lock(&w->mu);
   int rc = w->bFenced ? wrFenced(db, 0, pErr) : SDB_OK;
-  if (rc == SDB_OK) rc = bMemtable ? wrFlushL0(db, pErr) : wrFlushWalBuf(db, pErr);
+  if (rc == SDB_OK) rc = bMemtable ? wrFreeze(db, pErr) : wrFlushWalBuf(db, pErr);
   pthread_mutex_unlock(&w->mu);
+  if (rc == SDB_OK && bMemtable) rc = wrFlushImms(db, 0, pErr);
   return rc;
 }
 
@@ -601,6 +663,16 @@ int sdbWriterPoll(SdbDb *db, SdbErr *pErr) {
 
 /* ------------------------------------------------------------ background */
 
+/* Record a background failure, reported by the next commit. REQUIRES: w->mu. */
+static void wrNoteAsyncError(SdbWriter *w, int rc, const SdbErr *pErr) {
+  if (rc && !w->asyncRc) {
+    w->asyncRc = rc;
+    snprintf(w->zAsyncMsg, sizeof(w->zAsyncMsg), "%s", pErr->zMsg);
+  }
+}
+
+/* The background thread: writes async WAL rows every flush_interval and
+** turns frozen memtables into L0 SSTs. Never calls SQLite. */
 static void *wrFlusherMain(void *pArg) {
   SdbDb *db = pArg;
   SdbWriter *w = db->pWriter;
@@ -612,14 +684,20 @@ static void *wrFlusherMain(void *pArg) {
     ts.tv_sec += (time_t)(ns / 1000000000ull);
     ts.tv_nsec = (long)(ns % 1000000000ull);
     pthread_cond_timedwait(&w->cond, &w->mu, &ts);
-    if (w->bStop || w->bFenced || (!w->pWalBuf && w->walPending.n == 0)) continue;
+    if (w->bStop || w->bFenced) continue;
     SdbErr err;
     sdb_err_clear(&err);
-    int rc = wrFlushWalBuf(db, &err);
-    if (rc && !w->asyncRc) {
-      w->asyncRc = rc;
-      snprintf(w->zAsyncMsg, sizeof(w->zAsyncMsg), "%s", err.zMsg);
-    }
+    if (w->pWalBuf || w->walPending.n) wrNoteAsyncError(w, wrFlushWalBuf(db, &err), &err);
+    DbVersion *v = sdbDbPinVersion(db);
+    int nImm = v->nImm;
+    sdbDbVersionUnref(v);
+    if (nImm == 0) continue;
+    pthread_mutex_unlock(&w->mu);
+    /* An L0 failure loses nothing (the rows are in the WAL and the frozen
+    ** memtable stays); it is retried at the next tick. */
+    int rc = wrFlushImms(db, 0, &err);
+    pthread_mutex_lock(&w->mu);
+    if (rc == SDB_FENCED) w->bFenced = 1;
   }
   pthread_mutex_unlock(&w->mu);
   return NULL;
@@ -658,6 +736,7 @@ void sdbWriterClose(SdbDb *db) {
   sdbFree(w->aRow);
   pthread_cond_destroy(&w->cond);
   pthread_mutex_destroy(&w->mu);
+  pthread_mutex_destroy(&w->muFlush);
   sdbFree(w);
   db->pWriter = NULL;
 }
