@@ -114,6 +114,17 @@ static int appendSection(SdbSstBuilder *p, const u8 *a, size_t n, SdbErr *pErr) 
   return SDB_OK;
 }
 
+/* Make room for one more BlockMetaRec. SDB_OK or SDB_NOMEM. */
+static int growMeta(SdbSstBuilder *p) {
+  if (p->nMeta < p->nMetaAlloc) return SDB_OK;
+  int nNew = p->nMetaAlloc ? p->nMetaAlloc * 2 : 16;
+  BlockMetaRec *a = sdbRealloc(p->aMeta, sizeof(BlockMetaRec) * (size_t)nNew);
+  if (!a) return SDB_NOMEM;
+  p->aMeta = a;
+  p->nMetaAlloc = nNew;
+  return SDB_OK;
+}
+
 /* Index key of the block that starts with key k (compacted SSTs, §9). */
 static void separator(const SdbBuf *prev, const u8 *k, size_t nk, size_t *pn) {
   size_t n = SDB_MIN(prev->n, nk), j = 0;
@@ -126,13 +137,7 @@ static void separator(const SdbBuf *prev, const u8 *k, size_t nk, size_t *pn) {
 /* Close the current block (if it has rows): encode, compress, record meta. */
 static int finishBlock(SdbSstBuilder *p, SdbErr *pErr) {
   if (p->block.nRow == 0) return SDB_OK;
-  if (p->nMeta == p->nMetaAlloc) {
-    int nNew = p->nMetaAlloc ? p->nMetaAlloc * 2 : 16;
-    BlockMetaRec *a = sdbRealloc(p->aMeta, sizeof(BlockMetaRec) * (size_t)nNew);
-    if (!a) return SDB_NOMEM_ERR(pErr);
-    p->aMeta = a;
-    p->nMetaAlloc = nNew;
-  }
+  if (growMeta(p)) return SDB_NOMEM_ERR(pErr);
   BlockMetaRec *m = &p->aMeta[p->nMeta];
   m->offset = p->out.n;
   m->nPut = p->curPut;
@@ -164,13 +169,7 @@ static int startBlock(SdbSstBuilder *p, const SdbEntry *e, SdbErr *pErr) {
   size_t iKey = p->keys.n;
   if (sdbBufAppend(&p->keys, pKey, nKey)) return SDB_NOMEM_ERR(pErr);
   /* Record the key position in the slot the block will use. */
-  if (p->nMeta == p->nMetaAlloc) {
-    int nNew = p->nMetaAlloc ? p->nMetaAlloc * 2 : 16;
-    BlockMetaRec *a = sdbRealloc(p->aMeta, sizeof(BlockMetaRec) * (size_t)nNew);
-    if (!a) return SDB_NOMEM_ERR(pErr);
-    p->aMeta = a;
-    p->nMetaAlloc = nNew;
-  }
+  if (growMeta(p)) return SDB_NOMEM_ERR(pErr);
   p->aMeta[p->nMeta].iKey = iKey;
   p->aMeta[p->nMeta].nKey = nKey;
   return SDB_OK;
@@ -215,6 +214,18 @@ int sdbSstBuilderAdd(SdbSstBuilder *p, const SdbEntry *e, SdbErr *pErr) {
   return SDB_OK;
 }
 
+/* Finish FlatBuffer f into *pOut (replacing its contents). */
+static int finishInto(SdbFbb *f, SdbBuf *pOut, const char *zWhat, SdbErr *pErr) {
+  u8 *a = NULL;
+  size_t n = 0;
+  int rc = sdbFbbFinish(f, &a, &n);
+  if (rc) return sdbErrSet(pErr, rc, "encoding the SST %s failed", zWhat);
+  sdbBufFree(pOut);
+  pOut->a = a;
+  pOut->n = pOut->nAlloc = n;
+  return SDB_OK;
+}
+
 /* Encode the SsTableIndex FlatBuffer into p->tmp. */
 static int encodeIndex(SdbSstBuilder *p, SdbErr *pErr) {
   SdbFbb f;
@@ -235,14 +246,7 @@ static int encodeIndex(SdbSstBuilder *p, SdbErr *pErr) {
     const u8 *pKey = p->keys.a ? p->keys.a + p->aMeta[i].iKey : (const u8 *)"";
     sdbFbbPatchField(&f, &t, 1, sdbFbbBytes(&f, pKey, (u32)p->aMeta[i].nKey));
   }
-  u8 *a = NULL;
-  size_t n = 0;
-  int rc = sdbFbbFinish(&f, &a, &n);
-  if (rc) return sdbErrSet(pErr, rc, "encoding the SST index failed");
-  sdbBufFree(&p->tmp);
-  p->tmp.a = a;
-  p->tmp.n = p->tmp.nAlloc = n;
-  return SDB_OK;
+  return finishInto(&f, &p->tmp, "index", pErr);
 }
 
 static int encodeStats(SdbSstBuilder *p, SdbErr *pErr) {
@@ -269,14 +273,7 @@ static int encodeStats(SdbSstBuilder *p, SdbErr *pErr) {
       sdbFbbPatchElem(&f, vec, (u32)i, sdbFbbTableWrite(&f, &t));
     }
   }
-  u8 *a = NULL;
-  size_t n = 0;
-  int rc = sdbFbbFinish(&f, &a, &n);
-  if (rc) return sdbErrSet(pErr, rc, "encoding the SST stats failed");
-  sdbBufFree(&p->tmp);
-  p->tmp.a = a;
-  p->tmp.n = p->tmp.nAlloc = n;
-  return SDB_OK;
+  return finishInto(&f, &p->tmp, "stats", pErr);
 }
 
 /* Set pInfo's first_entry / last_entry from the rows added. */
