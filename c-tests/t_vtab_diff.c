@@ -35,6 +35,7 @@
 #include "../ext/vtab_args.c"
 #include "../ext/vtab_info.c"
 #include "../ext/vtab_plan.c"
+#include "../ext/vtab_write.c"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -651,7 +652,7 @@ static void testFixture(const Fixture *f, uint64_t seed, int n) {
   CHECKF(zName, nRows > 0, "cannot read %s", zPath);
   if (nRows <= 0) { sqlite3_close(db); return; }
   char *zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE kv USING slatedb('%q/c-tests/fixtures/%q/db',"
-                               " key_type=%s, value_type=%s)", test_srcdir(), f->zName,
+                               " key_type=%s, value_type=%s, mode=reader)", test_srcdir(), f->zName,
                                sdbExtKeyTypeName(f->eKeyType), f->zValType);
   int rc = sqlite3_exec(db, zSql, 0, 0, 0);
   sqlite3_free(zSql);

@@ -22,6 +22,7 @@
 #include "../ext/vtab_args.c"
 #include "../ext/vtab_info.c"
 #include "../ext/vtab_plan.c"
+#include "../ext/vtab_write.c"
 
 #include <stdio.h>
 
@@ -54,8 +55,13 @@ static void testArgsOk(void) {
   const char *az1[] = { "'/data/db'" };
   int rc = parse(az1, 1, &a, &zErr);
   CHECK("args: defaults", rc == SQLITE_OK && strcmp(a.zRoot, "/data/db") == 0 &&
-        a.eKeyType == SDB_KEY_TEXT && a.eValueType == SDB_VAL_TEXT && !a.bWriter &&
-        a.eMergeOp == SDB_MERGE_NONE && a.nCacheBytes == 64u << 20);
+        a.eKeyType == SDB_KEY_TEXT && a.eValueType == SDB_VAL_TEXT && a.bWriter &&
+        a.eMergeOp == SDB_MERGE_NONE && a.nCacheBytes == 64u << 20 &&
+        a.eCreate == SDB_CREATE_IF_MISSING && a.eDurability == SDB_DURABLE_COMMIT &&
+        a.busyTimeoutMs == 5000 && a.opts.l0SstSizeBytes == 64u << 20 &&
+        a.opts.maxUnflushedBytes == 1u << 30 && a.opts.flushIntervalMs == 100 &&
+        a.opts.blockSize == 4096 && a.opts.filterBitsPerKey == 10 &&
+        a.opts.minFilterKeys == 1000 && a.opts.eCodec == 0 && a.opts.pollIntervalMs == 1000);
   sdbExtArgsFree(&a);
   const char *az2[] = { "\"file:///a%20b/it''s\"", "KEY_TYPE = 'UINT64'", "\"value_type\"=blob",
                         "cache_size='3 KiB'", "merge_operator=Concat", "mode=reader" };
@@ -70,6 +76,28 @@ static void testArgsOk(void) {
   rc = parse(az3, 2, &a, &zErr);
   CHECK("args: SQL dequoting", rc == SQLITE_OK && strcmp(a.zRoot, "it's here") == 0 &&
         a.nCacheBytes == 1048576);
+  sdbExtArgsFree(&a);
+  const char *az5[] = { "'/d'", "l0_sst_size_bytes='16KiB'", "max_unflushed_bytes=1048576",
+                        "flush_interval='2s'", "compression=ZSTD", "block_size='64KiB'",
+                        "filter_bits_per_key=64", "min_filter_keys=1", "durability=async",
+                        "busy_timeout=0", "create=never", "mode=writer" };
+  rc = parse(az5, 12, &a, &zErr);
+  CHECKF("args: writer settings", rc == SQLITE_OK && a.opts.l0SstSizeBytes == 16384 &&
+         a.opts.maxUnflushedBytes == 1048576 && a.opts.flushIntervalMs == 2000 &&
+         a.opts.eCodec == 4 && a.opts.blockSize == 65536 && a.opts.filterBitsPerKey == 64 &&
+         a.opts.minFilterKeys == 1 && a.eDurability == SDB_DURABLE_ASYNC &&
+         a.busyTimeoutMs == 0 && a.eCreate == SDB_CREATE_NEVER && a.bWriter,
+         "rc=%d err=%s", rc, zErr ? zErr : "");
+  sdbExtArgsFree(&a);
+  sqlite3_free(zErr);
+  const char *az6[] = { "'/d'", "mode=reader", "poll_interval='1m'", "busy_timeout" };
+  rc = parse(az6, 3, &a, &zErr);
+  CHECK("args: reader poll_interval", rc == SQLITE_OK && a.opts.pollIntervalMs == 60000 && !a.bWriter);
+  sdbExtArgsFree(&a);
+  const char *az7[] = { "'/d'", "flush_interval=250", "busy_timeout = '1500 MS'" };
+  rc = parse(az7, 3, &a, &zErr);
+  CHECK("args: bare durations are ms", rc == SQLITE_OK && a.opts.flushIntervalMs == 250 &&
+        a.busyTimeoutMs == 1500);
   sdbExtArgsFree(&a);
   const char *az4[] = { "url = 'file://localhost/x'" };
   rc = parse(az4, 1, &a, &zErr);
@@ -91,7 +119,22 @@ static void testArgsBad(void) {
     { { "'/d'", "foo=1" }, 2, "slatedb: unrecognized option: \"foo\"" },
     { { "'/d'", "key_type=text", "Key_Type=blob" }, 3, "slatedb: more than one 'key_type' option" },
     { { "'/d'", "key_type=float" }, 2, "slatedb: malformed key_type=float option" },
-    { { "'/d'", "mode=writer" }, 2, "slatedb: writes are not available yet: use mode=reader" },
+    { { "'/d'", "mode=writer", "poll_interval=5" }, 3, "slatedb: option poll_interval applies to mode=reader only" },
+    { { "'/d'", "mode=reader", "durability=async" }, 3, "slatedb: option durability applies to mode=writer only" },
+    { { "'/d'", "mode=rw" }, 2, "slatedb: malformed mode=rw option (expected writer or reader)" },
+    { { "'/d'", "block_size=3000" }, 2, "slatedb: malformed block_size=3000 option" },
+    { { "'/d'", "block_size='128KiB'" }, 2, "slatedb: malformed block_size=128KiB option" },
+    { { "'/d'", "flush_interval=0" }, 2, "slatedb: malformed flush_interval=0 option" },
+    { { "'/d'", "flush_interval='5h'" }, 2, "slatedb: malformed flush_interval=5h option" },
+    { { "'/d'", "busy_timeout='2147483648ms'" }, 2, "slatedb: malformed busy_timeout=" },
+    { { "'/d'", "l0_sst_size_bytes=0" }, 2, "slatedb: malformed l0_sst_size_bytes=0 option" },
+    { { "'/d'", "max_unflushed_bytes=-1" }, 2, "slatedb: malformed max_unflushed_bytes=-1 option" },
+    { { "'/d'", "compression=gzip" }, 2, "slatedb: malformed compression=gzip option" },
+    { { "'/d'", "filter_bits_per_key=65" }, 2, "slatedb: malformed filter_bits_per_key=65 option" },
+    { { "'/d'", "min_filter_keys=0" }, 2, "slatedb: malformed min_filter_keys=0 option" },
+    { { "'/d'", "create=always" }, 2, "slatedb: malformed create=always option" },
+    { { "'/d'", "durability=fsync" }, 2, "slatedb: malformed durability=fsync option" },
+    { { "'/d'", "mode=reader", "poll_interval=0" }, 3, "slatedb: malformed poll_interval=0 option" },
     { { "'s3://b/p'" }, 1, "slatedb: s3:// URLs are not supported yet by this build" },
     { { "'gs://b/p'" }, 1, "slatedb: unsupported URL scheme \"gs\"" },
     { { "'/d'", "aws_access_key_id='x'" }, 2, "slatedb: option \"aws_access_key_id\" looks like a credential" },

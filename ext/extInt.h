@@ -7,13 +7,17 @@
 **   slatedb_ext.c   sqlite3_slatedb_init(): registers the module "slatedb",
 **                   the eponymous table slatedb_handles and slatedb_version()
 **   vtab.c          the sqlite3_module of USING slatedb(...): lifecycle,
-**                   cursors, xFilter, xColumn, and the read-only xUpdate
+**                   cursors, xFilter (reading the transaction's own writes
+**                   while one is open), xColumn
+**   vtab_write.c    the write side of that module: xUpdate, commands,
+**                   xBegin/xSync/xCommit/xRollback and savepoints
 **   vtab_args.c     CREATE VIRTUAL TABLE argument parsing and validation
 **   vtab_plan.c     xBestIndex (what is pushed down) and its idxStr parser
 **   keycodec.c      key encodings per key_type, and SQLite comparison
 **                   semantics turned into key-byte bounds
-**   handles.c       the process-wide registry of open databases, and the
-**                   SdbErr -> SQLite error mapping
+**   handles.c       the process-wide registry of open databases, the
+**                   per-database writer lock, and the SdbErr -> SQLite
+**                   error mapping
 **   vtab_info.c     the eponymous table slatedb_handles
 **
 ** Naming: internal functions are sdbExtModuleVerb, static helpers moduleVerb,
@@ -37,6 +41,7 @@ SQLITE_EXTENSION_INIT3
 typedef sqlite3_int64 i64;
 typedef sqlite3_uint64 u64;
 typedef unsigned char u8;
+typedef uint32_t u32;
 
 /* ------------------------------------------------------------ arguments */
 
@@ -50,15 +55,43 @@ typedef unsigned char u8;
 #define SDB_VAL_TEXT    0
 #define SDB_VAL_BLOB    1
 
+/* create= values. */
+#define SDB_CREATE_IF_MISSING 0
+#define SDB_CREATE_NEVER      1
+
+/* durability= values. */
+#define SDB_DURABLE_COMMIT 0          /* xSync waits until the WAL SST is stored */
+#define SDB_DURABLE_ASYNC  1          /* the engine's flusher writes it later */
+
+/*
+** Settings that belong to the shared engine handle (handles.c): every table
+** of the process that names one database must agree on them. Values are
+** resolved (defaults filled in), so an omitted option equals its default.
+*/
+typedef struct SdbExtHandleOpts {
+  u64 l0SstSizeBytes;     /* l0_sst_size_bytes= (64 MiB) */
+  u64 maxUnflushedBytes;  /* max_unflushed_bytes= (1 GiB) */
+  u64 flushIntervalMs;    /* flush_interval= (100 ms) */
+  u64 blockSize;          /* block_size= (4096) */
+  u32 filterBitsPerKey;   /* filter_bits_per_key= (10) */
+  u32 minFilterKeys;      /* min_filter_keys= (1000) */
+  int eCodec;             /* compression=: 0 none, 1 snappy, 2 zlib, 3 lz4, 4 zstd */
+  u64 pollIntervalMs;     /* readers: poll_interval= (1000 ms) */
+} SdbExtHandleOpts;
+
 /* The parsed arguments of one CREATE VIRTUAL TABLE ... USING slatedb(...). */
 typedef struct SdbExtArgs {
   char *zRoot;            /* database root directory (file:// removed, %XX
                           ** decoded); sqlite3_malloc'd, owned */
   int eKeyType;           /* SDB_KEY_* (default SDB_KEY_TEXT) */
   int eValueType;         /* SDB_VAL_* (default SDB_VAL_TEXT) */
-  int bWriter;            /* mode=writer (always 0 in this build) */
+  int bWriter;            /* mode=writer (the default) or mode=reader */
   int eMergeOp;           /* SDB_MERGE_* (default SDB_MERGE_NONE) */
   u64 nCacheBytes;        /* cache_size= in bytes (default 64 MiB) */
+  int eCreate;            /* writers: SDB_CREATE_* (default IF_MISSING) */
+  int eDurability;        /* writers: SDB_DURABLE_* (default COMMIT) */
+  u64 busyTimeoutMs;      /* writers: busy_timeout= (default 5000 ms) */
+  SdbExtHandleOpts opts;  /* the handle's settings */
 } SdbExtArgs;
 
 /*
@@ -89,12 +122,23 @@ void sdbExtHandleRelease(SdbExtHandle *p);
 /* The engine handle; valid while the caller holds a reference. */
 SdbDb *sdbExtHandleDb(SdbExtHandle *p);
 
+/*
+** The handle's writer lock, held from xBegin to xCommit/xRollback. It is
+** re-entrant per owner (the sqlite3* connection): the tables of one
+** connection that name the same database share it; another owner waits up
+** to nTimeoutMs. Returns SQLITE_OK, or SQLITE_BUSY on timeout. Every
+** successful sdbExtHandleLock is matched by one sdbExtHandleUnlock.
+*/
+int sdbExtHandleLock(SdbExtHandle *p, const void *pOwner, u64 nTimeoutMs);
+void sdbExtHandleUnlock(SdbExtHandle *p, const void *pOwner);
+
 /* One row of slatedb_handles: a snapshot of one registry entry. */
 typedef struct SdbExtHandleInfo {
   char *zPath;            /* canonical path; sqlite3_malloc'd, owned */
   int bWriter;            /* mode */
   int eMergeOp;           /* merge_operator */
   int nRef;               /* tables using the handle */
+  SdbExtHandleOpts opts;  /* the settings it was opened with */
   SdbStats stats;         /* engine counters at snapshot time */
 } SdbExtHandleInfo;
 /* Snapshot the registry. *paInfo is sqlite3_malloc'd (free with
@@ -120,6 +164,9 @@ char *sdbExtErrMsg(const SdbErr *pErr);
 #define SDB_COL_SEQ       3
 #define SDB_COL_CREATE_TS 4
 #define SDB_COL_EXPIRE_TS 5
+#define SDB_COL_TTL       6       /* write-only: expire_ts = now + ttl */
+#define SDB_COL_COMMAND   7       /* named like the table: 'flush', ... */
+#define SDB_NCOL          8
 
 /* Roles of xFilter arguments, in argv order (parsed from idxStr). */
 #define SDB_ARG_KEY_EQ    1       /* key = ? / key IS ? */
@@ -221,6 +268,64 @@ void sdbExtKeyResult(sqlite3_context *ctx, int eKeyType, const u8 *a, size_t n);
 
 /* memcmp order, shorter prefix first (SQLite's BLOB/BINARY order). */
 int sdbExtKeyCmp(const u8 *a, int na, const u8 *b, int nb);
+
+/*
+** The key bytes for a value written to the key column (INSERT, UPDATE),
+** with the conversions a native column of the declared type applies:
+** key_type=text takes TEXT and turns INTEGER/REAL into their text; int64 and
+** uint64 take integers and text or REAL that convert to one losslessly
+** (uint64: 0..2^63-1); blob takes BLOB only. REQUIRES: pVal is not NULL.
+** Returns SQLITE_OK with *pKey owned by the caller, SQLITE_MISMATCH (wrong
+** type), SQLITE_CONSTRAINT_CHECK (empty key), SQLITE_TOOBIG (more than 65535
+** bytes) with *pzErr set (sqlite3_malloc'd), or SQLITE_NOMEM.
+*/
+int sdbExtKeyEncode(int eKeyType, sqlite3_value *pVal, SdbExtKey *pKey, char **pzErr);
+
+/* ------------------------------------------------------------ tables */
+
+/*
+** The write transaction of one table (vtab_write.c). Each table has its own:
+** two tables of one connection that name the same database share the
+** handle's writer lock, but each commits its own batch in its own xSync.
+*/
+typedef struct SdbExtTxn {
+  int bOpen;              /* between xBegin and xCommit/xRollback */
+  int bLocked;            /* holds the handle's writer lock */
+  SdbBatch *pBatch;       /* the transaction's writes; NULL for readers */
+  int *aMark;             /* aMark[i]: batch length at xSavepoint(i), -1 none */
+  int nMark;              /* valid entries of aMark */
+  int nMarkAlloc;         /* allocated entries of aMark */
+} SdbExtTxn;
+
+/* One slatedb table of one connection. */
+typedef struct SdbExtVtab {
+  sqlite3_vtab base;      /* Base class - must be first */
+  sqlite3 *db;            /* the connection (owner of the writer lock) */
+  char *zName;            /* table name for messages; sqlite3_malloc'd */
+  SdbExtArgs args;        /* parsed CREATE arguments, owned */
+  SdbExtHandle *pHandle;  /* shared database; NULL until first needed */
+  SdbExtTxn txn;          /* the open write transaction, if any */
+} SdbExtVtab;
+
+/* Replace the table's error message (zMsg sqlite3_malloc'd, ownership
+** taken; NULL means out of memory). Returns rc (SQLITE_NOMEM if !zMsg). */
+int sdbExtVtabError(sqlite3_vtab *pVtab, int rc, char *zMsg);
+/* Record an engine error (sdbRc, *pErr) on the table; returns the SQLite code. */
+int sdbExtVtabEngineError(sqlite3_vtab *pVtab, const SdbErr *pErr, int sdbRc);
+/* Open the shared database if this table has not yet done so. */
+int sdbExtVtabEnsureHandle(SdbExtVtab *p);
+
+/* The write-side methods of the slatedb module (vtab_write.c). */
+int sdbExtWriteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid);
+int sdbExtWriteBegin(sqlite3_vtab *pVtab);
+int sdbExtWriteSync(sqlite3_vtab *pVtab);
+int sdbExtWriteCommit(sqlite3_vtab *pVtab);
+int sdbExtWriteRollback(sqlite3_vtab *pVtab);
+int sdbExtWriteSavepoint(sqlite3_vtab *pVtab, int iSavepoint);
+int sdbExtWriteRelease(sqlite3_vtab *pVtab, int iSavepoint);
+int sdbExtWriteRollbackTo(sqlite3_vtab *pVtab, int iSavepoint);
+/* Drop an open transaction without committing (xDisconnect). NULL-safe. */
+void sdbExtWriteAbandon(SdbExtVtab *p);
 
 /* ------------------------------------------------------------ modules */
 

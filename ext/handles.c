@@ -1,21 +1,33 @@
 /*
-** handles.c: the process-wide registry of open SlateDB databases, and the
-** mapping of engine errors to SQLite errors (design/SQL.md §4.10, §4.12).
+** handles.c: the process-wide registry of open SlateDB databases, the writer
+** lock of each, and the mapping of engine errors to SQLite errors
+** (design/SQL.md §4.9, §4.10, §4.12).
 **
 ** Every table of every SQLite connection in the process that names the same
 ** database (canonical path + mode) shares one SdbDb: one cache, one manifest
-** view, and (later) no self-fencing between writers. Entries are reference
-** counted: a table takes a reference when it first needs the database (xCreate,
-** or the first cursor after xConnect) and drops it in xDisconnect/xDestroy;
-** the last reference closes the database. One pthread mutex guards the list
-** and the counts; the engine call that opens a database runs under it, so two
-** connections never open the same database twice. Nothing here deletes data.
+** view, and one writer, so that two connections never fence each other.
+** Entries are reference counted: a table takes a reference when it first
+** needs the database (xCreate, or the first cursor or write after xConnect)
+** and drops it in xDisconnect/xDestroy; the last reference closes the
+** database (flushing async writes). One pthread mutex guards the list and the
+** counts; the engine call that opens a database runs under it, so two
+** connections never open the same database twice. Tables that share a
+** handle must agree on merge_operator and on the engine settings
+** (SdbExtHandleOpts); the first table's cache_size wins. A writer whose
+** directory does not exist gets it created (create=if_missing) before the
+** path is made canonical. Nothing here deletes data.
+**
+** The writer lock serialises write transactions of different connections on
+** one database: xBegin takes it, waiting up to busy_timeout, and xCommit or
+** xRollback releases it. It is re-entrant for its owner (a sqlite3*), so two
+** tables of one connection on one database do not wait for each other.
 */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "extInt.h"
 
@@ -23,8 +35,13 @@ struct SdbExtHandle {
   char *zPath;            /* canonical absolute path (malloc'd by realpath) */
   int bWriter;            /* mode=writer */
   int eMergeOp;           /* merge operator the database was opened with */
+  SdbExtHandleOpts opts;  /* engine settings it was opened with */
   int nRef;               /* references held by tables */
   SdbDb *pDb;             /* the engine handle, owned */
+  pthread_mutex_t lockMu; /* guards the writer lock fields below */
+  pthread_cond_t lockCond;    /* signalled when the lock is released */
+  const void *pLockOwner; /* connection holding the writer lock, or NULL */
+  int nLockDepth;         /* times the owner took it */
   SdbExtHandle *pNext;    /* next in the registry list */
 };
 
@@ -57,13 +74,34 @@ char *sdbExtErrMsg(const SdbErr *pErr) {
   return sqlite3_mprintf("slatedb: %s", z);
 }
 
+/* mkdir -p zRoot (mode 0777 less the umask). Errors are left for realpath
+** and the engine to report. */
+static void handleMakeDirs(const char *zRoot) {
+  char *z = sqlite3_mprintf("%s", zRoot);
+  if (!z) return;
+  for (char *p = z + 1;; p++) {
+    char c = *p;
+    if (c != '/' && c != 0) continue;
+    *p = 0;
+    if (mkdir(z, 0777) != 0 && errno != EEXIST) break;
+    *p = c;
+    if (c == 0) break;
+  }
+  sqlite3_free(z);
+}
+
 /*
 ** Resolve zRoot to a canonical absolute directory path (malloc'd, caller
-** frees with free()). On failure returns NULL with *pzErr set.
+** frees with free()). bMake: create the directory if it does not exist (a
+** writer with create=if_missing). On failure returns NULL with *pzErr set.
 */
-static char *handleCanonical(const char *zRoot, int *pRc, char **pzErr) {
+static char *handleCanonical(const char *zRoot, int bMake, int *pRc, char **pzErr) {
   char *zPath = realpath(zRoot, 0);
   struct stat st;
+  if (!zPath && errno == ENOENT && bMake) {
+    handleMakeDirs(zRoot);
+    zPath = realpath(zRoot, 0);
+  }
   if (!zPath) {
     int e = errno;
     *pRc = e == ENOMEM ? SQLITE_NOMEM : SQLITE_CANTOPEN;
@@ -91,6 +129,35 @@ static SdbExtHandle *handleFind(const char *zPath, int bWriter) {
   return 0;
 }
 
+/* The engine configuration for the table arguments pArgs and path zPath. */
+static void handleConfig(const SdbExtArgs *pArgs, const char *zPath, SdbConfig *pCfg) {
+  const SdbExtHandleOpts *o = &pArgs->opts;
+  memset(pCfg, 0, sizeof(*pCfg));
+  pCfg->zUrl = zPath;
+  pCfg->bReadOnly = !pArgs->bWriter;
+  pCfg->eMergeOp = pArgs->eMergeOp;
+  pCfg->nCacheBytes = pArgs->nCacheBytes;
+  pCfg->pollIntervalMs = o->pollIntervalMs;
+  if (!pArgs->bWriter) return;
+  pCfg->l0SstSizeBytes = o->l0SstSizeBytes;
+  pCfg->maxUnflushedBytes = o->maxUnflushedBytes;
+  pCfg->flushIntervalMs = o->flushIntervalMs;
+  pCfg->blockSize = o->blockSize;
+  pCfg->filterBitsPerKey = o->filterBitsPerKey;
+  pCfg->minFilterKeys = o->minFilterKeys;
+  pCfg->eCodec = o->eCodec;
+  pCfg->bCreateIfMissing = pArgs->eCreate == SDB_CREATE_IF_MISSING;
+}
+
+/* Initialise a condition variable that waits on CLOCK_MONOTONIC. */
+static void handleCondInit(pthread_cond_t *pCond) {
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(pCond, &attr);
+  pthread_condattr_destroy(&attr);
+}
+
 /*
 ** Open a new entry for zPath (ownership taken). REQUIRES: handleMutex held.
 ** Returns SQLITE_OK with *pp linked into the registry, or an error.
@@ -103,10 +170,7 @@ static int handleOpen(const SdbExtArgs *pArgs, char *zPath, SdbExtHandle **pp, c
   memset(p, 0, sizeof(*p));
   memset(&cfg, 0, sizeof(cfg));
   sdb_err_clear(&err);
-  cfg.zUrl = zPath;
-  cfg.bReadOnly = !pArgs->bWriter;
-  cfg.eMergeOp = pArgs->eMergeOp;
-  cfg.nCacheBytes = pArgs->nCacheBytes;
+  handleConfig(pArgs, zPath, &cfg);
   int rc = sdb_db_open(&cfg, &p->pDb, &err);
   if (rc != SDB_OK) {
     *pzErr = sqlite3_mprintf("slatedb: cannot open database \"%s\": %s", zPath,
@@ -118,25 +182,94 @@ static int handleOpen(const SdbExtArgs *pArgs, char *zPath, SdbExtHandle **pp, c
   p->zPath = zPath;
   p->bWriter = pArgs->bWriter;
   p->eMergeOp = pArgs->eMergeOp;
+  p->opts = pArgs->opts;
   p->nRef = 1;
+  pthread_mutex_init(&p->lockMu, 0);
+  handleCondInit(&p->lockCond);
   p->pNext = pHandleList;
   pHandleList = p;
   *pp = p;
   return SQLITE_OK;
 }
 
+/* The engine settings of o as numbers, in the order of azHandleOpt. */
+static void handleOptsList(const SdbExtHandleOpts *o, u64 *a) {
+  a[0] = o->l0SstSizeBytes;
+  a[1] = o->maxUnflushedBytes;
+  a[2] = o->flushIntervalMs;
+  a[3] = o->blockSize;
+  a[4] = o->filterBitsPerKey;
+  a[5] = o->minFilterKeys;
+  a[6] = (u64)o->eCodec;
+  a[7] = o->pollIntervalMs;
+}
+
+/* Option names of handleOptsList's entries; 0..6 are writer settings, 7 a
+** reader setting. */
+static const char *const azHandleOpt[] = {
+  "l0_sst_size_bytes", "max_unflushed_bytes", "flush_interval", "block_size",
+  "filter_bits_per_key", "min_filter_keys", "compression", "poll_interval"
+};
+
+/* Option value v of entry i as SQL would write it (sqlite3_malloc'd). */
+static char *handleOptText(int i, u64 v) {
+  static const char *const azCodec[] = { "none", "snappy", "zlib", "lz4", "zstd" };
+  if (i == 6) return sqlite3_mprintf("%s", azCodec[v < 5 ? v : 0]);
+  if (i == 2 || i == 7) return sqlite3_mprintf("'%llums'", (unsigned long long)v);
+  return sqlite3_mprintf("%llu", (unsigned long long)v);
+}
+
+/*
+** If the settings a (an open handle's) and b (a new table's) differ, a
+** sqlite3_malloc'd message naming the first difference; else NULL. *pbOom is
+** set when the message could not be allocated.
+*/
+static char *handleOptsDiff(const char *zPath, int bWriter, const SdbExtHandleOpts *a,
+                            const SdbExtHandleOpts *b, int *pbOom) {
+  u64 aA[8], aB[8];
+  handleOptsList(a, aA);
+  handleOptsList(b, aB);
+  for (int i = bWriter ? 0 : 7; i < (bWriter ? 7 : 8); i++) {
+    if (aA[i] == aB[i]) continue;
+    char *zA = handleOptText(i, aA[i]), *zB = handleOptText(i, aB[i]);
+    char *zMsg = (zA && zB) ? sqlite3_mprintf("slatedb: database \"%s\" is already open in this"
+                                              " process with %s=%s (this table asks for %s);"
+                                              " tables that share a database must use the same"
+                                              " settings", zPath, azHandleOpt[i], zA, zB) : 0;
+    sqlite3_free(zA);
+    sqlite3_free(zB);
+    *pbOom = zMsg == 0;
+    return zMsg;
+  }
+  return 0;
+}
+
+/*
+** Check that a table with pArgs may share the open handle p. Returns
+** SQLITE_OK, or an error with *pzErr set. REQUIRES: handleMutex held.
+*/
+static int handleCompatible(const SdbExtHandle *p, const SdbExtArgs *pArgs, char **pzErr) {
+  int bOom = 0;
+  if (p->eMergeOp != pArgs->eMergeOp) {
+    *pzErr = sqlite3_mprintf("slatedb: database \"%s\" is already open in this process with"
+                             " merge_operator=%s", p->zPath, handleMergeName(p->eMergeOp));
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  *pzErr = handleOptsDiff(p->zPath, p->bWriter, &p->opts, &pArgs->opts, &bOom);
+  if (bOom) return SQLITE_NOMEM;
+  return *pzErr ? SQLITE_ERROR : SQLITE_OK;
+}
+
 /* See extInt.h. */
 int sdbExtHandleAcquire(const SdbExtArgs *pArgs, SdbExtHandle **pp, char **pzErr) {
   int rc = SQLITE_OK;
-  char *zPath = handleCanonical(pArgs->zRoot, &rc, pzErr);
+  int bMake = pArgs->bWriter && pArgs->eCreate == SDB_CREATE_IF_MISSING;
+  char *zPath = handleCanonical(pArgs->zRoot, bMake, &rc, pzErr);
   *pp = 0;
   if (!zPath) return rc;
   pthread_mutex_lock(&handleMutex);
   SdbExtHandle *p = handleFind(zPath, pArgs->bWriter);
-  if (p && p->eMergeOp != pArgs->eMergeOp) {
-    *pzErr = sqlite3_mprintf("slatedb: database \"%s\" is already open in this process with"
-                             " merge_operator=%s", zPath, handleMergeName(p->eMergeOp));
-    rc = SQLITE_ERROR;
+  if (p && (rc = handleCompatible(p, pArgs, pzErr)) != SQLITE_OK) {
     free(zPath);
   } else if (p) {
     p->nRef++;
@@ -162,8 +295,49 @@ void sdbExtHandleRelease(SdbExtHandle *p) {
   }
   sdb_db_close(p->pDb);
   pthread_mutex_unlock(&handleMutex);
+  pthread_cond_destroy(&p->lockCond);
+  pthread_mutex_destroy(&p->lockMu);
   free(p->zPath);
   sqlite3_free(p);
+}
+
+/* The CLOCK_MONOTONIC time nMs milliseconds from now. */
+static struct timespec handleDeadline(u64 nMs) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  u64 ns = (u64)ts.tv_nsec + (nMs % 1000) * 1000000u;
+  ts.tv_sec += (time_t)(nMs / 1000 + ns / 1000000000u);
+  ts.tv_nsec = (long)(ns % 1000000000u);
+  return ts;
+}
+
+/* See extInt.h. */
+int sdbExtHandleLock(SdbExtHandle *p, const void *pOwner, u64 nTimeoutMs) {
+  struct timespec deadline = handleDeadline(nTimeoutMs);
+  int rc = SQLITE_OK;
+  pthread_mutex_lock(&p->lockMu);
+  while (p->pLockOwner && p->pLockOwner != pOwner) {
+    if (pthread_cond_timedwait(&p->lockCond, &p->lockMu, &deadline) == ETIMEDOUT) {
+      if (p->pLockOwner && p->pLockOwner != pOwner) rc = SQLITE_BUSY;
+      break;
+    }
+  }
+  if (rc == SQLITE_OK) {
+    p->pLockOwner = pOwner;
+    p->nLockDepth++;
+  }
+  pthread_mutex_unlock(&p->lockMu);
+  return rc;
+}
+
+/* See extInt.h. */
+void sdbExtHandleUnlock(SdbExtHandle *p, const void *pOwner) {
+  pthread_mutex_lock(&p->lockMu);
+  if (p->pLockOwner == pOwner && --p->nLockDepth == 0) {
+    p->pLockOwner = 0;
+    pthread_cond_broadcast(&p->lockCond);
+  }
+  pthread_mutex_unlock(&p->lockMu);
 }
 
 /* See extInt.h. */
@@ -186,6 +360,7 @@ int sdbExtHandleList(SdbExtHandleInfo **paInfo, int *pnInfo) {
       a[i].bWriter = p->bWriter;
       a[i].eMergeOp = p->eMergeOp;
       a[i].nRef = p->nRef;
+      a[i].opts = p->opts;
       sdb_db_stats(p->pDb, &a[i].stats);
     }
   } else {

@@ -483,3 +483,77 @@ void sdbExtKeyResult(sqlite3_context *ctx, int eKeyType, const u8 *a, size_t n) 
       break;
   }
 }
+
+/* ------------------------------------------------------------ writes */
+
+/* Name of the SQL type of pVal, as typeof() gives it, in capitals. */
+static const char *keyTypeName(sqlite3_value *pVal) {
+  switch (sqlite3_value_type(pVal)) {
+    case SQLITE_INTEGER: return "INTEGER";
+    case SQLITE_FLOAT:   return "REAL";
+    case SQLITE_TEXT:    return "TEXT";
+    case SQLITE_BLOB:    return "BLOB";
+    default:             return "NULL";
+  }
+}
+
+/* The message for a key value that key_type eKeyType does not accept
+** (sqlite3_malloc'd; NULL on OOM). Shows at most 40 bytes of text. */
+static char *keyMismatchMsg(int eKeyType, sqlite3_value *pVal) {
+  const char *zType = keyTypeName(pVal);
+  if (eKeyType == SDB_KEY_BLOB) {
+    return sqlite3_mprintf("slatedb: key must be a BLOB for key_type=blob (got %s; use"
+                           " CAST(x AS BLOB), x'..' literals, or key_type=text)", zType);
+  }
+  if (eKeyType == SDB_KEY_TEXT) {
+    return sqlite3_mprintf("slatedb: key must be TEXT for key_type=text (got a BLOB; use"
+                           " CAST(x AS TEXT) or key_type=blob)");
+  }
+  if (sqlite3_value_type(pVal) == SQLITE_BLOB) {
+    return sqlite3_mprintf("slatedb: key must be an INTEGER%s for key_type=%s (got a BLOB)",
+                           eKeyType == SDB_KEY_UINT64 ? " from 0 to 9223372036854775807" : "",
+                           sdbExtKeyTypeName(eKeyType));
+  }
+  if (sqlite3_value_type(pVal) == SQLITE_BLOB) {
+    return sqlite3_mprintf("slatedb: key must be an INTEGER%s for key_type=%s (got a BLOB)",
+                           eKeyType == SDB_KEY_UINT64 ? " from 0 to 9223372036854775807" : "",
+                           sdbExtKeyTypeName(eKeyType));
+  }
+  sqlite3_value *pDup = sqlite3_value_dup(pVal);
+  const char *z = pDup ? (const char *)sqlite3_value_text(pDup) : 0;
+  char *zMsg = 0;
+  if (z) {
+    zMsg = sqlite3_mprintf("slatedb: key must be an INTEGER%s for key_type=%s (got %s %.40Q%s)",
+                           eKeyType == SDB_KEY_UINT64 ? " from 0 to 9223372036854775807" : "",
+                           sdbExtKeyTypeName(eKeyType), zType, z, strlen(z) > 40 ? "..." : "");
+  }
+  sqlite3_value_free(pDup);
+  return zMsg;
+}
+
+/* See extInt.h. */
+int sdbExtKeyEncode(int eKeyType, sqlite3_value *pVal, SdbExtKey *pKey, char **pzErr) {
+  int eMatch = sdbExtKeyFromValue(eKeyType, 0, pVal, pKey);
+  sqlite3_free(*pzErr);
+  *pzErr = 0;
+  if (eMatch < 0) return -eMatch;
+  if (eMatch != SDB_MATCH_KEY) {
+    *pzErr = keyMismatchMsg(eKeyType, pVal);
+    return *pzErr ? SQLITE_MISMATCH : SQLITE_NOMEM;
+  }
+  int rc = SQLITE_OK;
+  if (pKey->n == 0) {
+    *pzErr = sqlite3_mprintf("slatedb: key must not be empty");
+    rc = SQLITE_CONSTRAINT_CHECK;
+  } else if (pKey->n > 65535) {
+    *pzErr = sqlite3_mprintf("slatedb: key of %d bytes is too long (SlateDB's limit is 65535)",
+                             pKey->n);
+    rc = SQLITE_TOOBIG;
+  }
+  if (rc != SQLITE_OK) {
+    sqlite3_free(pKey->a);
+    memset(pKey, 0, sizeof(*pKey));
+    if (!*pzErr) rc = SQLITE_NOMEM;
+  }
+  return rc;
+}

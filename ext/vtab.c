@@ -4,37 +4,46 @@
 **   CREATE VIRTUAL TABLE kv USING slatedb('/data/mydb', key_type=text, value_type=text);
 **   SELECT key, value FROM kv WHERE key >= 'user:' AND key < 'user;' ORDER BY key DESC;
 **   SELECT * FROM kv('user:');            -- prefix scan through the hidden column
+**   INSERT INTO kv VALUES ('user:1', '{"name":"ada"}');     -- see vtab_write.c
 **
-** The declared schema (design/SQL.md §4.1):
+** The declared schema (design/SQL.md §4.1), for a table named kv:
 **
 **   CREATE TABLE x(key <TEXT|BLOB|INTEGER> PRIMARY KEY NOT NULL,
 **                  value <TEXT|BLOB> NOT NULL, prefix HIDDEN, seq INTEGER HIDDEN,
-**                  create_ts INTEGER HIDDEN, expire_ts INTEGER HIDDEN) WITHOUT ROWID
+**                  create_ts INTEGER HIDDEN, expire_ts INTEGER HIDDEN,
+**                  ttl INTEGER HIDDEN, "kv" HIDDEN) WITHOUT ROWID
+**
+** The last column is the FTS5-style command column, named like the table
+** (INSERT INTO kv(kv) VALUES('flush')); a table may therefore not be named
+** like one of the other columns. ttl and the command column read as NULL.
 **
 ** Lifecycle (§4.10): xCreate parses the arguments and opens the database (so a
-** wrong path fails at CREATE); xConnect only parses and declares, and the
-** database is opened at the first cursor, so .schema and DROP TABLE work while
-** it is unreachable. xDestroy is xDisconnect: dropping the table never deletes
-** data. Both set DIRECTONLY: a view or trigger stored in a database file cannot
-** reach the table.
+** wrong path fails at CREATE, and a writer creates a missing database there);
+** xConnect only parses and declares, and the database is opened at the first
+** cursor or write, so .schema and DROP TABLE work while it is unreachable.
+** xDestroy is xDisconnect: dropping the table never deletes data. Both set
+** DIRECTONLY (a view or trigger stored in a database file cannot reach the
+** table) and CONSTRAINT_SUPPORT (vtab_write.c).
 **
 ** Reads: xBestIndex (vtab_plan.c) decides what is pushed down; xFilter turns
 ** the arguments into one key range with SQLite's comparison semantics
 ** (keycodec.c) and scans it, or looks up the keys of an IN list one by one in
-** key order. This build is read-only: every write fails with SQLITE_READONLY.
+** key order. While the table has a write transaction open, scans overlay its
+** uncommitted batch (sdb_db_scan_overlay): the transaction reads its own
+** writes, deletes included; such rows have NULL seq and create_ts. Writes are
+** in vtab_write.c.
 */
 #include <stdlib.h>
 #include <string.h>
 
 #include "extInt.h"
 
-/* One table of one connection. */
-typedef struct SdbVtab {
-  sqlite3_vtab base;      /* Base class - must be first */
-  char *zName;            /* table name for messages; sqlite3_malloc'd */
-  SdbExtArgs args;        /* parsed CREATE arguments, owned */
-  SdbExtHandle *pHandle;  /* shared database; NULL until first needed */
-} SdbVtab;
+/* A table (extInt.h). */
+typedef SdbExtVtab SdbVtab;
+
+/* Engine sequence numbers from here up mark uncommitted rows of the overlay
+** batch (the engine numbers a batch's operations from 2^62: core/batch.h). */
+#define VTAB_UNCOMMITTED_SEQ ((u64)1 << 62)
 
 /* One scan. */
 typedef struct SdbCursor {
@@ -49,42 +58,55 @@ typedef struct SdbCursor {
   i64 nLimit;             /* rows still to return; -1 = no limit */
 } SdbCursor;
 
-/* Replace the table's error message (sqlite3_malloc'd zMsg, ownership taken). */
-static int vtabSetError(sqlite3_vtab *pVtab, int rc, char *zMsg) {
+/* See extInt.h. */
+int sdbExtVtabError(sqlite3_vtab *pVtab, int rc, char *zMsg) {
   sqlite3_free(pVtab->zErrMsg);
   pVtab->zErrMsg = zMsg;
-  return rc;
+  return zMsg ? rc : SQLITE_NOMEM;
 }
 
-/* Record an engine error on the table. Returns the SQLite code. */
-static int vtabEngineError(sqlite3_vtab *pVtab, const SdbErr *pErr, int rc) {
-  char *zMsg = sdbExtErrMsg(pErr);
-  if (!zMsg) return SQLITE_NOMEM;
-  return vtabSetError(pVtab, sdbExtRc(rc, 0), zMsg);
+/* See extInt.h. */
+int sdbExtVtabEngineError(sqlite3_vtab *pVtab, const SdbErr *pErr, int sdbRc) {
+  return sdbExtVtabError(pVtab, sdbExtRc(sdbRc, 0), sdbExtErrMsg(pErr));
 }
 
-/* Open the shared database if this table has not yet done so. */
-static int vtabEnsureHandle(SdbVtab *p) {
+/* See extInt.h. */
+int sdbExtVtabEnsureHandle(SdbVtab *p) {
   char *zErr = 0;
   if (p->pHandle) return SQLITE_OK;
   int rc = sdbExtHandleAcquire(&p->args, &p->pHandle, &zErr);
-  if (rc != SQLITE_OK) vtabSetError(&p->base, rc, zErr);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(p->base.zErrMsg);
+    p->base.zErrMsg = zErr;
+  }
   return rc;
 }
 
-/* The CREATE TABLE statement declared for key and value types. */
-static char *vtabSchema(const SdbExtArgs *pArgs) {
+/* Column names that a table name would clash with (the command column). */
+static int vtabNameClashes(const char *zName) {
+  static const char *const az[] = { "key", "value", "prefix", "seq", "create_ts", "expire_ts", "ttl" };
+  for (int i = 0; i < (int)(sizeof(az) / sizeof(az[0])); i++) {
+    if (sqlite3_stricmp(zName, az[i]) == 0) return 1;
+  }
+  return 0;
+}
+
+/* The CREATE TABLE statement declared for key and value types and the
+** command column zName. */
+static char *vtabSchema(const SdbExtArgs *pArgs, const char *zName) {
   const char *zKey = pArgs->eKeyType == SDB_KEY_TEXT ? "TEXT"
                    : pArgs->eKeyType == SDB_KEY_BLOB ? "BLOB" : "INTEGER";
   const char *zVal = pArgs->eValueType == SDB_VAL_TEXT ? "TEXT" : "BLOB";
   return sqlite3_mprintf("CREATE TABLE x(key %s PRIMARY KEY NOT NULL, value %s NOT NULL,"
                          " prefix HIDDEN, seq INTEGER HIDDEN, create_ts INTEGER HIDDEN,"
-                         " expire_ts INTEGER HIDDEN) WITHOUT ROWID", zKey, zVal);
+                         " expire_ts INTEGER HIDDEN, ttl INTEGER HIDDEN, \"%w\" HIDDEN)"
+                         " WITHOUT ROWID", zKey, zVal, zName);
 }
 
 /* Free a table. NULL-safe. */
 static void vtabFree(SdbVtab *p) {
   if (!p) return;
+  sdbExtWriteAbandon(p);
   sdbExtHandleRelease(p->pHandle);
   sdbExtArgsFree(&p->args);
   sqlite3_free(p->zName);
@@ -104,15 +126,23 @@ static int vtabInit(sqlite3 *db, int argc, const char *const *argv, sqlite3_vtab
   *ppVtab = 0;
   if (!p) return SQLITE_NOMEM;
   memset(p, 0, sizeof(*p));
+  p->db = db;
   p->zName = sqlite3_mprintf("%s", argv[2]);
   if (!p->zName) goto init_failed;
   rc = sdbExtArgsParse(argc, argv, &p->args, pzErr);
   if (rc != SQLITE_OK) goto init_failed;
+  if (vtabNameClashes(argv[2])) {
+    *pzErr = sqlite3_mprintf("slatedb: a slatedb table cannot be named \"%s\": its command"
+                             " column is named like the table and would clash with the column"
+                             " of that name", argv[2]);
+    rc = SQLITE_ERROR;
+    goto init_failed;
+  }
   if (bOpen) {
     rc = sdbExtHandleAcquire(&p->args, &p->pHandle, pzErr);
     if (rc != SQLITE_OK) goto init_failed;
   }
-  zSchema = vtabSchema(&p->args);
+  zSchema = vtabSchema(&p->args, argv[2]);
   rc = zSchema ? sqlite3_declare_vtab(db, zSchema) : SQLITE_NOMEM;
   sqlite3_free(zSchema);
   if (rc != SQLITE_OK) goto init_failed;
@@ -155,7 +185,7 @@ static int vtabBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
 
 /* xOpen: a new cursor; opens the database on first use after xConnect. */
 static int vtabOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
-  int rc = vtabEnsureHandle((SdbVtab *)pVtab);
+  int rc = sdbExtVtabEnsureHandle((SdbVtab *)pVtab);
   if (rc != SQLITE_OK) return rc;
   SdbCursor *pCur = sqlite3_malloc64(sizeof(*pCur));
   if (!pCur) return SQLITE_NOMEM;
@@ -206,7 +236,7 @@ static int cursorCheckRow(SdbCursor *p) {
   const SdbEntry *e = &p->pIter->cur;
   int rc = sdbExtKeyCheck(pTab->args.eKeyType, e->pKey, e->nKey, pTab->zName, &zErr);
   p->bEof = 0;
-  if (rc != SQLITE_OK) return vtabSetError(&pTab->base, rc, zErr);
+  if (rc != SQLITE_OK) return sdbExtVtabError(&pTab->base, rc, zErr);
   return SQLITE_OK;
 }
 
@@ -217,10 +247,11 @@ static int cursorScan(SdbCursor *p, const SdbRange *pRange, int bDesc) {
   sdb_err_clear(&err);
   sdb_iter_free(p->pIter);
   p->pIter = 0;
-  int rc = sdb_db_scan(sdbExtHandleDb(pTab->pHandle), pRange, bDesc, &p->pIter, &err);
+  int rc = sdb_db_scan_overlay(sdbExtHandleDb(pTab->pHandle), pTab->txn.pBatch, pRange, bDesc,
+                               &p->pIter, &err);
   if (rc != SDB_OK) {
     p->pIter = 0;
-    return vtabEngineError(&pTab->base, &err, rc);
+    return sdbExtVtabEngineError(&pTab->base, &err, rc);
   }
   return SQLITE_OK;
 }
@@ -253,7 +284,7 @@ static int cursorAdvance(SdbCursor *p) {
   int rc = sdb_iter_next(p->pIter, &err);
   if (rc != SDB_OK) {
     p->bEof = 1;
-    return vtabEngineError(p->base.pVtab, &err, rc);
+    return sdbExtVtabEngineError(p->base.pVtab, &err, rc);
   }
   return cursorCheckRow(p);
 }
@@ -348,7 +379,7 @@ static int cursorPrefix(SdbCursor *p, SdbExtBounds *pB, sqlite3_value *pVal) {
   p->pPrefix = sqlite3_value_dup(pVal);
   if (!p->pPrefix) return SQLITE_NOMEM;
   if (eKeyType == SDB_KEY_INT64 || eKeyType == SDB_KEY_UINT64) {
-    return vtabSetError(&pTab->base, SQLITE_ERROR,
+    return sdbExtVtabError(&pTab->base, SQLITE_ERROR,
                         sqlite3_mprintf("slatedb: table %s: prefix scans need key_type=text"
                                         " or key_type=blob (this table has key_type=%s)",
                                         pTab->zName, sdbExtKeyTypeName(eKeyType)));
@@ -432,7 +463,7 @@ static int vtabFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxS
   i64 nOffset = 0;
   cursorReset(p);
   if (sdbExtPlanParse(idxStr, argc, &plan) != SQLITE_OK) {
-    return vtabSetError(pCursor->pVtab, SQLITE_INTERNAL,
+    return sdbExtVtabError(pCursor->pVtab, SQLITE_INTERNAL,
                         sqlite3_mprintf("slatedb: unreadable plan \"%s\"", idxStr ? idxStr : ""));
   }
   memset(&b, 0, sizeof(b));
@@ -473,7 +504,19 @@ static void resultValue(sqlite3_context *ctx, int eValueType, const SdbEntry *e)
   else sqlite3_result_zeroblob(ctx, 0);
 }
 
-/* xColumn. REQUIRES: the cursor is on a row. */
+/* The seq column: NULL for an uncommitted row of the transaction. */
+static void resultSeq(sqlite3_context *ctx, u64 seq) {
+  if (seq >= VTAB_UNCOMMITTED_SEQ) sqlite3_result_null(ctx);
+  else sqlite3_result_int64(ctx, (i64)seq);
+}
+
+/*
+** xColumn. REQUIRES: the cursor is on a row. In an UPDATE, SQLite asks for
+** the columns the statement does not change with sqlite3_vtab_nochange()
+** true: value, seq and create_ts then stay unset, so xUpdate sees them as
+** "unchanged" (value: no read unless needed; seq, create_ts: not a write).
+** expire_ts is always returned, so an UPDATE keeps the row's expiry.
+*/
 static int vtabColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
   SdbCursor *p = (SdbCursor *)pCursor;
   SdbVtab *pTab = cursorVtab(p);
@@ -492,13 +535,16 @@ static int vtabColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iC
       else sqlite3_result_null(ctx);
       break;
     case SDB_COL_SEQ:
-      sqlite3_result_int64(ctx, (i64)e->seq);
+      if (!sqlite3_vtab_nochange(ctx)) resultSeq(ctx, e->seq);
       break;
     case SDB_COL_CREATE_TS:
-      resultOptInt(ctx, e->bHasCreateTs, e->createTs);
+      if (!sqlite3_vtab_nochange(ctx)) resultOptInt(ctx, e->bHasCreateTs, e->createTs);
       break;
-    default:
+    case SDB_COL_EXPIRE_TS:
       resultOptInt(ctx, e->bHasExpireTs, e->expireTs);
+      break;
+    default:                                    /* ttl, command: write-only */
+      sqlite3_result_null(ctx);
       break;
   }
   return SQLITE_OK;
@@ -508,24 +554,6 @@ static int vtabColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iC
 static int vtabRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
   *pRowid = 0;
   return SQLITE_ERROR;
-}
-
-/* The read-only error of this build. */
-static int vtabReadOnly(sqlite3_vtab *pVtab) {
-  SdbVtab *p = (SdbVtab *)pVtab;
-  return vtabSetError(pVtab, SQLITE_READONLY,
-                      sqlite3_mprintf("slatedb: table %s is read-only (mode=reader)", p->zName));
-}
-
-/* xUpdate: no writes in this build. */
-static int vtabUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid) {
-  return vtabReadOnly(pVtab);
-}
-
-/* xBegin: SQLite calls it at the start of every writing statement, so even a
-** DELETE that matches no row reports that the table is read-only. */
-static int vtabBegin(sqlite3_vtab *pVtab) {
-  return vtabReadOnly(pVtab);
 }
 
 /* xRename: nothing is stored under the name; keep messages current. */
@@ -552,9 +580,15 @@ static sqlite3_module slatedbModule = {
   .xEof = vtabEof,
   .xColumn = vtabColumn,
   .xRowid = vtabRowid,
-  .xUpdate = vtabUpdate,
-  .xBegin = vtabBegin,
+  .xUpdate = sdbExtWriteUpdate,
+  .xBegin = sdbExtWriteBegin,
+  .xSync = sdbExtWriteSync,
+  .xCommit = sdbExtWriteCommit,
+  .xRollback = sdbExtWriteRollback,
   .xRename = vtabRename,
+  .xSavepoint = sdbExtWriteSavepoint,
+  .xRelease = sdbExtWriteRelease,
+  .xRollbackTo = sdbExtWriteRollbackTo,
 };
 
 /* See extInt.h. */

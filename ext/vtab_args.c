@@ -2,14 +2,33 @@
 ** vtab_args.c: the arguments of CREATE VIRTUAL TABLE ... USING slatedb(...).
 **
 **   CREATE VIRTUAL TABLE [temp.]name USING slatedb(
-**       '<database root>'            -- first argument: a path or file:///abs/path
-**     [, key_type=text|blob|int64|uint64]      (text)
-**     [, value_type=text|blob]                 (text)
-**     [, mode=reader]                          (reader; writer comes later)
-**     [, merge_operator=none|concat]           (none)
-**     [, cache_size='<n>[B|KiB|MiB|GiB]']      ('64MiB'; quoted: SQL's
-**                                              tokenizer rejects 64MiB)
-**   )
+**       '<database root>'        -- first argument: a path or file:///abs/path
+**     [, option=value ...])
+**
+** option                 values (default)                    applies to
+** key_type               text|blob|int64|uint64 (text)       both
+** value_type             text|blob (text)                    both
+** mode                   writer|reader (writer)              both
+** merge_operator         none|concat (none)                  both
+** cache_size             size ('64MiB')                      both
+** create                 if_missing|never (if_missing)       writer
+** durability             commit|async (commit)               writer
+** busy_timeout           duration ('5s'; 0 = do not wait)    writer
+** l0_sst_size_bytes      size > 0 (67108864 = 64 MiB)        writer
+** max_unflushed_bytes    size > 0 (1073741824 = 1 GiB)       writer
+** flush_interval         duration > 0 ('100ms')              writer
+** compression            none|snappy|zlib|lz4|zstd (none)    writer
+** block_size             1|2|4|8|16|32|64 KiB (4096)         writer
+** filter_bits_per_key    integer 1..64 (10)                  writer
+** min_filter_keys        integer >= 1 (1000)                 writer
+** poll_interval          duration > 0 ('1s')                 reader
+**
+** A size is an integer number of bytes, or quoted with a unit B, KiB, MiB or
+** GiB ('16KiB'). A duration is an integer number of milliseconds, or quoted
+** with a unit ms, s or m ('250ms', '2s'), at most 2147483647 ms. Quotes are
+** needed for values with units because SQL's tokenizer rejects 16KiB. The
+** writer settings carry SlateDB 0.12.1's names and defaults; giving one to a
+** mode=reader table (or poll_interval to a writer) is an error.
 **
 ** SQLite hands each argument over as raw token text, trimmed, with quotes
 ** kept and commas inside quotes not splitting (design/SQL.md §2). Option names
@@ -25,22 +44,53 @@
 #include "extInt.h"
 
 /* Options, as bits of the "seen" mask (duplicate detection). */
-#define OPT_URL        0
-#define OPT_KEY_TYPE   1
-#define OPT_VALUE_TYPE 2
-#define OPT_MODE       3
-#define OPT_MERGE      4
-#define OPT_CACHE      5
+#define OPT_URL          0
+#define OPT_KEY_TYPE     1
+#define OPT_VALUE_TYPE   2
+#define OPT_MODE         3
+#define OPT_MERGE        4
+#define OPT_CACHE        5
+#define OPT_CREATE       6
+#define OPT_DURABILITY   7
+#define OPT_BUSY         8
+#define OPT_L0_SIZE      9
+#define OPT_MAX_UNFLUSH 10
+#define OPT_FLUSH_INT   11
+#define OPT_COMPRESSION 12
+#define OPT_BLOCK_SIZE  13
+#define OPT_FILTER_BITS 14
+#define OPT_MIN_FILTER  15
+#define OPT_POLL        16
+#define OPT_COUNT       17
 
-static const char *const azOptName[] = {
-  "url", "key_type", "value_type", "mode", "merge_operator", "cache_size"
+static const char *const azOptName[OPT_COUNT] = {
+  "url", "key_type", "value_type", "mode", "merge_operator", "cache_size",
+  "create", "durability", "busy_timeout", "l0_sst_size_bytes", "max_unflushed_bytes",
+  "flush_interval", "compression", "block_size", "filter_bits_per_key", "min_filter_keys",
+  "poll_interval"
 };
+
+/* Options that only a writer (resp. a reader) takes. */
+#define OPT_WRITER_ONLY ((1u << OPT_CREATE) | (1u << OPT_DURABILITY) | (1u << OPT_BUSY) | \
+                         (1u << OPT_L0_SIZE) | (1u << OPT_MAX_UNFLUSH) | (1u << OPT_FLUSH_INT) | \
+                         (1u << OPT_COMPRESSION) | (1u << OPT_BLOCK_SIZE) | \
+                         (1u << OPT_FILTER_BITS) | (1u << OPT_MIN_FILTER))
+#define OPT_READER_ONLY (1u << OPT_POLL)
+
+/* The longest duration accepted, in ms (about 24.8 days). */
+#define ARGS_MAX_DURATION_MS 2147483647u
 
 static const char zUsage[] =
   "slatedb: usage: CREATE VIRTUAL TABLE name USING slatedb('<database root>'"
-  " [, key_type=text|blob|int64|uint64] [, value_type=text|blob] [, mode=reader]"
-  " [, merge_operator=none|concat] [, cache_size='64MiB']);"
-  " the root is a directory path or a file:///absolute/path URL";
+  " [, key_type=text|blob|int64|uint64] [, value_type=text|blob] [, mode=writer|reader]"
+  " [, merge_operator=none|concat] [, cache_size='64MiB']"
+  " [, create=if_missing|never] [, durability=commit|async] [, busy_timeout='5s']"
+  " [, l0_sst_size_bytes=67108864] [, max_unflushed_bytes=1073741824]"
+  " [, flush_interval='100ms'] [, compression=none|snappy|zlib|lz4|zstd]"
+  " [, block_size=4096] [, filter_bits_per_key=10] [, min_filter_keys=1000]"
+  " [, poll_interval='1s' (mode=reader)]);"
+  " the root is a directory path or a file:///absolute/path URL; defaults shown"
+  " (writer and text keys and values by default)";
 
 /*
 ** Set *pzErr to a formatted message (previous one freed). Returns SQLITE_ERROR,
@@ -170,6 +220,42 @@ static int argsParseSize(const char *z, u64 *pn) {
   return 1;
 }
 
+/*
+** Parse a duration: digits, optional white space, optional unit ms, s or m
+** (case-insensitive; none = ms). Returns 1 and *pMs on success, 0 if
+** malformed or above ARGS_MAX_DURATION_MS.
+*/
+static int argsParseDuration(const char *z, u64 *pMs) {
+  static const char *const azUnit[] = { "", "ms", "s", "m" };
+  static const u64 aMul[] = { 1, 1, 1000, 60000 };
+  u64 n = 0;
+  int i = 0;
+  if (!isdigit((unsigned char)z[0])) return 0;
+  for (; isdigit((unsigned char)z[i]); i++) {
+    n = n * 10 + (u64)(z[i] - '0');
+    if (n > ARGS_MAX_DURATION_MS) return 0;
+  }
+  while (isspace((unsigned char)z[i])) i++;
+  int iUnit = argsChoice(z + i, azUnit, 4);
+  if (iUnit < 0 || n * aMul[iUnit] > ARGS_MAX_DURATION_MS) return 0;
+  *pMs = n * aMul[iUnit];
+  return 1;
+}
+
+/* Parse a plain integer (digits only) within [nMin, nMax]. 1 and *pn, or 0. */
+static int argsParseCount(const char *z, u64 nMin, u64 nMax, u64 *pn) {
+  u64 n = 0;
+  if (!z[0]) return 0;
+  for (int i = 0; z[i]; i++) {
+    if (!isdigit((unsigned char)z[i])) return 0;
+    n = n * 10 + (u64)(z[i] - '0');
+    if (n > nMax) return 0;
+  }
+  if (n < nMin) return 0;
+  *pn = n;
+  return 1;
+}
+
 /* Value of hex digit c, or -1. */
 static int argsHexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -265,16 +351,15 @@ static int argsValueType(SdbExtArgs *p, const char *zVal, char **pzErr) {
   return SQLITE_OK;
 }
 
-/* Apply mode=zVal. Only reader exists in this build. */
+/* Apply mode=zVal. */
 static int argsMode(SdbExtArgs *p, const char *zVal, char **pzErr) {
-  if (sqlite3_stricmp(zVal, "reader") == 0) {
-    p->bWriter = 0;
-    return SQLITE_OK;
+  static const char *const az[] = { "reader", "writer" };
+  int i = argsChoice(zVal, az, 2);
+  if (i < 0) {
+    return argsError(pzErr, "slatedb: malformed mode=%s option (expected writer or reader)", zVal);
   }
-  if (sqlite3_stricmp(zVal, "writer") == 0) {
-    return argsError(pzErr, "slatedb: writes are not available yet: use mode=reader");
-  }
-  return argsError(pzErr, "slatedb: malformed mode=%s option (expected reader)", zVal);
+  p->bWriter = i;
+  return SQLITE_OK;
 }
 
 /* Apply merge_operator=zVal. */
@@ -298,6 +383,104 @@ static int argsCache(SdbExtArgs *p, const char *zVal, char **pzErr) {
   return SQLITE_OK;
 }
 
+/* Apply create=zVal. */
+static int argsCreate(SdbExtArgs *p, const char *zVal, char **pzErr) {
+  static const char *const az[] = { "if_missing", "never" };
+  int i = argsChoice(zVal, az, 2);
+  if (i < 0) {
+    return argsError(pzErr, "slatedb: malformed create=%s option (expected if_missing or never)",
+                     zVal);
+  }
+  p->eCreate = i;                 /* SDB_CREATE_* follow the order of az[] */
+  return SQLITE_OK;
+}
+
+/* Apply durability=zVal. */
+static int argsDurability(SdbExtArgs *p, const char *zVal, char **pzErr) {
+  static const char *const az[] = { "commit", "async" };
+  int i = argsChoice(zVal, az, 2);
+  if (i < 0) {
+    return argsError(pzErr, "slatedb: malformed durability=%s option (expected commit or async)",
+                     zVal);
+  }
+  p->eDurability = i;             /* SDB_DURABLE_* follow the order of az[] */
+  return SQLITE_OK;
+}
+
+/* Apply compression=zVal. */
+static int argsCompression(SdbExtArgs *p, const char *zVal, char **pzErr) {
+  static const char *const az[] = { "none", "snappy", "zlib", "lz4", "zstd" };
+  int i = argsChoice(zVal, az, 5);
+  if (i < 0) {
+    return argsError(pzErr, "slatedb: malformed compression=%s option"
+                     " (expected none, snappy, zlib, lz4 or zstd)", zVal);
+  }
+  p->opts.eCodec = i;             /* the engine's codec numbers follow az[] */
+  return SQLITE_OK;
+}
+
+/* Apply a duration option (busy_timeout, flush_interval, poll_interval).
+** bPositive: zero is not allowed. */
+static int argsDuration(const char *zName, const char *zVal, int bPositive, u64 *pMs,
+                        char **pzErr) {
+  if (!argsParseDuration(zVal, pMs) || (bPositive && *pMs == 0)) {
+    return argsError(pzErr, "slatedb: malformed %s=%s option (expected a %sduration: an integer"
+                     " number of milliseconds, or quoted with a unit such as '250ms', '2s' or"
+                     " '1m', at most 2147483647 ms)", zName, zVal, bPositive ? "positive " : "");
+  }
+  return SQLITE_OK;
+}
+
+/* Apply a positive size option (l0_sst_size_bytes, max_unflushed_bytes). */
+static int argsSize(const char *zName, const char *zVal, u64 *pn, char **pzErr) {
+  if (!argsParseSize(zVal, pn)) {
+    return argsError(pzErr, "slatedb: malformed %s=%s option (expected a positive size in bytes,"
+                     " or quoted with a unit such as '16KiB'; units B, KiB, MiB, GiB)", zName, zVal);
+  }
+  return SQLITE_OK;
+}
+
+/* Apply block_size=zVal: a power of two from 1 KiB to 64 KiB, as SlateDB allows. */
+static int argsBlockSize(SdbExtArgs *p, const char *zVal, char **pzErr) {
+  u64 n = 0;
+  if (!argsParseSize(zVal, &n) || n < 1024 || n > 65536 || (n & (n - 1)) != 0) {
+    return argsError(pzErr, "slatedb: malformed block_size=%s option (expected 1024, 2048, 4096,"
+                     " 8192, 16384, 32768 or 65536 bytes, or '1KiB' .. '64KiB')", zVal);
+  }
+  p->opts.blockSize = n;
+  return SQLITE_OK;
+}
+
+/* Apply filter_bits_per_key (1..64) or min_filter_keys (1..2^32-1). */
+static int argsCount(const char *zName, const char *zVal, u64 nMax, u32 *pn, char **pzErr) {
+  u64 n = 0;
+  if (!argsParseCount(zVal, 1, nMax, &n)) {
+    return argsError(pzErr, "slatedb: malformed %s=%s option (expected an integer from 1 to %llu)",
+                     zName, zVal, (unsigned long long)nMax);
+  }
+  *pn = (u32)n;
+  return SQLITE_OK;
+}
+
+/* Apply one of the writer and reader settings (iOpt >= OPT_CREATE). */
+static int argsEngineOpt(SdbExtArgs *p, int iOpt, const char *zVal, char **pzErr) {
+  const char *zName = azOptName[iOpt];
+  SdbExtHandleOpts *o = &p->opts;
+  switch (iOpt) {
+    case OPT_CREATE:      return argsCreate(p, zVal, pzErr);
+    case OPT_DURABILITY:  return argsDurability(p, zVal, pzErr);
+    case OPT_BUSY:        return argsDuration(zName, zVal, 0, &p->busyTimeoutMs, pzErr);
+    case OPT_L0_SIZE:     return argsSize(zName, zVal, &o->l0SstSizeBytes, pzErr);
+    case OPT_MAX_UNFLUSH: return argsSize(zName, zVal, &o->maxUnflushedBytes, pzErr);
+    case OPT_FLUSH_INT:   return argsDuration(zName, zVal, 1, &o->flushIntervalMs, pzErr);
+    case OPT_COMPRESSION: return argsCompression(p, zVal, pzErr);
+    case OPT_BLOCK_SIZE:  return argsBlockSize(p, zVal, pzErr);
+    case OPT_FILTER_BITS: return argsCount(zName, zVal, 64, &o->filterBitsPerKey, pzErr);
+    case OPT_MIN_FILTER:  return argsCount(zName, zVal, 0xffffffffu, &o->minFilterKeys, pzErr);
+    default:              return argsDuration(zName, zVal, 1, &o->pollIntervalMs, pzErr);
+  }
+}
+
 /*
 ** Apply option iOpt with dequoted value zVal (ownership taken). *pSeen
 ** tracks options already given.
@@ -318,7 +501,8 @@ static int argsApply(SdbExtArgs *p, int iOpt, char *zVal, unsigned *pSeen, char 
     case OPT_VALUE_TYPE: rc = argsValueType(p, zVal, pzErr); break;
     case OPT_MODE:       rc = argsMode(p, zVal, pzErr); break;
     case OPT_MERGE:      rc = argsMerge(p, zVal, pzErr); break;
-    default:             rc = argsCache(p, zVal, pzErr); break;
+    case OPT_CACHE:      rc = argsCache(p, zVal, pzErr); break;
+    default:             rc = argsEngineOpt(p, iOpt, zVal, pzErr); break;
   }
   sqlite3_free(zVal);
   return rc;
@@ -370,7 +554,7 @@ static int argsOption(SdbExtArgs *p, const char *zArg, int iEq, unsigned *pSeen,
   } else if (!argsIsIdent(zName)) {
     rc = argsError(pzErr, "slatedb: malformed option: %s", zArg);
   } else {
-    int iOpt = argsChoice(zName, azOptName, (int)(sizeof(azOptName) / sizeof(azOptName[0])));
+    int iOpt = argsChoice(zName, azOptName, OPT_COUNT);
     if (iOpt < 0) {
       rc = argsError(pzErr, "slatedb: unrecognized option: \"%s\"", zName);
     } else if (bBad || (!bQuoted && zVal[0] == 0)) {
@@ -406,15 +590,44 @@ static int argsOne(SdbExtArgs *p, int iArg, const char *zArg, unsigned *pSeen, c
   return argsApply(p, OPT_URL, zVal, pSeen, pzErr);
 }
 
+/* The defaults of every option (see the table at the top of this file). */
+static void argsDefaults(SdbExtArgs *p) {
+  memset(p, 0, sizeof(*p));
+  p->eKeyType = SDB_KEY_TEXT;
+  p->eValueType = SDB_VAL_TEXT;
+  p->bWriter = 1;
+  p->eMergeOp = SDB_MERGE_NONE;
+  p->nCacheBytes = (u64)64 << 20;
+  p->eCreate = SDB_CREATE_IF_MISSING;
+  p->eDurability = SDB_DURABLE_COMMIT;
+  p->busyTimeoutMs = 5000;
+  p->opts.l0SstSizeBytes = (u64)64 << 20;
+  p->opts.maxUnflushedBytes = (u64)1 << 30;
+  p->opts.flushIntervalMs = 100;
+  p->opts.blockSize = 4096;
+  p->opts.filterBitsPerKey = 10;
+  p->opts.minFilterKeys = 1000;
+  p->opts.eCodec = 0;
+  p->opts.pollIntervalMs = 1000;
+}
+
+/* Reject options the table's mode does not use (seen: the options given). */
+static int argsCheckMode(const SdbExtArgs *p, unsigned seen, char **pzErr) {
+  unsigned bad = seen & (p->bWriter ? OPT_READER_ONLY : OPT_WRITER_ONLY);
+  for (int i = 0; bad && i < OPT_COUNT; i++) {
+    if (!(bad & (1u << i))) continue;
+    return argsError(pzErr, "slatedb: option %s applies to mode=%s only (this table has mode=%s)",
+                     azOptName[i], p->bWriter ? "reader" : "writer",
+                     p->bWriter ? "writer" : "reader");
+  }
+  return SQLITE_OK;
+}
+
 /* See extInt.h. */
 int sdbExtArgsParse(int argc, const char *const *argv, SdbExtArgs *p, char **pzErr) {
   unsigned seen = 0;
   int rc = SQLITE_OK;
-  memset(p, 0, sizeof(*p));
-  p->eKeyType = SDB_KEY_TEXT;
-  p->eValueType = SDB_VAL_TEXT;
-  p->eMergeOp = SDB_MERGE_NONE;
-  p->nCacheBytes = (u64)64 << 20;
+  argsDefaults(p);
   if (argc <= 3) return argsError(pzErr, "%s", zUsage);
   rc = argsCheckSecrets(argc, argv, pzErr);
   for (int i = 3; rc == SQLITE_OK && i < argc; i++) {
@@ -424,6 +637,7 @@ int sdbExtArgsParse(int argc, const char *const *argv, SdbExtArgs *p, char **pzE
     rc = argsError(pzErr, "slatedb: missing database root (the first argument: a directory"
                    " path or file:///absolute/path)");
   }
+  if (rc == SQLITE_OK) rc = argsCheckMode(p, seen, pzErr);
   if (rc != SQLITE_OK) sdbExtArgsFree(p);
   return rc;
 }

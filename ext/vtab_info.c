@@ -6,7 +6,9 @@
 **
 ** One row per registry entry, snapshotted at xFilter. Columns other than
 ** path, mode, merge_operator and refs are the SdbStats fields of
-** core/slatedb.h, in that order. The table is read-only and DIRECTONLY.
+** core/slatedb.h, in that order; the writer columns (writer_epoch,
+** durable_seq, next_wal_id, wal_writes, l0_flushes, fenced) are NULL for
+** mode=reader handles. The table is read-only and DIRECTONLY.
 */
 #include <string.h>
 
@@ -18,8 +20,10 @@ static const char *const azInfoCol[] = {
   "gets", "puts", "lists", "deletes", "heads", "bytes_in", "bytes_out", "retries",
   "cache_hits", "cache_misses", "cache_bytes", "filter_skips",
   "manifest_id", "last_seq", "last_l0_seq", "l0_ssts", "sorted_runs",
-  "memtable_rows", "memtable_bytes"
+  "memtable_rows", "memtable_bytes",
+  "writer_epoch", "durable_seq", "next_wal_id", "wal_writes", "l0_flushes", "fenced"
 };
+#define INFO_FIRST_WRITER_COL 23      /* writer_epoch: NULL for readers from here */
 #define INFO_NCOL ((int)(sizeof(azInfoCol) / sizeof(azInfoCol[0])))
 
 /* A cursor over a snapshot of the registry. */
@@ -109,7 +113,8 @@ static u64 infoStat(const SdbStats *s, int iCol) {
     s->nGet, s->nPut, s->nList, s->nDelete, s->nHead, s->nBytesIn, s->nBytesOut, s->nRetry,
     s->nCacheHit, s->nCacheMiss, s->nCacheBytes, s->nFilterSkip,
     s->manifestId, s->lastSeq, s->lastL0Seq, s->nL0, s->nSortedRun,
-    s->nMemtableRows, s->nMemtableBytes
+    s->nMemtableRows, s->nMemtableBytes,
+    s->writerEpoch, s->durableSeq, s->nextWalId, s->nWalWrites, s->nL0Flushes, (u64)s->bFenced
   };
   return a[iCol - 4];
 }
@@ -126,7 +131,10 @@ static int infoColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iC
                           SQLITE_STATIC);
       break;
     case 3: sqlite3_result_int(ctx, pRow->nRef); break;
-    default: sqlite3_result_int64(ctx, (i64)infoStat(&pRow->stats, iCol)); break;
+    default:
+      if (iCol >= INFO_FIRST_WRITER_COL && !pRow->bWriter) break;     /* NULL */
+      sqlite3_result_int64(ctx, (i64)infoStat(&pRow->stats, iCol));
+      break;
   }
   return SQLITE_OK;
 }

@@ -10,7 +10,7 @@ CREATE VIRTUAL TABLE t1 USING slatedb('@FIX@/keys-text/db', key_type=text, KEY_T
 CREATE VIRTUAL TABLE t1 USING slatedb('@FIX@/keys-text/db', key_type=varchar);
 CREATE VIRTUAL TABLE t1 USING slatedb('@FIX@/keys-text/db', key_type=);
 CREATE VIRTUAL TABLE t1 USING slatedb('@FIX@/keys-text/db', value_type=json);
-CREATE VIRTUAL TABLE t1 USING slatedb('@FIX@/keys-text/db', mode=writer);
+CREATE VIRTUAL TABLE t1 USING slatedb('@FIX@/keys-text/db', mode=writer, poll_interval=5);
 CREATE VIRTUAL TABLE t1 USING slatedb('@FIX@/keys-text/db', mode=rw);
 CREATE VIRTUAL TABLE t1 USING slatedb('@FIX@/keys-text/db', merge_operator=sum);
 CREATE VIRTUAL TABLE t1 USING slatedb('@FIX@/keys-text/db', cache_size=lots);
@@ -29,12 +29,12 @@ CREATE VIRTUAL TABLE t1 USING slatedb('@FIX@/keys-text/db', key_type='text'x);
 CREATE VIRTUAL TABLE t1 USING slatedb('@FIX@/keys-text/db', 'key type'=text);
 SELECT 'no table was created', count(*) FROM sqlite_schema;
 -- accepted spellings
-CREATE VIRTUAL TABLE a1 USING slatedb('@FIX@/keys-text/db');
+CREATE VIRTUAL TABLE a1 USING slatedb('@FIX@/keys-text/db', mode=reader);
 CREATE VIRTUAL TABLE a2 USING slatedb("@FIX@/keys-text/db", KEY_TYPE = 'TEXT', "value_type"="text", Mode=Reader);
-CREATE VIRTUAL TABLE a3 USING slatedb('file://@FIX@/merges/db', merge_operator=concat, cache_size='16MiB');
-CREATE VIRTUAL TABLE a4 USING slatedb(url='file://localhost@FIX@/keys-%74ext/db', cache_size = '1 GiB');
-CREATE VIRTUAL TABLE a5 USING slatedb('rel/keys-text/db', cache_size=4096);
-CREATE VIRTUAL TABLE a6 USING slatedb(rel/keys-text/db, key_type=blob, value_type=blob);
+CREATE VIRTUAL TABLE a3 USING slatedb('file://@FIX@/merges/db', merge_operator=concat, cache_size='16MiB', mode=reader);
+CREATE VIRTUAL TABLE a4 USING slatedb(url='file://localhost@FIX@/keys-%74ext/db', cache_size = '1 GiB', mode=reader);
+CREATE VIRTUAL TABLE a5 USING slatedb('rel/keys-text/db', cache_size=4096, mode=reader);
+CREATE VIRTUAL TABLE a6 USING slatedb(rel/keys-text/db, key_type=blob, value_type=blob, mode=reader);
 SELECT name, (SELECT count(*) FROM a1), (SELECT count(*) FROM a2), (SELECT count(*) FROM a3),
        (SELECT count(*) FROM a4), (SELECT count(*) FROM a5), (SELECT count(*) FROM a6)
   FROM sqlite_schema WHERE name = 'a1';

@@ -1,14 +1,14 @@
 -- Credentials are never accepted as CREATE arguments: sqlite_schema keeps
 -- the CREATE text verbatim, so they would be stored in plain text.
 .load @EXT@
-CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', access_key_id='AKIAEXAMPLE');
-CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', secret_access_key='wJalrXUtnFEMI');
-CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', session_token='FwoGZXIvYXdz');
-CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', AWS_SECRET_ACCESS_KEY='x');
-CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', aws_region='us-east-1');
-CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', password=hunter2);
-CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', Token='abc');
-CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', secret_key='abc');
+CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', access_key_id='AKIAEXAMPLE', mode=reader);
+CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', secret_access_key='wJalrXUtnFEMI', mode=reader);
+CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', session_token='FwoGZXIvYXdz', mode=reader);
+CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', AWS_SECRET_ACCESS_KEY='x', mode=reader);
+CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', aws_region='us-east-1', mode=reader);
+CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', password=hunter2, mode=reader);
+CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', Token='abc', mode=reader);
+CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', secret_key='abc', mode=reader);
 -- checked before the other options, so the value never reaches an error message
-CREATE VIRTUAL TABLE t USING slatedb('s3://b/db', key_type=bad, secret='abc');
+CREATE VIRTUAL TABLE t USING slatedb('s3://b/db', key_type=bad, secret='abc', mode=reader);
 SELECT 'tables', count(*) FROM sqlite_schema;

@@ -1,7 +1,7 @@
 -- DIRECTONLY: a view or trigger stored in the database file cannot use the
 -- table (it does I/O with ambient credentials); TEMP views can.
 .load @EXT@
-CREATE VIRTUAL TABLE kv USING slatedb('@FIX@/keys-text/db');
+CREATE VIRTUAL TABLE kv USING slatedb('@FIX@/keys-text/db', mode=reader);
 CREATE VIEW v AS SELECT key, value FROM kv WHERE key = 'abc';
 SELECT 'main view', * FROM v;
 CREATE TEMP VIEW tv AS SELECT key, value FROM kv WHERE key = 'abc';

@@ -3,7 +3,7 @@
 -- reading it fails, with a clear message. xCreate fails fast instead.
 .open @TMP@/lazy.sqlite
 .load @EXT@
-CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/copy/db');
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/copy/db', mode=reader);
 SELECT 'before', count(*) FROM kv;
 .open @TMP@/other.sqlite
 .shell mv @TMP@/copy/db @TMP@/copy/moved
@@ -15,9 +15,9 @@ SELECT 'after move', count(*) FROM kv;
 SELECT 'moved back', count(*) FROM kv;
 DROP TABLE kv;
 SELECT 'tables left', count(*) FROM sqlite_schema;
-CREATE VIRTUAL TABLE kv2 USING slatedb('@TMP@/copy/nothere');
+CREATE VIRTUAL TABLE kv2 USING slatedb('@TMP@/copy/nothere', mode=reader);
 SELECT 'tables left', count(*) FROM sqlite_schema;
-CREATE VIRTUAL TABLE kv3 USING slatedb('@TMP@/copy/db');
+CREATE VIRTUAL TABLE kv3 USING slatedb('@TMP@/copy/db', mode=reader);
 .open @TMP@/lazy.sqlite
 SELECT 'without the extension', name FROM sqlite_schema;
 SELECT count(*) FROM kv3;

@@ -7,11 +7,11 @@
 .read @TMP@/ref/keys-int64.sql
 .read @TMP@/ref/keys-uint64.sql
 .read @TMP@/ref/keys-blob.sql
-CREATE VIRTUAL TABLE kt USING slatedb('@FIX@/keys-text/db', key_type=text, value_type=text);
-CREATE VIRTUAL TABLE ktb USING slatedb('@FIX@/keys-text/db', value_type=blob);
-CREATE VIRTUAL TABLE ki USING slatedb('@FIX@/keys-int64/db', key_type=int64);
-CREATE VIRTUAL TABLE ku USING slatedb('@FIX@/keys-uint64/db', key_type=uint64);
-CREATE VIRTUAL TABLE kb USING slatedb('@FIX@/keys-blob/db', key_type=blob, value_type=blob);
+CREATE VIRTUAL TABLE kt USING slatedb('@FIX@/keys-text/db', key_type=text, value_type=text, mode=reader);
+CREATE VIRTUAL TABLE ktb USING slatedb('@FIX@/keys-text/db', value_type=blob, mode=reader);
+CREATE VIRTUAL TABLE ki USING slatedb('@FIX@/keys-int64/db', key_type=int64, mode=reader);
+CREATE VIRTUAL TABLE ku USING slatedb('@FIX@/keys-uint64/db', key_type=uint64, mode=reader);
+CREATE VIRTUAL TABLE kb USING slatedb('@FIX@/keys-blob/db', key_type=blob, value_type=blob, mode=reader);
 -- text
 SELECT 'kt types', typeof(key), typeof(value), count(*) FROM kt GROUP BY 2, 3;
 SELECT 'ktb types', typeof(key), typeof(value), count(*) FROM ktb GROUP BY 2, 3;
@@ -41,9 +41,9 @@ SELECT 'kb first', hex(key), hex(value) FROM kb LIMIT 3;
 SELECT 'kb last', hex(key), hex(value) FROM kb ORDER BY key DESC LIMIT 3;
 SELECT 'kb empty values', count(*) FROM kb WHERE value = x'';
 -- int64 and uint64 tables over text keys: a corruption-class error naming the key
-CREATE VIRTUAL TABLE bad_i USING slatedb('@FIX@/keys-text/db', key_type=int64);
+CREATE VIRTUAL TABLE bad_i USING slatedb('@FIX@/keys-text/db', key_type=int64, mode=reader);
 SELECT count(*) FROM bad_i;
 SELECT key FROM bad_i WHERE key > 5 LIMIT 1;
-CREATE VIRTUAL TABLE bad_u USING slatedb('@FIX@/keys-int64/db', key_type=uint64);
+CREATE VIRTUAL TABLE bad_u USING slatedb('@FIX@/keys-int64/db', key_type=uint64, mode=reader);
 SELECT 'below 2^63', count(*) FROM bad_u WHERE key < 0x7f00000000000000;
 SELECT key FROM bad_u WHERE key > 5 ORDER BY key DESC;

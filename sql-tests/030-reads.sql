@@ -6,7 +6,7 @@
 .read @TMP@/ref/keys-text.sql
 CREATE TABLE nt(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
 INSERT INTO nt SELECT CAST(k AS TEXT), CAST(v AS TEXT) FROM ref_keys_text;
-CREATE VIRTUAL TABLE kv USING slatedb('@FIX@/keys-text/db');
+CREATE VIRTUAL TABLE kv USING slatedb('@FIX@/keys-text/db', mode=reader);
 SELECT 'eq', (SELECT group_concat(c, ' ') FROM (SELECT quote(key) || '=' || quote(value) AS c FROM kv WHERE key = 'abc')),
   (SELECT group_concat(c, ' ') FROM (SELECT quote(key) || '=' || quote(value) AS c FROM kv WHERE key = 'abc')) IS (SELECT group_concat(c, ' ') FROM (SELECT quote(key) || '=' || quote(value) AS c FROM nt WHERE key = 'abc'));
 SELECT 'eq-int', (SELECT group_concat(c, ' ') FROM (SELECT quote(key) AS c FROM kv WHERE key = 5)),

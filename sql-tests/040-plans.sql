@@ -2,8 +2,8 @@
 -- idxNum:idxStr; idxStr lists the xFilter arguments in order (a trailing ~
 -- marks a loose text-key term that SQLite re-checks), then ORDER ASC|DESC.
 .load @EXT@
-CREATE VIRTUAL TABLE kv USING slatedb('@FIX@/keys-text/db');
-CREATE VIRTUAL TABLE ki USING slatedb('@FIX@/keys-int64/db', key_type=int64);
+CREATE VIRTUAL TABLE kv USING slatedb('@FIX@/keys-text/db', mode=reader);
+CREATE VIRTUAL TABLE ki USING slatedb('@FIX@/keys-int64/db', key_type=int64, mode=reader);
 CREATE TABLE t(id INTEGER, name TEXT);
 EXPLAIN QUERY PLAN SELECT * FROM kv;
 EXPLAIN QUERY PLAN SELECT * FROM kv WHERE key = 'abc';

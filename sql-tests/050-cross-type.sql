@@ -5,10 +5,10 @@
 -- the vtab, whose decoding 021-types checks against expected.txt.)
 .load @EXT@
 .nullvalue NULL
-CREATE VIRTUAL TABLE ki USING slatedb('@FIX@/keys-int64/db', key_type=int64);
-CREATE VIRTUAL TABLE ku USING slatedb('@FIX@/keys-uint64/db', key_type=uint64);
-CREATE VIRTUAL TABLE kb USING slatedb('@FIX@/keys-blob/db', key_type=blob, value_type=blob);
-CREATE VIRTUAL TABLE kt USING slatedb('@FIX@/keys-text/db');
+CREATE VIRTUAL TABLE ki USING slatedb('@FIX@/keys-int64/db', key_type=int64, mode=reader);
+CREATE VIRTUAL TABLE ku USING slatedb('@FIX@/keys-uint64/db', key_type=uint64, mode=reader);
+CREATE VIRTUAL TABLE kb USING slatedb('@FIX@/keys-blob/db', key_type=blob, value_type=blob, mode=reader);
+CREATE VIRTUAL TABLE kt USING slatedb('@FIX@/keys-text/db', mode=reader);
 CREATE TABLE ni(key INTEGER PRIMARY KEY NOT NULL, value NOT NULL) WITHOUT ROWID;
 CREATE TABLE nu(key INTEGER PRIMARY KEY NOT NULL, value NOT NULL) WITHOUT ROWID;
 CREATE TABLE nb(key BLOB PRIMARY KEY NOT NULL, value NOT NULL) WITHOUT ROWID;

@@ -1,7 +1,7 @@
--- This build is read-only: every write statement fails with SQLITE_READONLY
--- (8), even one that matches no row, and the data is unchanged.
+-- mode=reader: every write that reaches a row fails with SQLITE_READONLY (8); one that matches
+-- no row succeeds (xBegin admits the 'refresh' command); the data is unchanged.
 .load @EXT@
-CREATE VIRTUAL TABLE kv USING slatedb('@FIX@/keys-text/db');
+CREATE VIRTUAL TABLE kv USING slatedb('@FIX@/keys-text/db', mode=reader);
 INSERT INTO kv VALUES ('new', 'row');
 INSERT OR REPLACE INTO kv VALUES ('abc', 'x');
 REPLACE INTO kv(key, value) VALUES ('abc', 'x');

@@ -8,7 +8,7 @@
 .read @TMP@/ref/keys-text.sql
 CREATE TABLE nt(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
 INSERT INTO nt SELECT CAST(k AS TEXT), CAST(v AS TEXT) FROM ref_keys_text;
-CREATE VIRTUAL TABLE kv USING slatedb('@FIX@/keys-text/db');
+CREATE VIRTUAL TABLE kv USING slatedb('@FIX@/keys-text/db', mode=reader);
 CREATE TABLE t(id INTEGER, name TEXT);
 INSERT INTO t VALUES (7, 'abc'), (0, 'ab'), (5, 'zzz'), (10, '5'), (-3, 'ABC'), (1, '🙂');
 SELECT 'text column', (SELECT group_concat(c, ' ') FROM (SELECT quote(t.name) || '=' || quote(k.value) AS c FROM t JOIN kv k ON k.key = t.name ORDER BY t.rowid)),
