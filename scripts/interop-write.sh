@@ -36,6 +36,14 @@
 # random, printed), SDB_INTEROP_WRITE_OPS (statements per c1 database; default 2500),
 # SDB_INTEROP_KEEP=1 (keep the work folder).
 set -u
+# Only the sqlite3 shell gets the sanitizer preload of SDB_ASAN=1 runs: this script's bash,
+# its subshells, Node and the tools would report their own leaks.
+if [ -n "${LD_PRELOAD:-}" ] && [ -z "${SDB_IW_SQL_PRELOAD+set}" ]; then
+  export SDB_IW_SQL_PRELOAD=$LD_PRELOAD
+  exec env -u LD_PRELOAD bash "$0" "$@"
+fi
+SQL_PRELOAD=${SDB_IW_SQL_PRELOAD:-}
+unset LD_PRELOAD SDB_IW_SQL_PRELOAD
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 SO=${SDB_SO:-./slatedb.so}
 case "$SO" in /*) ;; *) SO="$PWD/$SO" ;; esac
@@ -43,9 +51,6 @@ SEED=${SDB_INTEROP_WRITE_SEED:-$(( (RANDOM << 15 | RANDOM) % 1000000 ))}
 NOPS=${SDB_INTEROP_WRITE_OPS:-2500}
 T=interop-write
 
-# Only the sqlite3 shell gets the sanitizer preload of SDB_ASAN=1 runs (not Node, awk, ...).
-SQL_PRELOAD=${LD_PRELOAD:-}
-unset LD_PRELOAD
 tool() { env -u LD_PRELOAD timeout 120 node "$SRC/scripts/oracle/slatedb-tool.mjs" "$@"; }
 
 inst=$(env -u LD_PRELOAD bash "$SRC/scripts/oracle-install.sh" 2>&1); rc=$?
@@ -78,7 +83,9 @@ sq() { printf %s "${1//\'/\'\'}"; }
 # ------------------------------------------------------------------ the model and generator
 #
 # State file: one line per live key, "<key hex> v<value hex> <ttl> <tx>": ttl is "-" (none),
-# "a<ms>" (expire_ts), "r<ms>" (ttl column) or "?" (not checked: UPDATE of a TTL row); tx
+# "a<ms>" (expire_ts), "r<ms>" (ttl column), "t" (some expire_ts: an UPDATE that does not
+# name expire_ts or ttl keeps the row's expire_ts, here one set through ttl) or "?" (not
+# checked); tx
 # is the number of the transaction that wrote the row ("?" = not checked).
 #
 # mode=sql: SQL statements on stdout (the table is kv); mode=put: "<key hex> <value hex>" /
@@ -172,6 +179,7 @@ function presentkey(   i, k) {
   for (k in M) return k
   return ""
 }
+function keptttl(t) { return (t == "-" || t ~ /^a/) ? t : "t" }
 function ttlcols(k, v,   r, e) {
   r = rnd(25)
   if (r == 0) { emit("INSERT INTO kv(key, value, ttl) VALUES(" klit(k) ", " vlit(v) ", 3600000);"); setk(k, v, "r3600000"); return 1 }
@@ -197,12 +205,12 @@ function stmt(   r, k, k2, v, t, lo, hi) {
     k = (rnd(15) == 0) ? absentkey() : presentkey(); if (k == "") k = absentkey()
     v = newval()
     emit("UPDATE kv SET value = " vlit(v) " WHERE key = " klit(k) ";")
-    if (k in M) setk(k, v, TT[k] == "-" ? "-" : "?")
+    if (k in M) setk(k, v, keptttl(TT[k]))
   } else if (r < 620) {                            # UPDATE of the key
     k = presentkey(); if (k == "") return
     k2 = absentkey(); v = M[k]; t = TT[k]
     emit("UPDATE kv SET key = " klit(k2) " WHERE key = " klit(k) ";")
-    delk(k); setk(k2, v, t == "-" ? "-" : "?")
+    delk(k); setk(k2, v, keptttl(t))
   } else if (r < 770) {                            # DELETE of one key (now and then of none)
     k = (rnd(10) == 0) ? absentkey() : presentkey(); if (k == "") return
     emit("DELETE FROM kv WHERE key = " klit(k) ";"); delk(k)
@@ -237,16 +245,16 @@ function stmt(   r, k, k2, v, t, lo, hi) {
     print "cnt " cnt(lo, hi) > outreads
   }
 }
-function txsize(   r) { r = rnd(10); return r < 5 ? 2 + rnd(9) : r < 8 ? 10 + rnd(40) : 50 + rnd(200) }
+function txsize(   r) { r = rnd(10); return r < 6 ? 2 + rnd(9) : r < 9 ? 10 + rnd(40) : 50 + rnd(200) }
 function stmts(n,   i) { for (i = 0; i < n; i++) stmt(); return n }
-function gensql(   ops, r, m1, m2, didF, didM) {
+function gensql(   ops, r, m1, m2, didF, didM, i, k, v) {
   ops = 0; didF = 0; didM = 0
   while (ops < nops) {
     if (!didF && ops >= nops * 0.4) { emit("INSERT INTO kv(kv) VALUES('\''flush'\'');"); didF = 1 }
     if (!didM && ops >= nops * 0.6) { emit("INSERT INTO kv(kv) VALUES('\''flush-memtable'\'');"); didM = 1 }
     TXN++; CUR = txbase + TXN; NU = 0
     r = rnd(100)
-    if (r < 35) ops += stmts(1)
+    if (r < 45) ops += stmts(1)
     else if (r < 85) { emit("BEGIN;"); ops += stmts(txsize()); emit("COMMIT;") }
     else if (r < 91) { emit("BEGIN;"); ops += stmts(1 + rnd(20)); emit("ROLLBACK;"); undo(0) }
     else if (r < 96) {
@@ -263,6 +271,11 @@ function gensql(   ops, r, m1, m2, didF, didM) {
       if (rnd(2)) { emit("ROLLBACK TO outer;"); undo(0); ops += stmts(rnd(4)) }
       emit("RELEASE outer;")
     }
+  }
+  for (i = 0; i < 3; i++) {                        # small commits last: a WAL tail to replay
+    TXN++; CUR = txbase + TXN; NU = 0
+    k = absentkey(); v = substr(newval(), 1, 20)
+    emit("INSERT INTO kv VALUES(" klit(k) ", " vlit(v) ");"); setk(k, v, "-")
   }
 }
 function genput(   i, k, v, r, j, n0) {
@@ -361,12 +374,12 @@ reader_listing() {
 # slatedb_listing DIR OUT [--meta]
 slatedb_listing() { tool dump "$1" --out "$2" ${3:-} 2>"$2.err"; }
 
-# same NAME WANT GOT [what]: PASS if identical, FAIL with the first differences
+# same NAME WANT GOT [WHAT [UNIT]]: PASS if identical, FAIL with the first differences
 same() {
-  local name=$1 want=$2 got=$3 what=${4:-}
-  if cmp -s "$want" "$got"; then pass "$name${what:+ ($what)} ($(wc -l <"$want") keys)"; return 0; fi
+  local name=$1 want=$2 got=$3 what=${4:-} unit=${5:-keys}
+  if cmp -s "$want" "$got"; then pass "$name (${what:+$what: }$(wc -l <"$want") $unit)"; return 0; fi
   local d; d=$(diff "$want" "$got" | grep -m 3 '^[<>]' | cut -c1-140 | tr '\n' ' ')
-  fail "$name: ${what:+$what: }$(wc -l <"$want") keys expected, $(wc -l <"$got") got; first differences (< expected, > got): $d"
+  fail "$name: ${what:+$what: }$(wc -l <"$want") $unit expected, $(wc -l <"$got") got; first differences (< expected, > got): $d"
   return 1
 }
 
@@ -396,6 +409,7 @@ check_meta() {
       t = TT[k]; w = substr(t, 2)
       if (t == "-" && ex != "-") print "BAD key " k ": expire_ts " ex ", none written"
       else if (t ~ /^a/ && ex != w) print "BAD key " k ": expire_ts " ex ", written " w
+      else if (t == "t" && ex == "-") print "BAD key " k ": no expire_ts, but the row had one before an UPDATE"
       else if (t ~ /^r/ && (ex == "-" || ex - ct - w > 5000 || ex - ct - w < -5000))
         print "BAD key " k ": expire_ts " ex " - create_ts " ct " is not the ttl " w
       if (TX[k] != "?") print "TX", TX[k], seq
@@ -442,7 +456,7 @@ c1c2() {
   session_errors "$name-sql" "$d/s1.sql.err" "$(cat "$d/ops1.sql.nerr")"
   grep -E '^(chk|cnt) ' "$d/s1.sql.out" >"$d/s1.reads"
   grep -vE '^(chk|cnt) ' "$d/s1.sql.out" >"$d/s1.list"
-  same "$name-reads" "$d/ops1.sql.reads" "$d/s1.reads" "reads inside the transactions (own writes) vs the model"
+  same "$name-reads" "$d/ops1.sql.reads" "$d/s1.reads" "reads inside the transactions (own writes) vs the model" reads
   expected "$d/state1" "$d/want1"
   same "$name-writer-view" "$d/want1" "$d/s1.list" "the writer's own listing before close vs the model"
   compare_all "$name" "$dir" "$d/state1"
@@ -480,7 +494,7 @@ c1c2() {
   sed '1,/^----$/d' "$d/s3.sql.out" | grep -E '^(chk|cnt) ' >"$d/s3.reads"
   same "$name-reopen-view" "$d/want2" "$d/s3.first" "our writer's listing right after reopening vs SlateDB's writes"
   session_errors "$name-sql" "$d/s3.sql.err" "$(cat "$d/ops3.sql.nerr")"
-  same "$name-reads" "$d/ops3.sql.reads" "$d/s3.reads" "reads inside the transactions (own writes) vs the model"
+  same "$name-reads" "$d/ops3.sql.reads" "$d/s3.reads" "reads inside the transactions (own writes) vs the model" reads
   expected "$d/state3" "$d/want3"
   same "$name-writer-view" "$d/want3" "$d/s3.last" "the writer's own listing before close vs the model"
   compare_all "$name" "$dir" "$d/state3"
@@ -491,7 +505,7 @@ c1c2() {
 c1c2 none 1024 blob blob "" "$SEED"
 c1c2 snappy 4096 text text "" "$((SEED + 10))"
 c1c2 zstd 1024 blob blob "mode=writer" "$((SEED + 20))"
-c1c2 lz4 4096 int64 text "" "$((SEED + 30))"
+c1c2 lz4 4096 int64 text "durability=commit" "$((SEED + 30))"
 c1c2 zlib 1024 uint64 blob "" "$((SEED + 40))"
 
 # ------------------------------------------------------------------ c3: SlateDB fences us
@@ -508,7 +522,7 @@ c3() {
     echo "UPDATE kv SET value = 'updated' WHERE key = 'ours-007';"
     echo "DELETE FROM kv WHERE key = 'ours-008';"
     # SlateDB opens a writer (epoch + 1, fence WAL), puts 3 keys, closes
-    echo ".system sh '$(sq "$d/slatedb.sh")'"
+    echo ".system env -u LD_PRELOAD sh '$(sq "$d/slatedb.sh")'"
     echo "INSERT INTO kv VALUES('after-fence-1', 'x');"
     echo "BEGIN;"
     echo "INSERT INTO kv VALUES('after-fence-2', 'y');"
