@@ -125,7 +125,7 @@ static void testArgsBad(void) {
     { { "'/d'", "block_size=3000" }, 2, "slatedb: malformed block_size=3000 option" },
     { { "'/d'", "block_size='128KiB'" }, 2, "slatedb: malformed block_size=128KiB option" },
     { { "'/d'", "flush_interval=0" }, 2, "slatedb: malformed flush_interval=0 option" },
-    { { "'/d'", "flush_interval='5h'" }, 2, "slatedb: malformed flush_interval=5h option" },
+    { { "'/d'", "flush_interval='5d'" }, 2, "slatedb: malformed flush_interval=5d option" },
     { { "'/d'", "busy_timeout='2147483648ms'" }, 2, "slatedb: malformed busy_timeout=" },
     { { "'/d'", "l0_sst_size_bytes=0" }, 2, "slatedb: malformed l0_sst_size_bytes=0 option" },
     { { "'/d'", "max_unflushed_bytes=-1" }, 2, "slatedb: malformed max_unflushed_bytes=-1 option" },

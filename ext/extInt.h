@@ -123,14 +123,24 @@ void sdbExtHandleRelease(SdbExtHandle *p);
 SdbDb *sdbExtHandleDb(SdbExtHandle *p);
 
 /*
-** The handle's writer lock, held from xBegin to xCommit/xRollback. It is
-** re-entrant per owner (the sqlite3* connection): the tables of one
-** connection that name the same database share it; another owner waits up
-** to nTimeoutMs. Returns SQLITE_OK, or SQLITE_BUSY on timeout. Every
+** The handle's writer lock, held from xBegin to xCommit/xRollback, and the
+** write batch of the transaction that holds it. The lock is re-entrant per
+** owner (the sqlite3* connection): every table of one connection that names
+** the database joins the same transaction and gets the same batch in
+** *ppBatch (created by the first, freed by the last sdbExtHandleUnlock);
+** another owner waits up to nTimeoutMs. bAwait: this table wants
+** durability=commit (the transaction then waits if any table does).
+** Returns SQLITE_OK, SQLITE_BUSY on timeout, or SQLITE_NOMEM. Every
 ** successful sdbExtHandleLock is matched by one sdbExtHandleUnlock.
 */
-int sdbExtHandleLock(SdbExtHandle *p, const void *pOwner, u64 nTimeoutMs);
+int sdbExtHandleLock(SdbExtHandle *p, const void *pOwner, u64 nTimeoutMs, int bAwait,
+                     SdbBatch **ppBatch);
 void sdbExtHandleUnlock(SdbExtHandle *p, const void *pOwner);
+/* The open batch of pOwner's transaction on p, or NULL (no transaction, or
+** another connection holds the lock). For scans that read their own writes. */
+SdbBatch *sdbExtHandleBatch(SdbExtHandle *p, const void *pOwner);
+/* True if the locked transaction must wait for durability (see bAwait). */
+int sdbExtHandleAwait(SdbExtHandle *p);
 
 /* One row of slatedb_handles: a snapshot of one registry entry. */
 typedef struct SdbExtHandleInfo {
@@ -284,14 +294,16 @@ int sdbExtKeyEncode(int eKeyType, sqlite3_value *pVal, SdbExtKey *pKey, char **p
 /* ------------------------------------------------------------ tables */
 
 /*
-** The write transaction of one table (vtab_write.c). Each table has its own:
-** two tables of one connection that name the same database share the
-** handle's writer lock, but each commits its own batch in its own xSync.
+** One table's part in its connection's write transaction (vtab_write.c).
+** The batch itself belongs to the handle (sdbExtHandleLock): all tables of
+** one connection on one database share it. Savepoint marks are per table;
+** a table that joined late (nBase > 0) rolls back no further than nBase.
 */
 typedef struct SdbExtTxn {
   int bOpen;              /* between xBegin and xCommit/xRollback */
-  int bLocked;            /* holds the handle's writer lock */
-  SdbBatch *pBatch;       /* the transaction's writes; NULL for readers */
+  int bLocked;            /* holds a reference on the handle's writer lock */
+  SdbBatch *pBatch;       /* the shared batch (borrowed); NULL for readers */
+  int nBase;              /* batch length when this table joined */
   int *aMark;             /* aMark[i]: batch length at xSavepoint(i), -1 none */
   int nMark;              /* valid entries of aMark */
   int nMarkAlloc;         /* allocated entries of aMark */

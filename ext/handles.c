@@ -20,7 +20,11 @@
 ** The writer lock serialises write transactions of different connections on
 ** one database: xBegin takes it, waiting up to busy_timeout, and xCommit or
 ** xRollback releases it. It is re-entrant for its owner (a sqlite3*), so two
-** tables of one connection on one database do not wait for each other.
+** tables of one connection on one database do not wait for each other. The
+** handle also holds the owner's write batch: every table of that connection
+** on that database writes into it and reads through it, so the connection's
+** transaction is one atomic batch per database whichever tables it uses
+** (also when SQLite reconnects a table in mid-transaction).
 */
 #include <errno.h>
 #include <pthread.h>
@@ -41,7 +45,9 @@ struct SdbExtHandle {
   pthread_mutex_t lockMu; /* guards the writer lock fields below */
   pthread_cond_t lockCond;    /* signalled when the lock is released */
   const void *pLockOwner; /* connection holding the writer lock, or NULL */
-  int nLockDepth;         /* times the owner took it */
+  int nLockDepth;         /* times the owner took it (tables in its transaction) */
+  SdbBatch *pBatch;       /* the owner's uncommitted writes; NULL when unlocked */
+  int bAwait;             /* some table of the transaction has durability=commit */
   SdbExtHandle *pNext;    /* next in the registry list */
 };
 
@@ -297,6 +303,7 @@ void sdbExtHandleRelease(SdbExtHandle *p) {
   pthread_mutex_unlock(&handleMutex);
   pthread_cond_destroy(&p->lockCond);
   pthread_mutex_destroy(&p->lockMu);
+  sdb_batch_free(p->pBatch);            /* none: every table left its transaction */
   free(p->zPath);
   sqlite3_free(p);
 }
@@ -312,7 +319,8 @@ static struct timespec handleDeadline(u64 nMs) {
 }
 
 /* See extInt.h. */
-int sdbExtHandleLock(SdbExtHandle *p, const void *pOwner, u64 nTimeoutMs) {
+int sdbExtHandleLock(SdbExtHandle *p, const void *pOwner, u64 nTimeoutMs, int bAwait,
+                     SdbBatch **ppBatch) {
   struct timespec deadline = handleDeadline(nTimeoutMs);
   int rc = SQLITE_OK;
   pthread_mutex_lock(&p->lockMu);
@@ -322,9 +330,16 @@ int sdbExtHandleLock(SdbExtHandle *p, const void *pOwner, u64 nTimeoutMs) {
       break;
     }
   }
+  if (rc == SQLITE_OK && p->nLockDepth == 0) {
+    p->pBatch = sdb_batch_new();
+    p->bAwait = 0;
+    if (!p->pBatch) rc = SQLITE_NOMEM;
+  }
   if (rc == SQLITE_OK) {
     p->pLockOwner = pOwner;
     p->nLockDepth++;
+    p->bAwait |= bAwait;
+    *ppBatch = p->pBatch;
   }
   pthread_mutex_unlock(&p->lockMu);
   return rc;
@@ -332,12 +347,34 @@ int sdbExtHandleLock(SdbExtHandle *p, const void *pOwner, u64 nTimeoutMs) {
 
 /* See extInt.h. */
 void sdbExtHandleUnlock(SdbExtHandle *p, const void *pOwner) {
+  SdbBatch *pFree = 0;
   pthread_mutex_lock(&p->lockMu);
   if (p->pLockOwner == pOwner && --p->nLockDepth == 0) {
     p->pLockOwner = 0;
+    pFree = p->pBatch;
+    p->pBatch = 0;
     pthread_cond_broadcast(&p->lockCond);
   }
   pthread_mutex_unlock(&p->lockMu);
+  sdb_batch_free(pFree);
+}
+
+/* See extInt.h. */
+SdbBatch *sdbExtHandleBatch(SdbExtHandle *p, const void *pOwner) {
+  SdbBatch *pBatch = 0;
+  if (!p) return 0;
+  pthread_mutex_lock(&p->lockMu);
+  if (p->pLockOwner == pOwner) pBatch = p->pBatch;
+  pthread_mutex_unlock(&p->lockMu);
+  return pBatch;
+}
+
+/* See extInt.h. */
+int sdbExtHandleAwait(SdbExtHandle *p) {
+  pthread_mutex_lock(&p->lockMu);
+  int bAwait = p->bAwait;
+  pthread_mutex_unlock(&p->lockMu);
+  return bAwait;
 }
 
 /* See extInt.h. */

@@ -28,10 +28,11 @@
 ** Reads: xBestIndex (vtab_plan.c) decides what is pushed down; xFilter turns
 ** the arguments into one key range with SQLite's comparison semantics
 ** (keycodec.c) and scans it, or looks up the keys of an IN list one by one in
-** key order. While the table has a write transaction open, scans overlay its
-** uncommitted batch (sdb_db_scan_overlay): the transaction reads its own
-** writes, deletes included; such rows have NULL seq and create_ts. Writes are
-** in vtab_write.c.
+** key order. While the connection has a write transaction open on the
+** database, scans overlay its uncommitted batch (sdb_db_scan_overlay): the
+** transaction reads its own writes, deletes included, through every table of
+** the connection on that database; such rows have NULL seq and create_ts.
+** Writes are in vtab_write.c.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -247,7 +248,8 @@ static int cursorScan(SdbCursor *p, const SdbRange *pRange, int bDesc) {
   sdb_err_clear(&err);
   sdb_iter_free(p->pIter);
   p->pIter = 0;
-  int rc = sdb_db_scan_overlay(sdbExtHandleDb(pTab->pHandle), pTab->txn.pBatch, pRange, bDesc,
+  SdbBatch *pOverlay = sdbExtHandleBatch(pTab->pHandle, pTab->db);
+  int rc = sdb_db_scan_overlay(sdbExtHandleDb(pTab->pHandle), pOverlay, pRange, bDesc,
                                &p->pIter, &err);
   if (rc != SDB_OK) {
     p->pIter = 0;

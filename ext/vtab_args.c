@@ -25,7 +25,7 @@
 **
 ** A size is an integer number of bytes, or quoted with a unit B, KiB, MiB or
 ** GiB ('16KiB'). A duration is an integer number of milliseconds, or quoted
-** with a unit ms, s or m ('250ms', '2s'), at most 2147483647 ms. Quotes are
+** with a unit ms, s, m or h ('250ms', '2s', '1h'), at most 2147483647 ms. Quotes are
 ** needed for values with units because SQL's tokenizer rejects 16KiB. The
 ** writer settings carry SlateDB 0.12.1's names and defaults; giving one to a
 ** mode=reader table (or poll_interval to a writer) is an error.
@@ -221,13 +221,13 @@ static int argsParseSize(const char *z, u64 *pn) {
 }
 
 /*
-** Parse a duration: digits, optional white space, optional unit ms, s or m
+** Parse a duration: digits, optional white space, optional unit ms, s, m or h
 ** (case-insensitive; none = ms). Returns 1 and *pMs on success, 0 if
 ** malformed or above ARGS_MAX_DURATION_MS.
 */
 static int argsParseDuration(const char *z, u64 *pMs) {
-  static const char *const azUnit[] = { "", "ms", "s", "m" };
-  static const u64 aMul[] = { 1, 1, 1000, 60000 };
+  static const char *const azUnit[] = { "", "ms", "s", "m", "h" };
+  static const u64 aMul[] = { 1, 1, 1000, 60000, 3600000 };
   u64 n = 0;
   int i = 0;
   if (!isdigit((unsigned char)z[0])) return 0;
@@ -236,7 +236,7 @@ static int argsParseDuration(const char *z, u64 *pMs) {
     if (n > ARGS_MAX_DURATION_MS) return 0;
   }
   while (isspace((unsigned char)z[i])) i++;
-  int iUnit = argsChoice(z + i, azUnit, 4);
+  int iUnit = argsChoice(z + i, azUnit, 5);
   if (iUnit < 0 || n * aMul[iUnit] > ARGS_MAX_DURATION_MS) return 0;
   *pMs = n * aMul[iUnit];
   return 1;
@@ -425,8 +425,8 @@ static int argsDuration(const char *zName, const char *zVal, int bPositive, u64 
                         char **pzErr) {
   if (!argsParseDuration(zVal, pMs) || (bPositive && *pMs == 0)) {
     return argsError(pzErr, "slatedb: malformed %s=%s option (expected a %sduration: an integer"
-                     " number of milliseconds, or quoted with a unit such as '250ms', '2s' or"
-                     " '1m', at most 2147483647 ms)", zName, zVal, bPositive ? "positive " : "");
+                     " number of milliseconds, or quoted with a unit such as '250ms', '2s', '1m'"
+                     " or '1h', at most 2147483647 ms)", zName, zVal, bPositive ? "positive " : "");
   }
   return SQLITE_OK;
 }

@@ -7,20 +7,24 @@
 **   INSERT INTO kv(kv) VALUES ('flush');                   -- a command
 **
 ** Transactions. One SQLite transaction (one statement in autocommit) is one
-** SdbBatch, committed by one sdb_db_write in xSync: one sequence number, one
-** WAL SST. xSync's error reaches the user and SQLite then calls xRollback;
-** xCommit only releases (its return value is ignored by SQLite). xBegin runs
-** lazily at the first write and takes the database's writer lock (handles.c),
-** waiting up to busy_timeout for another connection of this process:
-** SQLITE_BUSY "database is locked by another connection in this process".
-** The lock is re-entrant per connection; each table keeps its own batch, so
-** two slatedb tables written in one SQLite transaction commit as two batches
-** (atomic per table, in xSync order; neither sees the other's uncommitted
-** rows). Savepoints record batch lengths: xSavepoint(i) marks, xRollbackTo(i)
-** truncates to the mark (to 0 for i < 0 or a missing mark: the state at
-** xBegin), xRelease(i) forgets marks >= i. durability=commit waits until the
-** WAL SST is stored; durability=async returns once the rows are visible and
-** the engine's flusher stores them within flush_interval ('flush' forces it).
+** SdbBatch per database, committed by one sdb_db_write in xSync: one
+** sequence number, one WAL SST. xSync's error reaches the user and SQLite
+** then calls xRollback; xCommit only releases (SQLite ignores its return
+** value). xBegin runs lazily at the first write and takes the database's
+** writer lock (handles.c), waiting up to busy_timeout while another
+** connection of this process holds it: SQLITE_BUSY "database is locked by
+** another connection in this process". The lock and the batch belong to the
+** shared handle and are re-entrant per connection: all slatedb tables of one
+** connection that name one database write into, and read through, the same
+** batch, committed by the first of their xSync calls (the others find it
+** empty). A transaction that writes two different databases (or slatedb
+** plus native tables) is atomic per database only. Savepoint marks are per
+** table: xSavepoint(i) records the batch length, xRollbackTo(i) truncates to
+** it (to the length when the table joined for i < 0 or a missing mark: the
+** state at its xBegin), xRelease(i) forgets marks >= i. durability=commit
+** waits until the WAL SST is stored (if any table of the transaction asks
+** for it); durability=async returns once the rows are visible and the
+** engine's flusher stores them within flush_interval ('flush' forces it).
 **
 ** xUpdate, per statement:
 **   INSERT             duplicate key -> "UNIQUE constraint failed: kv.key"
@@ -453,35 +457,35 @@ static int writeIsFenced(SdbExtVtab *p) {
   return st.bFenced;
 }
 
-/* End the transaction: drop the batch and the marks, release the lock. */
+/* End the table's part in the transaction: drop its marks and its
+** reference on the lock (the last one frees the shared batch). */
 static void writeEnd(SdbExtVtab *p) {
   SdbExtTxn *t = &p->txn;
-  sdb_batch_free(t->pBatch);
   sqlite3_free(t->aMark);
   if (t->bLocked) sdbExtHandleUnlock(p->pHandle, p->db);
   memset(t, 0, sizeof(*t));
 }
 
-/* xBegin for a writer: open the database, take the lock, start a batch. */
+/* xBegin for a writer: open the database, join the connection's transaction
+** on it (taking the lock, waiting up to busy_timeout). */
 static int writeBeginWriter(SdbExtVtab *p) {
   int rc = sdbExtVtabEnsureHandle(p);
   if (rc != SQLITE_OK) return rc;
-  if (sdbExtHandleLock(p->pHandle, p->db, p->args.busyTimeoutMs) != SQLITE_OK) {
+  int bAwait = p->args.eDurability == SDB_DURABLE_COMMIT;
+  rc = sdbExtHandleLock(p->pHandle, p->db, p->args.busyTimeoutMs, bAwait, &p->txn.pBatch);
+  if (rc == SQLITE_BUSY) {
     return writeError(p, SQLITE_BUSY, "slatedb: database is locked by another connection in"
                       " this process (table %s waited busy_timeout=%llums)", p->zName,
                       (unsigned long long)p->args.busyTimeoutMs);
   }
+  if (rc != SQLITE_OK) return rc;
   p->txn.bLocked = 1;
   p->txn.bOpen = 1;
+  p->txn.nBase = sdb_batch_count(p->txn.pBatch);
   if (writeIsFenced(p)) {
     writeEnd(p);
     return writeError(p, SQLITE_READONLY, "slatedb: writer fenced: the database was opened by a"
                       " newer writer; reopen the table or use mode=reader");
-  }
-  p->txn.pBatch = sdb_batch_new();
-  if (!p->txn.pBatch) {
-    writeEnd(p);
-    return SQLITE_NOMEM;
   }
   return SQLITE_OK;
 }
@@ -497,15 +501,17 @@ int sdbExtWriteBegin(sqlite3_vtab *pVtab) {
   return writeBeginWriter(p);
 }
 
-/* See extInt.h. xSync: commit the batch as one atomic write. */
+/* See extInt.h. xSync: commit the shared batch as one atomic write, then
+** empty it (the other tables of the transaction find nothing to write). */
 int sdbExtWriteSync(sqlite3_vtab *pVtab) {
   SdbExtVtab *p = writeTab(pVtab);
   SdbErr err;
   if (!p->txn.pBatch || sdb_batch_count(p->txn.pBatch) == 0) return SQLITE_OK;
   sdb_err_clear(&err);
-  int bAwait = p->args.eDurability == SDB_DURABLE_COMMIT;
+  int bAwait = sdbExtHandleAwait(p->pHandle);
   int rc = sdb_db_write(writeDb(p), p->txn.pBatch, bAwait, &err);
   if (rc != SDB_OK) return sdbExtVtabEngineError(pVtab, &err, rc);
+  sdb_batch_clear(p->txn.pBatch);
   return SQLITE_OK;
 }
 
@@ -515,9 +521,11 @@ int sdbExtWriteCommit(sqlite3_vtab *pVtab) {
   return SQLITE_OK;
 }
 
-/* See extInt.h. xRollback: discard the batch. */
+/* See extInt.h. xRollback: discard the whole transaction's batch. */
 int sdbExtWriteRollback(sqlite3_vtab *pVtab) {
-  writeEnd(writeTab(pVtab));
+  SdbExtVtab *p = writeTab(pVtab);
+  if (p->txn.pBatch) sdb_batch_clear(p->txn.pBatch);
+  writeEnd(p);
   return SQLITE_OK;
 }
 
@@ -552,18 +560,21 @@ int sdbExtWriteRelease(sqlite3_vtab *pVtab, int iSave) {
 }
 
 /* See extInt.h. xRollbackTo(i): back to mark i (or the nearest lower one;
-** none, or i < 0: the state at xBegin). Marks > i are forgotten. */
+** none, or i < 0: the state when this table joined). Marks > i are
+** forgotten. Each table of a shared batch gets the call; the lowest target
+** wins, since truncation never grows the batch. */
 int sdbExtWriteRollbackTo(sqlite3_vtab *pVtab, int iSave) {
   SdbExtVtab *p = writeTab(pVtab);
   SdbExtTxn *t = &p->txn;
   SdbErr err;
-  int nKeep = 0;
+  int nKeep = t->nBase;
   if (!t->pBatch) return SQLITE_OK;
   for (int i = (iSave < t->nMark ? iSave : t->nMark - 1); i >= 0; i--) {
     if (t->aMark[i] >= 0) { nKeep = t->aMark[i]; break; }
   }
   if (iSave < 0) t->nMark = 0;
   else if (iSave + 1 < t->nMark) t->nMark = iSave + 1;
+  if (sdb_batch_count(t->pBatch) <= nKeep) return SQLITE_OK;
   sdb_err_clear(&err);
   int rc = sdb_batch_truncate(t->pBatch, nKeep, &err);
   return rc == SDB_OK ? SQLITE_OK : sdbExtVtabEngineError(pVtab, &err, rc);

@@ -1,0 +1,48 @@
+-- INSERT on a writer table (the default mode): conflict clauses, NOT NULL, key checks.
+.load @EXT@
+.nullvalue NULL
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w100/db', key_type=text, value_type=text);
+INSERT INTO kv VALUES ('user:1', '{"name":"ada"}');
+SELECT 'one row', key, value, typeof(key), typeof(value) FROM kv;
+INSERT INTO kv VALUES ('user:1', 'dup');
+INSERT INTO kv VALUES ('user:2', 'b'), ('user:1', 'dup'), ('user:3', 'c');
+SELECT 'after a failed multi-row insert', group_concat(key, ',') FROM kv;
+INSERT OR IGNORE INTO kv VALUES ('user:1', 'ignored'), ('user:2', 'b');
+SELECT 'or ignore', changes(), group_concat(key || '=' || value, ',') FROM kv;
+INSERT OR REPLACE INTO kv VALUES ('user:1', 'replaced'), ('user:4', 'd');
+REPLACE INTO kv(key, value) VALUES ('user:2', 'B');
+SELECT 'or replace', group_concat(key || '=' || value, ',') FROM kv;
+INSERT OR FAIL INTO kv VALUES ('user:5', 'e'), ('user:1', 'x'), ('user:6', 'f');
+SELECT 'or fail keeps the rows before', group_concat(key, ',') FROM kv;
+INSERT OR ABORT INTO kv VALUES ('user:7', 'g'), ('user:1', 'x');
+SELECT 'or abort keeps none', group_concat(key, ',') FROM kv;
+BEGIN;
+INSERT INTO kv VALUES ('user:8', 'h');
+INSERT OR ROLLBACK INTO kv VALUES ('user:9', 'i'), ('user:1', 'x');
+COMMIT;
+SELECT 'or rollback ends the transaction', group_concat(key, ',') FROM kv;
+INSERT INTO kv VALUES (NULL, 'x');
+INSERT INTO kv VALUES ('k', NULL);
+INSERT OR REPLACE INTO kv VALUES (NULL, 'x');
+INSERT OR IGNORE INTO kv VALUES (NULL, 'x'), ('k', NULL), ('user:10', 'j');
+SELECT 'or ignore skips NULLs', group_concat(key, ',') FROM kv;
+INSERT INTO kv VALUES ('', 'empty key');
+INSERT OR IGNORE INTO kv VALUES ('', 'empty key');
+INSERT INTO kv VALUES (zeroblob(10), 'blob key');
+INSERT INTO kv VALUES (hex(zeroblob(32768)), 'too long');
+INSERT INTO kv VALUES (substr(hex(zeroblob(32768)), 2), 'longest');
+SELECT 'longest key', length(key), value FROM kv WHERE length(key) > 100;
+INSERT INTO kv VALUES (42, 'int key'), (2.5, 'real key'), (1e300, 'big real');
+SELECT 'numbers become text', key, typeof(key), value FROM kv WHERE key IN ('42', '2.5', '1.0e+300');
+SELECT 'a number finds its text', value FROM kv WHERE key = 42;
+INSERT INTO kv VALUES ('num', 7), ('blobval', x'414243'), ('empty', '');
+SELECT 'values', key, quote(value), typeof(value), length(value) FROM kv WHERE key IN ('num', 'blobval', 'empty');
+INSERT INTO kv(key, value, seq) VALUES ('s', 'x', 1);
+INSERT INTO kv(key, value, create_ts) VALUES ('s', 'x', 1);
+INSERT INTO kv(key, value, prefix) VALUES ('s', 'x', 'p');
+INSERT OR IGNORE INTO kv(key, value, seq) VALUES ('s', 'x', 1);
+INSERT INTO kv(key, value, seq, create_ts, prefix) VALUES ('s', 'x', NULL, NULL, NULL);
+INSERT INTO kv VALUES ('ret', 'r') RETURNING key, value;
+INSERT INTO kv VALUES ('ret', 'r2') ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+SELECT 'final', count(*), sum(length(value)) FROM kv;
+SELECT 'seq of committed rows', count(*) FROM kv WHERE seq IS NULL OR create_ts IS NULL;

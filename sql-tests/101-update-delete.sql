@@ -1,0 +1,48 @@
+-- UPDATE of the value and of the key, DELETE; multi-row statements scan first, then write.
+.load @EXT@
+.nullvalue NULL
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w101/db');
+INSERT INTO kv VALUES ('user:1', '{"name":"ada"}'), ('user:2', '{"name":"bob"}'), ('user:3', '{}');
+UPDATE kv SET value = json_set(value, '$.age', 36) WHERE key = 'user:1';
+SELECT 'json_set', key, value, value ->> '$.age' FROM kv WHERE key = 'user:1';
+UPDATE kv SET value = value || '!' WHERE key >= 'user:2';
+SELECT 'multi-row', changes(), group_concat(value, ' ') FROM kv;
+UPDATE kv SET value = 'none' WHERE key = 'nobody';
+SELECT 'no row', changes();
+UPDATE kv SET value = NULL WHERE key = 'user:1';
+UPDATE OR IGNORE kv SET value = NULL WHERE key = 'user:1';
+SELECT 'value kept', value FROM kv WHERE key = 'user:1';
+UPDATE kv SET key = 'user:9' WHERE key = 'user:3';
+SELECT 'renamed (value read back)', group_concat(key || '=' || value, ' ') FROM kv;
+UPDATE kv SET key = 'user:2' WHERE key = 'user:9';
+UPDATE OR IGNORE kv SET key = 'user:2' WHERE key = 'user:9';
+SELECT 'rename onto a live key fails', group_concat(key, ',') FROM kv;
+UPDATE OR REPLACE kv SET key = 'user:2' WHERE key = 'user:9';
+SELECT 'or replace overwrites', group_concat(key || '=' || value, ' ') FROM kv;
+UPDATE kv SET key = 'u' || substr(key, 6), value = upper(value);
+SELECT 'keys and values at once', group_concat(key || '=' || value, ' ') FROM kv;
+UPDATE kv SET key = key || 'x' WHERE key < 'u2';
+SELECT 'rename within a scan', group_concat(key, ',') FROM kv;
+UPDATE kv SET key = NULL WHERE key = 'u1x';
+UPDATE kv SET key = 'u2' WHERE key = 'u2';
+SELECT 'same key', changes(), group_concat(key, ',') FROM kv;
+UPDATE kv SET seq = 5;
+UPDATE kv SET create_ts = 5 WHERE key = 'u2';
+CREATE TEMP TABLE before AS SELECT seq FROM kv WHERE key = 'u2';
+UPDATE kv SET seq = NULL WHERE key = 'u2';
+SELECT 'seq = NULL is no write', seq = (SELECT seq FROM before) FROM kv WHERE key = 'u2';
+UPDATE kv SET kv = 'flush';
+UPDATE kv SET value = 'x' WHERE key = 'u2' RETURNING key;
+INSERT INTO kv VALUES ('a1', '1'), ('a2', '2'), ('a3', '3'), ('b1', '4');
+DELETE FROM kv WHERE key = 'a2';
+SELECT 'deleted one', changes(), group_concat(key, ',') FROM kv;
+DELETE FROM kv WHERE key = 'nothing';
+SELECT 'deleted none', changes();
+DELETE FROM kv WHERE key >= 'a' AND key < 'b';
+SELECT 'deleted a range', changes(), group_concat(key, ',') FROM kv;
+DELETE FROM kv WHERE value = '4';
+SELECT 'deleted by value', changes(), group_concat(key, ',') FROM kv;
+DELETE FROM kv;
+SELECT 'deleted all', changes(), count(*) FROM kv;
+INSERT INTO kv VALUES ('back', 'again');
+SELECT 'insert after delete', key, value FROM kv;

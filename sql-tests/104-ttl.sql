@@ -1,0 +1,41 @@
+-- Expiry: the write-only ttl column (ms from now) and the writable expire_ts (ms since 1970).
+.load @EXT@
+.nullvalue NULL
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w104/db');
+INSERT INTO kv(key, value, ttl) VALUES ('t1', 'one minute', 60000);
+SELECT 'ttl', key, expire_ts - create_ts BETWEEN 59000 AND 60000, ttl FROM kv;
+INSERT INTO kv(key, value, expire_ts) VALUES ('t2', 'absolute', 4102444800000);
+SELECT 'expire_ts', key, expire_ts FROM kv WHERE key = 't2';
+INSERT INTO kv VALUES ('t3', 'none');
+SELECT 'no expiry', key, expire_ts FROM kv WHERE key = 't3';
+INSERT INTO kv(key, value, ttl, expire_ts) VALUES ('t4', 'x', 1000, 4102444800000);
+INSERT INTO kv(key, value, ttl) VALUES ('t4', 'x', 0);
+INSERT INTO kv(key, value, expire_ts) VALUES ('t4', 'x', -5);
+INSERT INTO kv(key, value, ttl) VALUES ('t4', 'x', 'soon');
+INSERT INTO kv(key, value, ttl) VALUES ('t4', 'x', 1.5);
+INSERT INTO kv(key, value, ttl) VALUES ('t4', 'x', 9223372036854775807);
+INSERT INTO kv(key, value, ttl) VALUES ('t4', 'x', '60000');
+INSERT INTO kv(key, value, expire_ts) VALUES ('t5', 'x', 4102444800000.0);
+SELECT 'accepted', key, expire_ts IS NOT NULL FROM kv WHERE key IN ('t4', 't5');
+UPDATE kv SET value = 'changed' WHERE key = 't2';
+SELECT 'an update keeps expire_ts', key, value, expire_ts FROM kv WHERE key = 't2';
+UPDATE kv SET key = 't2b' WHERE key = 't2';
+SELECT 'a rename keeps expire_ts', key, value, expire_ts FROM kv WHERE key GLOB 't2*';
+UPDATE kv SET expire_ts = 4102444800001 WHERE key = 't2b';
+SELECT 'update of expire_ts alone', key, value, expire_ts FROM kv WHERE key = 't2b';
+UPDATE kv SET ttl = 3600000 WHERE key = 't3';
+SELECT 'update of ttl alone', key, value, expire_ts - create_ts BETWEEN 3599000 AND 3600000 FROM kv WHERE key = 't3';
+UPDATE kv SET expire_ts = NULL WHERE key = 't2b';
+SELECT 'expiry removed', key, value, expire_ts FROM kv WHERE key = 't2b';
+UPDATE kv SET ttl = 0 WHERE key = 't3';
+INSERT OR REPLACE INTO kv VALUES ('t1', 'replaced');
+SELECT 'a replace without ttl has no expiry', key, value, expire_ts FROM kv WHERE key = 't1';
+BEGIN;
+INSERT INTO kv(key, value, ttl) VALUES ('t6', 'in a transaction', 60000);
+SELECT 'uncommitted rows show their expiry', key, expire_ts IS NOT NULL, create_ts FROM kv WHERE key = 't6';
+COMMIT;
+INSERT INTO kv(key, value, expire_ts) VALUES ('past', 'expired', 1);
+SELECT 'an expired row stays visible until the memtable is flushed', key, expire_ts FROM kv WHERE key = 'past';
+INSERT INTO kv(kv) VALUES ('flush-memtable');
+SELECT 'gone after the memtable flush', count(*) FROM kv WHERE key = 'past';
+SELECT 'the rest survives', group_concat(key || ':' || (expire_ts IS NOT NULL), ',') FROM kv;

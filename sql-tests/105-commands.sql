@@ -1,0 +1,40 @@
+-- Commands through the column named like the table, and the writer columns of slatedb_handles.
+.load @EXT@
+.nullvalue NULL
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w105/db', durability=async, flush_interval='1m');
+SELECT 'fresh writer', mode, writer_epoch, durable_seq, next_wal_id, wal_writes, l0_flushes, fenced FROM slatedb_handles;
+INSERT INTO kv VALUES ('a', '1');
+BEGIN;
+INSERT INTO kv VALUES ('b', '2'), ('c', '3');
+COMMIT;
+SELECT 'async: visible at once', count(*), last_seq FROM kv, slatedb_handles;
+INSERT INTO kv(kv) VALUES ('flush');
+SELECT 'after flush: durable', last_seq, durable_seq, wal_writes BETWEEN 1 AND 2, l0_flushes, l0_ssts FROM slatedb_handles;
+INSERT INTO kv(kv) VALUES ('flush-memtable');
+SELECT 'after flush-memtable', l0_flushes, l0_ssts, memtable_rows FROM slatedb_handles;
+SELECT 'rows', group_concat(key, ',') FROM kv;
+INSERT INTO kv(kv) VALUES ('refresh');
+INSERT INTO kv(kv) VALUES ('FLUSH');
+INSERT INTO kv(kv) VALUES ('compact');
+INSERT INTO kv(kv) VALUES (42);
+INSERT INTO kv(kv, key) VALUES ('flush', 'x');
+INSERT INTO kv(kv, value) VALUES ('flush', 'x');
+UPDATE kv SET kv = 'flush' WHERE key = 'a';
+BEGIN;
+INSERT INTO kv VALUES ('d', '4');
+INSERT INTO kv(kv) VALUES ('flush');
+ROLLBACK;
+SELECT 'a command does not commit the transaction', group_concat(key, ',') FROM kv;
+SELECT 'the command column reads NULL', kv, ttl FROM kv WHERE key = 'a';
+CREATE VIRTUAL TABLE temp.r USING slatedb('@TMP@/w105/db', mode=reader, poll_interval='1h');
+SELECT 'reader', count(*) FROM r;
+INSERT INTO kv VALUES ('e', '5');
+INSERT INTO kv(kv) VALUES ('flush');
+SELECT 'reader before refresh', count(*) FROM r;
+INSERT INTO r(r) VALUES ('refresh');
+SELECT 'reader after refresh', count(*) FROM r;
+INSERT INTO r(r) VALUES ('flush');
+INSERT INTO r(r) VALUES ('flush-memtable');
+SELECT 'handles', mode, refs, writer_epoch IS NULL, fenced IS NULL FROM slatedb_handles ORDER BY mode;
+CREATE VIRTUAL TABLE value USING slatedb('@TMP@/w105/other');
+CREATE VIRTUAL TABLE "TTL" USING slatedb('@TMP@/w105/other');
