@@ -15,7 +15,8 @@
 #      l0_sst_size_bytes=16384 so the rows land in several L0 SSTs plus a WAL tail.  Checks:
 #      only the expected errors; the writer's own view; SlateDB's dump; a fresh mode=reader
 #      process; SlateDB's --meta dump (expire_ts as written; every row of one transaction
-#      has the same seq and seqs follow the commit order); at least 2 L0s in the manifest.
+#      has the same seq and seqs follow the commit order); our reader's hidden seq, create_ts
+#      and expire_ts against that dump; at least 2 L0s in the manifest.
 #  c2  SlateDB continues each c1 database (put with overwrites, deletes, new keys, one L0
 #      flush, a WAL tail); our writer reopens it, must see exactly SlateDB's dump, writes
 #      more; SlateDB's dump and our reader must agree with the model again.
@@ -28,6 +29,9 @@
 #  c5  durability=async: commits, then INSERT INTO kv(kv) VALUES('flush'), then the sqlite3
 #      process is killed (kill -9 through .system): SlateDB sees every row committed before
 #      the flush.  Then async commits and a plain close: SlateDB sees those too.
+#  c6  Our writer continues copies of SlateDB's fixture databases (sorted runs and compactor
+#      state, merges, snapshots, a 64 KiB key, TTL tombstones, WAL only, empty): SlateDB reads
+#      the result as a reader and as a writer.
 #
 # Prints "PASS interop-write <check>", "FAIL interop-write <check>: why" per check, or one
 # "SKIP interop-write: why" when the oracle (Node >= 20, npm registry) is not available.
@@ -366,7 +370,7 @@ preamble() {
 
 # reader_listing DIR OUT: a fresh sqlite3 process lists DIR with mode=reader (status in SQL_RC)
 reader_listing() {
-  { preamble "$1" "mode=reader, key_type=blob, value_type=blob"
+  { preamble "$1" "mode=reader, key_type=blob, value_type=blob, merge_operator=concat"
     echo "SELECT lower(hex(key))||' '||lower(hex(value)) FROM kv ORDER BY key;"; } >"$2.sql"
   sql "$2.sql"; cp "$2.sql.out" "$2"
   [ "$SQL_RC" -eq 0 ] && [ ! -s "$2.sql.err" ]
@@ -423,6 +427,17 @@ check_meta() {
   if [ -n "$bad" ]; then fail "$name: $bad"; else pass "$name (expire_ts and seqs as committed)"; fi
 }
 
+# meta_interop NAME DIR META: our reader's seq, create_ts and expire_ts against SlateDB's --meta dump
+meta_interop() {
+  local out=$WORK/$1.ours-meta
+  { preamble "$2" "mode=reader, key_type=blob, value_type=blob, merge_operator=concat"
+    echo "SELECT lower(hex(key))||' '||lower(hex(value))||' '||seq||' '||coalesce(create_ts, 'undefined')||' '||coalesce(expire_ts, '-') FROM kv ORDER BY key;"
+  } >"$out.sql"
+  sql "$out.sql"
+  if [ "$SQL_RC" -ne 0 ] || [ -s "$out.sql.err" ]; then fail "$1: sqlite3 status $SQL_RC: $(oneline "$out.sql.err")"; return; fi
+  same "$1" "$3" "$out.sql.out" "our reader's seq, create_ts, expire_ts vs SlateDB's dump --meta"
+}
+
 # compare_all NAME DIR STATE: SlateDB's dump and a fresh reader's listing against the model
 compare_all() {
   local name=$1 dir=$2 state=$3 base=$WORK/$1
@@ -434,6 +449,8 @@ compare_all() {
   fi
   if reader_listing "$dir" "$base.ours"; then
     same "$name-reader" "$base.want" "$base.ours" "our mode=reader listing vs the model"
+    [ -s "$base.slatedb.err" ] || [ ! -f "$base.slatedb" ] ||
+      same "$name-interop" "$base.slatedb" "$base.ours" "our mode=reader listing vs SlateDB's dump"
   else
     fail "$name-reader: sqlite3 status $SQL_RC: $(oneline "$base.ours.sql.err")"
   fi
@@ -460,7 +477,7 @@ c1c2() {
   expected "$d/state1" "$d/want1"
   same "$name-writer-view" "$d/want1" "$d/s1.list" "the writer's own listing before close vs the model"
   compare_all "$name" "$dir" "$d/state1"
-  if slatedb_listing "$dir" "$d/meta1" --meta; then check_meta "$name-meta" "$d/state1" "$d/meta1"
+  if slatedb_listing "$dir" "$d/meta1" --meta; then check_meta "$name-meta" "$d/state1" "$d/meta1"; meta_interop "$name-meta-interop" "$dir" "$d/meta1"
   else fail "$name-meta: SlateDB could not dump: $(tail -c 300 "$d/meta1.err" | tr '\n' ' ')"; fi
   local info l0 walt
   info=$(tool info "$dir" 2>&1)
@@ -498,7 +515,7 @@ c1c2() {
   expected "$d/state3" "$d/want3"
   same "$name-writer-view" "$d/want3" "$d/s3.last" "the writer's own listing before close vs the model"
   compare_all "$name" "$dir" "$d/state3"
-  if slatedb_listing "$dir" "$d/meta3" --meta; then check_meta "$name-meta" "$d/state3" "$d/meta3"
+  if slatedb_listing "$dir" "$d/meta3" --meta; then check_meta "$name-meta" "$d/state3" "$d/meta3"; meta_interop "$name-meta-interop" "$dir" "$d/meta3"
   else fail "$name-meta: SlateDB could not dump: $(tail -c 300 "$d/meta3.err" | tr '\n' ' ')"; fi
 }
 
@@ -684,4 +701,60 @@ c5() {
   fi
 }
 c5
+
+# ------------------------------------------------------------------ c6: our writer continues SlateDB's fixtures
+
+# Copies of fixture databases (sorted runs, compactor state, merges, snapshots, huge keys, TTL
+# tombstones): our writer changes the first, middle and last keys and adds one, SlateDB reads
+# the result as a reader and as a writer (which replays our WAL and bumps the epoch again).
+c6() {
+  local f=$1 src="$SRC/c-tests/fixtures/$1" d="$WORK/c6-$1" n first mid last new
+  [ -f "$src/expected.txt" ] || { fail "c6-$f: no fixture $src"; return; }
+  mkdir -p "$d" && cp -r "$src/db" "$d/db"
+  n=$(wc -l <"$src/expected.txt")
+  [ "$n" -ge 3 ] || { c6empty "$f"; return; }
+  first=$(sed -n 1p "$src/expected.txt" | cut -d' ' -f1)
+  mid=$(sed -n "$((n / 2 + 1))p" "$src/expected.txt" | cut -d' ' -f1)
+  last=$(sed -n "${n}p" "$src/expected.txt" | cut -d' ' -f1)
+  new=fffffffffffffffffffffffffffffffe00
+  { preamble "$d/db" "key_type=blob, value_type=blob, merge_operator=concat"
+    echo "INSERT OR REPLACE INTO kv VALUES(x'$first', x'6669727374');"
+    echo "BEGIN;"
+    echo "DELETE FROM kv WHERE key = x'$last';"
+    echo "UPDATE kv SET value = x'6d6964' WHERE key = x'$mid';"
+    echo "INSERT OR REPLACE INTO kv VALUES(x'$new', x'');"
+    echo "COMMIT;"
+  } >"$d/s.sql"
+  awk -v first="$first" -v mid="$mid" -v last="$last" -v new="$new" -F'[ ]' '
+    { k = "" $1 }
+    k == "" first { print k " 6669727374"; next }
+    k == "" mid { print k " 6d6964"; next }
+    k == "" last || k == "" new { next }
+    { print }
+    END { print new " " }' "$src/expected.txt" | LC_ALL=C sort >"$d/want"
+  sql "$d/s.sql"
+  opened "$d/s.sql" "c6-$f" || return
+  if [ "$SQL_RC" -ne 0 ] || [ -s "$d/s.sql.err" ]; then
+    fail "c6-$f: sqlite3 status $SQL_RC: $(oneline "$d/s.sql.err")"; return
+  fi
+  if slatedb_listing "$d/db" "$d/slatedb"; then same "c6-$f-slatedb" "$d/want" "$d/slatedb" "SlateDB's dump after our writes to its $f database"
+  else fail "c6-$f-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
+  if slatedb_listing "$d/db" "$d/slatedb-w" --writer; then same "c6-$f-slatedb-writer" "$d/want" "$d/slatedb-w" "SlateDB opening a writer after ours"
+  else fail "c6-$f-slatedb-writer: SlateDB could not open a writer: $(tail -c 300 "$d/slatedb-w.err" | tr '\n' ' ')"; fi
+  if reader_listing "$d/db" "$d/ours"; then same "c6-$f-reader" "$d/want" "$d/ours" "our mode=reader listing"
+  else fail "c6-$f-reader: sqlite3 status $SQL_RC: $(oneline "$d/ours.sql.err")"; fi
+}
+# c6empty NAME: a fixture with (almost) no rows: our writer adds one
+c6empty() {
+  local f=$1 src="$SRC/c-tests/fixtures/$1" d="$WORK/c6-$1"
+  { preamble "$d/db" "key_type=blob, value_type=blob"
+    echo "INSERT INTO kv VALUES(x'fffffffffffffffffffffffffffffffe00', x'6669727374');"
+  } >"$d/s.sql"
+  { cat "$src/expected.txt"; echo "fffffffffffffffffffffffffffffffe00 6669727374"; } | LC_ALL=C sort >"$d/want"
+  sql "$d/s.sql"
+  if [ "$SQL_RC" -ne 0 ] || [ -s "$d/s.sql.err" ]; then fail "c6-$f: sqlite3 status $SQL_RC: $(oneline "$d/s.sql.err")"; return; fi
+  if slatedb_listing "$d/db" "$d/slatedb"; then same "c6-$f-slatedb" "$d/want" "$d/slatedb" "SlateDB's dump after our write to its $f database"
+  else fail "c6-$f-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
+}
+for f in sorted-runs merges edge ttl l0-only wal-only empty; do c6 "$f"; done
 exit 0
