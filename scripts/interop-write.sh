@@ -29,6 +29,8 @@
 #  c5  durability=async: commits, then INSERT INTO kv(kv) VALUES('flush'), then the sqlite3
 #      process is killed (kill -9 through .system): SlateDB sees every row committed before
 #      the flush.  Then async commits and a plain close: SlateDB sees those too.
+#  c7  Limits: a 65,535-byte key with a 100,000-byte value goes through; a 65,536-byte key and
+#      an empty key are refused; rows expired at a memtable flush become tombstones.
 #  c6  Our writer continues copies of SlateDB's fixture databases (sorted runs and compactor
 #      state, merges, snapshots, a 64 KiB key, TTL tombstones, WAL only, empty): SlateDB reads
 #      the result as a reader and as a writer.
@@ -701,6 +703,44 @@ c5() {
   fi
 }
 c5
+
+# ------------------------------------------------------------------ c7: limits and TTL expiry
+
+# A 65,535-byte key with a 100,000-byte value; the keys SlateDB refuses (65,536 bytes, empty)
+# must fail; rows already expired when the memtable is flushed become tombstones, as SlateDB
+# 0.12.1 does (a 1 ms ttl 50 ms before a newer row, expire_ts=1).
+c7() {
+  local d="$WORK/c7" dir="$WORK/c7/db" l1 l2 bad
+  mkdir -p "$d"
+  { preamble "$dir" "key_type=blob, value_type=blob, compression=zstd, block_size=4096"
+    echo "INSERT INTO kv VALUES(zeroblob(65535), randomblob(100000));"
+    echo "INSERT INTO kv VALUES(zeroblob(65536), x'01');"
+    echo "INSERT INTO kv VALUES(x'', x'01');"
+    echo "INSERT INTO kv(key, value, ttl) VALUES(x'61', x'01', 1);"
+    echo ".system sleep 0.05"
+    echo "INSERT INTO kv VALUES(x'62', x'02');"
+    echo "INSERT INTO kv(key, value, expire_ts) VALUES(x'63', x'03', 1);"
+    echo "INSERT INTO kv(kv) VALUES('flush-memtable');"
+    echo "INSERT INTO kv VALUES(x'64', x'04');"
+    echo "SELECT lower(hex(key))||' '||lower(hex(value)) FROM kv ORDER BY key;"
+  } >"$d/s.sql"
+  sql "$d/s.sql"
+  opened "$d/s.sql" c7 || return
+  l1=$(grep -n "zeroblob(65536)" "$d/s.sql" | cut -d: -f1); l2=$((l1 + 1))
+  bad=$(grep -v -E "near line ($l1|$l2):" "$d/s.sql.err" | head -2 | cut -c1-200 | tr '\n' ' ')
+  if [ -n "$bad" ]; then fail "c7-errors: unexpected errors: $bad"
+  elif ! grep -q "near line $l1:" "$d/s.sql.err" || ! grep -q "near line $l2:" "$d/s.sql.err"; then
+    fail "c7-errors: a 65,536-byte key and an empty key must be refused; stderr: $(oneline "$d/s.sql.err")"
+  else pass "c7-errors (65,536-byte and empty keys refused: $(cut -d: -f2- "$d/s.sql.err" | tr '\n' ' ' | cut -c1-200))"; fi
+  local keys; keys=$(awk '{ print length($1) / 2 ":" length($2) / 2 }' "$d/s.sql.out" | tr '\n' ' ')
+  if [ "$keys" = "65535:100000 1:1 1:1 " ]; then pass "c7-writer-view (the 64 KiB key, 62 and 64; the expired rows are gone after the flush)"
+  else fail "c7-writer-view: expected the 64 KiB key, 62 and 64, got key:value sizes $keys"; fi
+  if slatedb_listing "$dir" "$d/slatedb"; then same "c7-slatedb" "$d/s.sql.out" "$d/slatedb" "SlateDB's dump vs our writer's listing"
+  else fail "c7-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
+  if reader_listing "$dir" "$d/ours"; then same "c7-reader" "$d/s.sql.out" "$d/ours" "our mode=reader listing"
+  else fail "c7-reader: sqlite3 status $SQL_RC: $(oneline "$d/ours.sql.err")"; fi
+}
+c7
 
 # ------------------------------------------------------------------ c6: our writer continues SlateDB's fixtures
 
