@@ -572,7 +572,12 @@ c3() {
   if [ -n "$before" ]; then
     fail "c3-fenced: errors before SlateDB took over: $before"
   elif printf '%s' "$e1" | grep -qi 'fenced'; then
-    pass "c3-fenced (our next INSERT failed: $(printf '%s' "$e1" | cut -c1-160))"
+    local code; code=$(printf '%s' "$e1" | sed -n 's/.*(\([0-9]*\))$/\1/p')
+    if [ -n "$code" ] && [ $((code % 256)) -eq 8 ]; then
+      pass "c3-fenced (our next INSERT failed with SQLITE_READONLY: $(printf '%s' "$e1" | cut -c1-160))"
+    else
+      fail "c3-fenced: the error says fenced but its code is ${code:-missing}, not SQLITE_READONLY (8): $(printf '%s' "$e1" | cut -c1-200)"
+    fi
   elif [ -n "$e1" ]; then
     fail "c3-fenced: our next INSERT failed, but the message does not say fenced: $(printf '%s' "$e1" | cut -c1-200)"
   else
@@ -583,7 +588,9 @@ c3() {
   else
     fail "c3-stays-fenced: no 'fenced' error on lines $l2-$l3 (the explicit transaction after the fence); stderr: $(oneline "$d/s.sql.err" 400)"
   fi
-  [ "$SQL_RC" -ge 124 ] && fail "c3-session: sqlite3 died or timed out (status $SQL_RC): $(oneline "$d/s.sql.err")"
+  if [ "$SQL_RC" -ge 124 ] || grep -qv 'near line [0-9]*:' "$d/s.sql.err"; then
+    fail "c3-session: sqlite3 status $SQL_RC, stderr: $(grep -v 'near line [0-9]*:' "$d/s.sql.err" | head -3 | cut -c1-200 | tr '\n' ' ')"
+  fi
   if slatedb_listing "$dir" "$d/slatedb"; then
     same "c3-slatedb" "$d/want" "$d/slatedb" "SlateDB's dump: our committed rows and SlateDB's, nothing after the fence"
   else
