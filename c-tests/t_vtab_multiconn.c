@@ -222,7 +222,9 @@ static void testFenced(sqlite3 *c1, sqlite3 *c2) {
   CHECKF("multiconn: a newer writer opens", sdb_db_open(&cfg, &pOther, &err) == SDB_OK, "%s", err.zMsg);
   int rc1 = exec(c1, "INSERT INTO kv VALUES('after', 'fence')");
   const char *z1 = sqlite3_errmsg(c1);
-  CHECKF("multiconn: c1 is fenced", rc1 == SQLITE_READONLY && strstr(z1, "fenced"), "rc=%d %s", rc1, z1);
+  CHECKF("multiconn: c1 is fenced", rc1 == SQLITE_READONLY && strstr(z1, "writer fenced") &&
+         strstr(z1, "the database was opened by a newer writer"), "rc=%d %s", rc1, z1);
+  printf("  fenced: %s\n", z1);
   int rc2 = exec(c2, "BEGIN; INSERT INTO kv VALUES('after2', 'fence'); COMMIT");
   const char *z2 = sqlite3_errmsg(c2);
   CHECKF("multiconn: c2 is fenced too", rc2 == SQLITE_READONLY && strstr(z2, "fenced"), "rc=%d %s", rc2, z2);

@@ -195,8 +195,10 @@ static char *randomWrite(const Run *r) {
     z = sqlite3_mprintf("REPLACE INTO @T(key, value) SELECT key, %s FROM @T WHERE key > %s",
                         valChange(r), k);
   }
-  if (lo) { sqlite3_free(lo); sqlite3_free(hi); }
-  else { sqlite3_free(k); sqlite3_free(k2); }
+  sqlite3_free(lo);
+  sqlite3_free(hi);
+  sqlite3_free(k);
+  sqlite3_free(k2);
   sqlite3_free(v);
   sqlite3_free(v2);
   return z;
