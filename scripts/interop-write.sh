@@ -29,9 +29,9 @@
 #  c5  durability=async: commits, then INSERT INTO kv(kv) VALUES('flush'), then the sqlite3
 #      process is killed (kill -9 through .system): SlateDB sees every row committed before
 #      the flush.  Then async commits and a plain close: SlateDB sees those too.
-#  c7  Limits: a 65,535-byte key with a 100,000-byte value goes through; a 65,536-byte key and
+#  c6  Limits: a 65,535-byte key with a 100,000-byte value goes through; a 65,536-byte key and
 #      an empty key are refused; rows expired at a memtable flush become tombstones.
-#  c6  Our writer continues copies of SlateDB's fixture databases (sorted runs and compactor
+#  c7  Our writer continues copies of SlateDB's fixture databases (sorted runs and compactor
 #      state, merges, snapshots, a 64 KiB key, TTL tombstones, WAL only, empty): SlateDB reads
 #      the result as a reader and as a writer.
 #
@@ -714,13 +714,13 @@ c5() {
 }
 c5
 
-# ------------------------------------------------------------------ c7: limits and TTL expiry
+# ------------------------------------------------------------------ c6: limits and TTL expiry
 
 # A 65,535-byte key with a 100,000-byte value; the keys SlateDB refuses (65,536 bytes, empty)
 # must fail; rows already expired when the memtable is flushed become tombstones, as SlateDB
 # 0.12.1 does (a 1 ms ttl 50 ms before a newer row, expire_ts=1).
-c7() {
-  local d="$WORK/c7" dir="$WORK/c7/db" l1 l2 bad
+c6() {
+  local d="$WORK/c6" dir="$WORK/c6/db" l1 l2 bad
   mkdir -p "$d"
   { preamble "$dir" "key_type=blob, value_type=blob, compression=zstd, block_size=4096"
     echo "INSERT INTO kv VALUES(zeroblob(65535), randomblob(100000));"
@@ -735,34 +735,34 @@ c7() {
     echo "SELECT lower(hex(key))||' '||lower(hex(value)) FROM kv ORDER BY key;"
   } >"$d/s.sql"
   sql "$d/s.sql"
-  opened "$d/s.sql" c7 || return
+  opened "$d/s.sql" c6 || return
   l1=$(grep -n "zeroblob(65536)" "$d/s.sql" | cut -d: -f1); l2=$((l1 + 1))
   bad=$(grep -v -E "near line ($l1|$l2):" "$d/s.sql.err" | head -2 | cut -c1-200 | tr '\n' ' ')
-  if [ -n "$bad" ]; then fail "c7-errors: unexpected errors: $bad"
+  if [ -n "$bad" ]; then fail "c6-errors: unexpected errors: $bad"
   elif ! grep -q "near line $l1:" "$d/s.sql.err" || ! grep -q "near line $l2:" "$d/s.sql.err"; then
-    fail "c7-errors: a 65,536-byte key and an empty key must be refused; stderr: $(oneline "$d/s.sql.err")"
-  else pass "c7-errors (65,536-byte and empty keys refused: $(cut -d: -f2- "$d/s.sql.err" | tr '\n' ' ' | cut -c1-200))"; fi
+    fail "c6-errors: a 65,536-byte key and an empty key must be refused; stderr: $(oneline "$d/s.sql.err")"
+  else pass "c6-errors (65,536-byte and empty keys refused: $(cut -d: -f2- "$d/s.sql.err" | tr '\n' ' ' | cut -c1-200))"; fi
   local keys; keys=$(awk '{ print length($1) / 2 ":" length($2) / 2 }' "$d/s.sql.out" | tr '\n' ' ')
-  if [ "$keys" = "65535:100000 1:1 1:1 " ]; then pass "c7-writer-view (the 64 KiB key, 62 and 64; the expired rows are gone after the flush)"
-  else fail "c7-writer-view: expected the 64 KiB key, 62 and 64, got key:value sizes $keys"; fi
-  if slatedb_listing "$dir" "$d/slatedb"; then same "c7-slatedb" "$d/s.sql.out" "$d/slatedb" "SlateDB's dump vs our writer's listing"
-  else fail "c7-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
-  if reader_listing "$dir" "$d/ours"; then same "c7-reader" "$d/s.sql.out" "$d/ours" "our mode=reader listing"
-  else fail "c7-reader: sqlite3 status $SQL_RC: $(oneline "$d/ours.sql.err")"; fi
+  if [ "$keys" = "65535:100000 1:1 1:1 " ]; then pass "c6-writer-view (the 64 KiB key, 62 and 64; the expired rows are gone after the flush)"
+  else fail "c6-writer-view: expected the 64 KiB key, 62 and 64, got key:value sizes $keys"; fi
+  if slatedb_listing "$dir" "$d/slatedb"; then same "c6-slatedb" "$d/s.sql.out" "$d/slatedb" "SlateDB's dump vs our writer's listing"
+  else fail "c6-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
+  if reader_listing "$dir" "$d/ours"; then same "c6-reader" "$d/s.sql.out" "$d/ours" "our mode=reader listing"
+  else fail "c6-reader: sqlite3 status $SQL_RC: $(oneline "$d/ours.sql.err")"; fi
 }
-c7
+c6
 
-# ------------------------------------------------------------------ c6: our writer continues SlateDB's fixtures
+# ------------------------------------------------------------------ c7: our writer continues SlateDB's fixtures
 
 # Copies of fixture databases (sorted runs, compactor state, merges, snapshots, huge keys, TTL
 # tombstones): our writer changes the first, middle and last keys and adds one, SlateDB reads
 # the result as a reader and as a writer (which replays our WAL and bumps the epoch again).
-c6() {
-  local f=$1 src="$SRC/c-tests/fixtures/$1" d="$WORK/c6-$1" n first mid last new
-  [ -f "$src/expected.txt" ] || { fail "c6-$f: no fixture $src"; return; }
+c7() {
+  local f=$1 src="$SRC/c-tests/fixtures/$1" d="$WORK/c7-$1" n first mid last new
+  [ -f "$src/expected.txt" ] || { fail "c7-$f: no fixture $src"; return; }
   mkdir -p "$d" && cp -r "$src/db" "$d/db"
   n=$(wc -l <"$src/expected.txt")
-  [ "$n" -ge 3 ] || { c6empty "$f"; return; }
+  [ "$n" -ge 3 ] || { c7empty "$f"; return; }
   first=$(sed -n 1p "$src/expected.txt" | cut -d' ' -f1)
   mid=$(sed -n "$((n / 2 + 1))p" "$src/expected.txt" | cut -d' ' -f1)
   last=$(sed -n "${n}p" "$src/expected.txt" | cut -d' ' -f1)
@@ -783,28 +783,28 @@ c6() {
     { print }
     END { print new " " }' "$src/expected.txt" | LC_ALL=C sort >"$d/want"
   sql "$d/s.sql"
-  opened "$d/s.sql" "c6-$f" || return
+  opened "$d/s.sql" "c7-$f" || return
   if [ "$SQL_RC" -ne 0 ] || [ -s "$d/s.sql.err" ]; then
-    fail "c6-$f: sqlite3 status $SQL_RC: $(oneline "$d/s.sql.err")"; return
+    fail "c7-$f: sqlite3 status $SQL_RC: $(oneline "$d/s.sql.err")"; return
   fi
-  if slatedb_listing "$d/db" "$d/slatedb"; then same "c6-$f-slatedb" "$d/want" "$d/slatedb" "SlateDB's dump after our writes to its $f database"
-  else fail "c6-$f-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
-  if slatedb_listing "$d/db" "$d/slatedb-w" --writer; then same "c6-$f-slatedb-writer" "$d/want" "$d/slatedb-w" "SlateDB opening a writer after ours"
-  else fail "c6-$f-slatedb-writer: SlateDB could not open a writer: $(tail -c 300 "$d/slatedb-w.err" | tr '\n' ' ')"; fi
-  if reader_listing "$d/db" "$d/ours"; then same "c6-$f-reader" "$d/want" "$d/ours" "our mode=reader listing"
-  else fail "c6-$f-reader: sqlite3 status $SQL_RC: $(oneline "$d/ours.sql.err")"; fi
+  if slatedb_listing "$d/db" "$d/slatedb"; then same "c7-$f-slatedb" "$d/want" "$d/slatedb" "SlateDB's dump after our writes to its $f database"
+  else fail "c7-$f-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
+  if slatedb_listing "$d/db" "$d/slatedb-w" --writer; then same "c7-$f-slatedb-writer" "$d/want" "$d/slatedb-w" "SlateDB opening a writer after ours"
+  else fail "c7-$f-slatedb-writer: SlateDB could not open a writer: $(tail -c 300 "$d/slatedb-w.err" | tr '\n' ' ')"; fi
+  if reader_listing "$d/db" "$d/ours"; then same "c7-$f-reader" "$d/want" "$d/ours" "our mode=reader listing"
+  else fail "c7-$f-reader: sqlite3 status $SQL_RC: $(oneline "$d/ours.sql.err")"; fi
 }
-# c6empty NAME: a fixture with (almost) no rows: our writer adds one
-c6empty() {
-  local f=$1 src="$SRC/c-tests/fixtures/$1" d="$WORK/c6-$1"
+# c7empty NAME: a fixture with (almost) no rows: our writer adds one
+c7empty() {
+  local f=$1 src="$SRC/c-tests/fixtures/$1" d="$WORK/c7-$1"
   { preamble "$d/db" "key_type=blob, value_type=blob"
     echo "INSERT INTO kv VALUES(x'fffffffffffffffffffffffffffffffe00', x'6669727374');"
   } >"$d/s.sql"
   { cat "$src/expected.txt"; echo "fffffffffffffffffffffffffffffffe00 6669727374"; } | LC_ALL=C sort >"$d/want"
   sql "$d/s.sql"
-  if [ "$SQL_RC" -ne 0 ] || [ -s "$d/s.sql.err" ]; then fail "c6-$f: sqlite3 status $SQL_RC: $(oneline "$d/s.sql.err")"; return; fi
-  if slatedb_listing "$d/db" "$d/slatedb"; then same "c6-$f-slatedb" "$d/want" "$d/slatedb" "SlateDB's dump after our write to its $f database"
-  else fail "c6-$f-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
+  if [ "$SQL_RC" -ne 0 ] || [ -s "$d/s.sql.err" ]; then fail "c7-$f: sqlite3 status $SQL_RC: $(oneline "$d/s.sql.err")"; return; fi
+  if slatedb_listing "$d/db" "$d/slatedb"; then same "c7-$f-slatedb" "$d/want" "$d/slatedb" "SlateDB's dump after our write to its $f database"
+  else fail "c7-$f-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
 }
-for f in sorted-runs merges edge ttl l0-only wal-only empty; do c6 "$f"; done
+for f in sorted-runs merges edge ttl l0-only wal-only empty; do c7 "$f"; done
 exit 0
