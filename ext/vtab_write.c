@@ -263,16 +263,19 @@ static int writeLookup(SdbExtVtab *p, const SdbExtKey *k, int *pbFound, WriteOld
   return rc;
 }
 
-/* The bytes to store for value pVal (per value_type; numbers as text). */
+/* The bytes to store for value pVal (per value_type; numbers as text), or
+** NULL if converting a number to text ran out of memory. */
 static const u8 *writeValueBytes(SdbExtVtab *p, sqlite3_value *pVal, size_t *pn) {
   const u8 *a;
-  if (p->args.eValueType == SDB_VAL_BLOB || sqlite3_value_type(pVal) == SQLITE_BLOB) {
+  int eType = sqlite3_value_type(pVal);
+  if (p->args.eValueType == SDB_VAL_BLOB || eType == SQLITE_BLOB) {
     a = sqlite3_value_blob(pVal);
   } else {
     a = sqlite3_value_text(pVal);
   }
   *pn = (size_t)sqlite3_value_bytes(pVal);
-  return a ? a : (const u8 *)"";
+  if (!a && *pn == 0 && (eType == SQLITE_BLOB || eType == SQLITE_TEXT)) a = (const u8 *)"";
+  return a;
 }
 
 /* Append put(k, a[0..n-1], expireTs) to the batch. */
