@@ -59,7 +59,9 @@ MJS="$SRC/scripts/oracle/bench.mjs"
 COMMAND="BENCH_N=$N BENCH_TXN=$TXN BENCH_REPS=$REPS BENCH_SLOW_REPS=$SLOW_REPS BENCH_COMMITS=$COMMITS"
 COMMAND+=" BENCH_AWAIT_COMMITS=$AWAIT_COMMITS BENCH_LOOKUPS=$LOOKUPS BENCH_WARMUP=$WARMUP BENCH_COLD=$COLD"
 COMMAND+=" BENCH_RANGES=$RANGES BENCH_SLATEDB_RANGES=$SLATEDB_RANGES BENCH_MIXED=$MIXED BENCH_CACHE=$CACHE"
-COMMAND+=" BENCH_SMALL_CACHE=$SMALL_CACHE BENCH_ENGINES='$ENGINES' bash scripts/bench.sh"
+COMMAND+=" BENCH_SMALL_CACHE=$SMALL_CACHE BENCH_ENGINES='$ENGINES'"
+[ -n "${SDB_SO:-}" ] && COMMAND+=" SDB_SO=$SDB_SO"
+COMMAND+=" bash scripts/bench.sh"
 
 for v in N TXN REPS SLOW_REPS COMMITS AWAIT_COMMITS LOOKUPS WARMUP COLD RANGES SLATEDB_RANGES MIXED; do
   case "${!v}" in ''|*[!0-9]*|0) echo "bench: BENCH_$v must be a positive integer" >&2; exit 2 ;; esac
@@ -157,7 +159,7 @@ for r in $(seq 1 "$REPS"); do
   has sqlite && { evict "$WORK/sqlite"; run get-cold sqlite "$r" native get --ops "$COLD" --seed "$seed"; }
 done
 
-echo "== 4. scans (full scan, then $RANGES range scans of 1,000 rows per direction; SlateDB: $SLATEDB_RANGES)"
+echo "== 4. scans (full scan, then $RANGES range scans of 1,000 rows per direction after $RANGES unmeasured ones (cache fill); SlateDB: $SLATEDB_RANGES after $((SLATEDB_RANGES / 5)))"
 for r in $(seq 1 "$REPS"); do
   has ours && run scan ours "$r" ours scan
   if has slatedb && [ "$r" -le "$SLOW_REPS" ]; then
@@ -167,9 +169,9 @@ for r in $(seq 1 "$REPS"); do
 done
 for r in $(seq 1 "$REPS"); do
   seed=$((r * 31337))
-  has ours && run range ours "$r" ours range --ops "$RANGES" --seed "$seed"
-  has slatedb && run range slatedb "$r" slate range --ops "$SLATEDB_RANGES" --seed "$seed"
-  has sqlite && run range sqlite "$r" native range --ops "$RANGES" --seed "$seed"
+  has ours && run range ours "$r" ours range --ops "$RANGES" --warmup "$RANGES" --seed "$seed"
+  has slatedb && run range slatedb "$r" slate range --ops "$SLATEDB_RANGES" --warmup $((SLATEDB_RANGES / 5)) --seed "$seed"
+  has sqlite && run range sqlite "$r" native range --ops "$RANGES" --warmup "$RANGES" --seed "$seed"
 done
 
 echo "== 7. full scan with a $SMALL_CACHE cache"
@@ -273,7 +275,7 @@ SDB_ENG=slatedb-await SQL_ENG=sqlite-normal fig commit.variant.p99_us "  p99 (ou
 section "3. random point lookups of existing keys (cache $CACHE each)"
 fig get_warm.ops_per_s "  warm: lookups/s ($LOOKUPS after $WARMUP)" ops/s 1 0 get-warm ops_per_s half
 fig get_warm.p50_us "  warm: p50" us 0 2 get-warm p50_us
-fig get_cold.mean_us "  cold: mean of first $COLD, fresh process" us 0 1 get-cold mean_us half
+fig get_cold.mean_us "  cold: mean of $COLD, new process, evicted" us 0 1 get-cold mean_us half
 fig get_cold.open_s "  cold: open" s 0 4 get-cold open_s
 section "4. scans"
 fig scan.rows_per_s "  full scan" rows/s 1 0 scan rows_per_s half "(SlateDB: $SLOW_REPS run(s), cache_blocks=false)"
