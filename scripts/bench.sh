@@ -159,7 +159,7 @@ for r in $(seq 1 "$REPS"); do
   has sqlite && { evict "$WORK/sqlite"; run get-cold sqlite "$r" native get --ops "$COLD" --seed "$seed"; }
 done
 
-echo "== 4. scans (full scan, then $RANGES range scans of 1,000 rows per direction after $RANGES unmeasured ones (cache fill); SlateDB: $SLATEDB_RANGES after $((SLATEDB_RANGES / 5)))"
+echo "== 4. scans (full scan, then $RANGES range scans of 1,000 rows per direction after $((RANGES * 4)) unmeasured ones (caches filled); SlateDB: $SLATEDB_RANGES after $((SLATEDB_RANGES / 5)))"
 for r in $(seq 1 "$REPS"); do
   has ours && run scan ours "$r" ours scan
   if has slatedb && [ "$r" -le "$SLOW_REPS" ]; then
@@ -169,9 +169,9 @@ for r in $(seq 1 "$REPS"); do
 done
 for r in $(seq 1 "$REPS"); do
   seed=$((r * 31337))
-  has ours && run range ours "$r" ours range --ops "$RANGES" --warmup "$RANGES" --seed "$seed"
+  has ours && run range ours "$r" ours range --ops "$RANGES" --warmup $((RANGES * 4)) --seed "$seed"
   has slatedb && run range slatedb "$r" slate range --ops "$SLATEDB_RANGES" --warmup $((SLATEDB_RANGES / 5)) --seed "$seed"
-  has sqlite && run range sqlite "$r" native range --ops "$RANGES" --warmup "$RANGES" --seed "$seed"
+  has sqlite && run range sqlite "$r" native range --ops "$RANGES" --warmup $((RANGES * 4)) --seed "$seed"
 done
 
 echo "== 7. full scan with a $SMALL_CACHE cache"
