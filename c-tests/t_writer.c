@@ -206,6 +206,37 @@ int main(void) {
     db = openDb(zDir, 1, 0, &err);
     CHECKF("writer: async commit durable after flush", db && matches(db, NULL, &model, 0, zWhy), "%s", zWhy);
   }
+  /* Async commits wait for the flush_interval tick: several commits, one WAL SST. */
+  {
+    sdb_db_close(db);
+    SdbConfig cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.zUrl = zDir;
+    cfg.flushIntervalMs = 60000;
+    db = NULL;
+    CHECK("writer: reopen with a long flush_interval", sdb_db_open(&cfg, &db, &err) == SDB_OK);
+    SdbStats s0, s1, s2;
+    sdb_db_stats(db, &s0);
+    for (int i = 0; i < 3; i++) {
+      u8 kb[24]; size_t nk; keyOf(10 + i, kb, &nk);
+      sdb_batch_put(b, kb, nk, (const u8 *)"batched", 7, 0, &err);
+      sdb_db_write(db, b, 0, &err);
+      sdb_batch_clear(b);
+      model.bHas[10 + i] = 1;
+      strcpy(model.val[10 + i], "batched");
+    }
+    sdb_db_stats(db, &s1);
+    CHECKF("writer: async commits are not written before the tick",
+           s1.nWalWrites == s0.nWalWrites && s1.durableSeq < s1.lastSeq, "wal writes %llu -> %llu",
+           (unsigned long long)s0.nWalWrites, (unsigned long long)s1.nWalWrites);
+    sdb_db_flush(db, 0, &err);
+    sdb_db_stats(db, &s2);
+    CHECKF("writer: one flush writes them as one WAL SST", s2.nWalWrites == s0.nWalWrites + 1 &&
+           s2.durableSeq == s2.lastSeq, "wal writes %llu -> %llu", (unsigned long long)s0.nWalWrites,
+           (unsigned long long)s2.nWalWrites);
+    sdb_db_close(db);
+    db = openDb(zDir, 1, 0, &err);
+  }
   /* Writes on a reader handle are refused. */
   sdb_batch_put(b, (const u8 *)"x", 1, (const u8 *)"y", 1, 0, &err);
   int rc = sdb_db_write(db, b, 1, &err);

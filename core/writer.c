@@ -79,8 +79,9 @@ static int wrFenced(SdbDb *db, u64 theirEpoch, SdbErr *pErr) {
                      (unsigned long long)theirEpoch, (unsigned long long)w->epoch);
   }
   return sdbErrSet(pErr, SDB_FENCED,
-                   "writer fenced: a newer writer took over the WAL (epoch %llu is stale); "
-                   "reopen the table or use mode=reader", (unsigned long long)w->epoch);
+                   "writer fenced: the database was opened by a newer writer, which took over "
+                   "the WAL (our epoch %llu is stale); reopen the table or use mode=reader",
+                   (unsigned long long)w->epoch);
 }
 
 /* ------------------------------------------------------------ manifest CAS */
@@ -542,8 +543,7 @@ static int wrWriteAsync(SdbDb *db, int n, u64 seq, SdbErr *pErr) {
   if (nBuf >= db->cfg.l0SstSizeBytes || nBuf >= db->cfg.maxUnflushedBytes) {
     return wrFlushWalBuf(db, pErr);
   }
-  pthread_cond_signal(&w->cond);
-  return SDB_OK;
+  return SDB_OK;   /* the flusher writes the buffer at its next flush_interval tick */
 }
 
 /* Insert committed rows into the memtable and publish their seq. */
