@@ -66,26 +66,10 @@ int sdbExtVtabError(sqlite3_vtab *pVtab, int rc, char *zMsg) {
   return zMsg ? rc : SQLITE_NOMEM;
 }
 
-/*
-** The message of a fenced writer, always saying why: the engine words a fence
-** found in the WAL as "writer fenced: a newer writer took over the WAL (...);
-** reopen ...", which becomes "... opened by a newer writer (a newer writer
-** took over the WAL (...)); reopen ...". sqlite3_malloc'd.
-*/
-static char *vtabFencedMsg(const char *zEngine) {
-  static const char zPre[] = "writer fenced: ", zPost[] = "; reopen the table or use mode=reader";
-  if (strstr(zEngine, "opened by a newer writer")) return sqlite3_mprintf("slatedb: %s", zEngine);
-  int n = (int)strlen(zEngine);
-  if (strncmp(zEngine, zPre, sizeof(zPre) - 1) == 0) { zEngine += sizeof(zPre) - 1; n -= (int)sizeof(zPre) - 1; }
-  int nPost = (int)sizeof(zPost) - 1;
-  if (n >= nPost && strcmp(zEngine + n - nPost, zPost) == 0) n -= nPost;
-  return sqlite3_mprintf("slatedb: writer fenced: the database was opened by a newer writer (%.*s);"
-                         " reopen the table or use mode=reader", n, zEngine);
-}
-
 /* See extInt.h. */
 int sdbExtVtabEngineError(sqlite3_vtab *pVtab, const SdbErr *pErr, int sdbRc) {
-  if (sdbRc == SDB_FENCED) return sdbExtVtabError(pVtab, SQLITE_READONLY, vtabFencedMsg(pErr->zMsg));
+  /* A fenced writer's message (engine wording) says the database was opened
+  ** by a newer writer; SQLITE_READONLY via sdbExtRc. */
   return sdbExtVtabError(pVtab, sdbExtRc(sdbRc, 0), sdbExtErrMsg(pErr));
 }
 
