@@ -22,7 +22,8 @@
 #   BENCH_REPS [3] runs per figure             BENCH_SLOW_REPS [1] runs of the loads, SlateDB's full scan
 #   BENCH_COMMITS [300] durable commits        BENCH_AWAIT_COMMITS [30] SlateDB await_durable=true commits
 #   BENCH_LOOKUPS [50000] warm lookups         BENCH_WARMUP [50000] warm-up lookups before them
-#   BENCH_COLD [1000] cold lookups             BENCH_RANGES [200] range scans per direction
+#   BENCH_COLD [1000] cold lookups             BENCH_RANGES [200] range scans per direction (after 4x as
+#                                              many unmeasured ones, so that caches are full)
 #   BENCH_SLATEDB_RANGES [50] idem for SlateDB BENCH_MIXED [20000] mixed operations
 #   BENCH_CACHE [64MiB] block cache of ours (cache_size) and page cache of sqlite (SlateDB's
 #                default block cache is 64 MiB too)
