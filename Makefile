@@ -4,6 +4,7 @@
 #   make test     every test (c-tests, fuzz regression, sql-tests, live interop)
 #   make asan     the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz     build libFuzzer targets (clang) into build/fuzz/
+#   make bench    side-by-side benchmark: this project, SlateDB 0.12.1, native SQLite
 
 CC      ?= cc
 SO      ?= slatedb.so
@@ -23,7 +24,7 @@ CTEST_BIN := $(CTEST_SRC:c-tests/%.c=$(BUILD)/c-tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz-replay/%)
 
-.PHONY: all demo test asan fuzz clean check-deps ctests
+.PHONY: all demo test asan fuzz bench clean check-deps ctests
 all: check-deps $(SO)
 
 check-deps:
@@ -50,6 +51,9 @@ $(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(BUILD)/libsdbcore.a
 	$(CC) $(CFLAGS) -o $@ $< fuzz/replay_main.c $(BUILD)/libsdbcore.a $(LIBS)
 
 ctests: $(CTEST_BIN) $(FUZZ_REPLAY)
+
+bench: all
+	bash scripts/bench.sh
 
 demo: all
 	@sh scripts/demo.sh

@@ -231,13 +231,15 @@ static int fsPut(SdbStore *pStore, const char *zKey, const u8 *a, size_t n, int 
     return sdbErrSet(pErr, SDB_READONLY, "store %s is read-only", p->zRoot);
   }
   if (!fsKeyIsSafe(zKey, 0)) return fsBadKey(pErr, zKey);
-  int rc = fsMakeParents(p, zKey, pErr);
-  if (rc) return rc;
   char *zPath = fsPath(p, zKey);
   char *zTmp = NULL;
   if (!zPath) return SDB_NOMEM_ERR(pErr);
   STAT_ADD(p, nPut, 1);
-  rc = fsWriteTemp(zPath, a, n, &zTmp, pErr);
+  int rc = fsWriteTemp(zPath, a, n, &zTmp, pErr);
+  if (rc == SDB_NOTFOUND) {   /* first object in its folder: create the folder */
+    rc = fsMakeParents(p, zKey, pErr);
+    if (rc == SDB_OK) rc = fsWriteTemp(zPath, a, n, &zTmp, pErr);
+  }
   if (rc == SDB_OK) {
     if (bIfAbsent) {
       if (link(zTmp, zPath) != 0) {
