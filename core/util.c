@@ -86,7 +86,9 @@ int sdbCorrupt(SdbErr *pErr, const char *zFmt, ...) {
 int sdbBufReserve(SdbBuf *p, size_t nExtra) {
   if (p->n + nExtra <= p->nAlloc) return SDB_OK;
   if (nExtra > SIZE_MAX / 2 - p->n) return SDB_NOMEM;
-  size_t nNew = p->nAlloc ? p->nAlloc : 64;
+  /* The first allocation is exact (a block read into a fresh buffer, which
+  ** the cache then charges, takes what it needs); later ones double. */
+  size_t nNew = p->nAlloc ? p->nAlloc : SDB_MAX(nExtra, (size_t)16);
   while (nNew < p->n + nExtra) nNew *= 2;
   u8 *aNew = sdbRealloc(p->a, nNew);
   if (!aNew) return SDB_NOMEM;
