@@ -18,7 +18,6 @@
 */
 #include <pthread.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "batch.h"
 #include "dbInt.h"
@@ -567,7 +566,7 @@ static int dbScanVersion(SdbDb *db, DbVersion *v, SdbMemtable *pOverlay, const S
     sdbDbVersionUnref(v);
     return rc;
   }
-  return sdbVisibleIterNew(pMerged, maxSeq, db->eMergeOp, bDesc, v, dbVersionUnpin, ppIter, pErr);
+  return sdbVisibleIterNew(pMerged, maxSeq, db->eMergeOp, v, dbVersionUnpin, ppIter, pErr);
 }
 
 int sdb_db_scan(SdbDb *db, const SdbRange *pRange, int bDesc, SdbIter **ppIter, SdbErr *pErr) {

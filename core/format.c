@@ -81,27 +81,6 @@ void sdbUlidFormat(SdbUlid id, char z[27]) {
   z[26] = 0;
 }
 
-static int crockfordValue(char c) {
-  if (c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
-  if (c == 'O') c = '0';
-  if (c == 'I' || c == 'L') c = '1';
-  const char *p = strchr(kCrockford, c);
-  return (c && p) ? (int)(p - kCrockford) : -1;
-}
-
-int sdbUlidParse(const char *z, SdbUlid *pId) {
-  SdbUlid id = {0, 0};
-  for (int i = 0; i < 26; i++) {
-    int v = crockfordValue(z[i]);
-    if (v < 0 || (i == 0 && v > 7)) return SDB_ERROR;
-    id.hi = (id.hi << 5) | (id.lo >> 59);
-    id.lo = (id.lo << 5) | (u64)v;
-  }
-  if (z[26] != 0 && z[26] != '.') return SDB_ERROR;
-  *pId = id;
-  return SDB_OK;
-}
-
 int sdbRandomBytes(void *a, size_t n) {
   u8 *p = a;
   while (n > 0) {
@@ -125,12 +104,5 @@ int sdbUlidNew(SdbUlid *pId) {
   u64 ms = (u64)sdbNowMs() & 0xffffffffffffull;
   pId->hi = (ms << 16) | ((u64)r[0] << 8) | r[1];
   pId->lo = sdbGetU64BE(r + 2);
-  return SDB_OK;
-}
-
-int sdbUuidNew(u8 aUuid[16]) {
-  if (sdbRandomBytes(aUuid, 16)) return SDB_IOERR;
-  aUuid[6] = (u8)((aUuid[6] & 0x0f) | 0x40);
-  aUuid[8] = (u8)((aUuid[8] & 0x3f) | 0x80);
   return SDB_OK;
 }

@@ -53,13 +53,9 @@ void sdbSstInfoClear(SdbSstInfo *pInfo);
 int sdbUlidFromTable(const SdbFbTable *pT, SdbUlid *pId, SdbErr *pErr);
 /* 26 Crockford base32 characters + NUL into z[27]. */
 void sdbUlidFormat(SdbUlid id, char z[27]);
-/* Parse 26 Crockford base32 chars; SDB_OK or SDB_ERROR. */
-int sdbUlidParse(const char *z, SdbUlid *pId);
 
 /* A new ULID for the current time: 48 bits of Unix ms, 80 random bits. */
 int sdbUlidNew(SdbUlid *pId);
-/* 16 random bytes as a version-4 UUID (RFC 4122 variant). */
-int sdbUuidNew(u8 aUuid[16]);
 /* Fill a[0..n) with cryptographically random bytes. SDB_OK or SDB_IOERR. */
 int sdbRandomBytes(void *a, size_t n);
 /* Wall-clock time in ms since the Unix epoch. */

@@ -159,7 +159,6 @@ typedef struct VisIter {
   SdbIter *pM;            /* owned merging iterator */
   u64 maxSeq;
   int eMergeOp;
-  int bDesc;
   void *pPin;             /* kept alive until free */
   void (*xUnpin)(void *);
   SdbBuf key;             /* current key (copy) */
@@ -322,7 +321,7 @@ static void visFree(SdbIter *pIter) {
 
 static const SdbIterMethods visMethods = {visNext, visFree};
 
-int sdbVisibleIterNew(SdbIter *pMerged, u64 maxSeq, int eMergeOp, int bDesc, void *pPin,
+int sdbVisibleIterNew(SdbIter *pMerged, u64 maxSeq, int eMergeOp, void *pPin,
                       void (*xUnpin)(void *), SdbIter **pp, SdbErr *pErr) {
   VisIter *it = sdbMallocZero(sizeof(*it));
   *pp = NULL;
@@ -335,7 +334,6 @@ int sdbVisibleIterNew(SdbIter *pMerged, u64 maxSeq, int eMergeOp, int bDesc, voi
   it->pM = pMerged;
   it->maxSeq = maxSeq;
   it->eMergeOp = eMergeOp;
-  it->bDesc = bDesc;
   it->pPin = pPin;
   it->xUnpin = xUnpin;
   int rc = visStep(it, pErr);

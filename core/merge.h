@@ -33,7 +33,7 @@ int sdbConcatIterNew(void *pCtx, int n, SdbConcatOpen xOpen, void (*xCtxFree)(vo
 /* Visible rows of pMerged (ownership taken, also on error). maxSeq bounds the
 ** versions considered. eMergeOp is SDB_MERGE_*. pPin/xUnpin: an object kept
 ** alive while the iterator lives (may be NULL). Caller owns *pp. */
-int sdbVisibleIterNew(SdbIter *pMerged, u64 maxSeq, int eMergeOp, int bDesc, void *pPin,
+int sdbVisibleIterNew(SdbIter *pMerged, u64 maxSeq, int eMergeOp, void *pPin,
                       void (*xUnpin)(void *), SdbIter **pp, SdbErr *pErr);
 
 #endif /* SDB_MERGE_H */

@@ -88,8 +88,6 @@ void sdbSstBuilderFree(SdbSstBuilder *p) {
   sdbFree(p);
 }
 
-u64 sdbSstBuilderRows(const SdbSstBuilder *p) { return p->nRow; }
-
 u64 sdbSstBuilderEstimate(const SdbSstBuilder *p) {
   return p->out.n + sdbBlockBuilderSize(&p->block) + p->keys.n + 32ull * (u64)p->nMeta +
          (p->opt.bWal ? 0 : p->nRow * p->opt.filterBitsPerKey / 8) + 128;

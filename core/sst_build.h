@@ -32,7 +32,6 @@ int sdbSstBuilderAdd(SdbSstBuilder *p, const SdbEntry *pE, SdbErr *pErr);
 
 /* Bytes the SST would take if finished now (before compression). */
 u64 sdbSstBuilderEstimate(const SdbSstBuilder *p);
-u64 sdbSstBuilderRows(const SdbSstBuilder *p);
 
 /* Finish: *pOut receives the whole object (replacing its contents) and *pInfo
 ** the SsTableInfo written into it (caller owns; sdbSstInfoClear). The builder
