@@ -78,15 +78,15 @@ int main(void) {
   /* URLs */
   char zUrl[400];
   snprintf(zUrl, sizeof(zUrl), "file://%s", zRoot);
-  CHECK("objstore: file:// URL", sdbStoreOpenUrl(zUrl, 1, 0, &s, &err) == SDB_OK &&
+  CHECK("objstore: file:// URL", sdbStoreOpenUrl(zUrl, 1, 0, NULL, &s, &err) == SDB_OK &&
         s->pMethods->xHead(s, "wal/00000000000000000001.sst", &size, &err) == SDB_OK);
   sdbStoreFree(s);
   s = NULL;
-  rc = sdbStoreOpenUrl("gs://bucket/db", 1, 0, &s, &err);
+  rc = sdbStoreOpenUrl("gs://bucket/db", 1, 0, NULL, &s, &err);
   CHECKF("objstore: unsupported scheme", rc == SDB_ERROR && strstr(err.zMsg, "\"gs\""), "rc=%d %s", rc, err.zMsg);
-  rc = sdbStoreOpenUrl("/nonexistent/sdb/dir", 1, 0, &s, &err);
+  rc = sdbStoreOpenUrl("/nonexistent/sdb/dir", 1, 0, NULL, &s, &err);
   CHECKF("objstore: missing directory for a reader", rc == SDB_CANTOPEN, "rc=%d %s", rc, err.zMsg);
-  rc = sdbStoreOpenUrl("file://relative/x", 1, 0, &s, &err);
+  rc = sdbStoreOpenUrl("file://relative/x", 1, 0, NULL, &s, &err);
   CHECKF("objstore: relative file URL refused", rc == SDB_ERROR, "rc=%d", rc);
 
   sdbObjListFree(&l);

@@ -97,7 +97,7 @@ static void memFree(SdbStore *p) {
   sdbFree(m);
 }
 
-static const SdbStoreMethods memMethods = {memGet, memHead, memPut, memList, memDelete, memFree};
+static const SdbStoreMethods memMethods = {memGet, memHead, memPut, memList, memDelete, memFree, NULL};
 
 static MemStore *memNew(void) {
   MemStore *m = sdbMallocZero(sizeof(*m));

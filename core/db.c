@@ -18,6 +18,7 @@
 */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "batch.h"
 #include "dbInt.h"
@@ -371,7 +372,7 @@ int sdb_db_open(const SdbConfig *pConfig, SdbDb **ppDb, SdbErr *pErr) {
   int rc = (db->zUrl && db->pCache) ? SDB_OK : SDB_NOMEM_ERR(pErr);
   if (rc == SDB_OK) {
     int bCreate = !db->bReadOnly && db->cfg.bCreateIfMissing;
-    rc = sdbStoreOpenUrl(pConfig->zUrl, db->bReadOnly, bCreate, &db->pStore, pErr);
+    rc = sdbStoreOpenUrl(pConfig->zUrl, db->bReadOnly, bCreate, &pConfig->s3, &db->pStore, pErr);
   }
   if (rc == SDB_OK) rc = db->bReadOnly ? dbOpenReader(db, pErr) : sdbWriterOpen(db, pErr);
   if (rc) {
@@ -567,6 +568,92 @@ static int dbScanVersion(SdbDb *db, DbVersion *v, SdbMemtable *pOverlay, const S
     return rc;
   }
   return sdbVisibleIterNew(pMerged, maxSeq, db->eMergeOp, v, dbVersionUnpin, ppIter, pErr);
+}
+
+/* ------------------------------------------------------------ prefetch */
+#define DB_PREFETCH_MAX 256   /* spans per sdb_db_prefetch call */
+
+/* One planned read: the SST (borrowed from the pinned version) and its span. */
+typedef struct DbFetch {
+  SdbSst *pSst;
+  SdbSstSpan span;
+} DbFetch;
+
+static int dbFetchCmp(const void *a, const void *b) {
+  const DbFetch *x = a, *y = b;
+  if (x->pSst != y->pSst) return (uintptr_t)x->pSst < (uintptr_t)y->pSst ? -1 : 1;
+  return x->span.iFirst < y->span.iFirst ? -1 : x->span.iFirst > y->span.iFirst;
+}
+
+/* Plan table t's first read of r into a[*pn] (if it needs one). Errors are
+** ignored: the scan that follows reports them. */
+static void dbPlanTable(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, DbFetch *a, int *pn) {
+  SdbRange clipped;
+  SdbSst *pSst;
+  SdbErr err;
+  dbClipRange(r, t, &clipped);
+  if (*pn >= DB_PREFETCH_MAX || sdbRangeIsEmpty(&clipped) || !dbTableOverlaps(t, &clipped)) return;
+  if (dbTableSst(db, t, &pSst, &err)) return;
+  if (sdbSstPrefetchPlan(pSst, &clipped, bDesc, &a[*pn].span, &err) == SDB_OK &&
+      a[*pn].span.bNeed) {
+    a[(*pn)++].pSst = pSst;
+  }
+}
+
+/* Plan the first reads of range r in version v: every L0, and the table of
+** each sorted run where the read starts. */
+static void dbPlanRange(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc, DbFetch *a, int *pn) {
+  for (int i = 0; i < v->nL0; i++) dbPlanTable(db, v->apL0[i], r, bDesc, a, pn);
+  for (int i = 0; i < v->nRun; i++) {
+    DbRun *d = &v->aRun[i];
+    int iFirst = dbRunFirst(d, r);
+    if (bDesc) {
+      iFirst = d->nTable - 1;
+      while (iFirst >= 0 && !dbTableOverlaps(d->apTable[iFirst], r)) iFirst--;
+    }
+    if (iFirst >= 0 && iFirst < d->nTable) dbPlanTable(db, d->apTable[iFirst], r, bDesc, a, pn);
+  }
+}
+
+/* Read the planned spans a[0..n) in one batch and hand them to their SSTs. */
+static int dbFetchAll(SdbDb *db, DbFetch *a, int n, SdbErr *pErr) {
+  SdbGetReq *aReq = sdbMallocZero(sizeof(SdbGetReq) * (size_t)n);
+  if (!aReq) return SDB_NOMEM_ERR(pErr);
+  for (int i = 0; i < n; i++) {
+    aReq[i].zKey = sdbSstKey(a[i].pSst);
+    aReq[i].iOff = a[i].span.off;
+    aReq[i].nLen = a[i].span.len;
+  }
+  int rc = sdbStoreGetMany(db->pStore, aReq, n, pErr);
+  for (int i = 0; i < n; i++) {
+    if (aReq[i].rc == SDB_OK) sdbSstPrefetchInstall(a[i].pSst, &a[i].span, &aReq[i].out);
+    sdbBufFree(&aReq[i].out);
+  }
+  sdbFree(aReq);
+  return rc;
+}
+
+int sdb_db_prefetch(SdbDb *db, const SdbRange *aRange, int nRange, int bDesc, SdbErr *pErr) {
+  if (!db->pStore->pMethods->xGetMany || nRange <= 0) return SDB_OK;
+  DbFetch *a = sdbMallocZero(sizeof(DbFetch) * DB_PREFETCH_MAX);
+  if (!a) return SDB_NOMEM_ERR(pErr);
+  DbVersion *v = sdbDbPinVersion(db);
+  int n = 0;
+  for (int i = 0; i < nRange && n < DB_PREFETCH_MAX; i++) dbPlanRange(db, v, &aRange[i], bDesc, a, &n);
+  /* Sorted IN-lists often plan the same block for several keys. */
+  qsort(a, (size_t)n, sizeof(*a), dbFetchCmp);
+  int nUniq = 0;
+  for (int i = 0; i < n; i++) {
+    if (nUniq > 0 && dbFetchCmp(&a[nUniq - 1], &a[i]) == 0) continue;
+    a[nUniq++] = a[i];
+  }
+  SdbErr errFetch;
+  int rc = nUniq > 1 ? dbFetchAll(db, a, nUniq, &errFetch) : SDB_OK;
+  if (rc == SDB_NOMEM) rc = SDB_NOMEM_ERR(pErr);
+  else rc = SDB_OK;   /* the reads that follow report store errors */
+  sdbDbVersionUnref(v);
+  sdbFree(a);
+  return rc;
 }
 
 int sdb_db_scan(SdbDb *db, const SdbRange *pRange, int bDesc, SdbIter **ppIter, SdbErr *pErr) {

@@ -36,6 +36,15 @@ void sdbObjListFree(SdbObjList *p);
 int sdbObjListAdd(SdbObjList *p, const char *zKey, u64 size, i64 mtimeMs);
 void sdbObjListSort(SdbObjList *p);   /* ascending bytewise by key */
 
+/* One ranged read of a batch (xGetMany). The caller fills zKey, iOff, nLen
+** and owns out (zero-initialised or reused); the backend sets out and rc. */
+typedef struct SdbGetReq {
+  const char *zKey;       /* borrowed */
+  u64 iOff, nLen;         /* as for xGet; nLen may be SDB_TO_END */
+  SdbBuf out;             /* result bytes, owned by the caller */
+  int rc;                 /* SDB_OK, SDB_NOTFOUND, or an error */
+} SdbGetReq;
+
 typedef struct SdbStore SdbStore;
 typedef struct SdbStoreMethods {
   /* Read [iOff, iOff+nLen) of zKey into pOut (replacing its contents). nLen may
@@ -53,6 +62,10 @@ typedef struct SdbStoreMethods {
   /* Delete zKey; deleting a missing object is SDB_OK. */
   int (*xDelete)(SdbStore *, const char *zKey, SdbErr *pErr);
   void (*xFree)(SdbStore *);
+  /* Optional (may be NULL): perform a[0..n) at once, overlapping the requests
+  ** where the backend can. Sets every a[i].rc; returns SDB_OK if all are
+  ** SDB_OK or SDB_NOTFOUND, else the first other error (detail in pErr). */
+  int (*xGetMany)(SdbStore *, SdbGetReq *a, int n, SdbErr *pErr);
 } SdbStoreMethods;
 
 struct SdbStore {
@@ -67,9 +80,19 @@ struct SdbStore {
 int sdbStoreOpenDir(const char *zRoot, int bMustExist, int bReadOnly, SdbStore **pp,
                     SdbErr *pErr);
 
-/* Open a store from a URL or path (file:///abs, /abs, rel). With bCreate a
-** missing root is created. Caller owns *pp. */
-int sdbStoreOpenUrl(const char *zUrl, int bReadOnly, int bCreate, SdbStore **pp, SdbErr *pErr);
+/* Open the S3 store for zUrl = "s3://bucket[/prefix]". pCfg may be NULL
+** (environment and defaults). Does no network I/O. Caller owns *pp. */
+int sdbStoreOpenS3(const char *zUrl, const SdbS3Config *pCfg, int bReadOnly, SdbStore **pp,
+                   SdbErr *pErr);
+
+/* Open a store from a URL or path (file:///abs, /abs, rel, s3://bucket/prefix).
+** With bCreate a missing local root is created. pS3 applies to s3:// URLs and
+** may be NULL. Caller owns *pp. */
+int sdbStoreOpenUrl(const char *zUrl, int bReadOnly, int bCreate, const SdbS3Config *pS3,
+                    SdbStore **pp, SdbErr *pErr);
+
+/* xGetMany if the backend has it, else the requests one by one. */
+int sdbStoreGetMany(SdbStore *p, SdbGetReq *a, int n, SdbErr *pErr);
 
 void sdbStoreFree(SdbStore *p);
 

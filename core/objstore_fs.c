@@ -339,7 +339,7 @@ static void fsFree(SdbStore *pStore) {
 }
 
 static const SdbStoreMethods fsMethods = {
-  fsGet, fsHead, fsPut, fsList, fsDelete, fsFree,
+  fsGet, fsHead, fsPut, fsList, fsDelete, fsFree, NULL,   /* no xGetMany: local reads are fast */
 };
 
 /* mkdir -p the first n bytes of zRoot. */
@@ -426,10 +426,12 @@ static char *urlDecodePath(const char *z, int *pbBad) {
   return zOut;
 }
 
-int sdbStoreOpenUrl(const char *zUrl, int bReadOnly, int bCreate, SdbStore **pp, SdbErr *pErr) {
+int sdbStoreOpenUrl(const char *zUrl, int bReadOnly, int bCreate, const SdbS3Config *pS3,
+                    SdbStore **pp, SdbErr *pErr) {
   *pp = NULL;
   const char *zColon = strstr(zUrl, "://");
   if (!zColon) return sdbStoreOpenDir(zUrl, !bCreate, bReadOnly, pp, pErr);
+  if (strncmp(zUrl, "s3://", 5) == 0) return sdbStoreOpenS3(zUrl, pS3, bReadOnly, pp, pErr);
   if (strncmp(zUrl, "file://", 7) != 0) {
     return sdbErrSet(pErr, SDB_ERROR, "unsupported URL scheme \"%.*s\"", (int)(zColon - zUrl), zUrl);
   }
@@ -445,4 +447,19 @@ int sdbStoreOpenUrl(const char *zUrl, int bReadOnly, int bCreate, SdbStore **pp,
   int rc = sdbStoreOpenDir(zDecoded, !bCreate, bReadOnly, pp, pErr);
   sdbFree(zDecoded);
   return rc;
+}
+
+int sdbStoreGetMany(SdbStore *p, SdbGetReq *a, int n, SdbErr *pErr) {
+  if (p->pMethods->xGetMany) return p->pMethods->xGetMany(p, a, n, pErr);
+  int rcFirst = SDB_OK;
+  for (int i = 0; i < n; i++) {
+    SdbErr err;
+    sdb_err_clear(&err);
+    a[i].rc = p->pMethods->xGet(p, a[i].zKey, a[i].iOff, a[i].nLen, &a[i].out, &err);
+    if (a[i].rc && a[i].rc != SDB_NOTFOUND && rcFirst == SDB_OK) {
+      rcFirst = a[i].rc;
+      if (pErr) *pErr = err;
+    }
+  }
+  return rcFirst;
 }

@@ -23,6 +23,7 @@
 #define SDB_OK          0
 #define SDB_ERROR       1   /* generic error, bad option, bad URL */
 #define SDB_INTERNAL    2
+#define SDB_PERM        3   /* access denied (S3 403) */
 #define SDB_BUSY        5
 #define SDB_NOMEM       7
 #define SDB_READONLY    8
@@ -107,6 +108,22 @@ typedef struct SdbDb SdbDb;
 #define SDB_MERGE_NONE   0   /* reading a merge operand is an error */
 #define SDB_MERGE_CONCAT 1   /* existing ++ operand (merge(None,x) == x) */
 
+/*
+** S3 settings that are not secrets (credentials come only from the
+** environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN).
+** NULL strings and 0 numbers mean "the environment, else the default"; the
+** two flags take -1 for that (0 is an explicit "no").
+*/
+typedef struct SdbS3Config {
+  const char *zEndpoint;       /* NULL: $AWS_ENDPOINT, $AWS_ENDPOINT_URL, else AWS */
+  const char *zRegion;         /* NULL: $AWS_REGION, $AWS_DEFAULT_REGION, "us-east-1" */
+  int eAllowHttp;              /* -1: $AWS_ALLOW_HTTP; 0 refuse http://; 1 allow */
+  int eVirtualHosted;          /* -1: $AWS_VIRTUAL_HOSTED_STYLE_REQUEST; 0 path; 1 vhost */
+  uint64_t timeoutMs;          /* one store operation, retries included (30000) */
+  uint64_t connectTimeoutMs;   /* one TCP+TLS connect (5000) */
+  int nParallel;               /* concurrent GETs of one batch read (8) */
+} SdbS3Config;
+
 /* Open configuration. Strings are borrowed for the duration of sdb_db_open. */
 typedef struct SdbConfig {
   const char *zUrl;       /* database root: a directory path, file:///abs, ... */
@@ -124,6 +141,7 @@ typedef struct SdbConfig {
   int bCreateIfMissing;        /* writer: create an empty database if none */
   uint64_t pollIntervalMs;     /* reader: re-read manifest/WAL before a scan when
                                ** this long has passed (1000); UINT64_MAX = never */
+  SdbS3Config s3;              /* s3:// URLs only (see SdbS3Config) */
 } SdbConfig;
 
 /* Open a database. On success *ppDb owns the handle (free with sdb_db_close). */
@@ -138,6 +156,14 @@ void sdb_db_close(SdbDb *pDb);
 */
 int sdb_db_scan(SdbDb *pDb, const SdbRange *pRange, int bDesc, SdbIter **ppIter,
                 SdbErr *pErr);
+
+/*
+** Warm the block cache for reads of aRange[0..nRange) (an IN-list's points,
+** or the start of a scan) by fetching the first block each SST would load,
+** all at once, where the store can overlap requests (S3). A no-op on local
+** stores. Fetch errors are left for the reads that follow to report.
+*/
+int sdb_db_prefetch(SdbDb *pDb, const SdbRange *aRange, int nRange, int bDesc, SdbErr *pErr);
 
 /* Re-read the manifest and WAL (readers). */
 int sdb_db_refresh(SdbDb *pDb, SdbErr *pErr);

@@ -697,6 +697,40 @@ static int sstOutsideRange(const SdbSst *p, const SdbRange *r) {
   return 0;
 }
 
+/*
+** The blocks [*piLo, *piHi] a read of range r must visit (empty: *piLo = 0,
+** *piHi = -1). A point range is checked against the bloom filter (a skip
+** counts in sdbSstFilterSkips if bCountSkip).
+*/
+static int sstPlanBlocks(SdbSst *p, const SdbRange *r, i64 *piLo, i64 *piHi, int bCountSkip,
+                         SdbErr *pErr) {
+  *piLo = 0;
+  *piHi = (i64)p->nBlock - 1;
+  int bEmpty = p->nBlock == 0 || sdbRangeIsEmpty(r) || sstOutsideRange(p, r);
+  if (!bEmpty && p->bSorted && r) {
+    if (r->bHasLo) {
+      u32 c = sstCountBlocks(p, r->pLo, r->nLo, 0);
+      *piLo = c > 0 ? c - 1 : 0;
+    }
+    if (r->bHasHi) *piHi = (i64)sstCountBlocks(p, r->pHi, r->nHi, !r->bHiExcl) - 1;
+    if (*piHi < *piLo) bEmpty = 1;
+  }
+  if (!bEmpty && p->bSorted && sdbRangeIsPoint(r) && p->info.filterLen > 0) {
+    int bMay = 1;
+    int rc = sdbSstMayContain(p, r->pLo, r->nLo, &bMay, pErr);
+    if (rc) return rc;
+    if (!bMay) {
+      if (bCountSkip) atomic_fetch_add(&gFilterSkips, 1);
+      bEmpty = 1;
+    }
+  }
+  if (bEmpty) {
+    *piLo = 0;
+    *piHi = -1;
+  }
+  return SDB_OK;
+}
+
 int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
                   SdbErr *pErr) {
   *pp = NULL;
@@ -714,41 +748,63 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
   it->pRange = pRange ? &it->range.r : NULL;
   const SdbRange *r = it->pRange;
 
-  it->iBlkLo = 0;
-  it->iBlkHi = (i64)p->nBlock - 1;
-  int bEmpty = p->nBlock == 0 || sdbRangeIsEmpty(r) || sstOutsideRange(p, r);
-  if (!bEmpty && p->bSorted && r) {
-    if (r->bHasLo) {
-      u32 c = sstCountBlocks(p, r->pLo, r->nLo, 0);
-      it->iBlkLo = c > 0 ? c - 1 : 0;
-    }
-    if (r->bHasHi) it->iBlkHi = (i64)sstCountBlocks(p, r->pHi, r->nHi, !r->bHiExcl) - 1;
-    if (it->iBlkHi < it->iBlkLo) bEmpty = 1;
-  }
-  if (!bEmpty && p->bSorted && sdbRangeIsPoint(r) && p->info.filterLen > 0) {
-    int bMay = 1;
-    int rc = sdbSstMayContain(p, r->pLo, r->nLo, &bMay, pErr);
-    if (rc) {
-      sstIterFree(&it->base);
-      return rc;
-    }
-    if (!bMay) {
-      atomic_fetch_add(&gFilterSkips, 1);
-      bEmpty = 1;
-    }
-  }
-  if (bEmpty) {
-    it->iBlkLo = 0;
-    it->iBlkHi = -1;
+  int rc = sstPlanBlocks(p, r, &it->iBlkLo, &it->iBlkHi, 1, pErr);
+  if (rc) {
+    sstIterFree(&it->base);
+    return rc;
   }
   it->iBlkNext = bDesc ? it->iBlkHi : it->iBlkLo;
-  int rc = sstIterAdvance(it, pErr);
+  rc = sstIterAdvance(it, pErr);
   if (rc) {
     sstIterFree(&it->base);
     return rc;
   }
   *pp = &it->base;
   return SDB_OK;
+}
+
+/* ------------------------------------------------------------ prefetch */
+int sdbSstPrefetchPlan(SdbSst *p, const SdbRange *r, int bDesc, SdbSstSpan *pSpan,
+                       SdbErr *pErr) {
+  i64 lo, hi;
+  memset(pSpan, 0, sizeof(*pSpan));
+  if (!p->pCache || !p->bSorted) return SDB_OK;
+  int rc = sstPlanBlocks(p, r, &lo, &hi, 0, pErr);
+  if (rc || hi < lo) return rc;
+  /* The first block a read visits, and for a point its neighbour too (a
+  ** key's versions may straddle a block boundary). */
+  i64 iFirst = bDesc ? hi : lo, iLast = iFirst;
+  if (sdbRangeIsPoint(r) && hi > lo) iLast = lo + 1;
+  for (i64 i = iFirst; i <= iLast; i++) {
+    SdbCacheHandle *h = sdbCacheLookup(p->pCache, p->uid, (u32)i);
+    if (h) {
+      sdbCacheRelease(p->pCache, h);
+      if (i == iFirst) iFirst++;
+      else iLast = i - 1;
+    }
+  }
+  if (iFirst > iLast) return SDB_OK;
+  pSpan->iFirst = (u32)iFirst;
+  pSpan->iLast = (u32)iLast;
+  pSpan->off = p->aOff[iFirst];
+  pSpan->len = p->aOff[iLast + 1] - pSpan->off;
+  pSpan->bNeed = pSpan->len <= SST_AHEAD_BYTES;
+  return SDB_OK;
+}
+
+void sdbSstPrefetchInstall(SdbSst *p, const SdbSstSpan *pSpan, const SdbBuf *pBytes) {
+  if (!pSpan->bNeed || pBytes->n != pSpan->len) return;
+  for (u32 i = pSpan->iFirst; i <= pSpan->iLast; i++) {
+    u64 n;
+    SdbBlock *pBlock = NULL;
+    BlockRef ref;
+    SdbErr err;
+    if (sstBlockLen(p, i, &n, &err)) return;
+    if (sstDecodeBlock(p, i, pBytes->a + (p->aOff[i] - pSpan->off), (size_t)n, &pBlock, &err)) {
+      return;   /* the iterator that needs the block will report it */
+    }
+    if (sstPublish(p, i, pBlock, &ref, &err) == SDB_OK) blockRefRelease(p, &ref);
+  }
 }
 
 /* ------------------------------------------------------------ verify */

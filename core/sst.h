@@ -109,6 +109,23 @@ u64 sdbSstFilterSkips(void);
 int sdbSstVerify(SdbSst *p, SdbErr *pErr);
 
 /*
+** Prefetch planning (batch reads on high-latency stores). sdbSstPrefetchPlan
+** sets *pSpan to the uncached blocks a read of r would load first (bNeed = 0:
+** nothing to fetch: no overlap, filtered out, cached, or no cache). After the
+** caller has read [off, off+len) of the SST's object, sdbSstPrefetchInstall
+** decodes the blocks into the cache; a block that does not decode is skipped
+** (the iterator that needs it reports the error).
+*/
+typedef struct SdbSstSpan {
+  int bNeed;
+  u32 iFirst, iLast;      /* blocks, inclusive */
+  u64 off, len;           /* their bytes in the object */
+} SdbSstSpan;
+int sdbSstPrefetchPlan(SdbSst *p, const SdbRange *r, int bDesc, SdbSstSpan *pSpan,
+                       SdbErr *pErr);
+void sdbSstPrefetchInstall(SdbSst *p, const SdbSstSpan *pSpan, const SdbBuf *pBytes);
+
+/*
 ** Fuzzing hook, never set in production: when non-zero, section checksum
 ** mismatches are ignored so that mutated inputs reach the FlatBuffer, codec
 ** and block decoders (which must then reject them on their own).

@@ -77,12 +77,22 @@ typedef struct SdbExtHandleOpts {
   u32 minFilterKeys;      /* min_filter_keys= (1000) */
   int eCodec;             /* compression=: 0 none, 1 snappy, 2 zlib, 3 lz4, 4 zstd */
   u64 pollIntervalMs;     /* readers: poll_interval= (1000 ms) */
+  /* s3:// databases only. Empty string / -1: from the environment. */
+  char zEndpoint[256];    /* endpoint= ("": $AWS_ENDPOINT, else AWS) */
+  char zRegion[64];       /* region= ("": $AWS_REGION, else us-east-1) */
+  int eAllowHttp;         /* allow_http=: -1 $AWS_ALLOW_HTTP, 0 false, 1 true */
+  int eVirtualHosted;     /* virtual_hosted_style=: -1 env, 0 false, 1 true */
+  u64 requestTimeoutMs;   /* request_timeout= (30000 ms, retries included) */
+  u64 connectTimeoutMs;   /* connect_timeout= (5000 ms) */
+  u32 nParallelReads;     /* parallel_reads= (8) */
 } SdbExtHandleOpts;
 
 /* The parsed arguments of one CREATE VIRTUAL TABLE ... USING slatedb(...). */
 typedef struct SdbExtArgs {
   char *zRoot;            /* database root directory (file:// removed, %XX
-                          ** decoded); sqlite3_malloc'd, owned */
+                          ** decoded), or the s3://bucket/prefix URL as
+                          ** written; sqlite3_malloc'd, owned */
+  int bS3;                /* zRoot is an s3:// URL */
   int eKeyType;           /* SDB_KEY_* (default SDB_KEY_TEXT) */
   int eValueType;         /* SDB_VAL_* (default SDB_VAL_TEXT) */
   int bWriter;            /* mode=writer (the default) or mode=reader */

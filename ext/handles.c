@@ -127,6 +127,18 @@ static char *handleCanonical(const char *zRoot, int bMake, int *pRc, char **pzEr
   return zPath;
 }
 
+/*
+** The registry key of an s3:// database: its URL without trailing slashes
+** (malloc'd, caller frees; NULL with *pRc = SQLITE_NOMEM on OOM).
+*/
+static char *handleS3Key(const char *zUrl, int *pRc) {
+  size_t n = strlen(zUrl);
+  while (n > 5 && zUrl[n - 1] == '/') n--;
+  char *z = strndup(zUrl, n);
+  if (!z) *pRc = SQLITE_NOMEM;
+  return z;
+}
+
 /* Find the entry for (zPath, bWriter). REQUIRES: handleMutex held. */
 static SdbExtHandle *handleFind(const char *zPath, int bWriter) {
   for (SdbExtHandle *p = pHandleList; p; p = p->pNext) {
@@ -144,6 +156,13 @@ static void handleConfig(const SdbExtArgs *pArgs, const char *zPath, SdbConfig *
   pCfg->eMergeOp = pArgs->eMergeOp;
   pCfg->nCacheBytes = pArgs->nCacheBytes;
   pCfg->pollIntervalMs = o->pollIntervalMs;
+  pCfg->s3.zEndpoint = o->zEndpoint[0] ? o->zEndpoint : 0;
+  pCfg->s3.zRegion = o->zRegion[0] ? o->zRegion : 0;
+  pCfg->s3.eAllowHttp = o->eAllowHttp;
+  pCfg->s3.eVirtualHosted = o->eVirtualHosted;
+  pCfg->s3.timeoutMs = o->requestTimeoutMs;
+  pCfg->s3.connectTimeoutMs = o->connectTimeoutMs;
+  pCfg->s3.nParallel = (int)o->nParallelReads;
   if (!pArgs->bWriter) return;
   pCfg->l0SstSizeBytes = o->l0SstSizeBytes;
   pCfg->maxUnflushedBytes = o->maxUnflushedBytes;
@@ -208,20 +227,28 @@ static void handleOptsList(const SdbExtHandleOpts *o, u64 *a) {
   a[5] = o->minFilterKeys;
   a[6] = (u64)o->eCodec;
   a[7] = o->pollIntervalMs;
+  a[8] = (u64)(i64)o->eAllowHttp;
+  a[9] = (u64)(i64)o->eVirtualHosted;
+  a[10] = o->requestTimeoutMs;
+  a[11] = o->connectTimeoutMs;
+  a[12] = o->nParallelReads;
 }
 
 /* Option names of handleOptsList's entries; 0..6 are writer settings, 7 a
-** reader setting. */
-static const char *const azHandleOpt[] = {
+** reader setting, 8..12 s3:// settings of both modes. */
+#define HANDLE_NOPT 13
+static const char *const azHandleOpt[HANDLE_NOPT] = {
   "l0_sst_size_bytes", "max_unflushed_bytes", "flush_interval", "block_size",
-  "filter_bits_per_key", "min_filter_keys", "compression", "poll_interval"
+  "filter_bits_per_key", "min_filter_keys", "compression", "poll_interval",
+  "allow_http", "virtual_hosted_style", "request_timeout", "connect_timeout", "parallel_reads"
 };
 
 /* Option value v of entry i as SQL would write it (sqlite3_malloc'd). */
 static char *handleOptText(int i, u64 v) {
   static const char *const azCodec[] = { "none", "snappy", "zlib", "lz4", "zstd" };
   if (i == 6) return sqlite3_mprintf("%s", azCodec[v < 5 ? v : 0]);
-  if (i == 2 || i == 7) return sqlite3_mprintf("'%llums'", (unsigned long long)v);
+  if (i == 8 || i == 9) return sqlite3_mprintf("%s", v == 1 ? "true" : v == 0 ? "false" : "(env)");
+  if (i == 2 || i == 7 || i == 10 || i == 11) return sqlite3_mprintf("'%llums'", (unsigned long long)v);
   return sqlite3_mprintf("%llu", (unsigned long long)v);
 }
 
@@ -232,11 +259,11 @@ static char *handleOptText(int i, u64 v) {
 */
 static char *handleOptsDiff(const char *zPath, int bWriter, const SdbExtHandleOpts *a,
                             const SdbExtHandleOpts *b, int *pbOom) {
-  u64 aA[8], aB[8];
+  u64 aA[HANDLE_NOPT], aB[HANDLE_NOPT];
   handleOptsList(a, aA);
   handleOptsList(b, aB);
-  for (int i = bWriter ? 0 : 7; i < (bWriter ? 7 : 8); i++) {
-    if (aA[i] == aB[i]) continue;
+  for (int i = 0; i < HANDLE_NOPT; i++) {
+    if (aA[i] == aB[i] || (bWriter ? i == 7 : i < 7)) continue;
     char *zA = handleOptText(i, aA[i]), *zB = handleOptText(i, aB[i]);
     char *zMsg = (zA && zB) ? sqlite3_mprintf("slatedb: database \"%s\" is already open in this"
                                               " process with %s=%s (this table asks for %s);"
@@ -261,6 +288,14 @@ static int handleCompatible(const SdbExtHandle *p, const SdbExtArgs *pArgs, char
                              " merge_operator=%s", p->zPath, handleMergeName(p->eMergeOp));
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
+  const char *zWhat = strcmp(p->opts.zEndpoint, pArgs->opts.zEndpoint) ? "endpoint"
+                      : strcmp(p->opts.zRegion, pArgs->opts.zRegion) ? "region" : 0;
+  if (zWhat) {
+    *pzErr = sqlite3_mprintf("slatedb: database \"%s\" is already open in this process with"
+                             " another %s= option; tables that share a database must use the"
+                             " same settings", p->zPath, zWhat);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
   *pzErr = handleOptsDiff(p->zPath, p->bWriter, &p->opts, &pArgs->opts, &bOom);
   if (bOom) return SQLITE_NOMEM;
   return *pzErr ? SQLITE_ERROR : SQLITE_OK;
@@ -270,7 +305,8 @@ static int handleCompatible(const SdbExtHandle *p, const SdbExtArgs *pArgs, char
 int sdbExtHandleAcquire(const SdbExtArgs *pArgs, SdbExtHandle **pp, char **pzErr) {
   int rc = SQLITE_OK;
   int bMake = pArgs->bWriter && pArgs->eCreate == SDB_CREATE_IF_MISSING;
-  char *zPath = handleCanonical(pArgs->zRoot, bMake, &rc, pzErr);
+  char *zPath = pArgs->bS3 ? handleS3Key(pArgs->zRoot, &rc)
+                           : handleCanonical(pArgs->zRoot, bMake, &rc, pzErr);
   *pp = 0;
   if (!zPath) return rc;
   pthread_mutex_lock(&handleMutex);

@@ -22,6 +22,16 @@
 ** filter_bits_per_key    integer 1..64 (10)                  writer
 ** min_filter_keys        integer >= 1 (1000)                 writer
 ** poll_interval          duration > 0 ('1s')                 reader
+** endpoint               http(s)://host[:port] ($AWS_ENDPOINT) s3:// only
+** region                 name ($AWS_REGION, else us-east-1)  s3:// only
+** allow_http             true|false ($AWS_ALLOW_HTTP, false) s3:// only
+** virtual_hosted_style   true|false (false: path-style)      s3:// only
+** request_timeout        duration > 0 ('30s')                s3:// only
+** connect_timeout        duration > 0 ('5s')                 s3:// only
+** parallel_reads         integer 1..64 (8)                   s3:// only
+**
+** Credentials are never options: they come from AWS_ACCESS_KEY_ID,
+** AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (or ~/.aws/credentials).
 **
 ** A size is an integer number of bytes, or quoted with a unit B, KiB, MiB or
 ** GiB ('16KiB'). A duration is an integer number of milliseconds, or quoted
@@ -61,13 +71,21 @@
 #define OPT_FILTER_BITS 14
 #define OPT_MIN_FILTER  15
 #define OPT_POLL        16
-#define OPT_COUNT       17
+#define OPT_ENDPOINT    17
+#define OPT_REGION      18
+#define OPT_ALLOW_HTTP  19
+#define OPT_VHOST       20
+#define OPT_REQ_TIMEOUT 21
+#define OPT_CONN_TIMEOUT 22
+#define OPT_PARALLEL    23
+#define OPT_COUNT       24
 
 static const char *const azOptName[OPT_COUNT] = {
   "url", "key_type", "value_type", "mode", "merge_operator", "cache_size",
   "create", "durability", "busy_timeout", "l0_sst_size_bytes", "max_unflushed_bytes",
   "flush_interval", "compression", "block_size", "filter_bits_per_key", "min_filter_keys",
-  "poll_interval"
+  "poll_interval", "endpoint", "region", "allow_http", "virtual_hosted_style",
+  "request_timeout", "connect_timeout", "parallel_reads"
 };
 
 /* Options that only a writer (resp. a reader) takes. */
@@ -76,6 +94,10 @@ static const char *const azOptName[OPT_COUNT] = {
                          (1u << OPT_COMPRESSION) | (1u << OPT_BLOCK_SIZE) | \
                          (1u << OPT_FILTER_BITS) | (1u << OPT_MIN_FILTER))
 #define OPT_READER_ONLY (1u << OPT_POLL)
+/* Options that only an s3:// database takes. */
+#define OPT_S3_ONLY ((1u << OPT_ENDPOINT) | (1u << OPT_REGION) | (1u << OPT_ALLOW_HTTP) | \
+                     (1u << OPT_VHOST) | (1u << OPT_REQ_TIMEOUT) | (1u << OPT_CONN_TIMEOUT) | \
+                     (1u << OPT_PARALLEL))
 
 /* The longest duration accepted, in ms (about 24.8 days). */
 #define ARGS_MAX_DURATION_MS 2147483647u
@@ -88,9 +110,13 @@ static const char zUsage[] =
   " [, l0_sst_size_bytes=67108864] [, max_unflushed_bytes=1073741824]"
   " [, flush_interval='100ms'] [, compression=none|snappy|zlib|lz4|zstd]"
   " [, block_size=4096] [, filter_bits_per_key=10] [, min_filter_keys=1000]"
-  " [, poll_interval='1s' (mode=reader)]);"
-  " the root is a directory path or a file:///absolute/path URL; defaults shown"
-  " (writer and text keys and values by default)";
+  " [, poll_interval='1s' (mode=reader)]"
+  " [, endpoint='http(s)://host:port'] [, region='us-east-1'] [, allow_http=false]"
+  " [, virtual_hosted_style=false] [, request_timeout='30s'] [, connect_timeout='5s']"
+  " [, parallel_reads=8] (s3:// only));"
+  " the root is a directory path, a file:///absolute/path URL or s3://bucket/prefix;"
+  " defaults shown (writer and text keys and values by default); S3 credentials come"
+  " from the AWS_* environment variables, never from arguments";
 
 /*
 ** Set *pzErr to a formatted message (previous one freed). Returns SQLITE_ERROR,
@@ -291,6 +317,31 @@ static int argsSchemeLen(const char *z) {
 }
 
 /*
+** Check an s3://bucket[/prefix] URL: a bucket name of 3..63 characters out of
+** [a-z0-9.-], no query or fragment. The scheme is normalised to lower case.
+*/
+static int argsS3Url(char *zVal, char **pzErr) {
+  memcpy(zVal, "s3", 2);
+  const char *zBucket = zVal + 5;
+  int n = 0;
+  while (zBucket[n] && zBucket[n] != '/') n++;
+  for (int i = 0; i < n; i++) {
+    char c = zBucket[i];
+    if (!(islower((unsigned char)c) || isdigit((unsigned char)c) || c == '.' || c == '-')) n = -1;
+    if (n < 0) break;
+  }
+  if (n < 3 || n > 63) {
+    return argsError(pzErr, "slatedb: malformed s3 URL \"%s\" (expected s3://bucket/prefix"
+                     " with a bucket name of 3 to 63 characters a-z, 0-9, '.' and '-')", zVal);
+  }
+  if (strpbrk(zVal, "?#")) {
+    return argsError(pzErr, "slatedb: malformed s3 URL \"%s\": '?' and '#' are not allowed"
+                     " (S3 settings are options such as endpoint=, not URL parameters)", zVal);
+  }
+  return SQLITE_OK;
+}
+
+/*
 ** Turn the database root as written (zVal) into a directory path stored in
 ** p->zRoot. Takes ownership of zVal. Returns SQLITE_OK or an error in *pzErr.
 */
@@ -300,7 +351,8 @@ static int argsSetRoot(SdbExtArgs *p, char *zVal, char **pzErr) {
   if (zVal[0] == 0) {
     rc = argsError(pzErr, "slatedb: the database root must not be empty");
   } else if (nScheme == 2 && sqlite3_strnicmp(zVal, "s3", 2) == 0) {
-    rc = argsError(pzErr, "slatedb: s3:// URLs are not supported yet by this build");
+    rc = argsS3Url(zVal, pzErr);
+    p->bS3 = 1;
   } else if (nScheme == 4 && sqlite3_strnicmp(zVal, "file", 4) == 0) {
     const char *zPath = zVal + 7;
     if (sqlite3_strnicmp(zPath, "localhost/", 10) == 0) zPath += 9;
@@ -462,6 +514,57 @@ static int argsCount(const char *zName, const char *zVal, u64 nMax, u32 *pn, cha
   return SQLITE_OK;
 }
 
+/* Apply a true|false option. */
+static int argsBool(const char *zName, const char *zVal, int *pb, char **pzErr) {
+  static const char *const az[] = { "false", "true", "0", "1", "off", "on" };
+  int i = argsChoice(zVal, az, 6);
+  if (i < 0) {
+    return argsError(pzErr, "slatedb: malformed %s=%s option (expected true or false)", zName, zVal);
+  }
+  *pb = i & 1;
+  return SQLITE_OK;
+}
+
+/* Copy a string option into a fixed buffer of n bytes. */
+static int argsText(const char *zName, const char *zVal, char *zOut, size_t n, char **pzErr) {
+  size_t nVal = strlen(zVal);
+  if (nVal == 0 || nVal >= n || strpbrk(zVal, " \t\r\n")) {
+    return argsError(pzErr, "slatedb: malformed %s option: %s (expected 1 to %d characters,"
+                     " no white space)", zName, zVal, (int)n - 1);
+  }
+  memcpy(zOut, zVal, nVal + 1);
+  return SQLITE_OK;
+}
+
+/* Apply endpoint=: an http:// or https:// URL without a path. */
+static int argsEndpoint(SdbExtArgs *p, const char *zVal, char **pzErr) {
+  int rc = argsText("endpoint", zVal, p->opts.zEndpoint, sizeof(p->opts.zEndpoint), pzErr);
+  if (rc != SQLITE_OK) return rc;
+  const char *zHost = sqlite3_strnicmp(zVal, "http://", 7) == 0    ? zVal + 7
+                      : sqlite3_strnicmp(zVal, "https://", 8) == 0 ? zVal + 8
+                                                                   : 0;
+  if (!zHost || !zHost[0] || strpbrk(zHost, "?#@") || (strchr(zHost, '/') && strchr(zHost, '/')[1])) {
+    return argsError(pzErr, "slatedb: malformed endpoint=%s option (expected http://host[:port]"
+                     " or https://host[:port])", zVal);
+  }
+  return SQLITE_OK;
+}
+
+/* Apply one of the s3:// settings. */
+static int argsS3Opt(SdbExtArgs *p, int iOpt, const char *zVal, char **pzErr) {
+  const char *zName = azOptName[iOpt];
+  SdbExtHandleOpts *o = &p->opts;
+  switch (iOpt) {
+    case OPT_ENDPOINT:     return argsEndpoint(p, zVal, pzErr);
+    case OPT_REGION:       return argsText(zName, zVal, o->zRegion, sizeof(o->zRegion), pzErr);
+    case OPT_ALLOW_HTTP:   return argsBool(zName, zVal, &o->eAllowHttp, pzErr);
+    case OPT_VHOST:        return argsBool(zName, zVal, &o->eVirtualHosted, pzErr);
+    case OPT_REQ_TIMEOUT:  return argsDuration(zName, zVal, 1, &o->requestTimeoutMs, pzErr);
+    case OPT_CONN_TIMEOUT: return argsDuration(zName, zVal, 1, &o->connectTimeoutMs, pzErr);
+    default:               return argsCount(zName, zVal, 64, &o->nParallelReads, pzErr);
+  }
+}
+
 /* Apply one of the writer and reader settings (iOpt >= OPT_CREATE). */
 static int argsEngineOpt(SdbExtArgs *p, int iOpt, const char *zVal, char **pzErr) {
   const char *zName = azOptName[iOpt];
@@ -477,7 +580,8 @@ static int argsEngineOpt(SdbExtArgs *p, int iOpt, const char *zVal, char **pzErr
     case OPT_BLOCK_SIZE:  return argsBlockSize(p, zVal, pzErr);
     case OPT_FILTER_BITS: return argsCount(zName, zVal, 64, &o->filterBitsPerKey, pzErr);
     case OPT_MIN_FILTER:  return argsCount(zName, zVal, 0xffffffffu, &o->minFilterKeys, pzErr);
-    default:              return argsDuration(zName, zVal, 1, &o->pollIntervalMs, pzErr);
+    case OPT_POLL:        return argsDuration(zName, zVal, 1, &o->pollIntervalMs, pzErr);
+    default:              return argsS3Opt(p, iOpt, zVal, pzErr);
   }
 }
 
@@ -609,11 +713,22 @@ static void argsDefaults(SdbExtArgs *p) {
   p->opts.minFilterKeys = 1000;
   p->opts.eCodec = 0;
   p->opts.pollIntervalMs = 1000;
+  p->opts.eAllowHttp = -1;
+  p->opts.eVirtualHosted = -1;
+  p->opts.requestTimeoutMs = 30000;
+  p->opts.connectTimeoutMs = 5000;
+  p->opts.nParallelReads = 8;
 }
 
 /* Reject options the table's mode does not use (seen: the options given). */
 static int argsCheckMode(const SdbExtArgs *p, unsigned seen, char **pzErr) {
   unsigned bad = seen & (p->bWriter ? OPT_READER_ONLY : OPT_WRITER_ONLY);
+  unsigned badS3 = p->bS3 ? 0 : (seen & OPT_S3_ONLY);
+  for (int i = 0; badS3 && i < OPT_COUNT; i++) {
+    if (!(badS3 & (1u << i))) continue;
+    return argsError(pzErr, "slatedb: option %s applies to s3:// databases only (this table's"
+                     " root is the local directory \"%s\")", azOptName[i], p->zRoot);
+  }
   for (int i = 0; bad && i < OPT_COUNT; i++) {
     if (!(bad & (1u << i))) continue;
     return argsError(pzErr, "slatedb: option %s applies to mode=%s only (this table has mode=%s)",
@@ -635,7 +750,7 @@ int sdbExtArgsParse(int argc, const char *const *argv, SdbExtArgs *p, char **pzE
   }
   if (rc == SQLITE_OK && !(seen & (1u << OPT_URL))) {
     rc = argsError(pzErr, "slatedb: missing database root (the first argument: a directory"
-                   " path or file:///absolute/path)");
+                   " path, file:///absolute/path or s3://bucket/prefix)");
   }
   if (rc == SQLITE_OK) rc = argsCheckMode(p, seen, pzErr);
   if (rc != SQLITE_OK) sdbExtArgsFree(p);

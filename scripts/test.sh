@@ -37,6 +37,21 @@ run() {
   rm -f "$out"
 }
 
+# One moto S3 server behind the project's verifying, fault-injecting proxy for
+# every S3 test (t_s3, interop-s3), started here and stopped by PID at exit.
+. "$SRC/scripts/s3/lib.sh"
+# A session token with awkward characters, so that every S3 client of the suite
+# (ours, SlateDB's) must send and sign x-amz-security-token.
+export SDB_TEST_SESSION_TOKEN=${SDB_TEST_SESSION_TOKEN:-"sdb session/token+with=odd chars"}
+S3DIR=$(mktemp -d "$TMPDIR/sdbs3.XXXXXX")
+trap 's3_stop "$S3DIR" >/dev/null 2>&1; rm -rf "$S3DIR" "$LOG"' EXIT
+if s3_start "$S3DIR" >"$S3DIR/start.log" 2>&1; then
+  echo "== S3 test servers: moto at $SDB_TEST_MOTO, proxy at $SDB_TEST_PROXY"
+else
+  echo "SKIP s3-servers: moto could not start: $(tail -1 "$S3DIR/start.log")" | tee -a "$LOG"
+fi
+[ -x "$SRC/scripts/s3/selftest.sh" ] && run s3-proxy-selftest 300 "$SRC/scripts/s3/selftest.sh"
+
 for t in "$BUILD"/c-tests/t_*; do
   [ -x "$t" ] || continue
   run "c-tests/$(basename "$t")" 900 "$t"
@@ -57,10 +72,13 @@ fi
 if [ "${SDB_ASAN:-0}" != 1 ] || [ "${SDB_ASAN_INTEROP:-0}" = 1 ]; then
   [ -x "$SRC/scripts/interop-live.sh" ] && run interop-live 1800 "$SRC/scripts/interop-live.sh"
   [ -x "$SRC/scripts/interop-write.sh" ] && run interop-write 900 "$SRC/scripts/interop-write.sh"
+  [ -x "$SRC/scripts/interop-s3.sh" ] && run interop-s3 900 "$SRC/scripts/interop-s3.sh"
 else
   echo "SKIP interop-live: not run under sanitizers (Node would load the preloaded runtime)" | tee -a "$LOG"
   [ -x "$SRC/scripts/interop-write.sh" ] &&
     echo "SKIP interop-write: not run under sanitizers (Node would load the preloaded runtime)" | tee -a "$LOG"
+  [ -x "$SRC/scripts/interop-s3.sh" ] &&
+    echo "SKIP interop-s3: not run under sanitizers (Node would load the preloaded runtime)" | tee -a "$LOG"
 fi
 unset LD_PRELOAD
 

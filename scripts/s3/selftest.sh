@@ -8,6 +8,7 @@
 # failed. moto and the proxy are always stopped (by PID) at the end.
 # Runs in about 4 s. SDB_KEEP_S3DIR=1 keeps the work folder (moto.log,
 # proxy.log) for inspection.
+unset SDB_TEST_SESSION_TOKEN AWS_SESSION_TOKEN   # the self-test signs its own requests
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"

@@ -1,0 +1,841 @@
+/*
+** t_s3.c: the S3 object store against moto behind a strict SigV4-verifying,
+** fault-injecting proxy (started by `make test`).
+**
+** Environment (exported by the test harness):
+**   AWS_ENDPOINT      the proxy (requests are signed for it)
+**   AWS_ALLOW_HTTP=true, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+**   SDB_TEST_MOTO     moto itself (buckets are created there, unsigned)
+**   SDB_TEST_PROXY    the proxy's base URL for /__proxy/{rules,reset,stats}
+** Without SDB_TEST_PROXY the program prints SKIP and exits 0.
+**
+** Covered: put/get/range/head/list/delete, awkward keys and prefixes (no
+** signature failures), list pagination, create-only races, the put-id check
+** after lost replies, retries under 503/409/drops/short bodies, timeouts
+** (hang, unreachable endpoint), 403 and missing-bucket errors, allow_http,
+** parallel xGetMany, the credential hardening for non-environment endpoints,
+** and concurrent use from several threads.
+*/
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "test.h"
+#include "objstore.h"
+#include "slatedb.h"
+
+static const char *zMoto;      /* $SDB_TEST_MOTO */
+static const char *zProxy;     /* $SDB_TEST_PROXY */
+static int iBucket = 0;        /* bucket name counter */
+
+/* ------------------------------------------------------------ helpers */
+
+static long long nowMs(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t onBody(char *a, size_t sz, size_t n, void *pArg) {
+  sdbBufAppend((SdbBuf *)pArg, a, sz * n);
+  return sz * n;
+}
+
+/* Unsigned HTTP request; returns the status (0 on transport error). The
+** response body goes to pOut if not NULL. */
+static long http(const char *zMethod, const char *zUrl, const char *zBody, SdbBuf *pOut) {
+  CURL *h = curl_easy_init();
+  SdbBuf junk = {0};
+  long st = 0;
+  curl_easy_setopt(h, CURLOPT_URL, zUrl);
+  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, zMethod);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, onBody);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, pOut ? pOut : &junk);
+  if (zBody) {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, zBody);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(zBody));
+  }
+  if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
+  curl_easy_cleanup(h);
+  sdbBufFree(&junk);
+  return st;
+}
+
+/* Replace the proxy's rules (JSON list). */
+static void rules(const char *zJson) {
+  char zUrl[512];
+  snprintf(zUrl, sizeof(zUrl), "%s/__proxy/rules", zProxy);
+  long st = http("POST", zUrl, zJson, NULL);
+  if (st != 200) printf("# proxy rules answered %ld for %s\n", st, zJson);
+}
+
+static void proxyReset(void) {
+  char zUrl[512];
+  snprintf(zUrl, sizeof(zUrl), "%s/__proxy/reset", zProxy);
+  http("POST", zUrl, "", NULL);
+}
+
+/* Integer counter zName from /__proxy/stats (-1 if absent). */
+static long long proxyStat(const char *zName) {
+  char zUrl[512], zPat[128];
+  SdbBuf b = {0};
+  snprintf(zUrl, sizeof(zUrl), "%s/__proxy/stats", zProxy);
+  http("GET", zUrl, NULL, &b);
+  sdbBufAppend(&b, "", 1);
+  snprintf(zPat, sizeof(zPat), "\"%s\":", zName);
+  const char *z = b.a ? strstr((const char *)b.a, zPat) : NULL;
+  long long v = z ? strtoll(z + strlen(zPat), NULL, 10) : -1;
+  sdbBufFree(&b);
+  return v;
+}
+
+/* Create a new bucket on moto directly; its name into zOut[64]. */
+static void newBucket(char *zOut) {
+  char zUrl[512];
+  snprintf(zOut, 64, "sdbt-%d-%d", (int)getpid(), ++iBucket);
+  snprintf(zUrl, sizeof(zUrl), "%s/%s", zMoto, zOut);
+  long st = http("PUT", zUrl, "", NULL);
+  if (st != 200) printf("# creating bucket %s answered %ld\n", zOut, st);
+}
+
+/* Default configuration: everything from the environment. */
+static SdbS3Config defCfg(void) {
+  SdbS3Config c;
+  memset(&c, 0, sizeof(c));
+  c.eAllowHttp = -1;
+  c.eVirtualHosted = -1;
+  return c;
+}
+
+/* Open s3://zBucket/zPrefix with pCfg (NULL = defaults). NULL on failure. */
+static SdbStore *openStore(const char *zBucket, const char *zPrefix, const SdbS3Config *pCfg) {
+  char zUrl[512];
+  SdbStore *s = NULL;
+  SdbErr err = {0};
+  snprintf(zUrl, sizeof(zUrl), "s3://%s%s%s", zBucket, zPrefix ? "/" : "", zPrefix ? zPrefix : "");
+  int rc = sdbStoreOpenS3(zUrl, pCfg, 0, &s, &err);
+  if (rc) printf("# open %s: rc=%d %s\n", zUrl, rc, err.zMsg);
+  return s;
+}
+
+static int put(SdbStore *s, const char *zKey, const void *a, size_t n, int bIfAbsent, SdbErr *pErr) {
+  return s->pMethods->xPut(s, zKey, (const u8 *)a, n, bIfAbsent, pErr);
+}
+
+static int putStr(SdbStore *s, const char *zKey, const char *zVal, int bIfAbsent, SdbErr *pErr) {
+  return put(s, zKey, zVal, strlen(zVal), bIfAbsent, pErr);
+}
+
+/* zKey reads back as exactly a[0..n). */
+static int getIs(SdbStore *s, const char *zKey, const void *a, size_t n) {
+  SdbBuf b = {0};
+  SdbErr err = {0};
+  int rc = s->pMethods->xGet(s, zKey, 0, SDB_TO_END, &b, &err);
+  int ok = rc == SDB_OK && b.n == n && (n == 0 || memcmp(b.a, a, n) == 0);
+  if (!ok) printf("# get %s: rc=%d n=%zu (want %zu) %s\n", zKey, rc, b.n, n, err.zMsg);
+  sdbBufFree(&b);
+  return ok;
+}
+
+/* Deterministic test bytes. */
+static u8 *pattern(size_t n, unsigned seed) {
+  u8 *a = sdbMalloc(n);
+  for (size_t i = 0; i < n; i++) a[i] = (u8)((i * 31 + seed * 7 + (i >> 8)) & 0xff);
+  return a;
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void testBasics(void) {
+  char zB[64];
+  SdbErr err = {0};
+  SdbBuf b = {0};
+  newBucket(zB);
+  SdbStore *s = openStore(zB, "db", NULL);
+  CHECK("s3: open", s != NULL);
+  if (!s) return;
+  CHECK("s3: put", putStr(s, "wal/00000000000000000001.sst", "hello world", 0, &err) == SDB_OK);
+  CHECK("s3: get whole", getIs(s, "wal/00000000000000000001.sst", "hello world", 11));
+  CHECK("s3: range get",
+        s->pMethods->xGet(s, "wal/00000000000000000001.sst", 6, 5, &b, &err) == SDB_OK && b.n == 5 &&
+        memcmp(b.a, "world", 5) == 0);
+  CHECK("s3: range to the end",
+        s->pMethods->xGet(s, "wal/00000000000000000001.sst", 4, SDB_TO_END, &b, &err) == SDB_OK &&
+        b.n == 7 && memcmp(b.a, "o world", 7) == 0);
+  CHECK("s3: range past the end is clipped",
+        s->pMethods->xGet(s, "wal/00000000000000000001.sst", 8, 100, &b, &err) == SDB_OK && b.n == 3 &&
+        memcmp(b.a, "rld", 3) == 0);
+  int rc = s->pMethods->xGet(s, "wal/00000000000000000001.sst", 11, 5, &b, &err);
+  CHECKF("s3: range starting at the end is empty", rc == SDB_OK && b.n == 0, "rc=%d n=%zu %s", rc, b.n, err.zMsg);
+  rc = s->pMethods->xGet(s, "wal/00000000000000000001.sst", 50, SDB_TO_END, &b, &err);
+  CHECKF("s3: range starting past the end is empty", rc == SDB_OK && b.n == 0, "rc=%d %s", rc, err.zMsg);
+  CHECK("s3: zero-length read",
+        s->pMethods->xGet(s, "wal/00000000000000000001.sst", 3, 0, &b, &err) == SDB_OK && b.n == 0);
+  CHECK("s3: empty object", putStr(s, "empty", "", 0, &err) == SDB_OK && getIs(s, "empty", "", 0));
+  rc = s->pMethods->xGet(s, "wal/00000000000000000009.sst", 0, SDB_TO_END, &b, &err);
+  CHECKF("s3: missing object is SDB_NOTFOUND", rc == SDB_NOTFOUND, "rc=%d %s", rc, err.zMsg);
+  u64 size = 0;
+  CHECK("s3: head", s->pMethods->xHead(s, "wal/00000000000000000001.sst", &size, &err) == SDB_OK && size == 11);
+  rc = s->pMethods->xHead(s, "nope", &size, &err);
+  CHECKF("s3: head of a missing object", rc == SDB_NOTFOUND, "rc=%d", rc);
+  putStr(s, "wal/00000000000000000003.sst", "c", 0, &err);
+  putStr(s, "wal/00000000000000000002.sst", "b", 0, &err);
+  putStr(s, "walrus/x", "x", 0, &err);
+  SdbObjList l = {0};
+  CHECK("s3: list", s->pMethods->xList(s, "wal/", &l, &err) == SDB_OK);
+  CHECKF("s3: list is sorted, relative and prefix-exact",
+         l.n == 3 && strcmp(l.a[0].zKey, "wal/00000000000000000001.sst") == 0 &&
+         strcmp(l.a[2].zKey, "wal/00000000000000000003.sst") == 0 && l.a[0].size == 11 &&
+         l.a[2].size == 1 && l.a[0].mtimeMs > 1600000000000LL, "n=%d", l.n);
+  CHECK("s3: list everything", s->pMethods->xList(s, "", &l, &err) == SDB_OK && l.n == 5);
+  CHECK("s3: list of a missing folder is empty",
+        s->pMethods->xList(s, "compacted/", &l, &err) == SDB_OK && l.n == 0);
+  CHECK("s3: delete", s->pMethods->xDelete(s, "wal/00000000000000000002.sst", &err) == SDB_OK);
+  CHECK("s3: delete of a missing object is OK",
+        s->pMethods->xDelete(s, "wal/00000000000000000002.sst", &err) == SDB_OK);
+  CHECK("s3: list after delete", s->pMethods->xList(s, "wal/", &l, &err) == SDB_OK && l.n == 2);
+  CHECK("s3: stats counted", s->stats.nGet >= 8 && s->stats.nPut == 5 && s->stats.nList >= 4 &&
+                             s->stats.nDelete == 2 && s->stats.nHead == 2 && s->stats.nBytesOut == 14);
+  sdbObjListFree(&l);
+  sdbBufFree(&b);
+  sdbStoreFree(s);
+}
+
+static void testAwkwardKeys(void) {
+  const char *azKey[] = {"a/b c", "a/b+c", "a/b=c", "a/b%c", "a/\xc3\xa9", "a/~!*'()", "a/x&y<z>"};
+  int nKey = SDB_ARRAY_SIZE(azKey);
+  char zB[64];
+  SdbErr err = {0};
+  SdbObjList l = {0};
+  newBucket(zB);
+  proxyReset();
+  SdbStore *s = openStore(zB, "db", NULL);
+  if (!s) return;
+  int nOk = 0;
+  for (int i = 0; i < nKey; i++) nOk += putStr(s, azKey[i], azKey[i], 1, &err) == SDB_OK;
+  CHECKF("s3: awkward keys put", nOk == nKey, "%d of %d: %s", nOk, nKey, err.zMsg);
+  nOk = 0;
+  for (int i = 0; i < nKey; i++) nOk += getIs(s, azKey[i], azKey[i], strlen(azKey[i]));
+  CHECKF("s3: awkward keys get", nOk == nKey, "%d of %d", nOk, nKey);
+  int rc = s->pMethods->xList(s, "a/", &l, &err);
+  int nFound = 0;
+  for (int i = 0; rc == SDB_OK && i < l.n; i++) {
+    for (int j = 0; j < nKey; j++) nFound += strcmp(l.a[i].zKey, azKey[j]) == 0;
+  }
+  CHECKF("s3: awkward keys listed (XML entities decoded)", rc == SDB_OK && l.n == nKey && nFound == nKey,
+         "rc=%d n=%d found=%d", rc, l.n, nFound);
+  nOk = 0;
+  for (int i = 0; i < nKey; i++) nOk += s->pMethods->xDelete(s, azKey[i], &err) == SDB_OK;
+  CHECK("s3: awkward keys deleted",
+        nOk == nKey && s->pMethods->xList(s, "a/", &l, &err) == SDB_OK && l.n == 0);
+  CHECKF("s3: no signature failures for awkward keys", proxyStat("sigv4_fail") == 0,
+         "sigv4_fail=%lld", proxyStat("sigv4_fail"));
+  sdbObjListFree(&l);
+  sdbStoreFree(s);
+}
+
+static void testAwkwardPrefix(void) {
+  char zB[64];
+  SdbErr err = {0};
+  SdbObjList l = {0};
+  newBucket(zB);
+  proxyReset();
+  SdbStore *s = openStore(zB, "my%20db/x+y=z%25/", NULL);   /* decoded: "my db/x+y=z%" */
+  SdbStore *pRoot = openStore(zB, NULL, NULL);
+  if (!s || !pRoot) return;
+  CHECK("s3: prefix store descr", strncmp(s->zDescr, "s3://sdbt-", 10) == 0 && strstr(s->zDescr, "/my db/x+y=z%"));
+  CHECK("s3: put under an awkward prefix", putStr(s, "manifest/1", "m", 1, &err) == SDB_OK);
+  CHECK("s3: list under an awkward prefix",
+        s->pMethods->xList(s, "", &l, &err) == SDB_OK && l.n == 1 && strcmp(l.a[0].zKey, "manifest/1") == 0);
+  CHECKF("s3: the object key is prefix/key",
+         pRoot->pMethods->xList(pRoot, "", &l, &err) == SDB_OK && l.n == 1 &&
+         strcmp(l.a[0].zKey, "my db/x+y=z%/manifest/1") == 0, "n=%d %s", l.n, l.n ? l.a[0].zKey : "");
+  CHECK("s3: get under an awkward prefix", getIs(s, "manifest/1", "m", 1));
+  CHECK("s3: no signature failures for the prefix", proxyStat("sigv4_fail") == 0);
+  sdbObjListFree(&l);
+  sdbStoreFree(s);
+  sdbStoreFree(pRoot);
+}
+
+static void testPagination(void) {
+  char zB[64], zKey[64];
+  SdbErr err = {0};
+  SdbObjList l = {0};
+  newBucket(zB);
+  SdbStore *s = openStore(zB, "db", NULL);
+  if (!s) return;
+  int nOk = 0;
+  for (int i = 0; i < 1005; i++) {
+    snprintf(zKey, sizeof(zKey), "wal/%020d.sst", i);
+    nOk += putStr(s, zKey, "x", 0, &err) == SDB_OK;
+  }
+  putStr(s, "other/1", "y", 0, &err);
+  CHECKF("s3: 1005 puts", nOk == 1005, "%d: %s", nOk, err.zMsg);
+  u64 nList0 = s->stats.nList;
+  int rc = s->pMethods->xList(s, "wal/", &l, &err);
+  int bSorted = 1;
+  for (int i = 1; i < l.n; i++) bSorted &= strcmp(l.a[i - 1].zKey, l.a[i].zKey) < 0;
+  CHECKF("s3: list follows continuation tokens", rc == SDB_OK && l.n == 1005 && bSorted,
+         "rc=%d n=%d %s", rc, l.n, err.zMsg);
+  CHECKF("s3: list took two pages", s->stats.nList - nList0 == 2, "%llu",
+         (unsigned long long)(s->stats.nList - nList0));
+  sdbObjListFree(&l);
+  sdbStoreFree(s);
+}
+
+typedef struct RaceArg {
+  SdbStore *s;
+  int rc;
+  char zVal[16];
+} RaceArg;
+
+static void *raceMain(void *pArg) {
+  RaceArg *r = pArg;
+  SdbErr err = {0};
+  r->rc = putStr(r->s, "manifest/00000000000000000002.manifest", r->zVal, 1, &err);
+  return NULL;
+}
+
+static void testCreateOnly(void) {
+  char zB[64];
+  SdbErr err = {0};
+  newBucket(zB);
+  SdbStore *s = openStore(zB, "db", NULL);
+  if (!s) return;
+  CHECK("s3: create-only on a new key", putStr(s, "manifest/00000000000000000001.manifest", "m1", 1, &err) == SDB_OK);
+  int rc = putStr(s, "manifest/00000000000000000001.manifest", "m1-again", 1, &err);
+  CHECKF("s3: second create is SDB_EXISTS", rc == SDB_EXISTS, "rc=%d %s", rc, err.zMsg);
+  CHECK("s3: existing object unchanged", getIs(s, "manifest/00000000000000000001.manifest", "m1", 2));
+  CHECK("s3: plain put overwrites", putStr(s, "manifest/00000000000000000001.manifest", "m1b", 0, &err) == SDB_OK &&
+        getIs(s, "manifest/00000000000000000001.manifest", "m1b", 3));
+  RaceArg a[6];
+  pthread_t t[6];
+  for (int i = 0; i < 6; i++) {
+    a[i].s = s;
+    snprintf(a[i].zVal, sizeof(a[i].zVal), "writer%d", i);
+    pthread_create(&t[i], NULL, raceMain, &a[i]);
+  }
+  int nWin = 0, nExists = 0, iWin = -1;
+  for (int i = 0; i < 6; i++) {
+    pthread_join(t[i], NULL);
+    if (a[i].rc == SDB_OK) { nWin++; iWin = i; }
+    nExists += a[i].rc == SDB_EXISTS;
+  }
+  CHECKF("s3: concurrent creates: one winner", nWin == 1 && nExists == 5, "win=%d exists=%d", nWin, nExists);
+  CHECK("s3: the winner's bytes are stored",
+        iWin >= 0 && getIs(s, "manifest/00000000000000000002.manifest", a[iWin].zVal, strlen(a[iWin].zVal)));
+  sdbStoreFree(s);
+}
+
+/* A create-only PUT whose reply is lost (rule zRule) still succeeds, once. */
+static void putIdCase(const char *zName, const char *zRule, const char *zKey) {
+  char zB[64];
+  SdbErr err = {0};
+  SdbObjList l = {0};
+  newBucket(zB);
+  SdbStore *s = openStore(zB, "db", NULL);
+  if (!s) return;
+  rules(zRule);
+  int rc = putStr(s, zKey, "payload", 1, &err);
+  long long nFaults = proxyStat("requests");
+  proxyReset();
+  char zMsg[160];
+  snprintf(zMsg, sizeof(zMsg), "s3: put-id check: %s: create-only PUT succeeds", zName);
+  CHECKF(zMsg, rc == SDB_OK && s->stats.nRetry >= 1, "rc=%d retries=%llu requests=%lld %s", rc,
+         (unsigned long long)s->stats.nRetry, nFaults, err.zMsg);
+  snprintf(zMsg, sizeof(zMsg), "s3: put-id check: %s: exactly one object", zName);
+  CHECK(zMsg, s->pMethods->xList(s, "", &l, &err) == SDB_OK && l.n == 1 && getIs(s, zKey, "payload", 7));
+  rc = putStr(s, zKey, "other", 1, &err);
+  snprintf(zMsg, sizeof(zMsg), "s3: put-id check: %s: a later create is SDB_EXISTS", zName);
+  CHECK(zMsg, rc == SDB_EXISTS);
+  sdbObjListFree(&l);
+  sdbStoreFree(s);
+}
+
+static void testPutId(void) {
+  putIdCase("500 after forward",
+            "[{\"method\":\"PUT\",\"path\":\"manifest\",\"status\":500,\"code\":\"InternalError\","
+            "\"after_forward\":true,\"times\":1}]",
+            "manifest/00000000000000000001.manifest");
+  putIdCase("drop after forward",
+            "[{\"method\":\"PUT\",\"path\":\"wal\",\"drop\":\"after\",\"times\":1}]",
+            "wal/00000000000000000001.sst");
+}
+
+static void testSlowDown(void) {
+  char zB[64], zKey[64];
+  SdbErr err = {0};
+  SdbObjList l = {0};
+  newBucket(zB);
+  SdbStore *s = openStore(zB, "db", NULL);
+  if (!s) return;
+  rules("[{\"prob\":0.3,\"status\":503,\"code\":\"SlowDown\"}]");
+  int nOk = 0, nOps = 0;
+  for (int i = 0; i < 15; i++) {
+    snprintf(zKey, sizeof(zKey), "compacted/%04d.sst", i);
+    nOps += 4;
+    nOk += putStr(s, zKey, zKey, i % 2, &err) == SDB_OK;
+    nOk += getIs(s, zKey, zKey, strlen(zKey));
+    u64 size = 0;
+    nOk += s->pMethods->xHead(s, zKey, &size, &err) == SDB_OK && size == strlen(zKey);
+    nOk += s->pMethods->xList(s, "compacted/", &l, &err) == SDB_OK && l.n == i + 1;
+  }
+  for (int i = 0; i < 15; i += 2) {
+    snprintf(zKey, sizeof(zKey), "compacted/%04d.sst", i);
+    nOps++;
+    nOk += s->pMethods->xDelete(s, zKey, &err) == SDB_OK;
+  }
+  proxyReset();
+  CHECKF("s3: 30% SlowDown: every operation succeeds", nOk == nOps, "%d of %d: %s", nOk, nOps, err.zMsg);
+  CHECKF("s3: 30% SlowDown: retries counted", s->stats.nRetry > 0, "%llu", (unsigned long long)s->stats.nRetry);
+  rules("[{\"method\":\"PUT\",\"status\":409,\"code\":\"ConditionalRequestConflict\",\"times\":2}]");
+  int rc = putStr(s, "manifest/9", "nine", 1, &err);
+  proxyReset();
+  CHECKF("s3: 409 is retried", rc == SDB_OK && getIs(s, "manifest/9", "nine", 4), "rc=%d %s", rc, err.zMsg);
+  rules("[{\"method\":\"GET\",\"status\":400,\"code\":\"InvalidRequest\",\"times\":1}]");
+  u64 nRetry0 = s->stats.nRetry;
+  SdbBuf b = {0};
+  rc = s->pMethods->xGet(s, "manifest/9", 0, SDB_TO_END, &b, &err);
+  sdbBufFree(&b);
+  proxyReset();
+  CHECKF("s3: 400 is not retried", rc == SDB_IOERR && s->stats.nRetry == nRetry0 && strstr(err.zMsg, "InvalidRequest"),
+         "rc=%d %s", rc, err.zMsg);
+  sdbObjListFree(&l);
+  sdbStoreFree(s);
+}
+
+static void testBrokenBodies(void) {
+  char zB[64];
+  SdbErr err = {0};
+  SdbBuf b = {0};
+  size_t n = 256 * 1024;
+  u8 *a = pattern(n, 3);
+  newBucket(zB);
+  SdbStore *s = openStore(zB, "db", NULL);
+  if (!s) return;
+  CHECK("s3: put a 256 KiB object", put(s, "compacted/big.sst", a, n, 0, &err) == SDB_OK);
+  rules("[{\"method\":\"GET\",\"drop\":\"mid_body\",\"prob\":0.5}]");
+  int nOk = 0;
+  for (int i = 0; i < 6; i++) {
+    u64 off = (u64)i * 40000;
+    int rc = s->pMethods->xGet(s, "compacted/big.sst", off, 50000, &b, &err);
+    nOk += rc == SDB_OK && b.n == 50000 && memcmp(b.a, a + off, 50000) == 0;
+  }
+  nOk += getIs(s, "compacted/big.sst", a, n);
+  proxyReset();
+  CHECKF("s3: GETs dropped mid-body are retried", nOk == 7 && s->stats.nRetry > 0, "ok=%d retries=%llu %s", nOk,
+         (unsigned long long)s->stats.nRetry, err.zMsg);
+  rules("[{\"method\":\"GET\",\"short_body\":true,\"times\":2}]");
+  u64 nRetry0 = s->stats.nRetry;
+  int rc = s->pMethods->xGet(s, "compacted/big.sst", 1000, 100000, &b, &err);
+  proxyReset();
+  CHECKF("s3: short bodies are retried, never returned",
+         rc == SDB_OK && b.n == 100000 && memcmp(b.a, a + 1000, 100000) == 0 && s->stats.nRetry >= nRetry0 + 2,
+         "rc=%d n=%zu %s", rc, b.n, err.zMsg);
+  SdbS3Config c = defCfg();
+  c.timeoutMs = 1500;
+  SdbStore *s2 = openStore(zB, "db", &c);
+  rules("[{\"method\":\"GET\",\"short_body\":true}]");
+  rc = s2 ? s2->pMethods->xGet(s2, "compacted/big.sst", 0, SDB_TO_END, &b, &err) : -1;
+  proxyReset();
+  CHECKF("s3: endless short bodies end in SDB_IOERR", rc == SDB_IOERR && strstr(err.zMsg, "truncated"),
+         "rc=%d %s", rc, err.zMsg);
+  sdbStoreFree(s2);
+  sdbBufFree(&b);
+  sdbFree(a);
+  sdbStoreFree(s);
+}
+
+static void testTimeouts(void) {
+  char zB[64];
+  SdbErr err = {0};
+  SdbBuf b = {0};
+  newBucket(zB);
+  SdbS3Config c = defCfg();
+  c.timeoutMs = 1500;
+  SdbStore *s = openStore(zB, "db", &c);
+  if (!s) return;
+  putStr(s, "manifest/1", "m", 0, &err);
+  rules("[{\"method\":\"GET\",\"hang\":true}]");
+  long long t0 = nowMs();
+  int rc = s->pMethods->xGet(s, "manifest/1", 0, SDB_TO_END, &b, &err);
+  long long ms = nowMs() - t0;
+  proxyReset();
+  CHECKF("s3: a hanging server ends in SDB_IOERR within the timeout",
+         rc == SDB_IOERR && ms < 2500 && ms >= 1400 && strstr(err.zMsg, "within 1500 ms"),
+         "rc=%d %lld ms: %s", rc, ms, err.zMsg);
+  c.zEndpoint = "http://127.0.0.1:1";
+  SdbStore *s2 = openStore(zB, "db", &c);
+  t0 = nowMs();
+  rc = s2 ? s2->pMethods->xGet(s2, "manifest/1", 0, SDB_TO_END, &b, &err) : -1;
+  ms = nowMs() - t0;
+  CHECKF("s3: unreachable endpoint ends in SDB_IOERR within the timeout",
+         rc == SDB_IOERR && ms < 2500 && strstr(err.zMsg, "http://127.0.0.1:1") &&
+         strstr(err.zMsg, "s3 GET s3://") && strstr(err.zMsg, "last error: Couldn't connect"),
+         "rc=%d %lld ms: %s", rc, ms, err.zMsg);
+  CHECK("s3: unreachable endpoint: retries counted", s2 && s2->stats.nRetry > 0);
+  sdbStoreFree(s2);
+  sdbBufFree(&b);
+  sdbStoreFree(s);
+}
+
+static void testErrors(void) {
+  char zB[64], zUrl[256];
+  SdbErr err = {0};
+  SdbBuf b = {0};
+  newBucket(zB);
+  /* wrong secret */
+  char *zSecret = sdbStrdup(getenv("AWS_SECRET_ACCESS_KEY"));
+  setenv("AWS_SECRET_ACCESS_KEY", "definitely-wrong", 1);
+  SdbStore *s = openStore(zB, "db", NULL);
+  setenv("AWS_SECRET_ACCESS_KEY", zSecret ? zSecret : "", 1);
+  int rc = s ? s->pMethods->xGet(s, "manifest/1", 0, SDB_TO_END, &b, &err) : -1;
+  CHECKF("s3: wrong secret is SDB_PERM with the S3 error code",
+         rc == SDB_PERM && (strstr(err.zMsg, "SignatureDoesNotMatch") || strstr(err.zMsg, "AccessDenied")) &&
+         !strstr(err.zMsg, "definitely-wrong"), "rc=%d %s", rc, err.zMsg);
+  sdbStoreFree(s);
+  sdbFree(zSecret);
+  proxyReset();
+  /* no credentials at all */
+  char *zKeyId = sdbStrdup(getenv("AWS_ACCESS_KEY_ID"));
+  char *zHome = sdbStrdup(getenv("HOME"));
+  unsetenv("AWS_ACCESS_KEY_ID");
+  setenv("HOME", "/nonexistent", 1);
+  s = openStore(zB, "db", NULL);
+  setenv("AWS_ACCESS_KEY_ID", zKeyId ? zKeyId : "", 1);
+  if (zHome) setenv("HOME", zHome, 1);
+  rc = s ? s->pMethods->xGet(s, "manifest/1", 0, SDB_TO_END, &b, &err) : -1;
+  CHECKF("s3: no credentials: SDB_PERM naming the variables",
+         rc == SDB_PERM && strstr(err.zMsg, "AWS_ACCESS_KEY_ID"), "rc=%d %s", rc, err.zMsg);
+  sdbStoreFree(s);
+  sdbFree(zKeyId);
+  sdbFree(zHome);
+  proxyReset();
+  /* missing bucket */
+  snprintf(zUrl, sizeof(zUrl), "sdbt-missing-%d", (int)getpid());
+  s = openStore(zUrl, "db", NULL);
+  rc = s ? s->pMethods->xGet(s, "manifest/1", 0, SDB_TO_END, &b, &err) : -1;
+  CHECKF("s3: missing bucket is SDB_CANTOPEN", rc == SDB_CANTOPEN && strstr(err.zMsg, "does not exist"),
+         "rc=%d %s", rc, err.zMsg);
+  SdbObjList l = {0};
+  rc = s ? s->pMethods->xList(s, "manifest/", &l, &err) : -1;
+  CHECKF("s3: list of a missing bucket is SDB_CANTOPEN", rc == SDB_CANTOPEN, "rc=%d %s", rc, err.zMsg);
+  sdbStoreFree(s);
+  /* http without allow_http: refused before any request */
+  long long nReq = proxyStat("requests");
+  SdbS3Config c = defCfg();
+  c.eAllowHttp = 0;
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/db", zB);
+  s = NULL;
+  rc = sdbStoreOpenS3(zUrl, &c, 0, &s, &err);
+  CHECKF("s3: http endpoint without allow_http is SDB_ERROR",
+         rc == SDB_ERROR && s == NULL && strstr(err.zMsg, "AWS_ALLOW_HTTP") && strstr(err.zMsg, "allow_http"),
+         "rc=%d %s", rc, err.zMsg);
+  CHECK("s3: ... before any I/O", proxyStat("requests") == nReq);
+  /* bad bucket names */
+  rc = sdbStoreOpenS3("s3://ab/db", NULL, 0, &s, &err);
+  CHECKF("s3: short bucket name refused", rc == SDB_ERROR && strstr(err.zMsg, "3 to 63"), "rc=%d %s", rc, err.zMsg);
+  rc = sdbStoreOpenS3("s3://bad%20name/db", NULL, 0, &s, &err);
+  CHECK("s3: bucket name with odd bytes refused", rc == SDB_ERROR);
+  /* read-only store */
+  rc = sdbStoreOpenS3(zUrl, NULL, 1, &s, &err);
+  CHECK("s3: read-only store refuses PUT and DELETE",
+        rc == SDB_OK && putStr(s, "x", "y", 0, &err) == SDB_READONLY &&
+        s->pMethods->xDelete(s, "x", &err) == SDB_READONLY);
+  sdbStoreFree(s);
+  sdbBufFree(&b);
+}
+
+static void testHardening(void) {
+  char zB[64];
+  SdbErr err = {0};
+  SdbBuf b = {0};
+  newBucket(zB);
+  SdbStore *s = openStore(zB, "db", NULL);
+  if (!s) return;
+  putStr(s, "manifest/1", "m", 0, &err);
+  sdbStoreFree(s);
+  SdbS3Config c = defCfg();
+  c.zEndpoint = zMoto;                /* not the environment's endpoint */
+  s = openStore(zB, "db", &c);
+  int rc = s ? s->pMethods->xGet(s, "manifest/1", 0, SDB_TO_END, &b, &err) : -1;
+  CHECKF("s3: credentials are not sent to a non-environment endpoint",
+         rc == SDB_PERM && strstr(err.zMsg, "AWS_ENDPOINT"), "rc=%d %s", rc, err.zMsg);
+  sdbStoreFree(s);
+  /* The proxy under another spelling: it sees an unsigned request. */
+  char zAlias[256];
+  const char *zPort = strrchr(zProxy, ':');
+  snprintf(zAlias, sizeof(zAlias), "http://localhost%s", zPort ? zPort : "");
+  c.zEndpoint = zAlias;
+  proxyReset();
+  s = openStore(zB, "db", &c);
+  rc = s ? s->pMethods->xGet(s, "manifest/1", 0, SDB_TO_END, &b, &err) : -1;
+  CHECKF("s3: the proxy under another name gets unsigned requests",
+         rc == SDB_PERM && strstr(err.zMsg, "AWS_ENDPOINT") && proxyStat("sigv4_fail") >= 1,
+         "rc=%d %s", rc, err.zMsg);
+  proxyReset();
+  sdbStoreFree(s);
+  c.zEndpoint = getenv("AWS_ENDPOINT");   /* the same endpoint, spelled explicitly */
+  s = openStore(zB, "db", &c);
+  rc = s ? s->pMethods->xGet(s, "manifest/1", 0, SDB_TO_END, &b, &err) : -1;
+  CHECKF("s3: credentials are sent to the environment's endpoint",
+         rc == SDB_OK && b.n == 1, "rc=%d %s", rc, err.zMsg);
+  sdbStoreFree(s);
+  sdbBufFree(&b);
+}
+
+static void testGetMany(void) {
+  char zB[64], azKey[5][32];
+  SdbErr err = {0};
+  size_t n = 20000;
+  u8 *a = pattern(n, 9);
+  newBucket(zB);
+  SdbStore *s = openStore(zB, "db", NULL);
+  if (!s) return;
+  int nPut = 0;
+  for (int i = 0; i < 5; i++) {
+    snprintf(azKey[i], sizeof(azKey[i]), "compacted/%d.sst", i);
+    nPut += put(s, azKey[i], a, n, 0, &err) == SDB_OK;
+  }
+  CHECK("s3: getmany: setup", nPut == 5);
+  SdbGetReq aReq[51];
+  memset(aReq, 0, sizeof(aReq));
+  for (int i = 0; i < 50; i++) {
+    aReq[i].zKey = azKey[i % 5];
+    aReq[i].iOff = (u64)i * 300;
+    aReq[i].nLen = (i == 7) ? SDB_TO_END : 1000;
+  }
+  aReq[50].zKey = "compacted/missing.sst";
+  aReq[50].nLen = 10;
+  rules("[{\"method\":\"GET\",\"delay_ms\":50}]");
+  long long t0 = nowMs();
+  int rc = sdbStoreGetMany(s, aReq, 51, &err);
+  long long ms = nowMs() - t0;
+  proxyReset();
+  int nOk = 0;
+  for (int i = 0; i < 50; i++) {
+    size_t nWant = aReq[i].nLen == SDB_TO_END ? n - aReq[i].iOff : 1000;
+    nOk += aReq[i].rc == SDB_OK && aReq[i].out.n == nWant && memcmp(aReq[i].out.a, a + aReq[i].iOff, nWant) == 0;
+  }
+  CHECKF("s3: getmany: every range correct", rc == SDB_OK && nOk == 50, "rc=%d ok=%d %s", rc, nOk, err.zMsg);
+  CHECK("s3: getmany: missing object is SDB_NOTFOUND", aReq[50].rc == SDB_NOTFOUND);
+  CHECKF("s3: getmany: 51 GETs at 50 ms run in parallel", ms < 1000, "%lld ms", ms);
+  rules("[{\"method\":\"GET\",\"status\":503,\"code\":\"SlowDown\",\"prob\":0.3}]");
+  rc = sdbStoreGetMany(s, aReq, 50, &err);
+  proxyReset();
+  nOk = 0;
+  for (int i = 0; i < 50; i++) nOk += aReq[i].rc == SDB_OK && aReq[i].out.n > 0 && memcmp(aReq[i].out.a, a + aReq[i].iOff, aReq[i].out.n) == 0;
+  CHECKF("s3: getmany: transient failures retried", rc == SDB_OK && nOk == 50 && s->stats.nRetry > 0,
+         "rc=%d ok=%d %s", rc, nOk, err.zMsg);
+  for (int i = 0; i < 51; i++) sdbBufFree(&aReq[i].out);
+  sdbFree(a);
+  sdbStoreFree(s);
+}
+
+/* Virtual-hosted style (bucket.localhost, which curl resolves to loopback),
+** a session token, and a body above 1 MiB (curl adds Expect: 100-continue). */
+static void testVariants(void) {
+  char zB[64], zEp[256];
+  SdbErr err = {0};
+  SdbObjList l = {0};
+  newBucket(zB);
+  proxyReset();
+  char *zSaved = sdbStrdup(getenv("AWS_ENDPOINT"));
+  const char *zPort = strrchr(zProxy, ':');
+  snprintf(zEp, sizeof(zEp), "http://localhost%s", zPort ? zPort : "");
+  setenv("AWS_ENDPOINT", zEp, 1);
+  SdbS3Config c = defCfg();
+  c.eVirtualHosted = 1;
+  SdbStore *s = openStore(zB, "vh", &c);
+  setenv("AWS_ENDPOINT", zSaved ? zSaved : "", 1);
+  sdbFree(zSaved);
+  int rc = s ? putStr(s, "k/1", "v1", 1, &err) : -1;
+  CHECKF("s3: virtual-hosted put", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+  CHECK("s3: virtual-hosted get and list", s && getIs(s, "k/1", "v1", 2) &&
+        s->pMethods->xList(s, "k/", &l, &err) == SDB_OK && l.n == 1);
+  sdbStoreFree(s);
+  /* make test runs the proxy with a session token (SDB_TEST_SESSION_TOKEN,
+  ** odd characters included), exported as AWS_SESSION_TOKEN. */
+  s = openStore(zB, "tok", NULL);
+  size_t n = 3 * 1024 * 1024 + 17;
+  u8 *a = pattern(n, 5);
+  rc = s ? put(s, "big", a, n, 1, &err) : -1;
+  CHECKF(getenv("AWS_SESSION_TOKEN") ? "s3: 3 MiB create-only put with a session token" : "s3: 3 MiB create-only put", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+  CHECK("s3: 3 MiB get", s && getIs(s, "big", a, n));
+  CHECKF("s3: no signature failures (vhost, token, big body)", proxyStat("sigv4_fail") == 0,
+         "sigv4_fail=%lld", proxyStat("sigv4_fail"));
+  sdbFree(a);
+  sdbObjListFree(&l);
+  sdbStoreFree(s);
+}
+
+typedef struct ThreadArg {
+  SdbStore *s;
+  int iThread;
+  int nOk;
+} ThreadArg;
+
+static void *threadMain(void *pArg) {
+  ThreadArg *t = pArg;
+  char zKey[64], zVal[64];
+  SdbErr err = {0};
+  for (int i = 0; i < 20; i++) {
+    snprintf(zKey, sizeof(zKey), "t%d/%d", t->iThread, i);
+    snprintf(zVal, sizeof(zVal), "value %d %d", t->iThread, i);
+    t->nOk += putStr(t->s, zKey, zVal, i % 2, &err) == SDB_OK && getIs(t->s, zKey, zVal, strlen(zVal));
+  }
+  return NULL;
+}
+
+static void testThreads(void) {
+  char zB[64];
+  newBucket(zB);
+  SdbStore *s = openStore(zB, "db", NULL);
+  if (!s) return;
+  ThreadArg a[8];
+  pthread_t t[8];
+  for (int i = 0; i < 8; i++) {
+    a[i] = (ThreadArg){s, i, 0};
+    pthread_create(&t[i], NULL, threadMain, &a[i]);
+  }
+  int nOk = 0;
+  for (int i = 0; i < 8; i++) {
+    pthread_join(t[i], NULL);
+    nOk += a[i].nOk;
+  }
+  CHECKF("s3: 8 threads share one store", nOk == 160, "%d of 160", nOk);
+  sdbStoreFree(s);
+}
+
+/* ------------------------------------------------------------ engine */
+
+/* Write 3000 rows into several L0 SSTs of s3://zB/engine, through the engine. */
+static int engineLoad(const char *zUrl) {
+  SdbConfig cfg;
+  SdbDb *db = NULL;
+  SdbErr err = {0};
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.zUrl = zUrl;
+  cfg.bCreateIfMissing = 1;
+  cfg.l0SstSizeBytes = 32 * 1024;
+  cfg.minFilterKeys = 10;
+  cfg.s3.eAllowHttp = -1;
+  cfg.s3.eVirtualHosted = -1;
+  int rc = sdb_db_open(&cfg, &db, &err);
+  SdbBatch *b = sdb_batch_new();
+  for (int i = 0; rc == SDB_OK && i < 3000; i++) {
+    char k[32], v[64];
+    snprintf(k, sizeof(k), "key%06d", (i * 7919) % 3000);
+    snprintf(v, sizeof(v), "value-%d-%040d", i, i);
+    rc = sdb_batch_put(b, (const u8 *)k, strlen(k), (const u8 *)v, strlen(v), 0, &err);
+    if (rc == SDB_OK && i % 100 == 99) {
+      rc = sdb_db_write(db, b, 1, &err);
+      sdb_batch_clear(b);
+    }
+  }
+  if (rc == SDB_OK) rc = sdb_db_flush(db, 1, &err);
+  if (rc) printf("# engine load: rc=%d %s\n", rc, err.zMsg);
+  sdb_batch_free(b);
+  sdb_db_close(db);
+  return rc;
+}
+
+/* Open a cold reader with nParallel and look up 200 keys the way an IN-list
+** does (prefetch, then one point scan each). Returns the elapsed ms, or -1. */
+static long long engineLookups(const char *zUrl, int nParallel, int *pnFound, u64 *pnL0) {
+  SdbConfig cfg;
+  SdbDb *db = NULL;
+  SdbErr err = {0};
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.zUrl = zUrl;
+  cfg.bReadOnly = 1;
+  cfg.s3.eAllowHttp = -1;
+  cfg.s3.eVirtualHosted = -1;
+  cfg.s3.nParallel = nParallel;
+  if (sdb_db_open(&cfg, &db, &err)) {
+    printf("# engine reader: %s\n", err.zMsg);
+    return -1;
+  }
+  SdbStats st;
+  sdb_db_stats(db, &st);
+  *pnL0 = st.nL0;
+  char aKey[64][16];
+  SdbRange aR[64];
+  long long t0 = nowMs();
+  *pnFound = 0;
+  for (int base = 0; base < 192; base += 64) {
+    for (int i = 0; i < 64; i++) {
+      snprintf(aKey[i], sizeof(aKey[i]), "key%06d", (base + i) * 15);
+      memset(&aR[i], 0, sizeof(aR[i]));
+      aR[i].pLo = aR[i].pHi = (const u8 *)aKey[i];
+      aR[i].nLo = aR[i].nHi = strlen(aKey[i]);
+      aR[i].bHasLo = aR[i].bHasHi = 1;
+    }
+    sdb_db_prefetch(db, aR, 64, 0, &err);
+    for (int i = 0; i < 64; i++) {
+      SdbIter *it = NULL;
+      if (sdb_db_scan(db, &aR[i], 0, &it, &err) == SDB_OK && !it->bEof) (*pnFound)++;
+      sdb_iter_free(it);
+    }
+  }
+  long long ms = nowMs() - t0;
+  sdb_db_close(db);
+  return ms;
+}
+
+/* IN-list style lookups over several L0 SSTs on a store with 15 ms of latency
+** per GET: batched parallel reads beat one-at-a-time reads, same results. */
+static void testEnginePrefetch(void) {
+  char zB[64], zUrl[128];
+  newBucket(zB);
+  proxyReset();
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/engine", zB);
+  CHECK("s3 engine: load 3000 rows into L0 SSTs", engineLoad(zUrl) == SDB_OK);
+  /* Warm nothing: each reader is cold. Latency on block reads only. */
+  rules("[{\"method\":\"GET\",\"path\":\"compacted/.*\",\"delay_ms\":15}]");
+  int nSeq = 0, nPar = 0;
+  u64 nL0a = 0, nL0b = 0;
+  long long msSeq = engineLookups(zUrl, 1, &nSeq, &nL0a);
+  long long msPar = engineLookups(zUrl, 8, &nPar, &nL0b);
+  proxyReset();
+  CHECKF("s3 engine: lookups find every key", nSeq == 192 && nPar == 192 && nL0a >= 3,
+         "found %d / %d, %llu L0s", nSeq, nPar, (unsigned long long)nL0a);
+  CHECKF("s3 engine: parallel batch reads are faster", msPar > 0 && msSeq > msPar * 3 / 2,
+         "parallel_reads=1: %lld ms, parallel_reads=8: %lld ms", msSeq, msPar);
+  printf("# s3 engine: 192 lookups over %llu L0s at 15 ms per GET: %lld ms one at a time, "
+         "%lld ms with 8 in parallel\n", (unsigned long long)nL0a, msSeq, msPar);
+}
+
+int main(void) {
+  zProxy = getenv("SDB_TEST_PROXY");
+  zMoto = getenv("SDB_TEST_MOTO");
+  if (!zProxy || !zProxy[0] || !zMoto || !zMoto[0]) {
+    printf("SKIP t_s3: no S3 test server (make test starts moto and the proxy)\n");
+    return 0;
+  }
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  proxyReset();
+  testBasics();
+  testAwkwardKeys();
+  testAwkwardPrefix();
+  testCreateOnly();
+  testPutId();
+  testSlowDown();
+  testBrokenBodies();
+  testTimeouts();
+  testErrors();
+  testHardening();
+  testGetMany();
+  testVariants();
+  testThreads();
+  testPagination();
+  testEnginePrefetch();
+  proxyReset();
+  curl_global_cleanup();
+  return test_done();
+}
