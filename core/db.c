@@ -228,6 +228,7 @@ static int dbReplayWal(SdbDb *db, DbVersion *v, SdbErr *pErr) {
   for (int i = 0; rc == SDB_OK && i < list.n; i++) {
     u64 id;
     if (dbWalId(list.a[i].zKey, &id) != SDB_OK || id <= v->lastWalId) continue;
+    if (db->walReplayLimit && id > db->walReplayLimit) break;
     if (id != expect) {
       rc = sdbCorrupt(pErr, "WAL SST %020llu is missing (found %s after %020llu)",
                       (unsigned long long)expect, list.a[i].zKey, (unsigned long long)(expect - 1));
@@ -331,9 +332,49 @@ static void dbConfigDefaults(SdbConfig *c) {
   if (!c->filterBitsPerKey) c->filterBitsPerKey = 10;
   if (!c->minFilterKeys) c->minFilterKeys = 1000;
   if (!c->pollIntervalMs) c->pollIntervalMs = 1000;
+  if (!c->compactorPollMs) c->compactorPollMs = 5000;
+  if (!c->maxSstSize) c->maxSstSize = 256ull << 20;
+  if (!c->l0MaxSsts) c->l0MaxSsts = 8;
+  if (!c->gcIntervalMs) c->gcIntervalMs = 60000;
+  if (!c->gcMinAgeMs) c->gcMinAgeMs = 300000;
 }
 
-/* Reader open: the latest manifest plus the WAL. Never writes. */
+/*
+** Replace *pm (latest manifest, id *pId) with the manifest that checkpoint
+** zId pins, and bound the WAL replay to that manifest's wal_id_last_seen:
+** the reader then sees exactly the checkpointed state and never polls.
+*/
+static int dbOpenCheckpoint(SdbDb *db, const char *zId, SdbManifest **pm, u64 *pId,
+                            SdbErr *pErr) {
+  u8 aId[16];
+  int rc = sdbCheckpointIdParse(zId, aId, pErr);
+  const SdbCheckpoint *c = NULL;
+  for (int i = 0; rc == SDB_OK && i < (*pm)->nCkpt; i++) {
+    if (memcmp((*pm)->aCkpt[i].aId, aId, 16) == 0) c = &(*pm)->aCkpt[i];
+  }
+  if (rc == SDB_OK && !c) {
+    return sdbErrSet(pErr, SDB_CANTOPEN, "no checkpoint %s in the latest manifest (%llu)", zId,
+                     (unsigned long long)*pId);
+  }
+  SdbManifest *mCk = NULL;
+  u64 idCk = c ? c->manifestId : 0;
+  if (rc == SDB_OK) rc = sdbManifestLoad(db->pStore, idCk, &mCk, pErr);
+  if (rc == SDB_NOTFOUND) {
+    rc = sdbErrSet(pErr, SDB_CORRUPT, "checkpoint %s pins manifest %llu, which is missing", zId,
+                   (unsigned long long)idCk);
+  }
+  if (rc) return rc;
+  sdbManifestFree(*pm);
+  *pm = mCk;
+  *pId = idCk;
+  db->walReplayLimit = mCk->walIdLastSeen > mCk->replayAfterWalId ? mCk->walIdLastSeen
+                                                                   : mCk->replayAfterWalId;
+  db->cfg.pollIntervalMs = UINT64_MAX;
+  return SDB_OK;
+}
+
+/* Reader open: the latest manifest (or a checkpoint's) plus the WAL. Never
+** writes. */
 static int dbOpenReader(SdbDb *db, SdbErr *pErr) {
   SdbManifest *m = NULL;
   u64 id = 0;
@@ -341,6 +382,10 @@ static int dbOpenReader(SdbDb *db, SdbErr *pErr) {
   if (rc == SDB_NOTFOUND) {
     rc = sdbErrSet(pErr, SDB_CANTOPEN, "no SlateDB database at %s (no manifest/ objects)",
                    db->pStore->zDescr);
+  }
+  if (rc == SDB_OK && db->cfg.zCheckpoint) {
+    rc = dbOpenCheckpoint(db, db->cfg.zCheckpoint, &m, &id, pErr);
+    if (rc) sdbManifestFree(m);
   }
   if (rc == SDB_OK) rc = sdbDbVersionBuild(db, m, id, NULL, NULL, NULL, &db->pCur, pErr);
   db->lastRefreshMs = sdbNowMs();
@@ -375,6 +420,7 @@ int sdb_db_open(const SdbConfig *pConfig, SdbDb **ppDb, SdbErr *pErr) {
     rc = sdbStoreOpenUrl(pConfig->zUrl, db->bReadOnly, bCreate, &pConfig->s3, &db->pStore, pErr);
   }
   if (rc == SDB_OK) rc = db->bReadOnly ? dbOpenReader(db, pErr) : sdbWriterOpen(db, pErr);
+  db->cfg.zCheckpoint = NULL;     /* borrowed from the caller for the open only */
   if (rc) {
     sdb_db_close(db);
     return rc;
@@ -397,6 +443,7 @@ void sdb_db_close(SdbDb *db) {
 
 int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
   if (db->pWriter) return sdbWriterPoll(db, pErr);
+  if (db->walReplayLimit) return SDB_OK;   /* a checkpoint reader stays pinned */
   SdbManifest *m = NULL;
   u64 id = 0;
   int rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
@@ -510,6 +557,15 @@ static int dbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter 
   c->apTable = d->apTable + iFirst;
   c->nTable = iEnd - iFirst;
   return sdbConcatIterNew(c, c->nTable, runCtxOpen, runCtxFree, bDesc, pp, pErr);
+}
+
+int sdbDbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter **pp,
+                   SdbErr *pErr) {
+  return dbTableIter(db, t, r, bDesc, pp, pErr);
+}
+
+int sdbDbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter **pp, SdbErr *pErr) {
+  return dbRunIter(db, d, r, bDesc, pp, pErr);
 }
 
 /* All child iterators of version v for range r: pFirst (an overlay, ownership
@@ -696,6 +752,7 @@ void sdb_db_stats(SdbDb *db, SdbStats *s) {
   s->lastL0Seq = v->pManifest->lastL0Seq;
   s->nL0 = (u64)v->nL0;
   s->nSortedRun = (u64)v->nRun;
+  s->nCheckpoints = (u64)v->pManifest->nCkpt;
   s->nMemtableRows = sdbMemtableRows(v->pMem);
   s->nMemtableBytes = sdbMemtableBytes(v->pMem);
   for (int i = 0; i < v->nImm; i++) {

@@ -14,6 +14,7 @@
 #include "sst.h"
 
 typedef struct SdbWriter SdbWriter;
+typedef struct SdbMaint SdbMaint;
 
 #define DB_MAX_IMM 16          /* frozen memtables a version can hold */
 
@@ -66,7 +67,9 @@ struct SdbDb {
   DbVersion *pCur;        /* current version (one reference owned) */
   SdbConfig cfg;          /* settings (zUrl points at the copy above) */
   SdbWriter *pWriter;     /* writer state; NULL for readers (writer.c) */
+  SdbMaint *pMaint;       /* compactor / GC thread of a writer, or NULL (maint.c) */
   i64 lastRefreshMs;      /* reader: when the version was last refreshed (atomic) */
+  u64 walReplayLimit;     /* checkpoint readers: replay no WAL id above this (0: none) */
 };
 
 
@@ -83,6 +86,15 @@ int sdbDbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld
 int sdbDbVersionFreeze(SdbDb *db, DbVersion *v, u64 walId, DbVersion **ppNew, SdbErr *pErr);
 /* The current version with a reference for the caller. */
 DbVersion *sdbDbPinVersion(SdbDb *db);
+
+/* All row versions (tombstones, merge operands, every seq) of table t or
+** sorted run d within r (NULL = everything), in key order, newest version of
+** a key first. *pp is NULL when t cannot hold keys in r. The table or run
+** must stay alive (a pinned version) while the iterator lives. Caller owns
+** *pp. */
+int sdbDbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter **pp,
+                   SdbErr *pErr);
+int sdbDbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter **pp, SdbErr *pErr);
 void sdbDbVersionUnref(DbVersion *v);
 /* Replace the current version with v (reference taken over). */
 void sdbDbInstallVersion(SdbDb *db, DbVersion *v);
@@ -92,5 +104,27 @@ int sdbWriterOpen(SdbDb *db, SdbErr *pErr);
 void sdbWriterClose(SdbDb *db);
 void sdbWriterStats(SdbDb *db, SdbStats *s);
 int sdbWriterPoll(SdbDb *db, SdbErr *pErr);
+
+/* Edit a fresh decode of a manifest (the latest, on a collision). */
+typedef int (*SdbManifestEdit)(SdbManifest *m, void *pCtx, SdbErr *pErr);
+/*
+** Commit manifest <current id>+1 = xEdit(current) with the writer's CAS
+** (re-applied on top of the latest after a collision; a newer writer_epoch
+** fences) and install it as the current version, memtables kept. *pIdOut
+** (may be NULL) gets the new id. Takes the writer lock.
+*/
+int sdbWriterUpdateManifest(SdbDb *db, SdbManifestEdit xEdit, void *pCtx, u64 *pIdOut,
+                            SdbErr *pErr);
+
+/* maint.c: the compactor and GC thread of a writer. Start: after the writer
+** is open (no thread when both are disabled). Stop: before it closes. */
+int sdbMaintStart(SdbDb *db, SdbErr *pErr);
+void sdbMaintStop(SdbDb *db);
+void sdbMaintStats(SdbDb *db, SdbStats *s);
+/* L0 flushes call this when the L0 count reached l0_max_ssts: waits while a
+** healthy compactor works on it (never when none runs or it keeps failing). */
+void sdbMaintWaitForL0Room(SdbDb *db);
+/* Parse "8-4-4-4-12" UUID text (maint.c). SDB_OK or SDB_ERROR. */
+int sdbCheckpointIdParse(const char *zId, u8 aId[16], SdbErr *pErr);
 
 #endif

@@ -92,6 +92,13 @@ int sdbRandomBytes(void *a, size_t n) {
   return SDB_OK;
 }
 
+int sdbUuidNew(u8 a[16]) {
+  if (sdbRandomBytes(a, 16)) return SDB_IOERR;
+  a[6] = (u8)((a[6] & 0x0f) | 0x40);   /* version 4 */
+  a[8] = (u8)((a[8] & 0x3f) | 0x80);   /* variant 10xx (RFC 4122) */
+  return SDB_OK;
+}
+
 i64 sdbNowMs(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);

@@ -56,6 +56,11 @@ void sdbUlidFormat(SdbUlid id, char z[27]);
 
 /* A new ULID for the current time: 48 bits of Unix ms, 80 random bits. */
 int sdbUlidNew(SdbUlid *pId);
+/* A new random (version 4) UUID in a[16] (byte order as printed: a[0] is the
+** first hex pair): sdbRandomBytes, then version 4 in the high nibble of a[6]
+** and the RFC 4122 variant (10xx) in the top bits of a[8]. SDB_OK or
+** SDB_IOERR. */
+int sdbUuidNew(u8 a[16]);
 /* Fill a[0..n) with cryptographically random bytes. SDB_OK or SDB_IOERR. */
 int sdbRandomBytes(void *a, size_t n);
 /* Wall-clock time in ms since the Unix epoch. */

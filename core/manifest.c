@@ -106,13 +106,16 @@ static void boundClear(SdbBound *b) {
   memset(b, 0, sizeof(*b));
 }
 
+void sdbSstHandleClear(SdbSstHandle *h) {
+  sdbSstInfoClear(&h->info);
+  boundClear(&h->visStart);
+  boundClear(&h->visEnd);
+  memset(h, 0, sizeof(*h));
+}
+
 /* Release an array of n handles and everything each owns. NULL-safe. */
 static void handlesFree(SdbSstHandle *a, int n) {
-  for (int i = 0; i < n && a; i++) {
-    sdbSstInfoClear(&a[i].info);
-    boundClear(&a[i].visStart);
-    boundClear(&a[i].visEnd);
-  }
+  for (int i = 0; i < n && a; i++) sdbSstHandleClear(&a[i]);
   sdbFree(a);
 }
 

@@ -104,6 +104,8 @@ typedef struct SdbManifest {
   SdbExternalDb *aExtDb;  /* external_dbs; owned array */
   int nExtDb;
   int bUnknownFields;     /* some decoded table has fields this build does not know */
+  u64 nextId;             /* transient, never encoded: the id this manifest gets
+                          ** when a writer's CAS edits it (0 otherwise) */
   u8 *pRaw;               /* the whole object as decoded (envelope included); owned */
   size_t nRaw;
 } SdbManifest;
@@ -117,6 +119,9 @@ typedef struct SdbManifest {
 **   SDB_NOMEM.
 ** On error *pp is NULL and pErr names the field: "manifest: l0[3].info: ...". */
 int sdbManifestDecode(const u8 *a, size_t n, SdbManifest **pp, SdbErr *pErr);
+
+/* Release what one SST handle owns (info bytes, bound keys) and zero it. */
+void sdbSstHandleClear(SdbSstHandle *h);
 
 /* Free a manifest and everything it owns. NULL-safe. */
 void sdbManifestFree(SdbManifest *p);

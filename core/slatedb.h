@@ -142,6 +142,16 @@ typedef struct SdbConfig {
   uint64_t pollIntervalMs;     /* reader: re-read manifest/WAL before a scan when
                                ** this long has passed (1000); UINT64_MAX = never */
   SdbS3Config s3;              /* s3:// URLs only (see SdbS3Config) */
+  /* Background maintenance of a writer (SlateDB 0.12.1 runs both by default). */
+  int bNoCompactor;            /* do not run the compactor */
+  uint64_t compactorPollMs;    /* compactor poll interval (5000) */
+  uint64_t maxSstSize;         /* compaction output SST size (256 MiB) */
+  uint32_t l0MaxSsts;          /* L0 flushes wait for the compactor at this many L0s (8) */
+  int bNoGc;                   /* do not run the garbage collector */
+  uint64_t gcIntervalMs;       /* GC interval (60000) */
+  uint64_t gcMinAgeMs;         /* objects younger than this are never deleted (300000) */
+  /* Readers: open the state a checkpoint pins ("8-4-4-4-12" UUID), or NULL. */
+  const char *zCheckpoint;
 } SdbConfig;
 
 /* Open a database. On success *ppDb owns the handle (free with sdb_db_close). */
@@ -205,6 +215,39 @@ int sdb_db_scan_overlay(SdbDb *pDb, SdbBatch *pOverlay, const SdbRange *pRange, 
 ** memtable to a new L0 SST. */
 int sdb_db_flush(SdbDb *pDb, int bMemtable, SdbErr *pErr);
 
+/*
+** Maintenance (writers). sdb_db_compact runs one full compaction: every L0
+** and sorted run into one bottom run (*pnDone: 1, or 0 if the database
+** already is a single run). sdb_db_gc deletes what SlateDB's
+** garbage collector would, with minAgeMs (UINT64_MAX = the configured age)
+** (*pnDeleted: objects). Both run in the caller's thread, one at a time with
+** the background thread.
+*/
+int sdb_db_compact(SdbDb *pDb, int *pnDone, SdbErr *pErr);
+int sdb_db_gc(SdbDb *pDb, uint64_t minAgeMs, uint64_t *pnDeleted, SdbErr *pErr);
+
+/*
+** Checkpoints (SlateDB's manifest form). sdb_db_checkpoint_create pins the
+** current state for lifetimeMs (0 = no expiry), optionally named; the new
+** id (36-character UUID text + NUL) goes to zId. sdb_db_checkpoint_delete
+** removes one (SDB_ERROR if absent).
+*/
+int sdb_db_checkpoint_create(SdbDb *pDb, uint64_t lifetimeMs, const char *zName, char zId[37],
+                             SdbErr *pErr);
+int sdb_db_checkpoint_delete(SdbDb *pDb, const char *zId, SdbErr *pErr);
+
+/* One checkpoint of the current manifest. */
+typedef struct SdbCheckpointInfo {
+  char zId[37];
+  uint64_t manifestId;
+  int64_t createTimeS, expireTimeS;   /* Unix seconds; expire 0 = never */
+  char zName[128];
+} SdbCheckpointInfo;
+/* The checkpoints of the current version: *pa is malloc'd (caller frees
+** with sdb_free), *pn entries. */
+int sdb_db_checkpoints(SdbDb *pDb, SdbCheckpointInfo **pa, int *pn, SdbErr *pErr);
+void sdb_free(void *p);
+
 /* Statistics of a handle, for SQL inspection. */
 typedef struct SdbStats {
   uint64_t nGet, nPut, nList, nDelete, nHead; /* object-store requests */
@@ -215,6 +258,10 @@ typedef struct SdbStats {
   uint64_t nL0, nSortedRun, nMemtableRows, nMemtableBytes;
   uint64_t writerEpoch, durableSeq, nextWalId, nWalWrites, nL0Flushes;
   int bWriter, bFenced;
+  uint64_t compactorEpoch;     /* ours, 0 when the compactor is not running */
+  uint64_t nCompactions;       /* compactions this handle committed */
+  uint64_t nGcDeleted;         /* objects this handle's GC deleted */
+  uint64_t nCheckpoints;       /* checkpoints in the current manifest */
 } SdbStats;
 void sdb_db_stats(SdbDb *pDb, SdbStats *pStats);
 

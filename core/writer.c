@@ -86,7 +86,7 @@ static int wrFenced(SdbDb *db, u64 theirEpoch, SdbErr *pErr) {
 
 /* ------------------------------------------------------------ manifest CAS */
 
-typedef int (*WrApply)(SdbManifest *m, void *pCtx, SdbErr *pErr);
+typedef SdbManifestEdit WrApply;
 
 /* Commit manifest baseId+1 = xApply(base), retrying on collisions as SlateDB
 ** does. On SDB_OK *ppOut (caller owns) holds the committed manifest. */
@@ -104,7 +104,10 @@ static int wrCommitManifest(SdbDb *db, const SdbManifest *pBase, u64 baseId, WrA
     size_t n = 0;
     rc = sdbManifestDecode(pCur->pRaw, pCur->nRaw, &m, pErr);
     if (rc == SDB_OK && w->epoch && m->writerEpoch > w->epoch) rc = wrFenced(db, m->writerEpoch, pErr);
-    if (rc == SDB_OK) rc = xApply(m, pCtx, pErr);
+    if (rc == SDB_OK) {
+      m->nextId = id + 1;
+      rc = xApply(m, pCtx, pErr);
+    }
     if (rc == SDB_OK) rc = sdbManifestEncode(m, &a, &n, pErr);
     sdbManifestFree(m);
     if (rc) break;
@@ -127,6 +130,29 @@ static int wrCommitManifest(SdbDb *db, const SdbManifest *pBase, u64 baseId, WrA
   }
   if (rc == SDB_OK && !*ppOut) rc = sdbErrSet(pErr, SDB_BUSY, "manifest update kept colliding");
   sdbManifestFree(pLatest);
+  return rc;
+}
+
+/* See dbInt.h. */
+int sdbWriterUpdateManifest(SdbDb *db, SdbManifestEdit xEdit, void *pCtx, u64 *pIdOut,
+                            SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  pthread_mutex_lock(&w->mu);
+  int rc = w->bFenced ? wrFenced(db, 0, pErr) : SDB_OK;
+  DbVersion *cur = sdbDbPinVersion(db);
+  SdbManifest *mNew = NULL;
+  u64 idNew = 0;
+  DbVersion *pNew = NULL;
+  if (rc == SDB_OK) {
+    rc = wrCommitManifest(db, cur->pManifest, cur->manifestId, xEdit, pCtx, &mNew, &idNew, pErr);
+  }
+  if (rc == SDB_OK) rc = sdbDbVersionBuild(db, mNew, idNew, cur, cur->pMem, NULL, &pNew, pErr);
+  if (rc == SDB_OK) {
+    sdbDbInstallVersion(db, pNew);
+    if (pIdOut) *pIdOut = idNew;
+  }
+  sdbDbVersionUnref(cur);
+  pthread_mutex_unlock(&w->mu);
   return rc;
 }
 
@@ -299,7 +325,7 @@ int sdbWriterOpen(SdbDb *db, SdbErr *pErr) {
   w->clockFloor = db->pCur->maxCreateTs;
   w->lastPollMs = nowMs();
   if (pthread_create(&w->flusher, NULL, wrFlusherMain, db) == 0) w->bFlusher = 1;
-  return SDB_OK;
+  return sdbMaintStart(db, pErr);
 }
 
 /* ------------------------------------------------------------ L0 flush */
@@ -430,6 +456,12 @@ static int wrFlushOldestImm(SdbDb *db, int *pbMore, SdbErr *pErr) {
   DbVersion *v = sdbDbPinVersion(db);
   int rc = SDB_OK;
   *pbMore = 0;
+  if (v->nImm > 0 && v->nL0 >= (int)db->cfg.l0MaxSsts) {
+    /* Too many L0s: give the compactor a chance first (bounded: see maint.c). */
+    sdbDbVersionUnref(v);
+    sdbMaintWaitForL0Room(db);
+    v = sdbDbPinVersion(db);
+  }
   if (v->nImm > 0) {
     SdbMemtable *pImm = v->apImm[v->nImm - 1];
     SdbBuf sst = {0};
@@ -715,6 +747,7 @@ static int applyClose(SdbManifest *m, void *pCtx, SdbErr *pErr) {
 
 void sdbWriterClose(SdbDb *db) {
   SdbWriter *w = db->pWriter;
+  sdbMaintStop(db);
   pthread_mutex_lock(&w->mu);
   w->bStop = 1;
   pthread_cond_signal(&w->cond);
@@ -752,4 +785,5 @@ void sdbWriterStats(SdbDb *db, SdbStats *s) {
   s->nWalWrites = w->nWalWrites;
   s->nL0Flushes = w->nL0Flushes;
   pthread_mutex_unlock(&w->mu);
+  sdbMaintStats(db, s);
 }

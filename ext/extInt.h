@@ -85,6 +85,16 @@ typedef struct SdbExtHandleOpts {
   u64 requestTimeoutMs;   /* request_timeout= (30000 ms, retries included) */
   u64 connectTimeoutMs;   /* connect_timeout= (5000 ms) */
   u32 nParallelReads;     /* parallel_reads= (8) */
+  /* Writers: background maintenance. */
+  int bCompactor;         /* compactor= (true) */
+  u64 compactorPollMs;    /* compactor_poll_interval= (5000 ms) */
+  u64 maxSstSize;         /* max_sst_size= (256 MiB) */
+  u32 l0MaxSsts;          /* l0_max_ssts= (8) */
+  int bGc;                /* gc= (true) */
+  u64 gcIntervalMs;       /* gc_interval= (60000 ms) */
+  u64 gcMinAgeMs;         /* gc_min_age= (300000 ms) */
+  /* Readers: checkpoint= UUID text ("" = the latest state). */
+  char zCheckpoint[37];
 } SdbExtHandleOpts;
 
 /* The parsed arguments of one CREATE VIRTUAL TABLE ... USING slatedb(...). */
@@ -160,6 +170,9 @@ typedef struct SdbExtHandleInfo {
   int nRef;               /* tables using the handle */
   SdbExtHandleOpts opts;  /* the settings it was opened with */
   SdbStats stats;         /* engine counters at snapshot time */
+  SdbCheckpointInfo *aCkpt;  /* checkpoints of its current manifest; owned
+                          ** (engine allocation, freed with sdb_free) */
+  int nCkpt;
 } SdbExtHandleInfo;
 /* Snapshot the registry. *paInfo is sqlite3_malloc'd (free with
 ** sdbExtHandleInfoFree). SQLITE_OK or SQLITE_NOMEM. */
@@ -352,7 +365,7 @@ void sdbExtWriteAbandon(SdbExtVtab *p);
 /* ------------------------------------------------------------ modules */
 
 /* Register slatedb_handles on db. */
-int sdbExtRegisterInfo(sqlite3 *db);
+int sdbExtRegisterInfo(sqlite3 *db);   /* slatedb_handles and slatedb_checkpoints */
 /* Register the slatedb module on db. */
 int sdbExtRegisterVtab(sqlite3 *db);
 

@@ -139,10 +139,13 @@ static char *handleS3Key(const char *zUrl, int *pRc) {
   return z;
 }
 
-/* Find the entry for (zPath, bWriter). REQUIRES: handleMutex held. */
-static SdbExtHandle *handleFind(const char *zPath, int bWriter) {
+/* Find the entry for (zPath, bWriter, checkpoint). REQUIRES: handleMutex held. */
+static SdbExtHandle *handleFind(const char *zPath, int bWriter, const char *zCheckpoint) {
   for (SdbExtHandle *p = pHandleList; p; p = p->pNext) {
-    if (p->bWriter == bWriter && strcmp(p->zPath, zPath) == 0) return p;
+    if (p->bWriter == bWriter && strcmp(p->zPath, zPath) == 0 &&
+        sqlite3_stricmp(p->opts.zCheckpoint, zCheckpoint) == 0) {
+      return p;
+    }
   }
   return 0;
 }
@@ -163,7 +166,15 @@ static void handleConfig(const SdbExtArgs *pArgs, const char *zPath, SdbConfig *
   pCfg->s3.timeoutMs = o->requestTimeoutMs;
   pCfg->s3.connectTimeoutMs = o->connectTimeoutMs;
   pCfg->s3.nParallel = (int)o->nParallelReads;
+  pCfg->zCheckpoint = o->zCheckpoint[0] ? o->zCheckpoint : 0;
   if (!pArgs->bWriter) return;
+  pCfg->bNoCompactor = !o->bCompactor;
+  pCfg->compactorPollMs = o->compactorPollMs;
+  pCfg->maxSstSize = o->maxSstSize;
+  pCfg->l0MaxSsts = o->l0MaxSsts;
+  pCfg->bNoGc = !o->bGc;
+  pCfg->gcIntervalMs = o->gcIntervalMs;
+  pCfg->gcMinAgeMs = o->gcMinAgeMs;
   pCfg->l0SstSizeBytes = o->l0SstSizeBytes;
   pCfg->maxUnflushedBytes = o->maxUnflushedBytes;
   pCfg->flushIntervalMs = o->flushIntervalMs;
@@ -232,23 +243,35 @@ static void handleOptsList(const SdbExtHandleOpts *o, u64 *a) {
   a[10] = o->requestTimeoutMs;
   a[11] = o->connectTimeoutMs;
   a[12] = o->nParallelReads;
+  a[13] = (u64)o->bCompactor;
+  a[14] = o->compactorPollMs;
+  a[15] = o->maxSstSize;
+  a[16] = o->l0MaxSsts;
+  a[17] = (u64)o->bGc;
+  a[18] = o->gcIntervalMs;
+  a[19] = o->gcMinAgeMs;
 }
 
-/* Option names of handleOptsList's entries; 0..6 are writer settings, 7 a
-** reader setting, 8..12 s3:// settings of both modes. */
-#define HANDLE_NOPT 13
+/* Option names of handleOptsList's entries; 0..6 and 13..19 are writer
+** settings, 7 a reader setting, 8..12 s3:// settings of both modes. */
+#define HANDLE_NOPT 20
+#define HANDLE_WRITER_OPT(i) ((i) < 7 || (i) >= 13)
 static const char *const azHandleOpt[HANDLE_NOPT] = {
   "l0_sst_size_bytes", "max_unflushed_bytes", "flush_interval", "block_size",
   "filter_bits_per_key", "min_filter_keys", "compression", "poll_interval",
-  "allow_http", "virtual_hosted_style", "request_timeout", "connect_timeout", "parallel_reads"
+  "allow_http", "virtual_hosted_style", "request_timeout", "connect_timeout", "parallel_reads",
+  "compactor", "compactor_poll_interval", "max_sst_size", "l0_max_ssts", "gc", "gc_interval",
+  "gc_min_age"
 };
 
 /* Option value v of entry i as SQL would write it (sqlite3_malloc'd). */
 static char *handleOptText(int i, u64 v) {
   static const char *const azCodec[] = { "none", "snappy", "zlib", "lz4", "zstd" };
   if (i == 6) return sqlite3_mprintf("%s", azCodec[v < 5 ? v : 0]);
-  if (i == 8 || i == 9) return sqlite3_mprintf("%s", v == 1 ? "true" : v == 0 ? "false" : "(env)");
-  if (i == 2 || i == 7 || i == 10 || i == 11) return sqlite3_mprintf("'%llums'", (unsigned long long)v);
+  if (i == 8 || i == 9 || i == 13 || i == 17) {
+    return sqlite3_mprintf("%s", v == 1 ? "true" : v == 0 ? "false" : "(env)");
+  }
+  if (i == 2 || i == 7 || i == 10 || i == 11 || i == 14 || i == 18 || i == 19) return sqlite3_mprintf("'%llums'", (unsigned long long)v);
   return sqlite3_mprintf("%llu", (unsigned long long)v);
 }
 
@@ -263,7 +286,7 @@ static char *handleOptsDiff(const char *zPath, int bWriter, const SdbExtHandleOp
   handleOptsList(a, aA);
   handleOptsList(b, aB);
   for (int i = 0; i < HANDLE_NOPT; i++) {
-    if (aA[i] == aB[i] || (bWriter ? i == 7 : i < 7)) continue;
+    if (aA[i] == aB[i] || (bWriter ? i == 7 : HANDLE_WRITER_OPT(i))) continue;
     char *zA = handleOptText(i, aA[i]), *zB = handleOptText(i, aB[i]);
     char *zMsg = (zA && zB) ? sqlite3_mprintf("slatedb: database \"%s\" is already open in this"
                                               " process with %s=%s (this table asks for %s);"
@@ -310,7 +333,7 @@ int sdbExtHandleAcquire(const SdbExtArgs *pArgs, SdbExtHandle **pp, char **pzErr
   *pp = 0;
   if (!zPath) return rc;
   pthread_mutex_lock(&handleMutex);
-  SdbExtHandle *p = handleFind(zPath, pArgs->bWriter);
+  SdbExtHandle *p = handleFind(zPath, pArgs->bWriter, pArgs->opts.zCheckpoint);
   if (p && (rc = handleCompatible(p, pArgs, pzErr)) != SQLITE_OK) {
     free(zPath);
   } else if (p) {
@@ -435,6 +458,8 @@ int sdbExtHandleList(SdbExtHandleInfo **paInfo, int *pnInfo) {
       a[i].nRef = p->nRef;
       a[i].opts = p->opts;
       sdb_db_stats(p->pDb, &a[i].stats);
+      SdbErr err;
+      if (sdb_db_checkpoints(p->pDb, &a[i].aCkpt, &a[i].nCkpt, &err) != SDB_OK) rc = SQLITE_NOMEM;
     }
   } else {
     rc = SQLITE_NOMEM;
@@ -449,6 +474,9 @@ int sdbExtHandleList(SdbExtHandleInfo **paInfo, int *pnInfo) {
 /* See extInt.h. */
 void sdbExtHandleInfoFree(SdbExtHandleInfo *aInfo, int nInfo) {
   if (!aInfo) return;
-  for (int i = 0; i < nInfo; i++) sqlite3_free(aInfo[i].zPath);
+  for (int i = 0; i < nInfo; i++) {
+    sqlite3_free(aInfo[i].zPath);
+    sdb_free(aInfo[i].aCkpt);
+  }
   sqlite3_free(aInfo);
 }

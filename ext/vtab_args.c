@@ -29,6 +29,14 @@
 ** request_timeout        duration > 0 ('30s')                s3:// only
 ** connect_timeout        duration > 0 ('5s')                 s3:// only
 ** parallel_reads         integer 1..64 (8)                   s3:// only
+** compactor              true|false (true)                   writer
+** compactor_poll_interval duration > 0 ('5s')               writer
+** max_sst_size           size > 0 (268435456 = 256 MiB)      writer
+** l0_max_ssts            integer 1..100000 (8)               writer
+** gc                     true|false (true)                   writer
+** gc_interval            duration > 0 ('60s')                writer
+** gc_min_age             duration > 0 ('5m')                 writer
+** checkpoint             a checkpoint id (UUID)              reader
 **
 ** Credentials are never options: they come from AWS_ACCESS_KEY_ID,
 ** AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (or ~/.aws/credentials).
@@ -78,22 +86,35 @@
 #define OPT_REQ_TIMEOUT 21
 #define OPT_CONN_TIMEOUT 22
 #define OPT_PARALLEL    23
-#define OPT_COUNT       24
+#define OPT_COMPACTOR   24
+#define OPT_COMPACT_POLL 25
+#define OPT_MAX_SST     26
+#define OPT_L0_MAX      27
+#define OPT_GC          28
+#define OPT_GC_INTERVAL 29
+#define OPT_GC_MIN_AGE  30
+#define OPT_CHECKPOINT  31
+#define OPT_COUNT       32
 
 static const char *const azOptName[OPT_COUNT] = {
   "url", "key_type", "value_type", "mode", "merge_operator", "cache_size",
   "create", "durability", "busy_timeout", "l0_sst_size_bytes", "max_unflushed_bytes",
   "flush_interval", "compression", "block_size", "filter_bits_per_key", "min_filter_keys",
   "poll_interval", "endpoint", "region", "allow_http", "virtual_hosted_style",
-  "request_timeout", "connect_timeout", "parallel_reads"
+  "request_timeout", "connect_timeout", "parallel_reads", "compactor",
+  "compactor_poll_interval", "max_sst_size", "l0_max_ssts", "gc", "gc_interval", "gc_min_age",
+  "checkpoint"
 };
 
 /* Options that only a writer (resp. a reader) takes. */
 #define OPT_WRITER_ONLY ((1u << OPT_CREATE) | (1u << OPT_DURABILITY) | (1u << OPT_BUSY) | \
                          (1u << OPT_L0_SIZE) | (1u << OPT_MAX_UNFLUSH) | (1u << OPT_FLUSH_INT) | \
                          (1u << OPT_COMPRESSION) | (1u << OPT_BLOCK_SIZE) | \
-                         (1u << OPT_FILTER_BITS) | (1u << OPT_MIN_FILTER))
-#define OPT_READER_ONLY (1u << OPT_POLL)
+                         (1u << OPT_FILTER_BITS) | (1u << OPT_MIN_FILTER) | \
+                         (1u << OPT_COMPACTOR) | (1u << OPT_COMPACT_POLL) | (1u << OPT_MAX_SST) | \
+                         (1u << OPT_L0_MAX) | (1u << OPT_GC) | (1u << OPT_GC_INTERVAL) | \
+                         (1u << OPT_GC_MIN_AGE))
+#define OPT_READER_ONLY ((1u << OPT_POLL) | (1u << OPT_CHECKPOINT))
 /* Options that only an s3:// database takes. */
 #define OPT_S3_ONLY ((1u << OPT_ENDPOINT) | (1u << OPT_REGION) | (1u << OPT_ALLOW_HTTP) | \
                      (1u << OPT_VHOST) | (1u << OPT_REQ_TIMEOUT) | (1u << OPT_CONN_TIMEOUT) | \
@@ -113,7 +134,10 @@ static const char zUsage[] =
   " [, poll_interval='1s' (mode=reader)]"
   " [, endpoint='http(s)://host:port'] [, region='us-east-1'] [, allow_http=false]"
   " [, virtual_hosted_style=false] [, request_timeout='30s'] [, connect_timeout='5s']"
-  " [, parallel_reads=8] (s3:// only));"
+  " [, parallel_reads=8] (s3:// only)"
+  " [, compactor=true] [, compactor_poll_interval='5s'] [, max_sst_size='256MiB']"
+  " [, l0_max_ssts=8] [, gc=true] [, gc_interval='60s'] [, gc_min_age='5m']"
+  " [, checkpoint='<uuid>' (mode=reader)]);"
   " the root is a directory path, a file:///absolute/path URL or s3://bucket/prefix;"
   " defaults shown (writer and text keys and values by default); S3 credentials come"
   " from the AWS_* environment variables, never from arguments";
@@ -565,6 +589,22 @@ static int argsS3Opt(SdbExtArgs *p, int iOpt, const char *zVal, char **pzErr) {
   }
 }
 
+/* Apply checkpoint=: 8-4-4-4-12 hex UUID text. */
+static int argsCheckpoint(SdbExtArgs *p, const char *zVal, char **pzErr) {
+  int bOk = strlen(zVal) == 36;
+  for (int i = 0; bOk && i < 36; i++) {
+    int bDash = i == 8 || i == 13 || i == 18 || i == 23;
+    bOk = bDash ? zVal[i] == '-' : isxdigit((unsigned char)zVal[i]) != 0;
+  }
+  if (!bOk) {
+    return argsError(pzErr, "slatedb: malformed checkpoint=%s option (expected a checkpoint id"
+                     " such as '123e4567-e89b-42d3-a456-426614174000'; SELECT id FROM"
+                     " slatedb_checkpoints lists them)", zVal);
+  }
+  memcpy(p->opts.zCheckpoint, zVal, 37);
+  return SQLITE_OK;
+}
+
 /* Apply one of the writer and reader settings (iOpt >= OPT_CREATE). */
 static int argsEngineOpt(SdbExtArgs *p, int iOpt, const char *zVal, char **pzErr) {
   const char *zName = azOptName[iOpt];
@@ -581,6 +621,14 @@ static int argsEngineOpt(SdbExtArgs *p, int iOpt, const char *zVal, char **pzErr
     case OPT_FILTER_BITS: return argsCount(zName, zVal, 64, &o->filterBitsPerKey, pzErr);
     case OPT_MIN_FILTER:  return argsCount(zName, zVal, 0xffffffffu, &o->minFilterKeys, pzErr);
     case OPT_POLL:        return argsDuration(zName, zVal, 1, &o->pollIntervalMs, pzErr);
+    case OPT_COMPACTOR:   return argsBool(zName, zVal, &o->bCompactor, pzErr);
+    case OPT_COMPACT_POLL: return argsDuration(zName, zVal, 1, &o->compactorPollMs, pzErr);
+    case OPT_MAX_SST:     return argsSize(zName, zVal, &o->maxSstSize, pzErr);
+    case OPT_L0_MAX:      return argsCount(zName, zVal, 100000, &o->l0MaxSsts, pzErr);
+    case OPT_GC:          return argsBool(zName, zVal, &o->bGc, pzErr);
+    case OPT_GC_INTERVAL: return argsDuration(zName, zVal, 1, &o->gcIntervalMs, pzErr);
+    case OPT_GC_MIN_AGE:  return argsDuration(zName, zVal, 1, &o->gcMinAgeMs, pzErr);
+    case OPT_CHECKPOINT:  return argsCheckpoint(p, zVal, pzErr);
     default:              return argsS3Opt(p, iOpt, zVal, pzErr);
   }
 }
@@ -718,6 +766,13 @@ static void argsDefaults(SdbExtArgs *p) {
   p->opts.requestTimeoutMs = 30000;
   p->opts.connectTimeoutMs = 5000;
   p->opts.nParallelReads = 8;
+  p->opts.bCompactor = 1;
+  p->opts.compactorPollMs = 5000;
+  p->opts.maxSstSize = (u64)256 << 20;
+  p->opts.l0MaxSsts = 8;
+  p->opts.bGc = 1;
+  p->opts.gcIntervalMs = 60000;
+  p->opts.gcMinAgeMs = 300000;
 }
 
 /* Reject options the table's mode does not use (seen: the options given). */

@@ -9,6 +9,9 @@
 ** core/slatedb.h, in that order; the writer columns (writer_epoch,
 ** durable_seq, next_wal_id, wal_writes, l0_flushes, fenced) are NULL for
 ** mode=reader handles. The table is read-only and DIRECTONLY.
+**
+** The eponymous-only table slatedb_checkpoints lists the checkpoints of
+** those databases (see below).
 */
 #include <string.h>
 
@@ -21,9 +24,11 @@ static const char *const azInfoCol[] = {
   "cache_hits", "cache_misses", "cache_bytes", "filter_skips",
   "manifest_id", "last_seq", "last_l0_seq", "l0_ssts", "sorted_runs",
   "memtable_rows", "memtable_bytes",
-  "writer_epoch", "durable_seq", "next_wal_id", "wal_writes", "l0_flushes", "fenced"
+  "writer_epoch", "durable_seq", "next_wal_id", "wal_writes", "l0_flushes", "fenced",
+  "compactor_epoch", "compactions", "gc_deleted", "checkpoints"
 };
 #define INFO_FIRST_WRITER_COL 23      /* writer_epoch: NULL for readers from here */
+#define INFO_LAST_WRITER_COL 31       /* gc_deleted: ... to here */
 #define INFO_NCOL ((int)(sizeof(azInfoCol) / sizeof(azInfoCol[0])))
 
 /* A cursor over a snapshot of the registry. */
@@ -114,7 +119,8 @@ static u64 infoStat(const SdbStats *s, int iCol) {
     s->nCacheHit, s->nCacheMiss, s->nCacheBytes, s->nFilterSkip,
     s->manifestId, s->lastSeq, s->lastL0Seq, s->nL0, s->nSortedRun,
     s->nMemtableRows, s->nMemtableBytes,
-    s->writerEpoch, s->durableSeq, s->nextWalId, s->nWalWrites, s->nL0Flushes, (u64)s->bFenced
+    s->writerEpoch, s->durableSeq, s->nextWalId, s->nWalWrites, s->nL0Flushes, (u64)s->bFenced,
+    s->compactorEpoch, s->nCompactions, s->nGcDeleted, s->nCheckpoints
   };
   return a[iCol - 4];
 }
@@ -132,7 +138,9 @@ static int infoColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iC
       break;
     case 3: sqlite3_result_int(ctx, pRow->nRef); break;
     default:
-      if (iCol >= INFO_FIRST_WRITER_COL && !pRow->bWriter) break;     /* NULL */
+      if (iCol >= INFO_FIRST_WRITER_COL && iCol <= INFO_LAST_WRITER_COL && !pRow->bWriter) {
+        break;                                                      /* NULL */
+      }
       sqlite3_result_int64(ctx, (i64)infoStat(&pRow->stats, iCol));
       break;
   }
@@ -161,7 +169,106 @@ static sqlite3_module infoModule = {
   .xRowid = infoRowid,
 };
 
+/* ------------------------------------------------------------ checkpoints */
+/*
+** slatedb_checkpoints: one row per checkpoint in the current manifest of
+** every open handle: path, mode, id, manifest_id, create_time,
+** expire_time (Unix seconds; NULL = never), name (NULL when unnamed).
+** Rows are (handle i, checkpoint j) pairs walked by the same snapshot.
+*/
+typedef struct CkptCursor {
+  InfoCursor info;            /* snapshot; info.iRow is the handle */
+  int iCkpt;                  /* checkpoint within the handle */
+} CkptCursor;
+
+static int ckptConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                       sqlite3_vtab **ppVtab, char **pzErr) {
+  int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(path TEXT, mode TEXT, id TEXT,"
+                                    " manifest_id INTEGER, create_time INTEGER,"
+                                    " expire_time INTEGER, name TEXT)");
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+  sqlite3_vtab *p = sqlite3_malloc64(sizeof(*p));
+  if (!p) return SQLITE_NOMEM;
+  memset(p, 0, sizeof(*p));
+  *ppVtab = p;
+  return SQLITE_OK;
+}
+
+static int ckptOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
+  CkptCursor *p = sqlite3_malloc64(sizeof(*p));
+  if (!p) return SQLITE_NOMEM;
+  memset(p, 0, sizeof(*p));
+  *ppCursor = &p->info.base;
+  return SQLITE_OK;
+}
+
+/* Skip handles without (more) checkpoints. */
+static void ckptSettle(CkptCursor *p) {
+  InfoCursor *c = &p->info;
+  while (c->iRow < c->nInfo && p->iCkpt >= c->aInfo[c->iRow].nCkpt) {
+    c->iRow++;
+    p->iCkpt = 0;
+  }
+}
+
+static int ckptFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
+                      sqlite3_value **argv) {
+  CkptCursor *p = (CkptCursor *)pCursor;
+  int rc = infoFilter(pCursor, idxNum, idxStr, argc, argv);
+  p->iCkpt = 0;
+  ckptSettle(p);
+  return rc;
+}
+
+static int ckptNext(sqlite3_vtab_cursor *pCursor) {
+  CkptCursor *p = (CkptCursor *)pCursor;
+  p->iCkpt++;
+  ckptSettle(p);
+  return SQLITE_OK;
+}
+
+static int ckptColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
+  CkptCursor *p = (CkptCursor *)pCursor;
+  const SdbExtHandleInfo *h = &p->info.aInfo[p->info.iRow];
+  const SdbCheckpointInfo *k = &h->aCkpt[p->iCkpt];
+  switch (iCol) {
+    case 0: sqlite3_result_text(ctx, h->zPath, -1, SQLITE_TRANSIENT); break;
+    case 1: sqlite3_result_text(ctx, h->bWriter ? "writer" : "reader", -1, SQLITE_STATIC); break;
+    case 2: sqlite3_result_text(ctx, k->zId, -1, SQLITE_TRANSIENT); break;
+    case 3: sqlite3_result_int64(ctx, (i64)k->manifestId); break;
+    case 4: sqlite3_result_int64(ctx, k->createTimeS); break;
+    case 5: if (k->expireTimeS) sqlite3_result_int64(ctx, k->expireTimeS); break;
+    default: if (k->zName[0]) sqlite3_result_text(ctx, k->zName, -1, SQLITE_TRANSIENT); break;
+  }
+  return SQLITE_OK;
+}
+
+static int ckptRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
+  CkptCursor *p = (CkptCursor *)pCursor;
+  *pRowid = ((i64)p->info.iRow << 32) + p->iCkpt;
+  return SQLITE_OK;
+}
+
+static sqlite3_module ckptModule = {
+  .iVersion = 0,
+  .xCreate = 0,                   /* eponymous-only */
+  .xConnect = ckptConnect,
+  .xBestIndex = infoBestIndex,
+  .xDisconnect = infoDisconnect,
+  .xDestroy = infoDisconnect,
+  .xOpen = ckptOpen,
+  .xClose = infoClose,
+  .xFilter = ckptFilter,
+  .xNext = ckptNext,
+  .xEof = infoEof,
+  .xColumn = ckptColumn,
+  .xRowid = ckptRowid,
+};
+
 /* See extInt.h. */
 int sdbExtRegisterInfo(sqlite3 *db) {
-  return sqlite3_create_module_v2(db, "slatedb_handles", &infoModule, 0, 0);
+  int rc = sqlite3_create_module_v2(db, "slatedb_handles", &infoModule, 0, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_create_module_v2(db, "slatedb_checkpoints", &ckptModule, 0, 0);
+  return rc;
 }

@@ -55,6 +55,10 @@
 ** by ROLLBACK, and they do not commit the open transaction's rows):
 **   'flush'            make committed durability=async writes durable
 **   'flush-memtable'   write the memtable as an L0 SST
+**   'compact'          a full compaction: every L0 and run into one run
+**   'gc [min age]'     garbage-collect now (default min age: gc_min_age)
+**   'checkpoint [lifetime]'   add a checkpoint of the current state
+**   'checkpoint-delete <id>'  remove a checkpoint
 **   'refresh'          re-read the manifest and WAL (readers; a writer
 **                      checks whether a newer writer fenced it)
 **
@@ -398,6 +402,82 @@ static int writeRefresh(SdbExtVtab *p) {
   return rc == SDB_OK ? SQLITE_OK : sdbExtVtabEngineError(&p->base, &err, rc);
 }
 
+/* Parse a duration argument "N[ms|s|m|h]" (N digits). 1 and *pMs, or 0. */
+static int writeParseDuration(const char *z, u64 *pMs) {
+  u64 n = 0;
+  int i = 0;
+  while (z[i] == ' ') i++;
+  if (z[i] < '0' || z[i] > '9') return 0;
+  for (; z[i] >= '0' && z[i] <= '9'; i++) {
+    n = n * 10 + (u64)(z[i] - '0');
+    if (n > 2147483647u) return 0;
+  }
+  const char *zUnit = z + i;
+  u64 mul = !*zUnit || !sqlite3_stricmp(zUnit, "ms") ? 1 : !sqlite3_stricmp(zUnit, "s") ? 1000
+            : !sqlite3_stricmp(zUnit, "m") ? 60000 : !sqlite3_stricmp(zUnit, "h") ? 3600000 : 0;
+  if (!mul) return 0;
+  *pMs = n * mul;
+  return 1;
+}
+
+/* 'compact': a full compaction, everything into one bottom run. */
+static int writeCompact(SdbExtVtab *p) {
+  SdbErr err;
+  int n = 0;
+  sdb_err_clear(&err);
+  if (!p->args.bWriter) return writeReadOnly(p);
+  int rc = sdb_db_compact(writeDb(p), &n, &err);
+  return rc == SDB_OK ? SQLITE_OK : sdbExtVtabEngineError(&p->base, &err, rc);
+}
+
+/* 'gc' or 'gc <min age>': garbage-collect now. */
+static int writeGc(SdbExtVtab *p, const char *zArg) {
+  SdbErr err;
+  u64 minAge = UINT64_MAX;
+  uint64_t n = 0;
+  sdb_err_clear(&err);
+  if (!p->args.bWriter) return writeReadOnly(p);
+  if (*zArg && !writeParseDuration(zArg, &minAge)) {
+    return writeError(p, SQLITE_ERROR, "slatedb: malformed command 'gc%s' (expected 'gc' or"
+                      " 'gc <min age>', e.g. 'gc 10m' or 'gc 0')", zArg);
+  }
+  int rc = sdb_db_gc(writeDb(p), minAge, &n, &err);
+  return rc == SDB_OK ? SQLITE_OK : sdbExtVtabEngineError(&p->base, &err, rc);
+}
+
+/* 'checkpoint' or 'checkpoint <lifetime>': pin the current state. */
+static int writeCheckpoint(SdbExtVtab *p, const char *zArg) {
+  SdbErr err;
+  u64 lifetime = 0;
+  char zId[37];
+  sdb_err_clear(&err);
+  if (!p->args.bWriter) return writeReadOnly(p);
+  if (*zArg && !writeParseDuration(zArg, &lifetime)) {
+    return writeError(p, SQLITE_ERROR, "slatedb: malformed command 'checkpoint%s' (expected"
+                      " 'checkpoint' or 'checkpoint <lifetime>', e.g. 'checkpoint 1h')", zArg);
+  }
+  int rc = sdb_db_checkpoint_create(writeDb(p), lifetime, NULL, zId, &err);
+  return rc == SDB_OK ? SQLITE_OK : sdbExtVtabEngineError(&p->base, &err, rc);
+}
+
+/* 'checkpoint-delete <id>'. */
+static int writeCheckpointDelete(SdbExtVtab *p, const char *zArg) {
+  SdbErr err;
+  sdb_err_clear(&err);
+  if (!p->args.bWriter) return writeReadOnly(p);
+  while (*zArg == ' ') zArg++;
+  int rc = sdb_db_checkpoint_delete(writeDb(p), zArg, &err);
+  return rc == SDB_OK ? SQLITE_OK : sdbExtVtabEngineError(&p->base, &err, rc);
+}
+
+/* True if z is zCmd, alone or followed by a space; *pzArg = what follows. */
+static int writeIsCommand(const char *z, const char *zCmd, const char **pzArg) {
+  size_t n = strlen(zCmd);
+  if (sqlite3_strnicmp(z, zCmd, (int)n) != 0 || (z[n] != 0 && z[n] != ' ')) return 0;
+  *pzArg = z + n;
+  return 1;
+}
+
 /* INSERT INTO kv(kv) VALUES('<command>'): run it. Key and value must be NULL. */
 static int writeCommand(SdbExtVtab *p, sqlite3_value *pCmd, sqlite3_value **argv) {
   const char *z = (const char *)sqlite3_value_text(pCmd);
@@ -412,8 +492,14 @@ static int writeCommand(SdbExtVtab *p, sqlite3_value *pCmd, sqlite3_value **argv
   if (sqlite3_stricmp(z, "flush") == 0) return writeFlush(p, 0);
   if (sqlite3_stricmp(z, "flush-memtable") == 0) return writeFlush(p, 1);
   if (sqlite3_stricmp(z, "refresh") == 0) return writeRefresh(p);
+  if (sqlite3_stricmp(z, "compact") == 0) return writeCompact(p);
+  const char *zArg;
+  if (writeIsCommand(z, "gc", &zArg)) return writeGc(p, zArg);
+  if (writeIsCommand(z, "checkpoint", &zArg)) return writeCheckpoint(p, zArg);
+  if (writeIsCommand(z, "checkpoint-delete", &zArg)) return writeCheckpointDelete(p, zArg);
   return writeError(p, SQLITE_ERROR, "slatedb: unknown command %Q for table %s (expected"
-                    " 'flush', 'flush-memtable' or 'refresh')", z, p->zName);
+                    " 'flush', 'flush-memtable', 'refresh', 'compact', 'gc [min age]',"
+                    " 'checkpoint [lifetime]' or 'checkpoint-delete <id>')", z, p->zName);
 }
 
 /* ------------------------------------------------------------ xUpdate */

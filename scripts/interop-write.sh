@@ -463,7 +463,7 @@ compare_all() {
 c1c2() {
   local codec=$1 bs=$2 kind=$3 vkind=$4 mode=$5 seed=$6
   local name="c1-$codec-$kind" dir="$WORK/$codec/db" d="$WORK/$codec"
-  local opts="${mode:+$mode, }key_type=$kind, value_type=$vkind, compression=$codec, block_size=$bs, l0_sst_size_bytes=16384"
+  local opts="${mode:+$mode, }key_type=$kind, value_type=$vkind, compression=$codec, block_size=$bs, l0_sst_size_bytes=16384, compactor=false"
   local listq="SELECT $(keyhex "$kind")||' '||lower(hex(value)) FROM kv ORDER BY key;"
   mkdir -p "$d"
   : >"$d/state0"

@@ -74,12 +74,15 @@ if [ "${SDB_ASAN:-0}" != 1 ] || [ "${SDB_ASAN_INTEROP:-0}" = 1 ]; then
   [ -x "$SRC/scripts/interop-live.sh" ] && run interop-live 1800 "$SRC/scripts/interop-live.sh"
   [ -x "$SRC/scripts/interop-write.sh" ] && run interop-write 900 "$SRC/scripts/interop-write.sh"
   [ -x "$SRC/scripts/interop-s3.sh" ] && run interop-s3 900 "$SRC/scripts/interop-s3.sh"
+  [ -x "$SRC/scripts/interop-compact.sh" ] && run interop-compact 900 "$SRC/scripts/interop-compact.sh"
 else
   echo "SKIP interop-live: not run under sanitizers (Node would load the preloaded runtime)" | tee -a "$LOG"
   [ -x "$SRC/scripts/interop-write.sh" ] &&
     echo "SKIP interop-write: not run under sanitizers (Node would load the preloaded runtime)" | tee -a "$LOG"
   [ -x "$SRC/scripts/interop-s3.sh" ] &&
     echo "SKIP interop-s3: not run under sanitizers (Node would load the preloaded runtime)" | tee -a "$LOG"
+  [ -x "$SRC/scripts/interop-compact.sh" ] &&
+    echo "SKIP interop-compact: not run under sanitizers (Node would load the preloaded runtime)" | tee -a "$LOG"
 fi
 unset LD_PRELOAD
 

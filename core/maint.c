@@ -1,0 +1,612 @@
+/*
+** maint.c: background maintenance of a writer handle, as SlateDB 0.12.1 runs
+** it inside every Db (spec/MANIFEST.md §3.4, §6, §7):
+**
+** Compactor: claims compactor_epoch = stored + 1 in the manifest, then the
+**     same epoch in the compactions/ file (create-only PUT of the next
+**     NNNNNNNNNNNNNNNNNNNN.compactions; refused if that file already holds an
+**     epoch >= ours). Every poll_interval it asks the size-tiered scheduler
+**     (compactor.c) for work; a job is recorded as Running in compactions/,
+**     its output SSTs are written (plain PUTs), a manifest adds a 15-minute
+**     checkpoint pinning the pre-compaction state, the next manifest swaps
+**     the sources for the output run, and compactions/ marks the job
+**     Completed. A newer compactor_epoch in either object stops our
+**     compactor for good (the writer carries on). A failed job deletes its
+**     outputs and leaves the database as it was.
+** GC: every gc_interval, expired checkpoints are removed (a manifest write
+**     when there are any), then gc.c deletes what SlateDB's collector would,
+**     objects younger than gc_min_age never.
+** Checkpoints: created and deleted through the writer's manifest CAS.
+**
+** Threads: one background thread per writer; muWork serialises compactions
+** and GC runs between it and sdb_db_compact / sdb_db_gc callers. It never
+** calls SQLite.
+*/
+#include <stdio.h>
+#include <time.h>
+
+#include "compactions.h"
+#include "compactor.h"
+#include "dbInt.h"
+#include "gc.h"
+
+#define MT_CKPT_LIFETIME_S 900   /* the compactor's checkpoint: 15 minutes */
+#define MT_MAX_CAS 100           /* compactions/ CAS attempts */
+
+struct SdbMaint {
+  pthread_t thread;
+  int bThread;
+  pthread_mutex_t mu;       /* guards the fields below and cond */
+  pthread_cond_t cond;      /* wakes the thread; signals L0 room */
+  int bStop;
+  pthread_mutex_t muWork;   /* one compaction or GC run at a time */
+  int bCompactor;           /* the compactor is enabled */
+  int bClaimed;             /* our compactor epoch is claimed */
+  int bCompactorFenced;     /* a newer compactor took over */
+  int nFailures;            /* consecutive failed compaction attempts */
+  u64 epoch;                /* our compactor_epoch */
+  u64 nCompactions, nGcDeleted;
+  i64 nextGcMs;
+  SdbCompactorOptions copt;
+  SdbSstOptions sstOpt;
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static i64 mtNow(void) { return sdbNowMs(); }
+
+/* Absolute CLOCK_REALTIME time msFromNow from now. */
+static struct timespec mtDeadline(u64 msFromNow) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  u64 ns = (u64)ts.tv_nsec + msFromNow * 1000000ull;
+  ts.tv_sec += (time_t)(ns / 1000000000ull);
+  ts.tv_nsec = (long)(ns % 1000000000ull);
+  return ts;
+}
+
+/* SDB_BUSY naming the newer compactor. */
+static int mtFencedErr(SdbMaint *mt, u64 theirs, SdbErr *pErr) {
+  pthread_mutex_lock(&mt->mu);
+  mt->bCompactorFenced = 1;
+  pthread_mutex_unlock(&mt->mu);
+  return sdbErrSet(pErr, SDB_BUSY, "compactor fenced: another compactor claimed the database"
+                   " (compactor_epoch %llu > ours %llu); this writer no longer compacts",
+                   (unsigned long long)theirs, (unsigned long long)mt->epoch);
+}
+
+/* ------------------------------------------------------------ compactions/ */
+
+typedef int (*MtCompactionsEdit)(SdbCompactions *c, void *pCtx, SdbErr *pErr);
+
+/* Store compactions/<id>.compactions (create-only). */
+static int mtPutCompactions(SdbDb *db, const SdbCompactions *c, u64 id, SdbErr *pErr) {
+  u8 *a = NULL;
+  size_t n = 0;
+  char zKey[64], zId[21];
+  int rc = sdbCompactionsEncode(c, &a, &n, pErr);
+  sdbFormatId20(id, zId);
+  snprintf(zKey, sizeof(zKey), "compactions/%s.compactions", zId);
+  if (rc == SDB_OK) rc = db->pStore->pMethods->xPut(db->pStore, zKey, a, n, 1, pErr);
+  sdbFree(a);
+  return rc;
+}
+
+/*
+** Write compactions/<latest+1> = xEdit(latest) with the versioned-object
+** protocol: a collision re-reads and re-applies. bClaim: the edit claims
+** mt->epoch (refused if the stored epoch is already >= it); otherwise a
+** stored epoch other than ours means we are fenced. A missing file starts as
+** an empty one at epoch 0, as SlateDB creates it.
+*/
+static int mtUpdateCompactions(SdbDb *db, SdbMaint *mt, int bClaim, MtCompactionsEdit xEdit,
+                               void *pCtx, SdbErr *pErr) {
+  int rc = SDB_EXISTS;
+  for (int i = 0; rc == SDB_EXISTS && i < MT_MAX_CAS; i++) {
+    SdbCompactions *c = NULL;
+    u64 id = 0;
+    rc = sdbCompactionsLoadLatest(db->pStore, &c, &id, pErr);
+    if (rc == SDB_NOTFOUND) {
+      c = sdbMallocZero(sizeof(*c));
+      rc = c ? SDB_OK : SDB_NOMEM_ERR(pErr);
+    }
+    if (rc == SDB_OK) {
+      int bFenced = bClaim ? c->compactorEpoch >= mt->epoch : c->compactorEpoch != mt->epoch;
+      if (bFenced) rc = mtFencedErr(mt, c->compactorEpoch, pErr);
+    }
+    if (rc == SDB_OK) rc = xEdit(c, pCtx, pErr);
+    if (rc == SDB_OK) rc = mtPutCompactions(db, c, id + 1, pErr);
+    sdbCompactionsFree(c);
+  }
+  return rc;
+}
+
+static int editClaim(SdbCompactions *c, void *pCtx, SdbErr *pErr) {
+  (void)pErr;
+  c->compactorEpoch = *(u64 *)pCtx;
+  return SDB_OK;
+}
+
+/* Manifest edit: compactor_epoch = stored + 1 (the new value to *pCtx). */
+static int editManifestClaim(SdbManifest *m, void *pCtx, SdbErr *pErr) {
+  (void)pErr;
+  m->compactorEpoch += 1;
+  *(u64 *)pCtx = m->compactorEpoch;
+  return SDB_OK;
+}
+
+/* Claim the compactor epoch: manifest first, then compactions/ (§3.4). */
+static int mtClaim(SdbDb *db, SdbMaint *mt, SdbErr *pErr) {
+  u64 epoch = 0;
+  int rc = sdbWriterUpdateManifest(db, editManifestClaim, &epoch, NULL, pErr);
+  if (rc) return rc;
+  mt->epoch = epoch;
+  rc = mtUpdateCompactions(db, mt, 1, editClaim, &epoch, pErr);
+  if (rc == SDB_OK) mt->bClaimed = 1;
+  return rc;
+}
+
+/* A job record of compactions/: id, spec, status and outputs. */
+typedef struct JobCtx {
+  SdbUlid id;
+  const SdbCompactionSpec *pSpec;
+  const SdbCompactionOutput *pOut;   /* NULL until finished */
+  i8 status;
+} JobCtx;
+
+/* Fill record r (empty) from the job. */
+static int recFill(SdbCompactionRec *r, const JobCtx *j, SdbErr *pErr) {
+  const SdbCompactionSpec *s = j->pSpec;
+  r->id = j->id;
+  r->specType = 1;
+  r->status = j->status;
+  if (s->nL0 > 0) {
+    r->aL0View = sdbMalloc(sizeof(SdbUlid) * (size_t)s->nL0);
+    if (!r->aL0View) return SDB_NOMEM_ERR(pErr);
+    memcpy(r->aL0View, s->aL0, sizeof(SdbUlid) * (size_t)s->nL0);
+    r->nL0View = s->nL0;
+    r->bHasL0Views = 1;
+  }
+  if (s->nRun > 0) {
+    r->aRunId = sdbMalloc(sizeof(u32) * (size_t)s->nRun);
+    if (!r->aRunId) return SDB_NOMEM_ERR(pErr);
+    memcpy(r->aRunId, s->aRunId, sizeof(u32) * (size_t)s->nRun);
+    r->nRunId = s->nRun;
+    r->bHasRunIds = 1;
+  }
+  if (j->pOut && j->pOut->nSst > 0) {
+    r->aOut = sdbMallocZero(sizeof(SdbSstHandle) * (size_t)j->pOut->nSst);
+    if (!r->aOut) return SDB_NOMEM_ERR(pErr);
+    r->bHasOut = 1;
+    for (int i = 0; i < j->pOut->nSst; i++) {
+      r->aOut[i] = j->pOut->aSst[i];
+      memset(&r->aOut[i].info, 0, sizeof(r->aOut[i].info));
+      memset(&r->aOut[i].visStart, 0, sizeof(SdbBound));
+      memset(&r->aOut[i].visEnd, 0, sizeof(SdbBound));
+      r->aOut[i].bHasVisibleRange = 0;
+      r->nOut = i + 1;
+      if (sdbSstInfoCopy(&r->aOut[i].info, &j->pOut->aSst[i].info)) return SDB_NOMEM_ERR(pErr);
+    }
+  }
+  return SDB_OK;
+}
+
+/* Edit: put the job in (replacing its record) and keep only active jobs
+** plus the most recent finished one, as SlateDB trims the file. */
+static int editJob(SdbCompactions *c, void *pCtx, SdbErr *pErr) {
+  JobCtx *j = pCtx;
+  int n = 0;
+  for (int i = 0; i < c->n; i++) {
+    SdbCompactionRec *r = &c->a[i];
+    int bSame = r->id.hi == j->id.hi && r->id.lo == j->id.lo;
+    if (bSame || r->status >= 2) sdbCompactionRecClear(r);
+    else c->a[n++] = *r;
+  }
+  SdbCompactionRec *a = sdbRealloc(c->a, sizeof(SdbCompactionRec) * (size_t)(n + 1));
+  if (!a) {
+    c->n = n;
+    return SDB_NOMEM_ERR(pErr);
+  }
+  c->a = a;
+  c->n = n + 1;
+  memset(&a[n], 0, sizeof(a[n]));
+  return recFill(&a[n], j, pErr);
+}
+
+/* ------------------------------------------------------------ compaction */
+
+typedef struct CkptCtx {
+  u8 aId[16];
+  u64 lifetimeS;            /* 0 = never expires */
+  const char *zName;        /* or NULL */
+  u64 manifestId;           /* out: the manifest the checkpoint pins */
+} CkptCtx;
+
+/* Manifest edit: add a checkpoint pinning this very manifest (§7). */
+static int editAddCheckpoint(SdbManifest *m, void *pCtx, SdbErr *pErr) {
+  CkptCtx *k = pCtx;
+  SdbCheckpoint *a = sdbRealloc(m->aCkpt, sizeof(SdbCheckpoint) * (size_t)(m->nCkpt + 1));
+  if (!a) return SDB_NOMEM_ERR(pErr);
+  m->aCkpt = a;
+  SdbCheckpoint *c = &a[m->nCkpt];
+  memset(c, 0, sizeof(*c));
+  memcpy(c->aId, k->aId, 16);
+  c->manifestId = m->nextId;
+  c->createTimeS = (u32)(mtNow() / 1000);
+  c->expireTimeS = k->lifetimeS ? (u32)(c->createTimeS + k->lifetimeS) : 0;
+  if (k->zName && !(c->zName = sdbStrdup(k->zName))) return SDB_NOMEM_ERR(pErr);
+  m->nCkpt++;
+  k->manifestId = m->nextId;
+  return SDB_OK;
+}
+
+/* Context of the manifest edit that commits a compaction. */
+typedef struct ApplyCtx {
+  SdbMaint *mt;
+  const SdbCompactionSpec *pSpec;
+  const SdbCompactionOutput *pOut;
+} ApplyCtx;
+
+static int editApplyCompaction(SdbManifest *m, void *pCtx, SdbErr *pErr) {
+  ApplyCtx *a = pCtx;
+  if (m->compactorEpoch != a->mt->epoch) return mtFencedErr(a->mt, m->compactorEpoch, pErr);
+  return sdbCompactApply(m, a->pSpec, a->pOut, pErr);
+}
+
+/* Delete the stored outputs of a job that did not commit (best effort). */
+static void mtDropOutputs(SdbDb *db, const SdbCompactionOutput *pOut) {
+  for (int i = 0; i < pOut->nSst; i++) {
+    char zKey[48], zId[27];
+    SdbErr err;
+    sdbUlidFormat(pOut->aSst[i].id, zId);
+    snprintf(zKey, sizeof(zKey), "compacted/%s.sst", zId);
+    db->pStore->pMethods->xDelete(db->pStore, zKey, &err);
+  }
+}
+
+/* Run job pSpec on version v: record, execute, checkpoint, commit, record. */
+static int mtRunJob(SdbDb *db, SdbMaint *mt, DbVersion *v, const SdbCompactionSpec *pSpec,
+                    SdbErr *pErr) {
+  SdbCompactionOutput out;
+  memset(&out, 0, sizeof(out));
+  JobCtx job = {{0, 0}, pSpec, NULL, 1};
+  CkptCtx ck;
+  memset(&ck, 0, sizeof(ck));
+  ck.lifetimeS = MT_CKPT_LIFETIME_S;
+  int rc = sdbUlidNew(&job.id) || sdbUuidNew(ck.aId) ? sdbErrSet(pErr, SDB_IOERR, "no randomness")
+                                                       : SDB_OK;
+  if (rc == SDB_OK) rc = mtUpdateCompactions(db, mt, 0, editJob, &job, pErr);
+  if (rc == SDB_OK) rc = sdbCompactExecute(db, v, pSpec, &mt->copt, &mt->sstOpt, &out, pErr);
+  if (rc == SDB_OK) rc = sdbWriterUpdateManifest(db, editAddCheckpoint, &ck, NULL, pErr);
+  if (rc == SDB_OK) {
+    ApplyCtx a = {mt, pSpec, &out};
+    rc = sdbWriterUpdateManifest(db, editApplyCompaction, &a, NULL, pErr);
+    if (rc) mtDropOutputs(db, &out);
+  }
+  job.pOut = rc == SDB_OK ? &out : NULL;
+  job.status = rc == SDB_OK ? 2 : 3;
+  if (job.id.hi || job.id.lo) {
+    SdbErr err2;
+    sdb_err_clear(&err2);
+    mtUpdateCompactions(db, mt, 0, editJob, &job, &err2);
+  }
+  sdbCompactionOutputClear(&out);
+  return rc;
+}
+
+/* A full compaction of m: every L0 and every run into the lowest run id (0
+** without runs), the bottom. 1 when there is more than one source, 0 when
+** the database is already one run (or empty), -1 on OOM. */
+static int mtPickAll(const SdbManifest *m, SdbCompactionSpec *pSpec) {
+  if (m->nL0 + m->nRun < 2 && !(m->nL0 == 1 && m->nRun == 0)) return 0;
+  pSpec->aL0 = m->nL0 ? sdbMalloc(sizeof(SdbUlid) * (size_t)m->nL0) : NULL;
+  pSpec->aRunId = m->nRun ? sdbMalloc(sizeof(u32) * (size_t)m->nRun) : NULL;
+  if ((m->nL0 && !pSpec->aL0) || (m->nRun && !pSpec->aRunId)) return -1;
+  for (int i = 0; i < m->nL0; i++) pSpec->aL0[i] = m->aL0[i].id;
+  for (int i = 0; i < m->nRun; i++) pSpec->aRunId[i] = m->aRun[i].id;
+  pSpec->nL0 = m->nL0;
+  pSpec->nRun = m->nRun;
+  pSpec->dstRunId = m->nRun ? m->aRun[m->nRun - 1].id : 0;
+  pSpec->bBottom = 1;
+  return 1;
+}
+
+/* One round: claim if needed, pick (bFull: everything into one run), run.
+** *pbDid: a job ran. REQUIRES: mt->muWork. */
+static int mtCompactOnce(SdbDb *db, SdbMaint *mt, int bFull, int *pbDid, SdbErr *pErr) {
+  *pbDid = 0;
+  if (mt->bCompactorFenced) {
+    return sdbErrSet(pErr, SDB_BUSY, "compactor fenced: another compactor owns this database");
+  }
+  int rc = mt->bClaimed ? SDB_OK : mtClaim(db, mt, pErr);
+  if (rc) return rc;
+  DbVersion *v = sdbDbPinVersion(db);
+  if (v->pManifest->compactorEpoch != mt->epoch) {
+    rc = mtFencedErr(mt, v->pManifest->compactorEpoch, pErr);
+    sdbDbVersionUnref(v);
+    return rc;
+  }
+  SdbCompactionSpec spec;
+  memset(&spec, 0, sizeof(spec));
+  int bWork = bFull ? mtPickAll(v->pManifest, &spec) : sdbCompactPick(v->pManifest, &mt->copt, &spec);
+  if (bWork < 0) rc = SDB_NOMEM_ERR(pErr);
+  if (bWork > 0) {
+    rc = mtRunJob(db, mt, v, &spec, pErr);
+    *pbDid = rc == SDB_OK;
+  }
+  sdbCompactionSpecClear(&spec);
+  sdbDbVersionUnref(v);
+  pthread_mutex_lock(&mt->mu);
+  if (*pbDid) mt->nCompactions++;
+  mt->nFailures = rc ? mt->nFailures + 1 : 0;
+  pthread_cond_broadcast(&mt->cond);
+  pthread_mutex_unlock(&mt->mu);
+  return rc;
+}
+
+/* ------------------------------------------------------------ GC */
+
+/* Manifest edit: drop checkpoints that expired (expire_time_s != 0, past). */
+static int editDropExpired(SdbManifest *m, void *pCtx, SdbErr *pErr) {
+  (void)pErr;
+  u32 nowS = *(u32 *)pCtx;
+  int n = 0;
+  for (int i = 0; i < m->nCkpt; i++) {
+    SdbCheckpoint *c = &m->aCkpt[i];
+    if (c->expireTimeS != 0 && c->expireTimeS <= nowS) {
+      sdbFree(c->zName);
+    } else {
+      m->aCkpt[n++] = *c;
+    }
+  }
+  m->nCkpt = n;
+  return SDB_OK;
+}
+
+/* One GC run with minAgeMs. REQUIRES: mt->muWork. */
+static int mtGcOnce(SdbDb *db, SdbMaint *mt, u64 minAgeMs, u64 *pnDeleted, SdbErr *pErr) {
+  u32 nowS = (u32)(mtNow() / 1000);
+  DbVersion *v = sdbDbPinVersion(db);
+  int bExpired = 0;
+  for (int i = 0; i < v->pManifest->nCkpt; i++) {
+    u32 e = v->pManifest->aCkpt[i].expireTimeS;
+    if (e != 0 && e <= nowS) bExpired = 1;
+  }
+  sdbDbVersionUnref(v);
+  int rc = bExpired ? sdbWriterUpdateManifest(db, editDropExpired, &nowS, NULL, pErr) : SDB_OK;
+  SdbGcOptions o;
+  SdbGcStats st;
+  memset(&o, 0, sizeof(o));
+  memset(&st, 0, sizeof(st));
+  o.minAgeMs = minAgeMs;
+  v = sdbDbPinVersion(db);
+  if (rc == SDB_OK) rc = sdbGcRun(db->pStore, v->pManifest, v->manifestId, &o, mtNow(), &st, pErr);
+  sdbDbVersionUnref(v);
+  u64 n = st.nManifest + st.nWal + st.nCompacted + st.nCompactions;
+  if (pnDeleted) *pnDeleted = n;
+  pthread_mutex_lock(&mt->mu);
+  mt->nGcDeleted += n;
+  pthread_mutex_unlock(&mt->mu);
+  return rc;
+}
+
+/* ------------------------------------------------------------ thread */
+
+/* Background loop: compact while there is work, GC when due. */
+static void *mtMain(void *pArg) {
+  SdbDb *db = pArg;
+  SdbMaint *mt = db->pMaint;
+  pthread_mutex_lock(&mt->mu);
+  while (!mt->bStop) {
+    struct timespec ts = mtDeadline(db->cfg.compactorPollMs);
+    pthread_cond_timedwait(&mt->cond, &mt->mu, &ts);
+    if (mt->bStop) break;
+    int bCompact = mt->bCompactor && !mt->bCompactorFenced;
+    int bGc = !db->cfg.bNoGc && mtNow() >= mt->nextGcMs;
+    pthread_mutex_unlock(&mt->mu);
+    SdbErr err;
+    sdb_err_clear(&err);
+    pthread_mutex_lock(&mt->muWork);
+    for (int bDid = 1; bCompact && bDid && !mt->bStop;) {
+      if (mtCompactOnce(db, mt, 0, &bDid, &err)) break;   /* retried next poll */
+    }
+    if (bGc && !mt->bStop) {
+      mt->nextGcMs = mtNow() + (i64)db->cfg.gcIntervalMs;
+      mtGcOnce(db, mt, db->cfg.gcMinAgeMs, NULL, &err);
+    }
+    pthread_mutex_unlock(&mt->muWork);
+    pthread_mutex_lock(&mt->mu);
+  }
+  pthread_mutex_unlock(&mt->mu);
+  return NULL;
+}
+
+int sdbMaintStart(SdbDb *db, SdbErr *pErr) {
+  if (db->cfg.bNoCompactor && db->cfg.bNoGc) return SDB_OK;
+  SdbMaint *mt = sdbMallocZero(sizeof(*mt));
+  if (!mt) return SDB_NOMEM_ERR(pErr);
+  pthread_mutex_init(&mt->mu, NULL);
+  pthread_mutex_init(&mt->muWork, NULL);
+  pthread_cond_init(&mt->cond, NULL);
+  mt->bCompactor = !db->cfg.bNoCompactor;
+  sdbCompactorOptionsDefault(&mt->copt);
+  mt->copt.maxSstSize = db->cfg.maxSstSize;
+  mt->copt.pollIntervalMs = db->cfg.compactorPollMs;
+  sdbSstOptionsDefault(&mt->sstOpt);
+  mt->sstOpt.blockSize = db->cfg.blockSize;
+  mt->sstOpt.eCodec = db->cfg.eCodec;
+  mt->sstOpt.filterBitsPerKey = db->cfg.filterBitsPerKey;
+  mt->sstOpt.minFilterKeys = db->cfg.minFilterKeys;
+  mt->nextGcMs = mtNow() + (i64)db->cfg.gcIntervalMs;
+  db->pMaint = mt;
+  if (pthread_create(&mt->thread, NULL, mtMain, db) == 0) mt->bThread = 1;
+  return SDB_OK;
+}
+
+void sdbMaintStop(SdbDb *db) {
+  SdbMaint *mt = db->pMaint;
+  if (!mt) return;
+  pthread_mutex_lock(&mt->mu);
+  mt->bStop = 1;
+  pthread_cond_broadcast(&mt->cond);
+  pthread_mutex_unlock(&mt->mu);
+  if (mt->bThread) pthread_join(mt->thread, NULL);
+  pthread_cond_destroy(&mt->cond);
+  pthread_mutex_destroy(&mt->mu);
+  pthread_mutex_destroy(&mt->muWork);
+  sdbFree(mt);
+  db->pMaint = NULL;
+}
+
+void sdbMaintStats(SdbDb *db, SdbStats *s) {
+  SdbMaint *mt = db->pMaint;
+  if (!mt) return;
+  pthread_mutex_lock(&mt->mu);
+  s->compactorEpoch = (mt->bClaimed && !mt->bCompactorFenced) ? mt->epoch : 0;
+  s->nCompactions = mt->nCompactions;
+  s->nGcDeleted = mt->nGcDeleted;
+  pthread_mutex_unlock(&mt->mu);
+}
+
+/* Wait (up to 100 ms per look) while the L0 count is at l0_max_ssts and the
+** compactor is healthy; gives up after 3 consecutive failures, when fenced,
+** stopped, disabled, or after 10 minutes without progress. */
+void sdbMaintWaitForL0Room(SdbDb *db) {
+  SdbMaint *mt = db->pMaint;
+  if (!mt || !mt->bCompactor) return;
+  i64 tEnd = mtNow() + 600000;
+  pthread_mutex_lock(&mt->mu);
+  pthread_cond_broadcast(&mt->cond);      /* wake the compactor now */
+  while (!mt->bStop && !mt->bCompactorFenced && mt->nFailures < 3 && mtNow() < tEnd) {
+    DbVersion *v = sdbDbPinVersion(db);
+    int nL0 = v->nL0;
+    sdbDbVersionUnref(v);
+    if (nL0 < (int)db->cfg.l0MaxSsts) break;
+    struct timespec ts = mtDeadline(100);
+    pthread_cond_timedwait(&mt->cond, &mt->mu, &ts);
+  }
+  pthread_mutex_unlock(&mt->mu);
+}
+
+/* ------------------------------------------------------------ public API */
+
+/* The maint state of a writer, or an error for readers. */
+static int mtOf(SdbDb *db, SdbMaint **pp, SdbErr *pErr) {
+  *pp = db->pMaint;
+  if (!db->pWriter) return sdbErrSet(pErr, SDB_READONLY, "the database was opened read-only (mode=reader)");
+  if (!*pp) {
+    return sdbErrSet(pErr, SDB_ERROR, "maintenance is disabled for this handle"
+                     " (compactor=off and gc=off)");
+  }
+  return SDB_OK;
+}
+
+int sdb_db_compact(SdbDb *db, int *pnDone, SdbErr *pErr) {
+  SdbMaint *mt;
+  *pnDone = 0;
+  int rc = mtOf(db, &mt, pErr);
+  if (rc) return rc;
+  if (!mt->bCompactor) return sdbErrSet(pErr, SDB_ERROR, "the compactor is off (compactor=off)");
+  int bDid = 0;
+  pthread_mutex_lock(&mt->muWork);
+  rc = mtCompactOnce(db, mt, 1, &bDid, pErr);
+  *pnDone += bDid;
+  pthread_mutex_unlock(&mt->muWork);
+  return rc;
+}
+
+int sdb_db_gc(SdbDb *db, uint64_t minAgeMs, uint64_t *pnDeleted, SdbErr *pErr) {
+  SdbMaint *mt;
+  *pnDeleted = 0;
+  int rc = mtOf(db, &mt, pErr);
+  if (rc) return rc;
+  pthread_mutex_lock(&mt->muWork);
+  rc = mtGcOnce(db, mt, minAgeMs == UINT64_MAX ? db->cfg.gcMinAgeMs : minAgeMs, pnDeleted, pErr);
+  pthread_mutex_unlock(&mt->muWork);
+  return rc;
+}
+
+int sdb_db_checkpoint_create(SdbDb *db, uint64_t lifetimeMs, const char *zName, char zId[37],
+                             SdbErr *pErr) {
+  if (!db->pWriter) return sdbErrSet(pErr, SDB_READONLY, "the database was opened read-only (mode=reader)");
+  CkptCtx ck;
+  memset(&ck, 0, sizeof(ck));
+  ck.lifetimeS = lifetimeMs ? (lifetimeMs + 999) / 1000 : 0;
+  ck.zName = zName;
+  if (sdbUuidNew(ck.aId)) return sdbErrSet(pErr, SDB_IOERR, "no randomness for a checkpoint id");
+  int rc = sdbWriterUpdateManifest(db, editAddCheckpoint, &ck, NULL, pErr);
+  if (rc == SDB_OK) sdbUuidFormat(ck.aId, zId);
+  return rc;
+}
+
+/* Parse 8-4-4-4-12 UUID text into 16 bytes. SDB_OK or SDB_ERROR. */
+static int mtUuidParse(const char *z, u8 a[16], SdbErr *pErr) {
+  int j = 0;
+  for (int i = 0; z[i] && j < 32; i++) {
+    char c = z[i];
+    if (c == '-' && (i == 8 || i == 13 || i == 18 || i == 23)) continue;
+    int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+            : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+    if (d < 0) break;
+    if (j % 2 == 0) a[j / 2] = (u8)(d << 4);
+    else a[j / 2] |= (u8)d;
+    j++;
+  }
+  if (j != 32 || strlen(z) != 36) {
+    return sdbErrSet(pErr, SDB_ERROR, "malformed checkpoint id \"%s\" (expected a UUID such as"
+                     " 123e4567-e89b-42d3-a456-426614174000)", z);
+  }
+  return SDB_OK;
+}
+
+/* Manifest edit: remove the checkpoint whose id is pCtx (16 bytes). */
+static int editDropCheckpoint(SdbManifest *m, void *pCtx, SdbErr *pErr) {
+  const u8 *aId = pCtx;
+  for (int i = 0; i < m->nCkpt; i++) {
+    if (memcmp(m->aCkpt[i].aId, aId, 16) != 0) continue;
+    sdbFree(m->aCkpt[i].zName);
+    memmove(&m->aCkpt[i], &m->aCkpt[i + 1], sizeof(SdbCheckpoint) * (size_t)(m->nCkpt - i - 1));
+    m->nCkpt--;
+    return SDB_OK;
+  }
+  char z[37];
+  sdbUuidFormat(aId, z);
+  return sdbErrSet(pErr, SDB_ERROR, "no checkpoint %s in the latest manifest", z);
+}
+
+int sdb_db_checkpoint_delete(SdbDb *db, const char *zId, SdbErr *pErr) {
+  u8 aId[16];
+  if (!db->pWriter) return sdbErrSet(pErr, SDB_READONLY, "the database was opened read-only (mode=reader)");
+  int rc = mtUuidParse(zId, aId, pErr);
+  if (rc == SDB_OK) rc = sdbWriterUpdateManifest(db, editDropCheckpoint, aId, NULL, pErr);
+  return rc;
+}
+
+int sdbCheckpointIdParse(const char *zId, u8 aId[16], SdbErr *pErr) {
+  return mtUuidParse(zId, aId, pErr);
+}
+
+int sdb_db_checkpoints(SdbDb *db, SdbCheckpointInfo **pa, int *pn, SdbErr *pErr) {
+  DbVersion *v = sdbDbPinVersion(db);
+  const SdbManifest *m = v->pManifest;
+  *pa = NULL;
+  *pn = 0;
+  int rc = SDB_OK;
+  if (m->nCkpt > 0) {
+    *pa = sdbMallocZero(sizeof(SdbCheckpointInfo) * (size_t)m->nCkpt);
+    if (!*pa) rc = SDB_NOMEM_ERR(pErr);
+  }
+  for (int i = 0; rc == SDB_OK && i < m->nCkpt; i++) {
+    SdbCheckpointInfo *o = &(*pa)[i];
+    sdbUuidFormat(m->aCkpt[i].aId, o->zId);
+    o->manifestId = m->aCkpt[i].manifestId;
+    o->createTimeS = m->aCkpt[i].createTimeS;
+    o->expireTimeS = m->aCkpt[i].expireTimeS;
+    snprintf(o->zName, sizeof(o->zName), "%s", m->aCkpt[i].zName ? m->aCkpt[i].zName : "");
+  }
+  if (rc == SDB_OK) *pn = m->nCkpt;
+  sdbDbVersionUnref(v);
+  return rc;
+}
+
+void sdb_free(void *p) { sdbFree(p); }
