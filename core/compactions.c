@@ -336,40 +336,6 @@ int sdbCompactionsDecode(const u8 *a, size_t n, SdbCompactions **pp, SdbErr *pEr
 
 /* ================================================================ encoding */
 
-/* A BytesBound table. */
-static u32 encBound(SdbFbb *f, const SdbBound *b) {
-  SdbFbbTable t;
-  sdbFbbTableInit(&t);
-  if (b->bHasKey) sdbFbbAddRef(&t, 0);
-  if (b->eType) sdbFbbAddU8(&t, 1, b->eType);
-  u32 pos = sdbFbbTableWrite(f, &t);
-  if (b->bHasKey) sdbFbbPatchField(f, &t, 0, sdbFbbBytes(f, b->pKey, b->nKey));
-  return pos;
-}
-
-/* A CompactedSsTable table (as the manifest writes it). */
-static u32 encSst(SdbFbb *f, const SdbSstHandle *h) {
-  SdbFbbTable t;
-  sdbFbbTableInit(&t);
-  sdbFbbAddRef(&t, 0);
-  sdbFbbAddRef(&t, 1);
-  if (h->bHasVisibleRange) sdbFbbAddRef(&t, 2);
-  if (h->bHasFormatVersion) sdbFbbAddU16(&t, 3, h->formatVersion);
-  u32 pos = sdbFbbTableWrite(f, &t);
-  sdbFbbPatchField(f, &t, 0, sdbUlidWrite(f, h->id));
-  sdbFbbPatchField(f, &t, 1, sdbSstInfoWrite(f, &h->info));
-  if (h->bHasVisibleRange) {
-    SdbFbbTable r;
-    sdbFbbTableInit(&r);
-    sdbFbbAddRef(&r, 0);
-    sdbFbbAddRef(&r, 1);
-    sdbFbbPatchField(f, &t, 2, sdbFbbTableWrite(f, &r));
-    sdbFbbPatchField(f, &r, 0, encBound(f, &h->visStart));
-    sdbFbbPatchField(f, &r, 1, encBound(f, &h->visEnd));
-  }
-  return pos;
-}
-
 /* A [Ulid] vector. */
 static u32 encUlids(SdbFbb *f, const SdbUlid *a, int n) {
   u32 vec = sdbFbbVecTables(f, (u32)n);
@@ -422,7 +388,7 @@ static u32 encRecord(SdbFbb *f, const SdbCompactionRec *r, int *pRc) {
   if (bOut) {
     u32 vec = sdbFbbVecTables(f, (u32)r->nOut);
     sdbFbbPatchField(f, &t, 4, vec);
-    for (int i = 0; i < r->nOut; i++) sdbFbbPatchElem(f, vec, (u32)i, encSst(f, &r->aOut[i]));
+    for (int i = 0; i < r->nOut; i++) sdbFbbPatchElem(f, vec, (u32)i, sdbSstHandleWrite(f, &r->aOut[i]));
   }
   return pos;
 }

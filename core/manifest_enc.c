@@ -76,7 +76,7 @@ static u32 writeBound(SdbFbb *f, const SdbBound *b) {
   return pos;
 }
 
-static u32 writeHandle(SdbFbb *f, const SdbSstHandle *h) {
+u32 sdbSstHandleWrite(SdbFbb *f, const SdbSstHandle *h) {
   SdbFbbTable t;
   sdbFbbTableInit(&t);
   sdbFbbAddRef(&t, 0);
@@ -100,7 +100,7 @@ static u32 writeHandle(SdbFbb *f, const SdbSstHandle *h) {
 
 static u32 writeHandles(SdbFbb *f, const SdbSstHandle *a, int n) {
   u32 vec = sdbFbbVecTables(f, (u32)n);
-  for (int i = 0; i < n; i++) sdbFbbPatchElem(f, vec, (u32)i, writeHandle(f, &a[i]));
+  for (int i = 0; i < n; i++) sdbFbbPatchElem(f, vec, (u32)i, sdbSstHandleWrite(f, &a[i]));
   return vec;
 }
 

@@ -15,6 +15,8 @@
 u32 sdbUlidWrite(SdbFbb *f, SdbUlid id);
 u32 sdbUuidWrite(SdbFbb *f, const u8 a[16]);
 u32 sdbSstInfoWrite(SdbFbb *f, const SdbSstInfo *p);
+/* A CompactedSsTable (manifests and compactions/ share it). */
+u32 sdbSstHandleWrite(SdbFbb *f, const SdbSstHandle *h);
 
 /* Encode m as a ManifestV1 object (2-byte envelope + FlatBuffer). On SDB_OK
 ** *pa is sdbMalloc'd (caller frees) with *pn bytes. SDB_UNSUPPORTED when m
