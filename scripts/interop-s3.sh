@@ -5,8 +5,9 @@
 #
 #  s1  SlateDB writes a database (puts, overwrites, deletes, merges, L0s and a WAL tail) into
 #      s3://sdb-interop/theirs/db; our mode=reader table lists exactly SlateDB's dump.
-#  s2  We write through SQL (several L0s with l0_sst_size_bytes='16KiB', deletes, a WAL
-#      tail); SlateDB's dump equals our own listing and the model.
+#  s2  We write through SQL (several L0s with l0_sst_size_bytes='16KiB', deletes), compact
+#      them into one run and run 'gc 0' through the bucket, then a WAL tail; SlateDB's dump
+#      equals our own listing.
 #  s3  A prefix with awkward bytes ('+', '=', '%', non-ASCII): SlateDB writes, we
 #      read and continue, SlateDB reads our rows.
 #  s4  20 % injected faults (503 SlowDown, 500 after the write was applied, connections
@@ -101,7 +102,7 @@ fi
 U2="s3://$BUCKET/ours/db"
 {
   echo ".load $SO"
-  echo "CREATE VIRTUAL TABLE temp.w USING slatedb('$U2', key_type=blob, value_type=blob, l0_sst_size_bytes='16KiB');"
+  echo "CREATE VIRTUAL TABLE temp.w USING slatedb('$U2', key_type=blob, value_type=blob, l0_sst_size_bytes='16KiB', compactor_poll_interval='1h');"
   for r in 1 2 3 4; do
     echo "BEGIN;"
     for i in $(seq 1 150); do
@@ -110,20 +111,26 @@ U2="s3://$BUCKET/ours/db"
     echo "DELETE FROM w WHERE key BETWEEN x'0010' AND x'0020';"
     echo "COMMIT;"
   done
+  echo "INSERT INTO w(w) VALUES('flush-memtable');"
+  echo "SELECT 'l0=' || l0_ssts FROM slatedb_handles WHERE path = '$U2';"
+  echo "INSERT INTO w(w) VALUES('compact');"
+  echo "INSERT INTO w(w) VALUES('gc 0');"
+  echo "SELECT 'runs=' || sorted_runs || ',gc=' || (gc_deleted > 0) FROM slatedb_handles WHERE path = '$U2';"
   echo "INSERT INTO w VALUES(x'ffff', x'7461696c');"
   echo "SELECT lower(hex(key)) || ' ' || lower(hex(value)) FROM w;"
-  echo "SELECT 'l0=' || l0_ssts FROM slatedb_handles WHERE path = '$U2';"
 } >"$WORK/w2.sql"
 sql "$WORK/w2.sql"
 if [ "$SQL_RC" -ne 0 ]; then
   fail "s2: our writer failed: $(oneline "$WORK/w2.sql.err")"
 else
-  grep -v '^l0=' "$WORK/w2.sql.out" >"$WORK/ours2.txt"
+  grep -v -E '^(l0|runs)=' "$WORK/w2.sql.out" >"$WORK/ours2.txt"
   nl0=$(sed -n 's/^l0=//p' "$WORK/w2.sql.out")
+  runs=$(sed -n 's/^runs=//p' "$WORK/w2.sql.out")
   tool dump "$U2" --out "$WORK/theirs2.txt" >"$WORK/dump2.log" 2>&1 ||
     fail "s2: SlateDB dump failed: $(oneline "$WORK/dump2.log")"
   if [ "${nl0:-0}" -lt 2 ]; then fail "s2: expected several L0 SSTs, the manifest lists ${nl0:-none}"
-  else same "s2 we write to S3 ($nl0 L0s), SlateDB reads" "$WORK/ours2.txt" "$WORK/theirs2.txt"
+  elif [ "$runs" != "1,gc=1" ]; then fail "s2: expected one sorted run after 'compact' and GC deletions, got $runs"
+  else same "s2 we write to S3 ($nl0 L0s), compact them and collect garbage; SlateDB reads" "$WORK/ours2.txt" "$WORK/theirs2.txt"
   fi
 fi
 
