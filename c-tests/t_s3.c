@@ -712,6 +712,25 @@ static void testThreads(void) {
   sdbStoreFree(s);
 }
 
+/* Sequential requests of one thread reuse one kept-alive connection. */
+static void testConnectionReuse(void) {
+  char zB[64];
+  SdbErr err = {0};
+  newBucket(zB);
+  SdbStore *s = openStore(zB, "reuse", NULL);
+  int rc = s ? putStr(s, "obj", "0123456789", 0, &err) : -1;
+  proxyReset();
+  for (int i = 0; rc == SDB_OK && i < 50; i++) {
+    SdbBuf b = {0};
+    rc = s->pMethods->xGet(s, "obj", (u64)(i % 5), 3, &b, &err);
+    sdbBufFree(&b);
+  }
+  long long nConn = proxyStat("connections");
+  CHECKF("s3: 50 sequential GETs reuse connections", rc == SDB_OK && nConn >= 1 && nConn <= 4,
+         "rc=%d connections=%lld (control requests included)", rc, nConn);
+  sdbStoreFree(s);
+}
+
 /* ------------------------------------------------------------ engine */
 
 /* Write 3000 rows into several L0 SSTs of s3://zB/engine, through the engine. */
@@ -724,6 +743,8 @@ static int engineLoad(const char *zUrl) {
   cfg.bCreateIfMissing = 1;
   cfg.l0SstSizeBytes = 32 * 1024;
   cfg.minFilterKeys = 10;
+  cfg.bNoCompactor = 1;          /* keep the L0s: the test reads across them */
+  cfg.bNoGc = 1;
   cfg.s3.eAllowHttp = -1;
   cfg.s3.eVirtualHosted = -1;
   int rc = sdb_db_open(&cfg, &db, &err);
@@ -834,6 +855,7 @@ int main(void) {
   testVariants();
   testThreads();
   testPagination();
+  testConnectionReuse();
   testEnginePrefetch();
   proxyReset();
   curl_global_cleanup();
