@@ -319,6 +319,8 @@ static int mtCompactOnce(SdbDb *db, SdbMaint *mt, int bFull, int *pbDid, SdbErr 
     return sdbErrSet(pErr, SDB_BUSY, "compactor fenced: another compactor owns this database");
   }
   int rc = mt->bClaimed ? SDB_OK : mtClaim(db, mt, pErr);
+  /* Work from the latest manifest: it also tells whether we were fenced. */
+  if (rc == SDB_OK) rc = sdbWriterPoll(db, pErr);
   if (rc) return rc;
   DbVersion *v = sdbDbPinVersion(db);
   if (v->pManifest->compactorEpoch != mt->epoch) {
