@@ -832,6 +832,55 @@ static void testEnginePrefetch(void) {
          "%lld ms with 8 in parallel\n", (unsigned long long)nL0a, msSeq, msPar);
 }
 
+/* A compaction whose output PUTs keep failing leaves the database as it was
+** (no manifest change, no stray output objects); the next one succeeds. */
+static void testCompactionFailure(void) {
+  char zB[64], zUrl[128];
+  SdbConfig cfg;
+  SdbDb *db = NULL;
+  SdbErr err = {0};
+  SdbStats st0, st1;
+  newBucket(zB);
+  proxyReset();
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/cfail", zB);
+  CHECK("s3 compaction failure: load", engineLoad(zUrl) == SDB_OK);
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.zUrl = zUrl;
+  cfg.bNoGc = 1;
+  cfg.compactorPollMs = 3600000;
+  cfg.l0MaxSsts = 1000;
+  cfg.s3.eAllowHttp = -1;
+  cfg.s3.eVirtualHosted = -1;
+  cfg.s3.timeoutMs = 1500;
+  int rc = sdb_db_open(&cfg, &db, &err);
+  CHECKF("s3 compaction failure: writer opens", rc == SDB_OK, "%s", err.zMsg);
+  if (rc) return;
+  sdb_db_stats(db, &st0);
+  /* Compaction outputs are plain PUTs (no If-None-Match): fail them all. */
+  rules("[{\"method\":\"PUT\",\"path\":\"compacted/\",\"status\":503,\"code\":\"SlowDown\"}]");
+  int nDone = 0;
+  rc = sdb_db_compact(db, &nDone, &err);
+  proxyReset();
+  sdb_db_stats(db, &st1);
+  CHECKF("s3 compaction failure: reported", rc == SDB_IOERR && nDone == 0, "rc=%d %s", rc, err.zMsg);
+  CHECKF("s3 compaction failure: the manifest is unchanged",
+         st1.nL0 == st0.nL0 && st1.nSortedRun == st0.nSortedRun, "l0 %llu -> %llu",
+         (unsigned long long)st0.nL0, (unsigned long long)st1.nL0);
+  SdbObjList l = {0};
+  SdbStore *s = openStore(zB, "cfail", NULL);
+  rc = s ? s->pMethods->xList(s, "compacted/", &l, &err) : SDB_ERROR;
+  CHECKF("s3 compaction failure: no stray outputs", rc == SDB_OK && (u64)l.n == st0.nL0,
+         "%d objects for %llu L0s", l.n, (unsigned long long)st0.nL0);
+  sdbObjListFree(&l);
+  rc = sdb_db_compact(db, &nDone, &err);
+  sdb_db_stats(db, &st1);
+  CHECKF("s3 compaction failure: the next compaction succeeds",
+         rc == SDB_OK && nDone == 1 && st1.nL0 == 0 && st1.nSortedRun == 1, "rc=%d done=%d l0=%llu runs=%llu",
+         rc, nDone, (unsigned long long)st1.nL0, (unsigned long long)st1.nSortedRun);
+  sdbStoreFree(s);
+  sdb_db_close(db);
+}
+
 int main(void) {
   zProxy = getenv("SDB_TEST_PROXY");
   zMoto = getenv("SDB_TEST_MOTO");
@@ -857,6 +906,7 @@ int main(void) {
   testPagination();
   testConnectionReuse();
   testEnginePrefetch();
+  testCompactionFailure();
   proxyReset();
   curl_global_cleanup();
   return test_done();

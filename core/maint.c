@@ -44,6 +44,8 @@ struct SdbMaint {
   int bClaimed;             /* our compactor epoch is claimed */
   int bCompactorFenced;     /* a newer compactor took over */
   int nFailures;            /* consecutive failed compaction attempts */
+  int bKick;                /* an L0 flush asks for a compaction now */
+  i64 nextPollMs;           /* next scheduled compactor poll */
   u64 epoch;                /* our compactor_epoch */
   u64 nCompactions, nGcDeleted;
   i64 nextGcMs;
@@ -394,28 +396,38 @@ static int mtGcOnce(SdbDb *db, SdbMaint *mt, u64 minAgeMs, u64 *pnDeleted, SdbEr
 
 /* ------------------------------------------------------------ thread */
 
+/* True once sdbMaintStop asked the thread to exit (read without mt->mu). */
+static int mtStopping(SdbMaint *mt) { return __atomic_load_n(&mt->bStop, __ATOMIC_ACQUIRE); }
+
 /* Background loop: compact while there is work, GC when due. */
 static void *mtMain(void *pArg) {
   SdbDb *db = pArg;
   SdbMaint *mt = db->pMaint;
   pthread_mutex_lock(&mt->mu);
   while (!mt->bStop) {
-    struct timespec ts = mtDeadline(db->cfg.compactorPollMs);
+    i64 tNext = mt->nextPollMs;
+    if (!db->cfg.bNoGc && mt->nextGcMs < tNext) tNext = mt->nextGcMs;
+    i64 msWait = tNext - mtNow();
+    struct timespec ts = mtDeadline(msWait > 0 ? (u64)msWait : 0);
     pthread_cond_timedwait(&mt->cond, &mt->mu, &ts);
     if (mt->bStop) break;
-    int bCompact = mt->bCompactor && !mt->bCompactorFenced;
+    /* The condition also signals L0 room to waiters: act only when due. */
+    int bPoll = mt->bKick || mtNow() >= mt->nextPollMs;
+    if (bPoll) {
+      mt->bKick = 0;
+      mt->nextPollMs = mtNow() + (i64)db->cfg.compactorPollMs;
+    }
+    int bCompact = bPoll && mt->bCompactor && !mt->bCompactorFenced;
     int bGc = !db->cfg.bNoGc && mtNow() >= mt->nextGcMs;
+    if (bGc) mt->nextGcMs = mtNow() + (i64)db->cfg.gcIntervalMs;
     pthread_mutex_unlock(&mt->mu);
     SdbErr err;
     sdb_err_clear(&err);
     pthread_mutex_lock(&mt->muWork);
-    for (int bDid = 1; bCompact && bDid && !mt->bStop;) {
+    for (int bDid = 1; bCompact && bDid && !mtStopping(mt);) {
       if (mtCompactOnce(db, mt, 0, &bDid, &err)) break;   /* retried next poll */
     }
-    if (bGc && !mt->bStop) {
-      mt->nextGcMs = mtNow() + (i64)db->cfg.gcIntervalMs;
-      mtGcOnce(db, mt, db->cfg.gcMinAgeMs, NULL, &err);
-    }
+    if (bGc && !mtStopping(mt)) mtGcOnce(db, mt, db->cfg.gcMinAgeMs, NULL, &err);
     pthread_mutex_unlock(&mt->muWork);
     pthread_mutex_lock(&mt->mu);
   }
@@ -440,6 +452,7 @@ int sdbMaintStart(SdbDb *db, SdbErr *pErr) {
   mt->sstOpt.filterBitsPerKey = db->cfg.filterBitsPerKey;
   mt->sstOpt.minFilterKeys = db->cfg.minFilterKeys;
   mt->nextGcMs = mtNow() + (i64)db->cfg.gcIntervalMs;
+  mt->nextPollMs = mtNow() + (i64)db->cfg.compactorPollMs;
   db->pMaint = mt;
   if (pthread_create(&mt->thread, NULL, mtMain, db) == 0) mt->bThread = 1;
   return SDB_OK;
@@ -449,7 +462,7 @@ void sdbMaintStop(SdbDb *db) {
   SdbMaint *mt = db->pMaint;
   if (!mt) return;
   pthread_mutex_lock(&mt->mu);
-  mt->bStop = 1;
+  __atomic_store_n(&mt->bStop, 1, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&mt->cond);
   pthread_mutex_unlock(&mt->mu);
   if (mt->bThread) pthread_join(mt->thread, NULL);
@@ -478,6 +491,7 @@ void sdbMaintWaitForL0Room(SdbDb *db) {
   if (!mt || !mt->bCompactor) return;
   i64 tEnd = mtNow() + 600000;
   pthread_mutex_lock(&mt->mu);
+  mt->bKick = 1;
   pthread_cond_broadcast(&mt->cond);      /* wake the compactor now */
   while (!mt->bStop && !mt->bCompactorFenced && mt->nFailures < 3 && mtNow() < tEnd) {
     DbVersion *v = sdbDbPinVersion(db);
