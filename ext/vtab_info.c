@@ -39,16 +39,9 @@ typedef struct InfoCursor {
   int iRow;                   /* current row */
 } InfoCursor;
 
-/* xConnect: declare the columns. */
-static int infoConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
-                       sqlite3_vtab **ppVtab, char **pzErr) {
-  sqlite3_str *pStr = sqlite3_str_new(db);
-  for (int i = 0; i < INFO_NCOL; i++) {
-    sqlite3_str_appendf(pStr, "%s%s %s", i ? ", " : "CREATE TABLE x(", azInfoCol[i],
-                        i < 3 ? "TEXT" : "INTEGER");
-  }
-  sqlite3_str_appendall(pStr, ")");
-  char *zSql = sqlite3_str_finish(pStr);
+/* Declare a read-only, DIRECTONLY table with schema zSql (NULL: OOM) and
+** allocate its vtab into *ppVtab. Takes ownership of zSql. */
+static int infoDeclare(sqlite3 *db, char *zSql, sqlite3_vtab **ppVtab) {
   int rc = zSql ? sqlite3_declare_vtab(db, zSql) : SQLITE_NOMEM;
   sqlite3_free(zSql);
   if (rc != SQLITE_OK) return rc;
@@ -58,6 +51,18 @@ static int infoConnect(sqlite3 *db, void *pAux, int argc, const char *const *arg
   memset(p, 0, sizeof(*p));
   *ppVtab = p;
   return SQLITE_OK;
+}
+
+/* xConnect: declare the columns. */
+static int infoConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                       sqlite3_vtab **ppVtab, char **pzErr) {
+  sqlite3_str *pStr = sqlite3_str_new(db);
+  for (int i = 0; i < INFO_NCOL; i++) {
+    sqlite3_str_appendf(pStr, "%s%s %s", i ? ", " : "CREATE TABLE x(", azInfoCol[i],
+                        i < 3 ? "TEXT" : "INTEGER");
+  }
+  sqlite3_str_appendall(pStr, ")");
+  return infoDeclare(db, sqlite3_str_finish(pStr), ppVtab);
 }
 
 /* xDisconnect. */
@@ -183,16 +188,9 @@ typedef struct CkptCursor {
 
 static int ckptConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
                        sqlite3_vtab **ppVtab, char **pzErr) {
-  int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(path TEXT, mode TEXT, id TEXT,"
-                                    " manifest_id INTEGER, create_time INTEGER,"
-                                    " expire_time INTEGER, name TEXT)");
-  if (rc != SQLITE_OK) return rc;
-  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-  sqlite3_vtab *p = sqlite3_malloc64(sizeof(*p));
-  if (!p) return SQLITE_NOMEM;
-  memset(p, 0, sizeof(*p));
-  *ppVtab = p;
-  return SQLITE_OK;
+  return infoDeclare(db, sqlite3_mprintf("CREATE TABLE x(path TEXT, mode TEXT, id TEXT,"
+                                         " manifest_id INTEGER, create_time INTEGER,"
+                                         " expire_time INTEGER, name TEXT)"), ppVtab);
 }
 
 static int ckptOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
