@@ -14,6 +14,17 @@
 **          range    --ops 1000-row range scans ascending, then --ops descending
 **                   (each direction after --warmup unmeasured scans)
 **          mixed    --ops operations, 90% point lookups, 10% single-row upserts
+**          inlist   --ops queries `WHERE key IN (?, ... ?)` of --rows random
+**                   existing keys each (slatedb: one batch of parallel reads)
+**          round    write round --round R of --rounds K into DIR (R = 0 creates
+**                   it): --n/K rows in transactions of --txn; round 0 writes
+**                   new keys 0 .. n/K-1, later rounds alternate a new key and an
+**                   overwrite of a random existing key (n/2K each), so after
+**                   round R the keys are 0 .. n/K + R*(n/2K) - 1. Then the
+**                   memtable is flushed and, with --wait-compaction 1, the
+**                   writer stays open until its compactor has caught up (fewer
+**                   than 4 L0 SSTs, SlateDB's min_compaction_sources, and no
+**                   change for 3 s) or 120 s passed ("settle_s")
 **          evict    drop DIR's files from the OS page cache (fdatasync +
 **                   POSIX_FADV_DONTNEED), for cold runs; no engine involved
 **
@@ -27,6 +38,18 @@
 **                                      slatedb, default) or INSERT (checks
 **                                      uniqueness with a point read first)
 **          --so PATH                   the extension (./slatedb.so)
+**          --url URL   slatedb: the database root instead of DIR/db (s3://...);
+**                      load and commit then leave DIR alone (use a fresh prefix)
+**          --opts STR  slatedb: more CREATE VIRTUAL TABLE options, appended
+**                      verbatim ("compactor=false, gc=false")
+**          --round R  --rounds K  --wait-compaction 0|1   (round)
+**
+** Requests: slatedb results carry the handle's counters (slatedb_handles) for
+** the whole process (store_gets, store_puts, store_lists, ...) and, for the
+** measured phase of get and inlist, m_gets/m_puts/m_lists. With the
+** environment variable SDB_BENCH_PROXY=http://host:port (the S3 test proxy,
+** scripts/s3/s3proxy.py) the proxy's request counters over the measured phase
+** are added too: px_get (GETs, ListObjectsV2 included), px_put, px_other.
 **
 ** Rows: 16-byte keys, 100-byte values, the same bytes as scripts/oracle/bench.mjs
 ** writes: key(i) = be32(fmix32(i)) be32(fmix32(i ^ 0x9e3779b9)) be32(0) be32(i),
@@ -126,8 +149,8 @@ static double quantile(double *a, int n, double q) {
 /* ------------------------------------------------------------ options */
 
 typedef struct Opt {
-  const char *zOp, *zEngine, *zPath, *zCache, *zSync, *zDur, *zInsert, *zSo;
-  long n, txn, ops, warmup, rows;
+  const char *zOp, *zEngine, *zPath, *zCache, *zSync, *zDur, *zInsert, *zSo, *zUrl, *zOpts;
+  long n, txn, ops, warmup, rows, round, rounds, waitCompaction;
   u32 seed;
 } Opt;
 
@@ -179,8 +202,11 @@ static long long parseSize(const char *z) {
 
 /* Open the engine on o->zPath. mode: "writer" or "reader" (slatedb). */
 static void openEngine(const Opt *o, const char *zMode, int bCreate) {
-  char zSql[2048];
+  char zSql[4096], zRoot[1024];
   if (bSlate) {
+    if (o->zUrl) snprintf(zRoot, sizeof zRoot, "%s", o->zUrl);
+    else snprintf(zRoot, sizeof zRoot, "%s/db", o->zPath);
+    const char *zX = o->zOpts && o->zOpts[0] ? o->zOpts : 0;
     check(sqlite3_open(":memory:", &db), "open :memory:");
     sqlite3_enable_load_extension(db, 1);
     char *zErr = 0;
@@ -190,13 +216,13 @@ static void openEngine(const Opt *o, const char *zMode, int bCreate) {
     }
     if (!strcmp(zMode, "reader")) {
       snprintf(zSql, sizeof zSql,
-               "CREATE VIRTUAL TABLE temp.kv USING slatedb('%s/db', key_type=blob, value_type=blob,"
-               " mode=reader, cache_size='%s')", o->zPath, o->zCache);
+               "CREATE VIRTUAL TABLE temp.kv USING slatedb('%s', key_type=blob, value_type=blob,"
+               " mode=reader, cache_size='%s'%s%s)", zRoot, o->zCache, zX ? ", " : "", zX ? zX : "");
     } else {
       snprintf(zSql, sizeof zSql,
-               "CREATE VIRTUAL TABLE temp.kv USING slatedb('%s/db', key_type=blob, value_type=blob,"
-               " mode=writer, durability=%s, cache_size='%s', create=%s)",
-               o->zPath, o->zDur, o->zCache, bCreate ? "if_missing" : "never");
+               "CREATE VIRTUAL TABLE temp.kv USING slatedb('%s', key_type=blob, value_type=blob,"
+               " mode=writer, durability=%s, cache_size='%s', create=%s%s%s)",
+               zRoot, o->zDur, o->zCache, bCreate ? "if_missing" : "never", zX ? ", " : "", zX ? zX : "");
     }
     exec(zSql);
   } else {
@@ -210,22 +236,78 @@ static void openEngine(const Opt *o, const char *zMode, int bCreate) {
   }
 }
 
-/* slatedb: the handle's request and cache counters, as " k=v" pairs (else ""). */
-static char zStats[512];
+/* slatedb: the handle's request and cache counters and its LSM shape. */
+typedef struct Stats {
+  long long gets, puts, lists, bytesIn, hits, misses, cacheBytes, filterSkips, l0, runs, compactions;
+} Stats;
+static Stats getStats(void) {
+  Stats st = { 0 };
+  if (!bSlate) return st;
+  sqlite3_stmt *p = prep("SELECT gets, puts, lists, bytes_in, cache_hits, cache_misses, cache_bytes,"
+                         " filter_skips, l0_ssts, sorted_runs, compactions FROM slatedb_handles");
+  if (sqlite3_step(p) == SQLITE_ROW) {
+    long long *a[] = { &st.gets, &st.puts, &st.lists, &st.bytesIn, &st.hits, &st.misses, &st.cacheBytes,
+                       &st.filterSkips, &st.l0, &st.runs, &st.compactions };
+    for (int i = 0; i < 11; i++) *a[i] = sqlite3_column_int64(p, i);
+  }
+  sqlite3_finalize(p);
+  return st;
+}
+
+/* " k=v" pairs of the handle's counters for the whole process (else ""). */
+static char zStats[1024];
 static void readStats(void) {
   zStats[0] = 0;
   if (!bSlate) return;
-  sqlite3_stmt *p = prep("SELECT gets, bytes_in, cache_hits, cache_misses, cache_bytes, filter_skips, l0_ssts"
-                         " FROM slatedb_handles");
-  if (sqlite3_step(p) == SQLITE_ROW) {
-    snprintf(zStats, sizeof zStats,
-             " store_gets=%lld store_bytes_in=%lld cache_hits=%lld cache_misses=%lld cache_bytes=%lld"
-             " filter_skips=%lld l0_ssts=%lld",
-             sqlite3_column_int64(p, 0), sqlite3_column_int64(p, 1), sqlite3_column_int64(p, 2),
-             sqlite3_column_int64(p, 3), sqlite3_column_int64(p, 4), sqlite3_column_int64(p, 5),
-             sqlite3_column_int64(p, 6));
+  Stats st = getStats();
+  snprintf(zStats, sizeof zStats,
+           " store_gets=%lld store_puts=%lld store_lists=%lld store_bytes_in=%lld cache_hits=%lld"
+           " cache_misses=%lld cache_bytes=%lld filter_skips=%lld l0_ssts=%lld sorted_runs=%lld compactions=%lld",
+           st.gets, st.puts, st.lists, st.bytesIn, st.hits, st.misses, st.cacheBytes, st.filterSkips,
+           st.l0, st.runs, st.compactions);
+}
+
+/* The S3 test proxy's counters (SDB_BENCH_PROXY), or all -1 without it. */
+typedef struct Px { long long get, put, other; } Px;
+static long long jsonCount(const char *zJson, const char *zKey) {
+  char zPat[64];
+  snprintf(zPat, sizeof zPat, "\"%s\":", zKey);
+  const char *z = strstr(zJson, zPat);
+  return z ? atoll(z + strlen(zPat)) : 0;
+}
+static Px proxyStats(void) {
+  Px px = { -1, -1, -1 };
+  const char *zUrl = getenv("SDB_BENCH_PROXY");
+  if (!zUrl || !zUrl[0]) return px;
+  char zCmd[1024], zBuf[4096];
+  snprintf(zCmd, sizeof zCmd, "curl --noproxy '*' -sS --max-time 10 '%s/__proxy/stats'", zUrl);
+  FILE *f = popen(zCmd, "r");
+  if (!f) return px;
+  size_t n = fread(zBuf, 1, sizeof zBuf - 1, f);
+  zBuf[n] = 0;
+  pclose(f);
+  const char *zM = strstr(zBuf, "\"by_method\"");
+  if (!zM) return px;
+  long long all = jsonCount(zBuf, "requests");
+  px.get = jsonCount(zM, "GET");
+  px.put = jsonCount(zM, "PUT");
+  px.other = all - px.get - px.put;
+  return px;
+}
+
+/* " m_gets=.. px_get=.." for the measured phase between two snapshots. */
+static char zPhase[512];
+static void phaseStats(const Stats *a, const Stats *b, const Px *pa, const Px *pb) {
+  int n = 0;
+  zPhase[0] = 0;
+  if (bSlate) {
+    n += snprintf(zPhase + n, sizeof zPhase - (size_t)n, " m_gets=%lld m_puts=%lld m_lists=%lld",
+                  b->gets - a->gets, b->puts - a->puts, b->lists - a->lists);
   }
-  sqlite3_finalize(p);
+  if (pa->get >= 0 && pb->get >= 0) {
+    snprintf(zPhase + n, sizeof zPhase - (size_t)n, " px_get=%lld px_put=%lld px_other=%lld",
+             pb->get - pa->get, pb->put - pa->put, pb->other - pa->other);
+  }
 }
 
 static void closeEngine(void) {
@@ -252,10 +334,16 @@ static int evictOne(const char *zPath, const struct stat *st, int type, struct F
 
 /* ------------------------------------------------------------ operations */
 
-static void opLoad(const Opt *o) {
+/* A fresh local folder for load and commit (not with --url: a fresh prefix). */
+static void freshDir(const Opt *o) {
+  if (bSlate && o->zUrl) return;
   char zCmd[4096];
   snprintf(zCmd, sizeof zCmd, "rm -rf '%s' && mkdir -p '%s'", o->zPath, o->zPath);
   if (system(zCmd) != 0) die("cannot create %s", o->zPath);
+}
+
+static void opLoad(const Opt *o) {
+  freshDir(o);
   double t0 = now();
   openEngine(o, "writer", 1);
   double tOpen = now() - t0;
@@ -277,16 +365,15 @@ static void opLoad(const Opt *o) {
   double t2 = now();
   if (bSlate) exec("INSERT INTO kv(kv) VALUES('flush-memtable')");
   else exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  readStats();
   closeEngine();
   double tSettle = now() - t2;
-  printf("RESULT op=load rows=%ld txn=%ld open_s=%.4f load_s=%.4f rows_per_s=%.0f settle_s=%.4f\n",
-         o->n, o->txn, tOpen, tLoad, (double)o->n / tLoad, tSettle);
+  printf("RESULT op=load rows=%ld txn=%ld open_s=%.4f load_s=%.4f rows_per_s=%.0f settle_s=%.4f%s\n",
+         o->n, o->txn, tOpen, tLoad, (double)o->n / tLoad, tSettle, zStats);
 }
 
 static void opCommit(const Opt *o) {
-  char zCmd[4096];
-  snprintf(zCmd, sizeof zCmd, "rm -rf '%s' && mkdir -p '%s'", o->zPath, o->zPath);
-  if (system(zCmd) != 0) die("cannot create %s", o->zPath);
+  freshDir(o);
   openEngine(o, "writer", 1);
   sqlite3_stmt *pIns = prep(insertSql(o));
   u8 k[KEY_LEN], v[VAL_LEN];
@@ -304,11 +391,12 @@ static void opCommit(const Opt *o) {
   }
   tAll = now() - tAll;
   sqlite3_finalize(pIns);
+  readStats();
   closeEngine();
   double mean = tAll * 1e6 / (double)o->ops;
   double p50 = quantile(a, (int)o->ops, 0.50), p99 = quantile(a, (int)o->ops, 0.99);
-  printf("RESULT op=commit commits=%ld p50_us=%.1f p99_us=%.1f mean_us=%.1f max_us=%.1f\n",
-         o->ops, p50, p99, mean, a[o->ops - 1]);
+  printf("RESULT op=commit commits=%ld p50_us=%.1f p99_us=%.1f mean_us=%.1f max_us=%.1f%s\n",
+         o->ops, p50, p99, mean, a[o->ops - 1], zStats);
   free(a);
 }
 
@@ -330,6 +418,9 @@ static void opGet(const Opt *o) {
   double *a = malloc(sizeof(double) * (size_t)o->ops);
   found = 0;
   size_t nBytes = 0;
+  Stats s0 = getStats();
+  Px p0 = proxyStats();
+  double tFirst = 0;
   double tAll = now();
   for (long i = 0; i < o->ops; i++) {
     double t = now();
@@ -342,16 +433,21 @@ static void opGet(const Opt *o) {
     }
     check(sqlite3_reset(pGet), "get");
     a[i] = (now() - t) * 1e6;
+    if (i == 0) tFirst = a[0];
   }
   tAll = now() - tAll;
+  Px p1 = proxyStats();
+  Stats s1 = getStats();
+  phaseStats(&s0, &s1, &p0, &p1);
   if (found != o->ops) die("lookups: %s keys missing", "some");
   if (nBytes != (size_t)o->ops * VAL_LEN) die("lookups: %s", "wrong value sizes");
   sqlite3_finalize(pGet);
   readStats();
   closeEngine();
-  printf("RESULT op=get lookups=%ld warmup=%ld open_s=%.4f total_s=%.4f ops_per_s=%.0f mean_us=%.2f p50_us=%.2f p99_us=%.2f%s\n",
+  printf("RESULT op=get lookups=%ld warmup=%ld open_s=%.4f total_s=%.4f ops_per_s=%.0f mean_us=%.2f p50_us=%.2f"
+         " p99_us=%.2f first_us=%.1f%s%s\n",
          o->ops, o->warmup, tOpen, tAll, (double)o->ops / tAll, tAll * 1e6 / (double)o->ops,
-         quantile(a, (int)o->ops, 0.5), quantile(a, (int)o->ops, 0.99), zStats);
+         quantile(a, (int)o->ops, 0.5), quantile(a, (int)o->ops, 0.99), tFirst, zPhase, zStats);
   free(a);
 }
 
@@ -455,6 +551,108 @@ static void opRange(const Opt *o) {
          o->ops, o->rows, res[0][0], res[0][1], res[0][2], res[1][0], res[1][1], res[1][2], zStats);
 }
 
+/* --ops queries, each `key IN (...)` of --rows random existing keys. */
+static void opInlist(const Opt *o) {
+  double t0 = now();
+  openEngine(o, "reader", 0);
+  double tOpen = now() - t0;
+  size_t nSql = 64 + 4 * (size_t)o->rows;
+  char *zSql = malloc(nSql);
+  int n = snprintf(zSql, nSql, "SELECT key, value FROM kv WHERE key IN (");
+  for (long i = 0; i < o->rows; i++) n += snprintf(zSql + n, nSql - (size_t)n, i ? ",?" : "?");
+  snprintf(zSql + n, nSql - (size_t)n, ")");
+  sqlite3_stmt *p = prep(zSql);
+  free(zSql);
+  u8 *aKey = malloc((size_t)KEY_LEN * (size_t)o->rows);
+  double *a = malloc(sizeof(double) * (size_t)o->ops);
+  rngState = o->seed;
+  Stats s0 = getStats();
+  Px p0 = proxyStats();
+  double tAll = now();
+  for (long q = 0; q < o->ops; q++) {
+    double t = now();
+    for (long i = 0; i < o->rows; i++) {
+      makeKey(aKey + i * KEY_LEN, rnd() % (u32)o->n);
+      sqlite3_bind_blob(p, (int)i + 1, aKey + i * KEY_LEN, KEY_LEN, SQLITE_STATIC);
+    }
+    long nRow = 0;
+    while (sqlite3_step(p) == SQLITE_ROW) {
+      if (sqlite3_column_bytes(p, 1) != VAL_LEN) die("inlist: %s", "wrong value size");
+      nRow++;
+    }
+    check(sqlite3_reset(p), "inlist");
+    /* duplicates among the random keys are returned once */
+    if (nRow == 0 || nRow > o->rows) die("inlist: %s", "wrong row count");
+    a[q] = (now() - t) * 1e6;
+  }
+  tAll = now() - tAll;
+  Px p1 = proxyStats();
+  Stats s1 = getStats();
+  phaseStats(&s0, &s1, &p0, &p1);
+  sqlite3_finalize(p);
+  readStats();
+  closeEngine();
+  double first = a[0];
+  printf("RESULT op=inlist queries=%ld keys=%ld open_s=%.4f total_s=%.4f mean_us=%.1f p50_us=%.1f first_us=%.1f"
+         " keys_per_s=%.0f%s%s\n",
+         o->ops, o->rows, tOpen, tAll, tAll * 1e6 / (double)o->ops, quantile(a, (int)o->ops, 0.5), first,
+         (double)(o->ops * o->rows) / tAll, zPhase, zStats);
+  free(a);
+  free(aKey);
+}
+
+/* One write round of the compaction workload (see the header). */
+static void opRound(const Opt *o) {
+  long per = o->n / o->rounds, half = per / 2;
+  if (o->round == 0) freshDir(o);
+  double t0 = now();
+  openEngine(o, "writer", o->round == 0);
+  sqlite3_stmt *pIns = prep("INSERT OR REPLACE INTO kv(key, value) VALUES(?1, ?2)");
+  u8 k[KEY_LEN], v[VAL_LEN];
+  long base = o->round == 0 ? 0 : per + (o->round - 1) * half;   /* keys before this round */
+  long nNew = 0, nOver = 0;
+  rngState = o->seed + (u32)o->round * 7919u;
+  double t1 = now();
+  for (long i = 0; i < per; i++) {
+    u32 idx;
+    if (o->round == 0 || i % 2 == 0) idx = (u32)(base + nNew++);
+    else { idx = rnd() % (u32)base; nOver++; }
+    if (i % o->txn == 0) exec("BEGIN");
+    makeKey(k, idx);
+    makeVal(v, idx + (u32)o->round * (u32)o->n);
+    sqlite3_bind_blob(pIns, 1, k, KEY_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(pIns, 2, v, VAL_LEN, SQLITE_STATIC);
+    check(sqlite3_step(pIns), "insert");
+    sqlite3_reset(pIns);
+    if (i % o->txn == o->txn - 1 || i == per - 1) exec("COMMIT");
+  }
+  double tWrite = now() - t1;
+  sqlite3_finalize(pIns);
+  double t2 = now();
+  if (bSlate) exec("INSERT INTO kv(kv) VALUES('flush-memtable')");
+  else exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  if (bSlate && o->waitCompaction) {
+    /* until fewer than 4 L0s and nothing changed for 3 s, at most 120 s */
+    Stats last = getStats();
+    double tStable = now();
+    while (now() - t2 < 120) {
+      struct timespec ts = { 0, 200 * 1000 * 1000 };
+      nanosleep(&ts, 0);
+      Stats st = getStats();
+      if (st.l0 != last.l0 || st.runs != last.runs || st.compactions != last.compactions) tStable = now();
+      last = st;
+      if (st.l0 < 4 && now() - tStable >= 3) break;
+    }
+  }
+  double tSettle = now() - t2;
+  readStats();
+  closeEngine();
+  long keys = base + nNew;
+  printf("RESULT op=round round=%ld rows=%ld new=%ld overwrites=%ld keys=%ld open_s=%.4f write_s=%.4f"
+         " rows_per_s=%.0f settle_s=%.3f total_s=%.3f%s\n",
+         o->round, per, nNew, nOver, keys, t1 - t0, tWrite, (double)per / tWrite, tSettle, now() - t0, zStats);
+}
+
 static void opMixed(const Opt *o) {
   openEngine(o, "writer", 0);
   sqlite3_stmt *pGet = prep("SELECT value FROM kv WHERE key = ?1");
@@ -508,7 +706,7 @@ int main(int argc, char **argv) {
   Opt o = { 0 };
   o.zCache = "64MiB"; o.zSync = "normal"; o.zDur = "commit"; o.zInsert = "replace";
   o.zSo = "./slatedb.so"; o.n = 1000000; o.txn = 10000; o.ops = 1000; o.rows = 1000;
-  o.seed = 1;
+  o.seed = 1; o.rounds = 5;
   if (argc < 2) die("usage: sqlbench %s --engine slatedb|sqlite --path DIR [options]", "OP");
   o.zOp = argv[1];
   for (int i = 2; i < argc; i++) {
@@ -522,6 +720,11 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--durability")) o.zDur = v;
     else if (!strcmp(a, "--insert")) o.zInsert = v;
     else if (!strcmp(a, "--so")) o.zSo = v;
+    else if (!strcmp(a, "--url")) o.zUrl = v;
+    else if (!strcmp(a, "--opts")) o.zOpts = v;
+    else if (!strcmp(a, "--round")) o.round = atol(v);
+    else if (!strcmp(a, "--rounds")) o.rounds = atol(v);
+    else if (!strcmp(a, "--wait-compaction")) o.waitCompaction = atol(v);
     else if (!strcmp(a, "--n")) o.n = atol(v);
     else if (!strcmp(a, "--txn")) o.txn = atol(v);
     else if (!strcmp(a, "--ops")) o.ops = atol(v);
@@ -530,7 +733,9 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--seed")) o.seed = (u32)atol(v);
     else die("unknown option %s", a);
   }
-  if (!o.zPath) die("%s", "--path is required");
+  if (!o.zPath && !o.zUrl) die("%s", "--path is required");
+  if (!o.zPath) o.zPath = ".";
+  if (o.rounds <= 0 || o.round < 0 || o.round >= o.rounds) die("%s", "--round must be in 0 .. --rounds - 1");
   if (!o.seed) o.seed = 1;
   if (o.n <= 0 || o.txn <= 0 || o.ops <= 0) die("%s", "--n, --txn and --ops must be > 0");
   if (!strcmp(o.zOp, "evict")) {
@@ -547,6 +752,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(o.zOp, "scan")) opScan(&o);
   else if (!strcmp(o.zOp, "range")) opRange(&o);
   else if (!strcmp(o.zOp, "mixed")) opMixed(&o);
+  else if (!strcmp(o.zOp, "inlist")) opInlist(&o);
+  else if (!strcmp(o.zOp, "round")) opRound(&o);
   else die("unknown operation %s", o.zOp);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);

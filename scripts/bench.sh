@@ -10,8 +10,18 @@
 #
 # Workloads: 1 bulk load in transactions; 2 durable single-row commits (p50/p99); 3 random point
 # lookups, warm and cold; 4 full scan and 1,000-row range scans ascending and descending; 5 mixed
-# 90% reads / 10% writes; 6 S3 (SKIP: no S3 backend yet); 7 peak RSS of every run, and a full
-# scan of a database at least 10x larger than a small cache.
+# 90% reads / 10% writes; 6 S3: the same on moto behind the project's verifying proxy
+# (scripts/s3/lib.sh; SKIP when moto is unavailable), ours and SlateDB on s3://, native SQLite on a
+# local file as a reference only, with the object-store requests each operation costs (counted by
+# the proxy for both, and by our slatedb_handles); 7 peak RSS of every run, and a full scan of a
+# database at least 10x larger than a small cache; 8 compaction keeps reads flat: ours writes
+# BENCH_COMPACT_ROUNDS rounds of overwrites and new keys with small L0 SSTs, compactor=true vs
+# compactor=false, and after each round a fresh reader measures point lookups and 1,000-row range
+# scans (native SQLite: the same rounds, as a reference).
+#
+# Workloads 1-5 and 7 run without compaction on both sides (ours compactor=false, gc=false,
+# l0_max_ssts=100000; SlateDB compactor_options and garbage_collector_options null): the same
+# layout, L0 SSTs only, whatever the timing of a background compactor. Workload 8 measures it.
 #
 # Each figure is the median of several runs (BENCH_REPS; the long bulk loads and SlateDB's full
 # scan BENCH_SLOW_REPS), engines interleaved within a round. Ratios are speed ratios: ours
@@ -29,6 +39,18 @@
 #                default block cache is 64 MiB too)
 #   BENCH_SMALL_CACHE [4MiB] cache of the "scan >= 10x cache" figure
 #   BENCH_ENGINES ["ours slatedb sqlite"]      BENCH_OUT [bench-results.txt] summary file
+#   BENCH_WORKLOADS ["1 2 3 4 5 6 7 8"]        BENCH_RUN_TIMEOUT [900] seconds, then a run FAILs
+#   S3 (workload 6): BENCH_S3_N [20000] rows    BENCH_S3_TXN [2000] rows per load transaction
+#   BENCH_S3_COMMITS [100] ours (and SlateDB put+flush) durable commits
+#   BENCH_S3_AWAIT_COMMITS [20] SlateDB await_durable=true commits (one 100 ms flush tick each)
+#   BENCH_S3_COLD [100] cold lookups (fresh process)  BENCH_S3_LOOKUPS [5000] warm lookups after
+#   BENCH_S3_N warm-up lookups                 BENCH_S3_INLISTS [10] IN-list queries of 100 keys
+#   BENCH_S3_PARALLEL [8] ours parallel_reads, SlateDB gets in flight / scan fetch tasks
+#   BENCH_S3_DELAY_MS [0] added latency of every request at the proxy (0 = moto on loopback)
+#   compaction (workload 8): BENCH_COMPACT_N [BENCH_N] rows written over all rounds
+#   BENCH_COMPACT_ROUNDS [5]  BENCH_COMPACT_L0 [1MiB] l0_sst_size_bytes
+#   BENCH_COMPACT_LOOKUPS [20000] lookups per reader (after as many warm-up lookups)
+#   BENCH_COMPACT_RANGES [200] 1,000-row range scans per direction (after as many warm-up ones)
 #   BENCH_DIR [${TMPDIR:-/tmp}/sdb-bench.PID] work folder (removed at the end unless BENCH_KEEP=1)
 #   SDB_SO [./slatedb.so]
 set -u
@@ -49,6 +71,22 @@ MIXED=${BENCH_MIXED:-20000}
 CACHE=${BENCH_CACHE:-64MiB}
 SMALL_CACHE=${BENCH_SMALL_CACHE:-4MiB}
 ENGINES=${BENCH_ENGINES:-ours slatedb sqlite}
+WORKLOADS=${BENCH_WORKLOADS:-1 2 3 4 5 6 7 8}
+RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-900}
+S3_N=${BENCH_S3_N:-20000}
+S3_TXN=${BENCH_S3_TXN:-2000}
+S3_COMMITS=${BENCH_S3_COMMITS:-100}
+S3_AWAIT_COMMITS=${BENCH_S3_AWAIT_COMMITS:-20}
+S3_COLD=${BENCH_S3_COLD:-100}
+S3_LOOKUPS=${BENCH_S3_LOOKUPS:-5000}
+S3_INLISTS=${BENCH_S3_INLISTS:-10}
+S3_PARALLEL=${BENCH_S3_PARALLEL:-8}
+S3_DELAY_MS=${BENCH_S3_DELAY_MS:-0}
+C_N=${BENCH_COMPACT_N:-$N}
+C_ROUNDS=${BENCH_COMPACT_ROUNDS:-5}
+C_L0=${BENCH_COMPACT_L0:-1MiB}
+C_LOOKUPS=${BENCH_COMPACT_LOOKUPS:-20000}
+C_RANGES=${BENCH_COMPACT_RANGES:-200}
 OUT=${BENCH_OUT:-bench-results.txt}
 case "$OUT" in /*) ;; *) OUT="$START_DIR/$OUT" ;; esac
 WORK=${BENCH_DIR:-${TMPDIR:-/tmp}/sdb-bench.$$}
@@ -61,13 +99,22 @@ COMMAND="BENCH_N=$N BENCH_TXN=$TXN BENCH_REPS=$REPS BENCH_SLOW_REPS=$SLOW_REPS B
 COMMAND+=" BENCH_AWAIT_COMMITS=$AWAIT_COMMITS BENCH_LOOKUPS=$LOOKUPS BENCH_WARMUP=$WARMUP BENCH_COLD=$COLD"
 COMMAND+=" BENCH_RANGES=$RANGES BENCH_SLATEDB_RANGES=$SLATEDB_RANGES BENCH_MIXED=$MIXED BENCH_CACHE=$CACHE"
 COMMAND+=" BENCH_SMALL_CACHE=$SMALL_CACHE BENCH_ENGINES='$ENGINES'"
+[ "$WORKLOADS" != "1 2 3 4 5 6 7 8" ] && COMMAND+=" BENCH_WORKLOADS='$WORKLOADS'"
+COMMAND+=" BENCH_S3_N=$S3_N BENCH_S3_TXN=$S3_TXN BENCH_S3_COMMITS=$S3_COMMITS BENCH_S3_AWAIT_COMMITS=$S3_AWAIT_COMMITS"
+COMMAND+=" BENCH_S3_COLD=$S3_COLD BENCH_S3_LOOKUPS=$S3_LOOKUPS BENCH_S3_INLISTS=$S3_INLISTS BENCH_S3_PARALLEL=$S3_PARALLEL"
+[ "$S3_DELAY_MS" != 0 ] && COMMAND+=" BENCH_S3_DELAY_MS=$S3_DELAY_MS"
+COMMAND+=" BENCH_COMPACT_N=$C_N BENCH_COMPACT_ROUNDS=$C_ROUNDS BENCH_COMPACT_L0=$C_L0"
+COMMAND+=" BENCH_COMPACT_LOOKUPS=$C_LOOKUPS BENCH_COMPACT_RANGES=$C_RANGES"
 [ -n "${SDB_SO:-}" ] && COMMAND+=" SDB_SO=$SDB_SO"
 COMMAND+=" bash scripts/bench.sh"
 
-for v in N TXN REPS SLOW_REPS COMMITS AWAIT_COMMITS LOOKUPS WARMUP COLD RANGES SLATEDB_RANGES MIXED; do
+for v in N TXN REPS SLOW_REPS COMMITS AWAIT_COMMITS LOOKUPS WARMUP COLD RANGES SLATEDB_RANGES MIXED RUN_TIMEOUT \
+         S3_N S3_TXN S3_COMMITS S3_AWAIT_COMMITS S3_COLD S3_LOOKUPS S3_INLISTS S3_PARALLEL C_N C_ROUNDS C_LOOKUPS C_RANGES; do
   case "${!v}" in ''|*[!0-9]*|0) echo "bench: BENCH_$v must be a positive integer" >&2; exit 2 ;; esac
 done
+case "$S3_DELAY_MS" in ''|*[!0-9]*) echo "bench: BENCH_S3_DELAY_MS must be an integer" >&2; exit 2 ;; esac
 has() { case " $ENGINES " in *" $1 "*) return 0 ;; esac; return 1; }
+want() { case " $WORKLOADS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # ------------------------------------------------------------------ setup
 [ -f "$SO" ] || { echo "bench: $SO is missing; run make first" >&2; exit 2; }
@@ -91,7 +138,13 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 RAW="$WORK/raw.txt"
 : > "$RAW"
-cleanup() { [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$WORK"; }
+S3DIR="$WORK/s3srv"
+S3_UP=0
+. "$SRC/scripts/s3/lib.sh"
+cleanup() {
+  [ "$S3_UP" = 1 ] && s3_stop "$S3DIR"
+  [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$WORK"
+}
 trap cleanup EXIT
 FAILS=0
 T_START=$(date +%s)
@@ -102,12 +155,15 @@ run() {
   local step=$1 eng=$2 rep=$3
   shift 3
   local out="$WORK/out.$$" err="$WORK/err.$$"
-  if "$@" > "$out" 2> "$err"; then
-    local res rss
+  [ -n "${PRE_HOOK:-}" ] && $PRE_HOOK
+  # (a new bash: the helpers below are exported functions)
+  if timeout "$RUN_TIMEOUT" bash -c '"$@"' bench-run "$@" > "$out" 2> "$err"; then
+    local res rss extra=""
     res=$(grep '^RESULT op=' "$out" | grep -v 'op=rusage' | tail -1 | sed 's/^RESULT //')
     rss=$(sed -n 's/^RESULT op=rusage //p' "$out" | tail -1)
-    echo "$step $eng $rep $res $rss" >> "$RAW"
-    printf '  %-11s %-14s run %s: %s %s\n' "$step" "$eng" "$rep" "$res" "$rss" | cut -c1-200
+    [ -n "${POST_HOOK:-}" ] && extra=$($POST_HOOK)
+    echo "$step $eng $rep $res $rss$extra" >> "$RAW"
+    printf '  %-11s %-14s run %s: %s %s%s\n' "$step" "$eng" "$rep" "$res" "$rss" "$extra" | cut -c1-220
   else
     FAILS=$((FAILS + 1))
     echo "FAIL $step $eng run $rep: $(tail -3 "$err" | tr '\n' ' ')"
@@ -117,26 +173,34 @@ run() {
 
 evict() { "$DRV" evict --path "$1"; }
 
+# Workloads 1-5, 7: no compaction on either side (see the header); writers only take these options.
+OURS_W="compactor=false, gc=false, l0_max_ssts=100000"
 ours() { local op=$1; shift; "$DRV" "$op" --engine slatedb --path "$WORK/ours" --so "$SO" --n "$N" --cache "$CACHE" "$@"; }
 native() { local op=$1; shift; "$DRV" "$op" --engine sqlite --path "$WORK/sqlite" --n "$N" --cache "$CACHE" "$@"; }
 slate() { local op=$1; shift; node "$MJS" "$op" --path "$WORK/slatedb" --n "$N" "$@"; }
+export DRV SO WORK N CACHE MJS S3_N
+export -f ours native slate
 
 echo "bench: N=$N rows (16-byte keys, 100-byte values), $TXN rows per transaction, $REPS runs per figure"
 echo "bench: engines: $ENGINES; work folder $WORK"
 echo "command: $COMMAND"
 
 # ------------------------------------------------------------------ 1. bulk load
+# (the reads of 3, 4, 5 and 7 need the databases this loads)
+if want 1 || want 3 || want 4 || want 5 || want 7; then
 echo "== 1. bulk load"
 for r in $(seq 1 "$SLOW_REPS"); do
-  has ours && run load ours "$r" ours load --txn "$TXN" --durability commit
+  has ours && run load ours "$r" ours load --txn "$TXN" --durability commit --opts "$OURS_W"
   has slatedb && run load slatedb "$r" slate load --txn "$TXN" --durable flush
   has sqlite && run load sqlite "$r" native load --txn "$TXN" --sync full
 done
+fi
 
 # ------------------------------------------------------------------ 2. durable commits
+if want 2 || want 6; then
 echo "== 2. durable single-row commits"
 for r in $(seq 1 "$REPS"); do
-  has ours && run commit ours "$r" "$DRV" commit --engine slatedb --path "$WORK/ours-commit" --so "$SO" --ops "$COMMITS" --durability commit
+  has ours && run commit ours "$r" "$DRV" commit --engine slatedb --path "$WORK/ours-commit" --so "$SO" --ops "$COMMITS" --durability commit --opts "$OURS_W"
   has slatedb && run commit slatedb "$r" node "$MJS" commit --path "$WORK/slatedb-commit" --ops "$COMMITS" --durable flush
   has slatedb && run commit slatedb-await "$r" node "$MJS" commit --path "$WORK/slatedb-commit" --ops "$AWAIT_COMMITS" --durable await
   has sqlite && run commit sqlite "$r" "$DRV" commit --engine sqlite --path "$WORK/sqlite-commit" --ops "$COMMITS" --sync full
@@ -144,8 +208,10 @@ for r in $(seq 1 "$REPS"); do
 done
 has slatedb && run floor slatedb 1 node "$MJS" floor --path "$WORK/slatedb-floor" --ops 20000
 rm -rf "$WORK"/*-commit "$WORK"/slatedb-floor
+fi
 
 # ------------------------------------------------------------------ 3.-4. reads
+if want 3; then
 echo "== 3. point lookups (warm: after $WARMUP lookups in the same process; cold: fresh process, files evicted from the page cache)"
 for r in $(seq 1 "$REPS"); do
   seed=$((r * 7919))
@@ -159,7 +225,9 @@ for r in $(seq 1 "$REPS"); do
   has slatedb && { evict "$WORK/slatedb"; run get-cold slatedb "$r" slate get --ops "$COLD" --seed "$seed"; }
   has sqlite && { evict "$WORK/sqlite"; run get-cold sqlite "$r" native get --ops "$COLD" --seed "$seed"; }
 done
+fi
 
+if want 4; then
 echo "== 4. scans (full scan, then $RANGES range scans of 1,000 rows per direction after $((RANGES * 4)) unmeasured ones (caches filled); SlateDB: $SLATEDB_RANGES after $((SLATEDB_RANGES / 5)))"
 for r in $(seq 1 "$REPS"); do
   has ours && run scan ours "$r" ours scan
@@ -174,21 +242,138 @@ for r in $(seq 1 "$REPS"); do
   has slatedb && run range slatedb "$r" slate range --ops "$SLATEDB_RANGES" --warmup $((SLATEDB_RANGES / 5)) --seed "$seed"
   has sqlite && run range sqlite "$r" native range --ops "$RANGES" --warmup $((RANGES * 4)) --seed "$seed"
 done
+fi
 
+if want 7; then
 echo "== 7. full scan with a $SMALL_CACHE cache"
 for r in $(seq 1 "$REPS"); do
   has ours && run scan-small ours "$r" ours scan --cache "$SMALL_CACHE"
   has sqlite && run scan-small sqlite "$r" native scan --cache "$SMALL_CACHE"
 done
+fi
 
 # ------------------------------------------------------------------ 5. mixed (writes: last)
+if want 5; then
 echo "== 5. mixed 90% point reads / 10% single-row upserts (async durability)"
 for r in $(seq 1 "$REPS"); do
   seed=$((r * 65537))
-  has ours && run mixed ours "$r" ours mixed --ops "$MIXED" --seed "$seed" --durability async
+  has ours && run mixed ours "$r" ours mixed --ops "$MIXED" --seed "$seed" --durability async --opts "$OURS_W"
   has slatedb && run mixed slatedb "$r" slate mixed --ops "$MIXED" --seed "$seed"
   has sqlite && run mixed sqlite "$r" native mixed --ops "$MIXED" --seed "$seed" --sync normal
 done
+fi
+
+# ------------------------------------------------------------------ 6. S3
+# moto behind the verifying proxy (scripts/s3/lib.sh). PRE_HOOK/POST_HOOK around every S3 run:
+# clear the proxy's counters, then append the whole process's requests from the proxy's log
+# (all_get: GETs of objects, all_list: ListObjectsV2, all_put, all_other: HEAD and DELETE).
+S3_SKIP=""
+s3_pre() { S3_LOG_AT=$(wc -l < "$S3DIR/proxy.log" 2>/dev/null || echo 0); }
+# (open_req: GETs and LISTs of the process outside the measured phase, px_get, of get/inlist)
+s3_post() {
+  local px
+  px=$(grep '^RESULT op=' "$WORK/out.$$" | grep -v op=rusage | tail -1 | sed -n 's/.* px_get=\([0-9]*\).*/\1/p')
+  tail -n +"$((S3_LOG_AT + 1))" "$S3DIR/proxy.log" 2>/dev/null | awk -v px="${px:-}" '
+    $2 == "GET" && $3 ~ /list-type=/ { l++; next }
+    $2 == "GET" { g++ } $2 == "PUT" { p++ } $2 == "HEAD" || $2 == "DELETE" || $2 == "POST" { o++ }
+    END {
+      printf " all_get=%d all_list=%d all_put=%d all_other=%d all_getlist=%d", g, l, p, o, g + l
+      if (px != "") printf " open_req=%d", g + l - px
+    }'
+}
+if want 6; then
+  echo "== 6. S3: $S3_N rows on moto behind the proxy"
+  if ! has ours && ! has slatedb; then S3_SKIP="neither ours nor slatedb is in BENCH_ENGINES"
+  elif s3_start "$S3DIR" 2>"$WORK/s3start.err"; then
+    S3_UP=1
+    if ! s3_make_bucket sdb-bench; then S3_SKIP="cannot create the bucket in moto"; fi
+    if [ -z "$S3_SKIP" ] && [ "$S3_DELAY_MS" -gt 0 ]; then
+      s3_rules "[{\"delay_ms\": $S3_DELAY_MS}]" || S3_SKIP="cannot set the proxy's delay rule"
+    fi
+  else
+    S3_SKIP=${S3_ERROR:-moto or the proxy did not start}
+  fi
+  [ -n "$S3_SKIP" ] && echo "SKIP s3: $S3_SKIP"
+fi
+if want 6 && [ -z "$S3_SKIP" ]; then
+  export SDB_BENCH_PROXY=$SDB_TEST_PROXY
+  PRE_HOOK=s3_pre POST_HOOK=s3_post
+  U=s3://sdb-bench
+  PAR="parallel_reads=$S3_PARALLEL"
+  o3() { local op=$1; shift; "$DRV" "$op" --engine slatedb --so "$SO" --n "$S3_N" --cache "$CACHE" "$@"; }
+  s3n() { local op=$1; shift; "$DRV" "$op" --engine sqlite --path "$WORK/s3ref" --n "$S3_N" --cache "$CACHE" "$@"; }
+  sl3() { local op=$1; shift; node "$MJS" "$op" --n "$S3_N" "$@"; }
+  export -f o3 s3n sl3
+  for r in $(seq 1 "$REPS"); do
+    has ours && run s3-load ours "$r" o3 load --url "$U/ours-load$r/db" --txn "$S3_TXN" --durability commit --opts "$OURS_W"
+    has slatedb && run s3-load slatedb "$r" sl3 load --url "$U/slatedb-load$r/db" --txn "$S3_TXN" --durable flush
+    has sqlite && PRE_HOOK= POST_HOOK= run s3-load sqlite "$r" s3n load --txn "$S3_TXN" --sync full
+  done
+  for r in $(seq 1 "$REPS"); do
+    has ours && run s3-commit ours "$r" o3 commit --url "$U/ours-commit$r/db" --ops "$S3_COMMITS" --durability commit --opts "$OURS_W"
+    has slatedb && run s3-commit slatedb-await "$r" sl3 commit --url "$U/slatedb-await$r/db" --ops "$S3_AWAIT_COMMITS" --durable await
+    has slatedb && run s3-commit slatedb "$r" sl3 commit --url "$U/slatedb-commit$r/db" --ops "$S3_COMMITS" --durable flush
+  done
+  # reads: every run a new process on the databases of load run 1 (nothing cached)
+  for r in $(seq 1 "$REPS"); do
+    seed=$((r * 104729))
+    has ours && run s3-get-cold ours "$r" o3 get --url "$U/ours-load1/db" --ops "$S3_COLD" --seed "$seed" --opts "$PAR"
+    has slatedb && run s3-get-cold slatedb "$r" sl3 get --url "$U/slatedb-load1/db" --ops "$S3_COLD" --seed "$seed"
+    has sqlite && { evict "$WORK/s3ref"; PRE_HOOK= POST_HOOK= run s3-get-cold sqlite "$r" s3n get --ops "$S3_COLD" --seed "$seed"; }
+  done
+  for r in $(seq 1 "$REPS"); do
+    seed=$((r * 7919))
+    has ours && run s3-get-warm ours "$r" o3 get --url "$U/ours-load1/db" --ops "$S3_LOOKUPS" --warmup "$S3_N" --seed "$seed" --opts "$PAR"
+    has slatedb && run s3-get-warm slatedb "$r" sl3 get --url "$U/slatedb-load1/db" --ops "$S3_LOOKUPS" --warmup "$S3_N" --seed "$seed"
+    has sqlite && PRE_HOOK= POST_HOOK= run s3-get-warm sqlite "$r" s3n get --ops "$S3_LOOKUPS" --warmup "$S3_N" --seed "$seed"
+  done
+  for r in $(seq 1 "$REPS"); do
+    seed=$((r * 31337))
+    has ours && run s3-inlist ours "$r" o3 inlist --url "$U/ours-load1/db" --ops "$S3_INLISTS" --rows 100 --seed "$seed" --opts "$PAR"
+    has slatedb && run s3-inlist slatedb "$r" sl3 inlist --url "$U/slatedb-load1/db" --ops "$S3_INLISTS" --rows 100 --seed "$seed" --fetch-tasks "$S3_PARALLEL"
+    has sqlite && { evict "$WORK/s3ref"; PRE_HOOK= POST_HOOK= run s3-inlist sqlite "$r" s3n inlist --ops "$S3_INLISTS" --rows 100 --seed "$seed"; }
+  done
+  for r in $(seq 1 "$REPS"); do
+    has ours && run s3-scan ours "$r" o3 scan --url "$U/ours-load1/db" --opts "$PAR"
+    has slatedb && run s3-scan slatedb "$r" sl3 scan --url "$U/slatedb-load1/db" --cache-blocks 0 --read-ahead 1048576 --fetch-tasks "$S3_PARALLEL"
+    has sqlite && { evict "$WORK/s3ref"; PRE_HOOK= POST_HOOK= run s3-scan sqlite "$r" s3n scan; }
+  done
+  PRE_HOOK= POST_HOOK=
+  unset SDB_BENCH_PROXY
+  s3_stop "$S3DIR"; S3_UP=0
+  rm -rf "$WORK/s3ref"
+fi
+
+# ------------------------------------------------------------------ 8. compaction keeps reads flat
+# Round r: a writer process writes C_N/C_ROUNDS rows (see sqlbench.c "round"), flushes its
+# memtable and, with the compactor, stays open until the compactor has caught up; then new
+# reader processes measure lookups and range scans over all keys written so far.
+C_ON="compactor=true, compactor_poll_interval='1s', gc=false, l0_sst_size_bytes='$C_L0'"
+C_OFF="compactor=false, gc=false, l0_max_ssts=100000, l0_sst_size_bytes='$C_L0'"
+C_ENG=""
+has ours && C_ENG="ours-compact ours-nocompact"
+has sqlite && C_ENG="$C_ENG sqlite"
+if want 8 && [ -n "$C_ENG" ]; then
+  echo "== 8. compaction: $C_ROUNDS rounds of $((C_N / C_ROUNDS)) rows, l0_sst_size_bytes='$C_L0'; after each: $C_LOOKUPS lookups, $C_RANGES range scans per direction on a fresh reader"
+  per=$((C_N / C_ROUNDS))
+  for rd in $(seq 0 $((C_ROUNDS - 1))); do
+    keys=$((per + rd * (per / 2)))
+    for e in $C_ENG; do
+      case $e in
+        ours-compact)   cw=("$DRV" --engine slatedb --path "$WORK/c-on" --so "$SO" --cache "$CACHE"); copt=(--opts "$C_ON" --wait-compaction 1) ;;
+        ours-nocompact) cw=("$DRV" --engine slatedb --path "$WORK/c-off" --so "$SO" --cache "$CACHE"); copt=(--opts "$C_OFF") ;;
+        sqlite)         cw=("$DRV" --engine sqlite --path "$WORK/c-sqlite" --cache "$CACHE"); copt=() ;;
+      esac
+      run "c-write$rd" "$e" 1 "${cw[0]}" round "${cw[@]:1}" --n "$C_N" --rounds "$C_ROUNDS" --round "$rd" --txn "$TXN" "${copt[@]}"
+      for r in $(seq 1 "$REPS"); do
+        run "c-get$rd" "$e" "$r" "${cw[0]}" get "${cw[@]:1}" --n "$keys" --ops "$C_LOOKUPS" --warmup "$C_LOOKUPS" --seed $((r * 7919 + rd))
+        run "c-range$rd" "$e" "$r" "${cw[0]}" range "${cw[@]:1}" --n "$keys" --ops "$C_RANGES" --warmup "$C_RANGES" --seed $((r * 31337 + rd))
+      done
+    done
+  done
+  C_SZ_ON=$(du -sk "$WORK/c-on/db" 2>/dev/null | awk '{print $1}'); C_SZ_OFF=$(du -sk "$WORK/c-off/db" 2>/dev/null | awk '{print $1}')
+  rm -rf "$WORK/c-on" "$WORK/c-off" "$WORK/c-sqlite"
+fi
 
 # sizes on disk (after the loads; WAL SSTs are never deleted without a garbage collector)
 dsize() { du -sk "$1" 2>/dev/null | awk '{print $1}'; }
@@ -198,9 +383,14 @@ SZ_SQLITE=$(dsize "$WORK/sqlite")
 T_END=$(date +%s)
 
 # ------------------------------------------------------------------ report
-med() {  # med STEP ENGINE KEY: median over the runs, or "-"
+med() {  # med STEP ENGINE KEY: median over the runs, or "-"; KEY "a/b" is the ratio of two keys
   awk -v s="$1" -v e="$2" -v k="$3" '
-    $1 == s && $2 == e { for (i = 4; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) v[n++] = kv[2] + 0 } }
+    $1 == s && $2 == e {
+      delete f
+      for (i = 4; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+      if (index(k, "/")) { split(k, ab, "/"); if ((ab[1] in f) && (ab[2] in f) && f[ab[2]] + 0 != 0) v[n++] = f[ab[1]] / f[ab[2]] }
+      else if (k in f) v[n++] = f[k] + 0
+    }
     END {
       if (!n) { print "-"; exit }
       for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
@@ -236,7 +426,9 @@ fig() {
   local vo vs vq ro rq tgt="" e v
   vo=$(med "$step" ours "$key"); vs=$(med "$step" "${SDB_ENG:-slatedb}" "$key"); vq=$(med "$step" "${SQL_ENG:-sqlite}" "$key")
   [ -n "${SDB_STEP:-}" ] && vs=$(med "$SDB_STEP" "${SDB_ENG:-slatedb}" "$key")
+  [ -n "${SQL_STEP:-}" ] && vq=$(med "$SQL_STEP" "${SQL_ENG:-sqlite}" "$key")
   rq=$(ratio "$vo" "$vq" "$higher"); rs=$(ratio "$vo" "$vs" "$higher")
+  [ "${NO_RQ:-0}" = 1 ] && rq="-"
   case "$target" in
     half) if [ "$rq" = "-" ]; then tgt="target >=0.5x sqlite: n/a"
           elif awk -v r="${rq%x}" 'BEGIN { exit !(r >= 0.5) }'; then tgt="target >=0.5x sqlite: met"
@@ -250,7 +442,7 @@ fig() {
     "$(fmt "$vq" "$dec")" "$rq" "$rs" "$tgt${note:+ $note}" >> "$TABLE"
   for e in ours slatedb sqlite; do
     case $e in ours) v=$vo; st=$step; en=ours ;; slatedb) v=$vs; st=${SDB_STEP:-$step}; en=${SDB_ENG:-slatedb} ;;
-                sqlite) v=$vq; st=$step; en=${SQL_ENG:-sqlite} ;; esac
+                sqlite) v=$vq; st=${SQL_STEP:-$step}; en=${SQL_ENG:-sqlite} ;; esac
     [ "$v" = "-" ] && continue
     echo "figure=$id engine=$e value=$v unit=$unit runs=$(runs "$st" "$en") variant=$en" >> "$SUMMARY"
   done
@@ -289,9 +481,40 @@ fig mixed.ops_per_s "  throughput" ops/s 1 0 mixed ops_per_s
 fig mixed.read_p50_us "  read p50" us 0 2 mixed read_p50_us
 fig mixed.write_p50_us "  write p50" us 0 2 mixed write_p50_us
 fig mixed.write_p99_us "  write p99" us 0 2 mixed write_p99_us
-section "6. S3"
-section "  SKIP s3: our S3 backend does not exist yet (another issue); s3:// URLs are refused: \"s3:// URLs are not supported yet by this build\""
-echo "figure=s3 status=SKIP reason=\"our S3 backend does not exist yet\"" >> "$SUMMARY"
+section "6. S3: $S3_N rows on moto (127.0.0.1) behind the verifying proxy$( [ "$S3_DELAY_MS" -gt 0 ] && echo ", +$S3_DELAY_MS ms per request"); no compaction; sqlite column: a local file, reference only (no ratio)"
+if ! want 6; then
+  section "  not run (BENCH_WORKLOADS)"
+elif [ -n "$S3_SKIP" ]; then
+  section "  SKIP s3: $S3_SKIP"
+  echo "figure=s3 status=SKIP reason=\"$S3_SKIP\"" >> "$SUMMARY"
+else
+  export NO_RQ=1
+  fig s3.load.rows_per_s "  bulk load ($S3_TXN-row transactions)" rows/s 1 0 s3-load rows_per_s
+  SQL_STEP=commit SDB_ENG=slatedb-await fig s3.commit.p50_us "  durable commit p50" us 0 1 s3-commit p50_us
+  SQL_STEP=commit SDB_ENG=slatedb-await fig s3.commit.p99_us "  durable commit p99" us 0 1 s3-commit p99_us
+  section "   ours durability=commit, $S3_COMMITS commits; SlateDB put(await_durable=true), $S3_AWAIT_COMMITS commits (flush tick 100 ms); sqlite: workload 2 (local, FULL)"
+  section "   variant: SlateDB put(await_durable=false) + flush_with_options(Wal), $S3_COMMITS commits"
+  SQL_ENG=none fig s3.commit.flush_p50_us "  (SlateDB put + flush(Wal)) p50" us 0 1 s3-commit p50_us
+  SQL_ENG=none fig s3.commit.flush_p99_us "  (SlateDB put + flush(Wal)) p99" us 0 1 s3-commit p99_us
+  fig s3.get_cold.mean_us "  cold lookups: mean of $S3_COLD, new process" us 0 1 s3-get-cold mean_us
+  fig s3.get_cold.first_us "  cold: first lookup after open" us 0 1 s3-get-cold first_us
+  fig s3.get_cold.open_s "  cold: open" s 0 4 s3-get-cold open_s
+  fig s3.get_warm.ops_per_s "  warm lookups/s ($S3_LOOKUPS after $S3_N)" ops/s 1 0 s3-get-warm ops_per_s
+  fig s3.inlist.mean_us "  IN-list of 100 keys, new process: per query" us 0 0 s3-inlist mean_us
+  fig s3.inlist.first_us "  IN-list of 100 keys: first query" us 0 0 s3-inlist first_us
+  fig s3.scan.rows_per_s "  full scan, new process" rows/s 1 0 s3-scan rows_per_s
+  section "  requests (proxy counts; GET includes ListObjectsV2 in the measured phases); fewer = better"
+  SQL_ENG=none fig s3.req.cold_get "  GET per cold lookup" req 0 2 s3-get-cold px_get/lookups
+  SQL_ENG=none fig s3.req.warm_get "  GET per warm lookup" req 0 4 s3-get-warm px_get/lookups
+  SQL_ENG=none fig s3.req.inlist_get "  GET per IN-list query (100 keys)" req 0 1 s3-inlist px_get/queries
+  SQL_ENG=none fig s3.req.open "  open: GET+LIST (process minus lookups)" req 0 0 s3-get-cold open_req
+  SQL_ENG=none fig s3.req.scan_get "  full scan: GET (whole process)" req 0 0 s3-scan all_get
+  SQL_ENG=none SDB_ENG=slatedb-await fig s3.req.commit_put "  PUT per durable commit (whole process)" req 0 2 s3-commit all_put/commits
+  SQL_ENG=none fig s3.req.commit_flush_put "  (SlateDB put + flush(Wal)) PUT per commit" req 0 2 s3-commit all_put/commits
+  SQL_ENG=none fig s3.req.load_put "  load: PUT (whole process)" req 0 0 s3-load all_put
+  SQL_ENG=none fig s3.req.load_get "  load: GET+LIST (whole process)" req 0 0 s3-load all_getlist
+  unset NO_RQ
+fi
 mb() { awk -v v="$1" 'BEGIN { if (v == "-") print "-"; else printf "%.1f\n", v / 1024 }'; }
 section "7. peak RSS (MB, largest over the runs; SlateDB figures include Node.js itself)"
 for st in load commit get-warm get-cold scan range mixed; do
@@ -307,6 +530,46 @@ SDB_STEP=scan fig scan_small.rows_per_s "  full scan, small cache" rows/s 1 0 sc
 vo=$(maxv scan-small ours maxrss_kb); vs=$(maxv scan slatedb maxrss_kb); vq=$(maxv scan-small sqlite maxrss_kb)
 printf '%-44s %-7s %12s %12s %12s\n' "  full scan, small cache: peak RSS" MB "$(mb "$vo")" "$(mb "$vs")" "$(mb "$vq")" >> "$TABLE"
 for e in ours sqlite; do v=$(maxv scan-small $e maxrss_kb); [ "$v" = "-" ] || echo "figure=rss.scan_small engine=$e value=$v unit=KiB" >> "$SUMMARY"; done
+section "8. compaction keeps reads flat: $C_ROUNDS write rounds of $((C_N / C_ROUNDS)) rows (round 0 new keys, then half overwrites, half new keys), l0_sst_size_bytes='$C_L0'"
+if ! want 8; then
+  section "  not run (BENCH_WORKLOADS)"
+elif [ -z "$C_ENG" ]; then
+  section "  not run: neither ours nor sqlite is in BENCH_ENGINES"
+else
+  section "  after each round a new reader: $C_LOOKUPS lookups/s after as many warm-up, 1,000-row ascending range scans/s ($C_RANGES after $C_RANGES); medians of $REPS"
+  section "  ours compactor=true (compactor_poll_interval='1s', the writer waits until fewer than 4 L0s) vs compactor=false (l0_max_ssts=100000); sqlite: the same rounds"
+  TR=$(printf '  %-5s %8s | %-34s | %-34s | %-20s' round keys "compactor=true: L0 runs look/s scan/s" "compactor=false: L0 runs look/s scan/s" "sqlite: look/s scan/s")
+  section "$TR"
+  per=$((C_N / C_ROUNDS))
+  for rd in $(seq 0 $((C_ROUNDS - 1))); do
+    keys=$((per + rd * (per / 2)))
+    line=$(printf '  %-5s %8s |' "$rd" "$keys")
+    for e in ours-compact ours-nocompact sqlite; do
+      l0=$(med "c-get$rd" "$e" l0_ssts); runs_=$(med "c-get$rd" "$e" sorted_runs)
+      g=$(med "c-get$rd" "$e" ops_per_s); sc=$(med "c-range$rd" "$e" asc_rows_per_s/rows)
+      if [ "$e" = sqlite ]; then
+        line+=$(printf ' %9s %9s            |' "$(fmt "$g" 0)" "$(fmt "$sc" 0)")
+      else
+        line+=$(printf ' %4s %4s %11s %9s   |' "$(fmt "$l0" 0)" "$(fmt "$runs_" 0)" "$(fmt "$g" 0)" "$(fmt "$sc" 0)")
+        ws=$(med "c-write$rd" "$e" settle_s); wc_=$(med "c-write$rd" "$e" compactions)
+        echo "figure=compact.r$rd.write engine=$e settle_s=$ws compactions=$wc_ write_rows_per_s=$(med "c-write$rd" "$e" rows_per_s)" >> "$SUMMARY"
+      fi
+      echo "figure=compact.r$rd engine=$e keys=$keys l0_ssts=$l0 sorted_runs=$runs_ lookups_per_s=$g scans_per_s=$sc runs=$(runs "c-get$rd" "$e")" >> "$SUMMARY"
+    done
+    section "$line"
+  done
+  last=$((C_ROUNDS - 1))
+  flat=""
+  for e in ours-compact ours-nocompact sqlite; do
+    g0=$(med c-get0 "$e" ops_per_s); g1=$(med "c-get$last" "$e" ops_per_s)
+    s0=$(med c-range0 "$e" asc_rows_per_s); s1=$(med "c-range$last" "$e" asc_rows_per_s)
+    rg=$(ratio "$g1" "$g0" 1); rs_=$(ratio "$s1" "$s0" 1)
+    flat+=" $e: lookups ${rg}, scans ${rs_};"
+    [ "$rg" != "-" ] && echo "figure=compact.last_vs_first engine=$e lookups=${rg%x} scans=${rs_%x}" >> "$SUMMARY"
+  done
+  section "  round $last relative to round 0:${flat%;}"
+  section "  store after round $last: compactor=true $(mbk "${C_SZ_ON:-}") MB, compactor=false $(mbk "${C_SZ_OFF:-}") MB (gc=false: compacted inputs stay until GC)"
+fi
 section "notes"
 if has slatedb; then
   fl=$(med floor slatedb mean_us)

@@ -14,6 +14,8 @@
 //                   (each direction after --warmup unmeasured scans)
 //          mixed    --ops operations: 90% gets, 10% puts (await_durable=false)
 //          floor    --ops gets of one key held in the memtable: the binding's per-call cost
+//          inlist   --ops batches of --rows random existing keys, each batch as concurrent gets,
+//                   at most --fetch-tasks in flight (SlateDB 0.12.1 has no multi-get)
 //
 // options  --n N (1000000)  --txn N (10000)  --ops N  --warmup N (0)  --seed N (1)
 //          --rows N (1000)  --flush-interval MS (SlateDB's flush_interval, 100)
@@ -23,6 +25,12 @@
 //              await: write with await_durable=true: waits for the next flush tick
 //          --read-ahead BYTES (scan, 1048576)  --fetch-tasks N (scan, 1)
 //          --cache-blocks 0|1 (scan and range, 1)  --no-cache (DbBuilder.with_db_cache_disabled)
+//          --url URL  the database root instead of DIR/db, e.g. s3://bucket/prefix/db (store
+//                     ObjectStore.resolve("s3://bucket/prefix"), DB path "db", as
+//                     slatedb-tool.mjs does; AWS_* variables); load and commit leave DIR alone
+//
+// Requests: with SDB_BENCH_PROXY=http://host:port (the S3 test proxy) get and inlist add the
+// proxy's counters over the measured phase: px_get (ListObjectsV2 included), px_put, px_other.
 //
 // Settings: compactor and garbage collector off (the same layout as ours: L0 SSTs only),
 // l0_max_ssts 100000 (SlateDB stalls after 8 L0s with nothing compacting), 4 KiB blocks, no
@@ -94,6 +102,7 @@ function parseArgs(argv) {
   const o = {
     op: argv[0], path: null, n: 1000000, txn: 10000, ops: 1000, warmup: 0, seed: 1, rows: 1000,
     flushInterval: 100, durable: "flush", readAhead: 1048576, fetchTasks: 1, cacheBlocks: 1, noCache: false,
+    url: null,
   };
   const num = new Set(["n", "txn", "ops", "warmup", "seed", "rows", "flush-interval", "read-ahead", "fetch-tasks", "cache-blocks"]);
   for (let i = 1; i < argv.length; i++) {
@@ -102,6 +111,7 @@ function parseArgs(argv) {
     if (!a.startsWith("--") || i + 1 >= argv.length) die(`bad argument ${a}`);
     const name = a.slice(2), v = argv[++i];
     if (name === "path") o.path = v;
+    else if (name === "url") o.url = v.replace(/\/+$/, "");
     else if (name === "durable") { if (!["flush", "await"].includes(v)) die("--durable flush|await"); o.durable = v; }
     else if (num.has(name)) {
       const key = name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
@@ -109,7 +119,8 @@ function parseArgs(argv) {
       if (!Number.isInteger(o[key]) || o[key] < 0) die(`--${name} wants an integer`);
     } else die(`unknown option ${a}`);
   }
-  if (!o.path) die("--path is required");
+  if (!o.path && !o.url) die("--path is required");
+  if (!o.path) o.path = ".";
   if (!o.seed) o.seed = 1;
   return o;
 }
@@ -123,9 +134,18 @@ async function binding() {
 }
 
 async function open(S, o) {
-  const root = path.resolve(o.path, "db");
-  const store = S.ObjectStore.resolve(pathToFileURL(path.dirname(root)).href);
-  const b = new S.DbBuilder("db", store);
+  let storeUrl, dbPath;
+  if (o.url) {
+    const cut = o.url.lastIndexOf("/");
+    storeUrl = o.url.slice(0, cut);
+    dbPath = o.url.slice(cut + 1);
+  } else {
+    const root = path.resolve(o.path, "db");
+    storeUrl = pathToFileURL(path.dirname(root)).href;
+    dbPath = "db";
+  }
+  const store = S.ObjectStore.resolve(storeUrl);
+  const b = new S.DbBuilder(dbPath, store);
   const s = S.Settings.default();
   s.set("compactor_options", "null");
   s.set("garbage_collector_options", "null");
@@ -151,9 +171,29 @@ const WAIT = { await_durable: true };
 
 // ---------------------------------------------------------------- operations
 
-async function opLoad(S, o) {
+function freshDir(o) {
+  if (o.url) return;
   fs.rmSync(o.path, { recursive: true, force: true });
   fs.mkdirSync(o.path, { recursive: true });
+}
+
+// The S3 test proxy's counters (SDB_BENCH_PROXY), or null.
+async function proxyStats() {
+  const u = process.env.SDB_BENCH_PROXY;
+  if (!u) return null;
+  try {
+    const j = await (await fetch(`${u}/__proxy/stats`)).json();
+    const m = j.by_method || {};
+    const get = m.GET || 0, put = m.PUT || 0;
+    return { get, put, other: j.requests - get - put };
+  } catch (e) {
+    return null;
+  }
+}
+const pxPhase = (a, b) => (a && b) ? ` px_get=${b.get - a.get} px_put=${b.put - a.put} px_other=${b.other - a.other}` : "";
+
+async function opLoad(S, o) {
+  freshDir(o);
   let t0 = now();
   const h = await open(S, o);
   const tOpen = now() - t0;
@@ -180,8 +220,7 @@ async function opLoad(S, o) {
 }
 
 async function opCommit(S, o) {
-  fs.rmSync(o.path, { recursive: true, force: true });
-  fs.mkdirSync(o.path, { recursive: true });
+  freshDir(o);
   const h = await open(S, o);
   const popt = { ttl: S.Ttl.Default() };
   const a = [];
@@ -215,6 +254,7 @@ async function opGet(S, o) {
   const a = new Array(o.ops);
   found = 0;
   let bytes = 0;
+  const px0 = await proxyStats();
   const tAll0 = now();
   for (let i = 0; i < o.ops; i++) {
     const t = now();
@@ -223,11 +263,45 @@ async function opGet(S, o) {
     a[i] = (now() - t) * 1e6;
   }
   const tAll = now() - tAll0;
+  const px1 = await proxyStats();
+  const first = a[0];
   await h.close();
   if (found !== o.ops || bytes !== o.ops * VAL_LEN) die(`lookups: ${o.ops - found} keys missing`);
   console.log(`RESULT op=get lookups=${o.ops} warmup=${o.warmup} open_s=${f(tOpen, 4)} total_s=${f(tAll, 4)} ` +
     `ops_per_s=${f(o.ops / tAll, 0)} mean_us=${f(tAll * 1e6 / o.ops, 2)} p50_us=${f(quantile(a, 0.5), 2)} ` +
-    `p99_us=${f(quantile(a, 0.99), 2)}`);
+    `p99_us=${f(quantile(a, 0.99), 2)} first_us=${f(first, 1)}${pxPhase(px0, px1)}`);
+}
+
+async function opInlist(S, o) {
+  const t0 = now();
+  const h = await open(S, o);
+  const tOpen = now() - t0;
+  rngState = o.seed;
+  const a = new Array(o.ops);
+  const px0 = await proxyStats();
+  const tAll0 = now();
+  for (let q = 0; q < o.ops; q++) {
+    const t = now();
+    const keys = [];
+    for (let i = 0; i < o.rows; i++) keys.push(makeKey(rnd() % o.n));
+    // at most --fetch-tasks gets in flight (workers over a shared cursor). The first get of a
+    // batch runs alone: concurrent gets that all miss an SST's index/filter issue the same
+    // ranged GET each, and twice in our trials one of those batches never completed on S3.
+    const vals = new Array(keys.length);
+    vals[0] = await h.db.get(keys[0]);
+    let next = 1;
+    const worker = async () => { while (next < keys.length) { const j = next++; vals[j] = await h.db.get(keys[j]); } };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.fetchTasks, keys.length)) }, worker));
+    for (const v of vals) if (!v || v.length !== VAL_LEN) die("inlist: keys missing");
+    a[q] = (now() - t) * 1e6;
+  }
+  const tAll = now() - tAll0;
+  const px1 = await proxyStats();
+  const first = a[0];
+  await h.close();
+  console.log(`RESULT op=inlist queries=${o.ops} keys=${o.rows} open_s=${f(tOpen, 4)} total_s=${f(tAll, 4)} ` +
+    `mean_us=${f(tAll * 1e6 / o.ops, 1)} p50_us=${f(quantile(a, 0.5), 1)} first_us=${f(first, 1)} ` +
+    `keys_per_s=${f(o.ops * o.rows / tAll, 0)}${pxPhase(px0, px1)}`);
 }
 
 function scanOpts(S, o, order) {
@@ -342,8 +416,7 @@ async function opMixed(S, o) {
 // The cost of one awaited call through the binding: gets of a key in the memtable of a fresh
 // database (no SST, no I/O).
 async function opFloor(S, o) {
-  fs.rmSync(o.path, { recursive: true, force: true });
-  fs.mkdirSync(o.path, { recursive: true });
+  freshDir(o);
   const h = await open(S, o);
   const k = makeKey(0);
   await h.db.put_with_options(k, makeVal(0), { ttl: S.Ttl.Default() }, NO_WAIT);
@@ -362,7 +435,7 @@ async function opFloor(S, o) {
 
 const o = parseArgs(process.argv.slice(2));
 const S = await binding();
-const ops = { load: opLoad, commit: opCommit, get: opGet, scan: opScan, range: opRange, mixed: opMixed, floor: opFloor };
+const ops = { load: opLoad, commit: opCommit, get: opGet, scan: opScan, range: opRange, mixed: opMixed, floor: opFloor, inlist: opInlist };
 if (!ops[o.op]) die(`unknown operation ${o.op}`);
 await ops[o.op](S, o);
 console.log(`RESULT op=rusage maxrss_kb=${process.resourceUsage().maxRSS}`);
