@@ -174,61 +174,12 @@ static int cxUlidVec(CxDec *d, const SdbFbTable *t, int id, const char *zField,
 
 /* ================================================================ SST handles */
 
-/* A required BytesBound at field id of a BytesRange. */
-static int cxBound(CxDec *d, const SdbFbTable *t, int id, const char *zField, SdbBound *pB) {
-  SdbFbTable sub;
-  int bHas;
-  const u8 *a;
-  int rc = cxSub(d, t, id, zField, 1, &sub, &bHas);
-  if (rc) return rc;
-  if ((rc = sdbFbU8(&sub, 1, 0, &pB->eType, d->pErr))) {
-    return CX_WRAP(d, rc, "%s.bound_type: ", zField);
-  }
-  if (pB->eType < SDB_BOUND_UNBOUNDED || pB->eType > SDB_BOUND_EXCLUDED) {
-    return sdbCorrupt(d->pErr, "%s.bound_type: invalid value %d", zField, (int8_t)pB->eType);
-  }
-  if ((rc = sdbFbBytes(&sub, 0, &a, &pB->nKey, &pB->bHasKey, d->pErr))) {
-    return CX_WRAP(d, rc, "%s.key: ", zField);
-  }
-  if (!pB->bHasKey && pB->eType != SDB_BOUND_UNBOUNDED) {
-    return sdbCorrupt(d->pErr, "%s.key: required by an included/excluded bound", zField);
-  }
-  if (pB->bHasKey) {
-    if ((rc = cxCharge(d, pB->nKey))) return CX_WRAP(d, rc, "%s.key: ", zField);
-    /* An empty key still gets a (1-byte) buffer so bHasKey keys are never NULL. */
-    pB->pKey = pB->nKey ? sdbMemdup(a, pB->nKey) : sdbMallocZero(1);
-    if (!pB->pKey) return SDB_NOMEM_ERR(d->pErr);
-  }
-  return cxNoteUnknown(d, &sub, 2);
-}
-
-/* One CompactedSsTable table into *h (zeroed; the caller clears it). */
+/* One CompactedSsTable table into *h (zeroed; the caller clears it), with
+** the manifest's decoder. */
 static int cxSst(CxDec *d, const SdbFbTable *t, SdbSstHandle *h) {
-  SdbFbTable sub;
-  int bHas;
-  int rc = cxUlid(d, t, 0, "id", &h->id);
-  h->viewId = h->id;
-  if (rc == SDB_OK) rc = cxSub(d, t, 1, "info", 1, &sub, &bHas);
-  if (rc == SDB_OK) {
-    rc = sdbSstInfoFromTable(&sub, &h->info, d->pErr);
-    if (rc == SDB_OK) rc = cxCharge(d, (u64)h->info.nFirst + h->info.nLast);
-    if (rc == SDB_OK) rc = cxNoteUnknown(d, &sub, SST_INFO_NFIELD);
-    if (rc) return CX_WRAP(d, rc, "info: ");
-    if (h->info.eFilterFormat) d->pC->bUnknownFields = 1;   /* 0.13+ only */
-  }
-  if (rc == SDB_OK) rc = cxSub(d, t, 2, "visible_range", 0, &sub, &h->bHasVisibleRange);
-  if (rc == SDB_OK && h->bHasVisibleRange) {
-    rc = cxBound(d, &sub, 0, "start_bound", &h->visStart);
-    if (rc == SDB_OK) rc = cxBound(d, &sub, 1, "end_bound", &h->visEnd);
-    if (rc == SDB_OK) rc = cxNoteUnknown(d, &sub, 2);
-    if (rc) return CX_WRAP(d, rc, "visible_range.");
-  }
-  if (rc == SDB_OK) {
-    h->bHasFormatVersion = sdbFbHas(t, 3);
-    rc = sdbFbU16(t, 3, 1, &h->formatVersion, d->pErr);
-    if (rc) return CX_WRAP(d, rc, "format_version: ");
-  }
-  return rc ? rc : cxNoteUnknown(d, t, 4);
+  int rc = sdbSstHandleDecode(&d->fb, t, h, &d->nBudget, &d->pC->bUnknownFields, d->pErr);
+  if (rc == SDB_OK && h->info.eFilterFormat) d->pC->bUnknownFields = 1;   /* 0.13+ only */
+  return rc;
 }
 
 /* ================================================================ records */

@@ -90,7 +90,8 @@ typedef struct Dec {
   SdbFb fb;               /* the FlatBuffer (after the envelope); borrowed */
   SdbErr *pErr;
   u64 nBudget;            /* bytes of decoded data still allowed */
-  SdbManifest *pM;        /* the manifest being filled */
+  SdbManifest *pM;        /* the manifest being filled (NULL: one SST handle) */
+  int *pbUnknown;         /* set when a field this build does not know is present */
   V2Sst *aSst;            /* V2: ssts sorted by id; owned here */
   u32 nSst;
 } Dec;
@@ -146,7 +147,7 @@ void sdbManifestFree(SdbManifest *p) {
 /* Charge n bytes of decoded data. SDB_OK, or SDB_CORRUPT when over budget. */
 static int decCharge(Dec *d, u64 n) {
   if (n > d->nBudget) {
-    return sdbCorrupt(d->pErr, "decoded form too large for a %llu-byte manifest "
+    return sdbCorrupt(d->pErr, "decoded form too large for a %llu-byte object "
                       "(shared sub-objects?)", (unsigned long long)d->fb.n + 2);
   }
   d->nBudget -= n;
@@ -172,7 +173,7 @@ static int decNoteUnknown(Dec *d, const SdbFbTable *t, int nKnown) {
   if (nSlot <= nKnown) return SDB_OK;
   int rc = decCharge(d, (u64)(nSlot - nKnown));
   for (int id = nKnown; rc == SDB_OK && id < nSlot; id++) {
-    if (sdbFbHas(t, id)) { d->pM->bUnknownFields = 1; break; }
+    if (sdbFbHas(t, id)) { *d->pbUnknown = 1; break; }
   }
   return rc;
 }
@@ -348,6 +349,15 @@ static int decSstV1(Dec *d, const SdbFbTable *t, SdbSstHandle *h) {
   if (rc == SDB_OK) rc = decRange(d, t, 2, h);
   if (rc == SDB_OK) rc = decFormatVersion(d, t, 3, &h->bHasFormatVersion, &h->formatVersion);
   if (rc == SDB_OK) rc = decNoteUnknown(d, t, 4);
+  return rc;
+}
+
+/* See manifest.h. */
+int sdbSstHandleDecode(const SdbFb *pFb, const SdbFbTable *t, SdbSstHandle *h, u64 *pnBudget,
+                       int *pbUnknown, SdbErr *pErr) {
+  Dec d = {.fb = *pFb, .pErr = pErr, .nBudget = *pnBudget, .pbUnknown = pbUnknown};
+  int rc = decSstV1(&d, t, h);
+  *pnBudget = d.nBudget;
   return rc;
 }
 
@@ -647,7 +657,7 @@ static int manifestDecode(const u8 *a, size_t n, SdbManifest **pp, SdbErr *pErr)
   }
   m->nRaw = n;
   m->eFormat = ver;
-  Dec d = {.fb = {m->pRaw + 2, n - 2}, .pErr = pErr, .pM = m};
+  Dec d = {.fb = {m->pRaw + 2, n - 2}, .pErr = pErr, .pM = m, .pbUnknown = &m->bUnknownFields};
   d.nBudget = (u64)n * BUDGET_PER_BYTE + BUDGET_SLACK;
   SdbFbTable root;
   int rc = sdbFbRoot(&d.fb, &root, pErr);

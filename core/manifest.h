@@ -120,6 +120,16 @@ typedef struct SdbManifest {
 ** On error *pp is NULL and pErr names the field: "manifest: l0[3].info: ...". */
 int sdbManifestDecode(const u8 *a, size_t n, SdbManifest **pp, SdbErr *pErr);
 
+/*
+** Decode one CompactedSsTable table t of FlatBuffer pFb (as manifests and
+** compactions/ objects hold them) into *h (zeroed; the caller clears it with
+** sdbSstHandleClear, also on error). *pnBudget: bytes of decoded data still
+** allowed, charged; *pbUnknown is set when t has fields this build does not
+** know. SDB_OK, SDB_CORRUPT (message names the field) or SDB_NOMEM.
+*/
+int sdbSstHandleDecode(const SdbFb *pFb, const SdbFbTable *t, SdbSstHandle *h, u64 *pnBudget,
+                       int *pbUnknown, SdbErr *pErr);
+
 /* Release what one SST handle owns (info bytes, bound keys) and zero it. */
 void sdbSstHandleClear(SdbSstHandle *h);
 
