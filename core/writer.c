@@ -133,25 +133,34 @@ static int wrCommitManifest(SdbDb *db, const SdbManifest *pBase, u64 baseId, WrA
   return rc;
 }
 
-/* See dbInt.h. */
-int sdbWriterUpdateManifest(SdbDb *db, SdbManifestEdit xEdit, void *pCtx, u64 *pIdOut,
-                            SdbErr *pErr) {
-  SdbWriter *w = db->pWriter;
-  pthread_mutex_lock(&w->mu);
-  int rc = w->bFenced ? wrFenced(db, 0, pErr) : SDB_OK;
+/*
+** Commit xEdit on top of the current version's manifest and install the
+** result as the current version, memtables kept except pDropImm (an L0 just
+** made from it; may be NULL). REQUIRES: w->mu.
+*/
+static int wrUpdateLocked(SdbDb *db, SdbManifestEdit xEdit, void *pCtx, SdbMemtable *pDropImm,
+                          u64 *pIdOut, SdbErr *pErr) {
+  if (db->pWriter->bFenced) return wrFenced(db, 0, pErr);
   DbVersion *cur = sdbDbPinVersion(db);
   SdbManifest *mNew = NULL;
   u64 idNew = 0;
   DbVersion *pNew = NULL;
-  if (rc == SDB_OK) {
-    rc = wrCommitManifest(db, cur->pManifest, cur->manifestId, xEdit, pCtx, &mNew, &idNew, pErr);
-  }
-  if (rc == SDB_OK) rc = sdbDbVersionBuild(db, mNew, idNew, cur, cur->pMem, NULL, &pNew, pErr);
+  int rc = wrCommitManifest(db, cur->pManifest, cur->manifestId, xEdit, pCtx, &mNew, &idNew, pErr);
+  if (rc == SDB_OK) rc = sdbDbVersionBuild(db, mNew, idNew, cur, cur->pMem, pDropImm, &pNew, pErr);
   if (rc == SDB_OK) {
     sdbDbInstallVersion(db, pNew);
     if (pIdOut) *pIdOut = idNew;
   }
   sdbDbVersionUnref(cur);
+  return rc;
+}
+
+/* See dbInt.h. */
+int sdbWriterUpdateManifest(SdbDb *db, SdbManifestEdit xEdit, void *pCtx, u64 *pIdOut,
+                            SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  pthread_mutex_lock(&w->mu);
+  int rc = wrUpdateLocked(db, xEdit, pCtx, NULL, pIdOut, pErr);
   pthread_mutex_unlock(&w->mu);
   return rc;
 }
@@ -431,19 +440,8 @@ static int wrFreeze(SdbDb *db, SdbErr *pErr) {
 /* Commit L0 c to the manifest and drop the frozen memtable pImm from the
 ** current version. REQUIRES: w->mu. */
 static int wrPublishL0(SdbDb *db, L0Ctx *c, SdbMemtable *pImm, SdbErr *pErr) {
-  SdbWriter *w = db->pWriter;
-  if (w->bFenced) return wrFenced(db, 0, pErr);
-  DbVersion *cur = sdbDbPinVersion(db);
-  SdbManifest *mNew = NULL;
-  u64 idNew = 0;
-  DbVersion *pNew = NULL;
-  int rc = wrCommitManifest(db, cur->pManifest, cur->manifestId, applyL0, c, &mNew, &idNew, pErr);
-  if (rc == SDB_OK) rc = sdbDbVersionBuild(db, mNew, idNew, cur, cur->pMem, pImm, &pNew, pErr);
-  if (rc == SDB_OK) {
-    sdbDbInstallVersion(db, pNew);
-    w->nL0Flushes++;
-  }
-  sdbDbVersionUnref(cur);
+  int rc = wrUpdateLocked(db, applyL0, c, pImm, NULL, pErr);
+  if (rc == SDB_OK) db->pWriter->nL0Flushes++;
   return rc;
 }
 
