@@ -508,11 +508,25 @@ static int sstBlockLen(SdbSst *p, u32 i, u64 *pn, SdbErr *pErr) {
 ** other block only leaves its aRef empty (it is reported if and when an
 ** iterator really needs that block).
 */
+static int sstDecodeRun(SdbSst *p, u32 iFirst, u32 iLast, u32 iWant, const u8 *a,
+                        BlockRef *aRef, SdbErr *pErr);
+
 static int sstFetchRun(SdbSst *p, u32 iFirst, u32 iLast, u32 iWant, SdbBuf *pIo,
                        BlockRef *aRef, SdbErr *pErr) {
   u64 off = p->aOff[iFirst], len = p->aOff[iLast + 1] - off;
   int rc = sstRead(p, off, len, pIo, pErr);
-  if (rc) return rc;
+  return rc ? rc : sstDecodeRun(p, iFirst, iLast, iWant, pIo->a, aRef, pErr);
+}
+
+/*
+** Decode blocks [iFirst, iLast], stored contiguously at a (the bytes from
+** block iFirst's offset), into the cache as aRef[0 .. iLast-iFirst]. Only
+** block iWant must decode (iWant outside the run: none must); another
+** failure leaves its aRef empty.
+*/
+static int sstDecodeRun(SdbSst *p, u32 iFirst, u32 iLast, u32 iWant, const u8 *a,
+                        BlockRef *aRef, SdbErr *pErr) {
+  u64 off = p->aOff[iFirst];
   for (u32 i = iFirst; i <= iLast; i++) {
     u64 n;
     SdbBlock *pBlock = NULL;
@@ -520,10 +534,8 @@ static int sstFetchRun(SdbSst *p, u32 iFirst, u32 iLast, u32 iWant, SdbBuf *pIo,
     SdbErr errOther;
     SdbErr *pE = i == iWant ? pErr : &errOther;
     memset(r, 0, sizeof(*r));
-    rc = sstBlockLen(p, i, &n, pE);
-    if (rc == SDB_OK) {
-      rc = sstDecodeBlock(p, i, pIo->a + (p->aOff[i] - off), (size_t)n, &pBlock, pE);
-    }
+    int rc = sstBlockLen(p, i, &n, pE);
+    if (rc == SDB_OK) rc = sstDecodeBlock(p, i, a + (p->aOff[i] - off), (size_t)n, &pBlock, pE);
     if (rc == SDB_OK) rc = sstPublish(p, i, pBlock, r, pE);
     if (rc && i == iWant) {
       for (u32 j = iFirst; j < i; j++) blockRefRelease(p, &aRef[j - iFirst]);
@@ -793,18 +805,13 @@ int sdbSstPrefetchPlan(SdbSst *p, const SdbRange *r, int bDesc, SdbSstSpan *pSpa
 }
 
 void sdbSstPrefetchInstall(SdbSst *p, const SdbSstSpan *pSpan, const SdbBuf *pBytes) {
-  if (!pSpan->bNeed || pBytes->n != pSpan->len) return;
-  for (u32 i = pSpan->iFirst; i <= pSpan->iLast; i++) {
-    u64 n;
-    SdbBlock *pBlock = NULL;
-    BlockRef ref;
-    SdbErr err;
-    if (sstBlockLen(p, i, &n, &err)) return;
-    if (sstDecodeBlock(p, i, pBytes->a + (p->aOff[i] - pSpan->off), (size_t)n, &pBlock, &err)) {
-      return;   /* the iterator that needs the block will report it */
-    }
-    if (sstPublish(p, i, pBlock, &ref, &err) == SDB_OK) blockRefRelease(p, &ref);
-  }
+  BlockRef aRef[SST_AHEAD_MAX];
+  u32 n = pSpan->iLast - pSpan->iFirst + 1;
+  if (!pSpan->bNeed || pBytes->n != pSpan->len || n > SST_AHEAD_MAX) return;
+  /* No block is required: one that does not decode is reported by the
+  ** iterator that needs it. */
+  sstDecodeRun(p, pSpan->iFirst, pSpan->iLast, UINT32_MAX, pBytes->a, aRef, NULL);
+  for (u32 i = 0; i < n; i++) blockRefRelease(p, &aRef[i]);
 }
 
 /* ------------------------------------------------------------ verify */
