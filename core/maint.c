@@ -561,8 +561,7 @@ static int mtUuidParse(const char *z, u8 a[16], SdbErr *pErr) {
   for (int i = 0; z[i] && j < 32; i++) {
     char c = z[i];
     if (c == '-' && (i == 8 || i == 13 || i == 18 || i == 23)) continue;
-    int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-            : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+    int d = sdbHexValue(c);
     if (d < 0) break;
     if (j % 2 == 0) a[j / 2] = (u8)(d << 4);
     else a[j / 2] |= (u8)d;

@@ -396,35 +396,6 @@ int sdbStoreOpenDir(const char *zRoot, int bMustExist, int bReadOnly, SdbStore *
   return SDB_OK;
 }
 
-static int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/* Decode %XX escapes of a file:// URL path into a new string (caller frees).
-** A %00 escape is refused (returns NULL with *pbBad set). */
-static char *urlDecodePath(const char *z, int *pbBad) {
-  char *zOut = sdbMalloc(strlen(z) + 1);
-  char *o = zOut;
-  *pbBad = 0;
-  if (!zOut) return NULL;
-  for (; *z; z++) {
-    int hi = z[0] == '%' ? hexValue(z[1]) : -1;
-    int lo = hi >= 0 ? hexValue(z[2]) : -1;
-    if (lo >= 0) {
-      *o = (char)(hi * 16 + lo);
-      if (*o == 0) { *pbBad = 1; sdbFree(zOut); return NULL; }
-      o++;
-      z += 2;
-    } else {
-      *o++ = *z;
-    }
-  }
-  *o = 0;
-  return zOut;
-}
 
 int sdbStoreOpenUrl(const char *zUrl, int bReadOnly, int bCreate, const SdbS3Config *pS3,
                     SdbStore **pp, SdbErr *pErr) {
@@ -441,7 +412,7 @@ int sdbStoreOpenUrl(const char *zUrl, int bReadOnly, int bCreate, const SdbS3Con
     return sdbErrSet(pErr, SDB_ERROR, "file URL must be absolute: file:///abs/path (got %s)", zUrl);
   }
   int bBad;
-  char *zDecoded = urlDecodePath(zPath, &bBad);
+  char *zDecoded = sdbUrlDecode(zPath, strlen(zPath), &bBad);
   if (bBad) return sdbErrSet(pErr, SDB_ERROR, "file URL contains %%00: %s", zUrl);
   if (!zDecoded) return SDB_NOMEM_ERR(pErr);
   int rc = sdbStoreOpenDir(zDecoded, !bCreate, bReadOnly, pp, pErr);

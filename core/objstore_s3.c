@@ -1088,33 +1088,13 @@ static const SdbStoreMethods s3Methods = {
 
 /* ------------------------------------------------------------ open: URL */
 
-/* Value of hex digit c, or -1. */
-static int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* z[0..n) with valid %XX escapes decoded (others kept), leading and trailing
 ** '/' removed. New string (caller frees); NULL on OOM or *pbBad for %00. */
 static char *s3DecodePrefix(const char *z, size_t n, int *pbBad) {
-  char *zOut = sdbMalloc(n + 1), *o = zOut;
-  *pbBad = 0;
+  char *zOut = sdbUrlDecode(z, n, pbBad);
   if (!zOut) return NULL;
-  for (size_t i = 0; i < n; i++) {
-    int hi = z[i] == '%' && i + 2 < n ? hexDigit(z[i + 1]) : -1;
-    int lo = hi >= 0 ? hexDigit(z[i + 2]) : -1;
-    if (lo >= 0) {
-      *o++ = (char)(hi * 16 + lo);
-      *pbBad |= (hi == 0 && lo == 0);
-      i += 2;
-    } else {
-      *o++ = z[i];
-    }
-  }
-  while (o > zOut && o[-1] == '/') o--;
-  *o = 0;
+  size_t nOut = strlen(zOut);
+  while (nOut > 0 && zOut[nOut - 1] == '/') zOut[--nOut] = 0;
   char *zStart = zOut;
   while (*zStart == '/') zStart++;
   memmove(zOut, zStart, strlen(zStart) + 1);

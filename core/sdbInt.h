@@ -110,5 +110,11 @@ int sdbKeyCmp(const u8 *a, size_t na, const u8 *b, size_t nb);
 
 /* Hex of a key for messages: writes at most nOut-1 chars, "..." if cut. */
 void sdbHexForMsg(const u8 *a, size_t n, char *zOut, size_t nOut);
+/* Value of hex digit c, or -1. */
+int sdbHexValue(char c);
+/* z[0..n) with its valid %XX escapes decoded (other '%' kept) as a new
+** sdbMalloc'd string (caller frees). NULL on OOM, or with *pbBad set when an
+** escape decodes to a NUL byte. */
+char *sdbUrlDecode(const char *z, size_t n, int *pbBad);
 
 #endif /* SDB_INT_H */

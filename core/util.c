@@ -183,3 +183,33 @@ void sdbHexForMsg(const u8 *a, size_t n, char *zOut, size_t nOut) {
   }
   zOut[j] = 0;
 }
+
+int sdbHexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+char *sdbUrlDecode(const char *z, size_t n, int *pbBad) {
+  char *zOut = sdbMalloc(n + 1), *o = zOut;
+  *pbBad = 0;
+  if (!zOut) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    int hi = z[i] == '%' && i + 2 < n ? sdbHexValue(z[i + 1]) : -1;
+    int lo = hi >= 0 ? sdbHexValue(z[i + 2]) : -1;
+    if (lo < 0) {
+      *o++ = z[i];
+      continue;
+    }
+    if (hi == 0 && lo == 0) {
+      *pbBad = 1;
+      sdbFree(zOut);
+      return NULL;
+    }
+    *o++ = (char)(hi * 16 + lo);
+    i += 2;
+  }
+  *o = 0;
+  return zOut;
+}
