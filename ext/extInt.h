@@ -122,6 +122,9 @@ typedef struct SdbExtArgs {
 int sdbExtArgsParse(int argc, const char *const *argv, SdbExtArgs *p, char **pzErr);
 /* Release what sdbExtArgsParse allocated. NULL-safe, idempotent. */
 void sdbExtArgsFree(SdbExtArgs *p);
+/* Parse a duration: digits, optional white space, optional unit ms, s, m or
+** h (none = ms). 1 and *pMs, or 0 if malformed or above 2147483647 ms. */
+int sdbExtParseDuration(const char *z, u64 *pMs);
 /* "text", "blob", "int64", "uint64". */
 const char *sdbExtKeyTypeName(int eKeyType);
 

@@ -275,7 +275,7 @@ static int argsParseSize(const char *z, u64 *pn) {
 ** (case-insensitive; none = ms). Returns 1 and *pMs on success, 0 if
 ** malformed or above ARGS_MAX_DURATION_MS.
 */
-static int argsParseDuration(const char *z, u64 *pMs) {
+int sdbExtParseDuration(const char *z, u64 *pMs) {
   static const char *const azUnit[] = { "", "ms", "s", "m", "h" };
   static const u64 aMul[] = { 1, 1, 1000, 60000, 3600000 };
   u64 n = 0;
@@ -499,7 +499,7 @@ static int argsCompression(SdbExtArgs *p, const char *zVal, char **pzErr) {
 ** bPositive: zero is not allowed. */
 static int argsDuration(const char *zName, const char *zVal, int bPositive, u64 *pMs,
                         char **pzErr) {
-  if (!argsParseDuration(zVal, pMs) || (bPositive && *pMs == 0)) {
+  if (!sdbExtParseDuration(zVal, pMs) || (bPositive && *pMs == 0)) {
     return argsError(pzErr, "slatedb: malformed %s=%s option (expected a %sduration: an integer"
                      " number of milliseconds, or quoted with a unit such as '250ms', '2s', '1m'"
                      " or '1h', at most 2147483647 ms)", zName, zVal, bPositive ? "positive " : "");

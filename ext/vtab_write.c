@@ -402,22 +402,10 @@ static int writeRefresh(SdbExtVtab *p) {
   return rc == SDB_OK ? SQLITE_OK : sdbExtVtabEngineError(&p->base, &err, rc);
 }
 
-/* Parse a duration argument "N[ms|s|m|h]" (N digits). 1 and *pMs, or 0. */
+/* Parse the duration argument of a command (after its leading spaces). */
 static int writeParseDuration(const char *z, u64 *pMs) {
-  u64 n = 0;
-  int i = 0;
-  while (z[i] == ' ') i++;
-  if (z[i] < '0' || z[i] > '9') return 0;
-  for (; z[i] >= '0' && z[i] <= '9'; i++) {
-    n = n * 10 + (u64)(z[i] - '0');
-    if (n > 2147483647u) return 0;
-  }
-  const char *zUnit = z + i;
-  u64 mul = !*zUnit || !sqlite3_stricmp(zUnit, "ms") ? 1 : !sqlite3_stricmp(zUnit, "s") ? 1000
-            : !sqlite3_stricmp(zUnit, "m") ? 60000 : !sqlite3_stricmp(zUnit, "h") ? 3600000 : 0;
-  if (!mul) return 0;
-  *pMs = n * mul;
-  return 1;
+  while (*z == ' ') z++;
+  return sdbExtParseDuration(z, pMs);
 }
 
 /* 'compact': a full compaction, everything into one bottom run. */
