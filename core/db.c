@@ -603,15 +603,21 @@ static int dbChildren(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc, Sdb
   return SDB_OK;
 }
 
+static int dbPrefetch(SdbDb *db, DbVersion *v, const SdbRange *aRange, int nRange, int bDesc,
+                      SdbErr *pErr);
+
 /* Scan version v (pinned by the caller; the reference passes to the iterator)
-** with an optional overlay memtable as the newest child. */
+** with an optional overlay memtable as the newest child. The first block of
+** every SST the scan merges is fetched at once where the store can overlap
+** reads (S3). */
 static int dbScanVersion(SdbDb *db, DbVersion *v, SdbMemtable *pOverlay, const SdbRange *pRange,
                          int bDesc, SdbIter **ppIter, SdbErr *pErr) {
   u64 maxSeq = __atomic_load_n(&v->lastSeq, __ATOMIC_ACQUIRE);
   SdbIter **apChild = NULL, *pMerged = NULL, *pOver = NULL;
   int nChild = 0;
-  int rc = SDB_OK;
-  if (pOverlay) {
+  SdbRange all = {0};
+  int rc = dbPrefetch(db, v, pRange ? pRange : &all, 1, bDesc, pErr);
+  if (rc == SDB_OK && pOverlay) {
     rc = sdbMemtableIterNew(pOverlay, pRange, bDesc, &pOver, pErr);
     maxSeq = UINT64_MAX;
   }
@@ -689,11 +695,12 @@ static int dbFetchAll(SdbDb *db, DbFetch *a, int n, SdbErr *pErr) {
   return rc;
 }
 
-int sdb_db_prefetch(SdbDb *db, const SdbRange *aRange, int nRange, int bDesc, SdbErr *pErr) {
+/* sdb_db_prefetch on version v (pinned by the caller). */
+static int dbPrefetch(SdbDb *db, DbVersion *v, const SdbRange *aRange, int nRange, int bDesc,
+                      SdbErr *pErr) {
   if (!db->pStore->pMethods->xGetMany || nRange <= 0) return SDB_OK;
   DbFetch *a = sdbMallocZero(sizeof(DbFetch) * DB_PREFETCH_MAX);
   if (!a) return SDB_NOMEM_ERR(pErr);
-  DbVersion *v = sdbDbPinVersion(db);
   int n = 0;
   for (int i = 0; i < nRange && n < DB_PREFETCH_MAX; i++) dbPlanRange(db, v, &aRange[i], bDesc, a, &n);
   /* Sorted IN-lists often plan the same block for several keys. */
@@ -707,8 +714,14 @@ int sdb_db_prefetch(SdbDb *db, const SdbRange *aRange, int nRange, int bDesc, Sd
   int rc = nUniq > 1 ? dbFetchAll(db, a, nUniq, &errFetch) : SDB_OK;
   if (rc == SDB_NOMEM) rc = SDB_NOMEM_ERR(pErr);
   else rc = SDB_OK;   /* the reads that follow report store errors */
-  sdbDbVersionUnref(v);
   sdbFree(a);
+  return rc;
+}
+
+int sdb_db_prefetch(SdbDb *db, const SdbRange *aRange, int nRange, int bDesc, SdbErr *pErr) {
+  DbVersion *v = sdbDbPinVersion(db);
+  int rc = dbPrefetch(db, v, aRange, nRange, bDesc, pErr);
+  sdbDbVersionUnref(v);
   return rc;
 }
 

@@ -168,10 +168,11 @@ int sdb_db_scan(SdbDb *pDb, const SdbRange *pRange, int bDesc, SdbIter **ppIter,
                 SdbErr *pErr);
 
 /*
-** Warm the block cache for reads of aRange[0..nRange) (an IN-list's points,
-** or the start of a scan) by fetching the first block each SST would load,
-** all at once, where the store can overlap requests (S3). A no-op on local
-** stores. Fetch errors are left for the reads that follow to report.
+** Warm the block cache for reads of aRange[0..nRange) (e.g. an IN-list's
+** points) by fetching the first block each SST would load, all at once,
+** where the store can overlap requests (S3). Every scan does this for its
+** own range. A no-op on local stores. Fetch errors are left for the reads
+** that follow to report.
 */
 int sdb_db_prefetch(SdbDb *pDb, const SdbRange *aRange, int nRange, int bDesc, SdbErr *pErr);
 

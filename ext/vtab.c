@@ -473,12 +473,7 @@ static int cursorStart(SdbCursor *p, const SdbExtBounds *pB, int bDesc, i64 nOff
     rc = cursorNextPoint(p);
   } else {
     SdbRange r;
-    SdbErr err;
-    sdb_err_clear(&err);
     cursorRange(pB, &r);
-    /* The first block of every SST the scan merges, at once (S3). */
-    rc = sdb_db_prefetch(sdbExtHandleDb(cursorVtab(p)->pHandle), &r, 1, bDesc, &err);
-    if (rc != SDB_OK) return sdbExtVtabEngineError(p->base.pVtab, &err, rc);
     rc = cursorScan(p, &r, bDesc);
     if (rc == SQLITE_OK) rc = cursorCheckRow(p);
   }
