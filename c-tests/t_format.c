@@ -319,8 +319,11 @@ static int decodeRc(const u8 *a, size_t n, int v) {
     /* Touch every row so ASan sees any bad pointer. */
     volatile u32 sum = 0;
     for (u32 i = 0; i < b->nRow; i++) {
-      for (u32 j = 0; j < b->aRow[i].nKey; j++) sum += b->aRow[i].pKey[j];
-      for (u32 j = 0; j < b->aRow[i].nVal; j++) sum += b->aRow[i].pVal[j];
+      SdbEntry e;
+      sdbBlockRowEntry(b, i, &e);
+      for (size_t j = 0; j < e.nKey; j++) sum += e.pKey[j];
+      for (size_t j = 0; j < e.nVal; j++) sum += e.pVal[j];
+      sum += (u32)e.expireTs + (u32)e.createTs;
     }
     (void)sum;
   }
@@ -412,15 +415,15 @@ static void testBlockV2(void) {
   int bRange = 1;
   for (int t = 0; t < 200 && pB; t++) {
     u32 i1 = rnd32(&seed) % pB->nRow, i2 = rnd32(&seed) % pB->nRow;
-    SdbRange r = {pB->aRow[i1].pKey, pB->aRow[i1].nKey, (int)(t % 5 != 0), (int)(t % 3 == 0),
-                  pB->aRow[i2].pKey, pB->aRow[i2].nKey, (int)(t % 7 != 0), (int)(t % 2 == 0)};
+    SdbRange r = {sdbBlockKey(pB, i1), pB->aRow[i1].nKey, (int)(t % 5 != 0), (int)(t % 3 == 0),
+                  sdbBlockKey(pB, i2), pB->aRow[i2].nKey, (int)(t % 7 != 0), (int)(t % 2 == 0)};
     if (t % 11 == 0) { r.pLo = (const u8 *)"user:profile:0"; r.nLo = 14; }
     for (int d = 0; d < 2; d++) {
       SdbIter *it = NULL;
       sdbBlockIterNew(pB, &r, d, NULL, NULL, &it, &err);
       u32 nWant = 0;
       for (u32 i = 0; i < pB->nRow; i++) {
-        if (sdbRangeContains(&r, pB->aRow[i].pKey, pB->aRow[i].nKey)) nWant++;
+        if (sdbRangeContains(&r, sdbBlockKey(pB, i), pB->aRow[i].nKey)) nWant++;
       }
       u32 nGot = 0;
       const SdbEntry *pPrev = NULL;

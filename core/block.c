@@ -18,10 +18,12 @@
 ** Decoding runs two passes over the rows. Pass 1 validates everything (every
 ** length against the bytes that remain, flags, prefix lengths, restart
 ** points) and counts rows and the key-arena bytes needed; nothing is trusted
-** before it has been checked. Pass 2 fills the row array: a key that is stored
-** whole points into the payload, a key equal to the previous one reuses it,
-** any other key is rebuilt once into the arena. The decoded size is bounded
-** by SDB_DECOMPRESS_MAX so a hostile block cannot make it explode.
+** before it has been checked. Pass 2 copies the payload into the block's one
+** allocation and fills the row array: a key that is stored whole points into
+** the payload, a key equal to the previous one reuses it, any other key is
+** rebuilt once into the arena after the payload. Rows hold 32-bit offsets
+** (the decoded size is bounded by 2 * SDB_DECOMPRESS_MAX, so a hostile block
+** can neither overflow them nor make the decoded form explode).
 */
 #include "block.h"
 #include "compress.h"
@@ -39,6 +41,7 @@ typedef struct RowRaw {
   u64 seq;
   i64 expireTs, createTs;
   u8 flags;
+  size_t tsOff;           /* offset of the timestamps reported by flags */
   size_t end;             /* offset just past the row */
 } RowRaw;
 
@@ -59,6 +62,7 @@ static int parseTail(const u8 *a, size_t *pPos, size_t end, RowRaw *r, u32 iRow,
     return sdbCorrupt(pErr, "block: row %u has invalid flags 0x%02x", iRow, r->flags);
   }
   r->expireTs = r->createTs = 0;
+  r->tsOff = pos;
   if (r->flags & SDB_ROW_EXPIRE_TS) {
     if (end - pos < 8) return sdbCorrupt(pErr, "block: row %u truncated at expire_ts", iRow);
     r->expireTs = (i64)sdbGetU64BE(a + pos);
@@ -121,6 +125,7 @@ static int parseRowV1(const u8 *a, size_t pos, size_t end, RowRaw *r, u32 iRow,
     ** expire_ts even if one is stored. */
     r->pVal = NULL;
     r->nVal = 0;
+    if (r->flags & SDB_ROW_EXPIRE_TS) r->tsOff += 8;
     r->flags &= (u8)~SDB_ROW_EXPIRE_TS;
     r->expireTs = 0;
   } else {
@@ -252,20 +257,20 @@ static int shapeV1(const u8 *a, BlockShape *s, SdbErr *pErr) {
   return SDB_OK;
 }
 
-static void fillRow(SdbBlockRow *pRow, const RowRaw *r, const u8 *pKey, u32 nKey) {
-  pRow->pKey = pKey;
+static void fillRow(SdbBlockRow *pRow, const RowRaw *r, const u8 *aData, const u8 *pKey,
+                    u32 nKey) {
+  pRow->offKey = (u32)(pKey - aData);
   pRow->nKey = nKey;
-  pRow->pVal = r->pVal;
+  pRow->offVal = r->pVal ? (u32)(r->pVal - aData) : 0;
   pRow->nVal = r->nVal;
   pRow->seq = r->seq;
-  pRow->expireTs = r->expireTs;
-  pRow->createTs = r->createTs;
+  pRow->offTs = (u32)r->tsOff;
   pRow->flags = r->flags;
 }
 
 /* Pass 2: rows and keys. Input already validated by pass 1. */
 static void fillV2(SdbBlock *p, const BlockShape *s, u8 *pArena) {
-  const u8 *a = p->aPayload;
+  const u8 *a = p->aData;
   const u8 *pPrev = NULL;
   u32 nPrev = 0;
   size_t pos = 0;
@@ -284,7 +289,7 @@ static void fillV2(SdbBlock *p, const BlockShape *s, u8 *pArena) {
       pKey = pArena;
       pArena += nKey;
     }
-    fillRow(&p->aRow[i], &r, pKey, nKey);
+    fillRow(&p->aRow[i], &r, a, pKey, nKey);
     pPrev = pKey;
     nPrev = nKey;
     pos = r.end;
@@ -292,7 +297,7 @@ static void fillV2(SdbBlock *p, const BlockShape *s, u8 *pArena) {
 }
 
 static void fillV1(SdbBlock *p, const BlockShape *s, u8 *pArena) {
-  const u8 *a = p->aPayload;
+  const u8 *a = p->aData;
   const u8 *pFirst = NULL;
   u32 nFirst = 0;
   for (u32 i = 0; i < s->nRow; i++) {
@@ -314,13 +319,12 @@ static void fillV1(SdbBlock *p, const BlockShape *s, u8 *pArena) {
       pFirst = pKey;
       nFirst = nKey;
     }
-    fillRow(&p->aRow[i], &r, pKey, nKey);
+    fillRow(&p->aRow[i], &r, a, pKey, nKey);
   }
 }
 
-int sdbBlockDecode(SdbBuf *pPayload, int formatVersion, SdbBlock **pp, SdbErr *pErr) {
-  const u8 *a = pPayload->a;
-  size_t n = pPayload->n;
+int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
+                       SdbErr *pErr) {
   BlockShape s = {0, 0, 0, 0};
   int rc;
   *pp = NULL;
@@ -331,8 +335,8 @@ int sdbBlockDecode(SdbBuf *pPayload, int formatVersion, SdbBlock **pp, SdbErr *p
   rc = formatVersion == 2 ? shapeV2(a, &s, pErr) : shapeV1(a, &s, pErr);
   if (rc) return rc;
   size_t nRowBytes = (size_t)s.nRow * sizeof(SdbBlockRow);
-  size_t nAlloc = sizeof(SdbBlock) + nRowBytes + s.nArena;
-  if (nAlloc + pPayload->nAlloc > 2 * SDB_DECOMPRESS_MAX) {
+  size_t nAlloc = sizeof(SdbBlock) + nRowBytes + n + s.nArena;
+  if (nAlloc > 2 * SDB_DECOMPRESS_MAX) {
     return sdbCorrupt(pErr, "block: decoded form exceeds %zu bytes", 2 * SDB_DECOMPRESS_MAX);
   }
   SdbBlock *p = sdbMalloc(nAlloc);
@@ -341,41 +345,32 @@ int sdbBlockDecode(SdbBuf *pPayload, int formatVersion, SdbBlock **pp, SdbErr *p
   p->formatVersion = (u16)formatVersion;
   p->aRow = (SdbBlockRow *)(p + 1);
   p->nPayload = n;
-  p->nMem = nAlloc + pPayload->nAlloc;
-  p->aPayload = sdbBufDetach(pPayload);
-  u8 *pArena = (u8 *)p->aRow + nRowBytes;
+  p->nMem = nAlloc;
+  u8 *aData = (u8 *)p->aRow + nRowBytes;
+  if (n) memcpy(aData, a, n);
+  p->aData = aData;
   if (formatVersion == 2) {
-    fillV2(p, &s, pArena);
+    fillV2(p, &s, aData + n);
   } else {
-    fillV1(p, &s, pArena);
+    fillV1(p, &s, aData + n);
   }
   *pp = p;
   return SDB_OK;
 }
 
-int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
-                       SdbErr *pErr) {
-  SdbBuf b = {0};
-  if (sdbBufSet(&b, a, n)) {
-    *pp = NULL;
-    return SDB_NOMEM_ERR(pErr);
-  }
-  int rc = sdbBlockDecode(&b, formatVersion, pp, pErr);
-  sdbBufFree(&b);
+int sdbBlockDecode(SdbBuf *pPayload, int formatVersion, SdbBlock **pp, SdbErr *pErr) {
+  int rc = sdbBlockDecodeCopy(pPayload->a, pPayload->n, formatVersion, pp, pErr);
+  if (rc == SDB_OK) sdbBufFree(pPayload);
   return rc;
 }
 
-void sdbBlockFree(SdbBlock *p) {
-  if (!p) return;
-  sdbFree(p->aPayload);
-  sdbFree(p);
-}
+void sdbBlockFree(SdbBlock *p) { sdbFree(p); }
 
 void sdbBlockRowEntry(const SdbBlock *p, u32 i, SdbEntry *pE) {
   const SdbBlockRow *r = &p->aRow[i];
-  pE->pKey = r->pKey;
+  pE->pKey = p->aData + r->offKey;
   pE->nKey = r->nKey;
-  pE->pVal = r->pVal;
+  pE->pVal = (r->flags & SDB_ROW_TOMBSTONE) ? NULL : p->aData + r->offVal;
   pE->nVal = r->nVal;
   pE->seq = r->seq;
   pE->eKind = (r->flags & SDB_ROW_TOMBSTONE) ? SDB_KIND_TOMBSTONE
@@ -383,15 +378,16 @@ void sdbBlockRowEntry(const SdbBlock *p, u32 i, SdbEntry *pE) {
                                              : SDB_KIND_VALUE;
   pE->bHasCreateTs = (r->flags & SDB_ROW_CREATE_TS) != 0;
   pE->bHasExpireTs = (r->flags & SDB_ROW_EXPIRE_TS) != 0;
-  pE->createTs = r->createTs;
-  pE->expireTs = r->expireTs;
+  const u8 *pTs = p->aData + r->offTs;
+  pE->expireTs = pE->bHasExpireTs ? (i64)sdbGetU64BE(pTs) : 0;
+  pE->createTs = pE->bHasCreateTs ? (i64)sdbGetU64BE(pTs + (pE->bHasExpireTs ? 8 : 0)) : 0;
 }
 
 u32 sdbBlockSeek(const SdbBlock *p, const u8 *key, size_t nKey, int bAfter) {
   u32 lo = 0, hi = p->nRow;
   while (lo < hi) {
     u32 mid = lo + (hi - lo) / 2;
-    int c = sdbKeyCmp(p->aRow[mid].pKey, p->aRow[mid].nKey, key, nKey);
+    int c = sdbKeyCmp(sdbBlockKey(p, mid), p->aRow[mid].nKey, key, nKey);
     if (c < 0 || (bAfter && c == 0)) {
       lo = mid + 1;
     } else {

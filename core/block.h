@@ -21,10 +21,11 @@
 **   Flags: 1 TOMBSTONE, 2 HAS_EXPIRE_TS, 4 HAS_CREATE_TS, 8 MERGE_OPERAND. Any
 **   other bit, or TOMBSTONE together with MERGE_OPERAND, is corrupt.
 **
-** A decoded block (SdbBlock) is immutable: it owns the payload bytes plus one
-** array of rows with their keys reconstructed, so it can be shared between
-** threads (through the block cache) and walked in either direction in O(1)
-** per row.
+** A decoded block (SdbBlock) is immutable: one allocation holds a copy of the
+** payload bytes, one 32-byte array entry per row (offsets, seq, flags) and
+** the keys that prefix compression made it rebuild, so it can be shared
+** between threads (through the block cache) and walked in either direction
+** in O(1) per row.
 */
 #ifndef SDB_BLOCK_H
 #define SDB_BLOCK_H
@@ -39,42 +40,44 @@
 /* The restart interval SlateDB 0.12.1 writes. */
 #define SDB_BLOCK_RESTART_INTERVAL 16
 
-/* One decoded row. Pointers point into the owning SdbBlock. */
+/* One decoded row: offsets into the owning block's aData (payload, then the
+** arena of rebuilt keys). Timestamps are read from the payload on demand:
+** expire_ts at offTs (if flags has SDB_ROW_EXPIRE_TS), create_ts after it. */
 typedef struct SdbBlockRow {
-  const u8 *pKey;         /* key bytes (payload or key arena) */
-  const u8 *pVal;         /* value bytes in the payload; NULL for tombstones */
-  u32 nKey;
-  u32 nVal;
+  u32 offKey, nKey;
+  u32 offVal, nVal;       /* nVal = 0 and offVal = 0 for tombstones */
   u64 seq;
-  i64 expireTs;           /* valid if flags & SDB_ROW_EXPIRE_TS */
-  i64 createTs;           /* valid if flags & SDB_ROW_CREATE_TS */
-  u8 flags;               /* SDB_ROW_* as stored (validated) */
+  u32 offTs;
+  u8 flags;               /* SDB_ROW_* as reported (validated) */
 } SdbBlockRow;
 
+/* One allocation: this header, nRow rows, the payload copy, the key arena. */
 typedef struct SdbBlock {
   u32 nRow;               /* number of rows */
   u16 formatVersion;      /* 1 or 2 */
-  SdbBlockRow *aRow;      /* nRow rows in file order; allocated with the block */
-  u8 *aPayload;           /* the decompressed block bytes; owned */
+  SdbBlockRow *aRow;      /* nRow rows in file order */
+  const u8 *aData;        /* the payload bytes, followed by the key arena */
   size_t nPayload;
   size_t nMem;            /* total heap bytes held (for cache accounting) */
 } SdbBlock;
 
+/* Key of row i. REQUIRES i < nRow. */
+static inline const u8 *sdbBlockKey(const SdbBlock *p, u32 i) { return p->aData + p->aRow[i].offKey; }
+
 /*
-** Decode a block payload written with format version 1 or 2. Validates the
-** trailer, every row's bounds and flags, prefix lengths and (V2) that every
-** restart offset is a row start with shared = 0.
-**
-** Ownership: on success the bytes of *pPayload are MOVED into the new block
-** (*pPayload is left empty) and the caller owns *pp (sdbBlockFree). On failure
-** *pPayload is unchanged and *pp is NULL.
+** Decode a block payload a[0..n) written with format version 1 or 2 into a
+** new block holding its own copy of the bytes (the caller keeps a).
+** Validates the trailer, every row's bounds and flags, prefix lengths and
+** (V2) that every restart offset is a row start with shared = 0.
+** The caller owns *pp (sdbBlockFree); *pp is NULL on failure.
 ** Returns SDB_OK, SDB_CORRUPT (message says what), SDB_NOMEM, or SDB_CORRUPT
-** when the decoded form would exceed SDB_DECOMPRESS_MAX bytes.
+** when the decoded form would exceed 2 * SDB_DECOMPRESS_MAX bytes.
 */
-int sdbBlockDecode(SdbBuf *pPayload, int formatVersion, SdbBlock **pp, SdbErr *pErr);
-/* As sdbBlockDecode, copying a[0..n) (the caller keeps a). */
 int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
                        SdbErr *pErr);
+/* As sdbBlockDecodeCopy, then frees *pPayload's bytes on success (they are
+** consumed); on failure *pPayload is unchanged. */
+int sdbBlockDecode(SdbBuf *pPayload, int formatVersion, SdbBlock **pp, SdbErr *pErr);
 void sdbBlockFree(SdbBlock *p);      /* NULL-safe */
 
 /* Fill *pE from row i (pointers borrowed from the block). REQUIRES i < nRow. */

@@ -159,6 +159,13 @@ SdbCacheHandle *sdbCacheLookup(SdbCache *p, u64 uid, u32 idx) {
   return e;
 }
 
+int sdbCacheContains(SdbCache *p, u64 uid, u32 idx) {
+  pthread_mutex_lock(&p->mu);
+  int b = *hashSlot(p, uid, idx) != NULL;
+  pthread_mutex_unlock(&p->mu);
+  return b;
+}
+
 SdbCacheHandle *sdbCacheInsert(SdbCache *p, u64 uid, u32 idx, void *pVal, size_t nCharge,
                                void (*xFree)(void *)) {
   SdbCacheHandle *pDead = NULL;

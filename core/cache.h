@@ -41,6 +41,10 @@ void sdbCacheFree(SdbCache *p);
 /* The entry for (uid, idx), pinned, or NULL. Counts a hit or a miss. */
 SdbCacheHandle *sdbCacheLookup(SdbCache *p, u64 uid, u32 idx);
 
+/* True if (uid, idx) is held now. Pins nothing, counts nothing and leaves the
+** LRU order alone: a hint for planning reads, which may be stale at once. */
+int sdbCacheContains(SdbCache *p, u64 uid, u32 idx);
+
 /*
 ** Add pVal for (uid, idx) with charge nCharge and destructor xFree (may be
 ** NULL), and return it pinned. Ownership of pVal passes to the cache.

@@ -25,8 +25,10 @@
 ** and, normally, the index). A compacted open is one GET of the index. Blocks
 ** are fetched one GET each, except that once an iterator has loaded two
 ** blocks, a miss fetches a window of the following blocks (4, doubling to 32,
-** at most 1 MiB) in one coalesced GET; they go to the cache (or, without a
-** cache, to the iterator) pinned until the iterator reaches them.
+** at most 1 MiB, ending before the first block the cache holds) in one
+** coalesced GET. The iterator keeps that run as stored bytes and checks and
+** decodes each block only when it reaches it (then it goes to the cache), so
+** read-ahead past the end of a LIMIT costs bytes, not decoding.
 */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -458,7 +460,8 @@ static void blockRefRelease(SdbSst *p, BlockRef *r) {
 
 static void blockFreeCb(void *pArg) { sdbBlockFree(pArg); }
 
-/* Decode stored block i (a[0..n), CRC included). */
+/* Decode stored block i (a[0..n), CRC included). An uncompressed payload is
+** decoded straight from a[] (one copy, into the block). */
 static int sstDecodeBlock(SdbSst *p, u32 i, const u8 *a, size_t n, SdbBlock **pp, SdbErr *pErr) {
   SdbBuf pay = {0};
   size_t nStored;
@@ -467,8 +470,12 @@ static int sstDecodeBlock(SdbSst *p, u32 i, const u8 *a, size_t n, SdbBlock **pp
   *pp = NULL;
   int rc = sstCheckCrc(a, n, zWhat, &nStored, pErr);
   if (rc == SDB_OK) {
-    rc = sdbDecompress(p->info.eCodec, a, nStored, &pay, pErr);
-    if (rc == SDB_OK) rc = sdbBlockDecode(&pay, p->formatVersion, pp, pErr);
+    if (p->info.eCodec == SDB_CODEC_NONE) {
+      rc = sdbBlockDecodeCopy(a, nStored, p->formatVersion, pp, pErr);
+    } else {
+      rc = sdbDecompress(p->info.eCodec, a, nStored, &pay, pErr);
+      if (rc == SDB_OK) rc = sdbBlockDecode(&pay, p->formatVersion, pp, pErr);
+    }
     if (rc) sdbErrWrap(pErr, "%s: ", zWhat);
   }
   sdbBufFree(&pay);
@@ -500,22 +507,6 @@ static int sstBlockLen(SdbSst *p, u32 i, u64 *pn, SdbErr *pErr) {
     return sdbCorrupt(pErr, "block %u: %llu bytes is too large", i, (unsigned long long)*pn);
   }
   return SDB_OK;
-}
-
-/*
-** Fetch blocks [iFirst, iLast] with one GET into pIo and decode them into
-** aRef[0 .. iLast-iFirst]. Block iWant must decode; a later failure of any
-** other block only leaves its aRef empty (it is reported if and when an
-** iterator really needs that block).
-*/
-static int sstDecodeRun(SdbSst *p, u32 iFirst, u32 iLast, u32 iWant, const u8 *a,
-                        BlockRef *aRef, SdbErr *pErr);
-
-static int sstFetchRun(SdbSst *p, u32 iFirst, u32 iLast, u32 iWant, SdbBuf *pIo,
-                       BlockRef *aRef, SdbErr *pErr) {
-  u64 off = p->aOff[iFirst], len = p->aOff[iLast + 1] - off;
-  int rc = sstRead(p, off, len, pIo, pErr);
-  return rc ? rc : sstDecodeRun(p, iFirst, iLast, iWant, pIo->a, aRef, pErr);
 }
 
 /*
@@ -558,18 +549,16 @@ typedef struct SstIter {
   i64 iRow;               /* current row in cur */
   u32 nLoaded;            /* blocks this iterator has loaded */
   u32 nAhead;             /* next read-ahead window */
-  BlockRef aQueue[SST_AHEAD_MAX]; /* prefetched blocks in visiting order */
-  u32 iQ, nQ;             /* queue head and length */
-  SdbBuf io;              /* GET scratch */
+  i64 iRunFirst, iRunLast;/* io holds the stored blocks [iRunFirst, iRunLast]
+                          ** (none if iRunFirst > iRunLast), decoded one by
+                          ** one when the iterator reaches them */
+  SdbBuf io;              /* GET scratch: the read-ahead run */
 } SstIter;
 
 static void sstIterDrop(SstIter *it) {
   blockRefRelease(it->pSst, &it->cur);
-  while (it->nQ) {
-    blockRefRelease(it->pSst, &it->aQueue[it->iQ++]);
-    it->nQ--;
-  }
-  it->iQ = 0;
+  it->iRunFirst = 0;
+  it->iRunLast = -1;
 }
 
 static void sstIterStop(SstIter *it) {
@@ -578,63 +567,64 @@ static void sstIterStop(SstIter *it) {
   it->iBlkNext = it->bDesc ? it->iBlkLo - 1 : it->iBlkHi + 1;
 }
 
-/* Load block it->iBlkNext into it->cur. */
+/*
+** The blocks [*piFirst, *piLast] to fetch in one GET for a miss on block i:
+** block i alone, or once this iterator has loaded two blocks a read-ahead
+** window in its direction, cut at the end of its range, at SST_AHEAD_BYTES
+** and before the first block the cache already holds.
+*/
+static void sstAheadWindow(SstIter *it, u32 i, u32 *piFirst, u32 *piLast) {
+  SdbSst *p = it->pSst;
+  u32 k = 1;
+  if (it->nLoaded >= 2) {
+    k = it->nAhead;
+    if (it->nAhead < SST_AHEAD_MAX) it->nAhead *= 2;
+  }
+  u64 nLeft = it->bDesc ? (u64)(it->iBlkNext - it->iBlkLo) + 1 : (u64)(it->iBlkHi - it->iBlkNext) + 1;
+  if (k > nLeft) k = (u32)nLeft;
+  u32 n = 1;
+  while (n < k) {
+    u32 j = it->bDesc ? i - n : i + n;
+    u64 lo = p->aOff[it->bDesc ? j : i], hi = p->aOff[(it->bDesc ? i : j) + 1];
+    if (hi - lo > SST_AHEAD_BYTES) break;
+    if (p->pCache && sdbCacheContains(p->pCache, p->uid, j)) break;
+    n++;
+  }
+  *piFirst = it->bDesc ? i - (n - 1) : i;
+  *piLast = it->bDesc ? i : i + (n - 1);
+}
+
+/* Load block it->iBlkNext into it->cur: from the read-ahead run if it holds
+** the block, else from the cache, else with a GET of a new run. A block is
+** decoded (and its checksum checked) only when the iterator reaches it. */
 static int sstIterLoad(SstIter *it, SdbErr *pErr) {
   SdbSst *p = it->pSst;
   u32 i = (u32)it->iBlkNext;
-  int rc = SDB_OK;
-  if (it->nQ) {
-    it->cur = it->aQueue[it->iQ++];
-    if (--it->nQ == 0) it->iQ = 0;
+  int bInRun = (i64)i >= it->iRunFirst && (i64)i <= it->iRunLast;
+  SdbCacheHandle *h = (!bInRun && p->pCache) ? sdbCacheLookup(p->pCache, p->uid, i) : NULL;
+  if (h) {
+    it->cur.h = h;
+    it->cur.p = sdbCacheValue(h);
   } else {
-    SdbCacheHandle *h = p->pCache ? sdbCacheLookup(p->pCache, p->uid, i) : NULL;
-    if (h) {
-      it->cur.h = h;
-      it->cur.p = sdbCacheValue(h);
-    } else {
-      /* Window: 1 block, or read-ahead once this scan has loaded two. */
-      u32 k = 1;
-      if (it->nLoaded >= 2) {
-        k = it->nAhead;
-        if (it->nAhead < SST_AHEAD_MAX) it->nAhead *= 2;
-      }
-      u64 nLeft = it->bDesc ? (u64)(it->iBlkNext - it->iBlkLo) + 1
-                            : (u64)(it->iBlkHi - it->iBlkNext) + 1;
-      if (k > nLeft) k = (u32)nLeft;
-      u32 iFirst = it->bDesc ? i - (k - 1) : i;
-      u32 iLast = it->bDesc ? i : i + (k - 1);
-      /* Shrink the window to SST_AHEAD_BYTES, keeping block i. */
-      while (iFirst < iLast && p->aOff[iLast + 1] - p->aOff[iFirst] > SST_AHEAD_BYTES) {
-        if (it->bDesc) {
-          iFirst++;
-        } else {
-          iLast--;
-        }
-      }
-      BlockRef aRef[SST_AHEAD_MAX];
-      rc = sstFetchRun(p, iFirst, iLast, i, &it->io, aRef, pErr);
-      if (rc) return sstWrap(p, rc, pErr);
-      u32 n = iLast - iFirst + 1;
-      /* aRef in file order; visiting order starts at block i. */
-      int bGap = 0;
-      for (u32 j = 0; j < n; j++) {
-        u32 ix = it->bDesc ? n - 1 - j : j;
-        BlockRef *r = &aRef[ix];
-        if (j == 0) {
-          it->cur = *r;
-        } else if (!bGap && r->p) {
-          it->aQueue[it->nQ++] = *r;
-        } else {
-          bGap = 1;
-          blockRefRelease(p, r);
-        }
-      }
+    if (!bInRun) {
+      u32 iFirst, iLast;
+      sstAheadWindow(it, i, &iFirst, &iLast);
       if (it->io.nAlloc > 4 * SST_AHEAD_BYTES) sdbBufFree(&it->io);
+      it->iRunFirst = 0;
+      it->iRunLast = -1;
+      u64 off = p->aOff[iFirst];
+      int rc = sstRead(p, off, p->aOff[iLast + 1] - off, &it->io, pErr);
+      if (rc) return sstWrap(p, rc, pErr);
+      it->iRunFirst = iFirst;
+      it->iRunLast = iLast;
     }
+    const u8 *a = it->io.a + (p->aOff[i] - p->aOff[it->iRunFirst]);
+    int rc = sstDecodeRun(p, i, i, i, a, &it->cur, pErr);
+    if (rc) return sstWrap(p, rc, pErr);
   }
   it->iBlkNext += it->bDesc ? -1 : 1;
   it->nLoaded++;
-  return rc;
+  return SDB_OK;
 }
 
 /* Move to the next row in range, or to EOF. */
@@ -664,15 +654,15 @@ static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
       blockRefRelease(p, &it->cur);
       continue;
     }
-    const SdbBlockRow *row = &b->aRow[it->iRow];
+    const u8 *pKey = sdbBlockKey(b, (u32)it->iRow);
+    u32 nKey = b->aRow[it->iRow].nKey;
     if (r) {
       if (p->bSorted) {
-        if (it->bDesc ? !sdbRangeAboveLo(r, row->pKey, row->nKey)
-                      : !sdbRangeBelowHi(r, row->pKey, row->nKey)) {
+        if (it->bDesc ? !sdbRangeAboveLo(r, pKey, nKey) : !sdbRangeBelowHi(r, pKey, nKey)) {
           sstIterStop(it);
           return SDB_OK;
         }
-      } else if (!sdbRangeContains(r, row->pKey, row->nKey)) {
+      } else if (!sdbRangeContains(r, pKey, nKey)) {
         continue;
       }
     }
@@ -753,6 +743,7 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
   sdbSstRef(p);
   it->bDesc = bDesc;
   it->nAhead = SST_AHEAD_MIN;
+  it->iRunLast = -1;
   if (sdbRangeCopyInit(&it->range, pRange)) {
     sstIterFree(&it->base);
     return SDB_NOMEM_ERR(pErr);

@@ -53,15 +53,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       walk(b, NULL, 1);
       if (b->nRow > 0) {
         /* Rows need not be sorted: seeks must still stay in bounds. */
-        const SdbBlockRow *r0 = &b->aRow[b->nRow / 2];
-        SdbRange r = {r0->pKey, r0->nKey, 1, 0, r0->pKey, r0->nKey, 1, 1};
+        const u8 *pKey = sdbBlockKey(b, b->nRow / 2);
+        u32 nKey = b->aRow[b->nRow / 2].nKey;
+        SdbRange r = {pKey, nKey, 1, 0, pKey, nKey, 1, 1};
         walk(b, &r, 0);
         walk(b, &r, 1);
         r.bHiExcl = 0;
         r.pLo = (const u8 *)"";
         r.nLo = 0;
         walk(b, &r, 1);
-        (void)sdbBlockSeek(b, r0->pKey, r0->nKey, 1);
+        (void)sdbBlockSeek(b, pKey, nKey, 1);
       }
       sdbBlockFree(b);
     }
