@@ -43,7 +43,7 @@ static SdbIter *openVisible(SdbMemtable **apMt, SdbRange *r, int bDesc, u64 maxS
   SdbErr err;
   for (int i = 0; i < NLAYER; i++) sdbMemtableIterNew(apMt[i], r, bDesc, &ap[i], &err);
   if (sdbMergeIterNew(ap, NLAYER, bDesc, &pM, &err)) return NULL;
-  if (sdbVisibleIterNew(pM, maxSeq, SDB_MERGE_CONCAT, NULL, NULL, &pV, &err)) return NULL;
+  if (sdbVisibleIterNew(pM, bDesc, maxSeq, SDB_MERGE_CONCAT, NULL, NULL, &pV, &err)) return NULL;
   return pV;
 }
 
@@ -112,7 +112,7 @@ int main(void) {
     SdbErr err = {0};
     sdbMemtableIterNew(pMt, NULL, 0, &pI, &err);
     sdbMergeIterNew(&pI, 1, 0, &pM, &err);
-    int rc = sdbVisibleIterNew(pM, UINT64_MAX, SDB_MERGE_NONE, NULL, NULL, &pV, &err);
+    int rc = sdbVisibleIterNew(pM, 0, UINT64_MAX, SDB_MERGE_NONE, NULL, NULL, &pV, &err);
     CHECKF("merge: operand without operator is an error naming the key",
            rc == SDB_ERROR && strstr(err.zMsg, "x'6d6b'") != NULL, "rc=%d msg=%s", rc, err.zMsg);
     sdb_iter_free(pV);

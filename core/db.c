@@ -629,7 +629,7 @@ static int dbScanVersion(SdbDb *db, DbVersion *v, SdbMemtable *pOverlay, const S
     sdbDbVersionUnref(v);
     return rc;
   }
-  return sdbVisibleIterNew(pMerged, maxSeq, db->eMergeOp, v, dbVersionUnpin, ppIter, pErr);
+  return sdbVisibleIterNew(pMerged, bDesc, maxSeq, db->eMergeOp, v, dbVersionUnpin, ppIter, pErr);
 }
 
 /* ------------------------------------------------------------ prefetch */

@@ -166,6 +166,8 @@ typedef struct VisIter {
   SdbBuf out;             /* resolved merge value */
   VisVersion *aVer;       /* versions of the current key; reused */
   int nVer, nVerAlloc;
+  int bSkipKey;           /* the rest of key's versions are still in pM */
+  int bDesc;              /* descending: a key's versions come in any seq order */
 } VisIter;
 
 static int visAddVersion(VisIter *it, const SdbEntry *e) {
@@ -285,21 +287,55 @@ static int visResolve(VisIter *it, int *pbRow, SdbErr *pErr) {
   return SDB_OK;
 }
 
+/* Advance the merging iterator past the versions of it->key. */
+static int visSkipKey(VisIter *it, SdbErr *pErr) {
+  SdbIter *m = it->pM;
+  it->bSkipKey = 0;
+  while (!m->bEof && sdbKeyCmp(m->cur.pKey, m->cur.nKey, it->key.a, it->key.n) == 0) {
+    int rc = sdb_iter_next(m, pErr);
+    if (rc) return rc;
+  }
+  return SDB_OK;
+}
+
+/*
+** Move to the next visible row. Versions newer than maxSeq are passed over.
+** Ascending, a key's versions come newest first, so when the newest visible
+** one is a value it is the row, borrowed from the merging iterator without a
+** copy (only the key is copied, to skip the older versions at the next step)
+** and a tombstone hides the key. Otherwise (a merge operand, or any
+** descending scan, where a child yields a key's versions oldest first) all
+** the key's versions are gathered, sorted and resolved.
+*/
 static int visStep(VisIter *it, SdbErr *pErr) {
+  SdbIter *m = it->pM;
   for (;;) {
-    if (it->pM->bEof) {
+    int rc = it->bSkipKey ? visSkipKey(it, pErr) : SDB_OK;
+    if (rc) return rc;
+    if (m->bEof) {
       it->base.bEof = 1;
       return SDB_OK;
     }
-    int bRow;
-    int rc = visGather(it, pErr);
-    if (rc == SDB_OK) rc = visResolve(it, &bRow, pErr);
-    if (rc) return rc;
-    if (bRow) {
-      it->base.bEof = 0;
-      return SDB_OK;
+    if (m->cur.seq > it->maxSeq) {
+      if ((rc = sdb_iter_next(m, pErr))) return rc;
+      continue;
     }
+    if (it->bDesc || m->cur.eKind == SDB_KIND_MERGE) {
+      int bRow;
+      rc = visGather(it, pErr);
+      if (rc == SDB_OK) rc = visResolve(it, &bRow, pErr);
+      if (rc) return rc;
+      if (bRow) break;
+      continue;
+    }
+    if (sdbBufSet(&it->key, m->cur.pKey, m->cur.nKey)) return SDB_NOMEM_ERR(pErr);
+    it->bSkipKey = 1;
+    if (m->cur.eKind == SDB_KIND_TOMBSTONE) continue;
+    it->base.cur = m->cur;
+    break;
   }
+  it->base.bEof = 0;
+  return SDB_OK;
 }
 
 static int visNext(SdbIter *pIter, SdbErr *pErr) {
@@ -321,7 +357,7 @@ static void visFree(SdbIter *pIter) {
 
 static const SdbIterMethods visMethods = {visNext, visFree};
 
-int sdbVisibleIterNew(SdbIter *pMerged, u64 maxSeq, int eMergeOp, void *pPin,
+int sdbVisibleIterNew(SdbIter *pMerged, int bDesc, u64 maxSeq, int eMergeOp, void *pPin,
                       void (*xUnpin)(void *), SdbIter **pp, SdbErr *pErr) {
   VisIter *it = sdbMallocZero(sizeof(*it));
   *pp = NULL;
@@ -332,6 +368,7 @@ int sdbVisibleIterNew(SdbIter *pMerged, u64 maxSeq, int eMergeOp, void *pPin,
   }
   it->base.pMethods = &visMethods;
   it->pM = pMerged;
+  it->bDesc = bDesc;
   it->maxSeq = maxSeq;
   it->eMergeOp = eMergeOp;
   it->pPin = pPin;

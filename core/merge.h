@@ -30,10 +30,11 @@ typedef int (*SdbConcatOpen)(void *pCtx, int i, int bDesc, SdbIter **pp, SdbErr 
 int sdbConcatIterNew(void *pCtx, int n, SdbConcatOpen xOpen, void (*xCtxFree)(void *),
                      int bDesc, SdbIter **pp, SdbErr *pErr);
 
-/* Visible rows of pMerged (ownership taken, also on error). maxSeq bounds the
-** versions considered. eMergeOp is SDB_MERGE_*. pPin/xUnpin: an object kept
-** alive while the iterator lives (may be NULL). Caller owns *pp. */
-int sdbVisibleIterNew(SdbIter *pMerged, u64 maxSeq, int eMergeOp, void *pPin,
+/* Visible rows of pMerged (ownership taken, also on error), which merges in
+** direction bDesc. maxSeq bounds the versions considered. eMergeOp is
+** SDB_MERGE_*. pPin/xUnpin: an object kept alive while the iterator lives
+** (may be NULL). Caller owns *pp. */
+int sdbVisibleIterNew(SdbIter *pMerged, int bDesc, u64 maxSeq, int eMergeOp, void *pPin,
                       void (*xUnpin)(void *), SdbIter **pp, SdbErr *pErr);
 
 #endif /* SDB_MERGE_H */
