@@ -1,10 +1,10 @@
 /*
-** util.c: allocation shim, error helpers, SdbBuf, varints, CRC-32 and small
-** helpers shared by every core/ module. See sdbInt.h for the contracts.
+** util.c: allocation shim, error helpers, SdbBuf, varints and small helpers
+** shared by every core/ module (CRC-32 is in crc32.c). See sdbInt.h for the
+** contracts.
 */
 #include <stdio.h>
 #include <stdlib.h>
-#include <zlib.h>
 
 #include "sdbInt.h"
 
@@ -145,17 +145,6 @@ int sdbPutVarint32(u8 *p, u32 v) {
   }
   p[i++] = (u8)v;
   return i;
-}
-
-u32 sdbCrc32(const u8 *a, size_t n) {
-  uLong c = crc32(0L, Z_NULL, 0);
-  while (n > 0) {
-    uInt chunk = n > 0x40000000u ? 0x40000000u : (uInt)n;
-    c = crc32(c, a, chunk);
-    a += chunk;
-    n -= chunk;
-  }
-  return (u32)c;
 }
 
 int sdbKeyCmp(const u8 *a, size_t na, const u8 *b, size_t nb) {
