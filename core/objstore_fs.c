@@ -10,10 +10,15 @@
 ** create-only semantics SlateDB's fencing relies on). The directory is fsync'd
 ** after publishing. Listing skips hidden files (names starting with '.'), so a
 ** crash never exposes a half-written object.
+**
+** Ranged reads of ".sst" objects (immutable once published) go through a small
+** per-store cache of open file descriptors (FS_FD_CACHE_N entries, LRU, reference
+** counted, guarded by FsStore.mu); any PUT or DELETE of a key drops its entry.
 */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -23,11 +28,35 @@
 
 #include "objstore.h"
 
+#define FS_FD_CACHE_N 32      /* open descriptors cached per store */
+
+/* One cached descriptor. A slot is free when zKey is NULL. */
+typedef struct FsFd {
+  u64 h;                  /* fsKeyHash(zKey) */
+  char *zKey;             /* sdbMalloc'd copy of the key, owned by the slot */
+  int fd;                 /* open O_RDONLY descriptor, owned by the slot */
+  u64 size;               /* file size from fstat() at open */
+  int nRef;               /* readers currently using fd */
+  int bDead;              /* invalidated while in use: last reader closes it */
+  u64 iLru;               /* FsStore.iClock at the last use */
+} FsFd;
+
 typedef struct FsStore {
   SdbStore base;          /* must be first */
   char *zRoot;            /* absolute or relative root path, no trailing '/' */
   int bReadOnly;          /* refuse PUT and DELETE */
+  pthread_mutex_t mu;     /* guards aFd[], iClock and iGen */
+  FsFd aFd[FS_FD_CACHE_N];  /* the descriptor cache */
+  u64 iClock;             /* LRU clock, bumped on every cache hit or insert */
+  u64 iGen;               /* bumped on every invalidation */
 } FsStore;
+
+/* A descriptor borrowed for one read: either a cache slot or a private fd. */
+typedef struct FsFdRef {
+  int fd;                 /* descriptor to pread() */
+  u64 size;               /* file size from fstat() */
+  int iSlot;              /* index in aFd[] holding a reference, or -1 if fd is private */
+} FsFdRef;
 
 #define STAT_ADD(p, f, v) __atomic_add_fetch(&(p)->base.stats.f, (v), __ATOMIC_RELAXED)
 
@@ -103,42 +132,214 @@ static int fsBadKey(SdbErr *pErr, const char *zKey) {
   return sdbErrSet(pErr, SDB_MISUSE, "object key \"%s\" is not a safe relative key", zKey);
 }
 
+/* ------------------------------------------------------------ fd cache */
+
+/* FNV-1a 64 of the NUL-terminated zKey. */
+static u64 fsKeyHash(const char *zKey) {
+  u64 h = 0xcbf29ce484222325ULL;
+  for (const u8 *z = (const u8 *)zKey; *z; z++) {
+    h ^= *z;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+/* True if zKey names an SST object (ends in ".sst"): immutable once
+** published, so its descriptor may be cached. */
+static int fsKeyIsCacheable(const char *zKey) {
+  size_t n = strlen(zKey);
+  return n >= 4 && memcmp(zKey + n - 4, ".sst", 4) == 0;
+}
+
+/* Index of the live (not dead) slot holding zKey, or -1.
+** REQUIRES: p->mu is held. */
+static int fsFdFind(FsStore *p, const char *zKey, u64 h) {
+  for (int i = 0; i < FS_FD_CACHE_N; i++) {
+    FsFd *e = &p->aFd[i];
+    if (e->zKey && !e->bDead && e->h == h && strcmp(e->zKey, zKey) == 0) return i;
+  }
+  return -1;
+}
+
+/* Empty slot i and return its descriptor, which the caller must close (after
+** releasing p->mu). REQUIRES: p->mu is held, slot i is in use, nRef == 0. */
+static int fsFdClear(FsStore *p, int i) {
+  FsFd *e = &p->aFd[i];
+  int fd = e->fd;
+  sdbFree(e->zKey);
+  memset(e, 0, sizeof(*e));
+  e->fd = -1;
+  return fd;
+}
+
+/* A slot for a new entry: a free one, else the least recently used entry
+** with no readers, which is emptied and its descriptor stored in *pfdEvict
+** (caller closes it after releasing p->mu; -1 if none). Returns -1 if every
+** slot is in use. REQUIRES: p->mu is held. */
+static int fsFdVictim(FsStore *p, int *pfdEvict) {
+  int iBest = -1;
+  *pfdEvict = -1;
+  for (int i = 0; i < FS_FD_CACHE_N; i++) {
+    FsFd *e = &p->aFd[i];
+    if (!e->zKey) return i;
+    if (e->nRef == 0 && (iBest < 0 || e->iLru < p->aFd[iBest].iLru)) iBest = i;
+  }
+  if (iBest >= 0) *pfdEvict = fsFdClear(p, iBest);
+  return iBest;
+}
+
+/* Try to take a reference on the cached descriptor of zKey. Returns 1 and
+** fills *pRef on a hit; 0 on a miss, with *piGen set to the generation to pass
+** to fsFdInsert. REQUIRES: zKey is cacheable. */
+static int fsFdLookup(FsStore *p, const char *zKey, u64 h, FsFdRef *pRef, u64 *piGen) {
+  pthread_mutex_lock(&p->mu);
+  int i = fsFdFind(p, zKey, h);
+  if (i >= 0) {
+    FsFd *e = &p->aFd[i];
+    e->nRef++;
+    e->iLru = ++p->iClock;
+    pRef->fd = e->fd;
+    pRef->size = e->size;
+    pRef->iSlot = i;
+  }
+  *piGen = p->iGen;
+  pthread_mutex_unlock(&p->mu);
+  return i >= 0;
+}
+
+/* Offer the freshly opened pRef->fd for zKey to the cache. On success the
+** slot owns the descriptor, holds one reference for the caller, and
+** pRef->iSlot is set. The fd stays private (iSlot == -1) when: out of memory,
+** an invalidation ran since fsFdLookup returned iGen (the fd may name a
+** replaced or deleted file), zKey was cached meanwhile by another reader, or
+** every slot is in use. */
+static void fsFdInsert(FsStore *p, const char *zKey, u64 h, u64 iGen, FsFdRef *pRef) {
+  char *zCopy = sdbStrdup(zKey);
+  int fdEvict = -1;
+  if (!zCopy) return;
+  pthread_mutex_lock(&p->mu);
+  int i = (p->iGen == iGen && fsFdFind(p, zKey, h) < 0) ? fsFdVictim(p, &fdEvict) : -1;
+  if (i >= 0) {
+    FsFd *e = &p->aFd[i];
+    e->h = h;
+    e->zKey = zCopy;
+    e->fd = pRef->fd;
+    e->size = pRef->size;
+    e->nRef = 1;
+    e->bDead = 0;
+    e->iLru = ++p->iClock;
+    pRef->iSlot = i;
+    zCopy = NULL;
+  }
+  pthread_mutex_unlock(&p->mu);
+  if (fdEvict >= 0) close(fdEvict);
+  sdbFree(zCopy);
+}
+
+/* Drop the reference taken by fsFdAcquire: close a private descriptor, or
+** release the slot (closing it if it was invalidated and this was its last
+** reader). */
+static void fsFdRelease(FsStore *p, FsFdRef *pRef) {
+  int fdClose = pRef->iSlot < 0 ? pRef->fd : -1;
+  if (pRef->iSlot >= 0) {
+    pthread_mutex_lock(&p->mu);
+    FsFd *e = &p->aFd[pRef->iSlot];
+    if (--e->nRef == 0 && e->bDead) fdClose = fsFdClear(p, pRef->iSlot);
+    pthread_mutex_unlock(&p->mu);
+  }
+  if (fdClose >= 0) close(fdClose);
+  pRef->fd = -1;
+  pRef->iSlot = -1;
+}
+
+/* Drop the cache entry of zKey, if any, after a PUT or DELETE of zKey. An
+** entry in use is marked dead; its last reader closes it. Must run after the
+** file system change, so a reader that opened the old file before it can no
+** longer insert it (iGen). */
+static void fsFdInvalidate(FsStore *p, const char *zKey) {
+  if (!fsKeyIsCacheable(zKey)) return;
+  u64 h = fsKeyHash(zKey);
+  int fdClose = -1;
+  pthread_mutex_lock(&p->mu);
+  p->iGen++;
+  int i = fsFdFind(p, zKey, h);
+  if (i >= 0) {
+    if (p->aFd[i].nRef == 0) fdClose = fsFdClear(p, i);
+    else p->aFd[i].bDead = 1;
+  }
+  pthread_mutex_unlock(&p->mu);
+  if (fdClose >= 0) close(fdClose);
+}
+
+/* Close every cached descriptor and free the keys.
+** REQUIRES: no read is in progress on p. */
+static void fsFdCacheClear(FsStore *p) {
+  for (int i = 0; i < FS_FD_CACHE_N; i++) {
+    if (p->aFd[i].zKey) close(fsFdClear(p, i));
+  }
+}
+
+/* Get a descriptor and the size of zKey (whose full path is zPath) for one
+** read: from the cache for ".sst" keys, else by open() + fstat(). On success
+** the caller must pass *pRef to fsFdRelease. On error nothing is held or
+** cached and pErr names zPath. */
+static int fsFdAcquire(FsStore *p, const char *zKey, const char *zPath, FsFdRef *pRef,
+                       SdbErr *pErr) {
+  int bCache = fsKeyIsCacheable(zKey);
+  u64 h = bCache ? fsKeyHash(zKey) : 0;
+  u64 iGen = 0;
+  pRef->fd = -1;
+  pRef->size = 0;
+  pRef->iSlot = -1;
+  if (bCache && fsFdLookup(p, zKey, h, pRef, &iGen)) return SDB_OK;
+  struct stat st;
+  int fd = open(zPath, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    int rc = fsErrno(pErr, "read", zPath);
+    if (fd >= 0) close(fd);
+    return rc;
+  }
+  pRef->fd = fd;
+  pRef->size = (u64)st.st_size;
+  if (bCache) fsFdInsert(p, zKey, h, iGen, pRef);
+  return SDB_OK;
+}
+
 /* ------------------------------------------------------------ methods */
 
+/* Read [iOff, iOff+nLen) of zKey into pOut, clipped at the end of the object.
+** pOut is owned by the caller; its contents are replaced on success. */
 static int fsGet(SdbStore *pStore, const char *zKey, u64 iOff, u64 nLen, SdbBuf *pOut,
                  SdbErr *pErr) {
   FsStore *p = (FsStore *)pStore;
   if (!fsKeyIsSafe(zKey, 0)) return fsBadKey(pErr, zKey);
   char *zPath = fsPath(p, zKey);
   if (!zPath) return SDB_NOMEM_ERR(pErr);
-  int rc = SDB_OK;
-  int fd = open(zPath, O_RDONLY | O_CLOEXEC);
-  struct stat st;
+  FsFdRef ref;
   STAT_ADD(p, nGet, 1);
-  if (fd < 0 || fstat(fd, &st) != 0) {
-    rc = fsErrno(pErr, "read", zPath);
-    goto done;
-  }
-  u64 size = (u64)st.st_size;
+  int rc = fsFdAcquire(p, zKey, zPath, &ref, pErr);
+  if (rc) goto done;
+  u64 size = ref.size;
   u64 n = iOff >= size ? 0 : SDB_MIN(nLen, size - iOff);
   pOut->n = 0;
   if (sdbBufReserve(pOut, (size_t)n)) {
     rc = SDB_NOMEM_ERR(pErr);
-    goto done;
+    goto release;
   }
   while (pOut->n < n) {
-    ssize_t got = pread(fd, pOut->a + pOut->n, (size_t)(n - pOut->n), (off_t)(iOff + pOut->n));
+    ssize_t got = pread(ref.fd, pOut->a + pOut->n, (size_t)(n - pOut->n), (off_t)(iOff + pOut->n));
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) {
       rc = got < 0 ? fsErrno(pErr, "read", zPath)
                    : sdbErrSet(pErr, SDB_IOERR, "read %s: unexpected end of file", zPath);
-      goto done;
+      goto release;
     }
     pOut->n += (size_t)got;
   }
   STAT_ADD(p, nBytesIn, n);
+release:
+  fsFdRelease(p, &ref);
 done:
-  if (fd >= 0) close(fd);
   sdbFree(zPath);
   return rc;
 }
@@ -253,6 +454,7 @@ static int fsPut(SdbStore *pStore, const char *zKey, const u8 *a, size_t n, int 
       unlink(zTmp);
     }
   }
+  fsFdInvalidate(p, zKey);   /* after publishing: see fsFdInvalidate */
   if (rc == SDB_OK) {
     STAT_ADD(p, nBytesOut, n);
     if (fsSyncDir(zPath)) rc = sdbErrSet(pErr, SDB_IOERR, "fsync of the directory of %s failed", zPath);
@@ -327,12 +529,17 @@ static int fsDelete(SdbStore *pStore, const char *zKey, SdbErr *pErr) {
   int rc = SDB_OK;
   STAT_ADD(p, nDelete, 1);
   if (unlink(zPath) != 0 && errno != ENOENT) rc = fsErrno(pErr, "delete", zPath);
+  fsFdInvalidate(p, zKey);
   sdbFree(zPath);
   return rc;
 }
 
+/* xFree: close the cached descriptors and free the store.
+** REQUIRES: no other call on pStore is in progress. */
 static void fsFree(SdbStore *pStore) {
   FsStore *p = (FsStore *)pStore;
+  fsFdCacheClear(p);
+  pthread_mutex_destroy(&p->mu);
   sdbFree(p->zRoot);
   sdbFree(p->base.zDescr);
   sdbFree(p);
@@ -384,6 +591,11 @@ int sdbStoreOpenDir(const char *zRoot, int bMustExist, int bReadOnly, SdbStore *
   }
   FsStore *p = sdbMallocZero(sizeof(*p));
   if (!p) return SDB_NOMEM_ERR(pErr);
+  if (pthread_mutex_init(&p->mu, NULL) != 0) {
+    sdbFree(p);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  for (int i = 0; i < FS_FD_CACHE_N; i++) p->aFd[i].fd = -1;
   p->zRoot = sdbMprintf("%.*s", (int)n, zRoot);
   p->base.zDescr = sdbStrdup(p->zRoot ? p->zRoot : "");
   if (!p->zRoot || !p->base.zDescr) {
