@@ -173,6 +173,7 @@ static int listsEqual(const RowList *a, const RowList *b, int bReversed) {
 /* ------------------------------------------------------------ fixtures */
 typedef struct Tally {
   int nSst, nWal, nCompacted, nEmpty, nFilter, nV1;
+  int nFilterWithIndex;   /* SSTs opened for lookups with the filter in the index GET */
   int nRows, nTomb, nMerge, nTtl;
   int nFail;              /* per-SST failures (each also printed) */
 } Tally;
@@ -251,6 +252,22 @@ static void checkSst(SdbStore *s, const char *zDb, const char *zKey, Tally *t, S
       SST_FAIL("open with info: rc=%d %s", rc, err.zMsg);
     } else {
       if (nGet1 - nGet0 != 1) SST_FAIL("open with info took %llu GETs", (unsigned long long)(nGet1 - nGet0));
+      /* Opened for lookups, the filter comes in the index's GET (when it
+      ** sits right before the index) and the first lookup needs no other. */
+      if (pCache && pInfo->filterLen && pInfo->filterOffset + pInfo->filterLen == pInfo->indexOffset &&
+          asc.n) {
+        SdbSst *f = NULL;
+        int bMay = 0;
+        u64 g0 = s->stats.nGet;
+        rc = sdbSstOpenForLookups(s, zKey, pInfo, sdbSstFormatVersion(p), pCache, &f, &err);
+        if (rc == SDB_OK) rc = sdbSstMayContain(f, asc.a[0].pKey, asc.a[0].nKey, &bMay, &err);
+        if (rc || !bMay || s->stats.nGet - g0 != 1) {
+          SST_FAIL("open for lookups + filter probe: rc=%d may=%d GETs=%llu %s", rc, bMay,
+                   (unsigned long long)(s->stats.nGet - g0), rc ? err.zMsg : "");
+        }
+        t->nFilterWithIndex++;
+        sdbSstUnref(f);
+      }
       other.n = 0;
       if ((rc = scan(q, NULL, 0, &other, &err)) || !listsEqual(&asc, &other, 0)) {
         SST_FAIL("scan via info+cache differs: rc=%d %s", rc, err.zMsg);
@@ -921,6 +938,8 @@ int main(void) {
          "%d rows (%d tombstones, %d merges, %d with TTL)\n",
          nDb, t.nSst, t.nWal, t.nCompacted, t.nEmpty, t.nFilter, t.nV1, t.nRows, t.nTomb, t.nMerge, t.nTtl);
   CHECKF("fixtures: SSTs found", t.nSst > 0, "no SST under %s/*/db (fixtures missing?)", zFixtures);
+  CHECKF("fixtures: SSTs opened for lookups read filter and index in one GET", t.nFilterWithIndex > 0,
+         "no compacted SST with a filter right before its index was checked");
   CHECKF("fixtures: every SST opened, verified and iterated consistently", t.nSst > 0 && t.nFail == 0,
          "%d failures", t.nFail);
   CHECK("fixtures: WAL and compacted SSTs present", t.nWal > 0 && t.nCompacted > 0);

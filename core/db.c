@@ -101,12 +101,14 @@ static int dbTableGet(DbVersion *pOld, const SdbSstHandle *h, DbTable **pp, SdbE
   return dbTableNew(h, pp, pErr);
 }
 
-/* The open SST of table t (opening it on first use). The SST stays owned by t. */
-static int dbTableSst(SdbDb *db, DbTable *t, SdbSst **ppSst, SdbErr *pErr) {
+/* The open SST of table t (opening it on first use; for a point read r, its
+** filter is read with its index). The SST stays owned by t. */
+static int dbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, SdbSst **ppSst, SdbErr *pErr) {
   int rc = SDB_OK;
   pthread_mutex_lock(&db->muOpen);
   if (!t->pSst) {
-    rc = sdbSstOpen(db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache, &t->pSst, pErr);
+    rc = (sdbRangeIsPoint(r) ? sdbSstOpenForLookups : sdbSstOpen)(
+        db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache, &t->pSst, pErr);
   }
   *ppSst = t->pSst;
   pthread_mutex_unlock(&db->muOpen);
@@ -502,7 +504,7 @@ static int dbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbI
   dbClipRange(r, t, &clipped);
   const SdbRange *rr = (r || t->bHasVisible) ? &clipped : NULL;
   if ((rr && sdbRangeIsEmpty(rr)) || !dbTableOverlaps(t, rr)) return SDB_OK;
-  int rc = dbTableSst(db, t, &pSst, pErr);   /* SST errors name the object */
+  int rc = dbTableSst(db, t, rr, &pSst, pErr);   /* SST errors name the object */
   if (rc == SDB_OK) rc = sdbSstIterNew(pSst, rr, bDesc, pp, pErr);
   return rc;
 }
@@ -655,7 +657,7 @@ static void dbPlanTable(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, DbF
   SdbErr err;
   dbClipRange(r, t, &clipped);
   if (*pn >= DB_PREFETCH_MAX || sdbRangeIsEmpty(&clipped) || !dbTableOverlaps(t, &clipped)) return;
-  if (dbTableSst(db, t, &pSst, &err)) return;
+  if (dbTableSst(db, t, &clipped, &pSst, &err)) return;
   if (sdbSstPrefetchPlan(pSst, &clipped, bDesc, &a[*pn].span, &err) == SDB_OK &&
       a[*pn].span.bNeed) {
     a[(*pn)++].pSst = pSst;

@@ -264,9 +264,34 @@ static int sstReadFooter(SdbSst *p, SdbBuf *pBuf, u64 *pBufOff, u64 *pMetaOff, S
   return SDB_OK;
 }
 
-int sdbSstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
-               u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr) {
-  SdbBuf buf = {0}, idx = {0};
+static void sstFilterInstall(SdbSst *p, const u8 *raw, size_t n);
+
+/* Read and parse the index; with bFilter (and a cache) the filter too, in the
+** same GET when it sits right before the index, into the cache. buf may
+** already hold the object's tail from bufOff. */
+static int sstLoadIndex(SdbSst *p, int bFilter, SdbBuf *pBuf, u64 bufOff, SdbErr *pErr) {
+  const SdbSstInfo *i = &p->info;
+  SdbBuf idx = {0};
+  const u8 *pIdx;
+  int bWith = 0, rc;
+  if (pBuf->n && i->indexOffset >= bufOff && i->indexOffset + i->indexLen <= bufOff + pBuf->n) {
+    pIdx = pBuf->a + (i->indexOffset - bufOff);
+  } else {
+    bWith = bFilter && p->pCache && i->filterLen && i->filterOffset + i->filterLen == i->indexOffset;
+    u64 off = bWith ? i->filterOffset : i->indexOffset;
+    if ((rc = sstRead(p, off, i->indexOffset + i->indexLen - off, pBuf, pErr))) return rc;
+    pIdx = pBuf->a + (i->indexOffset - off);
+  }
+  rc = sstUnframe(p, pIdx, (size_t)i->indexLen, "index", &idx, pErr);
+  if (rc == SDB_OK) rc = sstParseIndex(p, idx.a, idx.n, pErr);
+  if (rc == SDB_OK && bWith) sstFilterInstall(p, pBuf->a, (size_t)i->filterLen);
+  sdbBufFree(&idx);
+  return rc;
+}
+
+static int sstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
+                   u16 formatVersion, SdbCache *pCache, int bFilter, SdbSst **pp, SdbErr *pErr) {
+  SdbBuf buf = {0};
   u64 bufOff = 0, metaOff = UINT64_MAX;
   int rc = SDB_OK;
   *pp = NULL;
@@ -298,29 +323,27 @@ int sdbSstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
   p->bSorted = p->info.eSstType != SDB_SST_WAL;
   if ((rc = sstCheckLayout(p, metaOff, pErr))) goto fail;
 
-  /* The index: from the tail buffer if it is there, else one GET. */
-  const u8 *pIdx;
-  if (buf.n && p->info.indexOffset >= bufOff &&
-      p->info.indexOffset + p->info.indexLen <= bufOff + buf.n) {
-    pIdx = buf.a + (p->info.indexOffset - bufOff);
-  } else {
-    if ((rc = sstRead(p, p->info.indexOffset, p->info.indexLen, &buf, pErr))) goto fail;
-    pIdx = buf.a;
-  }
-  if ((rc = sstUnframe(p, pIdx, (size_t)p->info.indexLen, "index", &idx, pErr))) goto fail;
-  if ((rc = sstParseIndex(p, idx.a, idx.n, pErr))) goto fail;
+  if ((rc = sstLoadIndex(p, bFilter, &buf, bufOff, pErr))) goto fail;
   sdbBufFree(&buf);
-  sdbBufFree(&idx);
   *pp = p;
   return SDB_OK;
 
 fail:
   sdbBufFree(&buf);
-  sdbBufFree(&idx);
   if (p->zKey) sstWrap(p, rc, pErr);
   p->pCache = NULL; /* nothing was cached under this uid */
   sstDestroy(p);
   return rc;
+}
+
+int sdbSstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
+               u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr) {
+  return sstOpen(pStore, zKey, pInfo, formatVersion, pCache, 0, pp, pErr);
+}
+
+int sdbSstOpenForLookups(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
+                         u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr) {
+  return sstOpen(pStore, zKey, pInfo, formatVersion, pCache, 1, pp, pErr);
 }
 
 void sdbSstRef(SdbSst *p) {
@@ -374,15 +397,14 @@ static void filterFree(void *pArg) {
   }
 }
 
-static int sstFilterRead(SdbSst *p, SstFilter **ppF, SdbErr *pErr) {
-  SdbBuf raw = {0}, pay = {0};
-  int rc;
+/* Check and decode the stored filter section raw[0..n) into a new *ppF
+** (caller owns, filterFree). */
+static int sstFilterDecode(SdbSst *p, const u8 *raw, size_t n, SstFilter **ppF, SdbErr *pErr) {
+  SdbBuf pay = {0};
   *ppF = NULL;
   SstFilter *f = sdbMallocZero(sizeof(*f));
   if (!f) return SDB_NOMEM_ERR(pErr);
-  rc = sstRead(p, p->info.filterOffset, p->info.filterLen, &raw, pErr);
-  if (rc == SDB_OK) rc = sstUnframe(p, raw.a, raw.n, "filter", &pay, pErr);
-  sdbBufFree(&raw);
+  int rc = sstUnframe(p, raw, n, "filter", &pay, pErr);
   if (rc == SDB_OK) {
     f->n = pay.n;
     f->a = sdbBufDetach(&pay);
@@ -401,6 +423,28 @@ static int sstFilterRead(SdbSst *p, SstFilter **ppF, SdbErr *pErr) {
   }
   *ppF = f;
   return SDB_OK;
+}
+
+/* GET and decode the filter section into a new *ppF (caller owns). */
+static int sstFilterRead(SdbSst *p, SstFilter **ppF, SdbErr *pErr) {
+  SdbBuf raw = {0};
+  *ppF = NULL;
+  int rc = sstRead(p, p->info.filterOffset, p->info.filterLen, &raw, pErr);
+  if (rc == SDB_OK) rc = sstFilterDecode(p, raw.a, raw.n, ppF, pErr);
+  sdbBufFree(&raw);
+  return rc;
+}
+
+/* Put the stored filter raw[0..n), read along with the index, in the cache.
+** A filter that does not decode is left out: the first lookup that needs it
+** reads it again and reports the error. */
+static void sstFilterInstall(SdbSst *p, const u8 *raw, size_t n) {
+  SstFilter *f;
+  if (sstFilterDecode(p, raw, n, &f, NULL)) return;
+  SdbCacheHandle *h =
+      sdbCacheInsert(p->pCache, p->uid, SDB_CACHE_FILTER, f, f->n + sizeof(*f), filterFree);
+  if (h) sdbCacheRelease(p->pCache, h);
+  else filterFree(f);
 }
 
 /* The SST's filter (NULL if none). With a cache *ph holds a pin to release

@@ -51,6 +51,10 @@ typedef struct SdbSst SdbSst;
 */
 int sdbSstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
                u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr);
+/* As sdbSstOpen, for a reader about to look keys up: with a cache, a filter
+** stored right before the index is read in the same GET and cached. */
+int sdbSstOpenForLookups(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
+                         u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr);
 
 /* Reference counting (atomic). The SST is freed when the last reference is
 ** dropped; sdbSstFree is a synonym of sdbSstUnref. Both NULL-safe. */
