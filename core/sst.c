@@ -26,7 +26,8 @@
 ** are fetched one GET each, except that once an iterator has loaded two
 ** blocks, a miss fetches a window of the following blocks (4, doubling to 32,
 ** at most 1 MiB, ending before the first block the cache holds) in one
-** coalesced GET. The iterator keeps that run as stored bytes and checks and
+** coalesced GET; where the store overlaps reads (S3) the window doubles up
+** to 1024 blocks, fetched as up to 4 parallel GETs of at most 1 MiB each. The iterator keeps that run as stored bytes and checks and
 ** decodes each block only when it reaches it (then it goes to the cache), so
 ** read-ahead past the end of a LIMIT costs bytes, not decoding.
 */
@@ -42,8 +43,10 @@
 #define SST_FOOTER_SIZE 10
 #define SST_TAIL_READ (64 * 1024)
 #define SST_AHEAD_MIN 4
-#define SST_AHEAD_MAX 32
-#define SST_AHEAD_BYTES (1u << 20)
+#define SST_AHEAD_MAX 32                /* window cap, blocks (one GET at a time) */
+#define SST_AHEAD_MAX_PAR 1024          /* idem where the store overlaps reads */
+#define SST_AHEAD_BYTES (1u << 20)      /* one GET of a run */
+#define SST_RUN_PARTS 4                 /* GETs of one run where the store overlaps reads */
 #define SST_SECTION_MAX ((u64)SDB_DECOMPRESS_MAX + 4)
 
 static atomic_uint_fast64_t gSstUid = 0;
@@ -580,6 +583,108 @@ static int sstDecodeRun(SdbSst *p, u32 iFirst, u32 iLast, u32 iWant, const u8 *a
   return SDB_OK;
 }
 
+/* ------------------------------------------------------------ runs */
+/*
+** A read-ahead run: the stored blocks [iFirst, iLast] of one SST, fetched in
+** nPart ranged GETs (in parallel where the store overlaps reads), kept as
+** bytes until an iterator decodes them one by one. Part k holds the blocks
+** [aPartFirst[k], aPartFirst[k+1]) in aReq[k].out, from block aPartFirst[k]'s
+** offset. The buffers are owned by the run (sstRunFree).
+*/
+typedef struct SstRun {
+  i64 iFirst, iLast;      /* blocks held; none if iFirst > iLast */
+  int nPart;
+  u32 aPartFirst[SST_RUN_PARTS + 1];
+  SdbGetReq aReq[SST_RUN_PARTS];
+} SstRun;
+
+static void sstRunEmpty(SstRun *r) {
+  r->iFirst = 0;
+  r->iLast = -1;
+  r->nPart = 0;
+}
+
+static void sstRunFree(SstRun *r) {
+  for (int k = 0; k < SST_RUN_PARTS; k++) sdbBufFree(&r->aReq[k].out);
+  sstRunEmpty(r);
+}
+
+static int sstRunHas(const SstRun *r, u32 i) {
+  return (i64)i >= r->iFirst && (i64)i <= r->iLast;
+}
+
+/* The stored bytes of block i. REQUIRES sstRunHas(r, i). */
+static const u8 *sstRunBlock(const SdbSst *p, const SstRun *r, u32 i) {
+  int k = 0;
+  while (i >= r->aPartFirst[k + 1]) k++;
+  return r->aReq[k].out.a + (p->aOff[i] - p->aOff[r->aPartFirst[k]]);
+}
+
+/*
+** Lay out up to n blocks from block i in the visiting direction as parts of
+** at most SST_AHEAD_BYTES each (a larger block is a part alone), at most
+** nMaxPart parts. Sets r->nPart and r->aPartFirst (ascending); returns how
+** many blocks fit (at least 1).
+*/
+static u32 sstRunPlan(const SdbSst *p, SstRun *r, u32 i, u32 n, int bDesc, int nMaxPart) {
+  u32 aEdge[SST_RUN_PARTS];   /* first block of each part, in visiting order */
+  int nPart = 1;
+  u32 m = 1;
+  aEdge[0] = i;
+  for (; m < n; m++) {
+    u32 j = bDesc ? i - m : i + m, s = aEdge[nPart - 1];
+    u64 nBytes = bDesc ? p->aOff[s + 1] - p->aOff[j] : p->aOff[j + 1] - p->aOff[s];
+    if (nBytes <= SST_AHEAD_BYTES) continue;
+    if (nPart == nMaxPart) break;
+    aEdge[nPart++] = j;
+  }
+  r->nPart = nPart;
+  if (!bDesc) {
+    for (int k = 0; k < nPart; k++) r->aPartFirst[k] = aEdge[k];
+    r->aPartFirst[nPart] = i + m;
+  } else {
+    /* Visiting part k runs down from aEdge[k] to just above aEdge[k+1]. */
+    for (int k = 0; k < nPart; k++) {
+      r->aPartFirst[nPart - 1 - k] = k + 1 < nPart ? aEdge[k + 1] + 1 : i - (m - 1);
+    }
+    r->aPartFirst[nPart] = i + 1;
+  }
+  return m;
+}
+
+/* Fetch the planned parts of blocks [iFirst, iLast] (one GET, or a batch);
+** on failure the run is left empty. */
+static int sstRunFetch(SdbSst *p, SstRun *r, u32 iFirst, u32 iLast, SdbErr *pErr) {
+  int rc = SDB_OK;
+  for (int k = 0; k < r->nPart; k++) {
+    SdbGetReq *q = &r->aReq[k];
+    if (q->out.nAlloc > 4 * SST_AHEAD_BYTES) sdbBufFree(&q->out);
+    q->zKey = p->zKey;
+    q->iOff = p->aOff[r->aPartFirst[k]];
+    q->nLen = p->aOff[r->aPartFirst[k + 1]] - q->iOff;
+    q->rc = SDB_OK;
+  }
+  if (r->nPart == 1) {
+    rc = sstRead(p, r->aReq[0].iOff, r->aReq[0].nLen, &r->aReq[0].out, pErr);
+  } else {
+    rc = sdbStoreGetMany(p->pStore, r->aReq, r->nPart, pErr);
+    for (int k = 0; k < r->nPart && rc == SDB_OK; k++) {
+      SdbGetReq *q = &r->aReq[k];
+      if (q->rc) rc = sdbErrSet(pErr, q->rc, "read of %llu bytes at %llu failed",
+                                (unsigned long long)q->nLen, (unsigned long long)q->iOff);
+      else if (q->out.n != q->nLen) rc = sdbCorrupt(pErr, "short read: %llu bytes at offset %llu, got %zu (object truncated?)",
+                                                    (unsigned long long)q->nLen, (unsigned long long)q->iOff, q->out.n);
+    }
+  }
+  if (rc) {
+    sstRunEmpty(r);
+    return rc;
+  }
+  r->iFirst = iFirst;
+  r->iLast = iLast;
+  return SDB_OK;
+}
+
 /* ------------------------------------------------------------ iterator */
 typedef struct SstIter {
   SdbIter base;           /* must be first */
@@ -593,16 +698,12 @@ typedef struct SstIter {
   i64 iRow;               /* current row in cur */
   u32 nLoaded;            /* blocks this iterator has loaded */
   u32 nAhead;             /* next read-ahead window */
-  i64 iRunFirst, iRunLast;/* io holds the stored blocks [iRunFirst, iRunLast]
-                          ** (none if iRunFirst > iRunLast), decoded one by
-                          ** one when the iterator reaches them */
-  SdbBuf io;              /* GET scratch: the read-ahead run */
+  SstRun run;             /* the read-ahead run */
 } SstIter;
 
 static void sstIterDrop(SstIter *it) {
   blockRefRelease(it->pSst, &it->cur);
-  it->iRunFirst = 0;
-  it->iRunLast = -1;
+  sstRunEmpty(&it->run);
 }
 
 static void sstIterStop(SstIter *it) {
@@ -612,30 +713,27 @@ static void sstIterStop(SstIter *it) {
 }
 
 /*
-** The blocks [*piFirst, *piLast] to fetch in one GET for a miss on block i:
-** block i alone, or once this iterator has loaded two blocks a read-ahead
-** window in its direction, cut at the end of its range, at SST_AHEAD_BYTES
-** and before the first block the cache already holds.
+** Fetch the run for a miss on block i: block i alone, or once this iterator
+** has loaded two blocks a read-ahead window in its direction (4 blocks,
+** doubling), cut at the end of its range, before the first block the cache
+** already holds, and at one GET of SST_AHEAD_BYTES, or where the store
+** overlaps reads SST_RUN_PARTS such GETs in parallel.
 */
-static void sstAheadWindow(SstIter *it, u32 i, u32 *piFirst, u32 *piLast) {
+static int sstIterFetch(SstIter *it, u32 i, SdbErr *pErr) {
   SdbSst *p = it->pSst;
+  int bPar = p->pStore->pMethods->xGetMany != NULL;
   u32 k = 1;
   if (it->nLoaded >= 2) {
     k = it->nAhead;
-    if (it->nAhead < SST_AHEAD_MAX) it->nAhead *= 2;
+    if (it->nAhead < (bPar ? SST_AHEAD_MAX_PAR : SST_AHEAD_MAX)) it->nAhead *= 2;
   }
   u64 nLeft = it->bDesc ? (u64)(it->iBlkNext - it->iBlkLo) + 1 : (u64)(it->iBlkHi - it->iBlkNext) + 1;
   if (k > nLeft) k = (u32)nLeft;
   u32 n = 1;
-  while (n < k) {
-    u32 j = it->bDesc ? i - n : i + n;
-    u64 lo = p->aOff[it->bDesc ? j : i], hi = p->aOff[(it->bDesc ? i : j) + 1];
-    if (hi - lo > SST_AHEAD_BYTES) break;
-    if (p->pCache && sdbCacheContains(p->pCache, p->uid, j)) break;
-    n++;
-  }
-  *piFirst = it->bDesc ? i - (n - 1) : i;
-  *piLast = it->bDesc ? i : i + (n - 1);
+  while (n < k && !(p->pCache && sdbCacheContains(p->pCache, p->uid, it->bDesc ? i - n : i + n))) n++;
+  n = sstRunPlan(p, &it->run, i, n, it->bDesc, bPar ? SST_RUN_PARTS : 1);
+  u32 iFirst = it->bDesc ? i - (n - 1) : i, iLast = it->bDesc ? i : i + (n - 1);
+  return sstRunFetch(p, &it->run, iFirst, iLast, pErr);
 }
 
 /* Load block it->iBlkNext into it->cur: from the read-ahead run if it holds
@@ -644,26 +742,14 @@ static void sstAheadWindow(SstIter *it, u32 i, u32 *piFirst, u32 *piLast) {
 static int sstIterLoad(SstIter *it, SdbErr *pErr) {
   SdbSst *p = it->pSst;
   u32 i = (u32)it->iBlkNext;
-  int bInRun = (i64)i >= it->iRunFirst && (i64)i <= it->iRunLast;
+  int bInRun = sstRunHas(&it->run, i);
   SdbCacheHandle *h = (!bInRun && p->pCache) ? sdbCacheLookup(p->pCache, p->uid, i) : NULL;
   if (h) {
     it->cur.h = h;
     it->cur.p = sdbCacheValue(h);
   } else {
-    if (!bInRun) {
-      u32 iFirst, iLast;
-      sstAheadWindow(it, i, &iFirst, &iLast);
-      if (it->io.nAlloc > 4 * SST_AHEAD_BYTES) sdbBufFree(&it->io);
-      it->iRunFirst = 0;
-      it->iRunLast = -1;
-      u64 off = p->aOff[iFirst];
-      int rc = sstRead(p, off, p->aOff[iLast + 1] - off, &it->io, pErr);
-      if (rc) return sstWrap(p, rc, pErr);
-      it->iRunFirst = iFirst;
-      it->iRunLast = iLast;
-    }
-    const u8 *a = it->io.a + (p->aOff[i] - p->aOff[it->iRunFirst]);
-    int rc = sstDecodeRun(p, i, i, i, a, &it->cur, pErr);
+    int rc = bInRun ? SDB_OK : sstIterFetch(it, i, pErr);
+    if (rc == SDB_OK) rc = sstDecodeRun(p, i, i, i, sstRunBlock(p, &it->run, i), &it->cur, pErr);
     if (rc) return sstWrap(p, rc, pErr);
   }
   it->iBlkNext += it->bDesc ? -1 : 1;
@@ -726,7 +812,7 @@ static int sstIterNext(SdbIter *pIter, SdbErr *pErr) {
 static void sstIterFree(SdbIter *pIter) {
   SstIter *it = (SstIter *)pIter;
   sstIterDrop(it);
-  sdbBufFree(&it->io);
+  sstRunFree(&it->run);
   sdbRangeCopyFree(&it->range);
   sdbSstUnref(it->pSst);
   sdbFree(it);
@@ -787,7 +873,7 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
   sdbSstRef(p);
   it->bDesc = bDesc;
   it->nAhead = SST_AHEAD_MIN;
-  it->iRunLast = -1;
+  sstRunEmpty(&it->run);
   if (sdbRangeCopyInit(&it->range, pRange)) {
     sstIterFree(&it->base);
     return SDB_NOMEM_ERR(pErr);
