@@ -175,7 +175,7 @@ static void testParallelReadAhead(SdbStore *s) {
        s->pMethods->xPut(s, "compacted/par.sst", out.a, out.n, 0, &err) == SDB_OK;
   sdbSstBuilderFree(b);
   CHECKF("read-ahead: build a multi-MB SST", ok && info.filterOffset > (3u << 20), "%s", err.zMsg);
-  SdbCache *pCache = sdbCacheNew(1 << 20);
+  SdbCache *pCache = sdbCacheNew(64 << 20);
   for (int bDesc = 0; ok && bDesc < 2; bDesc++) {
     for (int bCache = 0; bCache < 2; bCache++) {
       ParStore q = {{&parMethods, {0}, NULL}, s, 0, 0, 0, 0};
@@ -192,6 +192,17 @@ static void testParallelReadAhead(SdbStore *s) {
              (unsigned long long)nData, (unsigned long long)info.indexLen, err.zMsg);
     }
   }
+  /* A 1 MiB cache allows 256 KiB of read-ahead; it is all given back. */
+  SdbCache *pSmall = sdbCacheNew(1 << 20);
+  ParStore q = {{&parMethods, {0}, NULL}, s, 0, 0, 0, 0};
+  int bRows = parScan(&q, "compacted/par.sst", &info, pSmall, a, N, 0, &err);
+  SdbCacheStats st;
+  sdbCacheGetStats(pSmall, &st);
+  CHECKF("read-ahead: bounded by a quarter of a small cache, and released", bRows &&
+         q.nMaxReq <= (256u << 10) && st.nAhead == 0 && st.nBytes <= (1u << 20),
+         "rows %d, largest GET %llu, read-ahead left %llu, cache bytes %llu", bRows,
+         (unsigned long long)q.nMaxReq, (unsigned long long)st.nAhead, (unsigned long long)st.nBytes);
+  sdbCacheFree(pSmall);
   sdbCacheFree(pCache);
   sdbSstInfoClear(&info);
   sdbBufFree(&out);

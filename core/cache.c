@@ -28,7 +28,8 @@ struct SdbCacheHandle {
 struct SdbCache {
   pthread_mutex_t mu;
   size_t nCapacity;
-  size_t nUsage;          /* sum of nCharge over entries in the table */
+  size_t nUsage;          /* sum of nCharge over entries in the table, plus nAhead */
+  size_t nAhead;          /* read-ahead bytes charged (sdbCacheAheadCharge) */
   SdbCacheHandle **aHash; /* nHash buckets */
   u32 nHash;              /* power of two */
   u32 nEntry;             /* entries in the table */
@@ -221,6 +222,31 @@ void sdbCacheRelease(SdbCache *p, SdbCacheHandle *h) {
   destroyList(pDead);
 }
 
+size_t sdbCacheAheadRoom(SdbCache *p) {
+  pthread_mutex_lock(&p->mu);
+  size_t nMax = p->nCapacity / 4;
+  size_t n = p->nAhead < nMax ? nMax - p->nAhead : 0;
+  pthread_mutex_unlock(&p->mu);
+  return n;
+}
+
+void sdbCacheAheadCharge(SdbCache *p, size_t n) {
+  SdbCacheHandle *pDead = NULL;
+  pthread_mutex_lock(&p->mu);
+  p->nAhead += n;
+  p->nUsage += n;
+  evict(p, &pDead);
+  pthread_mutex_unlock(&p->mu);
+  destroyList(pDead);
+}
+
+void sdbCacheAheadRelease(SdbCache *p, size_t n) {
+  pthread_mutex_lock(&p->mu);
+  p->nAhead -= n;
+  p->nUsage -= n;
+  pthread_mutex_unlock(&p->mu);
+}
+
 void sdbCacheEraseUid(SdbCache *p, u64 uid) {
   SdbCacheHandle *pDead = NULL;
   pthread_mutex_lock(&p->mu);
@@ -241,6 +267,7 @@ void sdbCacheGetStats(SdbCache *p, SdbCacheStats *pStats) {
   pStats->nInsert = p->nInsert;
   pStats->nEvict = p->nEvict;
   pStats->nBytes = p->nUsage;
+  pStats->nAhead = p->nAhead;
   pStats->nEntry = p->nEntry;
   pStats->nCapacity = p->nCapacity;
   pthread_mutex_unlock(&p->mu);

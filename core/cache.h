@@ -26,7 +26,8 @@ typedef struct SdbCacheHandle SdbCacheHandle;
 typedef struct SdbCacheStats {
   u64 nHit, nMiss;        /* lookups that found / did not find an entry */
   u64 nInsert, nEvict;    /* entries added / evicted for space */
-  u64 nBytes;             /* charge of the entries held (pinned or not) */
+  u64 nBytes;             /* charge of the entries held (pinned or not) and of read-ahead */
+  u64 nAhead;             /* bytes of read-ahead charged now */
   u64 nEntry;             /* entries held */
   u64 nCapacity;          /* configured capacity in bytes */
 } SdbCacheStats;
@@ -58,6 +59,17 @@ SdbCacheHandle *sdbCacheInsert(SdbCache *p, u64 uid, u32 idx, void *pVal, size_t
 
 /* The value of a pinned entry. */
 void *sdbCacheValue(const SdbCacheHandle *h);
+
+/*
+** Read-ahead accounting: bytes that scans hold as fetched but not yet decoded
+** blocks count against the capacity like entries (blocks are evicted to make
+** room), and at most a quarter of the capacity may be read-ahead.
+** AheadRoom is what may still be charged (a hint: threads race); Charge and
+** Release move n bytes in and out.
+*/
+size_t sdbCacheAheadRoom(SdbCache *p);
+void sdbCacheAheadCharge(SdbCache *p, size_t n);
+void sdbCacheAheadRelease(SdbCache *p, size_t n);
 
 /* Unpin. h must not be used afterwards. NULL-safe. */
 void sdbCacheRelease(SdbCache *p, SdbCacheHandle *h);

@@ -596,17 +596,21 @@ typedef struct SstRun {
   int nPart;
   u32 aPartFirst[SST_RUN_PARTS + 1];
   SdbGetReq aReq[SST_RUN_PARTS];
+  size_t nCharged;        /* bytes charged to the SST's cache as read-ahead */
 } SstRun;
 
-static void sstRunEmpty(SstRun *r) {
+/* Forget the run's blocks and give its charge back (the buffers stay). */
+static void sstRunEmpty(const SdbSst *p, SstRun *r) {
+  if (r->nCharged) sdbCacheAheadRelease(p->pCache, r->nCharged);
+  r->nCharged = 0;
   r->iFirst = 0;
   r->iLast = -1;
   r->nPart = 0;
 }
 
-static void sstRunFree(SstRun *r) {
+static void sstRunFree(const SdbSst *p, SstRun *r) {
+  sstRunEmpty(p, r);
   for (int k = 0; k < SST_RUN_PARTS; k++) sdbBufFree(&r->aReq[k].out);
-  sstRunEmpty(r);
 }
 
 static int sstRunHas(const SstRun *r, u32 i) {
@@ -623,16 +627,18 @@ static const u8 *sstRunBlock(const SdbSst *p, const SstRun *r, u32 i) {
 /*
 ** Lay out up to n blocks from block i in the visiting direction as parts of
 ** at most SST_AHEAD_BYTES each (a larger block is a part alone), at most
-** nMaxPart parts. Sets r->nPart and r->aPartFirst (ascending); returns how
-** many blocks fit (at least 1).
+** nMaxPart parts and nMaxBytes in all. Sets r->nPart and r->aPartFirst
+** (ascending); returns how many blocks fit (at least 1: block i).
 */
-static u32 sstRunPlan(const SdbSst *p, SstRun *r, u32 i, u32 n, int bDesc, int nMaxPart) {
+static u32 sstRunPlan(const SdbSst *p, SstRun *r, u32 i, u32 n, int bDesc, int nMaxPart,
+                      u64 nMaxBytes) {
   u32 aEdge[SST_RUN_PARTS];   /* first block of each part, in visiting order */
   int nPart = 1;
   u32 m = 1;
   aEdge[0] = i;
   for (; m < n; m++) {
     u32 j = bDesc ? i - m : i + m, s = aEdge[nPart - 1];
+    if ((bDesc ? p->aOff[i + 1] - p->aOff[j] : p->aOff[j + 1] - p->aOff[i]) > nMaxBytes) break;
     u64 nBytes = bDesc ? p->aOff[s + 1] - p->aOff[j] : p->aOff[j + 1] - p->aOff[s];
     if (nBytes <= SST_AHEAD_BYTES) continue;
     if (nPart == nMaxPart) break;
@@ -652,18 +658,20 @@ static u32 sstRunPlan(const SdbSst *p, SstRun *r, u32 i, u32 n, int bDesc, int n
   return m;
 }
 
-/* Fetch the planned parts of blocks [iFirst, iLast] (one GET, or a batch);
-** on failure the run is left empty. */
+/* Fetch the planned parts of blocks [iFirst, iLast] (one GET, or a batch)
+** and charge the buffers to the cache as read-ahead; on failure the run is
+** left empty. REQUIRES the run is empty. */
 static int sstRunFetch(SdbSst *p, SstRun *r, u32 iFirst, u32 iLast, SdbErr *pErr) {
   int rc = SDB_OK;
   for (int k = 0; k < r->nPart; k++) {
     SdbGetReq *q = &r->aReq[k];
-    if (q->out.nAlloc > 4 * SST_AHEAD_BYTES) sdbBufFree(&q->out);
     q->zKey = p->zKey;
     q->iOff = p->aOff[r->aPartFirst[k]];
     q->nLen = p->aOff[r->aPartFirst[k + 1]] - q->iOff;
     q->rc = SDB_OK;
+    if (q->out.nAlloc > 2 * q->nLen + 4096) sdbBufFree(&q->out);   /* hold no more than needed */
   }
+  for (int k = r->nPart; k < SST_RUN_PARTS; k++) sdbBufFree(&r->aReq[k].out);
   if (r->nPart == 1) {
     rc = sstRead(p, r->aReq[0].iOff, r->aReq[0].nLen, &r->aReq[0].out, pErr);
   } else {
@@ -677,11 +685,15 @@ static int sstRunFetch(SdbSst *p, SstRun *r, u32 iFirst, u32 iLast, SdbErr *pErr
     }
   }
   if (rc) {
-    sstRunEmpty(r);
+    sstRunEmpty(p, r);
     return rc;
   }
   r->iFirst = iFirst;
   r->iLast = iLast;
+  if (p->pCache) {
+    for (int k = 0; k < r->nPart; k++) r->nCharged += r->aReq[k].out.nAlloc;
+    sdbCacheAheadCharge(p->pCache, r->nCharged);
+  }
   return SDB_OK;
 }
 
@@ -703,7 +715,7 @@ typedef struct SstIter {
 
 static void sstIterDrop(SstIter *it) {
   blockRefRelease(it->pSst, &it->cur);
-  sstRunEmpty(&it->run);
+  sstRunEmpty(it->pSst, &it->run);
 }
 
 static void sstIterStop(SstIter *it) {
@@ -731,7 +743,9 @@ static int sstIterFetch(SstIter *it, u32 i, SdbErr *pErr) {
   if (k > nLeft) k = (u32)nLeft;
   u32 n = 1;
   while (n < k && !(p->pCache && sdbCacheContains(p->pCache, p->uid, it->bDesc ? i - n : i + n))) n++;
-  n = sstRunPlan(p, &it->run, i, n, it->bDesc, bPar ? SST_RUN_PARTS : 1);
+  sstRunEmpty(p, &it->run);
+  u64 nRoom = (n > 1 && p->pCache) ? sdbCacheAheadRoom(p->pCache) : UINT64_MAX;
+  n = sstRunPlan(p, &it->run, i, n, it->bDesc, bPar ? SST_RUN_PARTS : 1, nRoom);
   u32 iFirst = it->bDesc ? i - (n - 1) : i, iLast = it->bDesc ? i : i + (n - 1);
   return sstRunFetch(p, &it->run, iFirst, iLast, pErr);
 }
@@ -812,7 +826,7 @@ static int sstIterNext(SdbIter *pIter, SdbErr *pErr) {
 static void sstIterFree(SdbIter *pIter) {
   SstIter *it = (SstIter *)pIter;
   sstIterDrop(it);
-  sstRunFree(&it->run);
+  sstRunFree(it->pSst, &it->run);
   sdbRangeCopyFree(&it->range);
   sdbSstUnref(it->pSst);
   sdbFree(it);
@@ -873,7 +887,7 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
   sdbSstRef(p);
   it->bDesc = bDesc;
   it->nAhead = SST_AHEAD_MIN;
-  sstRunEmpty(&it->run);
+  it->run.iLast = -1;
   if (sdbRangeCopyInit(&it->range, pRange)) {
     sstIterFree(&it->base);
     return SDB_NOMEM_ERR(pErr);
