@@ -649,25 +649,54 @@ static int dbFetchCmp(const void *a, const void *b) {
   return x->span.iFirst < y->span.iFirst ? -1 : x->span.iFirst > y->span.iFirst;
 }
 
-/* Plan table t's first read of r into a[*pn] (if it needs one). Errors are
-** ignored: the scan that follows reports them. */
-static void dbPlanTable(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, DbFetch *a, int *pn) {
+/* A pass over the tables where reads of some ranges start: opening the SSTs
+** not open yet (bOpen), or planning each one's first block read. */
+typedef struct DbPass {
+  int bOpen;
+  DbTable **apOpen;       /* bOpen: tables to open (borrowed from the pinned version) */
+  u8 *aForLookups;        /* ... and whether a point read needs each one's filter */
+  DbFetch *a;             /* !bOpen: the planned block reads */
+  int n;                  /* entries in apOpen or a (at most DB_PREFETCH_MAX) */
+} DbPass;
+
+/* Note table t, not open yet, in the open pass (once). */
+static void dbPassOpen(SdbDb *db, DbTable *t, const SdbRange *clipped, DbPass *p) {
+  pthread_mutex_lock(&db->muOpen);
+  int bOpen = t->pSst != NULL;
+  pthread_mutex_unlock(&db->muOpen);
+  if (bOpen) return;
+  int i = 0;
+  while (i < p->n && p->apOpen[i] != t) i++;
+  if (i == p->n) {
+    p->apOpen[p->n++] = t;
+    p->aForLookups[i] = 0;
+  }
+  if (sdbRangeIsPoint(clipped)) p->aForLookups[i] = 1;
+}
+
+/* Table t in the pass over range r. Errors are ignored: the scan that
+** follows reports them. */
+static void dbPassTable(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, DbPass *p) {
   SdbRange clipped;
   SdbSst *pSst;
   SdbErr err;
   dbClipRange(r, t, &clipped);
-  if (*pn >= DB_PREFETCH_MAX || sdbRangeIsEmpty(&clipped) || !dbTableOverlaps(t, &clipped)) return;
+  if (p->n >= DB_PREFETCH_MAX || sdbRangeIsEmpty(&clipped) || !dbTableOverlaps(t, &clipped)) return;
+  if (p->bOpen) {
+    dbPassOpen(db, t, &clipped, p);
+    return;
+  }
   if (dbTableSst(db, t, &clipped, &pSst, &err)) return;
-  if (sdbSstPrefetchPlan(pSst, &clipped, bDesc, &a[*pn].span, &err) == SDB_OK &&
-      a[*pn].span.bNeed) {
-    a[(*pn)++].pSst = pSst;
+  if (sdbSstPrefetchPlan(pSst, &clipped, bDesc, &p->a[p->n].span, &err) == SDB_OK &&
+      p->a[p->n].span.bNeed) {
+    p->a[p->n++].pSst = pSst;
   }
 }
 
-/* Plan the first reads of range r in version v: every L0, and the table of
-** each sorted run where the read starts. */
-static void dbPlanRange(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc, DbFetch *a, int *pn) {
-  for (int i = 0; i < v->nL0; i++) dbPlanTable(db, v->apL0[i], r, bDesc, a, pn);
+/* The pass over the tables where a read of range r in version v starts:
+** every L0, and the table of each sorted run where the read starts. */
+static void dbPassRange(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc, DbPass *p) {
+  for (int i = 0; i < v->nL0; i++) dbPassTable(db, v->apL0[i], r, bDesc, p);
   for (int i = 0; i < v->nRun; i++) {
     DbRun *d = &v->aRun[i];
     int iFirst = dbRunFirst(d, r);
@@ -675,8 +704,58 @@ static void dbPlanRange(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc, D
       iFirst = d->nTable - 1;
       while (iFirst >= 0 && !dbTableOverlaps(d->apTable[iFirst], r)) iFirst--;
     }
-    if (iFirst >= 0 && iFirst < d->nTable) dbPlanTable(db, d->apTable[iFirst], r, bDesc, a, pn);
+    if (iFirst >= 0 && iFirst < d->nTable) dbPassTable(db, d->apTable[iFirst], r, bDesc, p);
   }
+}
+
+/* Open the tables of an open pass with one batch of reads (index, and for
+** lookups the filter). A table another thread opened meanwhile keeps its
+** SST; a failed read or open is left to the scan, which reports it. */
+static int dbOpenAll(SdbDb *db, DbPass *p, SdbErr *pErr) {
+  SdbGetReq *aReq = sdbMallocZero(sizeof(SdbGetReq) * (size_t)p->n);
+  if (!aReq) return SDB_NOMEM_ERR(pErr);
+  for (int i = 0; i < p->n; i++) {
+    aReq[i].zKey = p->apOpen[i]->zKey;
+    sdbSstOpenSpan(&p->apOpen[i]->info, p->aForLookups[i], &aReq[i].iOff, &aReq[i].nLen);
+  }
+  SdbErr err;
+  sdbStoreGetMany(db->pStore, aReq, p->n, &err);
+  for (int i = 0; i < p->n; i++) {
+    DbTable *t = p->apOpen[i];
+    SdbSst *pSst = NULL;
+    if (aReq[i].rc == SDB_OK &&
+        sdbSstOpenFromBytes(db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache,
+                            p->aForLookups[i], aReq[i].out.a, aReq[i].out.n, aReq[i].iOff, &pSst,
+                            &err) == SDB_OK) {
+      pthread_mutex_lock(&db->muOpen);
+      if (!t->pSst) {
+        t->pSst = pSst;
+        pSst = NULL;
+      }
+      pthread_mutex_unlock(&db->muOpen);
+      sdbSstUnref(pSst);
+    }
+    sdbBufFree(&aReq[i].out);
+  }
+  sdbFree(aReq);
+  return SDB_OK;
+}
+
+/* Open, in one batch, the SSTs the reads of aRange[0..nRange) start in. */
+static int dbOpenPass(SdbDb *db, DbVersion *v, const SdbRange *aRange, int nRange, int bDesc,
+                      SdbErr *pErr) {
+  DbPass p = {1, NULL, NULL, NULL, 0};
+  p.apOpen = sdbMalloc(sizeof(DbTable *) * DB_PREFETCH_MAX);
+  p.aForLookups = sdbMalloc(DB_PREFETCH_MAX);
+  int rc = SDB_OK;
+  if (!p.apOpen || !p.aForLookups) rc = SDB_NOMEM_ERR(pErr);
+  for (int i = 0; rc == SDB_OK && i < nRange && p.n < DB_PREFETCH_MAX; i++) {
+    dbPassRange(db, v, &aRange[i], bDesc, &p);
+  }
+  if (rc == SDB_OK && p.n > 1) rc = dbOpenAll(db, &p, pErr);
+  sdbFree(p.apOpen);
+  sdbFree(p.aForLookups);
+  return rc;
 }
 
 /* Read the planned spans a[0..n) in one batch and hand them to their SSTs. */
@@ -701,10 +780,13 @@ static int dbFetchAll(SdbDb *db, DbFetch *a, int n, SdbErr *pErr) {
 static int dbPrefetch(SdbDb *db, DbVersion *v, const SdbRange *aRange, int nRange, int bDesc,
                       SdbErr *pErr) {
   if (!db->pStore->pMethods->xGetMany || nRange <= 0) return SDB_OK;
-  DbFetch *a = sdbMallocZero(sizeof(DbFetch) * DB_PREFETCH_MAX);
-  if (!a) return SDB_NOMEM_ERR(pErr);
-  int n = 0;
-  for (int i = 0; i < nRange && n < DB_PREFETCH_MAX; i++) dbPlanRange(db, v, &aRange[i], bDesc, a, &n);
+  int rc = dbOpenPass(db, v, aRange, nRange, bDesc, pErr);
+  if (rc) return rc;
+  DbPass p = {0, NULL, NULL, sdbMallocZero(sizeof(DbFetch) * DB_PREFETCH_MAX), 0};
+  if (!p.a) return SDB_NOMEM_ERR(pErr);
+  for (int i = 0; i < nRange && p.n < DB_PREFETCH_MAX; i++) dbPassRange(db, v, &aRange[i], bDesc, &p);
+  DbFetch *a = p.a;
+  int n = p.n;
   /* Sorted IN-lists often plan the same block for several keys. */
   qsort(a, (size_t)n, sizeof(*a), dbFetchCmp);
   int nUniq = 0;
@@ -713,7 +795,7 @@ static int dbPrefetch(SdbDb *db, DbVersion *v, const SdbRange *aRange, int nRang
     a[nUniq++] = a[i];
   }
   SdbErr errFetch;
-  int rc = nUniq > 1 ? dbFetchAll(db, a, nUniq, &errFetch) : SDB_OK;
+  rc = nUniq > 1 ? dbFetchAll(db, a, nUniq, &errFetch) : SDB_OK;
   if (rc == SDB_NOMEM) rc = SDB_NOMEM_ERR(pErr);
   else rc = SDB_OK;   /* the reads that follow report store errors */
   sdbFree(a);

@@ -269,34 +269,81 @@ static int sstReadFooter(SdbSst *p, SdbBuf *pBuf, u64 *pBufOff, u64 *pMetaOff, S
 
 static void sstFilterInstall(SdbSst *p, const u8 *raw, size_t n);
 
-/* Read and parse the index; with bFilter (and a cache) the filter too, in the
-** same GET when it sits right before the index, into the cache. buf may
-** already hold the object's tail from bufOff. */
-static int sstLoadIndex(SdbSst *p, int bFilter, SdbBuf *pBuf, u64 bufOff, SdbErr *pErr) {
+/* Bytes of the object already in memory: a[0..n) from offset off. */
+typedef struct SstBytes {
+  const u8 *a;
+  size_t n;
+  u64 off;
+} SstBytes;
+
+static int sstBytesCover(const SstBytes *b, u64 lo, u64 hi) {
+  return b->n && lo >= b->off && hi <= b->off + b->n;
+}
+
+/* True if a lookup open reads the filter with the index: it sits right
+** before the index. */
+static int sstFilterAdjacent(const SdbSstInfo *i) {
+  return i->filterLen && i->filterOffset + i->filterLen == i->indexOffset;
+}
+
+void sdbSstOpenSpan(const SdbSstInfo *pInfo, int bForLookups, u64 *pOff, u64 *pLen) {
+  *pOff = (bForLookups && sstFilterAdjacent(pInfo)) ? pInfo->filterOffset : pInfo->indexOffset;
+  *pLen = pInfo->indexOffset + pInfo->indexLen - *pOff;
+}
+
+/*
+** Parse the index from *pHave if it holds it, else from one GET into
+** pScratch. With bFilter (and a cache) a filter right before the index is
+** read in the same GET (or taken from *pHave) and cached.
+*/
+static int sstLoadIndex(SdbSst *p, int bFilter, const SstBytes *pHave, SdbBuf *pScratch,
+                        SdbErr *pErr) {
   const SdbSstInfo *i = &p->info;
   SdbBuf idx = {0};
-  const u8 *pIdx;
-  int bWith = 0, rc;
-  if (pBuf->n && i->indexOffset >= bufOff && i->indexOffset + i->indexLen <= bufOff + pBuf->n) {
-    pIdx = pBuf->a + (i->indexOffset - bufOff);
-  } else {
-    bWith = bFilter && p->pCache && i->filterLen && i->filterOffset + i->filterLen == i->indexOffset;
-    u64 off = bWith ? i->filterOffset : i->indexOffset;
-    if ((rc = sstRead(p, off, i->indexOffset + i->indexLen - off, pBuf, pErr))) return rc;
-    pIdx = pBuf->a + (i->indexOffset - off);
+  u64 off, len, end = i->indexOffset + i->indexLen;
+  int bWith = bFilter && p->pCache && sstFilterAdjacent(i), rc;
+  sdbSstOpenSpan(i, bWith, &off, &len);
+  SstBytes have = *pHave;
+  if (!sstBytesCover(&have, i->indexOffset, end)) {
+    if ((rc = sstRead(p, off, len, pScratch, pErr))) return rc;
+    have = (SstBytes){pScratch->a, pScratch->n, off};
+  } else if (!sstBytesCover(&have, off, end)) {
+    bWith = 0;
   }
-  rc = sstUnframe(p, pIdx, (size_t)i->indexLen, "index", &idx, pErr);
+  rc = sstUnframe(p, have.a + (i->indexOffset - have.off), (size_t)i->indexLen, "index", &idx, pErr);
   if (rc == SDB_OK) rc = sstParseIndex(p, idx.a, idx.n, pErr);
-  if (rc == SDB_OK && bWith) sstFilterInstall(p, pBuf->a, (size_t)i->filterLen);
+  if (rc == SDB_OK && bWith) sstFilterInstall(p, have.a + (i->filterOffset - have.off), (size_t)i->filterLen);
   sdbBufFree(&idx);
   return rc;
 }
 
+/* The new SST's fields up to its info: key, info copy (or, without pInfo,
+** the footer and info read from the object into *pBuf, with *pHave set to
+** that tail and *pMetaOff to the info's offset). */
+static int sstOpenInfo(SdbSst *p, const char *zKey, const SdbSstInfo *pInfo, u16 formatVersion,
+                       SdbBuf *pBuf, SstBytes *pHave, u64 *pMetaOff, SdbErr *pErr) {
+  p->zKey = sdbStrdup(zKey);
+  if (!p->zKey) return SDB_NOMEM_ERR(pErr);
+  if (!pInfo) {
+    u64 bufOff = 0;
+    int rc = sstReadFooter(p, pBuf, &bufOff, pMetaOff, pErr);
+    *pHave = (SstBytes){pBuf->a, pBuf->n, bufOff};
+    return rc;
+  }
+  if (sdbSstInfoCopy(&p->info, pInfo)) return SDB_NOMEM_ERR(pErr);
+  if (formatVersion != 1 && formatVersion != 2) {
+    return sdbCorrupt(pErr, "invalid format version %u", formatVersion);
+  }
+  p->formatVersion = formatVersion;
+  return SDB_OK;
+}
+
 static int sstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
-                   u16 formatVersion, SdbCache *pCache, int bFilter, SdbSst **pp, SdbErr *pErr) {
+                   u16 formatVersion, SdbCache *pCache, int bFilter, const SstBytes *pHave,
+                   SdbSst **pp, SdbErr *pErr) {
   SdbBuf buf = {0};
-  u64 bufOff = 0, metaOff = UINT64_MAX;
-  int rc = SDB_OK;
+  u64 metaOff = UINT64_MAX;
+  SstBytes have = pHave ? *pHave : (SstBytes){NULL, 0, 0};
   *pp = NULL;
   SdbSst *p = sdbMallocZero(sizeof(*p));
   if (!p) return SDB_NOMEM_ERR(pErr);
@@ -305,48 +352,38 @@ static int sstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
   p->pStore = pStore;
   p->pCache = pCache;
   pthread_mutex_init(&p->mu, NULL);
-  p->zKey = sdbStrdup(zKey);
-  if (!p->zKey) {
-    rc = SDB_NOMEM_ERR(pErr);
-    goto fail;
+  int rc = sstOpenInfo(p, zKey, pInfo, formatVersion, &buf, &have, &metaOff, pErr);
+  if (rc == SDB_OK) {
+    p->bSorted = p->info.eSstType != SDB_SST_WAL;
+    rc = sstCheckLayout(p, metaOff, pErr);
   }
-  if (pInfo) {
-    if (sdbSstInfoCopy(&p->info, pInfo)) {
-      rc = SDB_NOMEM_ERR(pErr);
-      goto fail;
-    }
-    if (formatVersion != 1 && formatVersion != 2) {
-      rc = sdbCorrupt(pErr, "invalid format version %u", formatVersion);
-      goto fail;
-    }
-    p->formatVersion = formatVersion;
-  } else {
-    if ((rc = sstReadFooter(p, &buf, &bufOff, &metaOff, pErr))) goto fail;
-  }
-  p->bSorted = p->info.eSstType != SDB_SST_WAL;
-  if ((rc = sstCheckLayout(p, metaOff, pErr))) goto fail;
-
-  if ((rc = sstLoadIndex(p, bFilter, &buf, bufOff, pErr))) goto fail;
+  if (rc == SDB_OK) rc = sstLoadIndex(p, bFilter, &have, &buf, pErr);
   sdbBufFree(&buf);
+  if (rc) {
+    if (p->zKey) sstWrap(p, rc, pErr);
+    p->pCache = NULL; /* nothing was cached under this uid */
+    sstDestroy(p);
+    return rc;
+  }
   *pp = p;
   return SDB_OK;
-
-fail:
-  sdbBufFree(&buf);
-  if (p->zKey) sstWrap(p, rc, pErr);
-  p->pCache = NULL; /* nothing was cached under this uid */
-  sstDestroy(p);
-  return rc;
 }
 
 int sdbSstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
                u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr) {
-  return sstOpen(pStore, zKey, pInfo, formatVersion, pCache, 0, pp, pErr);
+  return sstOpen(pStore, zKey, pInfo, formatVersion, pCache, 0, NULL, pp, pErr);
 }
 
 int sdbSstOpenForLookups(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
                          u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr) {
-  return sstOpen(pStore, zKey, pInfo, formatVersion, pCache, 1, pp, pErr);
+  return sstOpen(pStore, zKey, pInfo, formatVersion, pCache, 1, NULL, pp, pErr);
+}
+
+int sdbSstOpenFromBytes(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
+                        u16 formatVersion, SdbCache *pCache, int bForLookups, const u8 *a,
+                        size_t n, u64 off, SdbSst **pp, SdbErr *pErr) {
+  SstBytes have = {a, n, off};
+  return sstOpen(pStore, zKey, pInfo, formatVersion, pCache, bForLookups, &have, pp, pErr);
 }
 
 void sdbSstRef(SdbSst *p) {

@@ -56,6 +56,16 @@ int sdbSstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
 int sdbSstOpenForLookups(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
                          u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr);
 
+/* The bytes [*pOff, *pOff + *pLen) an open with pInfo reads: the index, and
+** for lookups (bForLookups) a filter right before it. */
+void sdbSstOpenSpan(const SdbSstInfo *pInfo, int bForLookups, u64 *pOff, u64 *pLen);
+/* As sdbSstOpen (bForLookups: sdbSstOpenForLookups) with pInfo, taking the
+** span's bytes from a[0..n), read from offset off, instead of a GET (a GET
+** still happens if they do not cover the index). a is borrowed. */
+int sdbSstOpenFromBytes(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
+                        u16 formatVersion, SdbCache *pCache, int bForLookups, const u8 *a,
+                        size_t n, u64 off, SdbSst **pp, SdbErr *pErr);
+
 /* Reference counting (atomic). The SST is freed when the last reference is
 ** dropped; sdbSstFree is a synonym of sdbSstUnref. Both NULL-safe. */
 void sdbSstRef(SdbSst *p);
