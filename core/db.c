@@ -221,9 +221,33 @@ static int dbReplayOne(SdbDb *db, DbVersion *v, const char *zKey, SdbErr *pErr) 
   return rc;
 }
 
-/* Replay WAL ids (v->lastWalId, highest listed] in order. A gap in the ids is
-** corruption: SlateDB writes them densely and deletes only replayed ones. */
+/* Replay WAL ids (v->lastWalId, last] in order, by key: the caller knows
+** they all exist. A missing one is corruption. */
+static int dbReplayWalIds(SdbDb *db, DbVersion *v, u64 last, SdbErr *pErr) {
+  for (u64 id = v->lastWalId + 1; id <= last; id++) {
+    char zId[21], zKey[48];
+    sdbFormatId20(id, zId);
+    snprintf(zKey, sizeof(zKey), "wal/%s.sst", zId);
+    SdbErr err;
+    int rc = dbReplayOne(db, v, zKey, &err);
+    if (rc == SDB_NOTFOUND) {
+      return sdbCorrupt(pErr, "WAL SST %020llu is missing (WAL SSTs up to %020llu must exist)",
+                        (unsigned long long)id, (unsigned long long)last);
+    }
+    if (rc) {
+      if (pErr) *pErr = err;
+      return rc;
+    }
+    v->lastWalId = id;
+  }
+  return SDB_OK;
+}
+
+/* Replay WAL ids (v->lastWalId, highest listed] in order (a writer opening:
+** up to its fence, without listing). A gap in the ids is corruption: SlateDB
+** writes them densely and deletes only replayed ones. */
 static int dbReplayWal(SdbDb *db, DbVersion *v, SdbErr *pErr) {
+  if (db->walKnownLast) return dbReplayWalIds(db, v, db->walKnownLast, pErr);
   SdbObjList list = {0};
   int rc = db->pStore->pMethods->xList(db->pStore, "wal/", &list, pErr);
   u64 expect = v->lastWalId + 1;

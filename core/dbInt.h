@@ -70,6 +70,8 @@ struct SdbDb {
   SdbMaint *pMaint;       /* compactor / GC thread of a writer, or NULL (maint.c) */
   i64 lastRefreshMs;      /* reader: when the version was last refreshed (atomic) */
   u64 walReplayLimit;     /* checkpoint readers: replay no WAL id above this (0: none) */
+  u64 walKnownLast;       /* writer opening: every WAL id up to this (its fence) exists,
+                          ** so replay reads them without listing (0: list) */
 };
 
 

@@ -327,7 +327,11 @@ int sdbWriterOpen(SdbDb *db, SdbErr *pErr) {
     sdbManifestFree(mBumped);
     return rc;
   }
+  /* Every WAL id up to the fence exists (ids are dense, and the fence took the
+  ** first free one): replay reads them without listing wal/ again. */
+  db->walKnownLast = fenceId;
   rc = sdbDbVersionBuild(db, mBumped, idBumped, NULL, NULL, NULL, &db->pCur, pErr);
+  db->walKnownLast = 0;
   if (rc) return rc;
   w->nextWalId = SDB_MAX(fenceId, db->pCur->lastWalId) + 1;
   w->lastSeq = w->durableSeq = db->pCur->lastSeq;
