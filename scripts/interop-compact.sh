@@ -31,15 +31,7 @@ T=interop-compact
 pass() { echo "PASS $T $*"; }
 fail() { echo "FAIL $T $*"; }
 oneline() { head -c "${2:-300}" "$1" 2>/dev/null | tr '\n' ' '; }
-tool() { timeout 120 node "$SRC/scripts/oracle/slatedb-tool.mjs" "$@"; }
-
-inst=$(bash "$SRC/scripts/oracle-install.sh" 2>&1); rc=$?
-if [ $rc -eq 3 ]; then
-  echo "SKIP $T: $(printf '%s\n' "$inst" | sed -n 's/^SKIP-REASON: //p' | tail -1)"; exit 0
-elif [ $rc -ne 0 ]; then
-  printf '%s\n' "$inst"; echo "FAIL $T: scripts/oracle-install.sh failed (exit $rc)"; exit 1
-fi
-[ -f "$SO" ] || { echo "FAIL $T: $SO does not exist (build it with make)"; exit 1; }
+. "$SRC/scripts/oracle/require.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/sdbic.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 

@@ -33,19 +33,9 @@ SEED=${SDB_INTEROP_SEED:-$(( (RANDOM << 15 | RANDOM) % 1000000 ))}
 
 # Node must not inherit a sanitizer preload meant for the sqlite3 shell.
 node_() { env -u LD_PRELOAD timeout 300 node "$@"; }
-tool() { node_ "$SRC/scripts/oracle/slatedb-tool.mjs" "$@"; }
-
-inst=$(env -u LD_PRELOAD bash "$SRC/scripts/oracle-install.sh" 2>&1); rc=$?
-if [ $rc -eq 3 ]; then
-  echo "SKIP interop-live: $(printf '%s\n' "$inst" | sed -n 's/^SKIP-REASON: //p' | tail -1)"
-  exit 0
-elif [ $rc -ne 0 ]; then
-  printf '%s\n' "$inst"
-  echo "FAIL interop-live: scripts/oracle-install.sh failed (exit $rc)"
-  exit 1
-fi
-if ! command -v sqlite3 >/dev/null 2>&1; then echo "FAIL interop-live: the sqlite3 shell is not installed"; exit 1; fi
-if [ ! -f "$SO" ]; then echo "FAIL interop-live: $SO does not exist (build it with make)"; exit 1; fi
+T=interop-live
+TOOL_TIMEOUT=300
+. "$SRC/scripts/oracle/require.sh"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sdbinterop.XXXXXX")
 if [ "${SDB_INTEROP_KEEP:-0}" = 1 ]; then echo "interop-live: work folder $WORK"; else trap 'rm -rf "$WORK"' EXIT; fi

@@ -57,19 +57,7 @@ SEED=${SDB_INTEROP_WRITE_SEED:-$(( (RANDOM << 15 | RANDOM) % 1000000 ))}
 NOPS=${SDB_INTEROP_WRITE_OPS:-2500}
 T=interop-write
 
-tool() { env -u LD_PRELOAD timeout 120 node "$SRC/scripts/oracle/slatedb-tool.mjs" "$@"; }
-
-inst=$(env -u LD_PRELOAD bash "$SRC/scripts/oracle-install.sh" 2>&1); rc=$?
-if [ $rc -eq 3 ]; then
-  echo "SKIP $T: $(printf '%s\n' "$inst" | sed -n 's/^SKIP-REASON: //p' | tail -1)"
-  exit 0
-elif [ $rc -ne 0 ]; then
-  printf '%s\n' "$inst"
-  echo "FAIL $T: scripts/oracle-install.sh failed (exit $rc)"
-  exit 1
-fi
-if ! command -v sqlite3 >/dev/null 2>&1; then echo "FAIL $T: the sqlite3 shell is not installed"; exit 1; fi
-if [ ! -f "$SO" ]; then echo "FAIL $T: $SO does not exist (build it with make)"; exit 1; fi
+. "$SRC/scripts/oracle/require.sh"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sdbiw.XXXXXX")
 BG=""
