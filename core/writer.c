@@ -595,21 +595,19 @@ static int wrApply(SdbDb *db, int n, u64 seq, SdbErr *pErr) {
   return rc;
 }
 
-/* Check the manifest for a newer writer (and adopt compaction changes). */
-static int wrPoll(SdbDb *db, SdbErr *pErr) {
+/* Adopt manifest m (ownership taken), read as the latest with id: fenced if
+** a newer writer took over, else its tables (compaction changes) if it is
+** newer than the current version's. REQUIRES w->mu held. */
+static int wrAdoptManifest(SdbDb *db, SdbManifest *m, u64 id, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
-  SdbManifest *m = NULL;
-  u64 id = 0;
-  w->lastPollMs = nowMs();
-  int rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
-  if (rc) return rc;
   if (m->writerEpoch > w->epoch) {
     u64 theirs = m->writerEpoch;
     sdbManifestFree(m);
     return wrFenced(db, theirs, pErr);
   }
   DbVersion *v = sdbDbPinVersion(db);
-  if (id != v->manifestId) {
+  int rc = SDB_OK;
+  if (id > v->manifestId) {
     DbVersion *pNew = NULL;
     rc = sdbDbVersionBuild(db, m, id, v, v->pMem, NULL, &pNew, pErr);
     if (rc == SDB_OK) sdbDbInstallVersion(db, pNew);
@@ -620,6 +618,38 @@ static int wrPoll(SdbDb *db, SdbErr *pErr) {
   return rc;
 }
 
+/* Check the manifest for a newer writer (and adopt compaction changes), in
+** the caller's thread. REQUIRES w->mu held. */
+static int wrPoll(SdbDb *db, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  SdbManifest *m = NULL;
+  u64 id = 0;
+  w->lastPollMs = nowMs();
+  int rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
+  return rc ? rc : wrAdoptManifest(db, m, id, pErr);
+}
+
+/* The flusher's poll, every WR_POLL_MS, so that commits never wait for it:
+** the manifest is read without w->mu. A read that fails is retried at the
+** next tick (a fenced writer's next WAL PUT finds the fence anyway).
+** REQUIRES w->mu held; released meanwhile. */
+static void wrPollInBackground(SdbDb *db) {
+  SdbWriter *w = db->pWriter;
+  SdbManifest *m = NULL;
+  u64 id = 0;
+  SdbErr err;
+  w->lastPollMs = nowMs();
+  pthread_mutex_unlock(&w->mu);
+  int rc = sdbManifestLoadLatest(db->pStore, &m, &id, &err);
+  pthread_mutex_lock(&w->mu);
+  if (rc) return;
+  if (w->bStop || w->bFenced) {
+    sdbManifestFree(m);
+    return;
+  }
+  wrAdoptManifest(db, m, id, &err);
+}
+
 static int wrCheckState(SdbDb *db, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
   if (w->bFenced) return wrFenced(db, 0, pErr);
@@ -628,7 +658,9 @@ static int wrCheckState(SdbDb *db, SdbErr *pErr) {
     w->asyncRc = 0;
     return rc;
   }
-  if (nowMs() - w->lastPollMs >= WR_POLL_MS) return wrPoll(db, pErr);
+  /* The flusher polls; commits only do when it has fallen far behind. */
+  i64 nLate = w->bFlusher ? 3 * WR_POLL_MS + (i64)db->cfg.flushIntervalMs : WR_POLL_MS;
+  if (nowMs() - w->lastPollMs >= nLate) return wrPoll(db, pErr);
   return SDB_OK;
 }
 
@@ -722,6 +754,8 @@ static void *wrFlusherMain(void *pArg) {
     SdbErr err;
     sdb_err_clear(&err);
     if (w->pWalBuf || w->walPending.n) wrNoteAsyncError(w, wrFlushWalBuf(db, &err), &err);
+    if (nowMs() - w->lastPollMs >= WR_POLL_MS) wrPollInBackground(db);
+    if (w->bStop || w->bFenced) continue;
     DbVersion *v = sdbDbPinVersion(db);
     int nImm = v->nImm;
     sdbDbVersionUnref(v);
