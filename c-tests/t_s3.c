@@ -766,9 +766,9 @@ static int engineLoad(const char *zUrl) {
   return rc;
 }
 
-/* Open a cold reader with nParallel and look up 200 keys the way an IN-list
-** does (prefetch, then one point scan each). Returns the elapsed ms, or -1. */
-static long long engineLookups(const char *zUrl, int nParallel, int *pnFound, u64 *pnL0) {
+/* A new (cold) reader of zUrl with nParallel, or NULL (the reason printed).
+** Caller closes it. */
+static SdbDb *engineReader(const char *zUrl, int nParallel) {
   SdbConfig cfg;
   SdbDb *db = NULL;
   SdbErr err = {0};
@@ -780,8 +780,17 @@ static long long engineLookups(const char *zUrl, int nParallel, int *pnFound, u6
   cfg.s3.nParallel = nParallel;
   if (sdb_db_open(&cfg, &db, &err)) {
     printf("# engine reader: %s\n", err.zMsg);
-    return -1;
+    return NULL;
   }
+  return db;
+}
+
+/* Open a cold reader with nParallel and look up 200 keys the way an IN-list
+** does (prefetch, then one point scan each). Returns the elapsed ms, or -1. */
+static long long engineLookups(const char *zUrl, int nParallel, int *pnFound, u64 *pnL0) {
+  SdbErr err = {0};
+  SdbDb *db = engineReader(zUrl, nParallel);
+  if (!db) return -1;
   SdbStats st;
   sdb_db_stats(db, &st);
   *pnL0 = st.nL0;
@@ -813,19 +822,9 @@ static long long engineLookups(const char *zUrl, int nParallel, int *pnFound, u6
 ** for filter and index of each L0 (all in one parallel batch) plus the data
 ** blocks. Returns the elapsed ms, or -1. */
 static long long engineFirstLookup(const char *zUrl, u64 *pnGet, u64 *pnL0, int *pbFound) {
-  SdbConfig cfg;
-  SdbDb *db = NULL;
   SdbErr err = {0};
-  memset(&cfg, 0, sizeof(cfg));
-  cfg.zUrl = zUrl;
-  cfg.bReadOnly = 1;
-  cfg.s3.eAllowHttp = -1;
-  cfg.s3.eVirtualHosted = -1;
-  cfg.s3.nParallel = 8;
-  if (sdb_db_open(&cfg, &db, &err)) {
-    printf("# engine reader: %s\n", err.zMsg);
-    return -1;
-  }
+  SdbDb *db = engineReader(zUrl, 8);
+  if (!db) return -1;
   SdbStats st0, st1;
   sdb_db_stats(db, &st0);
   SdbRange r;
