@@ -22,13 +22,17 @@
 ** their first_key values are 8-byte seqs, useless for key search.
 **
 ** I/O: a WAL open is one HEAD plus one GET of the last 64 KiB (footer, info
-** and, normally, the index). A compacted open is one GET of the index. Blocks
-** are fetched one GET each, except that once an iterator has loaded two
-** blocks, a miss fetches a window of the following blocks (4, doubling to 32,
-** at most 1 MiB, ending before the first block the cache holds) in one
-** coalesced GET; where the store overlaps reads (S3) the window doubles up
-** to 1024 blocks, fetched as up to 4 parallel GETs of at most 1 MiB each. The iterator keeps that run as stored bytes and checks and
-** decodes each block only when it reaches it (then it goes to the cache), so
+** and, normally, the index). A compacted open is one GET of the index; an
+** open for lookups takes the filter in the same GET when it sits right
+** before the index (or the bytes come from a batch, sdbSstOpenFromBytes).
+** Blocks are fetched one GET each, except that once an iterator has loaded
+** two blocks, a miss fetches a window of the following blocks (4, doubling
+** to 32, at most 1 MiB, ending before the first block the cache holds) in
+** one coalesced GET; where the store overlaps reads (S3) the window doubles
+** up to 1024 blocks, fetched as up to 4 parallel GETs of at most 1 MiB each.
+** A window never holds more than the cache's read-ahead room. The iterator
+** keeps that run as stored bytes and checks and decodes each block only
+** when it reaches it (then it goes to the cache), so
 ** read-ahead past the end of a LIMIT costs bytes, not decoding.
 */
 #include <pthread.h>
