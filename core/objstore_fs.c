@@ -279,12 +279,11 @@ static void fsFdCacheClear(FsStore *p) {
   }
 }
 
-/* Get a descriptor and the size of zKey (whose full path is zPath) for one
-** read: from the cache for ".sst" keys, else by open() + fstat(). On success
+/* Get a descriptor and the size of zKey for one read: from the cache for
+** ".sst" keys (no path is built then), else by open() + fstat(). On success
 ** the caller must pass *pRef to fsFdRelease. On error nothing is held or
-** cached and pErr names zPath. */
-static int fsFdAcquire(FsStore *p, const char *zKey, const char *zPath, FsFdRef *pRef,
-                       SdbErr *pErr) {
+** cached and pErr names the full path. */
+static int fsFdAcquire(FsStore *p, const char *zKey, FsFdRef *pRef, SdbErr *pErr) {
   int bCache = fsKeyIsCacheable(zKey);
   u64 h = bCache ? fsKeyHash(zKey) : 0;
   u64 iGen = 0;
@@ -292,17 +291,34 @@ static int fsFdAcquire(FsStore *p, const char *zKey, const char *zPath, FsFdRef 
   pRef->size = 0;
   pRef->iSlot = -1;
   if (bCache && fsFdLookup(p, zKey, h, pRef, &iGen)) return SDB_OK;
+  char *zPath = fsPath(p, zKey);
+  if (!zPath) return SDB_NOMEM_ERR(pErr);
   struct stat st;
+  int rc = SDB_OK;
   int fd = open(zPath, O_RDONLY | O_CLOEXEC);
   if (fd < 0 || fstat(fd, &st) != 0) {
-    int rc = fsErrno(pErr, "read", zPath);
+    rc = fsErrno(pErr, "read", zPath);
     if (fd >= 0) close(fd);
-    return rc;
+  } else {
+    pRef->fd = fd;
+    pRef->size = (u64)st.st_size;
+    if (bCache) fsFdInsert(p, zKey, h, iGen, pRef);
   }
-  pRef->fd = fd;
-  pRef->size = (u64)st.st_size;
-  if (bCache) fsFdInsert(p, zKey, h, iGen, pRef);
-  return SDB_OK;
+  sdbFree(zPath);
+  return rc;
+}
+
+/* Set pErr for a failed read of zKey (errno, or an early end of file with
+** bEof), naming its full path, and return the rc. */
+static int fsReadError(FsStore *p, const char *zKey, int bEof, SdbErr *pErr) {
+  int e = errno;
+  char *zPath = fsPath(p, zKey);
+  const char *z = zPath ? zPath : zKey;
+  errno = e;
+  int rc = bEof ? sdbErrSet(pErr, SDB_IOERR, "read %s: unexpected end of file", z)
+                : fsErrno(pErr, "read", z);
+  sdbFree(zPath);
+  return rc;
 }
 
 /* ------------------------------------------------------------ methods */
@@ -313,12 +329,10 @@ static int fsGet(SdbStore *pStore, const char *zKey, u64 iOff, u64 nLen, SdbBuf 
                  SdbErr *pErr) {
   FsStore *p = (FsStore *)pStore;
   if (!fsKeyIsSafe(zKey, 0)) return fsBadKey(pErr, zKey);
-  char *zPath = fsPath(p, zKey);
-  if (!zPath) return SDB_NOMEM_ERR(pErr);
   FsFdRef ref;
   STAT_ADD(p, nGet, 1);
-  int rc = fsFdAcquire(p, zKey, zPath, &ref, pErr);
-  if (rc) goto done;
+  int rc = fsFdAcquire(p, zKey, &ref, pErr);
+  if (rc) return rc;
   u64 size = ref.size;
   u64 n = iOff >= size ? 0 : SDB_MIN(nLen, size - iOff);
   pOut->n = 0;
@@ -330,8 +344,7 @@ static int fsGet(SdbStore *pStore, const char *zKey, u64 iOff, u64 nLen, SdbBuf 
     ssize_t got = pread(ref.fd, pOut->a + pOut->n, (size_t)(n - pOut->n), (off_t)(iOff + pOut->n));
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) {
-      rc = got < 0 ? fsErrno(pErr, "read", zPath)
-                   : sdbErrSet(pErr, SDB_IOERR, "read %s: unexpected end of file", zPath);
+      rc = fsReadError(p, zKey, got == 0, pErr);
       goto release;
     }
     pOut->n += (size_t)got;
@@ -339,8 +352,6 @@ static int fsGet(SdbStore *pStore, const char *zKey, u64 iOff, u64 nLen, SdbBuf 
   STAT_ADD(p, nBytesIn, n);
 release:
   fsFdRelease(p, &ref);
-done:
-  sdbFree(zPath);
   return rc;
 }
 
