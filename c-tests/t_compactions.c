@@ -35,19 +35,6 @@
 #include "fbbuild.h"
 #include "manifest_enc.h"
 
-/* Read a whole file into a malloc'd buffer. */
-static int readFile(const char *zPath, u8 **pa, size_t *pn) {
-  FILE *f = fopen(zPath, "rb");
-  if (!f) return 0;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  *pa = malloc((size_t)n + 1);
-  *pn = fread(*pa, 1, (size_t)n, f);
-  fclose(f);
-  return 1;
-}
-
 static int sameUlids(const SdbUlid *a, const SdbUlid *b, int n) {
   for (int i = 0; i < n; i++) {
     if (a[i].hi != b[i].hi || a[i].lo != b[i].lo) return 0;
@@ -105,7 +92,7 @@ static void checkFile(const char *zPath, FixStats *st) {
   size_t n = 0, nb = 0, nc = 0;
   SdbCompactions *p1 = NULL, *p2 = NULL;
   SdbErr err = {0};
-  if (!readFile(zPath, &a, &n)) return;
+  if (!test_read_file(zPath, &a, &n)) return;
   st->nFile++;
   int ok = sdbCompactionsDecode(a, n, &p1, &err) == SDB_OK && !p1->bUnknownFields &&
            p1->nRaw == n && sdbCompactionsEncode(p1, &b, &nb, &err) == SDB_OK &&
@@ -156,7 +143,7 @@ static SdbCompactions *loadFixture(const char *zName) {
   SdbCompactions *p = NULL;
   SdbErr err = {0};
   snprintf(zPath, sizeof(zPath), "%s/c-tests/fixtures/compactions/%s", test_srcdir(), zName);
-  if (readFile(zPath, &a, &n)) sdbCompactionsDecode(a, n, &p, &err);
+  if (test_read_file(zPath, &a, &n)) sdbCompactionsDecode(a, n, &p, &err);
   free(a);
   return p;
 }
@@ -450,7 +437,7 @@ static void testLoadLatest(void) {
     u8 *a = NULL;
     size_t n = 0;
     snprintf(zSrc, sizeof(zSrc), "%s/c-tests/fixtures/compactions/%s", test_srcdir(), az[i]);
-    if (readFile(zSrc, &a, &n)) {
+    if (test_read_file(zSrc, &a, &n)) {
       snprintf(zPath, sizeof(zPath), "%s/%s", zDir, az[i]);
       writeFile(zPath, a, n);
     }

@@ -27,20 +27,6 @@
 
 /* ================================================================ utilities */
 
-/* Read a whole file into *pa (malloc'd). Returns 0 on success. */
-static int readFile(const char *zPath, u8 **pa, size_t *pn) {
-  FILE *f = fopen(zPath, "rb");
-  if (!f) return -1;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  *pa = malloc(n > 0 ? (size_t)n : 1);
-  *pn = (size_t)n;
-  int ok = *pa && fread(*pa, 1, (size_t)n, f) == (size_t)n;
-  fclose(f);
-  return ok ? 0 : -1;
-}
-
 static void dumpBuf(const char *zName, const u8 *a, size_t n) {
   const char *zDir = getenv("T_MANIFEST_DUMP");
   if (!zDir) return;
@@ -101,7 +87,7 @@ static int readSstFooterInfo(const char *zPath, SdbSstInfo *pInfo, u16 *pVer, ch
   size_t n = 0;
   int rc = -1;
   memset(pInfo, 0, sizeof(*pInfo));
-  if (readFile(zPath, &a, &n)) { snprintf(zWhy, WHY_SIZE, "cannot read %s", zPath); goto out; }
+  if (!test_read_file(zPath, &a, &n)) { snprintf(zWhy, WHY_SIZE, "cannot read %s", zPath); goto out; }
   if (n <= 14) { snprintf(zWhy, WHY_SIZE, "%s: %zu bytes", zPath, n); goto out; }
   u64 meta = sdbGetU64BE(a + n - 10);
   *pVer = sdbGetU16BE(a + n - 2);
@@ -283,7 +269,7 @@ static void checkFixtureDb(const char *zDbDir, const char *zDb, u8 **paBig, size
     nMan++;
     maxId = id;
     char *zPath = sdbMprintf("%s/%s", zMan, az[i]);
-    if (readFile(zPath, &a, &n)) { sdbFree(zPath); continue; }
+    if (!test_read_file(zPath, &a, &n)) { sdbFree(zPath); continue; }
     int rc = sdbManifestDecode(a, n, &m, &err);
     snprintf(zWhy, WHY_SIZE, "%s", err.zMsg);
     if (rc == SDB_OK && checkInvariants(m, id, &prev, zWhy) && m->nRaw == n &&

@@ -11,18 +11,6 @@
 #include "manifest.h"
 #include "manifest_enc.h"
 
-static int readFile(const char *zPath, u8 **pa, size_t *pn) {
-  FILE *f = fopen(zPath, "rb");
-  if (!f) return 0;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  *pa = malloc((size_t)n + 1);
-  *pn = fread(*pa, 1, (size_t)n, f);
-  fclose(f);
-  return 1;
-}
-
 static int sameInfo(const SdbSstInfo *a, const SdbSstInfo *b) {
   return a->indexOffset == b->indexOffset && a->indexLen == b->indexLen &&
          a->filterOffset == b->filterOffset && a->filterLen == b->filterLen &&
@@ -91,7 +79,7 @@ int main(void) {
       SdbManifest *m1 = NULL, *m2 = NULL, *m3 = NULL;
       SdbErr err = {0};
       snprintf(zPath, sizeof(zPath), "%s/%s", zDir, f->d_name);
-      if (!readFile(zPath, &a, &n)) continue;
+      if (!test_read_file(zPath, &a, &n)) continue;
       nFile++;
       int ok = sdbManifestDecode(a, n, &m1, &err) == SDB_OK &&
                sdbManifestEncode(m1, &b, &nb, &err) == SDB_OK &&

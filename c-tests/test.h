@@ -30,5 +30,27 @@ static inline const char *test_srcdir(void) {
   return z ? z : ".";
 }
 
+/* Read the whole file zPath into *pa (malloc'd; the caller frees it) and
+** *pn. Returns 1 on success, 0 (and *pa NULL) if it cannot be opened or read. */
+static inline int test_read_file(const char *zPath, unsigned char **pa, size_t *pn) {
+  FILE *f = fopen(zPath, "rb");
+  *pa = NULL;
+  *pn = 0;
+  if (!f) return 0;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  *pa = malloc(n > 0 ? (size_t)n : 1);
+  int ok = n >= 0 && *pa && fread(*pa, 1, (size_t)n, f) == (size_t)n;
+  fclose(f);
+  if (ok) {
+    *pn = (size_t)n;
+  } else {
+    free(*pa);
+    *pa = NULL;
+  }
+  return ok;
+}
+
 static inline int test_done(void) { fflush(stdout); return tNFail ? 1 : 0; }
 #endif
