@@ -28,9 +28,6 @@ SO=${SDB_SO:-$SRC/slatedb.so}
 case "$SO" in /*) ;; *) SO="$PWD/$SO" ;; esac
 T=interop-compact
 
-pass() { echo "PASS $T $*"; }
-fail() { echo "FAIL $T $*"; }
-oneline() { head -c "${2:-300}" "$1" 2>/dev/null | tr '\n' ' '; }
 . "$SRC/scripts/oracle/require.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/sdbic.XXXXXX")
 trap 'rm -rf "$W"' EXIT

@@ -32,9 +32,6 @@ case "$SO" in /*) ;; *) SO="$PWD/$SO" ;; esac
 T=interop-s3
 BUCKET=sdb-interop
 
-pass() { echo "PASS $T $*"; }
-fail() { echo "FAIL $T $*"; }
-oneline() { head -c "${2:-400}" "$1" 2>/dev/null | tr '\n' ' '; }
 . "$SRC/scripts/oracle/require.sh"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sdbis3.XXXXXX")

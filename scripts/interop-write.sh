@@ -68,9 +68,6 @@ cleanup() {
 trap cleanup EXIT
 echo "$T: seed $SEED (set SDB_INTEROP_WRITE_SEED=$SEED to repeat)"
 
-pass() { echo "PASS $T $*"; }
-fail() { echo "FAIL $T $*"; }
-oneline() { head -c "${2:-300}" "$1" 2>/dev/null | tr '\n' ' '; }
 hx() { printf %s "$1" | od -An -v -tx1 | tr -d ' \n'; }
 sq() { printf %s "${1//\'/\'\'}"; }
 
