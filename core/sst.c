@@ -964,9 +964,7 @@ int sdbSstPrefetchPlan(SdbSst *p, const SdbRange *r, int bDesc, SdbSstSpan *pSpa
   i64 iFirst = bDesc ? hi : lo, iLast = iFirst;
   if (sdbRangeIsPoint(r) && hi > lo) iLast = lo + 1;
   for (i64 i = iFirst; i <= iLast; i++) {
-    SdbCacheHandle *h = sdbCacheLookup(p->pCache, p->uid, (u32)i);
-    if (h) {
-      sdbCacheRelease(p->pCache, h);
+    if (sdbCacheContains(p->pCache, p->uid, (u32)i)) {
       if (i == iFirst) iFirst++;
       else iLast = i - 1;
     }
