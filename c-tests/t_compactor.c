@@ -383,6 +383,7 @@ static int compactStep(SdbDb *db, SdbCompactionSpec *pSpec, u64 maxSst, u64 minS
 /* Store the rows a[0..n) (key asc, seq desc) as an L0 SST and commit a
 ** manifest that prepends it, with last_l0_seq = lastSeq and
 ** recent_snapshot_min_seq = minSeq. */
+static i64 gInjectTick = 0;   /* last_l0_clock_tick injectL0 sets when nonzero */
 static int injectL0(SdbDb *db, const SdbEntry *a, int n, u64 lastSeq, u64 minSeq, SdbErr *pErr) {
   SdbSstOptions so;
   sdbSstOptionsDefault(&so);
@@ -417,6 +418,7 @@ static int injectL0(SdbDb *db, const SdbEntry *a, int n, u64 lastSeq, u64 minSeq
     memset(&info, 0, sizeof(info));
     m->lastL0Seq = lastSeq;
     m->recentSnapshotMinSeq = minSeq;
+    if (gInjectTick) m->lastL0ClockTick = gInjectTick;
     rc = commitManifest(db, m, v->manifestId, pErr);
   }
   sdbSstInfoClear(&info);
@@ -684,6 +686,55 @@ static void testEngineMergeSnapshot(void) {
   sdb_db_close(db);
 }
 
+/* Merge operands whose expire_ts <= last_l0_clock_tick are dropped by the
+** compaction (SlateDB's RetentionIterator); the rest of the key's history,
+** its base included, stays. */
+static void testEngineMergeTtl(void) {
+  SdbDb *db = openDb(SDB_MERGE_CONCAT);
+  SdbErr err = {0};
+  SdbBuf before = {0}, after = {0};
+  SdbCompactionSpec s;
+  SdbCompactionOutput o;
+  RunStat st;
+  CHECK("merge ttl: open", db != NULL);
+  if (!db) return;
+  const int V = SDB_KIND_VALUE, M = SDB_KIND_MERGE;
+  SdbEntry l1[] = {row("m", V, "base", 1), row("n", M, "+x", 2)};
+  SdbEntry l2[] = {row("m", M, "+a", 3), row("n", M, "+y", 4)};
+  SdbEntry l3[] = {row("m", M, "+b", 5)};
+  SdbEntry l4[] = {row("m", M, "+c", 6), row("n", M, "+z", 7)};
+  l2[0].bHasExpireTs = l2[1].bHasExpireTs = 1;
+  l2[0].expireTs = l2[1].expireTs = 1000;           /* expired: <= the clock tick */
+  l3[0].bHasExpireTs = 1;
+  l3[0].expireTs = 5000;                            /* not yet */
+  l4[1].bHasExpireTs = 1;
+  l4[1].expireTs = 2000;                            /* exactly the tick: expired */
+  gInjectTick = 2000;
+  int rc = injectL0(db, l1, 2, 2, 0, &err);
+  if (rc == SDB_OK) rc = injectL0(db, l2, 2, 4, 0, &err);
+  if (rc == SDB_OK) rc = injectL0(db, l3, 1, 5, 0, &err);
+  if (rc == SDB_OK) rc = injectL0(db, l4, 2, 7, 0, &err);
+  gInjectTick = 0;
+  CHECKF("merge ttl: 4 injected L0s", rc == SDB_OK, "%s", err.zMsg);
+  dumpVisible(db, &before);
+  CHECKF("merge ttl: expired operands still read before compaction",
+         strcmp((char *)before.a, "m=base+a+b+c\nn=+x+y+z\n") == 0, "%s", (char *)before.a);
+  memset(&s, 0, sizeof(s));
+  rc = compactStep(db, &s, 0, UINT64_MAX, &o, &err);
+  dumpVisible(db, &after);
+  CHECKF("merge ttl: compaction drops the expired operands",
+         rc == SDB_OK && strcmp((char *)after.a, "m=base+b+c\nn=+x\n") == 0, "rc=%d %s: %s", rc,
+         err.zMsg, (char *)after.a);
+  runStat(db, 0, "m", &st);
+  CHECKF("merge ttl: the unexpired operands and the base stay", st.nVerOf == 3 && st.nMerge == 3,
+         "ver=%d merges=%d", st.nVerOf, st.nMerge);
+  sdbCompactionSpecClear(&s);
+  sdbCompactionOutputClear(&o);
+  sdbBufFree(&before);
+  sdbBufFree(&after);
+  sdb_db_close(db);
+}
+
 /* A small max_sst_size splits the output at key boundaries only. */
 static void testEngineSplit(void) {
   SdbDb *db = openDb(SDB_MERGE_NONE);
@@ -777,6 +828,7 @@ int main(void) {
   testEngineTiers();
   testEngineTtl();
   testEngineMergeSnapshot();
+  testEngineMergeTtl();
   testEngineSplit();
   testEngineEmpty();
   char zCmd[400];

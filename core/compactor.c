@@ -329,12 +329,15 @@ static int cpStartKey(CpExec *x, const SdbEntry *e, SdbErr *pErr) {
 }
 
 /* Apply the retention rules to one version of the current key (versions
-** arrive newest first): TTL expiry to a tombstone; versions after the
+** arrive newest first): an expired merge operand (expire_ts <= cutoff) is
+** dropped without ending the key's history, as SlateDB's RetentionIterator
+** does; an expired value becomes a tombstone; versions after the
 ** boundary (the first non-merge version with seq <= minSeq) dropped;
 ** tombstones at the bottom held back until an older kept version shows
 ** they are not the end of the key's history. */
 static int cpVersion(CpExec *x, const SdbEntry *pE, SdbErr *pErr) {
   if (x->bStop) return SDB_OK;
+  if (pE->eKind == SDB_KIND_MERGE && pE->bHasExpireTs && pE->expireTs <= x->cutoff) return SDB_OK;
   SdbEntry e = *pE;
   if (e.eKind == SDB_KIND_VALUE && e.bHasExpireTs && e.expireTs <= x->cutoff) {
     e.eKind = SDB_KIND_TOMBSTONE;

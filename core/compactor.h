@@ -53,7 +53,8 @@ void sdbCompactionOutputClear(SdbCompactionOutput *p);
 ** as compacted/<new ULID>.sst. Retention (spec/MANIFEST.md §6.3): the newest
 ** version of each key; older ones while their seq > m->recentSnapshotMinSeq
 ** plus one boundary version at or below it; merge operands down to their
-** base; values with expire_ts <= m->lastL0ClockTick become tombstones;
+** base; values with expire_ts <= m->lastL0ClockTick become tombstones and
+** merge operands that old are dropped;
 ** tombstones are dropped when pSpec->bBottom. pSstOpt: block size, codec,
 ** filter settings of the output. On error the stored outputs are deleted
 ** (best effort) and *pOut is empty.

@@ -18,6 +18,10 @@
 #  k5  Checkpoints: 'checkpoint' pins a state; later writes and a compaction do not change what
 #      a checkpoint= reader sees; SlateDB sees the checkpoint in the manifest; 'gc 0' keeps
 #      what it pins; 'checkpoint-delete' removes it.
+#  k6  TTL-expired merge operands: SlateDB writes 4 L0s holding merge operands, some with a 1 ms
+#      TTL that has passed by the last L0's clock tick; one copy is compacted by SlateDB's
+#      compactor, another by ours ('compact'): SlateDB and our reader read both copies the same,
+#      and the expired operands are gone from both.
 #
 # Prints "PASS interop-compact <check>" / "FAIL interop-compact <check>: why", or
 # "SKIP interop-compact: why" when the oracle (Node >= 20, npm registry) is unavailable.
@@ -235,8 +239,60 @@ k5() {
   fi
 }
 
+# ------------------------------------------------------------------ k6
+k6() {
+  local db="$W/k6/db"
+  # keys m, n, x, z; operands "+a" and "+y" expire after 1 ms, "+z" after an hour.
+  cat >"$W/k6.ops" <<'OPS'
+put 6d 62617365
+merge 6e 2b78
+flush memtable
+merge 6d 2b61 ttl=1
+merge 6e 2b79 ttl=1
+flush memtable
+sleep 50
+merge 6d 2b62
+merge 6e 2b7a ttl=3600000
+flush memtable
+sleep 50
+put 78 79
+flush memtable
+OPS
+  tool write "$db" "$W/k6.ops" >"$W/k6.write.log" 2>&1 ||
+    { fail "k6: SlateDB write: $(oneline "$W/k6.write.log")"; return; }
+  tool dump "$db" --out "$W/k6.before" >"$W/k6.d0.log" 2>&1
+  mkdir -p "$W/k6s" "$W/k6o"
+  cp -r "$db" "$W/k6s/db"
+  cp -r "$db" "$W/k6o/db"
+  printf 'sleep 4000\n' >"$W/k6.wait"
+  tool write "$W/k6s/db" "$W/k6.wait" --compactor >"$W/k6.s.log" 2>&1 ||
+    { fail "k6: SlateDB's compactor: $(oneline "$W/k6.s.log")"; return; }
+  printf '.load %s\nCREATE VIRTUAL TABLE temp.w USING slatedb(%s, merge_operator=concat);\nINSERT INTO w(w) VALUES(%s);\n' \
+    "$SO" "'$W/k6o/db'" "'compact'" >"$W/k6o.sql"
+  sql "$W/k6o.sql"
+  [ "$SQL_RC" = 0 ] || { fail "k6: our compaction: $(oneline "$W/k6o.sql.err")"; return; }
+  local rs ro
+  rs=$(info "$W/k6s/db" | sed -n 's/.*"sorted_runs":\[\([0-9,]*\)\].*/\1/p')
+  ro=$(info "$W/k6o/db" | sed -n 's/.*"sorted_runs":\[\([0-9,]*\)\].*/\1/p')
+  tool dump "$W/k6s/db" --out "$W/k6.theirs" >"$W/k6.d1.log" 2>&1
+  tool dump "$W/k6o/db" --out "$W/k6.ours" >"$W/k6.d2.log" 2>&1
+  ours "$W/k6s/db" "$W/k6.theirs-r" ", merge_operator=concat"
+  ours "$W/k6o/db" "$W/k6.ours-r" ", merge_operator=concat"
+  # m = base+b, n = +x+z, x = y once the expired operands are dropped.
+  printf '6d 626173652b62\n6e 2b782b7a\n78 79\n' >"$W/k6.want"
+  if [ -z "$rs" ] || [ -z "$ro" ]; then
+    fail "k6: expected both copies compacted into sorted runs: SlateDB [$rs], ours [$ro]"
+  elif cmp -s "$W/k6.before" "$W/k6.want"; then
+    fail "k6: the expired operands were already gone before compaction (test is vacuous)"
+  elif same "k6 SlateDB-compacted and we-compacted copies read the same (SlateDB)" "$W/k6.theirs" "$W/k6.ours" &&
+       same "k6 SlateDB-compacted and we-compacted copies read the same (our reader)" "$W/k6.theirs-r" "$W/k6.ours-r"; then
+    same "k6 TTL-expired merge operands are dropped by both compactors" "$W/k6.want" "$W/k6.ours"
+  fi
+}
+
 k1
 k2
 k3
 k4
 k5
+k6
