@@ -550,7 +550,10 @@ int sdb_db_checkpoint_create(SdbDb *db, uint64_t lifetimeMs, const char *zName, 
   ck.lifetimeS = lifetimeMs ? (lifetimeMs + 999) / 1000 : 0;
   ck.zName = zName;
   if (sdbUuidNew(ck.aId)) return sdbErrSet(pErr, SDB_IOERR, "no randomness for a checkpoint id");
-  int rc = sdbWriterUpdateManifest(db, editAddCheckpoint, &ck, NULL, pErr);
+  /* SlateDB's create_checkpoint (scope All) flushes the WAL and the memtable
+  ** first, so the pinned manifest holds every row committed before the call. */
+  int rc = sdb_db_flush(db, 1, pErr);
+  if (rc == SDB_OK) rc = sdbWriterUpdateManifest(db, editAddCheckpoint, &ck, NULL, pErr);
   if (rc == SDB_OK) sdbUuidFormat(ck.aId, zId);
   return rc;
 }
