@@ -7,12 +7,14 @@
 ** index keep it alive until they finish.
 */
 #include "batch.h"
+#include "format.h"
 
 typedef struct BatchOp {
   size_t iKey, nKey;      /* key bytes in data */
   size_t iVal, nVal;      /* value bytes in data */
   int eKind;              /* SDB_KIND_VALUE or SDB_KIND_TOMBSTONE */
-  i64 expireTs;           /* 0 = no expiry */
+  i64 expireTs;           /* 0 = no expiry; with ttlMs: the put's time + ttlMs */
+  i64 ttlMs;              /* > 0: expiry relative to the commit (sdb_batch_put_ttl) */
 } BatchOp;
 
 struct SdbBatch {
@@ -48,11 +50,15 @@ static int batchIndex(SdbBatch *p, int i) {
   const BatchOp *o = &p->aOp[i];
   SdbEntry e = {p->data.a + o->iKey, o->nKey, p->data.a + o->iVal, o->nVal,
                 SDB_BATCH_SEQ_BASE + (u64)i, o->eKind, 0, o->expireTs != 0, 0, o->expireTs};
+  if (o->ttlMs > 0) {
+    e.bHasExpireTs = SDB_EXPIRE_AT_COMMIT;
+    e.createTs = o->expireTs - o->ttlMs;   /* bHasCreateTs stays 0: not a real create_ts */
+  }
   return sdbMemtableInsert(p->pIndex, &e);
 }
 
 static int batchAdd(SdbBatch *p, const u8 *pKey, size_t nKey, const u8 *pVal, size_t nVal,
-                    int eKind, i64 expireTs, SdbErr *pErr) {
+                    int eKind, i64 expireTs, i64 ttlMs, SdbErr *pErr) {
   if (nKey == 0) return sdbErrSet(pErr, SDB_CONSTRAINT, "key must not be empty");
   if (nKey > 65535) return sdbErrSet(pErr, SDB_RANGE, "key of %zu bytes exceeds 65535", nKey);
   if (nVal > 0xffffffffu) return sdbErrSet(pErr, SDB_RANGE, "value of %zu bytes is too large", nVal);
@@ -70,6 +76,7 @@ static int batchAdd(SdbBatch *p, const u8 *pKey, size_t nKey, const u8 *pVal, si
   o->nVal = nVal;
   o->eKind = eKind;
   o->expireTs = expireTs;
+  o->ttlMs = ttlMs;
   size_t nOld = p->data.n;
   if (sdbBufAppend(&p->data, pKey, nKey) || sdbBufAppend(&p->data, pVal, nVal)) {
     p->data.n = nOld;
@@ -86,11 +93,19 @@ static int batchAdd(SdbBatch *p, const u8 *pKey, size_t nKey, const u8 *pVal, si
 
 int sdb_batch_put(SdbBatch *p, const uint8_t *pKey, size_t nKey, const uint8_t *pVal,
                   size_t nVal, int64_t expireTs, SdbErr *pErr) {
-  return batchAdd(p, pKey, nKey, pVal, nVal, SDB_KIND_VALUE, expireTs, pErr);
+  return batchAdd(p, pKey, nKey, pVal, nVal, SDB_KIND_VALUE, expireTs, 0, pErr);
+}
+
+int sdb_batch_put_ttl(SdbBatch *p, const uint8_t *pKey, size_t nKey, const uint8_t *pVal,
+                      size_t nVal, int64_t ttlMs, SdbErr *pErr) {
+  if (ttlMs <= 0) return sdbErrSet(pErr, SDB_RANGE, "ttl must be positive (got %lld)", (long long)ttlMs);
+  i64 now = sdbNowMs();
+  i64 exp = ttlMs > INT64_MAX - now ? INT64_MAX : now + ttlMs;
+  return batchAdd(p, pKey, nKey, pVal, nVal, SDB_KIND_VALUE, exp, exp - now, pErr);
 }
 
 int sdb_batch_delete(SdbBatch *p, const uint8_t *pKey, size_t nKey, SdbErr *pErr) {
-  return batchAdd(p, pKey, nKey, NULL, 0, SDB_KIND_TOMBSTONE, 0, pErr);
+  return batchAdd(p, pKey, nKey, NULL, 0, SDB_KIND_TOMBSTONE, 0, 0, pErr);
 }
 
 int sdb_batch_truncate(SdbBatch *p, int nKeep, SdbErr *pErr) {

@@ -14,6 +14,13 @@
 
 #define SDB_BATCH_SEQ_BASE (1ull << 62)
 
+/* bHasExpireTs of a batch index entry written by sdb_batch_put_ttl: the
+** expiry is relative to the commit (SlateDB's Ttl::ExpireAfter). The entry
+** carries createTs = the time of the put and expireTs = that time + the TTL
+** (saturated), so an overlay scan shows a provisional expire_ts; the writer
+** re-stamps it as commit time + (expireTs - createTs). */
+#define SDB_EXPIRE_AT_COMMIT 2
+
 /* The batch's index memtable (borrowed; take a reference to keep it). */
 SdbMemtable *sdbBatchIndex(SdbBatch *p);
 

@@ -192,6 +192,11 @@ void sdb_batch_free(SdbBatch *pBatch);              /* NULL-safe */
 /* Put key -> value. expireTs: ms since the epoch, or 0 for no expiry. */
 int sdb_batch_put(SdbBatch *pBatch, const uint8_t *pKey, size_t nKey, const uint8_t *pVal,
                   size_t nVal, int64_t expireTs, SdbErr *pErr);
+/* Put key -> value expiring ttlMs (> 0) after the commit that writes it
+** (SlateDB's Ttl::ExpireAfter: stamped at commit, not now). Until then a scan
+** of the batch shows now + ttlMs. */
+int sdb_batch_put_ttl(SdbBatch *pBatch, const uint8_t *pKey, size_t nKey, const uint8_t *pVal,
+                      size_t nVal, int64_t ttlMs, SdbErr *pErr);
 int sdb_batch_delete(SdbBatch *pBatch, const uint8_t *pKey, size_t nKey, SdbErr *pErr);
 int sdb_batch_count(const SdbBatch *pBatch);        /* operations so far */
 /* Undo every operation after the first nKeep. */

@@ -529,10 +529,16 @@ static int wrCollect(SdbWriter *w, SdbBatch *pBatch, SdbIter **ppIt, int *pnRow,
   return rc;
 }
 
-/* Stamp seq and create_ts on the collected rows. */
+/* Stamp seq and create_ts on the collected rows, and expire_ts on rows whose
+** TTL counts from the commit (SDB_EXPIRE_AT_COMMIT, batch.h). */
 static void wrStamp(SdbWriter *w, int n, u64 seq, i64 ts) {
   for (int i = 0; i < n; i++) {
     SdbEntry *e = &w->aRow[i];
+    if (e->bHasExpireTs == SDB_EXPIRE_AT_COMMIT) {
+      i64 ttl = e->expireTs - e->createTs;
+      e->expireTs = ttl > INT64_MAX - ts ? INT64_MAX : ts + ttl;
+      e->bHasExpireTs = 1;
+    }
     e->seq = seq;
     e->bHasCreateTs = 1;
     e->createTs = ts;

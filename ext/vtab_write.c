@@ -43,7 +43,9 @@
 ** wrong key type -> SQLITE_MISMATCH; empty key -> SQLITE_CONSTRAINT_CHECK;
 ** key > 65535 bytes -> SQLITE_TOOBIG (keycodec.c). Values are stored as
 ** bytes: value_type=text stores numbers as their text, a BLOB as its bytes.
-** ttl (ms from now) or expire_ts (absolute ms since 1970) give the row an
+** ttl (ms from the COMMIT that writes the row, as SlateDB's Ttl::ExpireAfter
+** counts from the write; until then a read shows now + ttl) or expire_ts
+** (absolute ms since 1970) give the row an
 ** expiry; an INSERT may set only one of them, an UPDATE's ttl wins over the
 ** carried-over expire_ts. Writing seq, create_ts or prefix is an error
 ** (SQLITE_ERROR, so that OR IGNORE does not hide it). A mode=reader table
@@ -79,8 +81,9 @@ typedef struct WriteRow {
   int bUpdate;            /* an UPDATE (else an INSERT) */
   int bRename;            /* UPDATE that changes the key bytes */
   sqlite3_value *pVal;    /* the value, or NULL when the UPDATE keeps it */
-  i64 expireTs;           /* ms since 1970; 0 = no expiry */
+  i64 expireTs;           /* ms since 1970; 0 = no expiry (with ttl: now + ttlMs) */
   int bTtl;               /* the row set ttl */
+  i64 ttlMs;              /* the ttl, counted from COMMIT (SlateDB's ExpireAfter); 0 = none */
 } WriteRow;
 
 /* A row as stored, read back for an UPDATE. */
@@ -173,6 +176,7 @@ static int writeExpiry(SdbExtVtab *p, sqlite3_value **argv, WriteRow *r) {
   i64 ms = 0;
   int rc = SQLITE_OK;
   r->expireTs = 0;
+  r->ttlMs = 0;
   r->bTtl = writeIsSet(pTtl);
   if (r->bTtl && !r->bUpdate && writeIsSet(pExp)) {
     return writeError(p, SQLITE_ERROR, "slatedb: set either expire_ts or ttl, not both");
@@ -183,7 +187,10 @@ static int writeExpiry(SdbExtVtab *p, sqlite3_value **argv, WriteRow *r) {
     if (rc == SQLITE_OK && ms > INT64_MAX - now) {
       rc = writeError(p, SQLITE_ERROR, "slatedb: ttl %lld is too large", (long long)ms);
     }
-    if (rc == SQLITE_OK) r->expireTs = now + ms;
+    if (rc == SQLITE_OK) {
+      r->expireTs = now + ms;
+      r->ttlMs = ms;
+    }
   } else if (writeIsSet(pExp)) {
     rc = writeMillis(p, pExp, "expire_ts", &r->expireTs);
   }
@@ -282,11 +289,14 @@ static const u8 *writeValueBytes(SdbExtVtab *p, sqlite3_value *pVal, size_t *pn)
   return a;
 }
 
-/* Append put(k, a[0..n-1], expireTs) to the batch. */
-static int writePut(SdbExtVtab *p, const SdbExtKey *k, const u8 *a, size_t n, i64 expireTs) {
+/* Append put(k, a[0..n-1]) to the batch, expiring ttlMs after the COMMIT
+** when ttlMs > 0, else at expireTs (0: never). */
+static int writePut(SdbExtVtab *p, const SdbExtKey *k, const u8 *a, size_t n, i64 expireTs,
+                    i64 ttlMs) {
   SdbErr err;
   sdb_err_clear(&err);
-  int rc = sdb_batch_put(p->txn.pBatch, k->a, (size_t)k->n, a, n, expireTs, &err);
+  int rc = ttlMs > 0 ? sdb_batch_put_ttl(p->txn.pBatch, k->a, (size_t)k->n, a, n, ttlMs, &err)
+                     : sdb_batch_put(p->txn.pBatch, k->a, (size_t)k->n, a, n, expireTs, &err);
   return rc == SDB_OK ? SQLITE_OK : sdbExtVtabEngineError(&p->base, &err, rc);
 }
 
@@ -304,9 +314,9 @@ static int writePutRow(SdbExtVtab *p, const WriteRow *r, const WriteOld *pOld) {
     size_t n = 0;
     const u8 *a = writeValueBytes(p, r->pVal, &n);
     if (!a) return SQLITE_NOMEM;
-    return writePut(p, &r->key, a, n, r->expireTs);
+    return writePut(p, &r->key, a, n, r->expireTs, r->ttlMs);
   }
-  return writePut(p, &r->key, pOld->aVal, pOld->nVal, r->expireTs);
+  return writePut(p, &r->key, pOld->aVal, pOld->nVal, r->expireTs, r->ttlMs);
 }
 
 /* Undo the batch operations after nKeep (a failed multi-operation row). */

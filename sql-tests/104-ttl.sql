@@ -39,3 +39,8 @@ SELECT 'an expired row stays visible until the memtable is flushed', key, expire
 INSERT INTO kv(kv) VALUES ('flush-memtable');
 SELECT 'gone after the memtable flush', count(*) FROM kv WHERE key = 'past';
 SELECT 'the rest survives', group_concat(key || ':' || (expire_ts IS NOT NULL), ',') FROM kv;
+BEGIN;
+INSERT INTO kv(key, value, ttl) VALUES ('t7', 'ttl from COMMIT', 60000);
+WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < 400000) SELECT 'a slow statement', count(*) FROM c;
+COMMIT;
+SELECT 'a ttl counts from COMMIT (SlateDB ExpireAfter)', key, expire_ts - create_ts FROM kv WHERE key = 't7';
