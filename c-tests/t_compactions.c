@@ -467,7 +467,36 @@ static void testLoadLatest(void) {
   if (system(zCmd)) {}
 }
 
+/* sdbCompactionsRetain: SlateDB's retain_active_and_last_finished. */
+static void testRetain(void) {
+  static const i8 aStatus[] = {SDB_COMPACTION_COMPLETED, SDB_COMPACTION_FAILED, SDB_COMPACTION_RUNNING,
+                               SDB_COMPACTION_SUBMITTED, SDB_COMPACTION_COMPLETED, SDB_COMPACTION_FAILED};
+  static const u64 aId[] = {1, 5, 3, 6, 4, 2};     /* file order is not id order */
+  SdbCompactions *c = sdbMallocZero(sizeof(*c));
+  c->a = sdbMallocZero(sizeof(SdbCompactionRec) * 6);
+  c->n = 6;
+  for (int i = 0; i < 6; i++) {
+    c->a[i].id.hi = 7;
+    c->a[i].id.lo = aId[i];
+    c->a[i].specType = SDB_COMPACTION_SPEC_TIERED;
+    c->a[i].status = aStatus[i];
+    c->a[i].aRunId = sdbMalloc(sizeof(u32));   /* freed by the trim or at the end */
+    c->a[i].nRunId = 1;
+  }
+  sdbCompactionsRetain(c);
+  CHECKF("retain: the active jobs and the finished one with the greatest id, by id",
+         c->n == 3 && c->a[0].id.lo == 3 && c->a[1].id.lo == 5 && c->a[2].id.lo == 6 &&
+         c->a[1].status == SDB_COMPACTION_FAILED, "n=%d", c->n);
+  sdbCompactionsRetain(c);
+  CHECK("retain: a fixed point", c->n == 3);
+  for (int i = 0; i < c->n; i++) c->a[i].status = SDB_COMPACTION_COMPLETED;
+  sdbCompactionsRetain(c);
+  CHECK("retain: all finished -> only the newest", c->n == 1 && c->a[0].id.lo == 6);
+  sdbCompactionsFree(c);
+}
+
 int main(void) {
+  testRetain();
   testFixtures();
   testRoundTrip();
   testErrors();

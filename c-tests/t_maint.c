@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "compactions.h"
+#include "dbInt.h"
 #include "sdbInt.h"
 
 /* Open a writer on zDir with small L0s. */
@@ -209,10 +211,190 @@ static void testCheckpointFlushes(void) {
   sdb_db_close(db);
 }
 
+/* The number of compacted/ SSTs in pStore; -1 on error. */
+static int countCompacted(SdbStore *pStore) {
+  SdbObjList l = {0};
+  SdbErr err = {0};
+  if (pStore->pMethods->xList(pStore, "compacted/", &l, &err)) return -1;
+  int n = 0;
+  for (int i = 0; i < l.n; i++) n += strstr(l.a[i].zKey, ".sst") != NULL;
+  sdbObjListFree(&l);
+  return n;
+}
+
+/* SSTs the current manifest of db references (L0s and runs). */
+static int countActive(SdbDb *db) {
+  DbVersion *v = sdbDbPinVersion(db);
+  int n = v->pManifest->nL0;
+  for (int r = 0; r < v->pManifest->nRun; r++) n += v->pManifest->aRun[r].nSst;
+  sdbDbVersionUnref(v);
+  return n;
+}
+
+/* What a compactor killed in the middle of a job leaves: its job Running in
+** the next compactions/ object (an L0-only job on the nSrc newest L0s, as
+** the scheduler would pick) and two output SSTs it had stored. *pJobId gets
+** the job's id. */
+static int abandonJob(SdbDb *db, int nSrc, SdbUlid *pJobId, SdbErr *pErr) {
+  SdbCompactions *c = NULL;
+  u64 id = 0;
+  u8 *a = NULL;
+  size_t n = 0;
+  char zKey[64], zId[27];
+  int rc = sdbCompactionsLoadLatest(db->pStore, &c, &id, pErr);
+  if (rc == SDB_NOTFOUND) {
+    c = sdbMallocZero(sizeof(*c));
+    rc = c ? SDB_OK : SDB_NOMEM;
+  }
+  SdbCompactionRec *aRec = rc ? NULL : sdbRealloc(c->a, sizeof(*aRec) * (size_t)(c->n + 1));
+  if (rc == SDB_OK && !aRec) rc = SDB_NOMEM;
+  if (rc == SDB_OK) {
+    c->a = aRec;
+    SdbCompactionRec *r = &aRec[c->n++];
+    memset(r, 0, sizeof(*r));
+    sdbUlidNew(&r->id);
+    *pJobId = r->id;
+    r->specType = SDB_COMPACTION_SPEC_TIERED;
+    r->status = SDB_COMPACTION_RUNNING;
+    DbVersion *v = sdbDbPinVersion(db);
+    r->nL0View = SDB_MIN(nSrc, v->pManifest->nL0);
+    r->aL0View = sdbMalloc(sizeof(SdbUlid) * (size_t)(nSrc + 1));
+    for (int i = 0; i < r->nL0View; i++) r->aL0View[i] = v->pManifest->aL0[i].id;
+    sdbDbVersionUnref(v);
+    rc = sdbCompactionsEncode(c, &a, &n, pErr);
+  }
+  if (rc == SDB_OK) {
+    char z20[21];
+    sdbFormatId20(id + 1, z20);
+    snprintf(zKey, sizeof(zKey), "compactions/%s.compactions", z20);
+    rc = db->pStore->pMethods->xPut(db->pStore, zKey, a, n, 1, pErr);
+  }
+  for (int i = 0; rc == SDB_OK && i < 2; i++) {
+    SdbUlid u;
+    usleep(2000);
+    sdbUlidNew(&u);
+    sdbUlidFormat(u, zId);
+    snprintf(zKey, sizeof(zKey), "compacted/%s.sst", zId);
+    rc = db->pStore->pMethods->xPut(db->pStore, zKey, (const u8 *)"partial", 7, 0, pErr);
+  }
+  sdbFree(a);
+  sdbCompactionsFree(c);
+  return rc;
+}
+
+/* Delete every checkpoint of db (as if their lifetimes had passed). */
+static int dropCheckpoints(SdbDb *db, SdbErr *pErr) {
+  SdbCheckpointInfo *a = NULL;
+  int n = 0;
+  int rc = sdb_db_checkpoints(db, &a, &n, pErr);
+  for (int i = 0; rc == SDB_OK && i < n; i++) rc = sdb_db_checkpoint_delete(db, a[i].zId, pErr);
+  sdb_free(a);
+  return rc;
+}
+
+/* Writers whose compactor dies in the middle of a job, cycle after cycle:
+** the next compactor puts the abandoned Running jobs back to Submitted,
+** validates them (their sources are gone or the destination is taken:
+** Failed) and trims compactions/ to the active jobs plus the last finished
+** one, so GC's low watermark moves on and, once the checkpoints are gone,
+** every superseded SST is reclaimed. */
+static void testAbandonedJobs(void) {
+  char zDir[] = "/tmp/sdbmaintXXXXXX";
+  SdbErr err = {0};
+  CHECK("maint: temp dir 6", mkdtemp(zDir) != NULL);
+  int rc = SDB_OK, nDone = 0;
+  for (int cycle = 0; rc == SDB_OK && cycle < 12; cycle++) {
+    SdbDb *db = openWriter(zDir, 1, 8, &err);
+    if (!db) { rc = SDB_ERROR; break; }
+    rc = writeRows(db, 10, &err);
+    if (rc == SDB_OK) rc = sdb_db_flush(db, 1, &err);
+    if (rc == SDB_OK) rc = sdb_db_compact(db, &nDone, &err);
+    if (rc == SDB_OK) rc = writeRows(db, 3, &err);          /* an L0 for the dying job */
+    if (rc == SDB_OK) rc = sdb_db_flush(db, 1, &err);
+    SdbUlid jobId;
+    if (rc == SDB_OK) rc = abandonJob(db, 1, &jobId, &err);
+    sdb_db_close(db);
+  }
+  CHECKF("maint: 12 writers, each leaving a Running job and partial outputs", rc == SDB_OK,
+         "rc=%d %s", rc, err.zMsg);
+  SdbDb *db = openWriter(zDir, 1, 8, &err);
+  if (!db) { CHECKF("maint: the next writer opens", 0, "%s", err.zMsg); return; }
+  int nBefore = countCompacted(db->pStore);
+  rc = writeRows(db, 10, &err);
+  if (rc == SDB_OK) rc = sdb_db_flush(db, 1, &err);
+  if (rc == SDB_OK) rc = sdb_db_compact(db, &nDone, &err);
+  SdbCompactions *c = NULL;
+  int nActive = 0, nFinished = 0;
+  if (rc == SDB_OK) rc = sdbCompactionsLoadLatest(db->pStore, &c, NULL, &err);
+  for (int i = 0; c && i < c->n; i++) {
+    nActive += c->a[i].status <= SDB_COMPACTION_RUNNING;
+    nFinished += c->a[i].status >= SDB_COMPACTION_COMPLETED;
+  }
+  CHECKF("maint: the new compactor leaves no job active and keeps one finished job",
+         rc == SDB_OK && c && nActive == 0 && nFinished == 1, "rc=%d %s active=%d finished=%d",
+         rc, err.zMsg, nActive, nFinished);
+  sdbCompactionsFree(c);
+  uint64_t nDel = 0;
+  if (rc == SDB_OK) rc = dropCheckpoints(db, &err);
+  /* SlateDB's GC keeps compacted SSTs not older than the newest L0 (or the
+  ** last compacted one): one more L0 lets the last consumed L0 go too. */
+  if (rc == SDB_OK) rc = writeRows(db, 1, &err);
+  if (rc == SDB_OK) rc = sdb_db_flush(db, 1, &err);
+  if (rc == SDB_OK) rc = sdb_db_gc(db, 0, &nDel, &err);
+  int nAfter = countCompacted(db->pStore), nLive = countActive(db);
+  CHECKF("maint: GC reclaims every superseded SST after the checkpoints expire",
+         rc == SDB_OK && nAfter == nLive, "rc=%d %s compacted/ %d -> %d, referenced %d", rc,
+         err.zMsg, nBefore, nAfter, nLive);
+  sdb_db_close(db);
+}
+
+/* A job abandoned before it changed the manifest, whose sources are all
+** still there: the next compactor runs it under its own id (SlateDB
+** resumes it), and the result is the same data in one sorted run. */
+static void testResumedJob(void) {
+  char zDir[] = "/tmp/sdbmaintXXXXXX";
+  SdbErr err = {0};
+  SdbUlid jobId;
+  CHECK("maint: temp dir 7", mkdtemp(zDir) != NULL);
+  SdbDb *db = openWriter(zDir, 0, 8, &err);
+  int rc = db ? SDB_OK : SDB_ERROR;
+  for (int i = 0; rc == SDB_OK && i < 3; i++) {
+    rc = writeRows(db, 6, &err);
+    if (rc == SDB_OK) rc = sdb_db_flush(db, 1, &err);
+  }
+  if (rc == SDB_OK) rc = abandonJob(db, 1000, &jobId, &err);
+  sdb_db_close(db);
+  CHECKF("maint: L0s and a Running job over all of them", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+  db = openWriter(zDir, 1, 8, &err);
+  int nDone = 0;
+  rc = db ? sdb_db_compact(db, &nDone, &err) : SDB_ERROR;
+  SdbStats st;
+  memset(&st, 0, sizeof(st));
+  if (db) sdb_db_stats(db, &st);
+  SdbCompactions *c = NULL;
+  if (rc == SDB_OK) rc = sdbCompactionsLoadLatest(db->pStore, &c, NULL, &err);
+  int bDone = c && c->n == 1 && c->a[0].id.hi == jobId.hi && c->a[0].id.lo == jobId.lo &&
+              c->a[0].status == SDB_COMPACTION_COMPLETED && c->a[0].nOut >= 1;
+  CHECKF("maint: the resumed job ran to completion under its id", rc == SDB_OK && nDone == 1 &&
+         bDone && st.nL0 == 0 && st.nSortedRun == 1, "rc=%d %s done=%d l0=%llu runs=%llu n=%d",
+         rc, err.zMsg, nDone, (unsigned long long)st.nL0, (unsigned long long)st.nSortedRun,
+         c ? c->n : -1);
+  sdbCompactionsFree(c);
+  SdbIter *it = NULL;
+  int n = 0;
+  if (rc == SDB_OK) rc = sdb_db_scan(db, NULL, 0, &it, &err);
+  while (rc == SDB_OK && !it->bEof) { n++; rc = sdb_iter_next(it, &err); }
+  sdb_iter_free(it);
+  CHECKF("maint: every row is there after the resumed job", rc == SDB_OK && n == 240, "rc=%d n=%d", rc, n);
+  sdb_db_close(db);
+}
+
 int main(void) {
   testBackpressure();
   testCompactorFencing();
   testCheckpoints();
   testCheckpointFlushes();
+  testAbandonedJobs();
+  testResumedJob();
   return test_done();
 }

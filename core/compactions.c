@@ -41,6 +41,7 @@
 ** bytes per input byte plus 8 MiB.
 */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "compactions.h"
 #include "fbbuild.h"
@@ -377,6 +378,35 @@ int sdbCompactionsEncode(const SdbCompactions *p, u8 **pa, size_t *pn, SdbErr *p
   int rc = sdbFbbFinish(&f, pa, pn);
   if (rc) return sdbErrSet(pErr, rc, "encoding compactions failed (rc=%d)", rc);
   return SDB_OK;
+}
+
+/* ================================================================ trimming */
+
+/* qsort order of records: ascending id. */
+static int cxRecCmp(const void *pa, const void *pb) {
+  const SdbCompactionRec *a = pa, *b = pb;
+  if (a->id.hi != b->id.hi) return a->id.hi < b->id.hi ? -1 : 1;
+  if (a->id.lo != b->id.lo) return a->id.lo < b->id.lo ? -1 : 1;
+  return 0;
+}
+
+/* Completed or Failed. */
+static int cxFinished(const SdbCompactionRec *r) {
+  return r->status == SDB_COMPACTION_COMPLETED || r->status == SDB_COMPACTION_FAILED;
+}
+
+void sdbCompactionsRetain(SdbCompactions *p) {
+  int iLast = -1, n = 0;
+  for (int i = 0; i < p->n; i++) {
+    if (cxFinished(&p->a[i]) && (iLast < 0 || cxRecCmp(&p->a[i], &p->a[iLast]) > 0)) iLast = i;
+  }
+  for (int i = 0; i < p->n; i++) {
+    int bActive = p->a[i].status == SDB_COMPACTION_SUBMITTED || p->a[i].status == SDB_COMPACTION_RUNNING;
+    if (bActive || i == iLast) p->a[n++] = p->a[i];
+    else sdbCompactionRecClear(&p->a[i]);
+  }
+  p->n = n;
+  if (n > 1) qsort(p->a, (size_t)n, sizeof(SdbCompactionRec), cxRecCmp);
 }
 
 /* ================================================================ loading */

@@ -87,6 +87,12 @@ void sdbCompactionsFree(SdbCompactions *p);
 /* Release what one record owns and zero it. */
 void sdbCompactionRecClear(SdbCompactionRec *r);
 
+/* SlateDB's retain_active_and_last_finished: keep the active records
+** (Submitted, Running) and, of the finished ones (Completed, Failed), only
+** the one with the greatest id; the others are cleared. The kept records are
+** ordered by id, as SlateDB (a map keyed by id) writes them. */
+void sdbCompactionsRetain(SdbCompactions *p);
+
 /* Find the latest compactions/<id>.compactions of pStore, GET and decode it.
 ** Names other than 20 digits + ".compactions" are skipped. A listed object
 ** that vanishes before the GET (GC race) makes it list again (bounded).

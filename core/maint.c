@@ -12,7 +12,13 @@
 **     the sources for the output run, and compactions/ marks the job
 **     Completed. A newer compactor_epoch in either object stops our
 **     compactor for good (the writer carries on). A failed job deletes its
-**     outputs and leaves the database as it was.
+**     outputs and leaves the database as it was. On claiming, as SlateDB's
+**     CompactorStateWriter::new does, jobs an older compactor left Running
+**     (it died or was fenced mid-job) go back to Submitted and the file is
+**     trimmed to the active jobs plus the last finished one; the first
+**     round then validates each Submitted job against the manifest and runs
+**     it under its id, or marks it Failed. Every compactions/ write trims
+**     the same way, so GC's low watermark (the oldest job listed) moves on.
 ** GC: every gc_interval, expired checkpoints are removed (a manifest write
 **     when there are any), then gc.c deletes what SlateDB's collector would,
 **     objects younger than gc_min_age never.
@@ -48,6 +54,10 @@ struct SdbMaint {
   i64 nextPollMs;           /* next scheduled compactor poll */
   u64 epoch;                /* our compactor_epoch */
   u64 nCompactions, nGcDeleted;
+  SdbCompactionSpec *aResume;  /* jobs an earlier compactor left active (Submitted
+                               ** after our claim), to validate and run; owned */
+  SdbUlid *aResumeId;          /* their compaction ids */
+  int nResume;
   i64 nextGcMs;
   SdbCompactorOptions copt;
   SdbSstOptions sstOpt;
@@ -123,10 +133,64 @@ static int mtUpdateCompactions(SdbDb *db, SdbMaint *mt, int bClaim, MtCompaction
   return rc;
 }
 
-static int editClaim(SdbCompactions *c, void *pCtx, SdbErr *pErr) {
-  (void)pErr;
-  c->compactorEpoch = *(u64 *)pCtx;
+/* Forget the jobs to resume. */
+static void mtResumeClear(SdbMaint *mt) {
+  for (int i = 0; i < mt->nResume; i++) sdbCompactionSpecClear(&mt->aResume[i]);
+  sdbFree(mt->aResume);
+  sdbFree(mt->aResumeId);
+  mt->aResume = NULL;
+  mt->aResumeId = NULL;
+  mt->nResume = 0;
+}
+
+/* Append Submitted record r to the jobs to resume, its destination
+** recomputed as SlateDB reloads it: the lowest source run id, or 0. */
+static int mtResumeAdd(SdbMaint *mt, const SdbCompactionRec *r, SdbErr *pErr) {
+  int n = mt->nResume;
+  SdbCompactionSpec *a = sdbRealloc(mt->aResume, sizeof(*a) * (size_t)(n + 1));
+  if (a) mt->aResume = a;
+  SdbUlid *aId = sdbRealloc(mt->aResumeId, sizeof(*aId) * (size_t)(n + 1));
+  if (aId) mt->aResumeId = aId;
+  if (!a || !aId) return SDB_NOMEM_ERR(pErr);
+  SdbCompactionSpec *p = &a[n];
+  memset(p, 0, sizeof(*p));
+  aId[n] = r->id;
+  mt->nResume = n + 1;
+  if (r->nL0View && !(p->aL0 = sdbMalloc(sizeof(SdbUlid) * (size_t)r->nL0View))) return SDB_NOMEM_ERR(pErr);
+  if (r->nRunId && !(p->aRunId = sdbMalloc(sizeof(u32) * (size_t)r->nRunId))) return SDB_NOMEM_ERR(pErr);
+  if (r->nL0View) memcpy(p->aL0, r->aL0View, sizeof(SdbUlid) * (size_t)r->nL0View);
+  if (r->nRunId) memcpy(p->aRunId, r->aRunId, sizeof(u32) * (size_t)r->nRunId);
+  p->nL0 = r->nL0View;
+  p->nRun = r->nRunId;
+  for (int i = 0; i < p->nRun; i++) {
+    if (i == 0 || p->aRunId[i] < p->dstRunId) p->dstRunId = p->aRunId[i];
+  }
   return SDB_OK;
+}
+
+/* Compactions edit of the claim (SlateDB's CompactorStateWriter::new): our
+** epoch; every Running job, left by a compactor of an older epoch that died
+** or was fenced, goes back to Submitted; the file is trimmed to the active
+** jobs plus the last finished one. The Submitted jobs are noted in mt to be
+** validated and run (or failed) by the next compaction round. */
+typedef struct ClaimCtx {
+  SdbMaint *mt;
+  u64 epoch;
+} ClaimCtx;
+
+static int editClaim(SdbCompactions *c, void *pCtx, SdbErr *pErr) {
+  ClaimCtx *k = pCtx;
+  c->compactorEpoch = k->epoch;
+  mtResumeClear(k->mt);
+  for (int i = 0; i < c->n; i++) {
+    if (c->a[i].status == SDB_COMPACTION_RUNNING) c->a[i].status = SDB_COMPACTION_SUBMITTED;
+  }
+  sdbCompactionsRetain(c);
+  int rc = SDB_OK;
+  for (int i = 0; rc == SDB_OK && i < c->n; i++) {
+    if (c->a[i].status == SDB_COMPACTION_SUBMITTED) rc = mtResumeAdd(k->mt, &c->a[i], pErr);
+  }
+  return rc;
 }
 
 /* Manifest edit: compactor_epoch = stored + 1 (the new value to *pCtx). */
@@ -143,7 +207,9 @@ static int mtClaim(SdbDb *db, SdbMaint *mt, SdbErr *pErr) {
   int rc = sdbWriterUpdateManifest(db, editManifestClaim, &epoch, NULL, pErr);
   if (rc) return rc;
   mt->epoch = epoch;
-  rc = mtUpdateCompactions(db, mt, 1, editClaim, &epoch, pErr);
+  ClaimCtx k = {mt, epoch};
+  rc = mtUpdateCompactions(db, mt, 1, editClaim, &k, pErr);
+  if (rc) mtResumeClear(mt);
   if (rc == SDB_OK) mt->bClaimed = 1;
   return rc;
 }
@@ -193,15 +259,15 @@ static int recFill(SdbCompactionRec *r, const JobCtx *j, SdbErr *pErr) {
   return SDB_OK;
 }
 
-/* Edit: put the job in (replacing its record) and keep only active jobs
-** plus the most recent finished one, as SlateDB trims the file. */
+/* Edit: put the job in (replacing its record) and keep only the active jobs
+** plus the finished one with the greatest id, as SlateDB trims the file
+** (retain_active_and_last_finished) on every write. */
 static int editJob(SdbCompactions *c, void *pCtx, SdbErr *pErr) {
   JobCtx *j = pCtx;
   int n = 0;
   for (int i = 0; i < c->n; i++) {
     SdbCompactionRec *r = &c->a[i];
-    int bSame = r->id.hi == j->id.hi && r->id.lo == j->id.lo;
-    if (bSame || r->status >= 2) sdbCompactionRecClear(r);
+    if (r->id.hi == j->id.hi && r->id.lo == j->id.lo) sdbCompactionRecClear(r);
     else c->a[n++] = *r;
   }
   SdbCompactionRec *a = sdbRealloc(c->a, sizeof(SdbCompactionRec) * (size_t)(n + 1));
@@ -212,7 +278,9 @@ static int editJob(SdbCompactions *c, void *pCtx, SdbErr *pErr) {
   c->a = a;
   c->n = n + 1;
   memset(&a[n], 0, sizeof(a[n]));
-  return recFill(&a[n], j, pErr);
+  int rc = recFill(&a[n], j, pErr);
+  if (rc == SDB_OK) sdbCompactionsRetain(c);
+  return rc;
 }
 
 /* ------------------------------------------------------------ compaction */
@@ -266,17 +334,18 @@ static void mtDropOutputs(SdbDb *db, const SdbCompactionOutput *pOut) {
   }
 }
 
-/* Run job pSpec on version v: record, execute, checkpoint, commit, record. */
+/* Run job pSpec on version v: record, execute, checkpoint, commit, record.
+** pResumeId: the id of a resumed job, or NULL for a new one. */
 static int mtRunJob(SdbDb *db, SdbMaint *mt, DbVersion *v, const SdbCompactionSpec *pSpec,
-                    SdbErr *pErr) {
+                    const SdbUlid *pResumeId, SdbErr *pErr) {
   SdbCompactionOutput out;
   memset(&out, 0, sizeof(out));
-  JobCtx job = {{0, 0}, pSpec, NULL, 1};
+  JobCtx job = {{0, 0}, pSpec, NULL, SDB_COMPACTION_RUNNING};
   CkptCtx ck;
   memset(&ck, 0, sizeof(ck));
   ck.lifetimeS = MT_CKPT_LIFETIME_S;
-  int rc = sdbUlidNew(&job.id) || sdbUuidNew(ck.aId) ? sdbErrSet(pErr, SDB_IOERR, "no randomness")
-                                                       : SDB_OK;
+  int bNoRand = pResumeId ? (job.id = *pResumeId, 0) : sdbUlidNew(&job.id);
+  int rc = bNoRand || sdbUuidNew(ck.aId) ? sdbErrSet(pErr, SDB_IOERR, "no randomness") : SDB_OK;
   if (rc == SDB_OK) rc = mtUpdateCompactions(db, mt, 0, editJob, &job, pErr);
   if (rc == SDB_OK) rc = sdbCompactExecute(db, v, pSpec, &mt->copt, &mt->sstOpt, &out, pErr);
   if (rc == SDB_OK) rc = sdbWriterUpdateManifest(db, editAddCheckpoint, &ck, NULL, pErr);
@@ -286,7 +355,7 @@ static int mtRunJob(SdbDb *db, SdbMaint *mt, DbVersion *v, const SdbCompactionSp
     if (rc) mtDropOutputs(db, &out);
   }
   job.pOut = rc == SDB_OK ? &out : NULL;
-  job.status = rc == SDB_OK ? 2 : 3;
+  job.status = rc == SDB_OK ? SDB_COMPACTION_COMPLETED : SDB_COMPACTION_FAILED;
   if (job.id.hi || job.id.lo) {
     SdbErr err2;
     sdb_err_clear(&err2);
@@ -313,8 +382,65 @@ static int mtPickAll(const SdbManifest *m, SdbCompactionSpec *pSpec) {
   return 1;
 }
 
-/* One round: claim if needed, pick (bFull: everything into one run), run.
-** *pbDid: a job ran. REQUIRES: mt->muWork. */
+/* Position of source k of pSpec (its L0s, then its runs) in m's logical
+** order (L0s newest first, then runs by descending id), or -1. */
+static int mtSourcePos(const SdbManifest *m, const SdbCompactionSpec *p, int k) {
+  if (k < p->nL0) {
+    for (int i = 0; i < m->nL0; i++) {
+      if (m->aL0[i].id.hi == p->aL0[k].hi && m->aL0[i].id.lo == p->aL0[k].lo) return i;
+    }
+    return -1;
+  }
+  for (int i = 0; i < m->nRun; i++) {
+    if (m->aRun[i].id == p->aRunId[k - p->nL0]) return m->nL0 + i;
+  }
+  return -1;
+}
+
+/* Whether a resumed job may run on manifest m, by SlateDB's checks
+** (Compactor::validate_compaction and the size-tiered scheduler's validate):
+** it has sources, they are still in m, consecutive and in m's order; an
+** L0-only job's destination (0 after a reload) is above every run. Sets
+** pSpec->bBottom (the destination is, or will be, the last run). */
+static int mtResumeValid(const SdbManifest *m, SdbCompactionSpec *pSpec) {
+  int nSrc = pSpec->nL0 + pSpec->nRun;
+  if (nSrc == 0) return 0;
+  int p0 = mtSourcePos(m, pSpec, 0);
+  for (int k = 0; k < nSrc; k++) {
+    if (p0 < 0 || mtSourcePos(m, pSpec, k) != p0 + k) return 0;
+  }
+  if (pSpec->nRun == 0 && m->nRun > 0 && pSpec->dstRunId < m->aRun[0].id + 1) return 0;
+  pSpec->bBottom = m->nRun == 0 || m->aRun[m->nRun - 1].id == pSpec->dstRunId;
+  return 1;
+}
+
+/* Validate and run, or mark Failed, every job left active by an earlier
+** compactor (SlateDB's maybe_start_compactions after a restart). *pnRan:
+** jobs that ran to completion. Returns the first error of a job that ran. */
+static int mtResumeAll(SdbDb *db, SdbMaint *mt, int *pnRan, SdbErr *pErr) {
+  int rc = SDB_OK;
+  *pnRan = 0;
+  for (int i = 0; i < mt->nResume && rc == SDB_OK; i++) {
+    SdbCompactionSpec *p = &mt->aResume[i];
+    DbVersion *v = sdbDbPinVersion(db);
+    if (mtResumeValid(v->pManifest, p)) {
+      rc = mtRunJob(db, mt, v, p, &mt->aResumeId[i], pErr);
+      *pnRan += rc == SDB_OK;
+    } else {
+      JobCtx job = {mt->aResumeId[i], p, NULL, SDB_COMPACTION_FAILED};
+      SdbErr err2;
+      sdb_err_clear(&err2);
+      mtUpdateCompactions(db, mt, 0, editJob, &job, &err2);   /* retried at the next claim */
+    }
+    sdbDbVersionUnref(v);
+  }
+  mtResumeClear(mt);
+  return rc;
+}
+
+/* One round: claim if needed, resume what an earlier compactor left, pick
+** (bFull: everything into one run), run. *pbDid: a job ran.
+** REQUIRES: mt->muWork. */
 static int mtCompactOnce(SdbDb *db, SdbMaint *mt, int bFull, int *pbDid, SdbErr *pErr) {
   *pbDid = 0;
   if (mt->bCompactorFenced) {
@@ -323,6 +449,14 @@ static int mtCompactOnce(SdbDb *db, SdbMaint *mt, int bFull, int *pbDid, SdbErr 
   int rc = mt->bClaimed ? SDB_OK : mtClaim(db, mt, pErr);
   /* Work from the latest manifest: it also tells whether we were fenced. */
   if (rc == SDB_OK) rc = sdbWriterPoll(db, pErr);
+  int nResumed = 0;
+  if (rc == SDB_OK && mt->nResume > 0) rc = mtResumeAll(db, mt, &nResumed, pErr);
+  if (nResumed > 0) {
+    *pbDid = 1;
+    pthread_mutex_lock(&mt->mu);
+    mt->nCompactions += (u64)nResumed;
+    pthread_mutex_unlock(&mt->mu);
+  }
   if (rc) return rc;
   DbVersion *v = sdbDbPinVersion(db);
   if (v->pManifest->compactorEpoch != mt->epoch) {
@@ -335,13 +469,13 @@ static int mtCompactOnce(SdbDb *db, SdbMaint *mt, int bFull, int *pbDid, SdbErr 
   int bWork = bFull ? mtPickAll(v->pManifest, &spec) : sdbCompactPick(v->pManifest, &mt->copt, &spec);
   if (bWork < 0) rc = SDB_NOMEM_ERR(pErr);
   if (bWork > 0) {
-    rc = mtRunJob(db, mt, v, &spec, pErr);
-    *pbDid = rc == SDB_OK;
+    rc = mtRunJob(db, mt, v, &spec, NULL, pErr);
+    if (rc == SDB_OK) *pbDid = 1;
   }
   sdbCompactionSpecClear(&spec);
   sdbDbVersionUnref(v);
   pthread_mutex_lock(&mt->mu);
-  if (*pbDid) mt->nCompactions++;
+  if (bWork > 0 && rc == SDB_OK) mt->nCompactions++;
   mt->nFailures = rc ? mt->nFailures + 1 : 0;
   pthread_cond_broadcast(&mt->cond);
   pthread_mutex_unlock(&mt->mu);
@@ -469,6 +603,7 @@ void sdbMaintStop(SdbDb *db) {
   pthread_cond_destroy(&mt->cond);
   pthread_mutex_destroy(&mt->mu);
   pthread_mutex_destroy(&mt->muWork);
+  mtResumeClear(mt);
   sdbFree(mt);
   db->pMaint = NULL;
 }
