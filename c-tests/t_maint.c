@@ -12,9 +12,11 @@
 **   - compactors that die mid-job (simulated: an abandoned Running record and
 **     partial outputs, 12 times; real: kill -9 of a child process while its
 **     job is Running, 3 times): the next compactor resolves the jobs and GC
-**     then reclaims every superseded SST; a resumable job runs under its id.
+**     then reclaims every superseded SST; a resumable job runs under its id;
+**   - GC deletes crash leftovers (temporary files of interrupted PUTs).
 */
 #include <signal.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -471,6 +473,68 @@ static void testKill9(void) {
   sdb_db_close(db);
 }
 
+/* Create file zDir/zName (zName may have a folder), last modified ageS
+** seconds ago. */
+static void makeAged(const char *zDir, const char *zName, int ageS) {
+  char z[512];
+  snprintf(z, sizeof(z), "%s/%s", zDir, zName);
+  FILE *f = fopen(z, "w");
+  if (f) { fputs("partial", f); fclose(f); }
+  struct timeval tv[2];
+  gettimeofday(&tv[0], NULL);
+  tv[0].tv_sec -= ageS;
+  tv[1] = tv[0];
+  utimes(z, tv);
+}
+
+static int fileExists(const char *zDir, const char *zName) {
+  char z[512];
+  snprintf(z, sizeof(z), "%s/%s", zDir, zName);
+  return access(z, F_OK) == 0;
+}
+
+/* Crash leftovers: GC deletes the temporary files of interrupted PUTs (ours
+** and SlateDB's naming) in manifest/, wal/, compactions/, compacted/ once they
+** are over an hour old, and nothing else. */
+static void testTempSweep(void) {
+  char zDir[] = "/tmp/sdbmaintXXXXXX";
+  SdbErr err = {0};
+  CHECK("maint: temp dir 9", mkdtemp(zDir) != NULL);
+  SdbDb *db = openWriter(zDir, 1, 8, &err);
+  int nDone = 0;
+  int rc = db ? writeRows(db, 20, &err) : SDB_ERROR;
+  if (rc == SDB_OK) rc = sdb_db_flush(db, 1, &err);
+  if (rc == SDB_OK) rc = sdb_db_compact(db, &nDone, &err);   /* creates compactions/ */
+  static const char *const azGone[] = {
+    "manifest/.tmp-4242-7-1700000000123456", "wal/00000000000000000099.sst#1",
+    "compactions/.tmp-1-2-3", "compacted/01J0000000000000000000000A.sst#12",
+  };
+  static const char *const azKept[] = {
+    "manifest/.tmp-4242-8-1700000000123457",   /* recent: a write may be in flight */
+    "manifest/.tmp-x-1-2", "wal/.tmp-1-2", "manifest/notes#v1", "wal/#1",
+    ".tmp-1-2-3", "00000000000000000001.manifest#1",   /* the root is not swept */
+  };
+  for (int i = 0; i < 4; i++) makeAged(zDir, azGone[i], 7200);
+  makeAged(zDir, azKept[0], 60);
+  for (int i = 1; i < 7; i++) makeAged(zDir, azKept[i], 7200);
+  uint64_t nDel = 0;
+  if (rc == SDB_OK) rc = sdb_db_gc(db, 0, &nDel, &err);
+  int nGone = 0, nKept = 0;
+  for (int i = 0; i < 4; i++) nGone += !fileExists(zDir, azGone[i]);
+  for (int i = 0; i < 7; i++) nKept += fileExists(zDir, azKept[i]);
+  CHECKF("maint: GC deletes crash leftovers older than an hour, in the four folders", rc == SDB_OK &&
+         nGone == 4 && nDel >= 4, "rc=%d %s gone=%d deleted=%llu", rc, err.zMsg, nGone,
+         (unsigned long long)nDel);
+  CHECKF("maint: recent ones, other names and the root are left alone", nKept == 7, "kept=%d", nKept);
+  SdbIter *it = NULL;
+  int n = 0;
+  if (rc == SDB_OK) rc = sdb_db_scan(db, NULL, 0, &it, &err);
+  while (rc == SDB_OK && !it->bEof) { n++; rc = sdb_iter_next(it, &err); }
+  sdb_iter_free(it);
+  CHECKF("maint: the database is intact after the sweep", rc == SDB_OK && n > 0, "rc=%d n=%d", rc, n);
+  sdb_db_close(db);
+}
+
 int main(void) {
   testBackpressure();
   testCompactorFencing();
@@ -479,5 +543,6 @@ int main(void) {
   testAbandonedJobs();
   testResumedJob();
   testKill9();
+  testTempSweep();
   return test_done();
 }

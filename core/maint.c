@@ -21,7 +21,8 @@
 **     the same way, so GC's low watermark (the oldest job listed) moves on.
 ** GC: every gc_interval, expired checkpoints are removed (a manifest write
 **     when there are any), then gc.c deletes what SlateDB's collector would,
-**     objects younger than gc_min_age never.
+**     objects younger than gc_min_age never; then the temporary files of
+**     PUTs a crash interrupted (local stores), older than an hour.
 ** Checkpoints: created and deleted through the writer's manifest CAS.
 **
 ** Threads: one background thread per writer; muWork serialises compactions
@@ -38,6 +39,7 @@
 
 #define MT_CKPT_LIFETIME_S 900   /* the compactor's checkpoint: 15 minutes */
 #define MT_MAX_CAS 100           /* compactions/ CAS attempts */
+#define MT_TMP_MIN_AGE_MS 3600000 /* crash leftovers younger than this may be in-flight writes */
 
 struct SdbMaint {
   pthread_t thread;
@@ -501,6 +503,22 @@ static int editDropExpired(SdbManifest *m, void *pCtx, SdbErr *pErr) {
   return SDB_OK;
 }
 
+/* Delete the temporary files of PUTs interrupted by a crash (local stores)
+** from the four folders, those older than max(an hour, minAgeMs): a write
+** in flight rewrites its file far more often than that. Best effort; the
+** count is added to *pn. */
+static void mtSweepTemp(SdbDb *db, u64 minAgeMs, u64 *pn) {
+  static const char *const azDir[] = {"manifest/", "wal/", "compactions/", "compacted/"};
+  u64 age = minAgeMs > MT_TMP_MIN_AGE_MS ? minAgeMs : MT_TMP_MIN_AGE_MS;
+  for (int i = 0; i < 4; i++) {
+    int n = 0;
+    SdbErr err;
+    sdb_err_clear(&err);
+    sdbStoreSweepTemp(db->pStore, azDir[i], age, mtNow(), &n, &err);
+    *pn += (u64)n;
+  }
+}
+
 /* One GC run with minAgeMs. REQUIRES: mt->muWork. */
 static int mtGcOnce(SdbDb *db, SdbMaint *mt, u64 minAgeMs, u64 *pnDeleted, SdbErr *pErr) {
   u32 nowS = (u32)(mtNow() / 1000);
@@ -521,6 +539,7 @@ static int mtGcOnce(SdbDb *db, SdbMaint *mt, u64 minAgeMs, u64 *pnDeleted, SdbEr
   if (rc == SDB_OK) rc = sdbGcRun(db->pStore, v->pManifest, v->manifestId, &o, mtNow(), &st, pErr);
   sdbDbVersionUnref(v);
   u64 n = st.nManifest + st.nWal + st.nCompacted + st.nCompactions;
+  if (rc == SDB_OK) mtSweepTemp(db, minAgeMs, &n);
   if (pnDeleted) *pnDeleted = n;
   pthread_mutex_lock(&mt->mu);
   mt->nGcDeleted += n;

@@ -96,4 +96,12 @@ int sdbStoreGetMany(SdbStore *p, SdbGetReq *a, int n, SdbErr *pErr);
 
 void sdbStoreFree(SdbStore *p);
 
+/* Local-directory stores: delete the temporary files interrupted PUTs left
+** directly in folder zDir ("wal/"), those last modified more than minAgeMs
+** before nowMs: ours (".tmp-<pid>-<n>-<time>") and SlateDB's (object_store's
+** local store stages "<name>#<digits>"). Nothing else is touched. *pn counts
+** the deletions. Other stores leave no such files: SDB_OK, *pn = 0. */
+int sdbStoreSweepTemp(SdbStore *p, const char *zDir, u64 minAgeMs, i64 nowMs, int *pn,
+                      SdbErr *pErr);
+
 #endif /* SDB_OBJSTORE_H */

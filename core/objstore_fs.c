@@ -556,6 +556,59 @@ static void fsFree(SdbStore *pStore) {
   sdbFree(p);
 }
 
+/* z[0..n) is a non-empty run of decimal digits. */
+static int fsAllDigits(const char *z, size_t n) {
+  if (n == 0) return 0;
+  for (size_t i = 0; i < n; i++) {
+    if (z[i] < '0' || z[i] > '9') return 0;
+  }
+  return 1;
+}
+
+/* Whether file name zName is a temporary file of an interrupted PUT: ours,
+** ".tmp-<pid>-<n>-<time>" (fsWriteTemp), or SlateDB's object_store local
+** store's staging file "<name>#<digits>". */
+static int fsIsTempName(const char *zName) {
+  if (strncmp(zName, ".tmp-", 5) == 0) {
+    const char *z = zName + 5, *z1 = strchr(z, '-'), *z2 = z1 ? strchr(z1 + 1, '-') : NULL;
+    return z2 && fsAllDigits(z, (size_t)(z1 - z)) && fsAllDigits(z1 + 1, (size_t)(z2 - z1 - 1)) &&
+           fsAllDigits(z2 + 1, strlen(z2 + 1));
+  }
+  const char *zHash = strrchr(zName, '#');
+  return zName[0] != '.' && zHash && zHash > zName && fsAllDigits(zHash + 1, strlen(zHash + 1));
+}
+
+static const SdbStoreMethods fsMethods;
+
+int sdbStoreSweepTemp(SdbStore *pStore, const char *zDirKey, u64 minAgeMs, i64 nowMs, int *pn,
+                      SdbErr *pErr) {
+  FsStore *p = (FsStore *)pStore;
+  size_t nDir = strlen(zDirKey);
+  *pn = 0;
+  if (pStore->pMethods != &fsMethods) return SDB_OK;
+  if (p->bReadOnly) return sdbErrSet(pErr, SDB_READONLY, "store %s is read-only", p->zRoot);
+  if (nDir < 2 || zDirKey[nDir - 1] != '/' || !fsKeyIsSafe(zDirKey, 1)) return fsBadKey(pErr, zDirKey);
+  char *zDir = sdbMprintf("%s/%s", p->zRoot, zDirKey);
+  if (!zDir) return SDB_NOMEM_ERR(pErr);
+  DIR *d = opendir(zDir);
+  int rc = d || errno == ENOENT ? SDB_OK : fsErrno(pErr, "list", zDir);
+  struct dirent *e;
+  while (d && rc == SDB_OK && (e = readdir(d)) != NULL) {
+    if (!fsIsTempName(e->d_name)) continue;
+    char *zPath = sdbMprintf("%s%s", zDir, e->d_name);
+    struct stat st;
+    if (!zPath) { rc = SDB_NOMEM_ERR(pErr); break; }
+    if (lstat(zPath, &st) == 0 && S_ISREG(st.st_mode)) {
+      i64 ms = (i64)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+      if (nowMs - ms > 0 && (u64)(nowMs - ms) > minAgeMs && unlink(zPath) == 0) (*pn)++;
+    }
+    sdbFree(zPath);
+  }
+  if (d) closedir(d);
+  sdbFree(zDir);
+  return rc;
+}
+
 static const SdbStoreMethods fsMethods = {
   fsGet, fsHead, fsPut, fsList, fsDelete, fsFree, NULL,   /* no xGetMany: local reads are fast */
 };
