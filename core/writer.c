@@ -373,10 +373,13 @@ static int applyL0(SdbManifest *m, void *pCtx, SdbErr *pErr) {
 
 /* Add the rows of one key (versions in seq-descending order) to the L0:
 ** the newest version, or the run of merge operands down to a base. An expired
-** value (expire_ts <= cutoff) becomes a tombstone, as SlateDB's flush does. */
+** value (expire_ts <= cutoff) becomes a tombstone and an expired merge operand
+** is dropped, as SlateDB's flush (its RetentionIterator) does. */
 static int l0AddKey(SdbSstBuilder *b, SdbEntry *e, int bFirstOfKey, int *pbDone, i64 cutoff,
                     SdbErr *pErr) {
-  if (!bFirstOfKey && *pbDone) return SDB_OK;
+  if (bFirstOfKey) *pbDone = 0;
+  if (*pbDone) return SDB_OK;
+  if (e->eKind == SDB_KIND_MERGE && e->bHasExpireTs && e->expireTs <= cutoff) return SDB_OK;
   SdbEntry row = *e;
   if (row.eKind == SDB_KIND_VALUE && row.bHasExpireTs && row.expireTs <= cutoff) {
     row.eKind = SDB_KIND_TOMBSTONE;

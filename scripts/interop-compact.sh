@@ -22,6 +22,9 @@
 #      TTL that has passed by the last L0's clock tick; one copy is compacted by SlateDB's
 #      compactor, another by ours ('compact'): SlateDB and our reader read both copies the same,
 #      and the expired operands are gone from both.
+#  k7  The same at an L0 flush: SlateDB leaves merge operands (one with a 1 ms TTL) in the WAL
+#      only; SlateDB's writer and ours each replay and flush them to an L0: both copies read the
+#      same, without the expired operand.
 #
 # Prints "PASS interop-compact <check>" / "FAIL interop-compact <check>: why", or
 # "SKIP interop-compact: why" when the oracle (Node >= 20, npm registry) is unavailable.
@@ -290,9 +293,47 @@ OPS
   fi
 }
 
+# ------------------------------------------------------------------ k7
+k7() {
+  local db="$W/k7/db"
+  cat >"$W/k7.ops" <<'OPS'
+merge 6d 2b61 ttl=1
+merge 6e 2b78
+sleep 30
+merge 6e 2b79 ttl=1
+sleep 30
+put 78 79
+flush wal
+OPS
+  tool write "$db" "$W/k7.ops" >"$W/k7.write.log" 2>&1 ||
+    { fail "k7: SlateDB write: $(oneline "$W/k7.write.log")"; return; }
+  mkdir -p "$W/k7s" "$W/k7o"
+  cp -r "$db" "$W/k7s/db"
+  cp -r "$db" "$W/k7o/db"
+  printf 'flush memtable\n' >"$W/k7.flush"
+  tool write "$W/k7s/db" "$W/k7.flush" >"$W/k7.s.log" 2>&1 ||
+    { fail "k7: SlateDB's flush: $(oneline "$W/k7.s.log")"; return; }
+  printf '.load %s\nCREATE VIRTUAL TABLE temp.w USING slatedb(%s, merge_operator=concat, compactor=false);\nINSERT INTO w(w) VALUES(%s);\n' \
+    "$SO" "'$W/k7o/db'" "'flush-memtable'" >"$W/k7o.sql"
+  sql "$W/k7o.sql"
+  [ "$SQL_RC" = 0 ] || { fail "k7: our flush: $(oneline "$W/k7o.sql.err")"; return; }
+  local ls lo
+  ls=$(info "$W/k7s/db" | sed -n 's/.*"l0":\([0-9]*\).*/\1/p')
+  lo=$(info "$W/k7o/db" | sed -n 's/.*"l0":\([0-9]*\).*/\1/p')
+  tool dump "$W/k7s/db" --out "$W/k7.theirs" >"$W/k7.d1.log" 2>&1
+  tool dump "$W/k7o/db" --out "$W/k7.ours" >"$W/k7.d2.log" 2>&1
+  printf '6e 2b78\n78 79\n' >"$W/k7.want"
+  if [ "${ls:-0}" = 0 ] || [ "${lo:-0}" = 0 ]; then
+    fail "k7: expected an L0 in both copies: SlateDB ${ls:-?}, ours ${lo:-?}"
+  elif same "k7 SlateDB-flushed and we-flushed L0s read the same" "$W/k7.theirs" "$W/k7.ours"; then
+    same "k7 TTL-expired merge operands are dropped by both L0 flushes" "$W/k7.want" "$W/k7.ours"
+  fi
+}
+
 k1
 k2
 k3
 k4
 k5
 k6
+k7
