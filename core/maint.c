@@ -346,8 +346,10 @@ static int mtRunJob(SdbDb *db, SdbMaint *mt, DbVersion *v, const SdbCompactionSp
   CkptCtx ck;
   memset(&ck, 0, sizeof(ck));
   ck.lifetimeS = MT_CKPT_LIFETIME_S;
-  int bNoRand = pResumeId ? (job.id = *pResumeId, 0) : sdbUlidNew(&job.id);
-  int rc = bNoRand || sdbUuidNew(ck.aId) ? sdbErrSet(pErr, SDB_IOERR, "no randomness") : SDB_OK;
+  int bNoRand = sdbUuidNew(ck.aId);
+  if (pResumeId) job.id = *pResumeId;
+  else bNoRand |= sdbUlidNew(&job.id);
+  int rc = bNoRand ? sdbErrSet(pErr, SDB_IOERR, "no randomness") : SDB_OK;
   if (rc == SDB_OK) rc = mtUpdateCompactions(db, mt, 0, editJob, &job, pErr);
   if (rc == SDB_OK) rc = sdbCompactExecute(db, v, pSpec, &mt->copt, &mt->sstOpt, &out, pErr);
   if (rc == SDB_OK) rc = sdbWriterUpdateManifest(db, editAddCheckpoint, &ck, NULL, pErr);
