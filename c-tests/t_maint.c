@@ -219,6 +219,34 @@ static void testCheckpointFlushes(void) {
   sdb_db_close(db);
 }
 
+/* A checkpoint of a database whose manifest names no WAL SST yet
+** (wal_id_last_seen 0) pins exactly that state: a checkpoint= reader replays
+** no WAL written after it (SlateDB replays up to the pinned manifest's
+** next_wal_sst_id, exclusive). */
+static void testCheckpointOfEmptyDb(void) {
+  char zDir[] = "/tmp/sdbmaintXXXXXX";
+  SdbErr err = {0};
+  char zId[37];
+  CHECK("maint: temp dir 6", mkdtemp(zDir) != NULL);
+  SdbDb *db = openWriter(zDir, 0, 8, &err);
+  SdbBatch *b = sdb_batch_new();
+  int rc = db && b ? SDB_OK : SDB_ERROR;
+  if (rc == SDB_OK) rc = sdb_db_checkpoint_create(db, 0, NULL, zId, &err);
+  CHECKF("maint: checkpoint of an empty database", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+  for (int i = 0; rc == SDB_OK && i < 3; i++) {
+    char k[16];
+    snprintf(k, sizeof(k), "after%d", i);
+    rc = sdb_batch_put(b, (const u8 *)k, strlen(k), (const u8 *)"wal", 3, 0, &err);
+    if (rc == SDB_OK) rc = sdb_db_write(db, b, 1, &err);      /* durable: WAL only */
+    sdb_batch_clear(b);
+  }
+  int nWal = 0, n = rc == SDB_OK ? ckptRows(zDir, zId, "wal", &nWal) : -1;
+  CHECKF("maint: a checkpoint of an empty database replays no later WAL SST", n == 0,
+         "rows=%d rc=%d %s", n, rc, err.zMsg);
+  sdb_batch_free(b);
+  sdb_db_close(db);
+}
+
 /* The number of compacted/ SSTs in pStore; -1 on error. */
 static int countCompacted(SdbStore *pStore) {
   SdbObjList l = {0};
@@ -540,6 +568,7 @@ int main(void) {
   testCompactorFencing();
   testCheckpoints();
   testCheckpointFlushes();
+  testCheckpointOfEmptyDb();
   testAbandonedJobs();
   testResumedJob();
   testKill9();

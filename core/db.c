@@ -254,7 +254,7 @@ static int dbReplayWal(SdbDb *db, DbVersion *v, SdbErr *pErr) {
   for (int i = 0; rc == SDB_OK && i < list.n; i++) {
     u64 id;
     if (dbWalId(list.a[i].zKey, &id) != SDB_OK || id <= v->lastWalId) continue;
-    if (db->walReplayLimit && id > db->walReplayLimit) break;
+    if (db->walReplayEnd && id >= db->walReplayEnd) break;
     if (id != expect) {
       rc = sdbCorrupt(pErr, "WAL SST %020llu is missing (found %s after %020llu)",
                       (unsigned long long)expect, list.a[i].zKey, (unsigned long long)(expect - 1));
@@ -367,8 +367,9 @@ static void dbConfigDefaults(SdbConfig *c) {
 
 /*
 ** Replace *pm (latest manifest, id *pId) with the manifest that checkpoint
-** zId pins, and bound the WAL replay to that manifest's wal_id_last_seen:
-** the reader then sees exactly the checkpointed state and never polls.
+** zId pins, and bound the WAL replay to the WAL SSTs that manifest knows
+** (ids up to wal_id_last_seen, i.e. below SlateDB's next_wal_sst_id): the
+** reader then sees exactly the checkpointed state and never polls.
 */
 static int dbOpenCheckpoint(SdbDb *db, const char *zId, SdbManifest **pm, u64 *pId,
                             SdbErr *pErr) {
@@ -393,8 +394,8 @@ static int dbOpenCheckpoint(SdbDb *db, const char *zId, SdbManifest **pm, u64 *p
   sdbManifestFree(*pm);
   *pm = mCk;
   *pId = idCk;
-  db->walReplayLimit = mCk->walIdLastSeen > mCk->replayAfterWalId ? mCk->walIdLastSeen
-                                                                   : mCk->replayAfterWalId;
+  db->walReplayEnd = 1 + (mCk->walIdLastSeen > mCk->replayAfterWalId ? mCk->walIdLastSeen
+                                                                      : mCk->replayAfterWalId);
   db->cfg.pollIntervalMs = UINT64_MAX;
   return SDB_OK;
 }
@@ -469,7 +470,7 @@ void sdb_db_close(SdbDb *db) {
 
 int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
   if (db->pWriter) return sdbWriterPoll(db, pErr);
-  if (db->walReplayLimit) return SDB_OK;   /* a checkpoint reader stays pinned */
+  if (db->walReplayEnd) return SDB_OK;   /* a checkpoint reader stays pinned */
   SdbManifest *m = NULL;
   u64 id = 0;
   int rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);

@@ -69,7 +69,7 @@ struct SdbDb {
   SdbWriter *pWriter;     /* writer state; NULL for readers (writer.c) */
   SdbMaint *pMaint;       /* compactor / GC thread of a writer, or NULL (maint.c) */
   i64 lastRefreshMs;      /* reader: when the version was last refreshed (atomic) */
-  u64 walReplayLimit;     /* checkpoint readers: replay no WAL id above this (0: none) */
+  u64 walReplayEnd;       /* checkpoint readers: replay only WAL ids below this (0: no bound) */
   u64 walKnownLast;       /* writer opening: every WAL id up to this (its fence) exists,
                           ** so replay reads them without listing (0: list) */
 };
