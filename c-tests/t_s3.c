@@ -469,8 +469,12 @@ static void testTimeouts(void) {
   CHECKF("s3: a hanging server ends in SDB_IOERR within the timeout",
          rc == SDB_IOERR && ms < 2500 && ms >= 1400 && strstr(err.zMsg, "within 1500 ms"),
          "rc=%d %lld ms: %s", rc, ms, err.zMsg);
-  c.zEndpoint = "http://127.0.0.1:1";
+  c.zEndpoint = "http://127.0.0.1:1";      /* credentials go only to the environment's */
+  char *zEnvEp = strdup(getenv("AWS_ENDPOINT") ? getenv("AWS_ENDPOINT") : "");
+  setenv("AWS_ENDPOINT", c.zEndpoint, 1);
   SdbStore *s2 = openStore(zB, "db", &c);
+  if (zEnvEp) setenv("AWS_ENDPOINT", zEnvEp, 1);
+  free(zEnvEp);
   t0 = nowMs();
   rc = s2 ? s2->pMethods->xGet(s2, "manifest/1", 0, SDB_TO_END, &b, &err) : -1;
   ms = nowMs() - t0;
@@ -561,25 +565,41 @@ static void testHardening(void) {
   putStr(s, "manifest/1", "m", 0, &err);
   sdbStoreFree(s);
   SdbS3Config c = defCfg();
-  c.zEndpoint = zMoto;                /* not the environment's endpoint */
-  s = openStore(zB, "db", &c);
-  int rc = s ? s->pMethods->xGet(s, "manifest/1", 0, SDB_TO_END, &b, &err) : -1;
-  CHECKF("s3: credentials are not sent to a non-environment endpoint",
-         rc == SDB_PERM && strstr(err.zMsg, "AWS_ENDPOINT"), "rc=%d %s", rc, err.zMsg);
-  sdbStoreFree(s);
-  /* The proxy under another spelling: it sees an unsigned request. */
+  char zUrl[256];
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/db", zB);
+  /* With credentials, an endpoint other than the environment's is refused at
+  ** open (no request at all); the proxy under another spelling too. */
   char zAlias[256];
   const char *zPort = strrchr(zProxy, ':');
   snprintf(zAlias, sizeof(zAlias), "http://localhost%s", zPort ? zPort : "");
+  const char *azOther[] = {zMoto, zAlias};
+  for (int i = 0; i < 2; i++) {
+    c.zEndpoint = azOther[i];
+    proxyReset();
+    s = NULL;
+    int rc = sdbStoreOpenS3(zUrl, &c, 0, &s, &err);
+    CHECKF(i == 0 ? "s3: credentials are not sent to a non-environment endpoint (refused)"
+                  : "s3: the proxy under another name is refused, nothing is sent",
+           rc == SDB_PERM && !s && strstr(err.zMsg, "AWS_ENDPOINT") &&
+           proxyStat("sigv4_fail") == 0, "rc=%d %s", rc, err.zMsg);
+    sdbStoreFree(s);
+  }
+  /* Without credentials the other endpoint is used, unsigned. */
+  char *zKeyId = strdup(getenv("AWS_ACCESS_KEY_ID") ? getenv("AWS_ACCESS_KEY_ID") : "");
+  unsetenv("AWS_ACCESS_KEY_ID");
+  setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/sdb-credentials", 1);
   c.zEndpoint = zAlias;
   proxyReset();
   s = openStore(zB, "db", &c);
-  rc = s ? s->pMethods->xGet(s, "manifest/1", 0, SDB_TO_END, &b, &err) : -1;
-  CHECKF("s3: the proxy under another name gets unsigned requests",
-         rc == SDB_PERM && strstr(err.zMsg, "AWS_ENDPOINT") && proxyStat("sigv4_fail") >= 1,
+  int rc = s ? s->pMethods->xGet(s, "manifest/1", 0, SDB_TO_END, &b, &err) : -1;
+  CHECKF("s3: without credentials another endpoint gets unsigned requests",
+         rc == SDB_PERM && strstr(err.zMsg, "no credentials") && proxyStat("sigv4_fail") >= 1,
          "rc=%d %s", rc, err.zMsg);
   proxyReset();
   sdbStoreFree(s);
+  if (zKeyId && zKeyId[0]) setenv("AWS_ACCESS_KEY_ID", zKeyId, 1);
+  unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+  free(zKeyId);
   c.zEndpoint = getenv("AWS_ENDPOINT");   /* the same endpoint, spelled explicitly */
   s = openStore(zB, "db", &c);
   rc = s ? s->pMethods->xGet(s, "manifest/1", 0, SDB_TO_END, &b, &err) : -1;

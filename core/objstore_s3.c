@@ -41,6 +41,7 @@
 
 #include "format.h"
 #include "objstore.h"
+#include "s3parse.h"
 #include "sigv4.h"
 
 #define S3_POOL_EASY      32      /* idle easy handles kept */
@@ -52,7 +53,6 @@
 
 #define S3_CRED_OK        0       /* requests are signed */
 #define S3_CRED_NONE      1       /* no credentials in the environment */
-#define S3_CRED_WITHHELD  2       /* endpoint differs from the environment's */
 
 typedef struct S3Store {
   SdbStore base;          /* must be first */
@@ -255,22 +255,15 @@ static void s3RespReset(S3Resp *r) {
 
 /* ------------------------------------------------------------ response headers */
 
-/* Parse "bytes a-b/t", "bytes (star)/T" or "bytes a-b/(star)" into r. */
+/* Record Content-Range value z in r (strictly parsed; see s3parse.h). */
 static void s3ParseContentRange(S3Resp *r, const char *z) {
-  unsigned long long a, b, t;
-  if (strncasecmp(z, "bytes", 5) != 0) return;
-  z += 5;
-  while (*z == ' ') z++;
-  if (sscanf(z, "%llu-%llu/%llu", &a, &b, &t) == 3) {
-    r->bHasRange = r->bHasTotal = 1;
-    r->crFirst = a; r->crLast = b; r->crTotal = t;
-  } else if (sscanf(z, "%llu-%llu/*", &a, &b) == 2) {
-    r->bHasRange = 1;
-    r->crFirst = a; r->crLast = b;
-  } else if (sscanf(z, "*/%llu", &t) == 1) {
-    r->bHasTotal = 1;
-    r->crTotal = t;
-  }
+  SdbS3Range cr;
+  sdbS3ParseContentRange(z, &cr);
+  r->bHasRange = cr.bHasRange;
+  r->crFirst = cr.iFirst;
+  r->crLast = cr.iLast;
+  r->bHasTotal = cr.bHasTotal;
+  r->crTotal = cr.nTotal;
 }
 
 /* CURLOPT_HEADERFUNCTION: record the headers S3Resp cares about. A status line
@@ -294,8 +287,7 @@ static size_t s3OnHeader(char *a, size_t sz, size_t n, void *pArg) {
   char *zVal = zColon + 1;
   while (*zVal == ' ' || *zVal == '\t') zVal++;
   if (strcasecmp(zLine, "content-length") == 0) {
-    r->bHasLen = 1;
-    r->nLenHdr = strtoull(zVal, NULL, 10);
+    r->bHasLen = sdbS3ParseU64(zVal, &r->nLenHdr);
   } else if (strcasecmp(zLine, "content-range") == 0) {
     s3ParseContentRange(r, zVal);
   } else if (strcasecmp(zLine, "x-amz-meta-slatedbputid") == 0) {
@@ -368,6 +360,7 @@ static int s3Prepare(S3Store *p, CURL *h, S3Req *q, S3Resp *r, i64 msLeft,
   curl_easy_setopt(h, CURLOPT_URL, zUrl);
   sdbFree(zUrl);            /* curl copied it */
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);   /* send the path exactly as signed */
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, *ppHdr);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "sqlite-slatedb");
@@ -413,119 +406,9 @@ static int s3Attempt(S3Store *p, S3Req *q, S3Resp *r, i64 msLeft) {
 
 /* ------------------------------------------------------------ XML */
 
-/* Find <zTag>text</zTag> in [z, zEnd). On success sets *pzVal and *pnVal to the
-** text and returns the end of the element; NULL if absent. */
-static const char *xmlElem(const char *z, const char *zEnd, const char *zTag,
-                           const char **pzVal, size_t *pnVal) {
-  char zOpen[64], zClose[64];
-  int nOpen = snprintf(zOpen, sizeof(zOpen), "<%s>", zTag);
-  int nClose = snprintf(zClose, sizeof(zClose), "</%s>", zTag);
-  if (!z || z >= zEnd) return NULL;
-  const char *zA = memmem(z, (size_t)(zEnd - z), zOpen, (size_t)nOpen);
-  if (!zA) return NULL;
-  zA += nOpen;
-  const char *zB = memmem(zA, (size_t)(zEnd - zA), zClose, (size_t)nClose);
-  if (!zB) return NULL;
-  *pzVal = zA;
-  *pnVal = (size_t)(zB - zA);
-  return zB + nClose;
-}
-
-/* Append code point c as UTF-8. */
-static void utf8Put(char **pz, unsigned long c) {
-  char *z = *pz;
-  if (c < 0x80) {
-    *z++ = (char)c;
-  } else if (c < 0x800) {
-    *z++ = (char)(0xC0 | (c >> 6));
-    *z++ = (char)(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    *z++ = (char)(0xE0 | (c >> 12));
-    *z++ = (char)(0x80 | ((c >> 6) & 0x3F));
-    *z++ = (char)(0x80 | (c & 0x3F));
-  } else {
-    *z++ = (char)(0xF0 | (c >> 18));
-    *z++ = (char)(0x80 | ((c >> 12) & 0x3F));
-    *z++ = (char)(0x80 | ((c >> 6) & 0x3F));
-    *z++ = (char)(0x80 | (c & 0x3F));
-  }
-  *pz = z;
-}
-
-/* Decode one entity at z (z[0]=='&', n bytes available) into *pzOut.
-** Returns the bytes consumed, 0 if it is not a known entity. */
-static size_t xmlEntity(const char *z, size_t n, char **pzOut) {
-  static const struct { const char *zName; char c; } aNamed[] = {
-    {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''},
-  };
-  for (int i = 0; i < SDB_ARRAY_SIZE(aNamed); i++) {
-    size_t nName = strlen(aNamed[i].zName);
-    if (n >= nName && memcmp(z, aNamed[i].zName, nName) == 0) {
-      *(*pzOut)++ = aNamed[i].c;
-      return nName;
-    }
-  }
-  if (n < 4 || z[1] != '#') return 0;
-  int bHex = z[2] == 'x' || z[2] == 'X';
-  size_t i = bHex ? 3 : 2;
-  unsigned long c = 0;
-  size_t iStart = i;
-  for (; i < n && i < iStart + 8 && isxdigit((unsigned char)z[i]); i++) {
-    if (!bHex && !isdigit((unsigned char)z[i])) return 0;
-    int d = isdigit((unsigned char)z[i]) ? z[i] - '0' : (tolower((unsigned char)z[i]) - 'a' + 10);
-    c = c * (bHex ? 16 : 10) + (unsigned long)d;
-  }
-  if (i == iStart || i >= n || z[i] != ';' || c == 0 || c > 0x10FFFF) return 0;
-  utf8Put(pzOut, c);
-  return i + 1;
-}
-
-/* XML text z[0..n) with entities decoded, as a new string (caller frees).
-** NULL on OOM. Unknown entities are kept as they are. */
-static char *xmlDecode(const char *z, size_t n) {
-  char *zOut = sdbMalloc(n + 1);   /* decoding never grows the text */
-  char *o = zOut;
-  if (!zOut) return NULL;
-  for (size_t i = 0; i < n;) {
-    size_t nUsed = z[i] == '&' ? xmlEntity(z + i, n - i, &o) : 0;
-    if (nUsed) {
-      i += nUsed;
-    } else {
-      *o++ = z[i++];
-    }
-  }
-  *o = 0;
-  return zOut;
-}
-
 /* The decoded text of <zTag> in the body of r into z[nz] ("" if absent). */
 static void xmlText(const S3Resp *r, const char *zTag, char *z, size_t nz) {
-  const char *zVal;
-  size_t nVal;
-  const char *zBody = (const char *)r->body.a;
-  z[0] = 0;
-  if (!xmlElem(zBody, zBody + r->body.n, zTag, &zVal, &nVal)) return;
-  char *zDec = xmlDecode(zVal, nVal);
-  if (zDec) snprintf(z, nz, "%s", zDec);
-  sdbFree(zDec);
-}
-
-/* ISO-8601 "2024-01-02T03:04:05.678Z" -> ms since the epoch (0 if bad). */
-static i64 isoToMs(const char *z) {
-  struct tm tm;
-  int ms = 0, n = 0;
-  memset(&tm, 0, sizeof(tm));
-  if (sscanf(z, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-             &tm.tm_min, &tm.tm_sec, &n) != 6) {
-    return 0;
-  }
-  if (z[n] == '.') {
-    int scale = 100;
-    for (const char *c = z + n + 1; isdigit((unsigned char)*c); c++, scale /= 10) ms += (*c - '0') * scale;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return (i64)timegm(&tm) * 1000 + ms;
+  sdbS3XmlText(r->body.a, r->body.n, zTag, z, nz);
 }
 
 /* ------------------------------------------------------------ verdicts */
@@ -558,9 +441,6 @@ static int s3Denied(S3Store *p, S3Req *q, S3Resp *r, SdbErr *pErr) {
   if (p->eCred == S3_CRED_NONE) {
     zHint = " (no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; "
             "requests were sent unsigned)";
-  } else if (p->eCred == S3_CRED_WITHHELD) {
-    zHint = " (requests were sent unsigned: credentials are only sent to the endpoint in "
-            "AWS_ENDPOINT, and this store's endpoint option differs from it)";
   }
   return sdbErrSet(pErr, SDB_PERM, "s3 %s %s: access denied by %s: %s%s%s%s", q->zMethod,
                    q->zName, p->zEndpoint, zCode[0] ? zCode : "HTTP 403", zMsg[0] ? ": " : "",
@@ -850,32 +730,6 @@ static int s3Delete(SdbStore *pStore, const char *zKey, SdbErr *pErr) {
 
 /* ------------------------------------------------------------ LIST */
 
-/* Add the <Contents> of one ListObjectsV2 page to pOut, keys made relative
-** to the root (zRoot = "prefix/" or "" stripped; other keys skipped). */
-static int s3ListParse(S3Resp *r, const char *zRoot, SdbObjList *pOut) {
-  size_t nRoot = strlen(zRoot);
-  const char *z = (const char *)r->body.a, *zEnd = z + r->body.n;
-  const char *zC;
-  size_t nC;
-  while ((z = xmlElem(z, zEnd, "Contents", &zC, &nC)) != NULL) {
-    const char *zV;
-    size_t nV;
-    char zNum[40] = "", zTime[40] = "";
-    if (!xmlElem(zC, zC + nC, "Key", &zV, &nV)) continue;
-    char *zKey = xmlDecode(zV, nV);
-    if (!zKey) return SDB_NOMEM;
-    if (xmlElem(zC, zC + nC, "Size", &zV, &nV)) snprintf(zNum, sizeof(zNum), "%.*s", (int)nV, zV);
-    if (xmlElem(zC, zC + nC, "LastModified", &zV, &nV)) snprintf(zTime, sizeof(zTime), "%.*s", (int)nV, zV);
-    int rc = SDB_OK;
-    if (strlen(zKey) > nRoot && strncmp(zKey, zRoot, nRoot) == 0) {
-      rc = sdbObjListAdd(pOut, zKey + nRoot, strtoull(zNum, NULL, 10), isoToMs(zTime));
-    }
-    sdbFree(zKey);
-    if (rc) return rc;
-  }
-  return SDB_OK;
-}
-
 /* One LIST page: prefix zFull, continuation token zToken ("" = first page).
 ** On success *pzNext is the next token (sdbMalloc'd) or NULL on the last page. */
 static int s3ListPage(S3Store *p, const char *zFull, const char *zToken, const char *zRoot,
@@ -896,16 +750,13 @@ static int s3ListPage(S3Store *p, const char *zFull, const char *zToken, const c
     STAT_ADD(p, nList, 1);
     rc = s3Run(p, &q, &r, s3Deadline(p), 0, NULL, pErr);
   }
-  if (rc == SDB_OK) rc = s3ListParse(&r, zRoot, pOut);
-  if (rc == SDB_OK) {
-    char zTrunc[16], zNext[1024];
-    xmlText(&r, "IsTruncated", zTrunc, sizeof(zTrunc));
-    xmlText(&r, "NextContinuationToken", zNext, sizeof(zNext));
-    if (strcmp(zTrunc, "true") == 0 && !zNext[0]) {
-      rc = sdbErrSet(pErr, SDB_IOERR, "s3 LIST %s: truncated listing without a continuation token", q.zName);
-    } else if (strcmp(zTrunc, "true") == 0 && !(*pzNext = sdbStrdup(zNext))) {
-      rc = SDB_NOMEM;
-    }
+  if (rc == SDB_OK) rc = sdbS3ListParse(r.body.a, r.body.n, zRoot, pOut);
+  if (rc == SDB_OK) rc = sdbS3ListNext(r.body.a, r.body.n, pzNext);
+  if (rc == SDB_CORRUPT || (rc == SDB_OK && *pzNext && strcmp(*pzNext, zToken) == 0)) {
+    sdbFree(*pzNext);
+    *pzNext = NULL;
+    rc = sdbErrSet(pErr, SDB_IOERR, "s3 LIST %s: truncated listing without a usable continuation"
+                   " token (absent, over 4096 bytes, or the one just sent)", q.zName);
   }
   if (rc == SDB_NOMEM) SDB_NOMEM_ERR(pErr);
   sdbBufFree(&r.body);
@@ -1101,31 +952,29 @@ static char *s3DecodePrefix(const char *z, size_t n, int *pbBad) {
   return zOut;
 }
 
-/* Bucket names: 3..63 characters of a-z A-Z 0-9 . - _ (the ones that are safe
-** in a host name or a path without encoding). */
-static int s3BucketOk(const char *z, size_t n) {
-  if (n < 3 || n > 63) return 0;
-  for (size_t i = 0; i < n; i++) {
-    char c = z[i];
-    if (!isalnum((unsigned char)c) && c != '.' && c != '-' && c != '_') return 0;
-  }
-  return 1;
+/* zUrl if it may appear in a message, else a placeholder (see sdbS3Showable). */
+static const char *s3Shown(const char *zUrl) {
+  return sdbS3Showable(zUrl) ? zUrl : "(not shown: it contains '@', '?', '#' or control characters)";
 }
 
-/* Split zUrl into bucket and prefix. */
+/* Split zUrl into bucket and prefix, both checked (S3's bucket naming rules;
+** no ".", ".." or empty prefix segment, which a server or curl could resolve
+** into another bucket's keys). */
 static int s3ParseUrl(S3Store *p, const char *zUrl, SdbErr *pErr) {
   const char *zB = zUrl + 5;     /* after "s3://" */
   const char *zSlash = strchr(zB, '/');
   size_t nB = zSlash ? (size_t)(zSlash - zB) : strlen(zB);
-  if (!s3BucketOk(zB, nB)) {
-    return sdbErrSet(pErr, SDB_ERROR, "invalid S3 bucket name \"%.*s\" in %s: a bucket name has "
-                     "3 to 63 characters (a-z, 0-9, '.', '-')", (int)nB, zB, zUrl);
+  const char *zWhy = sdbS3BucketProblem(zB, nB);
+  if (zWhy) {
+    return sdbErrSet(pErr, SDB_ERROR, "invalid S3 bucket name in %s: %s", s3Shown(zUrl), zWhy);
   }
   int bBad = 0;
   p->zBucket = sdbMprintf("%.*s", (int)nB, zB);
   p->zPrefix = zSlash ? s3DecodePrefix(zSlash, strlen(zSlash), &bBad) : sdbStrdup("");
-  if (bBad) return sdbErrSet(pErr, SDB_ERROR, "S3 URL %s contains %%00", zUrl);
+  if (bBad) return sdbErrSet(pErr, SDB_ERROR, "S3 URL %s contains %%00", s3Shown(zUrl));
   if (!p->zBucket || !p->zPrefix) return SDB_NOMEM_ERR(pErr);
+  zWhy = sdbS3PrefixProblem(p->zPrefix);
+  if (zWhy) return sdbErrSet(pErr, SDB_ERROR, "invalid S3 URL %s: %s", s3Shown(zUrl), zWhy);
   return SDB_OK;
 }
 
@@ -1138,14 +987,12 @@ static char *s3TrimEndpoint(const char *zEp) {
   return sdbMprintf("%.*s", (int)n, zEp);
 }
 
-/* Split p->zEndpoint into scheme, authority and path; set zUrlBase, zHost
-** and zPathBase for path-style or virtual-hosted requests. */
+/* Split p->zEndpoint (checked by s3Configure) into scheme, authority and
+** path; set zUrlBase, zHost and zPathBase for path-style or virtual-hosted
+** requests. */
 static int s3SetAddress(S3Store *p, int bAllowHttp, int bVhost, SdbErr *pErr) {
   const char *zEp = p->zEndpoint;
   int bHttp = strncasecmp(zEp, "http://", 7) == 0;
-  if (!bHttp && strncasecmp(zEp, "https://", 8) != 0) {
-    return sdbErrSet(pErr, SDB_ERROR, "S3 endpoint \"%s\" must start with https:// (or http://)", zEp);
-  }
   if (bHttp && !bAllowHttp) {
     return sdbErrSet(pErr, SDB_ERROR, "S3 endpoint %s uses plain http://; set AWS_ALLOW_HTTP=true "
                      "or the allow_http option to allow it", zEp);
@@ -1213,9 +1060,12 @@ static void s3CredFromFile(S3Store *p) {
   sdbFree(zFile);
 }
 
-/* Load credentials and decide whether they may be sent to p->zEndpoint:
-** only when it is the environment's endpoint (or AWS's when the environment
-** names none). */
+/* Load credentials (environment, else the credentials file). They are bound
+** to p->zEnvEndpoint: the environment's endpoint, or AWS's own for the
+** checked region. A configured endpoint that differs from it is refused
+** while credentials exist (SDB_PERM), so that a table definition cannot aim
+** signed requests and the session token at a host of its choosing; without
+** credentials requests go unsigned (public buckets) wherever it says. */
 static int s3SetCredentials(S3Store *p, const char *zCfgEndpoint, SdbErr *pErr) {
   if (s3Env("AWS_ACCESS_KEY_ID")) {
     p->zKeyId = sdbStrdup(s3Env("AWS_ACCESS_KEY_ID"));
@@ -1227,27 +1077,59 @@ static int s3SetCredentials(S3Store *p, const char *zCfgEndpoint, SdbErr *pErr) 
     s3CredFromFile(p);
   }
   p->eCred = (p->zKeyId && p->zSecret) ? S3_CRED_OK : S3_CRED_NONE;
-  if (p->eCred == S3_CRED_OK && zCfgEndpoint && strcmp(p->zEndpoint, p->zEnvEndpoint) != 0) {
-    p->eCred = S3_CRED_WITHHELD;
-  }
-  if (p->eCred != S3_CRED_OK) {
-    if (p->zSecret) memset(p->zSecret, 0, strlen(p->zSecret));
-    sdbFree(p->zKeyId); sdbFree(p->zSecret); sdbFree(p->zToken);
-    p->zKeyId = p->zSecret = p->zToken = NULL;
+  if (p->eCred == S3_CRED_OK && zCfgEndpoint && strcasecmp(p->zEndpoint, p->zEnvEndpoint) != 0) {
+    return sdbErrSet(pErr, SDB_PERM, "S3 endpoint %s (the endpoint option) is not %s, the endpoint"
+                     " the AWS credentials are for (AWS_ENDPOINT or AWS_ENDPOINT_URL, else AWS for"
+                     " the region): refused, so that a table definition cannot send requests signed"
+                     " with them elsewhere; set AWS_ENDPOINT to it, or unset the credentials for"
+                     " unsigned requests", p->zEndpoint, p->zEnvEndpoint);
   }
   return SDB_OK;
 }
 
 /* ------------------------------------------------------------ open */
 
-/* Region, endpoints, timeouts from pCfg, the environment and the defaults. */
+/* Check endpoint zEp (from zWhere: "the endpoint option" or an environment
+** variable); bPathOk as sdbS3EndpointProblem. The value is named in the
+** message only if it is showable. */
+static int s3CheckEndpoint(const char *zEp, const char *zWhere, int bPathOk, SdbErr *pErr) {
+  const char *zWhy = sdbS3EndpointProblem(zEp, bPathOk);
+  if (!zWhy) return SDB_OK;
+  return sdbErrSet(pErr, SDB_ERROR, "invalid S3 endpoint %s (%s): %s", s3Shown(zEp), zWhere, zWhy);
+}
+
+/* The region from pCfg, the environment or the default, checked (it becomes
+** part of AWS's host name). *pzRegion is borrowed. */
+static int s3PickRegion(const SdbS3Config *pCfg, const char **pzRegion, SdbErr *pErr) {
+  const char *zWhere = "the region option";
+  const char *zRegion = pCfg && pCfg->zRegion && pCfg->zRegion[0] ? pCfg->zRegion : NULL;
+  if (!zRegion && s3Env("AWS_REGION")) { zRegion = s3Env("AWS_REGION"); zWhere = "AWS_REGION"; }
+  if (!zRegion && s3Env("AWS_DEFAULT_REGION")) {
+    zRegion = s3Env("AWS_DEFAULT_REGION");
+    zWhere = "AWS_DEFAULT_REGION";
+  }
+  if (!zRegion) zRegion = "us-east-1";
+  const char *zWhy = sdbS3RegionProblem(zRegion);
+  if (zWhy) {
+    return sdbErrSet(pErr, SDB_ERROR, "invalid S3 region %s (%s): %s",
+                     sdbS3Showable(zRegion) ? zRegion : "(not shown)", zWhere, zWhy);
+  }
+  *pzRegion = zRegion;
+  return SDB_OK;
+}
+
+/* Region, endpoints, timeouts from pCfg, the environment and the defaults;
+** every value that shapes a URL is checked. */
 static int s3Configure(S3Store *p, const SdbS3Config *pCfg, int *pbHttp, int *pbVhost,
                        const char **pzCfgEp, SdbErr *pErr) {
-  const char *zRegion = pCfg && pCfg->zRegion && pCfg->zRegion[0] ? pCfg->zRegion
-                      : s3Env("AWS_REGION") ? s3Env("AWS_REGION")
-                      : s3Env("AWS_DEFAULT_REGION") ? s3Env("AWS_DEFAULT_REGION") : "us-east-1";
-  const char *zEnvEp = s3Env("AWS_ENDPOINT") ? s3Env("AWS_ENDPOINT") : s3Env("AWS_ENDPOINT_URL");
+  const char *zRegion = NULL;
+  const char *zEnvVar = s3Env("AWS_ENDPOINT") ? "AWS_ENDPOINT" : "AWS_ENDPOINT_URL";
+  const char *zEnvEp = s3Env(zEnvVar);
   const char *zCfgEp = pCfg && pCfg->zEndpoint && pCfg->zEndpoint[0] ? pCfg->zEndpoint : NULL;
+  int rc = s3PickRegion(pCfg, &zRegion, pErr);
+  if (rc == SDB_OK && zEnvEp) rc = s3CheckEndpoint(zEnvEp, zEnvVar, 1, pErr);
+  if (rc == SDB_OK && zCfgEp) rc = s3CheckEndpoint(zCfgEp, "the endpoint option", 0, pErr);
+  if (rc) return rc;
   p->zRegion = sdbStrdup(zRegion);
   p->zEnvEndpoint = zEnvEp ? s3TrimEndpoint(zEnvEp) : sdbMprintf("https://s3.%s.amazonaws.com", zRegion);
   p->zEndpoint = zCfgEp ? s3TrimEndpoint(zCfgEp) : sdbStrdup(p->zEnvEndpoint ? p->zEnvEndpoint : "");
@@ -1270,7 +1152,8 @@ int sdbStoreOpenS3(const char *zUrl, const SdbS3Config *pCfg, int bReadOnly, Sdb
                    SdbErr *pErr) {
   *pp = NULL;
   if (strncmp(zUrl, "s3://", 5) != 0) {
-    return sdbErrSet(pErr, SDB_ERROR, "not an S3 URL: %s (expected s3://bucket[/prefix])", zUrl);
+    return sdbErrSet(pErr, SDB_ERROR, "not an S3 URL: %s (expected s3://bucket[/prefix])",
+                     s3Shown(zUrl));
   }
   pthread_once(&s3Once, s3GlobalInit);
   if (s3InitRc != CURLE_OK) return sdbErrSet(pErr, SDB_ERROR, "libcurl initialisation failed");

@@ -60,6 +60,7 @@
 #include <string.h>
 
 #include "extInt.h"
+#include "s3names.h"
 
 /* Options, as bits of the "seen" mask (duplicate detection). */
 #define OPT_URL          0
@@ -340,27 +341,29 @@ static int argsSchemeLen(const char *z) {
   return strncmp(z + i, "://", 3) == 0 ? i : 0;
 }
 
+/* z if it may be repeated in an error message, else a placeholder (a value
+** with '@' may hold user:password; see sdbS3Showable). */
+static const char *argsShown(const char *z) {
+  return sdbS3Showable(z) ? z : "(not shown: it contains '@', '?', '#' or control characters)";
+}
+
 /*
-** Check an s3://bucket[/prefix] URL: a bucket name of 3..63 characters out of
-** [a-z0-9.-], no query or fragment. The scheme is normalised to lower case.
+** Check an s3://bucket[/prefix] URL: a bucket name that follows S3's rules
+** (core/s3parse.h), no query or fragment. The scheme is normalised to lower
+** case. The prefix is checked by the store when it opens.
 */
 static int argsS3Url(char *zVal, char **pzErr) {
   memcpy(zVal, "s3", 2);
   const char *zBucket = zVal + 5;
-  int n = 0;
-  while (zBucket[n] && zBucket[n] != '/') n++;
-  for (int i = 0; i < n; i++) {
-    char c = zBucket[i];
-    if (!(islower((unsigned char)c) || isdigit((unsigned char)c) || c == '.' || c == '-')) n = -1;
-    if (n < 0) break;
-  }
-  if (n < 3 || n > 63) {
-    return argsError(pzErr, "slatedb: malformed s3 URL \"%s\" (expected s3://bucket/prefix"
-                     " with a bucket name of 3 to 63 characters a-z, 0-9, '.' and '-')", zVal);
+  size_t n = strcspn(zBucket, "/");
+  const char *zWhy = sdbS3BucketProblem(zBucket, n);
+  if (zWhy) {
+    return argsError(pzErr, "slatedb: malformed s3 URL %s (expected s3://bucket/prefix: %s)",
+                     argsShown(zVal), zWhy);
   }
   if (strpbrk(zVal, "?#")) {
-    return argsError(pzErr, "slatedb: malformed s3 URL \"%s\": '?' and '#' are not allowed"
-                     " (S3 settings are options such as endpoint=, not URL parameters)", zVal);
+    return argsError(pzErr, "slatedb: malformed s3 URL: '?' and '#' are not allowed"
+                     " (S3 settings are options such as endpoint=, not URL parameters)");
   }
   return SQLITE_OK;
 }
@@ -382,7 +385,7 @@ static int argsSetRoot(SdbExtArgs *p, char *zVal, char **pzErr) {
     if (sqlite3_strnicmp(zPath, "localhost/", 10) == 0) zPath += 9;
     if (zPath[0] != '/') {
       rc = argsError(pzErr, "slatedb: malformed file URL \"%s\" (expected file:///absolute/path)",
-                     zVal);
+                     argsShown(zVal));
     } else {
       memmove(zVal, zPath, strlen(zPath) + 1);
       if (!argsPercentDecode(zVal)) {
@@ -393,7 +396,7 @@ static int argsSetRoot(SdbExtArgs *p, char *zVal, char **pzErr) {
     rc = argsError(pzErr, "slatedb: unsupported URL scheme \"%.*s\"", nScheme, zVal);
   } else if (sqlite3_strnicmp(zVal, "file:", 5) == 0) {
     rc = argsError(pzErr, "slatedb: malformed file URL \"%s\" (expected file:///absolute/path)",
-                   zVal);
+                   argsShown(zVal));
   }
   if (rc != SQLITE_OK) {
     sqlite3_free(zVal);
@@ -549,28 +552,26 @@ static int argsBool(const char *zName, const char *zVal, int *pb, char **pzErr) 
   return SQLITE_OK;
 }
 
-/* Copy a string option into a fixed buffer of n bytes. */
-static int argsText(const char *zName, const char *zVal, char *zOut, size_t n, char **pzErr) {
-  size_t nVal = strlen(zVal);
-  if (nVal == 0 || nVal >= n || strpbrk(zVal, " \t\r\n")) {
-    return argsError(pzErr, "slatedb: malformed %s option: %s (expected 1 to %d characters,"
-                     " no white space)", zName, zVal, (int)n - 1);
+/* Apply endpoint=: an http:// or https:// URL of a host and port only (no
+** user information, path, query or fragment; core/s3parse.h). */
+static int argsEndpoint(SdbExtArgs *p, const char *zVal, char **pzErr) {
+  const char *zWhy = sdbS3EndpointProblem(zVal, 0);
+  if (!zWhy && strlen(zVal) >= sizeof(p->opts.zEndpoint)) zWhy = "it is too long";
+  if (zWhy) {
+    return argsError(pzErr, "slatedb: malformed endpoint=%s option: %s (expected"
+                     " http://host[:port] or https://host[:port])", argsShown(zVal), zWhy);
   }
-  memcpy(zOut, zVal, nVal + 1);
+  memcpy(p->opts.zEndpoint, zVal, strlen(zVal) + 1);
   return SQLITE_OK;
 }
 
-/* Apply endpoint=: an http:// or https:// URL without a path. */
-static int argsEndpoint(SdbExtArgs *p, const char *zVal, char **pzErr) {
-  int rc = argsText("endpoint", zVal, p->opts.zEndpoint, sizeof(p->opts.zEndpoint), pzErr);
-  if (rc != SQLITE_OK) return rc;
-  const char *zHost = sqlite3_strnicmp(zVal, "http://", 7) == 0    ? zVal + 7
-                      : sqlite3_strnicmp(zVal, "https://", 8) == 0 ? zVal + 8
-                                                                   : 0;
-  if (!zHost || !zHost[0] || strpbrk(zHost, "?#@") || (strchr(zHost, '/') && strchr(zHost, '/')[1])) {
-    return argsError(pzErr, "slatedb: malformed endpoint=%s option (expected http://host[:port]"
-                     " or https://host[:port])", zVal);
+/* Apply region=: [a-z0-9-]+ (it becomes part of AWS's host name). */
+static int argsRegion(SdbExtArgs *p, const char *zVal, char **pzErr) {
+  const char *zWhy = sdbS3RegionProblem(zVal);
+  if (zWhy) {
+    return argsError(pzErr, "slatedb: malformed region=%s option: %s", argsShown(zVal), zWhy);
   }
+  memcpy(p->opts.zRegion, zVal, strlen(zVal) + 1);   /* fits: at most 63 characters */
   return SQLITE_OK;
 }
 
@@ -580,7 +581,7 @@ static int argsS3Opt(SdbExtArgs *p, int iOpt, const char *zVal, char **pzErr) {
   SdbExtHandleOpts *o = &p->opts;
   switch (iOpt) {
     case OPT_ENDPOINT:     return argsEndpoint(p, zVal, pzErr);
-    case OPT_REGION:       return argsText(zName, zVal, o->zRegion, sizeof(o->zRegion), pzErr);
+    case OPT_REGION:       return argsRegion(p, zVal, pzErr);
     case OPT_ALLOW_HTTP:   return argsBool(zName, zVal, &o->eAllowHttp, pzErr);
     case OPT_VHOST:        return argsBool(zName, zVal, &o->eVirtualHosted, pzErr);
     case OPT_REQ_TIMEOUT:  return argsDuration(zName, zVal, 1, &o->requestTimeoutMs, pzErr);
@@ -704,13 +705,13 @@ static int argsOption(SdbExtArgs *p, const char *zArg, int iEq, unsigned *pSeen,
   if (!zVal) {
     rc = SQLITE_NOMEM;
   } else if (!argsIsIdent(zName)) {
-    rc = argsError(pzErr, "slatedb: malformed option: %s", zArg);
+    rc = argsError(pzErr, "slatedb: malformed option: %s", argsShown(zArg));
   } else {
     int iOpt = argsChoice(zName, azOptName, OPT_COUNT);
     if (iOpt < 0) {
       rc = argsError(pzErr, "slatedb: unrecognized option: \"%s\"", zName);
     } else if (bBad || (!bQuoted && zVal[0] == 0)) {
-      rc = argsError(pzErr, "slatedb: malformed %s option: %s", azOptName[iOpt], zArg);
+      rc = argsError(pzErr, "slatedb: malformed %s option: %s", azOptName[iOpt], argsShown(zArg));
     } else {
       rc = argsApply(p, iOpt, zVal, pSeen, pzErr);
       zVal = 0;
@@ -730,14 +731,14 @@ static int argsOne(SdbExtArgs *p, int iArg, const char *zArg, unsigned *pSeen, c
       return argsError(pzErr, "slatedb: unrecognized option: \"%s\"", zArg);
     }
     return argsError(pzErr, "slatedb: unexpected argument %s: only the first argument may be"
-                     " the database root, the others are name=value options", zArg);
+                     " the database root, the others are name=value options", argsShown(zArg));
   }
   int bQuoted, bBad;
   char *zVal = argsDequote(zArg, (int)strlen(zArg), &bQuoted, &bBad);
   if (!zVal) return SQLITE_NOMEM;
   if (bBad) {
     sqlite3_free(zVal);
-    return argsError(pzErr, "slatedb: malformed database root: %s", zArg);
+    return argsError(pzErr, "slatedb: malformed database root: %s", argsShown(zArg));
   }
   return argsApply(p, OPT_URL, zVal, pSeen, pzErr);
 }

@@ -30,7 +30,7 @@ CREATE VIRTUAL TABLE t1 USING slatedb('s3://bucket/db', request_timeout=0);
 CREATE VIRTUAL TABLE t1 USING slatedb('s3://bucket/db', region='us east');
 CREATE VIRTUAL TABLE t1 USING slatedb('s3://bucket/db', aws_secret_access_key='x');
 CREATE VIRTUAL TABLE t1 USING slatedb('s3://bucket/db', session_token='x');
-CREATE VIRTUAL TABLE t1 USING slatedb('s3://bucket.invalid/db', endpoint='http://nonexistent.invalid', allow_http=true, request_timeout='3s', mode=reader);
+CREATE VIRTUAL TABLE t1 USING slatedb('s3://bucket.invalid/db', endpoint='http://AKIDEXAMPLE:wJalrSECRET@nonexistent.invalid', allow_http=true, mode=reader);
 CREATE VIRTUAL TABLE t1 USING slatedb('gs://bucket/db');
 CREATE VIRTUAL TABLE t1 USING slatedb('file://host/data/db');
 CREATE VIRTUAL TABLE t1 USING slatedb('file:relative/db');
