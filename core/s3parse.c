@@ -75,7 +75,6 @@ const char *sdbS3RegionProblem(const char *z) {
 
 /* The host[:port] of an endpoint, z[0..n): NULL or what is wrong. */
 static const char *s3AuthorityProblem(const char *z, size_t n) {
-  if (memchr(z, '@', n)) return "an endpoint must not contain a user name or password";
   size_t nHost = n;
   if (n > 0 && z[0] == '[') {
     const char *zEnd = memchr(z, ']', n);
@@ -117,6 +116,7 @@ const char *sdbS3EndpointProblem(const char *z, int bPathOk) {
   }
   size_t nScheme = strncasecmp(z, "https://", 8) == 0 ? 8 : strncasecmp(z, "http://", 7) == 0 ? 7 : 0;
   if (nScheme == 0) return "an endpoint starts with https:// or http://";
+  if (strchr(z, '@')) return "an endpoint must not contain a user name or password";
   if (strpbrk(z, "?#")) return "an endpoint must not contain a query or fragment";
   const char *zAuth = z + nScheme;
   const char *zPath = strchr(zAuth, '/');
