@@ -22,8 +22,8 @@
 ** filter_bits_per_key    integer 1..64 (10)                  writer
 ** min_filter_keys        integer >= 1 (1000)                 writer
 ** poll_interval          duration > 0 ('1s')                 reader
-** endpoint               http(s)://host[:port] ($AWS_ENDPOINT) s3:// only
-** region                 name ($AWS_REGION, else us-east-1)  s3:// only
+** endpoint               http(s)://host[:port] ($AWS_ENDPOINT) s3:// only; see below
+** region                 [a-z0-9-]+ ($AWS_REGION, us-east-1) s3:// only
 ** allow_http             true|false ($AWS_ALLOW_HTTP, false) s3:// only
 ** virtual_hosted_style   true|false (false: path-style)      s3:// only
 ** request_timeout        duration > 0 ('30s')                s3:// only
@@ -31,7 +31,7 @@
 ** parallel_reads         integer 1..64 (8)                   s3:// only
 ** compactor              true|false (true)                   writer
 ** compactor_poll_interval duration > 0 ('5s')               writer
-** max_sst_size           size > 0 (268435456 = 256 MiB)      writer
+** max_sst_size           size >= block_size (256 MiB)        writer
 ** l0_max_ssts            integer 1..100000 (8)               writer
 ** gc                     true|false (true)                   writer
 ** gc_interval            duration > 0 ('60s')                writer
@@ -39,7 +39,12 @@
 ** checkpoint             a checkpoint id (UUID)              reader
 **
 ** Credentials are never options: they come from AWS_ACCESS_KEY_ID,
-** AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (or ~/.aws/credentials).
+** AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (or ~/.aws/credentials), and
+** they are bound to the environment's endpoint: the store refuses an
+** endpoint= that differs from it while credentials exist. Bucket names,
+** regions and endpoints follow core/s3names.h (S3's bucket rules; an
+** endpoint without user information, path, query or fragment). A value that
+** could hold user:password ('@') is never repeated in an error message.
 **
 ** A size is an integer number of bytes, or quoted with a unit B, KiB, MiB or
 ** GiB ('16KiB'). A duration is an integer number of milliseconds, or quoted
@@ -794,6 +799,18 @@ static int argsCheckMode(const SdbExtArgs *p, unsigned seen, char **pzErr) {
   return SQLITE_OK;
 }
 
+/* Reject sizes that cannot work together (writer settings; the defaults
+** are consistent, so only values given can conflict). */
+static int argsCheckSizes(const SdbExtArgs *p, char **pzErr) {
+  const SdbExtHandleOpts *o = &p->opts;
+  if (p->bWriter && o->maxSstSize < o->blockSize) {
+    return argsError(pzErr, "slatedb: max_sst_size=%llu is below block_size=%llu: a compacted"
+                     " SST holds at least one block (raise max_sst_size or lower block_size)",
+                     (unsigned long long)o->maxSstSize, (unsigned long long)o->blockSize);
+  }
+  return SQLITE_OK;
+}
+
 /* See extInt.h. */
 int sdbExtArgsParse(int argc, const char *const *argv, SdbExtArgs *p, char **pzErr) {
   unsigned seen = 0;
@@ -809,6 +826,7 @@ int sdbExtArgsParse(int argc, const char *const *argv, SdbExtArgs *p, char **pzE
                    " path, file:///absolute/path or s3://bucket/prefix)");
   }
   if (rc == SQLITE_OK) rc = argsCheckMode(p, seen, pzErr);
+  if (rc == SQLITE_OK) rc = argsCheckSizes(p, pzErr);
   if (rc != SQLITE_OK) sdbExtArgsFree(p);
   return rc;
 }
