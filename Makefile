@@ -46,9 +46,10 @@ $(BUILD)/c-tests/%: c-tests/%.c c-tests/test.h $(BUILD)/libsdbcore.a $(EXT_SRC) 
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ic-tests -o $@ $< $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
 
-$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(BUILD)/libsdbcore.a
+# fuzz_options compiles ext/vtab_args.c in (-DSQLITE_CORE), hence -lsqlite3.
+$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(BUILD)/libsdbcore.a $(EXT_SRC) $(wildcard ext/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< fuzz/replay_main.c $(BUILD)/libsdbcore.a $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $< fuzz/replay_main.c $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
 
 ctests: $(CTEST_BIN) $(FUZZ_REPLAY)
 
@@ -73,7 +74,7 @@ fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	for f in $(FUZZ_SRC); do \
 	  clang -std=c11 -D_GNU_SOURCE -g -O1 -Icore -fsanitize=fuzzer,address,undefined \
-	    -o $(BUILD)/fuzz/$$(basename $$f .c) $$f $(CORE_SRC) $(LIBS) || exit 1; done
+	    -o $(BUILD)/fuzz/$$(basename $$f .c) $$f $(CORE_SRC) $(LIBS) -lsqlite3 || exit 1; done
 
 clean:
 	rm -rf build build-asan slatedb.so

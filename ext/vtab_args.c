@@ -417,7 +417,7 @@ static int argsKeyType(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 4);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed key_type=%s option"
-                     " (expected text, blob, int64 or uint64)", zVal);
+                     " (expected text, blob, int64 or uint64)", argsShown(zVal));
   }
   p->eKeyType = i;                /* SDB_KEY_* follow the order of az[] */
   return SQLITE_OK;
@@ -429,7 +429,7 @@ static int argsValueType(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed value_type=%s option (expected text or blob)",
-                     zVal);
+                     argsShown(zVal));
   }
   p->eValueType = i;
   return SQLITE_OK;
@@ -440,7 +440,7 @@ static int argsMode(SdbExtArgs *p, const char *zVal, char **pzErr) {
   static const char *const az[] = { "reader", "writer" };
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
-    return argsError(pzErr, "slatedb: malformed mode=%s option (expected writer or reader)", zVal);
+    return argsError(pzErr, "slatedb: malformed mode=%s option (expected writer or reader)", argsShown(zVal));
   }
   p->bWriter = i;
   return SQLITE_OK;
@@ -452,7 +452,7 @@ static int argsMerge(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed merge_operator=%s option"
-                     " (expected none or concat)", zVal);
+                     " (expected none or concat)", argsShown(zVal));
   }
   p->eMergeOp = i == 0 ? SDB_MERGE_NONE : SDB_MERGE_CONCAT;
   return SQLITE_OK;
@@ -462,7 +462,7 @@ static int argsMerge(SdbExtArgs *p, const char *zVal, char **pzErr) {
 static int argsCache(SdbExtArgs *p, const char *zVal, char **pzErr) {
   if (!argsParseSize(zVal, &p->nCacheBytes)) {
     return argsError(pzErr, "slatedb: malformed cache_size=%s option"
-                     " (expected a positive size such as '64MiB'; units B, KiB, MiB, GiB)", zVal);
+                     " (expected a positive size such as '64MiB'; units B, KiB, MiB, GiB)", argsShown(zVal));
   }
   return SQLITE_OK;
 }
@@ -473,7 +473,7 @@ static int argsCreate(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed create=%s option (expected if_missing or never)",
-                     zVal);
+                     argsShown(zVal));
   }
   p->eCreate = i;                 /* SDB_CREATE_* follow the order of az[] */
   return SQLITE_OK;
@@ -485,7 +485,7 @@ static int argsDurability(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed durability=%s option (expected commit or async)",
-                     zVal);
+                     argsShown(zVal));
   }
   p->eDurability = i;             /* SDB_DURABLE_* follow the order of az[] */
   return SQLITE_OK;
@@ -497,7 +497,7 @@ static int argsCompression(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 5);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed compression=%s option"
-                     " (expected none, snappy, zlib, lz4 or zstd)", zVal);
+                     " (expected none, snappy, zlib, lz4 or zstd)", argsShown(zVal));
   }
   p->opts.eCodec = i;             /* the engine's codec numbers follow az[] */
   return SQLITE_OK;
@@ -510,7 +510,7 @@ static int argsDuration(const char *zName, const char *zVal, int bPositive, u64 
   if (!sdbExtParseDuration(zVal, pMs) || (bPositive && *pMs == 0)) {
     return argsError(pzErr, "slatedb: malformed %s=%s option (expected a %sduration: an integer"
                      " number of milliseconds, or quoted with a unit such as '250ms', '2s', '1m'"
-                     " or '1h', at most 2147483647 ms)", zName, zVal, bPositive ? "positive " : "");
+                     " or '1h', at most 2147483647 ms)", zName, argsShown(zVal), bPositive ? "positive " : "");
   }
   return SQLITE_OK;
 }
@@ -519,7 +519,7 @@ static int argsDuration(const char *zName, const char *zVal, int bPositive, u64 
 static int argsSize(const char *zName, const char *zVal, u64 *pn, char **pzErr) {
   if (!argsParseSize(zVal, pn)) {
     return argsError(pzErr, "slatedb: malformed %s=%s option (expected a positive size in bytes,"
-                     " or quoted with a unit such as '16KiB'; units B, KiB, MiB, GiB)", zName, zVal);
+                     " or quoted with a unit such as '16KiB'; units B, KiB, MiB, GiB)", zName, argsShown(zVal));
   }
   return SQLITE_OK;
 }
@@ -529,7 +529,7 @@ static int argsBlockSize(SdbExtArgs *p, const char *zVal, char **pzErr) {
   u64 n = 0;
   if (!argsParseSize(zVal, &n) || n < 1024 || n > 65536 || (n & (n - 1)) != 0) {
     return argsError(pzErr, "slatedb: malformed block_size=%s option (expected 1024, 2048, 4096,"
-                     " 8192, 16384, 32768 or 65536 bytes, or '1KiB' .. '64KiB')", zVal);
+                     " 8192, 16384, 32768 or 65536 bytes, or '1KiB' .. '64KiB')", argsShown(zVal));
   }
   p->opts.blockSize = n;
   return SQLITE_OK;
@@ -540,7 +540,7 @@ static int argsCount(const char *zName, const char *zVal, u64 nMax, u32 *pn, cha
   u64 n = 0;
   if (!argsParseCount(zVal, 1, nMax, &n)) {
     return argsError(pzErr, "slatedb: malformed %s=%s option (expected an integer from 1 to %llu)",
-                     zName, zVal, (unsigned long long)nMax);
+                     zName, argsShown(zVal), (unsigned long long)nMax);
   }
   *pn = (u32)n;
   return SQLITE_OK;
@@ -551,7 +551,7 @@ static int argsBool(const char *zName, const char *zVal, int *pb, char **pzErr) 
   static const char *const az[] = { "false", "true", "0", "1", "off", "on" };
   int i = argsChoice(zVal, az, 6);
   if (i < 0) {
-    return argsError(pzErr, "slatedb: malformed %s=%s option (expected true or false)", zName, zVal);
+    return argsError(pzErr, "slatedb: malformed %s=%s option (expected true or false)", zName, argsShown(zVal));
   }
   *pb = i & 1;
   return SQLITE_OK;
@@ -605,7 +605,7 @@ static int argsCheckpoint(SdbExtArgs *p, const char *zVal, char **pzErr) {
   if (!bOk) {
     return argsError(pzErr, "slatedb: malformed checkpoint=%s option (expected a checkpoint id"
                      " such as '123e4567-e89b-42d3-a456-426614174000'; SELECT id FROM"
-                     " slatedb_checkpoints lists them)", zVal);
+                     " slatedb_checkpoints lists them)", argsShown(zVal));
   }
   memcpy(p->opts.zCheckpoint, zVal, 37);
   return SQLITE_OK;
@@ -788,7 +788,7 @@ static int argsCheckMode(const SdbExtArgs *p, unsigned seen, char **pzErr) {
   for (int i = 0; badS3 && i < OPT_COUNT; i++) {
     if (!(badS3 & (1u << i))) continue;
     return argsError(pzErr, "slatedb: option %s applies to s3:// databases only (this table's"
-                     " root is the local directory \"%s\")", azOptName[i], p->zRoot);
+                     " root is the local directory \"%s\")", azOptName[i], argsShown(p->zRoot));
   }
   for (int i = 0; bad && i < OPT_COUNT; i++) {
     if (!(bad & (1u << i))) continue;

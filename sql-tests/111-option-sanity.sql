@@ -56,3 +56,8 @@ SELECT 'tables', count(*) FROM sqlite_schema;
 -- the limits themselves are accepted
 CREATE VIRTUAL TABLE ok USING slatedb('@TMP@/w111/a', max_sst_size='4KiB', block_size=4096, l0_max_ssts=100000, filter_bits_per_key=64, min_filter_keys=4294967295, busy_timeout=2147483647);
 SELECT 'created', count(*) FROM ok;
+-- no error repeats a value that may hold user:password
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/b', key_type='https://AKID:SECRET@h');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/b', cache_size='AKID:SECRET@h');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/b', 'AKID:SECRET@h');
+CREATE VIRTUAL TABLE t USING slatedb('file://AKID:SECRET@host/db');

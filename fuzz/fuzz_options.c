@@ -1,0 +1,58 @@
+/*
+** fuzz_options.c: libFuzzer target for the CREATE VIRTUAL TABLE argument
+** parser (ext/vtab_args.c, compiled in with -DSQLITE_CORE as the c-tests do):
+** option names, quoting, sizes with unit suffixes, durations, counts, S3
+** names, credential detection and the combination checks.
+**
+** Input: the arguments after the table name, separated by '\n' (SQLite hands
+** them over as raw token text). Parsing is pure: it opens nothing. Any input
+** must end in SQLITE_OK with sane fields or an error message, without a
+** crash, leak or sanitizer report; no error may repeat a value holding '@'.
+*/
+#define SQLITE_CORE 1
+#include "../ext/vtab_args.c"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MAX_ARGS 40
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size > 8192) return 0;
+  char *zAll = malloc(size + 1);
+  if (!zAll) return 0;
+  memcpy(zAll, data, size);
+  zAll[size] = 0;
+  const char *azArg[MAX_ARGS + 3] = {"slatedb", "main", "t"};
+  int nArg = 3;
+  for (char *z = zAll; nArg < MAX_ARGS + 3;) {
+    azArg[nArg++] = z;
+    char *zNl = strchr(z, '\n');
+    if (!zNl) break;
+    *zNl = 0;
+    z = zNl + 1;
+  }
+  SdbExtArgs a;
+  char *zErr = NULL;
+  int rc = sdbExtArgsParse(nArg, azArg, &a, &zErr);
+  if (rc == SQLITE_OK) {
+    if (!a.zRoot || zErr) abort();
+    const SdbExtHandleOpts *o = &a.opts;
+    if (a.bWriter && o->maxSstSize < o->blockSize) abort();
+    if (o->blockSize < 1024 || o->blockSize > 65536) abort();
+    if (o->zRegion[0] && sdbS3RegionProblem(o->zRegion)) abort();
+    if (o->zEndpoint[0] && (sdbS3EndpointProblem(o->zEndpoint, 0) || strchr(o->zEndpoint, '@'))) abort();
+    sdbExtArgsFree(&a);
+  } else if (rc == SQLITE_ERROR) {
+    if (!zErr) abort();
+    for (int i = 3; i < nArg; i++) {
+      const char *zAt = strchr(azArg[i], '@');
+      if (zAt && strlen(azArg[i]) > 12 && strstr(zErr, azArg[i])) abort();
+    }
+  }
+  sqlite3_free(zErr);
+  free(zAll);
+  return 0;
+}
