@@ -458,15 +458,8 @@ static int s3BodyComplete(S3Req *q, S3Resp *r, char *zLast, size_t nLast) {
     return 0;
   }
   if (!q->bRange || r->status != 206) return 1;
-  int ok = r->bHasRange && r->crFirst == q->iOff && r->crLast >= r->crFirst &&
-           r->crLast - r->crFirst + 1 == n;
-  if (ok && r->bHasTotal) {
-    u64 iWant = r->crTotal ? r->crTotal - 1 : 0;
-    if (q->nLen != SDB_TO_END && q->iOff + (q->nLen ? q->nLen : 1) - 1 < iWant) {
-      iWant = q->iOff + (q->nLen ? q->nLen : 1) - 1;
-    }
-    ok = r->crLast == iWant;
-  }
+  SdbS3Range cr = {r->bHasRange, r->crFirst, r->crLast, r->bHasTotal, r->crTotal};
+  int ok = sdbS3RangeComplete(&cr, q->iOff, q->nLen, n);
   if (!ok) {
     snprintf(zLast, nLast, "truncated body (%llu bytes for %s)", (unsigned long long)n, q->zRange);
   }

@@ -214,6 +214,19 @@ void sdbS3ParseContentRange(const char *z, SdbS3Range *p) {
   *p = r;
 }
 
+/* See s3parse.h. */
+int sdbS3RangeComplete(const SdbS3Range *p, u64 iOff, u64 nLen, u64 nBody) {
+  if (!p->bHasRange || p->iFirst != iOff || nBody == 0) return 0;
+  if (p->iLast < p->iFirst || p->iLast - p->iFirst != nBody - 1) return 0;
+  if (!p->bHasTotal) return 1;
+  u64 iWant = p->nTotal ? p->nTotal - 1 : 0;
+  u64 nAsk = nLen ? nLen : 1;
+  if (nLen != SDB_TO_END && nAsk - 1 <= UINT64_MAX - iOff && iOff + nAsk - 1 < iWant) {
+    iWant = iOff + nAsk - 1;
+  }
+  return p->iLast == iWant;
+}
+
 /* ------------------------------------------------------------ XML */
 
 /* See s3parse.h. */

@@ -26,6 +26,12 @@ typedef struct SdbS3Range {
 ** first); anything else, or a range that contradicts itself, leaves *p zero. */
 void sdbS3ParseContentRange(const char *z, SdbS3Range *p);
 
+/* Does a 206 answer with Content-Range *p and an nBody-byte body hold exactly
+** what a GET of [iOff, iOff+nLen) asked for (nLen SDB_TO_END: to the end; 0:
+** one byte)? The range must start at iOff, cover the body (never empty), and
+** end at the requested end or the object's. */
+int sdbS3RangeComplete(const SdbS3Range *p, u64 iOff, u64 nLen, u64 nBody);
+
 /* Find <zTag>text</zTag> (zTag shorter than 60 bytes) in [z, zEnd): sets
 ** *pzVal and *pnVal to the text and returns the end of the element; NULL if
 ** absent. */
