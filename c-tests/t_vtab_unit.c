@@ -135,7 +135,7 @@ static void testArgsBad(void) {
     { { "'/d'", "create=always" }, 2, "slatedb: malformed create=always option" },
     { { "'/d'", "durability=fsync" }, 2, "slatedb: malformed durability=fsync option" },
     { { "'/d'", "mode=reader", "poll_interval=0" }, 3, "slatedb: malformed poll_interval=0 option" },
-    { { "'s3://b/p'" }, 1, "slatedb: malformed s3 URL \"s3://b/p\" (expected s3://bucket/prefix" },
+    { { "'s3://b/p'" }, 1, "slatedb: malformed s3 URL s3://b/p (expected s3://bucket/prefix" },
     { { "'gs://b/p'" }, 1, "slatedb: unsupported URL scheme \"gs\"" },
     { { "'/d'", "aws_access_key_id='x'" }, 2, "slatedb: option \"aws_access_key_id\" looks like a credential" },
     { { "'s3://x'", "password=x" }, 2, "slatedb: option \"password\" looks like a credential" },

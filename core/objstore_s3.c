@@ -23,7 +23,15 @@
 ** 403 -> SDB_PERM. Connection errors, timeouts, truncated bodies and HTTP
 ** 409/429/500/502/503/504 are retried with exponential backoff (100 ms doubling
 ** to 1 s, full jitter) until the operation deadline (timeoutMs); other 4xx
-** are final. Messages never contain credentials.
+** are final. Messages never contain credentials, nor a URL or endpoint that
+** could (one with '@', '?' or '#' is not repeated).
+**
+** Names (checked at open, core/s3names.h): the bucket follows S3's rules, the
+** prefix has no ".", ".." or empty segment, the region is [a-z0-9-]+, and
+** endpoints are http(s)://host[:port] without user information, query or
+** fragment. Credentials are bound to the environment's endpoint (or AWS's for
+** the region); with credentials, a configured endpoint that differs is refused
+** (SDB_PERM) so that a table definition cannot aim signed requests elsewhere.
 **
 ** Threads: the store is immutable after open except for the handle pools
 ** (mutex) and the stats (atomic adds), so any number of threads may call it.
