@@ -11,7 +11,7 @@
 **
 ** Covered: put/get/range/head/list/delete, awkward keys and prefixes (no
 ** signature failures), list pagination, create-only races, the put-id check
-** after lost replies, retries under 503/409/drops/short bodies, timeouts
+** after lost replies, unknown outcomes of create-only PUTs, retries under 503/409/drops/short bodies, timeouts
 ** (hang, unreachable endpoint), 403 and missing-bucket errors, allow_http,
 ** parallel xGetMany, the credential hardening for non-environment endpoints,
 ** and concurrent use from several threads.
@@ -365,6 +365,40 @@ static void testPutId(void) {
   putIdCase("drop after forward",
             "[{\"method\":\"PUT\",\"path\":\"wal\",\"drop\":\"after\",\"times\":1}]",
             "wal/00000000000000000001.sst");
+}
+
+/* A create-only PUT applied by the server whose answer never comes within
+** the timeout is SDB_UNKNOWN (not a plain failure); repeating it with the
+** same put-id (xPutOnce) settles it as ours, another put-id gets EXISTS. A
+** create-only PUT that never reached the server stays SDB_IOERR. */
+static void testPutUnknown(void) {
+  char zB[64];
+  SdbErr err = {0};
+  const char *zId = "01M80JJDRZGPY6MBS44HYRSW01", *zOther = "01M80JJDRZGPY6MBS44HYRSW02";
+  const char *zKey = "wal/00000000000000000001.sst";
+  newBucket(zB);
+  SdbS3Config c = defCfg();
+  c.timeoutMs = 1000;
+  SdbStore *s = openStore(zB, "db", &c);
+  if (!s) return;
+  rules("[{\"method\":\"PUT\",\"after_forward\":true,\"hang\":true,\"times\":1}]");
+  int rc = s->pMethods->xPutOnce(s, zKey, (const u8 *)"abc", 3, zId, &err);
+  proxyReset();
+  CHECKF("s3: create-only PUT applied but unanswered in time is SDB_UNKNOWN",
+         rc == SDB_UNKNOWN && strstr(err.zMsg, "outcome unknown") && strstr(err.zMsg, zKey),
+         "rc=%d %s", rc, err.zMsg);
+  rc = s->pMethods->xPutOnce(s, zKey, (const u8 *)"abc", 3, zId, &err);
+  CHECKF("s3: repeating it with the same put-id settles it as ours", rc == SDB_OK, "rc=%d %s", rc,
+         err.zMsg);
+  rc = s->pMethods->xPutOnce(s, zKey, (const u8 *)"abc", 3, zOther, &err);
+  CHECKF("s3: the same bytes under another put-id are SDB_EXISTS", rc == SDB_EXISTS, "rc=%d %s", rc,
+         err.zMsg);
+  rules("[{\"method\":\"PUT\",\"status\":503,\"code\":\"SlowDown\"}]");
+  rc = s->pMethods->xPutOnce(s, "wal/00000000000000000002.sst", (const u8 *)"abc", 3, zId, &err);
+  proxyReset();
+  CHECKF("s3: a create-only PUT refused until the timeout is SDB_IOERR", rc == SDB_IOERR,
+         "rc=%d %s", rc, err.zMsg);
+  sdbStoreFree(s);
 }
 
 static void testSlowDown(void) {
@@ -968,6 +1002,7 @@ int main(void) {
   testAwkwardPrefix();
   testCreateOnly();
   testPutId();
+  testPutUnknown();
   testSlowDown();
   testBrokenBodies();
   testTimeouts();

@@ -66,6 +66,15 @@ typedef struct SdbStoreMethods {
   ** where the backend can. Sets every a[i].rc; returns SDB_OK if all are
   ** SDB_OK or SDB_NOTFOUND, else the first other error (detail in pErr). */
   int (*xGetMany)(SdbStore *, SdbGetReq *a, int n, SdbErr *pErr);
+  /* Optional (may be NULL): create-only PUT tagged with zPutId (the caller's
+  ** 26-character ULID, reused unchanged to settle an earlier attempt). SDB_OK
+  ** if zKey now holds an object stored by a PUT with zPutId (this call or an
+  ** earlier one), SDB_EXISTS if another PUT created zKey, SDB_UNKNOWN if an
+  ** attempt may have been applied but no answer settled it within the
+  ** timeout, another error if nothing was stored. Without it, callers use
+  ** xPut(bIfAbsent) and compare the bytes on SDB_EXISTS. */
+  int (*xPutOnce)(SdbStore *, const char *zKey, const u8 *a, size_t n, const char *zPutId,
+                  SdbErr *pErr);
 } SdbStoreMethods;
 
 struct SdbStore {

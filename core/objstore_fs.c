@@ -611,6 +611,7 @@ int sdbStoreSweepTemp(SdbStore *pStore, const char *zDirKey, u64 minAgeMs, i64 n
 
 static const SdbStoreMethods fsMethods = {
   fsGet, fsHead, fsPut, fsList, fsDelete, fsFree, NULL,   /* no xGetMany: local reads are fast */
+  NULL,   /* no xPutOnce: a local create is answered; callers compare bytes */
 };
 
 /* mkdir -p the first n bytes of zRoot. */

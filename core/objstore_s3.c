@@ -9,7 +9,9 @@
 **   HEAD   /bkt/pfx/KEY   -> Content-Length, x-amz-meta-slatedbputid
 **   PUT    /bkt/pfx/KEY   Content-Length, Content-Type: application/octet-stream
 **          create-only:   If-None-Match: * and x-amz-meta-slatedbputid: <ULID>;
-**                         412/304 -> HEAD; our put-id -> success, else EXISTS
+**                         412/304 -> HEAD; our put-id -> success, else EXISTS;
+**                         no settling answer in time after an attempt that
+**                         may have been applied -> SDB_UNKNOWN
 **   DELETE /bkt/pfx/KEY   -> 204/200/404 are all success
 **   GET    /bkt?continuation-token=T&list-type=2&prefix=pfx%2FP
 **          ListObjectsV2 XML: <Contents><Key/><Size/><LastModified/></Contents>,
@@ -104,6 +106,7 @@ typedef struct S3Req {
   char zRange[64];        /* "bytes=a-b" */
   int bIfNoneMatch;       /* create-only PUT */
   char zPutId[27];        /* x-amz-meta-slatedbputid or "" */
+  int bMaybeApplied;      /* an attempt may have reached the store unanswered */
 } S3Req;
 
 /* What one attempt got back. */
@@ -536,11 +539,28 @@ static int s3Backoff(int *pBackoff, i64 deadline) {
   return 1;
 }
 
+/* May the request of an attempt that is to be retried have been applied?
+** Not if it never got connected, nor after a refusal (409, 429, 503). */
+static int s3MaybeApplied(const S3Resp *r) {
+  if (r->cc == CURLE_COULDNT_RESOLVE_HOST || r->cc == CURLE_COULDNT_CONNECT ||
+      r->cc == CURLE_SSL_CONNECT_ERROR) {
+    return 0;
+  }
+  return r->cc != CURLE_OK || r->status == 500 || r->status == 502 || r->status == 504;
+}
+
 /* Attempts with an unresolvable host name before giving up early. */
 #define S3_MAX_NO_HOST 3
 
-/* The deadline passed: SDB_IOERR naming the request, endpoint and last error. */
+/* The deadline passed: SDB_IOERR naming the request, endpoint and last error;
+** SDB_UNKNOWN for a create-only PUT an attempt of which may have been applied. */
 static int s3GiveUp(S3Store *p, S3Req *q, const char *zLast, SdbErr *pErr) {
+  if (q->bIfNoneMatch && q->bMaybeApplied) {
+    return sdbErrSet(pErr, SDB_UNKNOWN, "outcome unknown: s3 PUT %s got no answer from %s within "
+                     "%llu ms (last error: %s); the object may or may not have been stored",
+                     q->zName, p->zEndpoint, (unsigned long long)p->timeoutMs,
+                     zLast[0] ? zLast : "none");
+  }
   return sdbErrSet(pErr, SDB_IOERR, "s3 %s %s: no answer from %s within %llu ms (last error: %s)",
                    q->zMethod, q->zName, p->zEndpoint, (unsigned long long)p->timeoutMs,
                    zLast[0] ? zLast : "none");
@@ -571,6 +591,7 @@ static int s3Run(S3Store *p, S3Req *q, S3Resp *r, i64 deadline, int bBackoffFirs
     if (s3Attempt(p, q, r, msLeft)) return SDB_NOMEM_ERR(pErr);
     int rc = s3Judge(p, q, r, zLast, sizeof(zLast), pErr);
     if (rc != S3_RETRY) return rc;
+    if (s3MaybeApplied(r)) q->bMaybeApplied = 1;
     if (r->cc == CURLE_COULDNT_RESOLVE_HOST) nNoHost++;
   }
 }
@@ -664,7 +685,8 @@ static int s3ReadOnly(S3Store *p, SdbErr *pErr) {
 }
 
 /* A create-only PUT was refused: it succeeded after all if the object carries
-** our put-id (an earlier attempt was applied and its answer lost). */
+** our put-id (an earlier attempt was applied and its answer lost). A HEAD
+** that fails leaves the outcome unknown. */
 static int s3CheckPutId(S3Store *p, S3Req *q, const char *zKey, i64 deadline, SdbErr *pErr) {
   char zSeen[64] = "";
   u64 size = 0;
@@ -673,18 +695,17 @@ static int s3CheckPutId(S3Store *p, S3Req *q, const char *zKey, i64 deadline, Sd
   int rc = s3HeadUntil(p, zKey, &size, zSeen, deadline, &err);
   if (rc == SDB_OK && strcmp(zSeen, q->zPutId) == 0) return SDB_OK;
   if (rc != SDB_OK && rc != SDB_NOTFOUND) {
-    if (pErr) *pErr = err;
-    return rc;
+    if (rc == SDB_NOMEM) return SDB_NOMEM_ERR(pErr);
+    return sdbErrSet(pErr, SDB_UNKNOWN, "outcome unknown: s3 PUT %s: the object exists but "
+                     "reading its put-id failed: %s", q->zName, err.zMsg);
   }
   return sdbErrSet(pErr, SDB_EXISTS, "object %s already exists", q->zName);
 }
 
-/* xPut: plain PUT, or create-only (If-None-Match: * plus a put-id that stays
-** the same on every retry, resolved by s3CheckPutId). a[0..n) is borrowed
-** for the call. */
-static int s3Put(SdbStore *pStore, const char *zKey, const u8 *a, size_t n, int bIfAbsent,
-                 SdbErr *pErr) {
-  S3Store *p = (S3Store *)pStore;
+/* PUT a[0..n) at zKey; create-only when zPutId is not NULL (If-None-Match: *
+** plus that put-id, the same on every retry, resolved by s3CheckPutId). */
+static int s3PutWith(S3Store *p, const char *zKey, const u8 *a, size_t n, const char *zPutId,
+                     SdbErr *pErr) {
   if (p->bReadOnly) return s3ReadOnly(p, pErr);
   S3Req q = {0};
   S3Resp r = {0};
@@ -694,21 +715,39 @@ static int s3Put(SdbStore *pStore, const char *zKey, const u8 *a, size_t n, int 
   q.aBody = a;
   q.nBody = n;
   sdbSigv4Sha256Hex(a, n, q.zBodyHash);
-  if (bIfAbsent) {
-    SdbUlid id;
-    if (sdbUlidNew(&id)) { rc = sdbErrSet(pErr, SDB_IOERR, "no random bytes for a put-id"); goto done; }
-    sdbUlidFormat(id, q.zPutId);
+  if (zPutId) {
+    snprintf(q.zPutId, sizeof(q.zPutId), "%s", zPutId);
     q.bIfNoneMatch = 1;
   }
   STAT_ADD(p, nPut, 1);
   rc = s3Run(p, &q, &r, deadline, 0, NULL, pErr);
-  if (rc == SDB_EXISTS && bIfAbsent) rc = s3CheckPutId(p, &q, zKey, deadline, pErr);
+  if (rc == SDB_EXISTS && zPutId) rc = s3CheckPutId(p, &q, zKey, deadline, pErr);
   if (rc == SDB_OK) STAT_ADD(p, nBytesOut, n);
 done:
   if (rc == SDB_NOMEM) SDB_NOMEM_ERR(pErr);
   sdbBufFree(&r.body);
   s3ReqFree(&q);
   return rc;
+}
+
+/* xPut: plain PUT, or create-only under a fresh put-id. a[0..n) is borrowed
+** for the call. */
+static int s3Put(SdbStore *pStore, const char *zKey, const u8 *a, size_t n, int bIfAbsent,
+                 SdbErr *pErr) {
+  S3Store *p = (S3Store *)pStore;
+  char zPutId[27];
+  if (bIfAbsent) {
+    SdbUlid id;
+    if (sdbUlidNew(&id)) return sdbErrSet(pErr, SDB_IOERR, "no random bytes for a put-id");
+    sdbUlidFormat(id, zPutId);
+  }
+  return s3PutWith(p, zKey, a, n, bIfAbsent ? zPutId : NULL, pErr);
+}
+
+/* xPutOnce: create-only PUT under the caller's put-id (see objstore.h). */
+static int s3PutOnce(SdbStore *pStore, const char *zKey, const u8 *a, size_t n,
+                     const char *zPutId, SdbErr *pErr) {
+  return s3PutWith((S3Store *)pStore, zKey, a, n, zPutId, pErr);
 }
 
 /* xDelete: DELETE; a missing object (404) is success. */
@@ -935,7 +974,7 @@ static void s3Free(SdbStore *pStore) {
 }
 
 static const SdbStoreMethods s3Methods = {
-  s3Get, s3Head, s3Put, s3List, s3Delete, s3Free, s3GetMany,
+  s3Get, s3Head, s3Put, s3List, s3Delete, s3Free, s3GetMany, s3PutOnce,
 };
 
 /* ------------------------------------------------------------ open: URL */

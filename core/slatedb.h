@@ -40,6 +40,8 @@
 #define SDB_FENCED    102   /* a newer writer owns the database */
 #define SDB_CONFLICT  103   /* versioned-object commit lost a race */
 #define SDB_UNSUPPORTED 104 /* a format feature this build does not support */
+#define SDB_UNKNOWN   105   /* a create-only write's outcome could not be learned in time:
+                            ** it may or may not have happened (see README) */
 
 /* Error detail, owned by the caller. zMsg is always NUL-terminated. */
 typedef struct SdbErr {
