@@ -11,7 +11,8 @@
 **
 ** Covered: put/get/range/head/list/delete, awkward keys and prefixes (no
 ** signature failures), list pagination, create-only races, the put-id check
-** after lost replies, unknown outcomes of create-only PUTs, retries under 503/409/drops/short bodies, timeouts
+** after lost replies, unknown outcomes of create-only PUTs and of commits
+** (settled by the writer before its next write), retries under 503/409/drops/short bodies, timeouts
 ** (hang, unreachable endpoint), 403 and missing-bucket errors, allow_http,
 ** parallel xGetMany, the credential hardening for non-environment endpoints,
 ** and concurrent use from several threads.
@@ -988,6 +989,180 @@ static void testCompactionFailure(void) {
   sdb_db_close(db);
 }
 
+/* ------------------------------------------------------------ commit outcomes */
+
+/* A writer (bReader: a reader) on zUrl with a 1.5 s request timeout, no
+** background compaction, GC or async flushes. NULL on failure (reported). */
+static SdbDb *outcomeOpen(const char *zUrl, int bReader) {
+  SdbConfig cfg;
+  SdbDb *db = NULL;
+  SdbErr err = {0};
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.zUrl = zUrl;
+  cfg.bCreateIfMissing = 1;
+  cfg.bReadOnly = bReader;
+  cfg.bNoCompactor = 1;
+  cfg.bNoGc = 1;
+  cfg.s3.eAllowHttp = -1;
+  cfg.s3.eVirtualHosted = -1;
+  cfg.s3.timeoutMs = 1500;
+  cfg.flushIntervalMs = 600000;   /* async rows are written by 'flush' only */
+  int rc = sdb_db_open(&cfg, &db, &err);
+  if (rc) printf("# outcome: open %s (reader %d): rc=%d %s\n", zUrl, bReader, rc, err.zMsg);
+  return rc ? NULL : db;
+}
+
+/* Put key zKey (value "v-zKey") in one batch; bDurable waits for the WAL. */
+static int outcomePut(SdbDb *db, const char *zKey, int bDurable, SdbErr *pErr) {
+  char zVal[64];
+  SdbBatch *b = sdb_batch_new();
+  snprintf(zVal, sizeof(zVal), "v-%s", zKey);
+  int rc = sdb_batch_put(b, (const u8 *)zKey, strlen(zKey), (const u8 *)zVal, strlen(zVal), 0, pErr);
+  if (rc == SDB_OK) rc = sdb_db_write(db, b, bDurable, pErr);
+  sdb_batch_free(b);
+  return rc;
+}
+
+/* Number of visible rows of db (-1 on error). */
+static int outcomeRows(SdbDb *db) {
+  SdbIter *it = NULL;
+  SdbErr err = {0};
+  int n = 0;
+  int rc = sdb_db_scan(db, NULL, 0, &it, &err);
+  while (rc == SDB_OK && !it->bEof) {
+    n++;
+    rc = sdb_iter_next(it, &err);
+  }
+  sdb_iter_free(it);
+  return rc ? -1 : n;
+}
+
+/* Rows a fresh reader of zUrl sees (-1 on error). */
+static int outcomeFreshRows(const char *zUrl) {
+  SdbDb *r = outcomeOpen(zUrl, 1);
+  int n = r ? outcomeRows(r) : -1;
+  if (r) sdb_db_close(r);
+  return n;
+}
+
+/* A WAL PUT applied by S3 whose reply is lost: the commit succeeds, both
+** views agree, the next commit takes the next WAL id without "fenced". */
+static void testOutcomeLostReply(SdbDb *db, const char *zUrl) {
+  SdbErr err = {0};
+  SdbStats st0, st1;
+  sdb_db_stats(db, &st0);
+  rules("[{\"method\":\"PUT\",\"path\":\"/wal/\",\"drop\":\"after\",\"times\":1}]");
+  int rc = outcomePut(db, "lost1", 1, &err);
+  proxyReset();
+  CHECKF("s3 outcome: reply lost after apply: the commit succeeds", rc == SDB_OK, "rc=%d %s", rc,
+         err.zMsg);
+  int nOwn = outcomeRows(db), nFresh = outcomeFreshRows(zUrl);
+  CHECKF("s3 outcome: reply lost: the handle sees what a fresh reader sees",
+         nOwn == 2 && nFresh == 2, "handle %d rows, fresh reader %d", nOwn, nFresh);
+  rc = outcomePut(db, "lost2", 1, &err);
+  sdb_db_stats(db, &st1);
+  CHECKF("s3 outcome: reply lost: the next commit takes the next WAL id",
+         rc == SDB_OK && st1.nextWalId == st0.nextWalId + 2 && !st1.bFenced, "rc=%d %s, wal id %llu -> %llu",
+         rc, err.zMsg, (unsigned long long)st0.nextWalId, (unsigned long long)st1.nextWalId);
+}
+
+/* A WAL PUT applied by S3 that then hangs past the request timeout: the
+** error says the outcome is unknown; the next write settles it first. With
+** bAsync the rows were written with durability=async and 'flush' reports. */
+static void testOutcomeHang(SdbDb *db, const char *zUrl, int bAsync) {
+  SdbErr err = {0};
+  char zName[128], zKey[32];
+  const char *zMode = bAsync ? "async flush" : "durable commit";
+  int n0 = outcomeRows(db);
+  snprintf(zKey, sizeof(zKey), "hang-%s", bAsync ? "a" : "d");
+  rules("[{\"method\":\"PUT\",\"path\":\"/wal/\",\"after_forward\":true,\"hang\":true,\"times\":1}]");
+  int rc = outcomePut(db, zKey, !bAsync, &err);
+  if (bAsync && rc == SDB_OK) rc = sdb_db_flush(db, 0, &err);
+  proxyReset();
+  snprintf(zName, sizeof(zName), "s3 outcome: hang past request_timeout (%s): outcome unknown", zMode);
+  CHECKF(zName, rc == SDB_UNKNOWN && strstr(err.zMsg, "outcome unknown") && !strstr(err.zMsg, "fenced"),
+         "rc=%d %s", rc, err.zMsg);
+  int nFresh = outcomeFreshRows(zUrl);
+  snprintf(zName, sizeof(zName), "s3 outcome: hang (%s): the PUT was applied", zMode);
+  CHECKF(zName, nFresh == n0 + 1, "fresh reader %d rows, %d before", nFresh, n0);
+  if (!bAsync) {
+    /* While the store still hangs, a new write is refused (not "unknown"). */
+    rules("[{\"method\":\"PUT\",\"path\":\"/wal/\",\"hang\":true,\"times\":1}]");
+    rc = outcomePut(db, "refused", 1, &err);
+    proxyReset();
+    CHECKF("s3 outcome: hang (durable commit): a write before it is settled is refused as not made",
+           rc == SDB_IOERR && strstr(err.zMsg, "was not made") && strstr(err.zMsg, "outcome unknown"),
+           "rc=%d %s", rc, err.zMsg);
+  }
+  snprintf(zKey, sizeof(zKey), "after-%s", bAsync ? "a" : "d");
+  rc = outcomePut(db, zKey, 1, &err);
+  snprintf(zName, sizeof(zName), "s3 outcome: hang (%s): the next write settles it and succeeds", zMode);
+  CHECKF(zName, rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+  int nOwn = outcomeRows(db);
+  nFresh = outcomeFreshRows(zUrl);
+  snprintf(zName, sizeof(zName), "s3 outcome: hang (%s): the handle sees what a fresh reader sees", zMode);
+  CHECKF(zName, nOwn == n0 + 2 && nFresh == n0 + 2, "handle %d rows, fresh reader %d, %d before", nOwn,
+         nFresh, n0);
+}
+
+/* Manifest and L0 PUTs applied by S3 that then hang: settled by the same
+** put-id, so the flush succeeds and the handle agrees with a fresh reader. */
+static void testOutcomeFlush(SdbDb *db, const char *zUrl, const char *zPath) {
+  SdbErr err = {0};
+  SdbStats st0, st1, stR;
+  char zRule[256], zName[128];
+  sdb_db_stats(db, &st0);
+  snprintf(zRule, sizeof(zRule), "[{\"method\":\"PUT\",\"path\":\"%s\",\"after_forward\":true,"
+           "\"hang\":true,\"times\":1}]", zPath);
+  int rc = outcomePut(db, zPath, 1, &err);
+  rules(zRule);
+  if (rc == SDB_OK) rc = sdb_db_flush(db, 1, &err);
+  proxyReset();
+  sdb_db_stats(db, &st1);
+  snprintf(zName, sizeof(zName), "s3 outcome: %s PUT hangs after apply: the L0 flush settles it", zPath);
+  CHECKF(zName, rc == SDB_OK && st1.nL0 == st0.nL0 + 1, "rc=%d %s, L0s %llu -> %llu", rc, err.zMsg,
+         (unsigned long long)st0.nL0, (unsigned long long)st1.nL0);
+  SdbDb *r = outcomeOpen(zUrl, 1);
+  if (r) sdb_db_stats(r, &stR);
+  snprintf(zName, sizeof(zName), "s3 outcome: %s hang: a fresh reader sees the same manifest", zPath);
+  CHECKF(zName, r && stR.manifestId == st1.manifestId && stR.nL0 == st1.nL0,
+         "manifest %llu / %llu, L0s %llu / %llu", (unsigned long long)st1.manifestId,
+         r ? (unsigned long long)stR.manifestId : 0ull, (unsigned long long)st1.nL0,
+         r ? (unsigned long long)stR.nL0 : 0ull);
+  if (r) sdb_db_close(r);
+  rc = outcomePut(db, "after-flush", 1, &err);
+  snprintf(zName, sizeof(zName), "s3 outcome: %s hang: the next commit succeeds", zPath);
+  CHECKF(zName, rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+}
+
+/* Commits whose reply is lost or late settle their outcome; a genuine second
+** writer still fences the first. */
+static void testCommitOutcome(void) {
+  char zB[64], zUrl[128];
+  SdbErr err = {0};
+  newBucket(zB);
+  proxyReset();
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/outcome", zB);
+  SdbDb *db = outcomeOpen(zUrl, 0);
+  if (!db) {
+    CHECK("s3 outcome: writer opens", 0);
+    return;
+  }
+  int rc = outcomePut(db, "first", 1, &err);
+  CHECKF("s3 outcome: first commit", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+  testOutcomeLostReply(db, zUrl);
+  testOutcomeHang(db, zUrl, 0);
+  testOutcomeHang(db, zUrl, 1);
+  testOutcomeFlush(db, zUrl, "/manifest/");
+  testOutcomeFlush(db, zUrl, "/compacted/");
+  SdbDb *db2 = outcomeOpen(zUrl, 0);
+  rc = outcomePut(db, "stale", 1, &err);
+  CHECKF("s3 outcome: a genuine second writer still fences the first",
+         db2 && rc == SDB_FENCED && strstr(err.zMsg, "writer fenced"), "rc=%d %s", rc, err.zMsg);
+  if (db2) sdb_db_close(db2);
+  sdb_db_close(db);
+}
+
 int main(void) {
   zProxy = getenv("SDB_TEST_PROXY");
   zMoto = getenv("SDB_TEST_MOTO");
@@ -1015,6 +1190,7 @@ int main(void) {
   testConnectionReuse();
   testEnginePrefetch();
   testCompactionFailure();
+  testCommitOutcome();
   proxyReset();
   curl_global_cleanup();
   return test_done();

@@ -7,7 +7,8 @@
 ** and after each reopen (clean close, or a reader on the same directory) too.
 ** Also: read-your-writes overlays with savepoint truncation, fencing by a
 ** second writer (every later write of the first fails with SDB_FENCED and
-** nothing acknowledged is lost), and the objects a writer leaves behind.
+** nothing acknowledged is lost), a WAL id taken without a newer writer (an
+** error, not "fenced"), and the objects a writer leaves behind.
 */
 #include <dirent.h>
 #include <unistd.h>
@@ -71,6 +72,39 @@ static int countObjects(const char *zDir, const char *zSub) {
   while (d && (e = readdir(d)) != NULL) n += e->d_name[0] != '.';
   if (d) closedir(d);
   return n;
+}
+
+/* A WAL id held by an object this writer did not store, while the manifest
+** shows no newer writer: the commit fails, but not as "fenced", and it
+** changes nothing. zDir is a fresh database directory. */
+static void testForeignWal(const char *zDir) {
+  SdbErr err = {0};
+  SdbStats st;
+  SdbDb *db = openDb(zDir, 0, 8192, &err);
+  CHECKF("writer: foreign WAL: open", db != NULL, "%s", err.zMsg);
+  if (!db) return;
+  sdb_db_stats(db, &st);
+  char zPath[600];
+  snprintf(zPath, sizeof(zPath), "%s/wal/%020llu.sst", zDir, (unsigned long long)st.nextWalId);
+  FILE *f = fopen(zPath, "wb");
+  if (f) {
+    fputs("not ours", f);
+    fclose(f);
+  }
+  SdbBatch *b = sdb_batch_new();
+  sdb_batch_put(b, (const u8 *)"k", 1, (const u8 *)"v", 1, 0, &err);
+  int rc = sdb_db_write(db, b, 1, &err);
+  CHECKF("writer: a foreign WAL object without a newer writer is not 'fenced'",
+         f && rc == SDB_IOERR && !strstr(err.zMsg, "fenced") && strstr(err.zMsg, "no newer writer"),
+         "rc=%d %s", rc, err.zMsg);
+  sdb_db_stats(db, &st);
+  Model empty;
+  char zWhy[200] = "";
+  memset(&empty, 0, sizeof(empty));
+  CHECKF("writer: foreign WAL: the failed commit is not visible", !st.bFenced && matches(db, NULL, &empty, 0, zWhy),
+         "fenced %d %s", st.bFenced, zWhy);
+  sdb_batch_free(b);
+  sdb_db_close(db);
 }
 
 int main(void) {
@@ -245,8 +279,10 @@ int main(void) {
   CHECKF("writer: empty key refused", rc == SDB_CONSTRAINT, "rc=%d", rc);
   sdb_batch_free(b);
   sdb_db_close(db);
+  strcat(zDir, "-foreign");
+  testForeignWal(zDir);
   char zCmd[600];
-  snprintf(zCmd, sizeof(zCmd), "rm -rf '%.*s'", (int)(strlen(zDir) - strlen("/db/nested")), zDir);
+  snprintf(zCmd, sizeof(zCmd), "rm -rf '%.*s'", (int)(strlen(zDir) - strlen("/db/nested-foreign")), zDir);
   if (system(zCmd)) {}
   return test_done();
 }

@@ -23,6 +23,18 @@
 **         change re-applied to it.
 ** Close:  flush buffered WAL rows, then a final manifest recording
 **         wal_id_last_seen (not when fenced).
+** Unknown outcomes: every create-only PUT carries a put-id (S3 metadata)
+**         that stays the same when the PUT is repeated; our put-id on the
+**         object (or, on a store without put-ids, the same bytes) means the
+**         PUT landed. A WAL PUT that gets no settling answer within
+**         request_timeout is SDB_UNKNOWN: its bytes, put-id and (durable
+**         commit) rows are kept, and the handle repeats the PUT before any
+**         other write (wrSettleWal); once it is ours the rows join the
+**         memtable and the next commit takes the next WAL id. A WAL id held
+**         by someone else is "fenced" only if the manifest shows a newer
+**         writer_epoch. Manifest, fence and L0 PUTs are repeated once with
+**         the same put-id before reporting SDB_UNKNOWN; a manifest CAS
+**         that landed unseen is found by the next CAS's collision re-read.
 **
 ** Locking: SdbWriter.mu serialises commits, flushes, polls and the flusher
 ** thread. The version swap takes SdbDb.mu briefly (db.c). The background
@@ -59,6 +71,10 @@ struct SdbWriter {
   u64 walBufLastSeq;
   SdbBuf walPending;      /* a finished WAL SST whose PUT failed, to retry */
   u64 walPendingSeq;
+  char zWalPutId[27];     /* put-id of walPending, the same on every retry */
+  int bWalUnknown;        /* walPending's PUT may have landed: settle it first */
+  SdbMemtable *pUnsettled;  /* rows of a durable commit whose WAL PUT outcome is
+                          ** unknown, applied once it is settled as ours; or NULL */
   int asyncRc;            /* error of a background flush, reported once */
   char zAsyncMsg[256];
   SdbSstOptions walOpt, l0Opt;
@@ -82,6 +98,51 @@ static int wrFenced(SdbDb *db, u64 theirEpoch, SdbErr *pErr) {
                    "writer fenced: the database was opened by a newer writer, which took over "
                    "the WAL (our epoch %llu is stale); reopen the table or use mode=reader",
                    (unsigned long long)w->epoch);
+}
+
+/* ------------------------------------------------------------ create-only PUTs */
+
+/* A fresh put-id (26-character ULID) into z. */
+static int wrNewPutId(char z[27], SdbErr *pErr) {
+  SdbUlid id;
+  if (sdbUlidNew(&id)) return sdbErrSet(pErr, SDB_IOERR, "no random bytes for a put-id");
+  sdbUlidFormat(id, z);
+  return SDB_OK;
+}
+
+/* Create-only PUT of a[0..n) at zKey tagged zPutId: the store's xPutOnce, or
+** else xPut where, with bSameIsOurs, an existing byte-identical object counts
+** as ours (not for fence SSTs: every writer's fence has the same bytes).
+** SDB_OK (ours), SDB_EXISTS (someone else's), SDB_UNKNOWN or an error. */
+static int wrPutOnce(SdbDb *db, const char *zKey, const u8 *a, size_t n, const char *zPutId,
+                     int bSameIsOurs, SdbErr *pErr) {
+  SdbStore *s = db->pStore;
+  if (s->pMethods->xPutOnce) return s->pMethods->xPutOnce(s, zKey, a, n, zPutId, pErr);
+  int rc = s->pMethods->xPut(s, zKey, a, n, 1, pErr);
+  if (rc != SDB_EXISTS || !bSameIsOurs) return rc;
+  SdbBuf got = {0};
+  SdbErr err;
+  sdb_err_clear(&err);
+  int rc2 = s->pMethods->xGet(s, zKey, 0, SDB_TO_END, &got, &err);
+  if (rc2 == SDB_OK && got.n == n && (n == 0 || memcmp(got.a, a, n) == 0)) {
+    rc = SDB_OK;
+  } else if (rc2 != SDB_OK && rc2 != SDB_NOTFOUND) {
+    rc = sdbErrSet(pErr, SDB_UNKNOWN, "outcome unknown: %s exists and reading it back failed: %s",
+                   zKey, err.zMsg);
+  }
+  sdbBufFree(&got);
+  return rc;
+}
+
+/* wrPutOnce under a fresh put-id; an unknown outcome is settled by repeating
+** the same PUT once (one more request_timeout) before it is reported. */
+static int wrPutSettled(SdbDb *db, const char *zKey, const u8 *a, size_t n, int bSameIsOurs,
+                        SdbErr *pErr) {
+  char zPutId[27];
+  int rc = wrNewPutId(zPutId, pErr);
+  if (rc == SDB_OK) rc = wrPutOnce(db, zKey, a, n, zPutId, bSameIsOurs, pErr);
+  if (rc == SDB_UNKNOWN) rc = wrPutOnce(db, zKey, a, n, zPutId, bSameIsOurs, pErr);
+  return rc;
 }
 
 /* ------------------------------------------------------------ manifest CAS */
@@ -114,7 +175,7 @@ static int wrCommitManifest(SdbDb *db, const SdbManifest *pBase, u64 baseId, WrA
     char zKey[48], zId[21];
     sdbFormatId20(id + 1, zId);
     snprintf(zKey, sizeof(zKey), "manifest/%s.manifest", zId);
-    rc = db->pStore->pMethods->xPut(db->pStore, zKey, a, n, 1, pErr);
+    rc = wrPutSettled(db, zKey, a, n, 1, pErr);
     if (rc == SDB_OK) {
       rc = sdbManifestDecode(a, n, ppOut, pErr);
       *pIdOut = id + 1;
@@ -173,40 +234,109 @@ static void walKey(u64 id, char *zKey, size_t n) {
   snprintf(zKey, n, "wal/%s.sst", zId);
 }
 
-/* Store a finished WAL SST at the next id (create-only). */
-static int wrPutWal(SdbDb *db, const u8 *a, size_t n, u64 lastSeq, SdbErr *pErr) {
+/* wal/<id> is held by an object that is not ours: fenced if the manifest
+** shows a newer writer, otherwise an error (nothing else writes WAL ids). */
+static int wrWalTaken(SdbDb *db, const char *zKey, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  SdbManifest *m = NULL;
+  u64 id = 0;
+  int rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
+  if (rc == SDB_OK && m->writerEpoch > w->epoch) {
+    rc = wrFenced(db, m->writerEpoch, pErr);
+  } else if (rc == SDB_OK) {
+    rc = sdbErrSet(pErr, SDB_IOERR, "%s already holds an object this writer did not store, yet "
+                   "no newer writer opened the database (writer_epoch %llu is ours)", zKey,
+                   (unsigned long long)w->epoch);
+  }
+  sdbManifestFree(m);
+  return rc;
+}
+
+/* Insert the rows of a durable commit settled as stored (w->pUnsettled) into
+** the memtable and publish their seq. REQUIRES: w->mu. */
+static int wrApplyUnsettled(SdbDb *db, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  DbVersion *v = sdbDbPinVersion(db);
+  SdbIter *it = NULL;
+  i64 ts = sdbMemtableMaxCreateTs(w->pUnsettled);
+  int rc = sdbMemtableIterNew(w->pUnsettled, NULL, 0, &it, pErr);
+  while (rc == SDB_OK && !it->bEof) {
+    if (sdbMemtableInsert(v->pMem, &it->cur)) rc = SDB_NOMEM_ERR(pErr);
+    if (rc == SDB_OK) rc = sdb_iter_next(it, pErr);
+  }
+  sdb_iter_free(it);
+  if (rc == SDB_OK) {
+    w->lastSeq = w->walPendingSeq;
+    if (ts > w->clockFloor) w->clockFloor = ts;
+    __atomic_store_n(&v->lastSeq, w->walPendingSeq, __ATOMIC_RELEASE);
+    if (ts > v->maxCreateTs) v->maxCreateTs = ts;
+    sdbMemtableUnref(w->pUnsettled);
+    w->pUnsettled = NULL;
+  }
+  sdbDbVersionUnref(v);
+  return rc;
+}
+
+/* Forget walPending (and the rows of its commit). */
+static void wrDropPending(SdbWriter *w) {
+  w->walPending.n = 0;
+  w->bWalUnknown = 0;
+  sdbMemtableUnref(w->pUnsettled);
+  w->pUnsettled = NULL;
+}
+
+/* Store walPending at the next WAL id (create-only, under its put-id, so
+** that repeating it settles an earlier attempt). On SDB_UNKNOWN, and on any
+** failure after an unknown outcome, walPending stays to be settled; an id
+** held by someone else drops it. REQUIRES: w->mu. */
+static int wrPutWal(SdbDb *db, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
   char zKey[48];
   walKey(w->nextWalId, zKey, sizeof(zKey));
-  int rc = db->pStore->pMethods->xPut(db->pStore, zKey, a, n, 1, pErr);
-  if (rc == SDB_EXISTS) return wrFenced(db, 0, pErr);
+  int rc = wrPutOnce(db, zKey, w->walPending.a, w->walPending.n, w->zWalPutId, 1, pErr);
+  if (rc == SDB_EXISTS) {
+    wrDropPending(w);
+    return wrWalTaken(db, zKey, pErr);
+  }
+  if (rc == SDB_UNKNOWN) w->bWalUnknown = 1;
+  if (rc && w->bWalUnknown) {
+    if (rc != SDB_UNKNOWN) sdbErrWrap(pErr, "outcome unknown: settling %s: ", zKey);
+    return pErr ? (pErr->rc = SDB_UNKNOWN) : SDB_UNKNOWN;
+  }
   if (rc) return rc;
+  if (w->pUnsettled && (rc = wrApplyUnsettled(db, pErr)) != SDB_OK) return rc;
   w->nextWalId++;
-  w->durableSeq = lastSeq;
+  w->durableSeq = w->walPendingSeq;
   w->nWalWrites++;
+  w->walPending.n = 0;
+  w->bWalUnknown = 0;
+  if (w->asyncRc == SDB_UNKNOWN) w->asyncRc = 0;   /* settled since */
   return SDB_OK;
 }
 
-/* Write buffered async rows (and a pending retry) to the WAL. */
+/* Write a pending WAL SST (a retry, or one to settle) and then the buffered
+** async rows to the WAL, in that order (WAL ids follow seqs). REQUIRES: w->mu. */
 static int wrFlushWalBuf(SdbDb *db, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
   if (w->bFenced) return wrFenced(db, 0, pErr);
-  if (w->walPending.n == 0 && w->pWalBuf) {
-    SdbSstInfo info;
-    int rc = sdbSstBuilderFinish(w->pWalBuf, &w->walPending, &info, pErr);
-    sdbSstBuilderFree(w->pWalBuf);
-    w->pWalBuf = NULL;
-    sdbSstInfoClear(&info);
-    w->walPendingSeq = w->walBufLastSeq;
-    if (rc) {
-      w->walPending.n = 0;
-      return rc;
+  for (;;) {
+    if (w->walPending.n == 0 && w->pWalBuf) {
+      SdbSstInfo info;
+      int rc = sdbSstBuilderFinish(w->pWalBuf, &w->walPending, &info, pErr);
+      sdbSstBuilderFree(w->pWalBuf);
+      w->pWalBuf = NULL;
+      sdbSstInfoClear(&info);
+      w->walPendingSeq = w->walBufLastSeq;
+      if (rc == SDB_OK) rc = wrNewPutId(w->zWalPutId, pErr);
+      if (rc) {
+        w->walPending.n = 0;
+        return rc;
+      }
     }
+    if (w->walPending.n == 0) return SDB_OK;
+    int rc = wrPutWal(db, pErr);
+    if (rc) return rc;
   }
-  if (w->walPending.n == 0) return SDB_OK;
-  int rc = wrPutWal(db, w->walPending.a, w->walPending.n, w->walPendingSeq, pErr);
-  if (rc == SDB_OK) w->walPending.n = 0;
-  return rc;
 }
 
 /* ------------------------------------------------------------ open */
@@ -231,7 +361,7 @@ static int wrCreateDb(SdbDb *db, SdbErr *pErr) {
   size_t n = 0;
   int rc = sdbManifestEncode(&m, &a, &n, pErr);
   if (rc == SDB_OK) {
-    rc = db->pStore->pMethods->xPut(db->pStore, "manifest/00000000000000000001.manifest", a, n, 1, pErr);
+    rc = wrPutSettled(db, "manifest/00000000000000000001.manifest", a, n, 1, pErr);
     if (rc == SDB_EXISTS) rc = SDB_OK;   /* someone else created it first */
   }
   sdbFree(a);
@@ -277,7 +407,7 @@ static int wrPlantFence(SdbDb *db, u64 *pId, SdbErr *pErr) {
   for (int i = 0; rc == SDB_OK && i < 10000; i++) {
     char zKey[48];
     walKey(*pId, zKey, sizeof(zKey));
-    rc = db->pStore->pMethods->xPut(db->pStore, zKey, out.a, out.n, 1, pErr);
+    rc = wrPutSettled(db, zKey, out.a, out.n, 0, pErr);
     if (rc != SDB_EXISTS) break;
     SdbManifest *m = NULL;
     u64 id;
@@ -422,7 +552,7 @@ static int wrPutL0(SdbDb *db, const SdbBuf *pSst, SdbUlid *pId, SdbErr *pErr) {
     if (sdbUlidNew(pId)) return sdbErrSet(pErr, SDB_IOERR, "no randomness for a ULID");
     sdbUlidFormat(*pId, zId);
     snprintf(zKey, sizeof(zKey), "compacted/%s.sst", zId);
-    rc = db->pStore->pMethods->xPut(db->pStore, zKey, pSst->a, pSst->n, 1, pErr);
+    rc = wrPutSettled(db, zKey, pSst->a, pSst->n, 1, pErr);
   }
   return rc;
 }
@@ -555,23 +685,53 @@ static int wrAddRows(SdbSstBuilder *b, const SdbEntry *a, int n, SdbErr *pErr) {
   return rc;
 }
 
-/* Durable commit: one WAL SST holding exactly these rows. */
+/* Write (or settle) what earlier commits left for the WAL, before this
+** commit's rows. An unknown outcome there is this commit's plain failure:
+** its own rows were not written. REQUIRES: w->mu. */
+static int wrSettleFirst(SdbDb *db, SdbErr *pErr) {
+  int rc = wrFlushWalBuf(db, pErr);
+  if (rc != SDB_UNKNOWN) return rc;
+  sdbErrWrap(pErr, "this write was not made; an earlier write is unsettled: ");
+  if (pErr) pErr->rc = SDB_IOERR;
+  return SDB_IOERR;
+}
+
+/* Keep the rows of a durable commit whose WAL PUT outcome is unknown, to be
+** applied if it is settled as ours. REQUIRES: w->mu. */
+static int wrKeepUnsettled(SdbWriter *w, int n, SdbErr *pErr) {
+  if (!(w->pUnsettled = sdbMemtableNew())) return SDB_NOMEM_ERR(pErr);
+  for (int i = 0; i < n; i++) {
+    if (sdbMemtableInsert(w->pUnsettled, &w->aRow[i])) return SDB_NOMEM_ERR(pErr);
+  }
+  return SDB_OK;
+}
+
+/* Durable commit: one WAL SST holding exactly these rows. A failed commit
+** leaves nothing behind, except one whose outcome is unknown (SDB_UNKNOWN):
+** its SST, put-id and rows stay until it is settled. */
 static int wrWriteDurable(SdbDb *db, int n, u64 seq, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
-  int rc = wrFlushWalBuf(db, pErr);   /* keep WAL ids in seq order */
+  int rc = wrSettleFirst(db, pErr);   /* keep WAL ids in seq order */
   if (rc) return rc;
   SdbSstBuilder *b = sdbSstBuilderNew(&w->walOpt);
-  SdbBuf out = {0};
   SdbSstInfo info;
   if (!b) return SDB_NOMEM_ERR(pErr);
   rc = wrAddRows(b, w->aRow, n, pErr);
-  if (rc == SDB_OK) rc = sdbSstBuilderFinish(b, &out, &info, pErr);
+  if (rc == SDB_OK) rc = sdbSstBuilderFinish(b, &w->walPending, &info, pErr);
   sdbSstBuilderFree(b);
   if (rc == SDB_OK) {
     sdbSstInfoClear(&info);
-    rc = wrPutWal(db, out.a, out.n, seq, pErr);
+    w->walPendingSeq = seq;
+    rc = wrNewPutId(w->zWalPutId, pErr);
   }
-  sdbBufFree(&out);
+  if (rc == SDB_OK) rc = wrPutWal(db, pErr);
+  if (rc == SDB_UNKNOWN && wrKeepUnsettled(w, n, NULL) != SDB_OK) {
+    sdbErrWrap(pErr, "(out of memory keeping the rows: they join this handle's view only when "
+               "reopened) ");
+    sdbMemtableUnref(w->pUnsettled);
+    w->pUnsettled = NULL;
+  }
+  if (rc && !w->bWalUnknown) wrDropPending(w);
   return rc;
 }
 
@@ -662,6 +822,11 @@ static void wrPollInBackground(SdbDb *db) {
 static int wrCheckState(SdbDb *db, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
   if (w->bFenced) return wrFenced(db, 0, pErr);
+  if (w->bWalUnknown) {
+    /* Settle an earlier WAL write first: its seq and WAL id come before ours. */
+    int rc = wrSettleFirst(db, pErr);
+    if (rc) return rc;
+  }
   if (w->asyncRc) {
     int rc = sdbErrSet(pErr, w->asyncRc, "background WAL flush failed: %s", w->zAsyncMsg);
     w->asyncRc = 0;
@@ -811,6 +976,7 @@ void sdbWriterClose(SdbDb *db) {
   }
   sdbSstBuilderFree(w->pWalBuf);
   sdbBufFree(&w->walPending);
+  sdbMemtableUnref(w->pUnsettled);
   sdbFree(w->aRow);
   pthread_cond_destroy(&w->cond);
   pthread_mutex_destroy(&w->mu);
