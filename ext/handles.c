@@ -64,6 +64,7 @@ int sdbExtRc(int sdbRc, int bOpen) {
   switch (sdbRc) {
     case SDB_OK:          return SQLITE_OK;
     case SDB_FENCED:      return SQLITE_READONLY;
+    case SDB_UNKNOWN:     return SQLITE_IOERR;   /* the message says "outcome unknown" */
     case SDB_EXISTS:
     case SDB_CONFLICT:    return SQLITE_BUSY;
     case SDB_UNSUPPORTED: return SQLITE_ERROR;

@@ -66,7 +66,10 @@
 **
 ** A fenced writer (SDB_FENCED: a newer writer opened the database) answers
 ** the commit, and every later write at xBegin, with SQLITE_READONLY and a
-** message that says so; reads keep working.
+** message that says so; reads keep working. A commit whose WAL PUT got no
+** settling answer within request_timeout (SDB_UNKNOWN) is SQLITE_IOERR with
+** "slatedb: commit outcome unknown: ...": it may have been stored; the
+** engine settles it before the next write (README, "Unknown outcomes").
 */
 #include <stdarg.h>
 #include <string.h>
@@ -597,6 +600,14 @@ int sdbExtWriteSync(sqlite3_vtab *pVtab) {
   sdb_err_clear(&err);
   int bAwait = sdbExtHandleAwait(p->pHandle);
   int rc = sdb_db_write(writeDb(p), p->txn.pBatch, bAwait, &err);
+  if (rc == SDB_UNKNOWN) {
+    char zWhy[sizeof(err.zMsg)];
+    const char *z = err.zMsg;
+    if (strncmp(z, "outcome unknown: ", 17) == 0) z += 17;
+    sqlite3_snprintf((int)sizeof(zWhy), zWhy, "%s", z);
+    sqlite3_snprintf((int)sizeof(err.zMsg), err.zMsg, "commit outcome unknown: the transaction may or may not "
+             "have been stored; the table settles it before its next write (%s)", zWhy);
+  }
   if (rc != SDB_OK) return sdbExtVtabEngineError(pVtab, &err, rc);
   sdb_batch_clear(p->txn.pBatch);
   return SQLITE_OK;
