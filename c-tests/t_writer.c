@@ -8,13 +8,14 @@
 ** Also: read-your-writes overlays with savepoint truncation, fencing by a
 ** second writer (every later write of the first fails with SDB_FENCED and
 ** nothing acknowledged is lost), a WAL id taken without a newer writer (an
-** error, not "fenced"), and the objects a writer leaves behind.
+** error, not "fenced"), commits whose WAL PUT reply is lost (unknown
+** outcome, settled by the next write), and the objects a writer leaves behind.
 */
 #include <dirent.h>
 #include <unistd.h>
 
 #include "test.h"
-#include "sdbInt.h"
+#include "dbInt.h"
 
 #define NKEY 300
 
@@ -104,6 +105,129 @@ static void testForeignWal(const char *zDir) {
   CHECKF("writer: foreign WAL: the failed commit is not visible", !st.bFenced && matches(db, NULL, &empty, 0, zWhy),
          "fenced %d %s", st.bFenced, zWhy);
   sdb_batch_free(b);
+  sdb_db_close(db);
+}
+
+/* ------------------------------------------------------------ lost replies */
+
+/* The local store's methods with create-only WAL PUTs that can "lose their
+** reply": while nLose > 0, such a PUT is stored (if bApply) and then answered
+** SDB_UNKNOWN, as an S3 PUT applied but unanswered within request_timeout. */
+static const SdbStoreMethods *pRealMethods;
+static SdbStoreMethods lossyMethods;
+static int nLose, bApply;
+
+static int lossyLose(SdbStore *s, const char *zKey, const u8 *a, size_t n, SdbErr *pErr) {
+  nLose--;
+  if (bApply) pRealMethods->xPut(s, zKey, a, n, 1, pErr);
+  return sdbErrSet(pErr, SDB_UNKNOWN, "outcome unknown: test store lost the reply for %s", zKey);
+}
+
+static int lossyPut(SdbStore *s, const char *zKey, const u8 *a, size_t n, int bIfAbsent,
+                    SdbErr *pErr) {
+  if (nLose > 0 && bIfAbsent && strncmp(zKey, "wal/", 4) == 0) return lossyLose(s, zKey, a, n, pErr);
+  return pRealMethods->xPut(s, zKey, a, n, bIfAbsent, pErr);
+}
+
+/* xPutOnce without put-ids: the same bytes count as ours. */
+static int lossyPutOnce(SdbStore *s, const char *zKey, const u8 *a, size_t n, const char *zPutId,
+                        SdbErr *pErr) {
+  (void)zPutId;
+  if (nLose > 0 && strncmp(zKey, "wal/", 4) == 0) return lossyLose(s, zKey, a, n, pErr);
+  int rc = pRealMethods->xPut(s, zKey, a, n, 1, pErr);
+  SdbBuf got = {0};
+  if (rc == SDB_EXISTS && pRealMethods->xGet(s, zKey, 0, SDB_TO_END, &got, pErr) == SDB_OK &&
+      got.n == n && memcmp(got.a, a, n) == 0) {
+    rc = SDB_OK;
+  }
+  sdbBufFree(&got);
+  return rc;
+}
+
+/* Put zKey=zKey durably. */
+static int lossyCommit(SdbDb *db, const char *zKey, SdbErr *pErr) {
+  SdbBatch *b = sdb_batch_new();
+  int rc = sdb_batch_put(b, (const u8 *)zKey, strlen(zKey), (const u8 *)zKey, strlen(zKey), 0, pErr);
+  if (rc == SDB_OK) rc = sdb_db_write(db, b, 1, pErr);
+  sdb_batch_free(b);
+  return rc;
+}
+
+/* Visible rows of db, and of a fresh reader of zDir, as "a,b," strings. */
+static void lossyViews(SdbDb *db, const char *zDir, char *zOwn, char *zFresh) {
+  SdbErr err = {0};
+  SdbDb *r = openDb(zDir, 1, 0, &err);
+  for (int i = 0; i < 2; i++) {
+    SdbDb *d = i ? r : db;
+    char *z = i ? zFresh : zOwn;
+    SdbIter *it = NULL;
+    z[0] = 0;
+    int rc = d ? sdb_db_scan(d, NULL, 0, &it, &err) : SDB_ERROR;
+    while (rc == SDB_OK && !it->bEof && strlen(z) < 150) {
+      strncat(z, (const char *)it->cur.pKey, it->cur.nKey);
+      strcat(z, ",");
+      rc = sdb_iter_next(it, &err);
+    }
+    if (rc) strcpy(z, "error");
+    sdb_iter_free(it);
+  }
+  sdb_db_close(r);
+}
+
+/* One lost-reply case: nLoseIn WAL PUTs lose their reply (bApplyIn: after
+** storing). The commit reports an unknown outcome; a write while it cannot
+** be settled is refused; the next write settles it; then both views agree. */
+static void lossyCase(SdbDb *db, const char *zDir, const char *zName, int nLoseIn, int bApplyIn) {
+  SdbErr err = {0};
+  SdbStats st0, st1;
+  char zCheck[160], zOwn[160], zFresh[160], zKey[32];
+  sdb_db_stats(db, &st0);
+  nLose = nLoseIn;
+  bApply = bApplyIn;
+  snprintf(zKey, sizeof(zKey), "%s-1", zName);
+  int rc = lossyCommit(db, zKey, &err);
+  snprintf(zCheck, sizeof(zCheck), "writer: lost reply (%s): the commit's outcome is unknown", zName);
+  CHECKF(zCheck, rc == SDB_UNKNOWN && strstr(err.zMsg, "outcome unknown"), "rc=%d %s", rc, err.zMsg);
+  if (nLose > 0) {
+    rc = lossyCommit(db, "refused", &err);
+    snprintf(zCheck, sizeof(zCheck), "writer: lost reply (%s): a write before it settles is not made", zName);
+    CHECKF(zCheck, rc == SDB_IOERR && strstr(err.zMsg, "was not made"), "rc=%d %s", rc, err.zMsg);
+  }
+  snprintf(zKey, sizeof(zKey), "%s-2", zName);
+  rc = lossyCommit(db, zKey, &err);
+  sdb_db_stats(db, &st1);
+  snprintf(zCheck, sizeof(zCheck), "writer: lost reply (%s): the next commit settles it and takes the next WAL id", zName);
+  CHECKF(zCheck, rc == SDB_OK && st1.nextWalId == st0.nextWalId + 2 && !st1.bFenced &&
+         st1.lastSeq == st0.lastSeq + 2, "rc=%d %s; wal id %llu -> %llu, seq %llu -> %llu", rc, err.zMsg,
+         (unsigned long long)st0.nextWalId, (unsigned long long)st1.nextWalId,
+         (unsigned long long)st0.lastSeq, (unsigned long long)st1.lastSeq);
+  lossyViews(db, zDir, zOwn, zFresh);
+  snprintf(zCheck, sizeof(zCheck), "writer: lost reply (%s): the handle sees what a fresh reader sees", zName);
+  CHECKF(zCheck, strcmp(zOwn, zFresh) == 0 && strstr(zOwn, zName), "handle %s, fresh reader %s", zOwn, zFresh);
+}
+
+/* Commits whose WAL PUT reply is lost, on a local store that simulates it. */
+static void testLostReplies(const char *zDir) {
+  SdbErr err = {0};
+  SdbConfig cfg;
+  SdbDb *db = NULL;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.zUrl = zDir;
+  cfg.bCreateIfMissing = 1;
+  cfg.flushIntervalMs = 600000;
+  int rc = sdb_db_open(&cfg, &db, &err);
+  CHECKF("writer: lost reply: open", rc == SDB_OK, "%s", err.zMsg);
+  if (rc) return;
+  pRealMethods = db->pStore->pMethods;
+  lossyMethods = *pRealMethods;
+  lossyMethods.xPut = lossyPut;
+  lossyMethods.xPutOnce = lossyPutOnce;
+  db->pStore->pMethods = &lossyMethods;
+  lossyCase(db, zDir, "applied", 1, 1);
+  lossyCase(db, zDir, "unapplied", 1, 0);
+  lossyCase(db, zDir, "twice", 2, 1);
+  nLose = 0;
+  db->pStore->pMethods = pRealMethods;
   sdb_db_close(db);
 }
 
@@ -281,8 +405,10 @@ int main(void) {
   sdb_db_close(db);
   strcat(zDir, "-foreign");
   testForeignWal(zDir);
+  strcat(zDir, "-lossy");
+  testLostReplies(zDir);
   char zCmd[600];
-  snprintf(zCmd, sizeof(zCmd), "rm -rf '%.*s'", (int)(strlen(zDir) - strlen("/db/nested-foreign")), zDir);
+  snprintf(zCmd, sizeof(zCmd), "rm -rf '%.*s'", (int)(strlen(zDir) - strlen("/db/nested-foreign-lossy")), zDir);
   if (system(zCmd)) {}
   return test_done();
 }

@@ -29,7 +29,7 @@
 **         PUT landed. A WAL PUT that gets no settling answer within
 **         request_timeout is SDB_UNKNOWN: its bytes, put-id and (durable
 **         commit) rows are kept, and the handle repeats the PUT before any
-**         other write (wrSettleWal); once it is ours the rows join the
+**         other write (wrSettleFirst, wrPutWal); once it is ours the rows join the
 **         memtable and the next commit takes the next WAL id. A WAL id held
 **         by someone else is "fenced" only if the manifest shows a newer
 **         writer_epoch. Manifest, fence and L0 PUTs are repeated once with
@@ -266,7 +266,6 @@ static int wrApplyUnsettled(SdbDb *db, SdbErr *pErr) {
   }
   sdb_iter_free(it);
   if (rc == SDB_OK) {
-    w->lastSeq = w->walPendingSeq;
     if (ts > w->clockFloor) w->clockFloor = ts;
     __atomic_store_n(&v->lastSeq, w->walPendingSeq, __ATOMIC_RELEASE);
     if (ts > v->maxCreateTs) v->maxCreateTs = ts;
@@ -307,6 +306,7 @@ static int wrPutWal(SdbDb *db, SdbErr *pErr) {
   if (w->pUnsettled && (rc = wrApplyUnsettled(db, pErr)) != SDB_OK) return rc;
   w->nextWalId++;
   w->durableSeq = w->walPendingSeq;
+  if (w->walPendingSeq > w->lastSeq) w->lastSeq = w->walPendingSeq;   /* a settled commit */
   w->nWalWrites++;
   w->walPending.n = 0;
   w->bWalUnknown = 0;
