@@ -12,8 +12,9 @@
 ** Covered: put/get/range/head/list/delete, awkward keys and prefixes (no
 ** signature failures), list pagination, create-only races, the put-id check
 ** after lost replies, unknown outcomes of create-only PUTs and of commits
-** (settled by the writer before its next write), retries under 503/409/drops/short bodies, timeouts
-** (hang, unreachable endpoint), 403 and missing-bucket errors, allow_http,
+** (settled by the writer before its next write), retries under
+** 503/409/drops/short bodies, timeouts (hang, unreachable endpoint), 403 and
+** missing-bucket errors, allow_http,
 ** parallel xGetMany, the credential hardening for non-environment endpoints,
 ** and concurrent use from several threads.
 */
