@@ -10,8 +10,10 @@
 */
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "test.h"
+#include "manifest_enc.h"
 #include "sdbInt.h"
 
 typedef struct Row { u8 *k; size_t nk; u8 *v; size_t nv; } Row;
@@ -144,6 +146,92 @@ static void testFixture(const char *zName, const char *zDir) {
   freeRows(&exp);
 }
 
+/* Copy fixture zFixture's database to zDir, decode its latest manifest (id
+** *pId) into *pm. 1 on success. */
+static int copyFixture(const char *zFixture, const char *zDir, SdbManifest **pm, u64 *pId) {
+  char zCmd[2048];
+  snprintf(zCmd, sizeof(zCmd), "rm -rf %s && cp -r %s/c-tests/fixtures/%s/db %s", zDir,
+           test_srcdir(), zFixture, zDir);
+  if (system(zCmd) != 0) return 0;
+  SdbStore *s = NULL;
+  SdbErr err;
+  int rc = sdbStoreOpenDir(zDir, 1, 1, &s, &err);
+  if (rc == SDB_OK) rc = sdbManifestLoadLatest(s, pm, pId, &err);
+  sdbStoreFree(s);
+  return rc == SDB_OK;
+}
+
+/* Overwrite manifest id of zDir with m's encoding. 1 on success. */
+static int writeManifest(const char *zDir, u64 id, const SdbManifest *m) {
+  u8 *a = NULL;
+  size_t n = 0;
+  SdbErr err;
+  char zPath[512];
+  if (sdbManifestEncode(m, &a, &n, &err) != SDB_OK) return 0;
+  snprintf(zPath, sizeof(zPath), "%s/manifest/%020llu.manifest", zDir, (unsigned long long)id);
+  FILE *f = fopen(zPath, "wb");
+  int ok = f && fwrite(a, 1, n, f) == n;
+  if (f) ok = (fclose(f) == 0) && ok;
+  sdbFree(a);
+  return ok;
+}
+
+/* Open zDir as a reader and scan it all: the first error's rc and message. */
+static int openAndScan(const char *zDir, SdbErr *pErr) {
+  SdbConfig cfg = {.zUrl = zDir, .bReadOnly = 1, .eMergeOp = SDB_MERGE_CONCAT};
+  SdbDb *db = NULL;
+  SdbIter *it = NULL;
+  sdb_err_clear(pErr);
+  int rc = sdb_db_open(&cfg, &db, pErr);
+  if (rc == SDB_OK) rc = sdb_db_scan(db, NULL, 0, &it, pErr);
+  while (rc == SDB_OK && !it->bEof) rc = sdb_iter_next(it, pErr);
+  sdb_iter_free(it);
+  sdb_db_close(db);
+  return rc;
+}
+
+/* A manifest changed in one place (SlateDB's has no checksum) is an error
+** naming the object, never a scan with other rows. */
+static void testManifestCrossCheck(void) {
+  char zDir[64], zName[27], zWant[64];
+  snprintf(zDir, sizeof(zDir), "/tmp/sdb-tdb-%d", (int)getpid());
+  for (int eCase = 0; eCase < 6; eCase++) {
+    SdbManifest *m = NULL;
+    u64 id = 0;
+    SdbErr err;
+    if (!copyFixture("sorted-runs", zDir, &m, &id) || m->nL0 < 1 || m->nRun < 1 ||
+        m->aRun[0].nSst < 2) {
+      CHECK("db cross-check: sorted-runs fixture copied", 0);
+      sdbManifestFree(m);
+      return;
+    }
+    SdbSstHandle *h = &m->aL0[0], *h1 = &m->aRun[0].aSst[1];
+    const char *zCase = "", *zMsg = "";
+    sdbUlidFormat(h->id, zName);
+    snprintf(zWant, sizeof(zWant), "compacted/%s.sst", zName);
+    switch (eCase) {
+      case 0: zCase = "index_offset"; zMsg = zWant; h->info.indexOffset -= 1; break;
+      case 1: zCase = "last key"; zMsg = "last_entry"; h->info.pLast[h->info.nLast - 1] ^= 1; break;
+      case 2: zCase = "filter_len"; zMsg = zWant; h->info.filterLen += 8; break;
+      case 3:
+        zCase = "overlapping run SSTs"; zMsg = "does not start after";
+        h1->info.pFirst[h1->info.nFirst - 1] = 0;
+        h1->info.nFirst = 1;
+        break;
+      case 4: zCase = "replay_after_wal_id"; zMsg = "wal_id_last_seen"; m->replayAfterWalId = m->walIdLastSeen + 1; break;
+      case 5: zCase = "last_l0_seq too low"; zMsg = "above the manifest's last_l0_seq"; m->lastL0Seq = 1; break;
+    }
+    int rc = writeManifest(zDir, id, m) ? openAndScan(zDir, &err) : -1;
+    char zTest[128];
+    snprintf(zTest, sizeof(zTest), "db cross-check: a manifest with another %s is corrupt", zCase);
+    CHECKF(zTest, rc == SDB_CORRUPT && strstr(err.zMsg, zMsg), "rc=%d %s", rc, err.zMsg);
+    sdbManifestFree(m);
+  }
+  char zCmd[128];
+  snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
+  (void)!system(zCmd);
+}
+
 int main(void) {
   char zFix[1024];
   snprintf(zFix, sizeof(zFix), "%s/c-tests/fixtures", test_srcdir());
@@ -170,5 +258,6 @@ int main(void) {
   rc = sdb_db_open(&cfg, &db, &err);
   CHECKF("db: directory without a manifest", rc == SDB_CANTOPEN && strstr(err.zMsg, "no SlateDB database"),
          "rc=%d %s", rc, err.zMsg);
+  testManifestCrossCheck();
   return test_done();
 }

@@ -23,6 +23,7 @@
 #include "bloom.h"
 #include "rangeutil.h"
 #include "compress.h"
+#include "manifest_enc.h"
 #include "sst.h"
 #include "sst_build.h"
 
@@ -770,6 +771,23 @@ static void testThreads(const char *zFixtures) {
 /* ------------------------------------------------------------ V1 SSTs */
 /* Append one V1 ("V0" codec) row: key prefixed against the block's first
 ** key (spec/SST.md §6.2). */
+/* Append info (SsTableInfo, CRC) and a version-1 footer to out. */
+static void v1AppendInfo(SdbBuf *out, const SdbSstInfo *info) {
+  SdbFbb f;
+  u8 *a = NULL, tail[14];
+  size_t n = 0;
+  sdbFbbInit(&f, NULL, 0);
+  sdbFbbSetRoot(&f, sdbSstInfoWrite(&f, info));
+  if (sdbFbbFinish(&f, &a, &n)) return;
+  u64 metaOff = out->n;
+  sdbPutU32BE(tail, sdbCrc32(a, n));
+  sdbPutU64BE(tail + 4, metaOff);
+  sdbPutU16BE(tail + 12, 1);
+  sdbBufAppend(out, a, n);
+  sdbBufAppend(out, tail, 14);
+  sdbFree(a);
+}
+
 static void v1Row(SdbBuf *p, const SdbEntry *e, const SdbEntry *pFirst) {
   size_t nPre = 0;
   if (pFirst) {
@@ -851,11 +869,13 @@ static void testV1Sst(void) {
     sdbPutU32BE(h, sdbCrc32(v1.a, v1.n));
     sdbBufAppend(&v1, h, 4);
     sdbBufAppend(&out, v1.a, v1.n);
-    sdbBufAppend(&out, obj.a + info.filterOffset, obj.n - info.filterOffset);
+    u64 metaOff = sdbGetU64BE(obj.a + obj.n - 10);
+    sdbBufAppend(&out, obj.a + info.filterOffset, metaOff - info.filterOffset);
     i64 delta = (i64)v1.n - (i64)info.filterOffset;
     info.filterOffset += (u64)delta;
     info.indexOffset += (u64)delta;
     if (info.statsLen) info.statsOffset += (u64)delta;
+    v1AppendInfo(&out, &info);   /* the SST's own info matches the manifest's copy */
 
     MemStore *m = memNew();
     memPut(&m->base, "compacted/V1.sst", out.a, out.n, 0, &err);

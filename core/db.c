@@ -36,12 +36,14 @@ static void dbTableUnref(DbTable *t) {
   sdbFree(t);
 }
 
-/* A new table for manifest handle h (one reference, the caller's). */
-static int dbTableNew(const SdbSstHandle *h, DbTable **pp, SdbErr *pErr) {
+/* A new table for manifest handle h of a manifest whose last_l0_seq is
+** maxSeq (one reference, the caller's). */
+static int dbTableNew(const SdbSstHandle *h, u64 maxSeq, DbTable **pp, SdbErr *pErr) {
   DbTable *t = sdbMallocZero(sizeof(*t));
   *pp = NULL;
   if (!t) return SDB_NOMEM_ERR(pErr);
   t->nRef = 1;
+  t->maxSeq = maxSeq;
   t->id = h->id;
   char zId[27];
   sdbUlidFormat(h->id, zId);
@@ -91,14 +93,15 @@ static DbTable *dbFindTable(DbVersion *pOld, SdbUlid id) {
   return NULL;
 }
 
-static int dbTableGet(DbVersion *pOld, const SdbSstHandle *h, DbTable **pp, SdbErr *pErr) {
+static int dbTableGet(DbVersion *pOld, const SdbSstHandle *h, u64 maxSeq, DbTable **pp,
+                      SdbErr *pErr) {
   DbTable *t = dbFindTable(pOld, h->id);
   if (t) {
     __atomic_add_fetch(&t->nRef, 1, __ATOMIC_RELAXED);
     *pp = t;
     return SDB_OK;
   }
-  return dbTableNew(h, pp, pErr);
+  return dbTableNew(h, maxSeq, pp, pErr);
 }
 
 /* The open SST of table t (opening it on first use; for a point read r, its
@@ -109,6 +112,7 @@ static int dbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, SdbSst **ppSst, 
   if (!t->pSst) {
     rc = (sdbRangeIsPoint(r) ? sdbSstOpenForLookups : sdbSstOpen)(
         db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache, &t->pSst, pErr);
+    if (rc == SDB_OK) sdbSstSetMaxSeq(t->pSst, t->maxSeq);
   }
   *ppSst = t->pSst;
   pthread_mutex_unlock(&db->muOpen);
@@ -133,14 +137,103 @@ void sdbDbVersionUnref(DbVersion *v) {
 
 static void dbVersionUnpin(void *p) { sdbDbVersionUnref((DbVersion *)p); }
 
+/* "compacted/<ULID>.sst" of SST id, for messages. */
+static const char *dbSstName(SdbUlid id, char z[48]) {
+  char zId[27];
+  sdbUlidFormat(id, zId);
+  snprintf(z, 48, "compacted/%s.sst", zId);
+  return z;
+}
+
+/* Sorted run d's SSTs must be in key order without overlap (from the keys
+** the manifest lists, which the SST open checks against each SST). */
+static int dbCheckRun(const SdbSortedRun *d, SdbErr *pErr) {
+  for (int i = 1; i < d->nSst; i++) {
+    const SdbSstInfo *a = &d->aSst[i - 1].info, *b = &d->aSst[i].info;
+    if (!a->bHasLast || !b->bHasFirst ||
+        sdbKeyCmp(a->pLast, a->nLast, b->pFirst, b->nFirst) >= 0) {
+      char z[48];
+      return sdbCorrupt(pErr, "sorted run %u: %s does not start after the SST before it ends",
+                        d->id, dbSstName(d->aSst[i].id, z));
+    }
+  }
+  return SDB_OK;
+}
+
+/* True if SST id is listed twice (in L0 or runs) in m. */
+static int dbSstListedTwice(const SdbManifest *m, SdbUlid id) {
+  int n = 0;
+  for (int i = 0; i < m->nL0; i++) n += m->aL0[i].id.hi == id.hi && m->aL0[i].id.lo == id.lo;
+  for (int r = 0; r < m->nRun; r++) {
+    for (int i = 0; i < m->aRun[r].nSst; i++) {
+      n += m->aRun[r].aSst[i].id.hi == id.hi && m->aRun[r].aSst[i].id.lo == id.lo;
+    }
+  }
+  return n > 1;
+}
+
+/*
+** Invariants of manifest m (id manifestId) that SlateDB always keeps and a
+** damaged manifest (it has no checksum) may break: WAL ids, checkpoints,
+** sorted runs newest first, each run's SSTs in order without overlap, no SST
+** listed twice or both compacted and in L0, flushed rows (last_l0_seq) held
+** by some L0 or sorted run, and compacted L0s by a sorted run. SDB_OK or SDB_CORRUPT naming the problem.
+*/
+static int dbCheckManifest(const SdbManifest *m, u64 manifestId, SdbErr *pErr) {
+  char z[48];
+  if (m->replayAfterWalId > m->walIdLastSeen) {
+    return sdbCorrupt(pErr, "manifest %llu: replay_after_wal_id %llu is above wal_id_last_seen %llu",
+                      (unsigned long long)manifestId, (unsigned long long)m->replayAfterWalId,
+                      (unsigned long long)m->walIdLastSeen);
+  }
+  if (m->lastL0Seq > 0 && m->nL0 == 0 && m->nRun == 0) {
+    return sdbCorrupt(pErr, "manifest %llu: last_l0_seq %llu but no L0 SST or sorted run",
+                      (unsigned long long)manifestId, (unsigned long long)m->lastL0Seq);
+  }
+  if (m->bHasL0LastCompacted && m->nRun == 0) {
+    return sdbCorrupt(pErr, "manifest %llu: l0_last_compacted is set but there is no sorted run"
+                      " (a compaction always adds its output run)", (unsigned long long)manifestId);
+  }
+  for (int i = 0; i < m->nCkpt; i++) {
+    if (m->aCkpt[i].manifestId > manifestId) {
+      return sdbCorrupt(pErr, "manifest %llu: a checkpoint pins manifest %llu, a later one",
+                        (unsigned long long)manifestId, (unsigned long long)m->aCkpt[i].manifestId);
+    }
+  }
+  for (int r = 0; r < m->nRun; r++) {
+    if (r > 0 && m->aRun[r].id >= m->aRun[r - 1].id) {
+      return sdbCorrupt(pErr, "manifest %llu: sorted run %u listed after run %u",
+                        (unsigned long long)manifestId, m->aRun[r].id, m->aRun[r - 1].id);
+    }
+    int rc = dbCheckRun(&m->aRun[r], pErr);
+    if (rc) return rc;
+    for (int i = 0; i < m->aRun[r].nSst; i++) {
+      if (dbSstListedTwice(m, m->aRun[r].aSst[i].id)) {
+        return sdbCorrupt(pErr, "manifest %llu: %s is listed twice",
+                          (unsigned long long)manifestId, dbSstName(m->aRun[r].aSst[i].id, z));
+      }
+    }
+  }
+  for (int i = 0; i < m->nL0; i++) {
+    const SdbUlid id = m->aL0[i].id;
+    if (dbSstListedTwice(m, id) || (m->bHasL0LastCompacted && m->l0LastCompacted.hi == id.hi &&
+                                    m->l0LastCompacted.lo == id.lo)) {
+      return sdbCorrupt(pErr, "manifest %llu: L0 %s is listed twice or as already compacted",
+                        (unsigned long long)manifestId, dbSstName(id, z));
+    }
+  }
+  return SDB_OK;
+}
+
 static int dbVersionTables(DbVersion *v, DbVersion *pOld, SdbErr *pErr) {
   const SdbManifest *m = v->pManifest;
-  int rc = SDB_OK;
+  int rc = dbCheckManifest(m, v->manifestId, pErr);
+  if (rc) return rc;
   v->apL0 = sdbMallocZero(sizeof(DbTable *) * (size_t)(m->nL0 + 1));
   v->aRun = sdbMallocZero(sizeof(DbRun) * (size_t)(m->nRun + 1));
   if (!v->apL0 || !v->aRun) return SDB_NOMEM_ERR(pErr);
   for (int i = 0; rc == SDB_OK && i < m->nL0; i++) {
-    rc = dbTableGet(pOld, &m->aL0[i], &v->apL0[i], pErr);
+    rc = dbTableGet(pOld, &m->aL0[i], m->lastL0Seq, &v->apL0[i], pErr);
     if (rc == SDB_OK) v->nL0++;
   }
   for (int r = 0; rc == SDB_OK && r < m->nRun; r++) {
@@ -150,7 +243,7 @@ static int dbVersionTables(DbVersion *v, DbVersion *pOld, SdbErr *pErr) {
     d->apTable = sdbMallocZero(sizeof(DbTable *) * (size_t)(pRun->nSst + 1));
     if (!d->apTable) return SDB_NOMEM_ERR(pErr);
     for (int i = 0; rc == SDB_OK && i < pRun->nSst; i++) {
-      rc = dbTableGet(pOld, &pRun->aSst[i], &d->apTable[i], pErr);
+      rc = dbTableGet(pOld, &pRun->aSst[i], m->lastL0Seq, &d->apTable[i], pErr);
       if (rc == SDB_OK) d->nTable++;
     }
   }
@@ -752,6 +845,7 @@ static int dbOpenAll(SdbDb *db, DbPass *p, SdbErr *pErr) {
         sdbSstOpenFromBytes(db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache,
                             p->aForLookups[i], aReq[i].out.a, aReq[i].out.n, aReq[i].iOff, &pSst,
                             &err) == SDB_OK) {
+      sdbSstSetMaxSeq(pSst, t->maxSeq);
       pthread_mutex_lock(&db->muOpen);
       if (!t->pSst) {
         t->pSst = pSst;

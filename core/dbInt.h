@@ -29,6 +29,8 @@ typedef struct DbTable {
   int bHasVisible;
   u8 *pBounds;            /* owned bytes of visible's bounds */
   SdbSst *pSst;           /* lazily opened; guarded by SdbDb.muOpen */
+  u64 maxSeq;             /* last_l0_seq of the manifest that first listed it:
+                          ** no row of the SST may be newer */
 } DbTable;
 
 typedef struct DbRun {

@@ -81,6 +81,7 @@ struct SdbSst {
   u8 *aKey;               /* index first keys, concatenated */
   pthread_mutex_t mu;     /* guards pFilter */
   SstFilter *pFilter;     /* loaded filter when there is no cache */
+  u64 maxSeq;             /* a row above this seq is corruption (sdbSstSetMaxSeq) */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -292,7 +293,82 @@ static int sstFilterAdjacent(const SdbSstInfo *i) {
 
 void sdbSstOpenSpan(const SdbSstInfo *pInfo, int bForLookups, u64 *pOff, u64 *pLen) {
   *pOff = (bForLookups && sstFilterAdjacent(pInfo)) ? pInfo->filterOffset : pInfo->indexOffset;
-  *pLen = pInfo->indexOffset + pInfo->indexLen - *pOff;
+  *pLen = SDB_TO_END;
+}
+
+/* The first field where the manifest's copy m of an SST's info differs from
+** the SST's own s, as "name (manifest X, SST Y)" in z; 0 if they agree. */
+static int sstInfoDiff(const SdbSstInfo *m, const SdbSstInfo *s, char *z, size_t nz) {
+  static const char *const azName[] = {"index_offset", "index_len", "filter_offset",
+                                       "filter_len", "stats_offset", "stats_len",
+                                       "compression_format", "sst_type", "filter_format"};
+  u64 aM[9] = {m->indexOffset, m->indexLen, m->filterOffset, m->filterLen, m->statsOffset,
+               m->statsLen, m->eCodec, m->eSstType, m->eFilterFormat};
+  u64 aS[9] = {s->indexOffset, s->indexLen, s->filterOffset, s->filterLen, s->statsOffset,
+               s->statsLen, s->eCodec, s->eSstType, s->eFilterFormat};
+  for (int i = 0; i < 9; i++) {
+    if (aM[i] == aS[i]) continue;
+    snprintf(z, nz, "%s (manifest %llu, SST %llu)", azName[i], (unsigned long long)aM[i],
+             (unsigned long long)aS[i]);
+    return 1;
+  }
+  if (m->bHasFirst != s->bHasFirst || m->nFirst != s->nFirst ||
+      (m->nFirst && memcmp(m->pFirst, s->pFirst, m->nFirst))) {
+    snprintf(z, nz, "first_entry");
+    return 1;
+  }
+  if (m->bHasLast != s->bHasLast || m->nLast != s->nLast ||
+      (m->nLast && memcmp(m->pLast, s->pLast, m->nLast))) {
+    snprintf(z, nz, "last_entry");
+    return 1;
+  }
+  return 0;
+}
+
+/*
+** Cross-check a compacted SST's manifest entry (p->info) against the object
+** itself: *pHave must run to the object's end, where the
+** footer and the checksummed SsTableInfo are. SlateDB's manifest has no
+** checksum, so this is what turns a damaged manifest entry into an error.
+** *pMetaOff gets the info's offset.
+*/
+static int sstCheckTail(SdbSst *p, const SstBytes *pHave, u64 *pMetaOff, SdbErr *pErr) {
+  u64 size = pHave->off + pHave->n;
+  if (pHave->n < SST_FOOTER_SIZE + 4) {
+    return sdbCorrupt(pErr, "the manifest's index_offset %llu is not inside the object"
+                      " (%llu bytes)", (unsigned long long)p->info.indexOffset,
+                      (unsigned long long)size);
+  }
+  const u8 *pFoot = pHave->a + pHave->n - SST_FOOTER_SIZE;
+  u64 metaOff = sdbGetU64BE(pFoot);
+  u16 version = sdbGetU16BE(pFoot + 8);
+  if (version != 1 && version != 2) {
+    return sdbCorrupt(pErr, "invalid format version %u in footer", version);
+  }
+  if (metaOff < pHave->off || metaOff > size - SST_FOOTER_SIZE - 4) {
+    return sdbCorrupt(pErr, "footer: meta_offset %llu outside the bytes read from %llu"
+                      " (manifest index_offset %llu, object %llu bytes)",
+                      (unsigned long long)metaOff, (unsigned long long)pHave->off,
+                      (unsigned long long)p->info.indexOffset, (unsigned long long)size);
+  }
+  size_t nBody;
+  const u8 *pInfo = pHave->a + (metaOff - pHave->off);
+  int rc = sstCheckCrc(pInfo, (size_t)(size - SST_FOOTER_SIZE - metaOff), "info", &nBody, pErr);
+  SdbFb fb = {pInfo, nBody};
+  SdbFbTable t;
+  SdbSstInfo own;
+  memset(&own, 0, sizeof(own));
+  if (rc == SDB_OK && ((rc = sdbFbRoot(&fb, &t, pErr)) || (rc = sdbSstInfoFromTable(&t, &own, pErr)))) {
+    sdbErrWrap(pErr, "info: ");
+  }
+  char zWhat[128];
+  if (rc == SDB_OK && sstInfoDiff(&p->info, &own, zWhat, sizeof(zWhat))) {
+    rc = sdbCorrupt(pErr, "the manifest's entry for this SST does not match the SST's own"
+                    " info: %s", zWhat);
+  }
+  sdbSstInfoClear(&own);
+  *pMetaOff = metaOff;
+  return rc;
 }
 
 /*
@@ -300,19 +376,28 @@ void sdbSstOpenSpan(const SdbSstInfo *pInfo, int bForLookups, u64 *pOff, u64 *pL
 ** pScratch. With bFilter (and a cache) a filter right before the index is
 ** read in the same GET (or taken from *pHave) and cached.
 */
-static int sstLoadIndex(SdbSst *p, int bFilter, const SstBytes *pHave, SdbBuf *pScratch,
-                        SdbErr *pErr) {
+static int sstLoadIndex(SdbSst *p, int bFilter, int bCheck, const SstBytes *pHave,
+                        SdbBuf *pScratch, SdbErr *pErr) {
   const SdbSstInfo *i = &p->info;
   SdbBuf idx = {0};
-  u64 off, len, end = i->indexOffset + i->indexLen;
+  u64 off, len, end = i->indexOffset + i->indexLen, metaOff = 0;
   int bWith = bFilter && p->pCache && sstFilterAdjacent(i), rc;
   sdbSstOpenSpan(i, bWith, &off, &len);
   SstBytes have = *pHave;
   if (!sstBytesCover(&have, i->indexOffset, end)) {
-    if ((rc = sstRead(p, off, len, pScratch, pErr))) return rc;
+    rc = p->pStore->pMethods->xGet(p->pStore, p->zKey, off, len, pScratch, pErr);
+    if (rc) return rc;
     have = (SstBytes){pScratch->a, pScratch->n, off};
   } else if (!sstBytesCover(&have, off, end)) {
     bWith = 0;
+  }
+  if (bCheck && ((rc = sstCheckTail(p, &have, &metaOff, pErr)) ||
+                 (rc = sstCheckLayout(p, metaOff, pErr)))) {
+    return rc;
+  }
+  if (!sstBytesCover(&have, i->indexOffset, end)) {
+    return sdbCorrupt(pErr, "index [%llu,+%llu) is not inside the object",
+                      (unsigned long long)i->indexOffset, (unsigned long long)i->indexLen);
   }
   rc = sstUnframe(p, have.a + (i->indexOffset - have.off), (size_t)i->indexLen, "index", &idx, pErr);
   if (rc == SDB_OK) rc = sstParseIndex(p, idx.a, idx.n, pErr);
@@ -353,6 +438,7 @@ static int sstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
   if (!p) return SDB_NOMEM_ERR(pErr);
   atomic_init(&p->nRef, 1);
   p->uid = atomic_fetch_add(&gSstUid, 1) + 1;
+  p->maxSeq = UINT64_MAX;
   p->pStore = pStore;
   p->pCache = pCache;
   pthread_mutex_init(&p->mu, NULL);
@@ -361,7 +447,7 @@ static int sstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
     p->bSorted = p->info.eSstType != SDB_SST_WAL;
     rc = sstCheckLayout(p, metaOff, pErr);
   }
-  if (rc == SDB_OK) rc = sstLoadIndex(p, bFilter, &have, &buf, pErr);
+  if (rc == SDB_OK) rc = sstLoadIndex(p, bFilter, pInfo != NULL, &have, &buf, pErr);
   sdbBufFree(&buf);
   if (rc) {
     if (p->zKey) sstWrap(p, rc, pErr);
@@ -406,6 +492,7 @@ u32 sdbSstBlockCount(const SdbSst *p) { return p->nBlock; }
 u64 sdbSstUid(const SdbSst *p) { return p->uid; }
 const char *sdbSstKey(const SdbSst *p) { return p->zKey; }
 u64 sdbSstObjectSize(const SdbSst *p) { return p->nSize; }
+void sdbSstSetMaxSeq(SdbSst *p, u64 maxSeq) { p->maxSeq = maxSeq; }
 u64 sdbSstFilterSkips(void) { return atomic_load(&gFilterSkips); }
 
 void sdbSstBlockFirstKey(const SdbSst *p, u32 i, const u8 **ppKey, size_t *pnKey) {
@@ -852,6 +939,12 @@ static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
       }
     }
     sdbBlockRowEntry(b, (u32)it->iRow, &it->base.cur);
+    if (it->base.cur.seq > p->maxSeq) {
+      return sstWrap(p, sdbCorrupt(pErr, "row with seq %llu in block %u, above the manifest's"
+                                   " last_l0_seq %llu", (unsigned long long)it->base.cur.seq,
+                                   (unsigned)(it->bDesc ? it->iBlkNext + 1 : it->iBlkNext - 1),
+                                   (unsigned long long)p->maxSeq), pErr);
+    }
     return SDB_OK;
   }
 }

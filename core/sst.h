@@ -33,7 +33,11 @@ typedef struct SdbSst SdbSst;
 **
 ** - Compacted SSTs (L0 and sorted runs): pass the manifest's SsTableInfo copy
 **   in pInfo and the manifest's format_version (1 when the manifest has none).
-**   Only the index is read (one ranged GET).
+**   One ranged GET reads from the index to the end of the object (index,
+**   stats, info, footer): the manifest's entry is cross-checked against the
+**   SST's own checksummed SsTableInfo (every
+**   field, first and last keys included), a mismatch being SDB_CORRUPT, since
+**   SlateDB's manifest has no checksum of its own.
 ** - WAL SSTs: pass pInfo = NULL (formatVersion is then ignored). The object is
 **   HEADed, and its tail (footer, SsTableInfo and usually the index) is read
 **   in one ranged GET. The footer's version must be 1 or 2; an object of 10
@@ -56,12 +60,14 @@ int sdbSstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
 int sdbSstOpenForLookups(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
                          u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr);
 
-/* The bytes [*pOff, *pOff + *pLen) an open with pInfo reads: the index, and
-** for lookups (bForLookups) a filter right before it. */
+/* The bytes [*pOff, *pOff + *pLen) an open with pInfo reads: from the index
+** (for lookups, bForLookups, a filter right before it) to the end of the
+** object (*pLen = SDB_TO_END). */
 void sdbSstOpenSpan(const SdbSstInfo *pInfo, int bForLookups, u64 *pOff, u64 *pLen);
 /* As sdbSstOpen (bForLookups: sdbSstOpenForLookups) with pInfo, taking the
-** span's bytes from a[0..n), read from offset off, instead of a GET (a GET
-** still happens if they do not cover the index). a is borrowed. */
+** span's bytes from a[0..n), read from offset off to the end of the object,
+** instead of a GET (a GET still happens if they do not cover the index). a is
+** borrowed. */
 int sdbSstOpenFromBytes(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
                         u16 formatVersion, SdbCache *pCache, int bForLookups, const u8 *a,
                         size_t n, u64 off, SdbSst **pp, SdbErr *pErr);
@@ -80,6 +86,11 @@ u64 sdbSstUid(const SdbSst *p);        /* unique per open (cache key) */
 const char *sdbSstKey(const SdbSst *p);
 /* Object size when known (WAL path), else 0. */
 u64 sdbSstObjectSize(const SdbSst *p);
+/* Rows of a compacted SST never have a seq above the last_l0_seq of a
+** manifest that lists it: iterators report a row above maxSeq as SDB_CORRUPT
+** (default UINT64_MAX: no check). Set once, right after the open, before any
+** iterator exists. */
+void sdbSstSetMaxSeq(SdbSst *p, u64 maxSeq);
 /* Index first key of block i (REQUIRES i < block count). */
 void sdbSstBlockFirstKey(const SdbSst *p, u32 i, const u8 **ppKey, size_t *pnKey);
 
