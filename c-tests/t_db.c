@@ -9,10 +9,12 @@
 ** eviction.
 */
 #include <dirent.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "test.h"
+#include "dbInt.h"
 #include "manifest_enc.h"
 #include "sdbInt.h"
 
@@ -232,6 +234,309 @@ static void testManifestCrossCheck(void) {
   (void)!system(zCmd);
 }
 
+/* ------------------------------------------------------------ GC races */
+/* The GC race tests: a writer W reaches the database through "file://<dir>"
+** and a reader R through "<dir>", so W's commits do not bump R's change
+** counter and R (poll_interval 1 h) refreshes only when it is told to or
+** finds an object gone. */
+typedef struct Race {
+  char zDir[64];
+  SdbDb *w, *r;
+  int iRound;             /* value version the writer wrote last */
+} Race;
+
+#define RACE_ROWS 600
+
+/* Write every key with value "<round>:<key>" in batches of 100, one WAL SST
+** each (durable). */
+static int raceWriteAll(Race *x, SdbErr *pErr) {
+  SdbBatch *b = sdb_batch_new();
+  int rc = b ? SDB_OK : SDB_NOMEM;
+  x->iRound++;
+  for (int i = 0; rc == SDB_OK && i < RACE_ROWS; i++) {
+    char zK[16], zV[32];
+    snprintf(zK, sizeof(zK), "k%05d", i);
+    snprintf(zV, sizeof(zV), "%d:%s", x->iRound, zK);
+    rc = sdb_batch_put(b, (const u8 *)zK, strlen(zK), (const u8 *)zV, strlen(zV), 0, pErr);
+    if (rc == SDB_OK && i % 100 == 99) {
+      rc = sdb_db_write(x->w, b, 1, pErr);
+      sdb_batch_clear(b);
+    }
+  }
+  sdb_batch_free(b);
+  return rc;
+}
+
+/* True if W's current version lists compacted SST zName. */
+static int raceListed(Race *x, const char *zName) {
+  DbVersion *v = sdbDbPinVersion(x->w);
+  int b = 0;
+  for (int i = 0; i < v->nL0; i++) b |= strstr(v->apL0[i]->zKey, zName) != NULL;
+  for (int r = 0; r < v->nRun; r++) {
+    for (int i = 0; i < v->aRun[r].nTable; i++) b |= strstr(v->aRun[r].apTable[i]->zKey, zName) != NULL;
+  }
+  sdbDbVersionUnref(v);
+  return b;
+}
+
+/* A new round of values, flushed to L0 and compacted into one sorted run of
+** small SSTs; then GC with min age 0 deletes the WAL SSTs the latest manifest
+** no longer needs, and the compacted SSTs it no longer lists are deleted too
+** (GC itself keeps them for the compactor's checkpoint). */
+static int raceNewRun(Race *x, SdbErr *pErr) {
+  int nDone = 0;
+  u64 nDel = 0;
+  int rc = raceWriteAll(x, pErr);
+  if (rc == SDB_OK) rc = sdb_db_flush(x->w, 1, pErr);
+  if (rc == SDB_OK) rc = sdb_db_compact(x->w, &nDone, pErr);
+  if (rc == SDB_OK) rc = sdb_db_gc(x->w, 0, &nDel, pErr);
+  char zPath[160];
+  snprintf(zPath, sizeof(zPath), "%s/compacted", x->zDir);
+  DIR *d = opendir(zPath);
+  struct dirent *e;
+  while (rc == SDB_OK && d && (e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.' || raceListed(x, e->d_name)) continue;
+    snprintf(zPath, sizeof(zPath), "%s/compacted/%s", x->zDir, e->d_name);
+    unlink(zPath);
+  }
+  if (d) closedir(d);
+  return rc;
+}
+
+static int raceOpen(Race *x, SdbErr *pErr) {
+  char zUrl[80];
+  memset(x, 0, sizeof(*x));
+  snprintf(x->zDir, sizeof(x->zDir), "/tmp/sdb-race-%d", (int)getpid());
+  snprintf(zUrl, sizeof(zUrl), "file://%s", x->zDir);
+  char zCmd[128];
+  snprintf(zCmd, sizeof(zCmd), "rm -rf %s", x->zDir);
+  (void)!system(zCmd);
+  SdbConfig cw = {.zUrl = zUrl, .bCreateIfMissing = 1, .compactorPollMs = 3600000,
+                  .gcIntervalMs = 3600000,
+                  .maxSstSize = 2048, .blockSize = 512};
+  int rc = sdb_db_open(&cw, &x->w, pErr);
+  if (rc == SDB_OK) rc = raceNewRun(x, pErr);
+  SdbConfig cr = {.zUrl = x->zDir, .bReadOnly = 1, .pollIntervalMs = 3600000, .nCacheBytes = 4096};
+  if (rc == SDB_OK) rc = sdb_db_open(&cr, &x->r, pErr);
+  return rc;
+}
+
+static void raceClose(Race *x) {
+  sdb_db_close(x->r);
+  sdb_db_close(x->w);
+  char zCmd[128];
+  snprintf(zCmd, sizeof(zCmd), "rm -rf %s", x->zDir);
+  (void)!system(zCmd);
+}
+
+/* Scan R fully: *pn rows; *pbBad when a key is not above the one before or
+** a value is not "<round>:<key>"; *pnNewest rows after the first nPause hold
+** the writer's latest round. After nPause rows xPause (if any) runs. */
+static int raceScan(Race *x, int nPause, int (*xPause)(Race *, SdbErr *), int *pn, int *pbBad,
+                    int *pnNewest, SdbErr *pErr) {
+  SdbIter *it = NULL;
+  char zPrev[16] = "";
+  *pn = 0;
+  *pbBad = 0;
+  *pnNewest = 0;
+  int rc = sdb_db_scan(x->r, NULL, 0, &it, pErr);
+  while (rc == SDB_OK && !it->bEof) {
+    char zK[16] = {0}, zV[32] = {0}, zWant[32];
+    memcpy(zK, it->cur.pKey, it->cur.nKey < 15 ? it->cur.nKey : 15);
+    memcpy(zV, it->cur.pVal, it->cur.nVal < 31 ? it->cur.nVal : 31);
+    snprintf(zWant, sizeof(zWant), "%d:%s", x->iRound, zK);
+    if (strcmp(zPrev, zK) >= 0 || !strchr(zV, ':') || strcmp(strchr(zV, ':') + 1, zK)) *pbBad = 1;
+    if (*pn >= nPause && strcmp(zV, zWant) == 0) (*pnNewest)++;
+    memcpy(zPrev, zK, sizeof(zPrev));
+    (*pn)++;
+    if (*pn == nPause && xPause) rc = xPause(x, pErr);
+    if (rc == SDB_OK) rc = sdb_iter_next(it, pErr);
+  }
+  sdb_iter_free(it);
+  return rc;
+}
+
+/* W commits twice, flushes (the manifest now replays after the second WAL
+** SST), commits once more and GC deletes the flushed WAL SSTs: what GC does
+** while a reader is between its manifest read and its WAL listing. */
+static void raceWalHook(void *pArg) {
+  Race *x = (Race *)pArg;
+  SdbErr err;
+  sdbDbTestHookWalList = NULL;
+  u64 nDel = 0;
+  SdbBatch *b = sdb_batch_new();
+  for (int i = 0; i < 3 && b; i++) {
+    char zK[16];
+    snprintf(zK, sizeof(zK), "w%d", i);
+    sdb_batch_put(b, (const u8 *)zK, strlen(zK), (const u8 *)"1:x", 3, 0, &err);
+    sdb_db_write(x->w, b, 1, &err);
+    sdb_batch_clear(b);
+    if (i == 1) sdb_db_flush(x->w, 1, &err);
+  }
+  sdb_batch_free(b);
+  sdb_db_gc(x->w, 0, &nDel, &err);
+}
+
+static void testGcRace(void) {
+  Race x;
+  SdbErr err;
+  int n, bBad, nNew;
+  int rc = raceOpen(&x, &err);
+  CHECKF("gc race: writer, first run, reader", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+  if (rc) { raceClose(&x); return; }
+
+  /* The reader's version lists SSTs that GC deletes before the scan opens them. */
+  rc = raceNewRun(&x, &err);
+  int rcScan = rc ? rc : raceScan(&x, 0, NULL, &n, &bBad, &nNew, &err);
+  CHECKF("gc race: a scan whose SSTs GC deleted re-reads the manifest and sees every row",
+         rcScan == SDB_OK && n == RACE_ROWS && !bBad && nNew == RACE_ROWS,
+         "rc=%d n=%d bad=%d newest=%d %s", rcScan, n, bBad, nNew, err.zMsg);
+
+  /* GC deletes the run in the middle of a scan: the scan resumes after its
+  ** last row on the fresh version. (The reader starts on a run it has not
+  ** opened yet: the local store keeps descriptors of SSTs it opened, and
+  ** those stay readable after a delete.) */
+  rc = raceNewRun(&x, &err);
+  if (rc == SDB_OK) rc = sdb_db_refresh(x.r, &err);
+  rcScan = rc ? rc : raceScan(&x, 50, raceNewRun, &n, &bBad, &nNew, &err);
+  CHECKF("gc race: a scan resumes after its last row when GC deletes SSTs mid-scan",
+         rcScan == SDB_OK && n == RACE_ROWS && !bBad && nNew > 0 && nNew <= RACE_ROWS - 50,
+         "rc=%d n=%d bad=%d newest=%d %s", rcScan, n, bBad, nNew, err.zMsg);
+
+  /* GC deletes WAL SSTs between the reader's manifest read and its WAL reads. */
+  rc = sdb_db_refresh(x.r, &err);
+  sdbDbTestHookWalList = raceWalHook;
+  sdbDbTestHookArg = &x;
+  if (rc == SDB_OK) rc = sdb_db_refresh(x.r, &err);
+  sdbDbTestHookWalList = NULL;
+  SdbIter *it = NULL;
+  SdbRange r = {(const u8 *)"w", 1, 1, 0, (const u8 *)"x", 1, 1, 1};
+  int nW = 0;
+  if (rc == SDB_OK) rc = sdb_db_scan(x.r, &r, 0, &it, &err);
+  while (rc == SDB_OK && !it->bEof) {
+    nW++;
+    rc = sdb_iter_next(it, &err);
+  }
+  sdb_iter_free(it);
+  CHECKF("gc race: a refresh whose WAL SSTs GC deleted re-reads the manifest", rc == SDB_OK && nW == 3,
+         "rc=%d rows=%d %s", rc, nW, err.zMsg);
+
+  /* An SST that the latest manifest lists and that is gone is corruption,
+  ** after a bounded number of fresh manifests. */
+  rc = sdb_db_refresh(x.r, &err);
+  DbVersion *v = sdbDbPinVersion(x.r);
+  char zPath[160];
+  snprintf(zPath, sizeof(zPath), "%s/%s", x.zDir, v->nRun ? v->aRun[0].apTable[0]->zKey : "none");
+  sdbDbVersionUnref(v);
+  u64 nBefore = x.r->nVanished;
+  rcScan = (rc == SDB_OK && unlink(zPath) == 0) ? raceScan(&x, 0, NULL, &n, &bBad, &nNew, &err) : -1;
+  CHECKF("gc race: an SST missing from the latest manifest's set is corrupt after 3 retries",
+         rcScan == SDB_CORRUPT && strstr(err.zMsg, strrchr(zPath, '/') + 1) &&
+         x.r->nVanished - nBefore == 3, "rc=%d retries=%llu %s", rcScan,
+         (unsigned long long)(x.r->nVanished - nBefore), err.zMsg);
+  raceClose(&x);
+}
+
+/* The stress test's writer: batches of new keys, an L0 flush every 4 batches,
+** until bStop; the background compactor and GC (min age 1 ms) run meanwhile. */
+typedef struct Stress {
+  SdbDb *w;
+  volatile int bStop;
+  int nBatch;
+  int rc;
+  SdbErr err;
+} Stress;
+
+/* Widens the window between a reader's manifest read and its WAL listing. */
+static void stressPause(void *pArg) { usleep(10000); }
+
+static void *stressWriter(void *pArg) {
+  Stress *st = (Stress *)pArg;
+  SdbBatch *b = sdb_batch_new();
+  while (!st->bStop && st->rc == SDB_OK && b) {
+    for (int i = 0; i < 20; i++) {
+      char zK[24];
+      snprintf(zK, sizeof(zK), "s%07d", st->nBatch * 20 + i);
+      sdb_batch_put(b, (const u8 *)zK, strlen(zK), (const u8 *)"v", 1, 0, &st->err);
+    }
+    st->rc = sdb_db_write(st->w, b, 1, &st->err);
+    sdb_batch_clear(b);
+    if (st->rc == SDB_OK && ++st->nBatch % 4 == 0) st->rc = sdb_db_flush(st->w, 1, &st->err);
+  }
+  sdb_batch_free(b);
+  return NULL;
+}
+
+/* GC with a small min age deletes WAL SSTs, SSTs and manifests while a reader
+** (poll_interval 20 ms, each refresh pausing 10 ms between its manifest read
+** and its WAL listing) scans without pause: no scan fails, each returns its
+** keys in order, and no scan returns fewer rows than the one before (rows are
+** only added). About 2 s. */
+static void testGcStress(void) {
+  char zDir[64], zUrl[80], zCmd[128];
+  snprintf(zDir, sizeof(zDir), "/tmp/sdb-stress-%d", (int)getpid());
+  snprintf(zUrl, sizeof(zUrl), "file://%s", zDir);
+  snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
+  (void)!system(zCmd);
+  Stress st;
+  memset(&st, 0, sizeof(st));
+  SdbConfig cw = {.zUrl = zUrl, .bCreateIfMissing = 1, .compactorPollMs = 20, .gcIntervalMs = 10,
+                  .gcMinAgeMs = 1, .maxSstSize = 4096, .blockSize = 512};
+  SdbConfig cr = {.zUrl = zDir, .bReadOnly = 1, .pollIntervalMs = 20, .nCacheBytes = 8192};
+  SdbDb *r = NULL;
+  SdbErr err;
+  int rc = sdb_db_open(&cw, &st.w, &err);
+  if (rc == SDB_OK) rc = sdb_db_open(&cr, &r, &err);
+  CHECKF("gc stress: open writer and reader", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+  pthread_t th;
+  int bThread = rc == SDB_OK && pthread_create(&th, NULL, stressWriter, &st) == 0;
+  int nScan = 0, nFail = 0, nBad = 0, nPrev = 0;
+  u64 nVanished0 = r ? r->nVanished : 0;
+  sdbDbTestHookWalList = stressPause;   /* the writer opens no reader: only r pauses */
+  i64 tEnd = sdbNowMs() + 2000;
+  char zFirstErr[600] = "";
+  while (bThread && sdbNowMs() < tEnd) {
+    SdbIter *it = NULL;
+    char zPrev[24] = "";
+    int n = 0;
+    rc = sdb_db_scan(r, NULL, 0, &it, &err);
+    while (rc == SDB_OK && !it->bEof) {
+      char zK[24] = {0};
+      memcpy(zK, it->cur.pKey, it->cur.nKey < 23 ? it->cur.nKey : 23);
+      if (strcmp(zPrev, zK) >= 0) nBad++;
+      memcpy(zPrev, zK, sizeof(zK));
+      n++;
+      rc = sdb_iter_next(it, &err);
+    }
+    sdb_iter_free(it);
+    nScan++;
+    if (rc) {
+      if (!nFail++) snprintf(zFirstErr, sizeof(zFirstErr), "%s", err.zMsg);
+    } else {
+      if (n < nPrev) nBad++;
+      nPrev = n;
+    }
+  }
+  st.bStop = 1;
+  if (bThread) pthread_join(th, NULL);
+  sdbDbTestHookWalList = NULL;
+  SdbStats ws;
+  memset(&ws, 0, sizeof(ws));
+  if (st.w) sdb_db_stats(st.w, &ws);
+  printf("# gc stress: %d scans (last %d rows), %d failed, %llu retried on a vanished object;"
+         " writer: %d batches, %llu compactions, GC deleted %llu objects\n", nScan, nPrev, nFail,
+         (unsigned long long)(r ? r->nVanished - nVanished0 : 0), st.nBatch,
+         (unsigned long long)ws.nCompactions, (unsigned long long)ws.nGcDeleted);
+  CHECKF("gc stress: the writer kept writing", st.rc == SDB_OK && st.nBatch > 8, "rc=%d %s", st.rc,
+         st.err.zMsg);
+  CHECKF("gc stress: no scan fails while GC deletes objects", nScan > 10 && nFail == 0,
+         "%d of %d scans failed, first: %s", nFail, nScan, zFirstErr);
+  CHECKF("gc stress: scans return keys in order and never fewer rows", nBad == 0, "%d bad", nBad);
+  sdb_db_close(r);
+  sdb_db_close(st.w);
+  (void)!system(zCmd);
+}
+
 int main(void) {
   char zFix[1024];
   snprintf(zFix, sizeof(zFix), "%s/c-tests/fixtures", test_srcdir());
@@ -259,5 +564,7 @@ int main(void) {
   CHECKF("db: directory without a manifest", rc == SDB_CANTOPEN && strstr(err.zMsg, "no SlateDB database"),
          "rc=%d %s", rc, err.zMsg);
   testManifestCrossCheck();
+  testGcRace();
+  testGcStress();
   return test_done();
 }

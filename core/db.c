@@ -14,7 +14,21 @@
 ** Refresh: when the manifest id is unchanged, new WAL SSTs are replayed into
 ** the current memtable (scans bound their reads by the seq they started with,
 ** so they never see rows added later). When it changed, a new version is built
-** and the old one lives until its last scan ends.
+** and the old one lives until its last scan ends. A reader refreshes before a
+** scan when poll_interval has passed, and also when a writer handle of the same
+** database in this process has stored a WAL SST or a manifest since its last
+** refresh (a process-wide change counter per database URL, DbGen): a statement
+** sees every commit this process made before it started, and costs no request
+** when nothing changed.
+**
+** Garbage collection (of another process, or of a writer in this one) may
+** delete a WAL SST or SST between the reading of a manifest and the read of
+** the object. A refresh that finds a WAL SST gone re-reads the manifest, and a
+** scan that finds an SST or WAL SST gone refreshes and resumes after the last
+** row it returned, on the fresh version (so its remaining rows are as of that
+** version). Retries go on while newer manifests come (DB_VANISHED_MAX in all);
+** an object still missing after DB_VANISHED_RETRIES tries on one manifest is
+** corruption.
 */
 #include <pthread.h>
 #include <stdio.h>
@@ -26,6 +40,93 @@
 #include "rangeutil.h"
 
 #define DB_DEFAULT_CACHE (64ull << 20)
+#define DB_VANISHED_RETRIES 3   /* fresh reads on one manifest when an object vanished */
+#define DB_VANISHED_MAX 16      /* ... in all, while newer manifests keep coming */
+
+/* ------------------------------------------------------------ generations */
+/* The process-wide change counter of one database URL, shared by every
+** handle open on it. Guarded by dbGenMu except gen (atomic). */
+typedef struct DbGen {
+  char *zUrl;             /* owned */
+  int nRef;               /* handles using it */
+  u64 gen;                /* bumped by each WAL SST or manifest a writer stores */
+  struct DbGen *pNext;
+} DbGen;
+
+static pthread_mutex_t dbGenMu = PTHREAD_MUTEX_INITIALIZER;
+static DbGen *dbGenList = NULL;
+
+/* The counter of zUrl, with a reference for the caller; NULL on OOM (the
+** handle then relies on poll_interval alone). */
+static DbGen *dbGenAcquire(const char *zUrl) {
+  pthread_mutex_lock(&dbGenMu);
+  DbGen *g = dbGenList;
+  while (g && strcmp(g->zUrl, zUrl) != 0) g = g->pNext;
+  if (!g && (g = sdbMallocZero(sizeof(*g))) != NULL) {
+    g->zUrl = sdbStrdup(zUrl);
+    if (!g->zUrl) {
+      sdbFree(g);
+      g = NULL;
+    } else {
+      g->pNext = dbGenList;
+      dbGenList = g;
+    }
+  }
+  if (g) g->nRef++;
+  pthread_mutex_unlock(&dbGenMu);
+  return g;
+}
+
+static void dbGenRelease(DbGen *g) {
+  if (!g) return;
+  pthread_mutex_lock(&dbGenMu);
+  if (--g->nRef == 0) {
+    for (DbGen **pp = &dbGenList; *pp; pp = &(*pp)->pNext) {
+      if (*pp == g) {
+        *pp = g->pNext;
+        break;
+      }
+    }
+    sdbFree(g->zUrl);
+    sdbFree(g);
+  }
+  pthread_mutex_unlock(&dbGenMu);
+}
+
+static u64 dbGenNow(const SdbDb *db) {
+  return db->pGen ? __atomic_load_n(&db->pGen->gen, __ATOMIC_ACQUIRE) : 0;
+}
+
+void sdbDbNoteChange(SdbDb *db) {
+  if (db->pGen) __atomic_add_fetch(&db->pGen->gen, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Retries of a read that found an object gone (SDB_NOTFOUND). */
+typedef struct DbVanish {
+  u64 id;                 /* manifest of the last failed attempt */
+  int nSame;              /* failures in a row without a newer manifest */
+  int nAll;               /* failures in all */
+} DbVanish;
+
+/* After an attempt on manifest id found an object gone: whether to try again
+** from a fresh manifest. GC deletes only what a newer manifest no longer
+** needs, so while the manifests move on the read retries (DB_VANISHED_MAX in
+** all); DB_VANISHED_RETRIES failures on one manifest make it corruption. */
+static int dbVanishRetry(SdbDb *db, DbVanish *p, u64 id) {
+  p->nSame = (p->nAll > 0 && id <= p->id) ? p->nSame + 1 : 0;
+  p->id = id;
+  if (++p->nAll >= DB_VANISHED_MAX || p->nSame >= DB_VANISHED_RETRIES) return 0;
+  __atomic_add_fetch(&db->nVanished, 1, __ATOMIC_RELAXED);
+  return 1;
+}
+
+/* An object still missing after the retries is corruption (the message,
+** naming it, is kept). */
+static int dbVanishedCorrupt(int rc, SdbErr *pErr) {
+  if (rc != SDB_NOTFOUND) return rc;
+  if (pErr) pErr->rc = SDB_CORRUPT;
+  return SDB_CORRUPT;
+}
 
 /* ------------------------------------------------------------ tables */
 static void dbTableUnref(DbTable *t) {
@@ -337,10 +438,16 @@ static int dbReplayWalIds(SdbDb *db, DbVersion *v, u64 last, SdbErr *pErr) {
 }
 
 /* Replay WAL ids (v->lastWalId, highest listed] in order (a writer opening:
-** up to its fence, without listing). A gap in the ids is corruption: SlateDB
-** writes them densely and deletes only replayed ones. */
+** up to its fence, without listing). A gap in the ids, or a listed WAL SST
+** gone before its read, is SDB_NOTFOUND: SlateDB writes them densely and
+** deletes only ones a newer manifest no longer needs, so the caller retries
+** with a fresh manifest (or reports corruption). */
+void (*sdbDbTestHookWalList)(void *pArg) = NULL;
+void *sdbDbTestHookArg = NULL;
+
 static int dbReplayWal(SdbDb *db, DbVersion *v, SdbErr *pErr) {
   if (db->walKnownLast) return dbReplayWalIds(db, v, db->walKnownLast, pErr);
+  if (sdbDbTestHookWalList) sdbDbTestHookWalList(sdbDbTestHookArg);
   SdbObjList list = {0};
   int rc = db->pStore->pMethods->xList(db->pStore, "wal/", &list, pErr);
   u64 expect = v->lastWalId + 1;
@@ -348,9 +455,9 @@ static int dbReplayWal(SdbDb *db, DbVersion *v, SdbErr *pErr) {
     u64 id;
     if (dbWalId(list.a[i].zKey, &id) != SDB_OK || id <= v->lastWalId) continue;
     if (db->walReplayEnd && id >= db->walReplayEnd) break;
-    if (id != expect) {
-      rc = sdbCorrupt(pErr, "WAL SST %020llu is missing (found %s after %020llu)",
-                      (unsigned long long)expect, list.a[i].zKey, (unsigned long long)(expect - 1));
+    if (id != expect) {   /* SDB_NOTFOUND: GC may have raced with this listing */
+      rc = sdbErrSet(pErr, SDB_NOTFOUND, "WAL SST %020llu is missing (found %s after %020llu)",
+                     (unsigned long long)expect, list.a[i].zKey, (unsigned long long)(expect - 1));
       break;
     }
     rc = dbReplayOne(db, v, list.a[i].zKey, pErr);
@@ -361,10 +468,10 @@ static int dbReplayWal(SdbDb *db, DbVersion *v, SdbErr *pErr) {
   return rc;
 }
 
-/* Build a version from manifest m; see dbInt.h. */
-int sdbDbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld,
-                      SdbMemtable *pMem, SdbMemtable *pDropImm, DbVersion **ppNew,
-                      SdbErr *pErr) {
+/* sdbDbVersionBuild, where a WAL SST gone during the replay is SDB_NOTFOUND. */
+static int dbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld,
+                          SdbMemtable *pMem, SdbMemtable *pDropImm, DbVersion **ppNew,
+                          SdbErr *pErr) {
   DbVersion *v = sdbMallocZero(sizeof(*v));
   *ppNew = NULL;
   if (!v) {
@@ -400,6 +507,14 @@ int sdbDbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld
   }
   *ppNew = v;
   return SDB_OK;
+}
+
+/* Build a version from manifest m; see dbInt.h. */
+int sdbDbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld,
+                      SdbMemtable *pMem, SdbMemtable *pDropImm, DbVersion **ppNew,
+                      SdbErr *pErr) {
+  int rc = dbVersionBuild(db, m, manifestId, pOld, pMem, pDropImm, ppNew, pErr);
+  return dbVanishedCorrupt(rc, pErr);
 }
 
 int sdbDbVersionFreeze(SdbDb *db, DbVersion *v, u64 walId, DbVersion **ppNew, SdbErr *pErr) {
@@ -490,31 +605,46 @@ static int dbOpenCheckpoint(SdbDb *db, const char *zId, SdbManifest **pm, u64 *p
   db->walReplayEnd = 1 + (mCk->walIdLastSeen > mCk->replayAfterWalId ? mCk->walIdLastSeen
                                                                       : mCk->replayAfterWalId);
   db->cfg.pollIntervalMs = UINT64_MAX;
+  db->bPinned = 1;
   return SDB_OK;
 }
 
 /* Reader open: the latest manifest (or a checkpoint's) plus the WAL. Never
 ** writes. */
-static int dbOpenReader(SdbDb *db, SdbErr *pErr) {
+static int dbOpenReaderOnce(SdbDb *db, u64 *pId, SdbErr *pErr) {
   SdbManifest *m = NULL;
-  u64 id = 0;
-  int rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
+  int rc = sdbManifestLoadLatest(db->pStore, &m, pId, pErr);
   if (rc == SDB_NOTFOUND) {
-    rc = sdbErrSet(pErr, SDB_CANTOPEN, "no SlateDB database at %s (no manifest/ objects)",
-                   db->pStore->zDescr);
+    return sdbErrSet(pErr, SDB_CANTOPEN, "no SlateDB database at %s (no manifest/ objects)",
+                     db->pStore->zDescr);
   }
   if (rc == SDB_OK && db->cfg.zCheckpoint) {
-    rc = dbOpenCheckpoint(db, db->cfg.zCheckpoint, &m, &id, pErr);
+    rc = dbOpenCheckpoint(db, db->cfg.zCheckpoint, &m, pId, pErr);
     if (rc) sdbManifestFree(m);
   }
-  if (rc == SDB_OK) rc = sdbDbVersionBuild(db, m, id, NULL, NULL, NULL, &db->pCur, pErr);
-  db->lastRefreshMs = sdbNowMs();
+  if (rc == SDB_OK) rc = dbVersionBuild(db, m, *pId, NULL, NULL, NULL, &db->pCur, pErr);
   return rc;
 }
 
-/* Readers: refresh when the poll interval has passed since the last one. */
+/* dbOpenReaderOnce, again from a fresh manifest while objects vanish (GC). */
+static int dbOpenReader(SdbDb *db, SdbErr *pErr) {
+  DbVanish vanish = {0, 0, 0};
+  u64 id = 0;
+  db->seenGen = dbGenNow(db);
+  int rc = dbOpenReaderOnce(db, &id, pErr);
+  while (rc == SDB_NOTFOUND && dbVanishRetry(db, &vanish, id)) rc = dbOpenReaderOnce(db, &id, pErr);
+  db->lastRefreshMs = sdbNowMs();
+  return dbVanishedCorrupt(rc, pErr);
+}
+
+/* Readers: refresh when a writer of this process changed the database since
+** the last refresh, or the poll interval has passed. */
 static int dbMaybeRefresh(SdbDb *db, SdbErr *pErr) {
-  if (db->pWriter || db->cfg.pollIntervalMs == UINT64_MAX) return SDB_OK;
+  if (db->pWriter || db->bPinned) return SDB_OK;
+  if (dbGenNow(db) != __atomic_load_n(&db->seenGen, __ATOMIC_ACQUIRE)) {
+    return sdb_db_refresh(db, pErr);
+  }
+  if (db->cfg.pollIntervalMs == UINT64_MAX) return SDB_OK;
   i64 now = sdbNowMs();
   i64 last = __atomic_load_n(&db->lastRefreshMs, __ATOMIC_RELAXED);
   if ((u64)(now - last) < db->cfg.pollIntervalMs) return SDB_OK;
@@ -534,6 +664,7 @@ int sdb_db_open(const SdbConfig *pConfig, SdbDb **ppDb, SdbErr *pErr) {
   db->zUrl = sdbStrdup(pConfig->zUrl);
   db->cfg.zUrl = db->zUrl;
   db->pCache = sdbCacheNew(db->cfg.nCacheBytes);
+  db->pGen = db->zUrl ? dbGenAcquire(db->zUrl) : NULL;
   int rc = (db->zUrl && db->pCache) ? SDB_OK : SDB_NOMEM_ERR(pErr);
   if (rc == SDB_OK) {
     int bCreate = !db->bReadOnly && db->cfg.bCreateIfMissing;
@@ -555,18 +686,21 @@ void sdb_db_close(SdbDb *db) {
   sdbDbVersionUnref(db->pCur);
   sdbStoreFree(db->pStore);
   sdbCacheFree(db->pCache);
+  dbGenRelease(db->pGen);
   pthread_mutex_destroy(&db->mu);
   pthread_mutex_destroy(&db->muOpen);
   sdbFree(db->zUrl);
   sdbFree(db);
 }
 
-int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
-  if (db->pWriter) return sdbWriterPoll(db, pErr);
-  if (db->walReplayEnd) return SDB_OK;   /* a checkpoint reader stays pinned */
+/* One reader refresh from the latest manifest; SDB_NOTFOUND when a WAL SST
+** vanished (GC) meanwhile. */
+static int dbRefreshOnce(SdbDb *db, u64 *pId, SdbErr *pErr) {
   SdbManifest *m = NULL;
   u64 id = 0;
   int rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
+  *pId = id;
+  if (rc == SDB_NOTFOUND) return sdbCorrupt(pErr, "no manifest at %s", db->pStore->zDescr);
   if (rc) return rc;
   pthread_mutex_lock(&db->mu);
   __atomic_store_n(&db->lastRefreshMs, sdbNowMs(), __ATOMIC_RELAXED);
@@ -576,7 +710,7 @@ int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
     rc = dbReplayWal(db, pOld, pErr);   /* only new WAL SSTs */
   } else {
     DbVersion *pNew = NULL;
-    rc = sdbDbVersionBuild(db, m, id, pOld, NULL, NULL, &pNew, pErr);
+    rc = dbVersionBuild(db, m, id, pOld, NULL, NULL, &pNew, pErr);
     if (rc == SDB_OK) {
       db->pCur = pNew;
       sdbDbVersionUnref(pOld);
@@ -584,6 +718,17 @@ int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
   }
   pthread_mutex_unlock(&db->mu);
   return rc;
+}
+
+int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
+  if (db->pWriter) return sdbWriterPoll(db, pErr);
+  if (db->bPinned) return SDB_OK;   /* a checkpoint reader stays pinned */
+  __atomic_store_n(&db->seenGen, dbGenNow(db), __ATOMIC_RELEASE);
+  DbVanish vanish = {0, 0, 0};
+  u64 id = 0;
+  int rc = dbRefreshOnce(db, &id, pErr);
+  while (rc == SDB_NOTFOUND && dbVanishRetry(db, &vanish, id)) rc = dbRefreshOnce(db, &id, pErr);
+  return dbVanishedCorrupt(rc, pErr);
 }
 
 /* ------------------------------------------------------------ scans */
@@ -928,20 +1073,121 @@ int sdb_db_prefetch(SdbDb *db, const SdbRange *aRange, int nRange, int bDesc, Sd
   return rc;
 }
 
-int sdb_db_scan(SdbDb *db, const SdbRange *pRange, int bDesc, SdbIter **ppIter, SdbErr *pErr) {
+/* ------------------------------------------------------------ resuming scans */
+/*
+** The iterator sdb_db_scan returns: a scan of the current version that, when
+** an object it reads has vanished (SDB_NOTFOUND: GC deleted an SST or WAL SST
+** of the version after a newer manifest dropped it), refreshes and resumes
+** after the last row it returned on the new current version (dbVanishRetry
+** bounds the retries).
+*/
+typedef struct ScanIter {
+  SdbIter base;           /* cur borrows from pIn's current row */
+  SdbDb *db;
+  SdbIter *pIn;           /* the scan of one version; owned */
+  SdbMemtable *pOverlay;  /* the transaction's uncommitted rows, a reference; or NULL */
+  SdbRangeCopy range;     /* the scan's range */
+  int bHasRange;
+  int bDesc;
+  SdbBuf lastKey;         /* key of the row last returned (bHasLast) */
+  int bHasLast;
+  u64 manifestId;         /* manifest of the version pIn scans */
+  DbVanish vanish;
+} ScanIter;
+
+/* Show pIn's row (or EOF) as its own, remembering its key. */
+static int scanExpose(ScanIter *it, SdbErr *pErr) {
+  it->base.bEof = it->pIn->bEof;
+  if (it->base.bEof) return SDB_OK;
+  it->base.cur = it->pIn->cur;
+  it->lastKey.n = 0;
+  if (sdbBufAppend(&it->lastKey, it->pIn->cur.pKey, it->pIn->cur.nKey)) return SDB_NOMEM_ERR(pErr);
+  it->bHasLast = 1;
+  return SDB_OK;
+}
+
+/* (Re)start pIn on the current version: the scan's range, after the last
+** row returned. */
+static int scanStart(ScanIter *it, SdbErr *pErr) {
+  SdbRange r = it->bHasRange ? it->range.r : (SdbRange){0};
+  sdb_iter_free(it->pIn);
+  it->pIn = NULL;
+  if (it->bHasLast && !it->bDesc) {
+    r.pLo = it->lastKey.a; r.nLo = it->lastKey.n; r.bHasLo = 1; r.bLoExcl = 1;
+  } else if (it->bHasLast) {
+    r.pHi = it->lastKey.a; r.nHi = it->lastKey.n; r.bHasHi = 1; r.bHiExcl = 1;
+  }
+  const SdbRange *pr = (it->bHasRange || it->bHasLast) ? &r : NULL;
+  DbVersion *v = sdbDbPinVersion(it->db);
+  it->manifestId = v->manifestId;
+  int rc = dbScanVersion(it->db, v, it->pOverlay, pr, it->bDesc, &it->pIn, pErr);
+  return rc ? rc : scanExpose(it, pErr);
+}
+
+/* After rc from a start or a step: while an object vanished, refresh and
+** start again (bounded). */
+static int scanRetry(ScanIter *it, int rc, SdbErr *pErr) {
+  while (rc == SDB_NOTFOUND && dbVanishRetry(it->db, &it->vanish, it->manifestId)) {
+    rc = it->db->pWriter ? SDB_OK : sdb_db_refresh(it->db, pErr);
+    if (rc == SDB_OK) rc = scanStart(it, pErr);
+  }
+  return dbVanishedCorrupt(rc, pErr);
+}
+
+static int scanNext(SdbIter *pIter, SdbErr *pErr) {
+  ScanIter *it = (ScanIter *)pIter;
+  if (it->base.bEof) return SDB_OK;
+  int rc = sdb_iter_next(it->pIn, pErr);
+  if (rc == SDB_OK) rc = scanExpose(it, pErr);
+  return rc ? scanRetry(it, rc, pErr) : SDB_OK;
+}
+
+static void scanFree(SdbIter *pIter) {
+  ScanIter *it = (ScanIter *)pIter;
+  sdb_iter_free(it->pIn);
+  sdbMemtableUnref(it->pOverlay);
+  sdbRangeCopyFree(&it->range);
+  sdbBufFree(&it->lastKey);
+  sdbFree(it);
+}
+
+static const SdbIterMethods scanMethods = {scanNext, scanFree};
+
+/* A resuming scan of pRange with overlay pIdx (may be NULL). */
+static int dbScan(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc,
+                  SdbIter **ppIter, SdbErr *pErr) {
   *ppIter = NULL;
   int rc = dbMaybeRefresh(db, pErr);
   if (rc) return rc;
-  return dbScanVersion(db, sdbDbPinVersion(db), NULL, pRange, bDesc, ppIter, pErr);
+  ScanIter *it = sdbMallocZero(sizeof(*it));
+  if (!it || sdbRangeCopyInit(&it->range, pRange)) {
+    sdbFree(it);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  it->base.pMethods = &scanMethods;
+  it->db = db;
+  it->bHasRange = pRange != NULL;
+  it->bDesc = bDesc;
+  if (pIdx) sdbMemtableRef(pIdx);
+  it->pOverlay = pIdx;
+  rc = scanStart(it, pErr);
+  if (rc) rc = scanRetry(it, rc, pErr);
+  if (rc) {
+    scanFree(&it->base);
+    return rc;
+  }
+  *ppIter = &it->base;
+  return SDB_OK;
+}
+
+int sdb_db_scan(SdbDb *db, const SdbRange *pRange, int bDesc, SdbIter **ppIter, SdbErr *pErr) {
+  return dbScan(db, NULL, pRange, bDesc, ppIter, pErr);
 }
 
 int sdb_db_scan_overlay(SdbDb *db, SdbBatch *pOverlay, const SdbRange *pRange, int bDesc,
                         SdbIter **ppIter, SdbErr *pErr) {
-  *ppIter = NULL;
   SdbMemtable *pIdx = (pOverlay && sdb_batch_count(pOverlay)) ? sdbBatchIndex(pOverlay) : NULL;
-  int rc = dbMaybeRefresh(db, pErr);
-  if (rc) return rc;
-  return dbScanVersion(db, sdbDbPinVersion(db), pIdx, pRange, bDesc, ppIter, pErr);
+  return dbScan(db, pIdx, pRange, bDesc, ppIter, pErr);
 }
 
 /* ------------------------------------------------------------ stats */

@@ -74,7 +74,22 @@ struct SdbDb {
   u64 walReplayEnd;       /* checkpoint readers: replay only WAL ids below this (0: no bound) */
   u64 walKnownLast;       /* writer opening: every WAL id up to this (its fence) exists,
                           ** so replay reads them without listing (0: list) */
+  int bPinned;            /* checkpoint reader: never refreshes */
+  struct DbGen *pGen;     /* process-wide change counter of zUrl (db.c), or NULL */
+  u64 seenGen;            /* reader: pGen's value when it last refreshed (atomic) */
+  u64 nVanished;          /* reads retried from a fresh manifest because an
+                          ** object had vanished (GC) (atomic) */
 };
+
+/* Tests only, never set in production: called (with sdbDbTestHookArg) by a
+** reader's WAL replay right before it lists wal/, so a test can change the
+** store between a reader's manifest read and its WAL reads. */
+extern void (*sdbDbTestHookWalList)(void *pArg);
+extern void *sdbDbTestHookArg;
+
+/* A writer stored a WAL SST or a manifest: readers of the same database in
+** this process refresh before their next scan (db.c). */
+void sdbDbNoteChange(SdbDb *db);
 
 
 /* Build a version from manifest m (ownership taken), sharing tables with pOld.

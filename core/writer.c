@@ -177,6 +177,7 @@ static int wrCommitManifest(SdbDb *db, const SdbManifest *pBase, u64 baseId, WrA
     snprintf(zKey, sizeof(zKey), "manifest/%s.manifest", zId);
     rc = wrPutSettled(db, zKey, a, n, 1, pErr);
     if (rc == SDB_OK) {
+      sdbDbNoteChange(db);
       rc = sdbManifestDecode(a, n, ppOut, pErr);
       *pIdOut = id + 1;
       sdbFree(a);
@@ -304,6 +305,7 @@ static int wrPutWal(SdbDb *db, SdbErr *pErr) {
   }
   if (rc) return rc;
   if (w->pUnsettled && (rc = wrApplyUnsettled(db, pErr)) != SDB_OK) return rc;
+  sdbDbNoteChange(db);
   w->nextWalId++;
   w->durableSeq = w->walPendingSeq;
   if (w->walPendingSeq > w->lastSeq) w->lastSeq = w->walPendingSeq;   /* a settled commit */

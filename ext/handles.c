@@ -15,7 +15,10 @@
 ** handle must agree on merge_operator and on the engine settings
 ** (SdbExtHandleOpts); the first table's cache_size wins. A writer whose
 ** directory does not exist gets it created (create=if_missing) before the
-** path is made canonical. Nothing here deletes data.
+** path is made canonical. A table that starts using a reader handle already
+** open refreshes it, so it sees what a freshly opened reader would (the
+** engine also refreshes readers before a scan when a writer of this process
+** changed the database). Nothing here deletes data.
 **
 ** The writer lock serialises write transactions of different connections on
 ** one database: xBegin takes it, waiting up to busy_timeout, and xCommit or
@@ -325,6 +328,23 @@ static int handleCompatible(const SdbExtHandle *p, const SdbExtArgs *pArgs, char
   return *pzErr ? SQLITE_ERROR : SQLITE_OK;
 }
 
+/*
+** A table that starts using an open reader handle sees the database as a
+** freshly opened reader would: refresh the shared handle now (its last
+** refresh may be up to poll_interval old). On failure the reference is
+** dropped and *pp cleared.
+*/
+static int handleRefresh(SdbExtHandle **pp, char **pzErr) {
+  SdbErr err;
+  sdb_err_clear(&err);
+  int rc = sdb_db_refresh((*pp)->pDb, &err);
+  if (rc == SDB_OK) return SQLITE_OK;
+  *pzErr = sdbExtErrMsg(&err);
+  sdbExtHandleRelease(*pp);
+  *pp = 0;
+  return sdbExtRc(rc, 0);
+}
+
 /* See extInt.h. */
 int sdbExtHandleAcquire(const SdbExtArgs *pArgs, SdbExtHandle **pp, char **pzErr) {
   int rc = SQLITE_OK;
@@ -343,8 +363,10 @@ int sdbExtHandleAcquire(const SdbExtArgs *pArgs, SdbExtHandle **pp, char **pzErr
     free(zPath);
   } else {
     rc = handleOpen(pArgs, zPath, pp, pzErr);
+    p = 0;   /* just opened: already up to date */
   }
   pthread_mutex_unlock(&handleMutex);
+  if (rc == SQLITE_OK && p && !p->bWriter) rc = handleRefresh(pp, pzErr);
   return rc;
 }
 

@@ -39,7 +39,7 @@ CREATE VIRTUAL TABLE temp.r USING slatedb('@TMP@/w105/db', mode=reader, poll_int
 SELECT 'reader', count(*) FROM r;
 INSERT INTO kv VALUES ('e', '5');
 INSERT INTO kv(kv) VALUES ('flush');
-SELECT 'reader before refresh', count(*) FROM r;
+SELECT 'reader sees this process''s commit without a refresh', count(*) FROM r;
 INSERT INTO r(r) VALUES ('refresh');
 SELECT 'reader after refresh', count(*) FROM r;
 INSERT INTO r(r) VALUES ('flush');
