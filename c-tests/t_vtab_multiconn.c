@@ -12,6 +12,8 @@
 **     commits; two threads writing through two connections lose nothing;
 **   - two tables of one connection on one database share the transaction
 **     (one batch, one seq, read-your-writes through both, no deadlock);
+**   - a reader connection sees another connection's commit at its next
+**     statement (poll_interval 1 h), without a request when nothing changed;
 **   - a second engine writer (another process, in effect) fences the shared
 **     handle: writes of both connections fail with SQLITE_READONLY and a
 **     "fenced" message, reads keep working.
@@ -209,6 +211,29 @@ static void testTwoTables(sqlite3 *c1) {
         queryInt(c1, "SELECT count(DISTINCT seq) FROM kv WHERE key GLOB 't[12]'") == 1);
 }
 
+/* A reader connection (poll_interval 1 h) sees at its next statement what
+** another connection of the process committed, with no store request when
+** nothing changed. */
+static void testReader(sqlite3 *c2) {
+  sqlite3 *c3 = 0;
+  char *zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE r USING slatedb('%q/db', mode=reader,"
+                               " poll_interval='1h')", zDir);
+  int rc = sqlite3_open(":memory:", &c3) == SQLITE_OK ? sqlite3_slatedb_init(c3, 0, 0) : -1;
+  if (rc == SQLITE_OK) rc = exec(c3, zSql);
+  sqlite3_free(zSql);
+  CHECKF("multiconn: a reader connection", rc == SQLITE_OK, "%s", c3 ? sqlite3_errmsg(c3) : "");
+  i64 n0 = queryInt(c3, "SELECT count(*) FROM r");
+  CHECK("multiconn: c2 commits", exec(c2, "INSERT INTO kv VALUES('seen-by-reader', 'x')") == SQLITE_OK);
+  CHECK("multiconn: the reader's next statement sees c2's commit",
+        n0 >= 0 && queryInt(c3, "SELECT count(*) FROM r") == n0 + 1 &&
+        queryInt(c3, "SELECT count(*) FROM r WHERE key = 'seen-by-reader'") == 1);
+  i64 nGet = queryInt(c3, "SELECT gets + lists FROM slatedb_handles WHERE mode = 'reader'");
+  queryInt(c3, "SELECT count(*) FROM r");
+  CHECK("multiconn: with no commit in between, a statement makes no request",
+        nGet >= 0 && queryInt(c3, "SELECT gets + lists FROM slatedb_handles WHERE mode = 'reader'") == nGet);
+  sqlite3_close(c3);
+}
+
 /* A second engine writer fences the shared handle. */
 static void testFenced(sqlite3 *c1, sqlite3 *c2) {
   SdbConfig cfg;
@@ -251,6 +276,7 @@ int main(void) {
     testHandoff(c1);
     testThreads();
     testTwoTables(c1);
+    testReader(c2);
     testFenced(c1, c2);
   }
   sqlite3_close(c2);
