@@ -247,10 +247,12 @@ static const char *dbSstName(SdbUlid id, char z[48]) {
 }
 
 /* Sorted run d's SSTs must be in key order without overlap (from the keys
-** the manifest lists, which the SST open checks against each SST). */
+** the manifest lists, which the SST open checks against each SST). Views
+** with a visible range (ManifestV2 projections) are not compared. */
 static int dbCheckRun(const SdbSortedRun *d, SdbErr *pErr) {
   for (int i = 1; i < d->nSst; i++) {
     const SdbSstInfo *a = &d->aSst[i - 1].info, *b = &d->aSst[i].info;
+    if (d->aSst[i - 1].bHasVisibleRange || d->aSst[i].bHasVisibleRange) continue;
     if (!a->bHasLast || !b->bHasFirst ||
         sdbKeyCmp(a->pLast, a->nLast, b->pFirst, b->nFirst) >= 0) {
       char z[48];
@@ -261,13 +263,15 @@ static int dbCheckRun(const SdbSortedRun *d, SdbErr *pErr) {
   return SDB_OK;
 }
 
-/* True if SST id is listed twice (in L0 or runs) in m. */
+/* True if view id (V1: the SST id) is listed twice (in L0 or runs) in m. */
 static int dbSstListedTwice(const SdbManifest *m, SdbUlid id) {
   int n = 0;
-  for (int i = 0; i < m->nL0; i++) n += m->aL0[i].id.hi == id.hi && m->aL0[i].id.lo == id.lo;
+  for (int i = 0; i < m->nL0; i++) {
+    n += m->aL0[i].viewId.hi == id.hi && m->aL0[i].viewId.lo == id.lo;
+  }
   for (int r = 0; r < m->nRun; r++) {
     for (int i = 0; i < m->aRun[r].nSst; i++) {
-      n += m->aRun[r].aSst[i].id.hi == id.hi && m->aRun[r].aSst[i].id.lo == id.lo;
+      n += m->aRun[r].aSst[i].viewId.hi == id.hi && m->aRun[r].aSst[i].viewId.lo == id.lo;
     }
   }
   return n > 1;
@@ -309,18 +313,18 @@ static int dbCheckManifest(const SdbManifest *m, u64 manifestId, SdbErr *pErr) {
     int rc = dbCheckRun(&m->aRun[r], pErr);
     if (rc) return rc;
     for (int i = 0; i < m->aRun[r].nSst; i++) {
-      if (dbSstListedTwice(m, m->aRun[r].aSst[i].id)) {
+      if (dbSstListedTwice(m, m->aRun[r].aSst[i].viewId)) {
         return sdbCorrupt(pErr, "manifest %llu: %s is listed twice",
                           (unsigned long long)manifestId, dbSstName(m->aRun[r].aSst[i].id, z));
       }
     }
   }
   for (int i = 0; i < m->nL0; i++) {
-    const SdbUlid id = m->aL0[i].id;
+    const SdbUlid id = m->aL0[i].viewId;
     if (dbSstListedTwice(m, id) || (m->bHasL0LastCompacted && m->l0LastCompacted.hi == id.hi &&
                                     m->l0LastCompacted.lo == id.lo)) {
       return sdbCorrupt(pErr, "manifest %llu: L0 %s is listed twice or as already compacted",
-                        (unsigned long long)manifestId, dbSstName(id, z));
+                        (unsigned long long)manifestId, dbSstName(m->aL0[i].id, z));
     }
   }
   return SDB_OK;
