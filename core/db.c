@@ -1104,8 +1104,11 @@ static int scanExpose(ScanIter *it, SdbErr *pErr) {
   it->base.bEof = it->pIn->bEof;
   if (it->base.bEof) return SDB_OK;
   it->base.cur = it->pIn->cur;
+  size_t n = it->pIn->cur.nKey;
   it->lastKey.n = 0;
-  if (sdbBufAppend(&it->lastKey, it->pIn->cur.pKey, it->pIn->cur.nKey)) return SDB_NOMEM_ERR(pErr);
+  if (n > it->lastKey.nAlloc && sdbBufReserve(&it->lastKey, n)) return SDB_NOMEM_ERR(pErr);
+  if (n) memcpy(it->lastKey.a, it->pIn->cur.pKey, n);
+  it->lastKey.n = n;
   it->bHasLast = 1;
   return SDB_OK;
 }

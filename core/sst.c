@@ -899,6 +899,16 @@ static int sstIterLoad(SstIter *it, SdbErr *pErr) {
   return SDB_OK;
 }
 
+/* The error of a row above the SST's maxSeq (sdbSstSetMaxSeq), out of the
+** scan loop. */
+static __attribute__((noinline)) int sstSeqTooHigh(const SstIter *it, SdbErr *pErr) {
+  const SdbSst *p = it->pSst;
+  return sstWrap(p, sdbCorrupt(pErr, "row with seq %llu in block %u, above the manifest's"
+                               " last_l0_seq %llu", (unsigned long long)it->base.cur.seq,
+                               (unsigned)(it->bDesc ? it->iBlkNext + 1 : it->iBlkNext - 1),
+                               (unsigned long long)p->maxSeq), pErr);
+}
+
 /* Move to the next row in range, or to EOF. */
 static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
   SdbSst *p = it->pSst;
@@ -939,12 +949,7 @@ static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
       }
     }
     sdbBlockRowEntry(b, (u32)it->iRow, &it->base.cur);
-    if (it->base.cur.seq > p->maxSeq) {
-      return sstWrap(p, sdbCorrupt(pErr, "row with seq %llu in block %u, above the manifest's"
-                                   " last_l0_seq %llu", (unsigned long long)it->base.cur.seq,
-                                   (unsigned)(it->bDesc ? it->iBlkNext + 1 : it->iBlkNext - 1),
-                                   (unsigned long long)p->maxSeq), pErr);
-    }
+    if (__builtin_expect(it->base.cur.seq > p->maxSeq, 0)) return sstSeqTooHigh(it, pErr);
     return SDB_OK;
   }
 }
