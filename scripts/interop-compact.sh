@@ -132,7 +132,9 @@ k3() {
     gen_writes "$db" 30 ", l0_sst_size_bytes='4KiB', compactor_poll_interval='50ms'" |
       sed "s/'ack /'ack $i./" >"$W/k3.$i.sql"
     echo "INSERT INTO w(w) VALUES('compact');" >>"$W/k3.$i.sql"
-    timeout 120 sqlite3 -batch -init /dev/null :memory: <"$W/k3.$i.sql" >"$W/k3.$i.out" 2>"$W/k3.$i.err" &
+    # sqlite3 itself in the background, so that the kill reaches the writer (a kill of a
+    # timeout wrapper would leave it running on, writing while the listings are taken).
+    sqlite3 -batch -init /dev/null :memory: <"$W/k3.$i.sql" >"$W/k3.$i.out" 2>"$W/k3.$i.err" &
     local pid=$!
     sleep "0.$(( RANDOM % 9 + 1 ))"
     kill -9 "$pid" 2>/dev/null
