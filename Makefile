@@ -51,6 +51,10 @@ $(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(BUILD)/libsdbcore.a $(EXT_
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< fuzz/replay_main.c $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
 
+# The key codec target compiles ext/keycodec.c in and links SQLite.
+$(BUILD)/fuzz-replay/fuzz_keycodec: ext/keycodec.c ext/vtab_args.c ext/extInt.h
+$(BUILD)/fuzz-replay/fuzz_keycodec: LIBS += -lsqlite3
+
 ctests: $(CTEST_BIN) $(FUZZ_REPLAY)
 
 bench: all
