@@ -10,10 +10,16 @@
 **        bit 1     ignore SST checksums (sdbSstFuzzIgnoreCrc), so that mutated
 **                  objects reach the decoders behind them
 **        bit 2     after the reader, open a writer too (fence, replay by id),
-**                  flush its memtable to an L0 and scan again
-**        bits 4-5  replay_after_wal_id of the manifest (0..3)
+**                  overwrite a replayed key and add a new one and read both
+**                  back, flush its memtable to an L0
+**                  and scan again
+**        bit 3     add crash leftovers (hidden temp files of an interrupted
+**                  PUT, a stray non-id name) to wal/ and manifest/ after the
+**                  first reader, then open a reader again: it must see the same
+**        bits 4-5  replay_after_wal_id of the manifest (0..3, or 2^64 - 9 + that)
+**        bit 6     WAL ids end at 2^64 - 1: object i is wal/<2^64 - 8 + i>.sst
 **   h[1]           last_l0_seq of the manifest
-** Object i is stored as wal/<i+1>.sst in a fresh local directory (under
+** Object i (from 0) is stored as wal/<i+1>.sst in a fresh local directory (under
 ** $SDB_FUZZ_TMPDIR, else /dev/shm, else $TMPDIR or /tmp) next to manifest 1,
 ** a valid ManifestV1 with the header's fields. The database is opened by a
 ** reader and scanned ascending, descending and over a sub-range.
@@ -99,7 +105,8 @@ static void writeDb(const char *zDir, const uint8_t *data, size_t size) {
   m.eFormat = 1;
   m.bInitialized = 1;
   m.writerEpoch = 1;
-  m.replayAfterWalId = (data[0] >> 4) & 3;
+  u64 base = (data[0] & 64) ? UINT64_MAX - WR_MAX_WAL : 0;
+  m.replayAfterWalId = base + ((data[0] >> 4) & 3);
   m.walIdLastSeen = m.replayAfterWalId;
   m.lastL0Seq = data[1];
   m.recentSnapshotMinSeq = data[1];
@@ -112,7 +119,7 @@ static void writeDb(const char *zDir, const uint8_t *data, size_t size) {
   writeFile(zDir, "manifest/00000000000000000001.manifest", a, n);
   sdbFree(a);
   const uint8_t *p = data + 2, *pEnd = data + size;
-  for (u64 id = 1; id <= WR_MAX_WAL && pEnd - p >= 2; id++) {
+  for (u64 id = base + 1; id <= base + WR_MAX_WAL && pEnd - p >= 2; id++) {
     size_t nObj = (size_t)p[0] | (size_t)p[1] << 8;
     p += 2;
     if (nObj > (size_t)(pEnd - p)) nObj = (size_t)(pEnd - p);
@@ -122,6 +129,16 @@ static void writeDb(const char *zDir, const uint8_t *data, size_t size) {
     writeFile(zDir, zName, p, nObj);
     p += nObj;
   }
+}
+
+/* What a crash can leave behind in a local store: temporary files of PUTs
+** that never got renamed into place (the last object's bytes, and a torn
+** half of them), and a name that is not an object id. */
+static void writeLeftovers(const char *zDir, const uint8_t *data, size_t size) {
+  writeFile(zDir, "wal/.tmp-1-1-0", data, size);
+  writeFile(zDir, "wal/.tmp-1-2-0", data, size / 2);
+  writeFile(zDir, "manifest/.tmp-1-3-0", data, size / 2);
+  writeFile(zDir, "wal/00000000000000000001.sst.bak", data, size);
 }
 
 /* The codes an open or a scan may end with. */
@@ -197,7 +214,66 @@ static void scanAll(SdbDb *db, ScanSum *pAsc) {
   sdbBufFree(&pAsc->mid);
 }
 
-/* Open (reader or writer), scan, and for a writer flush and scan again. */
+/* Commit key -> "v" (one write batch, durable) and read it back. Returns the
+** commit's rc. */
+static int putAndRead(SdbDb *db, const u8 *aKey, size_t nKey) {
+  SdbErr err = {0};
+  SdbBatch *b = sdb_batch_new();
+  if (!b) abort();
+  int rc = sdb_batch_put(b, aKey, nKey, (const u8 *)"v", 1, 0, &err);
+  if (rc == SDB_OK) rc = sdb_db_write(db, b, 1, &err);
+  sdb_batch_free(b);
+  checkRc("write", rc, &err);
+  if (rc) return rc;
+  SdbRange r = {aKey, nKey, 1, 0, aKey, nKey, 1, 0};
+  SdbIter *it = NULL;
+  rc = sdb_db_scan(db, &r, 0, &it, &err);
+  checkRc("point read", rc, &err);
+  if (rc == SDB_OK && (it->bEof || it->cur.nVal != 1 || it->cur.pVal[0] != 'v')) {
+    wrFail("a committed row is not what a read returns", 0, NULL);
+  }
+  sdb_iter_free(it);
+  return SDB_OK;
+}
+
+/* Whether key a[0..n) has a visible row (-1: the read failed). */
+static int hasKey(SdbDb *db, const u8 *a, size_t n) {
+  SdbRange r = {a, n, 1, 0, a, n, 1, 0};
+  SdbIter *it = NULL;
+  SdbErr err = {0};
+  int rc = sdb_db_scan(db, &r, 0, &it, &err);
+  checkRc("point read", rc, &err);
+  int bHas = rc == SDB_OK ? !it->bEof : -1;
+  sdb_iter_free(it);
+  return bHas;
+}
+
+/* A writer overwrites the first replayed key and adds a new one; reads must
+** return the new values (newer writes get higher sequence numbers) and a
+** full scan every other row as before. nRow: rows before the writes. */
+static void writeAfterReplay(SdbDb *db, u64 nRow) {
+  static const u8 aNew[] = "\xff\xff fuzz put";
+  SdbIter *it = NULL;
+  SdbBuf first = {0};
+  SdbErr err = {0};
+  int rc = sdb_db_scan(db, NULL, 0, &it, &err);
+  if (rc == SDB_OK && !it->bEof && it->cur.nKey > 0) {
+    if (sdbBufAppend(&first, it->cur.pKey, it->cur.nKey)) abort();
+  }
+  sdb_iter_free(it);
+  int bHadNew = hasKey(db, aNew, sizeof(aNew) - 1);
+  if (first.n) rc = putAndRead(db, first.a, first.n);
+  if (rc == SDB_OK) rc = putAndRead(db, aNew, sizeof(aNew) - 1);
+  sdbBufFree(&first);
+  ScanSum s;
+  scan(db, NULL, 0, &s);
+  sdbBufFree(&s.mid);
+  if (rc == SDB_OK && s.rc == SDB_OK && bHadNew == 0 && s.nRow != nRow + 1) {
+    wrFail("rows replayed before a write are not visible after it", (int)s.nRow, NULL);
+  }
+}
+
+/* Open (reader or writer), scan, and for a writer write, flush and scan again. */
 static void openAndScan(const char *zDir, int bWriter, int eMergeOp, ScanSum *pAsc) {
   SdbConfig c;
   memset(&c, 0, sizeof(c));
@@ -223,6 +299,7 @@ static void openAndScan(const char *zDir, int bWriter, int eMergeOp, ScanSum *pA
   if (rc) return;
   if (bWriter) {
     ScanSum after;
+    if (pAsc->rc == SDB_OK) writeAfterReplay(db, pAsc->nRow);
     rc = sdb_db_flush(db, 1, &err);
     checkRc("flush", rc, &err);
     scanAll(db, &after);
@@ -241,6 +318,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sdbSstFuzzIgnoreCrc = (data[0] >> 1) & 1;
   ScanSum rd, wr;
   openAndScan(zDir, 0, eMergeOp, &rd);
+  if (data[0] & 8) {
+    ScanSum rd2;
+    writeLeftovers(zDir, data, size);
+    openAndScan(zDir, 0, eMergeOp, &rd2);
+    if (rd.rc != rd2.rc || rd.nRow != rd2.nRow || rd.hash != rd2.hash) {
+      wrFail("crash leftovers change what a reader sees", rd2.rc, NULL);
+    }
+  }
   if (data[0] & 4) {
     openAndScan(zDir, 1, eMergeOp, &wr);
     if (rd.rc == SDB_OK && wr.rc == SDB_OK && (rd.nRow != wr.nRow || rd.hash != wr.hash)) {
