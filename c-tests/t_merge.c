@@ -103,6 +103,42 @@ int main(void) {
   }
   CHECKF("merge: visible rows equal the model over random ranges", nBad == 0, "%d of %d runs differ", nBad, nRuns);
 
+  /* The same (key, seq) inserted twice (a WAL SST that repeats a key within a
+  ** seq, not next to each other): the later row replaces the earlier one, in
+  ** both directions, and is counted once. */
+  {
+    SdbMemtable *pMt = sdbMemtableNew();
+    static const char *const azKey[] = { "a", "dup", "z", "dup", "m" };
+    static const char *const azVal[] = { "1", "old", "2", "new", "3" };
+    for (int i = 0; i < 5; i++) {
+      SdbEntry e = {(const u8 *)azKey[i], strlen(azKey[i]), (const u8 *)azVal[i], strlen(azVal[i]),
+                    7, SDB_KIND_VALUE, 0, 0, 0, 0};
+      sdbMemtableInsert(pMt, &e);
+    }
+    int bOk = sdbMemtableRows(pMt) == 4;
+    for (int bDesc = 0; bDesc < 2; bDesc++) {
+      SdbIter *pI, *pM, *pV = NULL;
+      SdbErr err = {0};
+      int nRow = 0, nDup = 0;
+      sdbMemtableIterNew(pMt, NULL, bDesc, &pI, &err);
+      for (; !pI->bEof; sdb_iter_next(pI, &err)) nRow++;
+      sdb_iter_free(pI);
+      sdbMemtableIterNew(pMt, NULL, bDesc, &pI, &err);
+      sdbMergeIterNew(&pI, 1, bDesc, &pM, &err);
+      sdbVisibleIterNew(pM, bDesc, UINT64_MAX, SDB_MERGE_NONE, NULL, NULL, &pV, &err);
+      for (; pV && !pV->bEof; sdb_iter_next(pV, &err)) {
+        if (pV->cur.nKey == 3 && memcmp(pV->cur.pKey, "dup", 3) == 0) {
+          nDup++;
+          bOk = bOk && pV->cur.nVal == 3 && memcmp(pV->cur.pVal, "new", 3) == 0;
+        }
+      }
+      bOk = bOk && nRow == 4 && nDup == 1;
+      sdb_iter_free(pV);
+    }
+    CHECK("memtable: a repeated (key, seq) replaces the earlier row in both directions", bOk);
+    sdbMemtableUnref(pMt);
+  }
+
   /* Merge operand without operator: an error naming the key. */
   {
     SdbMemtable *pMt = sdbMemtableNew();

@@ -1,7 +1,8 @@
 /*
 ** memtable.c: the skiplist memtable described in memtable.h.
 **
-** Order: key ascending (bytewise, shorter prefix first), then seq descending.
+** Order: key ascending (bytewise, shorter prefix first), then seq descending;
+** (key, seq) is unique: inserting it again unlinks the older node.
 ** Each node is bump-allocated from the arena together with its key and value
 ** bytes. Level-0 and upper links are written with release stores after the
 ** node is complete, and read with acquire loads, so a reader never sees a
@@ -165,6 +166,20 @@ static int mtRandomHeight(SdbMemtable *p) {
   return h;
 }
 
+/* Estimate of a row's encoded size: lengths, key, value, seq, flags, 2 timestamps. */
+static u64 mtRowBytes(size_t nKey, size_t nVal) { return (u64)(nKey + nVal + 3 + 8 + 1 + 16); }
+
+/* Take pOld, which follows pNew (just linked in front of it with height
+** links, after apPrev[]) out of every level, so that readers no longer reach
+** it. A reader standing on pOld still finds its way on (its links are kept;
+** the arena keeps it alive). */
+static void mtUnlink(MtNode *pNew, int height, MtNode **apPrev, MtNode *pOld) {
+  for (int i = 0; i < pOld->height; i++) {
+    MtNode *pPred = i < height ? pNew : apPrev[i];
+    __atomic_store_n(&pPred->aNext[i], mtNext(pOld, i), __ATOMIC_RELEASE);
+  }
+}
+
 int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
   MtNode *apPrev[MT_MAX_HEIGHT];
   int height = mtRandomHeight(p);
@@ -185,6 +200,8 @@ int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
   pNode->expireTs = e->expireTs;
 
   mtFindLess(p, e->pKey, e->nKey, e->seq, apPrev);
+  MtNode *pOld = mtNext(apPrev[0], 0);
+  if (pOld && mtCmp(pOld, e->pKey, e->nKey, e->seq) != 0) pOld = NULL;
   if (height > p->height) {
     for (int i = p->height; i < height; i++) apPrev[i] = p->pHead;
     __atomic_store_n(&p->height, height, __ATOMIC_RELEASE);
@@ -193,9 +210,13 @@ int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
     pNode->aNext[i] = mtNext(apPrev[i], i);
     __atomic_store_n(&apPrev[i]->aNext[i], pNode, __ATOMIC_RELEASE);
   }
-  __atomic_add_fetch(&p->nRows, 1, __ATOMIC_RELAXED);
-  /* Estimate of the encoded row: lengths, key, value, seq, flags, 2 timestamps. */
-  __atomic_add_fetch(&p->nBytes, (u64)(e->nKey + pNode->nVal + 3 + 8 + 1 + 16), __ATOMIC_RELAXED);
+  if (pOld) {
+    mtUnlink(pNode, height, apPrev, pOld);
+    __atomic_sub_fetch(&p->nBytes, mtRowBytes(pOld->nKey, pOld->nVal), __ATOMIC_RELAXED);
+  } else {
+    __atomic_add_fetch(&p->nRows, 1, __ATOMIC_RELAXED);
+  }
+  __atomic_add_fetch(&p->nBytes, mtRowBytes(e->nKey, pNode->nVal), __ATOMIC_RELAXED);
   if (e->seq > p->maxSeq) __atomic_store_n(&p->maxSeq, e->seq, __ATOMIC_RELAXED);
   if (e->bHasCreateTs && e->createTs > p->maxCreateTs) p->maxCreateTs = e->createTs;
   return SDB_OK;

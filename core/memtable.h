@@ -19,7 +19,9 @@ SdbMemtable *sdbMemtableNew(void);
 void sdbMemtableRef(SdbMemtable *p);
 void sdbMemtableUnref(SdbMemtable *p);        /* frees at zero; NULL-safe */
 
-/* Copy the entry (key, value, metadata) into the memtable.
+/* Copy the entry (key, value, metadata) into the memtable. An entry with the
+** key and seq of a row already present replaces that row, as in SlateDB's
+** memtable (a WAL SST may repeat a key within one seq).
 ** REQUIRES: one inserting thread at a time. Returns SDB_OK or SDB_NOMEM. */
 int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *pEntry);
 
