@@ -441,6 +441,21 @@ static int wrInit(SdbDb *db, SdbErr *pErr) {
   return SDB_OK;
 }
 
+/* A writer needs a next WAL id and a next sequence number. A WAL id or seq of
+** 2^64 - 1 (corrupt data) would wrap to 0: a fence at WAL id 0 that later WAL
+** writes collide with, rows older than every row they replace. */
+static int wrCheckIdsLeft(u64 walId, u64 seq, SdbErr *pErr) {
+  if (walId == UINT64_MAX) {
+    return sdbCorrupt(pErr, "WAL id %020llu (2^64-1) leaves no id for a writer",
+                      (unsigned long long)walId);
+  }
+  if (seq == UINT64_MAX) {
+    return sdbCorrupt(pErr, "sequence number 2^64-1 (in the manifest or the WAL) leaves none"
+                      " for a writer");
+  }
+  return SDB_OK;
+}
+
 int sdbWriterOpen(SdbDb *db, SdbErr *pErr) {
   SdbManifest *m = NULL, *mBumped = NULL;
   u64 id = 0, idBumped = 0, maxWal = 0;
@@ -448,6 +463,7 @@ int sdbWriterOpen(SdbDb *db, SdbErr *pErr) {
   int rc = wrInit(db, pErr);
   if (rc == SDB_OK) rc = wrLoadOrCreate(db, &m, &id, pErr);
   if (rc == SDB_OK) rc = wrMaxWalId(db, &maxWal, pErr);
+  if (rc == SDB_OK) rc = wrCheckIdsLeft(SDB_MAX(maxWal, m->replayAfterWalId), m->lastL0Seq, pErr);
   if (rc == SDB_OK) rc = wrCommitManifest(db, m, id, applyEpochBump, &bump, &mBumped, &idBumped, pErr);
   sdbManifestFree(m);
   if (rc) return rc;
@@ -464,7 +480,12 @@ int sdbWriterOpen(SdbDb *db, SdbErr *pErr) {
   db->walKnownLast = fenceId;
   rc = sdbDbVersionBuild(db, mBumped, idBumped, NULL, NULL, NULL, &db->pCur, pErr);
   db->walKnownLast = 0;
-  if (rc) return rc;
+  if (rc == SDB_OK) rc = wrCheckIdsLeft(db->pCur->lastWalId, db->pCur->lastSeq, pErr);
+  if (rc) {
+    sdbDbVersionUnref(db->pCur);      /* nothing for the close to commit */
+    db->pCur = NULL;
+    return rc;
+  }
   w->nextWalId = SDB_MAX(fenceId, db->pCur->lastWalId) + 1;
   w->lastSeq = w->durableSeq = db->pCur->lastSeq;
   w->clockFloor = db->pCur->maxCreateTs;
