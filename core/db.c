@@ -392,7 +392,8 @@ static int pendingFlush(DbVersion *v, PendingRow *p) {
 /* Replay one WAL SST into v's memtable: rows with seq > last_l0_seq. Within a
 ** WAL SST, a write batch's rows share one seq and are sorted by key; when a key
 ** appears twice at the same seq (e.g. a merge then a put in one batch), the
-** later row replaces the earlier one, as SlateDB's memtable does on replay. */
+** later row replaces the earlier one, as SlateDB's memtable does on replay.
+** A row with an empty key is corruption (an L0 flush could not write it). */
 static int dbReplayOne(SdbDb *db, DbVersion *v, const char *zKey, SdbErr *pErr) {
   SdbSst *pSst = NULL;
   SdbIter *pIter = NULL;
@@ -402,6 +403,10 @@ static int dbReplayOne(SdbDb *db, DbVersion *v, const char *zKey, SdbErr *pErr) 
   u64 lastL0 = v->pManifest->lastL0Seq;
   while (rc == SDB_OK && !pIter->bEof) {
     const SdbEntry *e = &pIter->cur;
+    if (e->nKey == 0) {                   /* SlateDB never writes one; nor can we */
+      rc = sdbCorrupt(pErr, "row with an empty key (seq %llu)", (unsigned long long)e->seq);
+      break;
+    }
     if (e->seq > lastL0) {
       int bSame = pend.bHas && pend.e.seq == e->seq &&
                   sdbKeyCmp(pend.e.pKey, pend.e.nKey, e->pKey, e->nKey) == 0;
