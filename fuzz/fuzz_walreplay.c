@@ -18,6 +18,9 @@
 **                  first reader, then open a reader again: it must see the same
 **        bits 4-5  replay_after_wal_id of the manifest (0..3, or 2^64 - 9 + that)
 **        bit 6     WAL ids end at 2^64 - 1: object i is wal/<2^64 - 8 + i>.sst
+**        bit 7     first open a reader on the first half of the objects, store
+**                  the rest, refresh it (sdb_db_refresh): it must then see
+**                  what a new reader sees
 **   h[1]           last_l0_seq of the manifest
 ** Object i (from 0) is stored as wal/<i+1>.sst in a fresh local directory (under
 ** $SDB_FUZZ_TMPDIR, else /dev/shm, else $TMPDIR or /tmp) next to manifest 1,
@@ -92,8 +95,13 @@ static void writeFile(const char *zDir, const char *zName, const u8 *a, size_t n
   }
 }
 
-/* Lay out the database: manifest 1 and the WAL objects of the input. */
-static void writeDb(const char *zDir, const uint8_t *data, size_t size) {
+/* First WAL id of the input's objects. */
+static u64 walBase(const uint8_t *data) {
+  return (data[0] & 64) ? UINT64_MAX - WR_MAX_WAL : 0;
+}
+
+/* Lay out the database: the folders and manifest 1. */
+static void writeDb(const char *zDir, const uint8_t *data) {
   char zPath[640];
   if (mkdir(zDir, 0700)) abort();
   snprintf(zPath, sizeof(zPath), "%s/manifest", zDir);
@@ -105,8 +113,7 @@ static void writeDb(const char *zDir, const uint8_t *data, size_t size) {
   m.eFormat = 1;
   m.bInitialized = 1;
   m.writerEpoch = 1;
-  u64 base = (data[0] & 64) ? UINT64_MAX - WR_MAX_WAL : 0;
-  m.replayAfterWalId = base + ((data[0] >> 4) & 3);
+  m.replayAfterWalId = walBase(data) + ((data[0] >> 4) & 3);
   m.walIdLastSeen = m.replayAfterWalId;
   m.lastL0Seq = data[1];
   m.recentSnapshotMinSeq = data[1];
@@ -118,17 +125,26 @@ static void writeDb(const char *zDir, const uint8_t *data, size_t size) {
   if (rc) wrFail("manifest encode", rc, &err);
   writeFile(zDir, "manifest/00000000000000000001.manifest", a, n);
   sdbFree(a);
+}
+
+/* Store the input's WAL objects iFrom..iTo-1 (0-based; fewer if the input
+** holds fewer). Returns how many objects the input holds. */
+static int writeWal(const char *zDir, const uint8_t *data, size_t size, int iFrom, int iTo) {
   const uint8_t *p = data + 2, *pEnd = data + size;
-  for (u64 id = base + 1; id <= base + WR_MAX_WAL && pEnd - p >= 2; id++) {
+  int i = 0;
+  for (; i < WR_MAX_WAL && pEnd - p >= 2; i++) {
     size_t nObj = (size_t)p[0] | (size_t)p[1] << 8;
     p += 2;
     if (nObj > (size_t)(pEnd - p)) nObj = (size_t)(pEnd - p);
-    char zId[21], zName[48];
-    sdbFormatId20(id, zId);
-    snprintf(zName, sizeof(zName), "wal/%s.sst", zId);
-    writeFile(zDir, zName, p, nObj);
+    if (i >= iFrom && i < iTo) {
+      char zId[21], zName[48];
+      sdbFormatId20(walBase(data) + 1 + (u64)i, zId);
+      snprintf(zName, sizeof(zName), "wal/%s.sst", zId);
+      writeFile(zDir, zName, p, nObj);
+    }
     p += nObj;
   }
+  return i;
 }
 
 /* What a crash can leave behind in a local store: temporary files of PUTs
@@ -273,8 +289,8 @@ static void writeAfterReplay(SdbDb *db, u64 nRow) {
   }
 }
 
-/* Open (reader or writer), scan, and for a writer write, flush and scan again. */
-static void openAndScan(const char *zDir, int bWriter, int eMergeOp, ScanSum *pAsc) {
+/* Open the database at zDir (no polling, no background maintenance). */
+static int openDb(const char *zDir, int bWriter, int eMergeOp, SdbDb **pDb, SdbErr *pErr) {
   SdbConfig c;
   memset(&c, 0, sizeof(c));
   c.zUrl = zDir;
@@ -285,9 +301,43 @@ static void openAndScan(const char *zDir, int bWriter, int eMergeOp, ScanSum *pA
   c.bNoCompactor = 1;
   c.bNoGc = 1;
   c.flushIntervalMs = 3600 * 1000;
+  return sdb_db_open(&c, pDb, pErr);
+}
+
+/* A reader opened on the first half of the WAL objects, refreshed after the
+** rest appeared, scanned into *pSum (rc SDB_OK only if all of it worked). */
+static void openRefreshScan(const char *zDir, const uint8_t *data, size_t size, int eMergeOp,
+                            ScanSum *pSum) {
+  int nObj = writeWal(zDir, data, size, 0, 0);
+  writeWal(zDir, data, size, 0, (nObj + 1) / 2);
   SdbDb *db = NULL;
   SdbErr err = {0};
-  int rc = sdb_db_open(&c, &db, &err);
+  memset(pSum, 0, sizeof(*pSum));
+  int rc = openDb(zDir, 0, eMergeOp, &db, &err);
+  checkRc("reader open", rc, &err);
+  if (rc == SDB_OK) {
+    ScanSum first;
+    scanAll(db, &first);
+  }
+  writeWal(zDir, data, size, (nObj + 1) / 2, WR_MAX_WAL);
+  if (rc == SDB_OK) {
+    rc = sdb_db_refresh(db, &err);
+    checkRc("refresh", rc, &err);
+  }
+  pSum->rc = rc;
+  if (rc == SDB_OK) scanAll(db, pSum);
+  if (getenv("SDB_FUZZ_VERBOSE")) {
+    printf("# refreshed reader: rc=%d rows=%llu %s\n", pSum->rc, (unsigned long long)pSum->nRow,
+           rc ? err.zMsg : "");
+  }
+  sdb_db_close(db);
+}
+
+/* Open (reader or writer), scan, and for a writer write, flush and scan again. */
+static void openAndScan(const char *zDir, int bWriter, int eMergeOp, ScanSum *pAsc) {
+  SdbDb *db = NULL;
+  SdbErr err = {0};
+  int rc = openDb(zDir, bWriter, eMergeOp, &db, &err);
   checkRc(bWriter ? "writer open" : "reader open", rc, &err);
   memset(pAsc, 0, sizeof(*pAsc));
   pAsc->rc = rc;
@@ -313,11 +363,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char zDir[600];
   snprintf(zDir, sizeof(zDir), "%s/db", gzBase);
   rmTree(zDir);
-  writeDb(zDir, data, size);
+  writeDb(zDir, data);
   int eMergeOp = (data[0] & 1) ? SDB_MERGE_CONCAT : SDB_MERGE_NONE;
   sdbSstFuzzIgnoreCrc = (data[0] >> 1) & 1;
-  ScanSum rd, wr;
+  ScanSum rd, wr, rf;
+  if (data[0] & 128) openRefreshScan(zDir, data, size, eMergeOp, &rf);
+  else writeWal(zDir, data, size, 0, WR_MAX_WAL);
   openAndScan(zDir, 0, eMergeOp, &rd);
+  if ((data[0] & 128) && rd.rc == SDB_OK && rf.rc == SDB_OK &&
+      (rd.nRow != rf.nRow || rd.hash != rf.hash)) {
+    wrFail("a refreshed reader sees other rows than a new one", 0, NULL);
+  }
   if (data[0] & 8) {
     ScanSum rd2;
     writeLeftovers(zDir, data, size);
