@@ -7,8 +7,9 @@
 **   h[0] bits 0-1  key type (text, blob, int64, uint64)
 **        bits 2-4  operator (=, >, >=, <, <=; 5..7 wrap around)
 **        bit  5    loose text term (sdbExtBestIndex's "loose")
-**   h[1]           type of the right-hand side R: NULL, INTEGER (8 bytes BE),
+**   h[1] bits 0-2  type of the right-hand side R: NULL, INTEGER (8 bytes BE),
 **                  REAL (8 bytes, the double's bits), TEXT, BLOB (mod 5)
+**        bits 3-5  a second operator, applied with B's value as right-hand side
 **   h[2..4]        lengths of A, B and R
 ** A and B are stored keys, R the right-hand side, P a prefix. Checked:
 **   - decoding (sdbExtKeyCheck + sdbExtKeyResult) accepts exactly the keys
@@ -21,7 +22,9 @@
 **     member's numeric hull holds A when either reading says A = R);
 **   - sdbExtKeyEncode(R), when it accepts R, gives a key whose value SQLite
 **     finds equal to R under the column's affinity;
-**   - sdbExtBoundsPrefix(P) holds exactly the keys that start with P.
+**   - sdbExtBoundsPrefix(P) holds exactly the keys that start with P;
+**   - `key OP R AND key OP2 B AND key starts with P` (bounds intersected)
+**     holds A exactly when SQLite says all three do.
 ** Any disagreement aborts. The ext/ file is compiled in (-DSQLITE_CORE), as the
 ** c-tests do; link with -lsqlite3.
 */
@@ -258,6 +261,52 @@ static void checkBounds(int eKeyType, int eRole, int bLoose, const u8 *a, size_t
   sqlite3_value_free(pRhs);
 }
 
+/* SQLite's `CAST(A AS decl) eRole pVal` for stored key a (valid shape). */
+static int sqlTerm(int eKeyType, int eRole, const u8 *a, size_t n, sqlite3_value *pVal) {
+  sqlite3_stmt *p = gO.pTerm[eKeyType][eRole];
+  sqlite3_bind_blob(p, 1, n ? a : (const u8 *)"", (int)n, SQLITE_STATIC);
+  sqlite3_bind_value(p, 2, pVal);
+  sqlite3_bind_int(p, 3, eKeyType);
+  return stepTruth(p, 0, NULL);
+}
+
+/* The decoded SQL value of stored key b (caller frees), or NULL. */
+static sqlite3_value *keyValue(int eKeyType, const u8 *b, size_t nb) {
+  if (!keyShapeOk(eKeyType, b, nb)) return 0;
+  sqlite3_stmt *p = prep("SELECT kc_decode(?1, ?2)");
+  sqlite3_bind_int(p, 1, eKeyType);
+  sqlite3_bind_blob(p, 2, nb ? b : (const u8 *)"", (int)nb, SQLITE_STATIC);
+  if (sqlite3_step(p) != SQLITE_ROW) fail("kc_decode", eKeyType);
+  sqlite3_value *v = sqlite3_value_dup(sqlite3_column_value(p, 0));
+  sqlite3_finalize(p);
+  if (!v) abort();
+  return v;
+}
+
+/* Two terms and a prefix at once (the bounds' intersection): `key eRole R
+** AND key eRole2 B AND key starts with P` holds A exactly when all three do. */
+static void checkIntersection(int eKeyType, int eRole, int eRhs, const u8 *r, size_t nr,
+                              int eRole2, const u8 *b, size_t nb, const u8 *a, size_t n,
+                              const u8 *pfx, size_t np) {
+  if (!keyShapeOk(eKeyType, a, n)) return;
+  sqlite3_value *pB = keyValue(eKeyType, b, nb);
+  if (!pB) return;
+  sqlite3_value *pRhs = rhsValue(eRhs, r, nr);
+  int bSql = sqlTerm(eKeyType, eRole, a, n, pRhs) && sqlTerm(eKeyType, eRole2, a, n, pB);
+  bSql = bSql && n >= np && (np == 0 || memcmp(a, pfx, np) == 0);
+  SdbExtBounds bd;
+  memset(&bd, 0, sizeof(bd));
+  if (sdbExtBoundsApply(&bd, eKeyType, eRole, 0, pRhs) != SQLITE_OK
+   || sdbExtBoundsApply(&bd, eKeyType, eRole2, 0, pB) != SQLITE_OK
+   || sdbExtBoundsPrefix(&bd, pfx, (int)np) != SQLITE_OK) {
+    abort();
+  }
+  if (sdbExtBoundsContain(&bd, a, (int)n) != bSql) fail("intersected bounds", eKeyType);
+  sdbExtBoundsFree(&bd);
+  sqlite3_value_free(pB);
+  sqlite3_value_free(pRhs);
+}
+
 /* A value the codec accepts for writing reads back equal to it. */
 static void checkEncode(int eKeyType, int eRhs, const u8 *r, size_t nr) {
   sqlite3_value *pVal = rhsValue(eRhs, r, nr);
@@ -299,7 +348,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int eRole = SDB_ARG_KEY_EQ + (int)(((data[0] >> 2) & 7) % 5);
   if (eRole >= SDB_ARG_KEY_IN) eRole++;   /* EQ, GT, GE, LT, LE */
   int bLoose = (data[0] >> 5) & 1;
-  int eRhs = data[1] % 5;
+  int eRhs = (data[1] & 7) % 5;
   const u8 *p = data + 5, *pEnd = data + size;
   size_t aLen[3];
   const u8 *aPtr[3];
@@ -315,5 +364,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   checkBounds(eKeyType, eRole, bLoose, aPtr[0], aLen[0], eRhs, aPtr[2], aLen[2]);
   checkEncode(eKeyType, eRhs, aPtr[2], aLen[2]);
   checkPrefix(aPtr[0], aLen[0], p, (size_t)(pEnd - p));
+  int eRole2 = SDB_ARG_KEY_EQ + (int)(((data[1] >> 3) & 7) % 5);
+  if (eRole2 >= SDB_ARG_KEY_IN) eRole2++;
+  checkIntersection(eKeyType, eRole, eRhs, aPtr[2], aLen[2], eRole2, aPtr[1], aLen[1],
+                    aPtr[0], aLen[0], p, (size_t)(pEnd - p));
   return 0;
 }
