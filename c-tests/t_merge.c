@@ -139,6 +139,63 @@ int main(void) {
     sdbMemtableUnref(pMt);
   }
 
+  /* Many repeated (key, seq) pairs: the raw memtable iterators, both ways,
+  ** list exactly the last row written per (key, seq), in (key, seq desc) order. */
+  {
+    enum { NK = 40, NS = 12 };
+    static int aLast[NK][NS];             /* value written last, -1 none */
+    memset(aLast, -1, sizeof(aLast));
+    SdbMemtable *pMt = sdbMemtableNew();
+    for (int i = 0; i < 4000; i++) {
+      int k = rand() % NK, q = rand() % NS;
+      u8 kb[16], vb[16];
+      size_t nk;
+      keyOf(k, kb, &nk);
+      int nv = snprintf((char *)vb, sizeof(vb), "%d", i);
+      SdbEntry e = {kb, nk, vb, (size_t)nv, (u64)q, SDB_KIND_VALUE, 0, 0, 0, 0};
+      sdbMemtableInsert(pMt, &e);
+      aLast[k][q] = i;
+    }
+    int nModel = 0;
+    for (int k = 0; k < NK; k++) for (int q = 0; q < NS; q++) nModel += aLast[k][q] >= 0;
+    int bOk = (int)sdbMemtableRows(pMt) == nModel;
+    for (int bDesc = 0; bDesc < 2 && bOk; bDesc++) {
+      /* Keys in memcmp order of their encodings. */
+      int aOrd[NK];
+      for (int k = 0; k < NK; k++) aOrd[k] = k;
+      for (int x = 1; x < NK; x++) {
+        for (int y = x; y > 0; y--) {
+          u8 a[16], b[16];
+          size_t na, nb;
+          keyOf(aOrd[y - 1], a, &na);
+          keyOf(aOrd[y], b, &nb);
+          if (sdbKeyCmp(a, na, b, nb) <= 0) break;
+          int t = aOrd[y]; aOrd[y] = aOrd[y - 1]; aOrd[y - 1] = t;
+        }
+      }
+      SdbIter *pI;
+      SdbErr err = {0};
+      sdbMemtableIterNew(pMt, NULL, bDesc, &pI, &err);
+      for (int j = 0; j < NK * NS && bOk; j++) {
+        int k = aOrd[bDesc ? NK - 1 - j / NS : j / NS];
+        int q = bDesc ? j % NS : NS - 1 - j % NS;
+        if (aLast[k][q] < 0) continue;
+        u8 kb[16];
+        char zVal[16];
+        size_t nk;
+        keyOf(k, kb, &nk);
+        int nv = snprintf(zVal, sizeof(zVal), "%d", aLast[k][q]);
+        bOk = !pI->bEof && pI->cur.seq == (u64)q && sdbKeyCmp(pI->cur.pKey, pI->cur.nKey, kb, nk) == 0
+              && pI->cur.nVal == (size_t)nv && memcmp(pI->cur.pVal, zVal, (size_t)nv) == 0;
+        sdb_iter_next(pI, &err);
+      }
+      bOk = bOk && pI->bEof;
+      sdb_iter_free(pI);
+    }
+    CHECK("memtable: repeated (key, seq) pairs leave the last row of each, both directions", bOk);
+    sdbMemtableUnref(pMt);
+  }
+
   /* Merge operand without operator: an error naming the key. */
   {
     SdbMemtable *pMt = sdbMemtableNew();

@@ -169,17 +169,6 @@ static int mtRandomHeight(SdbMemtable *p) {
 /* Estimate of a row's encoded size: lengths, key, value, seq, flags, 2 timestamps. */
 static u64 mtRowBytes(size_t nKey, size_t nVal) { return (u64)(nKey + nVal + 3 + 8 + 1 + 16); }
 
-/* Take pOld, which follows pNew (just linked in front of it with height
-** links, after apPrev[]) out of every level, so that readers no longer reach
-** it. A reader standing on pOld still finds its way on (its links are kept;
-** the arena keeps it alive). */
-static void mtUnlink(MtNode *pNew, int height, MtNode **apPrev, MtNode *pOld) {
-  for (int i = 0; i < pOld->height; i++) {
-    MtNode *pPred = i < height ? pNew : apPrev[i];
-    __atomic_store_n(&pPred->aNext[i], mtNext(pOld, i), __ATOMIC_RELEASE);
-  }
-}
-
 int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
   MtNode *apPrev[MT_MAX_HEIGHT];
   int height = mtRandomHeight(p);
@@ -206,12 +195,20 @@ int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
     for (int i = p->height; i < height; i++) apPrev[i] = p->pHead;
     __atomic_store_n(&p->height, height, __ATOMIC_RELEASE);
   }
+  /* Link the node in; an equal pOld is replaced: at each of its levels its
+  ** predecessor (apPrev[i]) moves on to the new node or past pOld, in one
+  ** store. A reader standing on pOld still finds its way on (its links are
+  ** kept; the arena keeps it alive). */
   for (int i = 0; i < height; i++) {
-    pNode->aNext[i] = mtNext(apPrev[i], i);
+    MtNode *pNext = mtNext(apPrev[i], i);
+    if (pOld && pNext == pOld) pNext = mtNext(pOld, i);
+    pNode->aNext[i] = pNext;
     __atomic_store_n(&apPrev[i]->aNext[i], pNode, __ATOMIC_RELEASE);
   }
+  for (int i = height; pOld && i < pOld->height; i++) {
+    __atomic_store_n(&apPrev[i]->aNext[i], mtNext(pOld, i), __ATOMIC_RELEASE);
+  }
   if (pOld) {
-    mtUnlink(pNode, height, apPrev, pOld);
     __atomic_sub_fetch(&p->nBytes, mtRowBytes(pOld->nKey, pOld->nVal), __ATOMIC_RELAXED);
   } else {
     __atomic_add_fetch(&p->nRows, 1, __ATOMIC_RELAXED);
