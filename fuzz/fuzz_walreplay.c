@@ -10,9 +10,8 @@
 **        bit 1     ignore SST checksums (sdbSstFuzzIgnoreCrc), so that mutated
 **                  objects reach the decoders behind them
 **        bit 2     after the reader, open a writer too (fence, replay by id),
-**                  overwrite a replayed key and add a new one and read both
-**                  back, flush its memtable to an L0
-**                  and scan again
+**                  overwrite a replayed key, add a new one, read both back,
+**                  flush the memtable to an L0 and scan again
 **        bit 3     add crash leftovers (hidden temp files of an interrupted
 **                  PUT, a stray non-id name) to wal/ and manifest/ after the
 **                  first reader, then open a reader again: it must see the same
@@ -30,10 +29,9 @@
 ** Every call must end in SDB_OK or a clean error (SDB_CORRUPT, SDB_ERROR for a
 ** merge operand without an operator, SDB_UNSUPPORTED) without a crash, leak,
 ** hang or sanitizer report; scans must be strictly ordered, agree in both
-** directions, and a writer must see what the reader saw.
+** directions, and a writer must see what the reader saw. SDB_FUZZ_VERBOSE=1
+** prints each open's outcome (to see what a corpus file exercises).
 */
-#include <dirent.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,11 +48,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char gzBase[512];      /* this process's scratch directory */
 
+/* Report a broken expectation and abort (libFuzzer saves the input). */
 static void wrFail(const char *zWhat, int rc, const SdbErr *pErr) {
   fprintf(stderr, "fuzz_walreplay: %s: rc=%d %s\n", zWhat, rc, pErr ? pErr->zMsg : "");
   abort();
 }
 
+/* nftw callback of rmTree: remove one file or (emptied) directory. */
 static int rmEntry(const char *zPath, const struct stat *st, int eFlag, struct FTW *f) {
   (void)st; (void)eFlag; (void)f;
   return remove(zPath);
@@ -65,6 +65,7 @@ static void rmTree(const char *zDir) {
   nftw(zDir, rmEntry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* atexit: remove the scratch directory. */
 static void baseRemove(void) {
   if (gzBase[0]) rmTree(gzBase);
 }
@@ -172,6 +173,7 @@ typedef struct ScanSum {
   SdbBuf mid;             /* a key from the middle; owned */
 } ScanSum;
 
+/* FNV-1a over a[0..n), then the length. */
 static u64 hashBytes(u64 h, const u8 *a, size_t n) {
   for (size_t i = 0; i < n; i++) h = (h ^ a[i]) * 0x100000001b3ull;
   return (h ^ n) * 0x100000001b3ull;
@@ -357,6 +359,7 @@ static void openAndScan(const char *zDir, int bWriter, int eMergeOp, ScanSum *pA
   sdb_db_close(db);
 }
 
+/* One input: lay out the database, then the opens the header asks for. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2) return 0;
   baseInit();
