@@ -514,11 +514,6 @@ static char *keyMismatchMsg(int eKeyType, sqlite3_value *pVal) {
                            eKeyType == SDB_KEY_UINT64 ? " from 0 to 9223372036854775807" : "",
                            sdbExtKeyTypeName(eKeyType));
   }
-  if (sqlite3_value_type(pVal) == SQLITE_BLOB) {
-    return sqlite3_mprintf("slatedb: key must be an INTEGER%s for key_type=%s (got a BLOB)",
-                           eKeyType == SDB_KEY_UINT64 ? " from 0 to 9223372036854775807" : "",
-                           sdbExtKeyTypeName(eKeyType));
-  }
   sqlite3_value *pDup = sqlite3_value_dup(pVal);
   const char *z = pDup ? (const char *)sqlite3_value_text(pDup) : 0;
   char *zMsg = 0;
