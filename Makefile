@@ -46,14 +46,10 @@ $(BUILD)/c-tests/%: c-tests/%.c c-tests/test.h $(BUILD)/libsdbcore.a $(EXT_SRC) 
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ic-tests -o $@ $< $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
 
-# fuzz_options compiles ext/vtab_args.c in (-DSQLITE_CORE), hence -lsqlite3.
+# fuzz_options and fuzz_keycodec compile ext/ sources in (-DSQLITE_CORE), hence -lsqlite3.
 $(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(BUILD)/libsdbcore.a $(EXT_SRC) $(wildcard ext/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< fuzz/replay_main.c $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
-
-# The key codec target compiles ext/keycodec.c in and links SQLite.
-$(BUILD)/fuzz-replay/fuzz_keycodec: ext/keycodec.c ext/vtab_args.c ext/extInt.h
-$(BUILD)/fuzz-replay/fuzz_keycodec: LIBS += -lsqlite3
 
 ctests: $(CTEST_BIN) $(FUZZ_REPLAY)
 
