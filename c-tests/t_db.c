@@ -234,6 +234,31 @@ static void testManifestCrossCheck(void) {
   (void)!system(zCmd);
 }
 
+/* ------------------------------------------------------------ store wrapper */
+/* A handle's store with the local store's methods except xList, which first
+** runs xListHook (when set) with the prefix and pListArg: a test can change
+** the store between a reader's manifest read and its WAL listing, fail a
+** listing or make it slow. Only handles passed to hookStore are affected. */
+static const SdbStoreMethods *pRealMethods;
+static SdbStoreMethods hookMethods;
+static int (*volatile xListHook)(const char *zPrefix, void *pArg, SdbErr *pErr);
+static void *volatile pListArg;
+
+/* xList of a wrapped store: the hook, then (if it returned SDB_OK) the real listing. */
+static int hookList(SdbStore *s, const char *zPrefix, SdbObjList *pOut, SdbErr *pErr) {
+  int (*xHook)(const char *, void *, SdbErr *) = xListHook;
+  int rc = xHook ? xHook(zPrefix, pListArg, pErr) : SDB_OK;
+  return rc ? rc : pRealMethods->xList(s, zPrefix, pOut, pErr);
+}
+
+/* Route db's store's xList through hookList. REQUIRES: a local-directory store. */
+static void hookStore(SdbDb *db) {
+  pRealMethods = db->pStore->pMethods;
+  hookMethods = *pRealMethods;
+  hookMethods.xList = hookList;
+  db->pStore->pMethods = &hookMethods;
+}
+
 /* ------------------------------------------------------------ GC races */
 /* The GC race tests: a writer W reaches the database through "file://<dir>"
 ** and a reader R through "<dir>", so W's commits do not bump R's change
@@ -537,6 +562,70 @@ static void testGcStress(void) {
   (void)!system(zCmd);
 }
 
+/* ------------------------------------------------------------ failed refresh */
+/* xListHook: fail the handle's next listing (once). */
+static int failListOnce(const char *zPrefix, void *pArg, SdbErr *pErr) {
+  xListHook = NULL;
+  return sdbErrSet(pErr, SDB_IOERR, "test store: listing %s failed", zPrefix);
+}
+
+/* Rows of db as "k1,k2," (at most n-1 chars); the scan's rc. */
+static int scanKeys(SdbDb *db, char *z, size_t n, SdbErr *pErr) {
+  SdbIter *it = NULL;
+  z[0] = 0;
+  int rc = sdb_db_scan(db, NULL, 0, &it, pErr);
+  while (rc == SDB_OK && !it->bEof) {
+    if (strlen(z) + it->cur.nKey + 2 < n) {
+      strncat(z, (const char *)it->cur.pKey, it->cur.nKey);
+      strcat(z, ",");
+    }
+    rc = sdb_iter_next(it, pErr);
+  }
+  sdb_iter_free(it);
+  return rc;
+}
+
+/* Commit key zKey (value "v") durably. */
+static int putOne(SdbDb *w, const char *zKey, SdbErr *pErr) {
+  SdbBatch *b = sdb_batch_new();
+  int rc = b ? sdb_batch_put(b, (const u8 *)zKey, strlen(zKey), (const u8 *)"v", 1, 0, pErr)
+             : SDB_NOMEM;
+  if (rc == SDB_OK) rc = sdb_db_write(w, b, 1, pErr);
+  sdb_batch_free(b);
+  return rc;
+}
+
+/* A reader (poll_interval 1 h) whose refresh after a commit of a writer in
+** this process fails: the statement fails, and the next one refreshes again
+** and sees the commit (not the version of before it). */
+static void testRefreshFailure(void) {
+  char zDir[64], zCmd[128], z[64];
+  snprintf(zDir, sizeof(zDir), "/tmp/sdb-refail-%d", (int)getpid());
+  snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
+  (void)!system(zCmd);
+  SdbConfig cw = {.zUrl = zDir, .bCreateIfMissing = 1, .compactorPollMs = 3600000,
+                  .gcIntervalMs = 3600000};
+  SdbConfig cr = {.zUrl = zDir, .bReadOnly = 1, .pollIntervalMs = 3600000};
+  SdbDb *w = NULL, *r = NULL;
+  SdbErr err;
+  int rc = sdb_db_open(&cw, &w, &err);
+  if (rc == SDB_OK) rc = putOne(w, "a", &err);
+  if (rc == SDB_OK) rc = sdb_db_open(&cr, &r, &err);
+  if (rc == SDB_OK) hookStore(r);
+  if (rc == SDB_OK) rc = putOne(w, "b", &err);
+  xListHook = failListOnce;
+  int rc1 = rc ? rc : scanKeys(r, z, sizeof(z), &err);
+  xListHook = NULL;
+  CHECKF("refresh failure: the statement whose refresh fails reports it", rc1 == SDB_IOERR,
+         "rc=%d %s", rc1, err.zMsg);
+  rc = rc ? rc : scanKeys(r, z, sizeof(z), &err);
+  CHECKF("refresh failure: the next statement refreshes again and sees the commit",
+         rc == SDB_OK && strcmp(z, "a,b,") == 0, "rc=%d rows '%s' %s", rc, z, err.zMsg);
+  sdb_db_close(r);
+  sdb_db_close(w);
+  (void)!system(zCmd);
+}
+
 int main(void) {
   char zFix[1024];
   snprintf(zFix, sizeof(zFix), "%s/c-tests/fixtures", test_srcdir());
@@ -566,5 +655,6 @@ int main(void) {
   testManifestCrossCheck();
   testGcRace();
   testGcStress();
+  testRefreshFailure();
   return test_done();
 }

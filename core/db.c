@@ -732,11 +732,14 @@ static int dbRefreshOnce(SdbDb *db, u64 *pId, SdbErr *pErr) {
 int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
   if (db->pWriter) return sdbWriterPoll(db, pErr);
   if (db->bPinned) return SDB_OK;   /* a checkpoint reader stays pinned */
-  __atomic_store_n(&db->seenGen, dbGenNow(db), __ATOMIC_RELEASE);
+  /* The counter is read before the manifest and noted only once the refresh
+  ** succeeded: after a failure the next statement tries again. */
+  u64 gen = dbGenNow(db);
   DbVanish vanish = {0, 0, 0};
   u64 id = 0;
   int rc = dbRefreshOnce(db, &id, pErr);
   while (rc == SDB_NOTFOUND && dbVanishRetry(db, &vanish, id)) rc = dbRefreshOnce(db, &id, pErr);
+  if (rc == SDB_OK) __atomic_store_n(&db->seenGen, gen, __ATOMIC_RELEASE);
   return dbVanishedCorrupt(rc, pErr);
 }
 
