@@ -381,13 +381,15 @@ static int raceScan(Race *x, int nPause, int (*xPause)(Race *, SdbErr *), int *p
   return rc;
 }
 
-/* W commits twice, flushes (the manifest now replays after the second WAL
-** SST), commits once more and GC deletes the flushed WAL SSTs: what GC does
-** while a reader is between its manifest read and its WAL listing. */
-static void raceWalHook(void *pArg) {
+/* xListHook of R, before its WAL listing (once): W commits twice, flushes
+** (the manifest now replays after the second WAL SST), commits once more and
+** GC deletes the flushed WAL SSTs: what GC does while a reader is between its
+** manifest read and its WAL listing. */
+static int raceWalHook(const char *zPrefix, void *pArg, SdbErr *pErrList) {
   Race *x = (Race *)pArg;
   SdbErr err;
-  sdbDbTestHookWalList = NULL;
+  if (strcmp(zPrefix, "wal/") != 0) return SDB_OK;
+  xListHook = NULL;
   u64 nDel = 0;
   SdbBatch *b = sdb_batch_new();
   for (int i = 0; i < 3 && b; i++) {
@@ -400,6 +402,7 @@ static void raceWalHook(void *pArg) {
   }
   sdb_batch_free(b);
   sdb_db_gc(x->w, 0, &nDel, &err);
+  return SDB_OK;
 }
 
 static void testGcRace(void) {
@@ -409,6 +412,7 @@ static void testGcRace(void) {
   int rc = raceOpen(&x, &err);
   CHECKF("gc race: writer, first run, reader", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
   if (rc) { raceClose(&x); return; }
+  hookStore(x.r);
 
   /* The reader's version lists SSTs that GC deletes before the scan opens them. */
   rc = raceNewRun(&x, &err);
@@ -430,10 +434,11 @@ static void testGcRace(void) {
 
   /* GC deletes WAL SSTs between the reader's manifest read and its WAL reads. */
   rc = sdb_db_refresh(x.r, &err);
-  sdbDbTestHookWalList = raceWalHook;
-  sdbDbTestHookArg = &x;
+  pListArg = &x;
+  xListHook = raceWalHook;
   if (rc == SDB_OK) rc = sdb_db_refresh(x.r, &err);
-  sdbDbTestHookWalList = NULL;
+  int bHookRan = xListHook == NULL;
+  xListHook = NULL;
   SdbIter *it = NULL;
   SdbRange r = {(const u8 *)"w", 1, 1, 0, (const u8 *)"x", 1, 1, 1};
   int nW = 0;
@@ -443,8 +448,9 @@ static void testGcRace(void) {
     rc = sdb_iter_next(it, &err);
   }
   sdb_iter_free(it);
-  CHECKF("gc race: a refresh whose WAL SSTs GC deleted re-reads the manifest", rc == SDB_OK && nW == 3,
-         "rc=%d rows=%d %s", rc, nW, err.zMsg);
+  CHECKF("gc race: a refresh whose WAL SSTs GC deleted re-reads the manifest",
+         rc == SDB_OK && nW == 3 && bHookRan, "rc=%d rows=%d hook ran %d %s", rc, nW, bHookRan,
+         err.zMsg);
 
   /* An SST that the latest manifest lists and that is gone is corruption,
   ** after a bounded number of fresh manifests. */
@@ -472,8 +478,12 @@ typedef struct Stress {
   SdbErr err;
 } Stress;
 
-/* Widens the window between a reader's manifest read and its WAL listing. */
-static void stressPause(void *pArg) { usleep(10000); }
+/* xListHook: widens the window between a reader's manifest read and its WAL
+** listing. */
+static int stressPause(const char *zPrefix, void *pArg, SdbErr *pErr) {
+  if (strcmp(zPrefix, "wal/") == 0) usleep(10000);
+  return SDB_OK;
+}
 
 static void *stressWriter(void *pArg) {
   Stress *st = (Stress *)pArg;
@@ -517,7 +527,8 @@ static void testGcStress(void) {
   int bThread = rc == SDB_OK && pthread_create(&th, NULL, stressWriter, &st) == 0;
   int nScan = 0, nFail = 0, nBad = 0, nPrev = 0;
   u64 nVanished0 = r ? r->nVanished : 0;
-  sdbDbTestHookWalList = stressPause;   /* the writer opens no reader: only r pauses */
+  if (r) hookStore(r);   /* only r pauses */
+  xListHook = stressPause;
   i64 tEnd = sdbNowMs() + 2000;
   char zFirstErr[600] = "";
   while (bThread && sdbNowMs() < tEnd) {
@@ -544,7 +555,7 @@ static void testGcStress(void) {
   }
   st.bStop = 1;
   if (bThread) pthread_join(th, NULL);
-  sdbDbTestHookWalList = NULL;
+  xListHook = NULL;
   SdbStats ws;
   memset(&ws, 0, sizeof(ws));
   if (st.w) sdb_db_stats(st.w, &ws);

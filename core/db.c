@@ -27,8 +27,8 @@
 ** scan that finds an SST or WAL SST gone refreshes and resumes after the last
 ** row it returned, on the fresh version (so its remaining rows are as of that
 ** version). Retries go on while newer manifests come (DB_VANISHED_MAX in all);
-** an object still missing after DB_VANISHED_RETRIES tries on one manifest is
-** corruption.
+** an object still missing after DB_VANISHED_RETRIES retries on one manifest
+** (DB_VANISHED_RETRIES + 1 failed attempts) is corruption.
 */
 #include <pthread.h>
 #include <stdio.h>
@@ -40,7 +40,7 @@
 #include "rangeutil.h"
 
 #define DB_DEFAULT_CACHE (64ull << 20)
-#define DB_VANISHED_RETRIES 3   /* fresh reads on one manifest when an object vanished */
+#define DB_VANISHED_RETRIES 3   /* retries on one manifest when an object vanished */
 #define DB_VANISHED_MAX 16      /* ... in all, while newer manifests keep coming */
 
 /* ------------------------------------------------------------ generations */
@@ -77,6 +77,8 @@ static DbGen *dbGenAcquire(const char *zUrl) {
   return g;
 }
 
+/* Drop a reference from dbGenAcquire (g may be NULL); the last one frees the
+** counter and unlinks it from dbGenList. */
 static void dbGenRelease(DbGen *g) {
   if (!g) return;
   pthread_mutex_lock(&dbGenMu);
@@ -93,6 +95,7 @@ static void dbGenRelease(DbGen *g) {
   pthread_mutex_unlock(&dbGenMu);
 }
 
+/* The current value of db's change counter (0 when it has none). */
 static u64 dbGenNow(const SdbDb *db) {
   return db->pGen ? __atomic_load_n(&db->pGen->gen, __ATOMIC_ACQUIRE) : 0;
 }
@@ -101,21 +104,22 @@ void sdbDbNoteChange(SdbDb *db) {
   if (db->pGen) __atomic_add_fetch(&db->pGen->gen, 1, __ATOMIC_ACQ_REL);
 }
 
-/* Retries of a read that found an object gone (SDB_NOTFOUND). */
+/* Retries of a read that found an object gone (SDB_NOTFOUND). Zero-initialised. */
 typedef struct DbVanish {
   u64 id;                 /* manifest of the last failed attempt */
-  int nSame;              /* failures in a row without a newer manifest */
+  int nSame;              /* failures on that manifest (no newer one since) */
   int nAll;               /* failures in all */
 } DbVanish;
 
 /* After an attempt on manifest id found an object gone: whether to try again
-** from a fresh manifest. GC deletes only what a newer manifest no longer
-** needs, so while the manifests move on the read retries (DB_VANISHED_MAX in
-** all); DB_VANISHED_RETRIES failures on one manifest make it corruption. */
+** from a fresh manifest (counted in db->nVanished). GC deletes only what a
+** newer manifest no longer needs, so while the manifests move on the read is
+** retried, DB_VANISHED_MAX times in all; on one manifest it is retried
+** DB_VANISHED_RETRIES times, and the failure after that is corruption. */
 static int dbVanishRetry(SdbDb *db, DbVanish *p, u64 id) {
-  p->nSame = (p->nAll > 0 && id <= p->id) ? p->nSame + 1 : 0;
+  p->nSame = (p->nAll > 0 && id <= p->id) ? p->nSame + 1 : 1;
   p->id = id;
-  if (++p->nAll >= DB_VANISHED_MAX || p->nSame >= DB_VANISHED_RETRIES) return 0;
+  if (++p->nAll > DB_VANISHED_MAX || p->nSame > DB_VANISHED_RETRIES) return 0;
   __atomic_add_fetch(&db->nVanished, 1, __ATOMIC_RELAXED);
   return 1;
 }
@@ -451,12 +455,8 @@ static int dbReplayWalIds(SdbDb *db, DbVersion *v, u64 last, SdbErr *pErr) {
 ** gone before its read, is SDB_NOTFOUND: SlateDB writes them densely and
 ** deletes only ones a newer manifest no longer needs, so the caller retries
 ** with a fresh manifest (or reports corruption). */
-void (*sdbDbTestHookWalList)(void *pArg) = NULL;
-void *sdbDbTestHookArg = NULL;
-
 static int dbReplayWal(SdbDb *db, DbVersion *v, SdbErr *pErr) {
   if (db->walKnownLast) return dbReplayWalIds(db, v, db->walKnownLast, pErr);
-  if (sdbDbTestHookWalList) sdbDbTestHookWalList(sdbDbTestHookArg);
   SdbObjList list = {0};
   int rc = db->pStore->pMethods->xList(db->pStore, "wal/", &list, pErr);
   u64 expect = v->lastWalId + 1;
@@ -1149,6 +1149,8 @@ static int scanRetry(ScanIter *it, int rc, SdbErr *pErr) {
   return dbVanishedCorrupt(rc, pErr);
 }
 
+/* xNext of a resuming scan: step pIn, and on a vanished object resume on a
+** fresh version (scanRetry). */
 static int scanNext(SdbIter *pIter, SdbErr *pErr) {
   ScanIter *it = (ScanIter *)pIter;
   if (it->base.bEof) return SDB_OK;
@@ -1157,6 +1159,8 @@ static int scanNext(SdbIter *pIter, SdbErr *pErr) {
   return rc ? scanRetry(it, rc, pErr) : SDB_OK;
 }
 
+/* xFree of a resuming scan: its version scan (and with it the pinned
+** version), overlay reference, range copy and last key. */
 static void scanFree(SdbIter *pIter) {
   ScanIter *it = (ScanIter *)pIter;
   sdb_iter_free(it->pIn);

@@ -81,12 +81,6 @@ struct SdbDb {
                           ** object had vanished (GC) (atomic) */
 };
 
-/* Tests only, never set in production: called (with sdbDbTestHookArg) by a
-** reader's WAL replay right before it lists wal/, so a test can change the
-** store between a reader's manifest read and its WAL reads. */
-extern void (*sdbDbTestHookWalList)(void *pArg);
-extern void *sdbDbTestHookArg;
-
 /* A writer stored a WAL SST or a manifest: readers of the same database in
 ** this process refresh before their next scan (db.c). */
 void sdbDbNoteChange(SdbDb *db);
