@@ -10,6 +10,7 @@
 */
 #include <dirent.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -502,11 +503,52 @@ static void *stressWriter(void *pArg) {
   return NULL;
 }
 
-/* GC with a small min age deletes WAL SSTs, SSTs and manifests while a reader
-** (poll_interval 20 ms, each refresh pausing 10 ms between its manifest read
-** and its WAL listing) scans without pause: no scan fails, each returns its
-** keys in order, and no scan returns fewer rows than the one before (rows are
-** only added). About 2 s. */
+/* One scanning thread of the stress test: full scans of r until tEnd. */
+typedef struct StressScan {
+  SdbDb *r;
+  i64 tEnd;
+  int nScan, nFail, nBad, nPartial, nPrev;
+  char zFirstErr[600];
+} StressScan;
+
+/* Scan sc->r again and again until sc->tEnd: count failed scans, keys out of
+** order or fewer rows than the scan before (nBad), and scans that saw part of
+** a writer's batch (nPartial: each batch adds 20 keys in one WAL SST). */
+static void *stressScan(void *pArg) {
+  StressScan *sc = (StressScan *)pArg;
+  SdbErr err;
+  while (sdbNowMs() < sc->tEnd) {
+    SdbIter *it = NULL;
+    char zPrev[24] = "";
+    int n = 0;
+    int rc = sdb_db_scan(sc->r, NULL, 0, &it, &err);
+    while (rc == SDB_OK && !it->bEof) {
+      char zK[24] = {0};
+      memcpy(zK, it->cur.pKey, it->cur.nKey < 23 ? it->cur.nKey : 23);
+      if (strcmp(zPrev, zK) >= 0) sc->nBad++;
+      memcpy(zPrev, zK, sizeof(zK));
+      n++;
+      rc = sdb_iter_next(it, &err);
+    }
+    sdb_iter_free(it);
+    sc->nScan++;
+    if (rc) {
+      if (!sc->nFail++) snprintf(sc->zFirstErr, sizeof(sc->zFirstErr), "%s", err.zMsg);
+    } else {
+      if (n < sc->nPrev) sc->nBad++;
+      if (n % 20) sc->nPartial++;
+      sc->nPrev = n;
+    }
+  }
+  return NULL;
+}
+
+/* GC with a small min age deletes WAL SSTs, SSTs and manifests while two
+** threads scan one reader (poll_interval 20 ms, each refresh pausing 10 ms
+** between its manifest read and its WAL listing, so scans start during
+** refreshes) without pause: no scan fails, each returns its keys in order,
+** no scan returns fewer rows than its thread's one before (rows are only
+** added), and none sees part of a batch. About 2 s. */
 static void testGcStress(void) {
   char zDir[64], zUrl[80], zCmd[128];
   snprintf(zDir, sizeof(zDir), "/tmp/sdb-stress-%d", (int)getpid());
@@ -523,51 +565,40 @@ static void testGcStress(void) {
   int rc = sdb_db_open(&cw, &st.w, &err);
   if (rc == SDB_OK) rc = sdb_db_open(&cr, &r, &err);
   CHECKF("gc stress: open writer and reader", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
-  pthread_t th;
-  int bThread = rc == SDB_OK && pthread_create(&th, NULL, stressWriter, &st) == 0;
-  int nScan = 0, nFail = 0, nBad = 0, nPrev = 0;
-  u64 nVanished0 = r ? r->nVanished : 0;
   if (r) hookStore(r);   /* only r pauses */
   xListHook = stressPause;
-  i64 tEnd = sdbNowMs() + 2000;
-  char zFirstErr[600] = "";
-  while (bThread && sdbNowMs() < tEnd) {
-    SdbIter *it = NULL;
-    char zPrev[24] = "";
-    int n = 0;
-    rc = sdb_db_scan(r, NULL, 0, &it, &err);
-    while (rc == SDB_OK && !it->bEof) {
-      char zK[24] = {0};
-      memcpy(zK, it->cur.pKey, it->cur.nKey < 23 ? it->cur.nKey : 23);
-      if (strcmp(zPrev, zK) >= 0) nBad++;
-      memcpy(zPrev, zK, sizeof(zK));
-      n++;
-      rc = sdb_iter_next(it, &err);
-    }
-    sdb_iter_free(it);
-    nScan++;
-    if (rc) {
-      if (!nFail++) snprintf(zFirstErr, sizeof(zFirstErr), "%s", err.zMsg);
-    } else {
-      if (n < nPrev) nBad++;
-      nPrev = n;
-    }
-  }
+  u64 nVanished0 = r ? r->nVanished : 0;
+  StressScan sc[2];
+  memset(sc, 0, sizeof(sc));
+  sc[0].r = sc[1].r = r;
+  sc[0].tEnd = sc[1].tEnd = sdbNowMs() + 2000;
+  pthread_t th, thScan;
+  int bThread = rc == SDB_OK && pthread_create(&th, NULL, stressWriter, &st) == 0;
+  int bScan = bThread && pthread_create(&thScan, NULL, stressScan, &sc[1]) == 0;
+  if (bScan) stressScan(&sc[0]);
   st.bStop = 1;
+  if (bScan) pthread_join(thScan, NULL);
   if (bThread) pthread_join(th, NULL);
   xListHook = NULL;
   SdbStats ws;
   memset(&ws, 0, sizeof(ws));
   if (st.w) sdb_db_stats(st.w, &ws);
-  printf("# gc stress: %d scans (last %d rows), %d failed, %llu retried on a vanished object;"
-         " writer: %d batches, %llu compactions, GC deleted %llu objects\n", nScan, nPrev, nFail,
+  int nScan = sc[0].nScan + sc[1].nScan, nFail = sc[0].nFail + sc[1].nFail;
+  printf("# gc stress: %d+%d scans (last %d rows), %d failed, %llu retried on a vanished object;"
+         " writer: %d batches, %llu compactions, GC deleted %llu objects\n", sc[0].nScan,
+         sc[1].nScan, sc[0].nPrev, nFail,
          (unsigned long long)(r ? r->nVanished - nVanished0 : 0), st.nBatch,
          (unsigned long long)ws.nCompactions, (unsigned long long)ws.nGcDeleted);
   CHECKF("gc stress: the writer kept writing", st.rc == SDB_OK && st.nBatch > 8, "rc=%d %s", st.rc,
          st.err.zMsg);
-  CHECKF("gc stress: no scan fails while GC deletes objects", nScan > 10 && nFail == 0,
-         "%d of %d scans failed, first: %s", nFail, nScan, zFirstErr);
-  CHECKF("gc stress: scans return keys in order and never fewer rows", nBad == 0, "%d bad", nBad);
+  CHECKF("gc stress: no scan fails while GC deletes objects",
+         bScan && sc[0].nScan > 10 && sc[1].nScan > 10 && nFail == 0,
+         "%d of %d scans failed, first: %s%s", nFail, nScan, sc[0].zFirstErr, sc[1].zFirstErr);
+  CHECKF("gc stress: scans return keys in order and never fewer rows",
+         sc[0].nBad + sc[1].nBad == 0, "%d bad", sc[0].nBad + sc[1].nBad);
+  CHECKF("gc stress: scans that start during a refresh see whole batches",
+         sc[0].nPartial + sc[1].nPartial == 0, "%d scans saw part of a batch",
+         sc[0].nPartial + sc[1].nPartial);
   sdb_db_close(r);
   sdb_db_close(st.w);
   (void)!system(zCmd);
@@ -637,6 +668,79 @@ static void testRefreshFailure(void) {
   (void)!system(zCmd);
 }
 
+/* ------------------------------------------------------------ slow refresh */
+static volatile int bSlowListing;   /* slowList is sleeping */
+
+/* xListHook: the WAL listing takes 1 s (as a slow store would). */
+static int slowList(const char *zPrefix, void *pArg, SdbErr *pErr) {
+  if (strcmp(zPrefix, "wal/") != 0) return SDB_OK;
+  __atomic_store_n(&bSlowListing, 1, __ATOMIC_SEQ_CST);
+  usleep(1000000);
+  __atomic_store_n(&bSlowListing, 0, __ATOMIC_SEQ_CST);
+  return SDB_OK;
+}
+
+/* A thread's sdb_db_refresh of the reader in pArg. */
+static void *refreshThread(void *pArg) {
+  SdbErr err;
+  return (void *)(intptr_t)sdb_db_refresh((SdbDb *)pArg, &err);
+}
+
+/* While a thread refreshes r through the slow listing, a scan of r starts and
+** ends without waiting for it and shows zBefore; after the refresh, zAfter.
+** 1 if so; the details in zWhy. */
+static int slowRefreshCase(SdbDb *r, const char *zBefore, const char *zAfter, char *zWhy,
+                           size_t nWhy) {
+  char z[64] = "", z2[64] = "";
+  SdbErr err = {0};
+  pthread_t th;
+  xListHook = slowList;
+  if (pthread_create(&th, NULL, refreshThread, r) != 0) return 0;
+  for (int i = 0; i < 5000 && !__atomic_load_n(&bSlowListing, __ATOMIC_SEQ_CST); i++) usleep(1000);
+  int bStarted = __atomic_load_n(&bSlowListing, __ATOMIC_SEQ_CST);
+  int rc = scanKeys(r, z, sizeof(z), &err);
+  int bDuring = __atomic_load_n(&bSlowListing, __ATOMIC_SEQ_CST);
+  void *pRc = NULL;
+  pthread_join(th, &pRc);
+  xListHook = NULL;
+  int rc2 = scanKeys(r, z2, sizeof(z2), &err);
+  snprintf(zWhy, nWhy, "listing began %d, scan done during it %d, scan rc=%d '%s', refresh rc=%d,"
+           " then rc=%d '%s' %s", bStarted, bDuring, rc, z, (int)(intptr_t)pRc, rc2, z2, err.zMsg);
+  return bStarted && bDuring && rc == SDB_OK && strcmp(z, zBefore) == 0 && pRc == NULL &&
+         rc2 == SDB_OK && strcmp(z2, zAfter) == 0;
+}
+
+/* A refresh waiting on the store (new WAL SSTs, then a new manifest) does not
+** hold up a scan of the same reader: the scan sees the version of before. */
+static void testSlowRefresh(void) {
+  char zDir[64], zUrl[80], zCmd[128], zWhy[400];
+  snprintf(zDir, sizeof(zDir), "/tmp/sdb-slow-%d", (int)getpid());
+  snprintf(zUrl, sizeof(zUrl), "file://%s", zDir);   /* W's commits leave r's counter alone */
+  snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
+  (void)!system(zCmd);
+  SdbConfig cw = {.zUrl = zUrl, .bCreateIfMissing = 1, .compactorPollMs = 3600000,
+                  .gcIntervalMs = 3600000};
+  SdbConfig cr = {.zUrl = zDir, .bReadOnly = 1, .pollIntervalMs = 3600000};
+  SdbDb *w = NULL, *r = NULL;
+  SdbErr err;
+  int rc = sdb_db_open(&cw, &w, &err);
+  if (rc == SDB_OK) rc = putOne(w, "a", &err);
+  if (rc == SDB_OK) rc = sdb_db_open(&cr, &r, &err);
+  if (rc == SDB_OK) hookStore(r);
+  if (rc == SDB_OK) rc = putOne(w, "b", &err);
+  int ok = rc == SDB_OK && slowRefreshCase(r, "a,", "a,b,", zWhy, sizeof(zWhy));
+  CHECKF("slow refresh: a scan starts while a refresh replays new WAL SSTs", ok, "rc=%d %s %s",
+         rc, zWhy, err.zMsg);
+  if (rc == SDB_OK) rc = putOne(w, "c", &err);
+  if (rc == SDB_OK) rc = sdb_db_flush(w, 1, &err);
+  ok = rc == SDB_OK && slowRefreshCase(r, "a,b,", "a,b,c,", zWhy, sizeof(zWhy));
+  CHECKF("slow refresh: a scan starts while a refresh builds a new manifest's version", ok,
+         "rc=%d %s %s", rc, zWhy, err.zMsg);
+  sdb_db_close(r);
+  sdb_db_close(w);
+  (void)!system(zCmd);
+}
+
 int main(void) {
   char zFix[1024];
   snprintf(zFix, sizeof(zFix), "%s/c-tests/fixtures", test_srcdir());
@@ -667,5 +771,6 @@ int main(void) {
   testGcRace();
   testGcStress();
   testRefreshFailure();
+  testSlowRefresh();
   return test_done();
 }

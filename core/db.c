@@ -370,8 +370,10 @@ typedef struct PendingRow {
   SdbEntry e;             /* pKey/pVal point into buf */
   SdbBuf buf;
   int bHas;
+  u64 maxSeq;             /* highest seq inserted so far */
 } PendingRow;
 
+/* Make e (copied) the pending row. SDB_OK or SDB_NOMEM. */
 static int pendingSet(PendingRow *p, const SdbEntry *e) {
   p->buf.n = 0;
   if (sdbBufAppend(&p->buf, e->pKey, e->nKey) || sdbBufAppend(&p->buf, e->pVal, e->nVal)) {
@@ -384,11 +386,12 @@ static int pendingSet(PendingRow *p, const SdbEntry *e) {
   return SDB_OK;
 }
 
-/* Insert the pending row (if any) into v's memtable. */
+/* Insert the pending row (if any) into v's memtable. Its seq is not made
+** visible (v->lastSeq): the caller does that once the whole WAL SST is in. */
 static int pendingFlush(DbVersion *v, PendingRow *p) {
   if (!p->bHas) return SDB_OK;
   p->bHas = 0;
-  if (p->e.seq > v->lastSeq) __atomic_store_n(&v->lastSeq, p->e.seq, __ATOMIC_RELEASE);
+  if (p->e.seq > p->maxSeq) p->maxSeq = p->e.seq;
   if (p->e.bHasCreateTs && p->e.createTs > v->maxCreateTs) v->maxCreateTs = p->e.createTs;
   return sdbMemtableInsert(v->pMem, &p->e);
 }
@@ -397,7 +400,11 @@ static int pendingFlush(DbVersion *v, PendingRow *p) {
 ** WAL SST, a write batch's rows share one seq and are sorted by key; when a key
 ** appears twice at the same seq (e.g. a merge then a put in one batch), the
 ** later row replaces the earlier one, as SlateDB's memtable does on replay.
-** A row with an empty key is corruption (an L0 flush could not write it). */
+** A row with an empty key is corruption (an L0 flush could not write it).
+** v may be the current version with scans running on it: v->lastSeq, which
+** bounds what a scan starting now reads, moves only once every row of the WAL
+** SST is in (a scan sees all of a WAL SST's batches or none). REQUIRES: the
+** only thread inserting into v's memtable (db->muRefresh for readers). */
 static int dbReplayOne(SdbDb *db, DbVersion *v, const char *zKey, SdbErr *pErr) {
   SdbSst *pSst = NULL;
   SdbIter *pIter = NULL;
@@ -421,6 +428,9 @@ static int dbReplayOne(SdbDb *db, DbVersion *v, const char *zKey, SdbErr *pErr) 
     if (rc == SDB_OK) rc = sdb_iter_next(pIter, pErr);
   }
   if (rc == SDB_OK && pendingFlush(v, &pend)) rc = SDB_NOMEM_ERR(pErr);
+  if (rc == SDB_OK && pend.maxSeq > v->lastSeq) {
+    __atomic_store_n(&v->lastSeq, pend.maxSeq, __ATOMIC_RELEASE);
+  }
   sdbBufFree(&pend.buf);
   sdb_iter_free(pIter);
   if (pSst) sdbSstUnref(pSst);
@@ -646,26 +656,13 @@ static int dbOpenReader(SdbDb *db, SdbErr *pErr) {
   return dbVanishedCorrupt(rc, pErr);
 }
 
-/* Readers: refresh when a writer of this process changed the database since
-** the last refresh, or the poll interval has passed. */
-static int dbMaybeRefresh(SdbDb *db, SdbErr *pErr) {
-  if (db->pWriter || db->bPinned) return SDB_OK;
-  if (dbGenNow(db) != __atomic_load_n(&db->seenGen, __ATOMIC_ACQUIRE)) {
-    return sdb_db_refresh(db, pErr);
-  }
-  if (db->cfg.pollIntervalMs == UINT64_MAX) return SDB_OK;
-  i64 now = sdbNowMs();
-  i64 last = __atomic_load_n(&db->lastRefreshMs, __ATOMIC_RELAXED);
-  if ((u64)(now - last) < db->cfg.pollIntervalMs) return SDB_OK;
-  return sdb_db_refresh(db, pErr);
-}
-
 int sdb_db_open(const SdbConfig *pConfig, SdbDb **ppDb, SdbErr *pErr) {
   *ppDb = NULL;
   SdbDb *db = sdbMallocZero(sizeof(*db));
   if (!db) return SDB_NOMEM_ERR(pErr);
   pthread_mutex_init(&db->mu, NULL);
   pthread_mutex_init(&db->muOpen, NULL);
+  pthread_mutex_init(&db->muRefresh, NULL);
   db->cfg = *pConfig;
   dbConfigDefaults(&db->cfg);
   db->bReadOnly = pConfig->bReadOnly;
@@ -698,12 +695,20 @@ void sdb_db_close(SdbDb *db) {
   dbGenRelease(db->pGen);
   pthread_mutex_destroy(&db->mu);
   pthread_mutex_destroy(&db->muOpen);
+  pthread_mutex_destroy(&db->muRefresh);
   sdbFree(db->zUrl);
   sdbFree(db);
 }
 
-/* One reader refresh from the latest manifest; SDB_NOTFOUND when a WAL SST
-** vanished (GC) meanwhile. */
+/*
+** One reader refresh from the latest manifest; SDB_NOTFOUND when a WAL SST
+** vanished (GC) meanwhile. REQUIRES: db->muRefresh held (refreshes are the
+** only thing that replaces a reader's version or inserts into its memtable).
+** The store is read without db->mu, so scans start meanwhile on the current
+** version: new WAL SSTs of an unchanged manifest go into its memtable (a scan
+** reads up to the seq it started with, dbReplayOne), and a new manifest's
+** version is built aside and then swapped in under db->mu.
+*/
 static int dbRefreshOnce(SdbDb *db, u64 *pId, SdbErr *pErr) {
   SdbManifest *m = NULL;
   u64 id = 0;
@@ -711,27 +716,22 @@ static int dbRefreshOnce(SdbDb *db, u64 *pId, SdbErr *pErr) {
   *pId = id;
   if (rc == SDB_NOTFOUND) return sdbCorrupt(pErr, "no manifest at %s", db->pStore->zDescr);
   if (rc) return rc;
-  pthread_mutex_lock(&db->mu);
   __atomic_store_n(&db->lastRefreshMs, sdbNowMs(), __ATOMIC_RELAXED);
-  DbVersion *pOld = db->pCur;
+  DbVersion *pOld = sdbDbPinVersion(db);
   if (id == pOld->manifestId) {
     sdbManifestFree(m);
     rc = dbReplayWal(db, pOld, pErr);   /* only new WAL SSTs */
   } else {
     DbVersion *pNew = NULL;
     rc = dbVersionBuild(db, m, id, pOld, NULL, NULL, &pNew, pErr);
-    if (rc == SDB_OK) {
-      db->pCur = pNew;
-      sdbDbVersionUnref(pOld);
-    }
+    if (rc == SDB_OK) sdbDbInstallVersion(db, pNew);
   }
-  pthread_mutex_unlock(&db->mu);
+  sdbDbVersionUnref(pOld);
   return rc;
 }
 
-int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
-  if (db->pWriter) return sdbWriterPoll(db, pErr);
-  if (db->bPinned) return SDB_OK;   /* a checkpoint reader stays pinned */
+/* sdb_db_refresh of a reader (not pinned). REQUIRES: db->muRefresh held. */
+static int dbRefreshLocked(SdbDb *db, SdbErr *pErr) {
   /* The counter is read before the manifest and noted only once the refresh
   ** succeeded: after a failure the next statement tries again. */
   u64 gen = dbGenNow(db);
@@ -741,6 +741,35 @@ int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
   while (rc == SDB_NOTFOUND && dbVanishRetry(db, &vanish, id)) rc = dbRefreshOnce(db, &id, pErr);
   if (rc == SDB_OK) __atomic_store_n(&db->seenGen, gen, __ATOMIC_RELEASE);
   return dbVanishedCorrupt(rc, pErr);
+}
+
+int sdb_db_refresh(SdbDb *db, SdbErr *pErr) {
+  if (db->pWriter) return sdbWriterPoll(db, pErr);
+  if (db->bPinned) return SDB_OK;   /* a checkpoint reader stays pinned */
+  pthread_mutex_lock(&db->muRefresh);
+  int rc = dbRefreshLocked(db, pErr);
+  pthread_mutex_unlock(&db->muRefresh);
+  return rc;
+}
+
+/* Whether a reader's statement refreshes first: a writer of this process
+** changed the database since the last refresh, or poll_interval has passed. */
+static int dbRefreshDue(SdbDb *db) {
+  if (dbGenNow(db) != __atomic_load_n(&db->seenGen, __ATOMIC_ACQUIRE)) return 1;
+  if (db->cfg.pollIntervalMs == UINT64_MAX) return 0;
+  i64 now = sdbNowMs();
+  i64 last = __atomic_load_n(&db->lastRefreshMs, __ATOMIC_RELAXED);
+  return (u64)(now - last) >= db->cfg.pollIntervalMs;
+}
+
+/* Readers: refresh when due (dbRefreshDue). A statement that waited for
+** another one's refresh does not repeat it when that one made it unneeded. */
+static int dbMaybeRefresh(SdbDb *db, SdbErr *pErr) {
+  if (db->pWriter || db->bPinned || !dbRefreshDue(db)) return SDB_OK;
+  pthread_mutex_lock(&db->muRefresh);
+  int rc = dbRefreshDue(db) ? dbRefreshLocked(db, pErr) : SDB_OK;
+  pthread_mutex_unlock(&db->muRefresh);
+  return rc;
 }
 
 /* ------------------------------------------------------------ scans */

@@ -58,13 +58,22 @@ typedef struct DbVersion {
   i64 maxCreateTs;        /* largest create_ts replayed (clock floor) */
 } DbVersion;
 
+/*
+** Locks of a handle, in the order they may be taken: muRefresh, then mu.
+** mu is held only to read or replace pCur (never across store I/O: a refresh
+** reads the store holding muRefresh alone, builds the new version aside and
+** swaps it in under mu), so a scan start never waits for the network.
+** muOpen is taken with neither of them held.
+*/
 struct SdbDb {
   SdbStore *pStore;       /* owned */
   SdbCache *pCache;       /* owned */
   char *zUrl;             /* owned copy */
   int bReadOnly;
   int eMergeOp;
-  pthread_mutex_t mu;     /* guards pCur and refresh */
+  pthread_mutex_t muRefresh; /* reader: one refresh at a time (the only inserts
+                          ** into a reader's memtable and replacements of pCur) */
+  pthread_mutex_t mu;     /* guards pCur */
   pthread_mutex_t muOpen; /* guards lazy SST opening */
   DbVersion *pCur;        /* current version (one reference owned) */
   SdbConfig cfg;          /* settings (zUrl points at the copy above) */
