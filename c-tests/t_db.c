@@ -244,11 +244,17 @@ static const SdbStoreMethods *pRealMethods;
 static SdbStoreMethods hookMethods;
 static int (*volatile xListHook)(const char *zPrefix, void *pArg, SdbErr *pErr);
 static void *volatile pListArg;
+#define HOOK_EMPTY (-1)   /* xListHook's answer: the listing finds nothing */
 
-/* xList of a wrapped store: the hook, then (if it returned SDB_OK) the real listing. */
+/* xList of a wrapped store: the hook, then (if it returned SDB_OK) the real
+** listing. */
 static int hookList(SdbStore *s, const char *zPrefix, SdbObjList *pOut, SdbErr *pErr) {
   int (*xHook)(const char *, void *, SdbErr *) = xListHook;
   int rc = xHook ? xHook(zPrefix, pListArg, pErr) : SDB_OK;
+  if (rc == HOOK_EMPTY) {
+    sdbObjListFree(pOut);
+    return SDB_OK;
+  }
   return rc ? rc : pRealMethods->xList(s, zPrefix, pOut, pErr);
 }
 
@@ -611,6 +617,15 @@ static int failListOnce(const char *zPrefix, void *pArg, SdbErr *pErr) {
   return sdbErrSet(pErr, SDB_IOERR, "test store: listing %s failed", zPrefix);
 }
 
+/* xListHook: the handle's next manifest listing finds none (once), as a local
+** directory listing can while the writer adds a manifest and GC deletes the
+** one that was the latest. */
+static int emptyManifestListOnce(const char *zPrefix, void *pArg, SdbErr *pErr) {
+  if (strcmp(zPrefix, "manifest/") != 0) return SDB_OK;
+  xListHook = NULL;
+  return HOOK_EMPTY;
+}
+
 /* Rows of db as "k1,k2," (at most n-1 chars); the scan's rc. */
 static int scanKeys(SdbDb *db, char *z, size_t n, SdbErr *pErr) {
   SdbIter *it = NULL;
@@ -663,6 +678,14 @@ static void testRefreshFailure(void) {
   rc = rc ? rc : scanKeys(r, z, sizeof(z), &err);
   CHECKF("refresh failure: the next statement refreshes again and sees the commit",
          rc == SDB_OK && strcmp(z, "a,b,") == 0, "rc=%d rows '%s' %s", rc, z, err.zMsg);
+  if (rc == SDB_OK) rc = putOne(w, "c", &err);
+  xListHook = emptyManifestListOnce;
+  rc = rc ? rc : scanKeys(r, z, sizeof(z), &err);
+  int bHookRan = xListHook == NULL;
+  xListHook = NULL;
+  CHECKF("refresh failure: a manifest listing that finds none (GC race) is listed again",
+         rc == SDB_OK && bHookRan && strcmp(z, "a,b,c,") == 0, "rc=%d hook ran %d rows '%s' %s",
+         rc, bHookRan, z, err.zMsg);
   sdb_db_close(r);
   sdb_db_close(w);
   (void)!system(zCmd);

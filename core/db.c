@@ -702,7 +702,7 @@ void sdb_db_close(SdbDb *db) {
 
 /*
 ** One reader refresh from the latest manifest; SDB_NOTFOUND when a WAL SST
-** vanished (GC) meanwhile. REQUIRES: db->muRefresh held (refreshes are the
+** vanished (GC) meanwhile or the listing found no manifest. REQUIRES: db->muRefresh held (refreshes are the
 ** only thing that replaces a reader's version or inserts into its memtable).
 ** The store is read without db->mu, so scans start meanwhile on the current
 ** version: new WAL SSTs of an unchanged manifest go into its memtable (a scan
@@ -714,7 +714,10 @@ static int dbRefreshOnce(SdbDb *db, u64 *pId, SdbErr *pErr) {
   u64 id = 0;
   int rc = sdbManifestLoadLatest(db->pStore, &m, &id, pErr);
   *pId = id;
-  if (rc == SDB_NOTFOUND) return sdbCorrupt(pErr, "no manifest at %s", db->pStore->zDescr);
+  if (rc == SDB_NOTFOUND) {   /* a listing is no snapshot: GC may have deleted the
+                              ** latest while a new one was added; listed again */
+    return sdbErrSet(pErr, SDB_NOTFOUND, "no manifest listed at %s", db->pStore->zDescr);
+  }
   if (rc) return rc;
   __atomic_store_n(&db->lastRefreshMs, sdbNowMs(), __ATOMIC_RELAXED);
   DbVersion *pOld = sdbDbPinVersion(db);
