@@ -702,8 +702,9 @@ void sdb_db_close(SdbDb *db) {
 
 /*
 ** One reader refresh from the latest manifest; SDB_NOTFOUND when a WAL SST
-** vanished (GC) meanwhile or the listing found no manifest. REQUIRES: db->muRefresh held (refreshes are the
-** only thing that replaces a reader's version or inserts into its memtable).
+** vanished (GC) meanwhile or the listing found no manifest. REQUIRES:
+** db->muRefresh held (refreshes are the only thing that replaces a reader's
+** version or inserts into its memtable).
 ** The store is read without db->mu, so scans start meanwhile on the current
 ** version: new WAL SSTs of an unchanged manifest go into its memtable (a scan
 ** reads up to the seq it started with, dbReplayOne), and a new manifest's

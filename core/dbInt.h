@@ -62,8 +62,9 @@ typedef struct DbVersion {
 ** Locks of a handle, in the order they may be taken: muRefresh, then mu.
 ** mu is held only to read or replace pCur (never across store I/O: a refresh
 ** reads the store holding muRefresh alone, builds the new version aside and
-** swaps it in under mu), so a scan start never waits for the network.
-** muOpen is taken with neither of them held.
+** swaps it in under mu), so a scan start never waits for a refresh's reads.
+** muOpen is taken with neither of them held (it is held across the reads
+** that open an SST).
 */
 struct SdbDb {
   SdbStore *pStore;       /* owned */
