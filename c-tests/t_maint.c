@@ -425,6 +425,127 @@ static void testResumedJob(void) {
   sdb_db_close(db);
 }
 
+/* A store wrapper failing PUTs: after gFail.nPass more PUTs under
+** gFail.zPrefix succeed, the next gFail.nFail of them fail with SDB_IOERR. */
+static struct {
+  const SdbStoreMethods *pReal;
+  SdbStoreMethods m;
+  const char *zPrefix;
+  int nPass, nFail;
+} gFail;
+
+static int failPut(SdbStore *st, const char *zKey, const u8 *a, size_t n, int bIfAbsent, SdbErr *pErr) {
+  if (gFail.nFail > 0 && strncmp(zKey, gFail.zPrefix, strlen(gFail.zPrefix)) == 0) {
+    if (gFail.nPass > 0) {
+      gFail.nPass--;
+    } else {
+      gFail.nFail--;
+      return sdbErrSet(pErr, SDB_IOERR, "test: PUT %s failed", zKey);
+    }
+  }
+  return gFail.pReal->xPut(st, zKey, a, n, bIfAbsent, pErr);
+}
+
+/* Route db's PUTs through failPut: after nPass PUTs under zPrefix, nFail fail. */
+static void failPuts(SdbDb *db, const char *zPrefix, int nPass, int nFail) {
+  if (db->pStore->pMethods != &gFail.m) {
+    gFail.pReal = db->pStore->pMethods;
+    gFail.m = *gFail.pReal;
+    gFail.m.xPut = failPut;
+    db->pStore->pMethods = &gFail.m;
+  }
+  gFail.zPrefix = zPrefix;
+  gFail.nPass = nPass;
+  gFail.nFail = nFail;
+}
+
+/* Jobs the latest compactions/ object lists as active (Submitted or
+** Running); -1 if it cannot be read. */
+static int countActiveJobs(SdbDb *db) {
+  SdbCompactions *c = NULL;
+  SdbErr err = {0};
+  if (sdbCompactionsLoadLatest(db->pStore, &c, NULL, &err) != SDB_OK) return -1;
+  int n = 0;
+  for (int i = 0; i < c->n; i++) n += c->a[i].status <= SDB_COMPACTION_RUNNING;
+  sdbCompactionsFree(c);
+  return n;
+}
+
+/* One more L0 and one compaction round; its rc (the round may fail). */
+static int flushAndCompact(SdbDb *db, SdbErr *pErr) {
+  int nDone = 0;
+  int rc = writeRows(db, 6, pErr);
+  if (rc == SDB_OK) rc = sdb_db_flush(db, 1, pErr);
+  if (rc == SDB_OK) rc = sdb_db_compact(db, &nDone, pErr);
+  return rc;
+}
+
+/* While the compactor keeps running, no job stays active in compactions/
+** (pinning GC's low watermark) because a store write failed:
+**   a. two resumable jobs, the first failing (its outputs cannot be stored):
+**      it is marked Failed, the second still runs in a later round;
+**   b. an invalid resumed job whose "Failed" record cannot be stored: the
+**      record is stored by a later round;
+**   c. a new job whose "Completed" record cannot be stored: likewise. */
+static void testJobsSettleAfterFailures(void) {
+  char zDir[] = "/tmp/sdbmaintXXXXXX";
+  SdbErr err = {0};
+  SdbUlid j1, j2;
+  CHECK("maint: temp dir 10", mkdtemp(zDir) != NULL);
+  SdbDb *db = openWriter(zDir, 0, 100, &err);
+  int rc = db ? SDB_OK : SDB_ERROR;
+  for (int i = 0; rc == SDB_OK && i < 3; i++) {
+    rc = writeRows(db, 6, &err);
+    if (rc == SDB_OK) rc = sdb_db_flush(db, 1, &err);
+  }
+  if (rc == SDB_OK) rc = abandonJob(db, 1, &j1, &err);
+  usleep(3000);
+  if (rc == SDB_OK) rc = abandonJob(db, 1000, &j2, &err);
+  sdb_db_close(db);
+  db = rc == SDB_OK ? openWriter(zDir, 1, 100, &err) : NULL;
+  CHECKF("maint: two abandoned resumable jobs", db != NULL, "rc=%d %s", rc, err.zMsg);
+  if (!db) return;
+  failPuts(db, "compacted/", 0, 1000);
+  int nDone = 0;
+  rc = sdb_db_compact(db, &nDone, &err);
+  failPuts(db, "", 0, 0);
+  CHECKF("maint: a resumed job whose outputs cannot be stored fails the round", rc != SDB_OK &&
+         countActiveJobs(db) == 1, "rc=%d active=%d", rc, countActiveJobs(db));
+  for (int k = 0; k < 2; k++) rc = flushAndCompact(db, &err);
+  CHECKF("maint: the next rounds settle the other resumed job", rc == SDB_OK &&
+         countActiveJobs(db) == 0, "rc=%d %s active=%d", rc, err.zMsg, countActiveJobs(db));
+  sdb_db_close(db);
+
+  /* b: run 0 exists, so an L0-only job (destination 0 on reload) is invalid. */
+  db = openWriter(zDir, 1, 100, &err);
+  rc = db ? writeRows(db, 3, &err) : SDB_ERROR;
+  if (rc == SDB_OK) rc = sdb_db_flush(db, 1, &err);
+  if (rc == SDB_OK) rc = abandonJob(db, 1, &j1, &err);
+  sdb_db_close(db);
+  db = rc == SDB_OK ? openWriter(zDir, 1, 100, &err) : NULL;
+  CHECKF("maint: an abandoned invalid job", db != NULL, "rc=%d %s", rc, err.zMsg);
+  if (!db) return;
+  failPuts(db, "compactions/", 1, 1000);   /* the claim passes, then nothing */
+  rc = sdb_db_compact(db, &nDone, &err);
+  failPuts(db, "", 0, 0);
+  CHECKF("maint: its Failed record cannot be stored", rc != SDB_OK && countActiveJobs(db) == 1,
+         "rc=%d active=%d", rc, countActiveJobs(db));
+  rc = flushAndCompact(db, &err);
+  CHECKF("maint: the next round stores it", rc == SDB_OK && countActiveJobs(db) == 0,
+         "rc=%d %s active=%d", rc, err.zMsg, countActiveJobs(db));
+
+  /* c */
+  failPuts(db, "compactions/", 1, 1);      /* Running passes, Completed fails */
+  rc = flushAndCompact(db, &err);
+  failPuts(db, "", 0, 0);
+  CHECKF("maint: a new job whose Completed record cannot be stored", rc == SDB_OK &&
+         countActiveJobs(db) == 1, "rc=%d %s active=%d", rc, err.zMsg, countActiveJobs(db));
+  rc = flushAndCompact(db, &err);
+  CHECKF("maint: the next round stores it too", rc == SDB_OK && countActiveJobs(db) == 0,
+         "rc=%d %s active=%d", rc, err.zMsg, countActiveJobs(db));
+  sdb_db_close(db);
+}
+
 /* 1 when the latest compactions/ object of the store at zDir lists a
 ** Running job, 0 when not (or there is none yet). */
 static int hasRunningJob(const char *zDir) {
@@ -571,6 +692,7 @@ int main(void) {
   testCheckpointOfEmptyDb();
   testAbandonedJobs();
   testResumedJob();
+  testJobsSettleAfterFailures();
   testKill9();
   testTempSweep();
   return test_done();

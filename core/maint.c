@@ -41,6 +41,19 @@
 #define MT_MAX_CAS 100           /* compactions/ CAS attempts */
 #define MT_TMP_MIN_AGE_MS 3600000 /* crash leftovers younger than this may be in-flight writes */
 
+/* A job whose record in compactions/ is still active (Submitted or Running)
+** and that no compaction of ours is running: one an earlier compactor left
+** (status Submitted: validate it, then run it or fail it), or one whose
+** final status could not be stored yet (status Completed or Failed: store
+** it). Every round settles these first, so none stays active, pinning GC's
+** low watermark, while the compactor keeps running. */
+typedef struct MtJob {
+  SdbUlid id;
+  SdbCompactionSpec spec;   /* owned */
+  SdbCompactionOutput out;  /* owned; the outputs of a Completed job */
+  i8 status;                /* SDB_COMPACTION_SUBMITTED, _COMPLETED or _FAILED */
+} MtJob;
+
 struct SdbMaint {
   pthread_t thread;
   int bThread;
@@ -56,10 +69,9 @@ struct SdbMaint {
   i64 nextPollMs;           /* next scheduled compactor poll */
   u64 epoch;                /* our compactor_epoch */
   u64 nCompactions, nGcDeleted;
-  SdbCompactionSpec *aResume;  /* jobs an earlier compactor left active (Submitted
-                               ** after our claim), to validate and run; owned */
-  SdbUlid *aResumeId;          /* their compaction ids */
-  int nResume;
+  MtJob *aJob;              /* jobs listed active in compactions/ that we must
+                            ** settle (see MtJob); owned, settled front first */
+  int nJob;
   i64 nextGcMs;
   SdbCompactorOptions copt;
   SdbSstOptions sstOpt;
@@ -135,31 +147,58 @@ static int mtUpdateCompactions(SdbDb *db, SdbMaint *mt, int bClaim, MtCompaction
   return rc;
 }
 
-/* Forget the jobs to resume. */
-static void mtResumeClear(SdbMaint *mt) {
-  for (int i = 0; i < mt->nResume; i++) sdbCompactionSpecClear(&mt->aResume[i]);
-  sdbFree(mt->aResume);
-  sdbFree(mt->aResumeId);
-  mt->aResume = NULL;
-  mt->aResumeId = NULL;
-  mt->nResume = 0;
+/* Free a job's spec and outputs and zero it. */
+static void mtJobClear(MtJob *j) {
+  sdbCompactionSpecClear(&j->spec);
+  sdbCompactionOutputClear(&j->out);
+  memset(j, 0, sizeof(*j));
 }
 
-/* Append Submitted record r to the jobs to resume, its destination
+/* Forget every job to settle. */
+static void mtJobsClear(SdbMaint *mt) {
+  for (int i = 0; i < mt->nJob; i++) mtJobClear(&mt->aJob[i]);
+  sdbFree(mt->aJob);
+  mt->aJob = NULL;
+  mt->nJob = 0;
+}
+
+/* Put job *j (ownership taken; *j is zeroed) at the front (bFront) or the
+** end of the jobs to settle. On OOM the job is freed. */
+static int mtJobPut(SdbMaint *mt, MtJob *j, int bFront, SdbErr *pErr) {
+  MtJob *a = sdbRealloc(mt->aJob, sizeof(MtJob) * (size_t)(mt->nJob + 1));
+  if (!a) {
+    mtJobClear(j);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  mt->aJob = a;
+  if (bFront) memmove(&a[1], &a[0], sizeof(MtJob) * (size_t)mt->nJob);
+  a[bFront ? 0 : mt->nJob] = *j;
+  mt->nJob++;
+  memset(j, 0, sizeof(*j));
+  return SDB_OK;
+}
+
+/* Take the first job to settle into *j (caller owns). REQUIRES: mt->nJob > 0. */
+static void mtJobTake(SdbMaint *mt, MtJob *j) {
+  *j = mt->aJob[0];
+  mt->nJob--;
+  memmove(&mt->aJob[0], &mt->aJob[1], sizeof(MtJob) * (size_t)mt->nJob);
+}
+
+/* Append Submitted record r to the jobs to settle, its destination
 ** recomputed as SlateDB reloads it: the lowest source run id, or 0. */
 static int mtResumeAdd(SdbMaint *mt, const SdbCompactionRec *r, SdbErr *pErr) {
-  int n = mt->nResume;
-  SdbCompactionSpec *a = sdbRealloc(mt->aResume, sizeof(*a) * (size_t)(n + 1));
-  if (a) mt->aResume = a;
-  SdbUlid *aId = sdbRealloc(mt->aResumeId, sizeof(*aId) * (size_t)(n + 1));
-  if (aId) mt->aResumeId = aId;
-  if (!a || !aId) return SDB_NOMEM_ERR(pErr);
-  SdbCompactionSpec *p = &a[n];
-  memset(p, 0, sizeof(*p));
-  aId[n] = r->id;
-  mt->nResume = n + 1;
-  if (r->nL0View && !(p->aL0 = sdbMalloc(sizeof(SdbUlid) * (size_t)r->nL0View))) return SDB_NOMEM_ERR(pErr);
-  if (r->nRunId && !(p->aRunId = sdbMalloc(sizeof(u32) * (size_t)r->nRunId))) return SDB_NOMEM_ERR(pErr);
+  MtJob j;
+  memset(&j, 0, sizeof(j));
+  j.id = r->id;
+  j.status = SDB_COMPACTION_SUBMITTED;
+  SdbCompactionSpec *p = &j.spec;
+  int bOom = (r->nL0View && !(p->aL0 = sdbMalloc(sizeof(SdbUlid) * (size_t)r->nL0View))) ||
+             (r->nRunId && !(p->aRunId = sdbMalloc(sizeof(u32) * (size_t)r->nRunId)));
+  if (bOom) {
+    mtJobClear(&j);
+    return SDB_NOMEM_ERR(pErr);
+  }
   if (r->nL0View) memcpy(p->aL0, r->aL0View, sizeof(SdbUlid) * (size_t)r->nL0View);
   if (r->nRunId) memcpy(p->aRunId, r->aRunId, sizeof(u32) * (size_t)r->nRunId);
   p->nL0 = r->nL0View;
@@ -167,7 +206,7 @@ static int mtResumeAdd(SdbMaint *mt, const SdbCompactionRec *r, SdbErr *pErr) {
   for (int i = 0; i < p->nRun; i++) {
     if (i == 0 || p->aRunId[i] < p->dstRunId) p->dstRunId = p->aRunId[i];
   }
-  return SDB_OK;
+  return mtJobPut(mt, &j, 0, pErr);
 }
 
 /* Compactions edit of the claim (SlateDB's CompactorStateWriter::new): our
@@ -183,7 +222,7 @@ typedef struct ClaimCtx {
 static int editClaim(SdbCompactions *c, void *pCtx, SdbErr *pErr) {
   ClaimCtx *k = pCtx;
   c->compactorEpoch = k->epoch;
-  mtResumeClear(k->mt);
+  mtJobsClear(k->mt);
   for (int i = 0; i < c->n; i++) {
     if (c->a[i].status == SDB_COMPACTION_RUNNING) c->a[i].status = SDB_COMPACTION_SUBMITTED;
   }
@@ -211,7 +250,7 @@ static int mtClaim(SdbDb *db, SdbMaint *mt, SdbErr *pErr) {
   mt->epoch = epoch;
   ClaimCtx k = {mt, epoch};
   rc = mtUpdateCompactions(db, mt, 1, editClaim, &k, pErr);
-  if (rc) mtResumeClear(mt);
+  if (rc) mtJobsClear(mt);
   if (rc == SDB_OK) mt->bClaimed = 1;
   return rc;
 }
@@ -336,36 +375,47 @@ static void mtDropOutputs(SdbDb *db, const SdbCompactionOutput *pOut) {
   }
 }
 
-/* Run job pSpec on version v: record, execute, checkpoint, commit, record.
-** pResumeId: the id of a resumed job, or NULL for a new one. */
-static int mtRunJob(SdbDb *db, SdbMaint *mt, DbVersion *v, const SdbCompactionSpec *pSpec,
-                    const SdbUlid *pResumeId, SdbErr *pErr) {
-  SdbCompactionOutput out;
-  memset(&out, 0, sizeof(out));
-  JobCtx job = {{0, 0}, pSpec, NULL, SDB_COMPACTION_RUNNING};
+/* Run job j (id and spec set, no outputs) on version v: record it Running,
+** execute, checkpoint, commit. Sets j->status to Completed (j->out holding
+** the outputs) or Failed; the caller stores that (mtJobFinish). Returns the
+** job's result. */
+static int mtRunJob(SdbDb *db, SdbMaint *mt, DbVersion *v, MtJob *j, SdbErr *pErr) {
+  JobCtx job = {j->id, &j->spec, NULL, SDB_COMPACTION_RUNNING};
   CkptCtx ck;
   memset(&ck, 0, sizeof(ck));
   ck.lifetimeS = MT_CKPT_LIFETIME_S;
-  int bNoRand = sdbUuidNew(ck.aId);
-  if (pResumeId) job.id = *pResumeId;
-  else bNoRand |= sdbUlidNew(&job.id);
-  int rc = bNoRand ? sdbErrSet(pErr, SDB_IOERR, "no randomness") : SDB_OK;
+  int rc = sdbUuidNew(ck.aId) ? sdbErrSet(pErr, SDB_IOERR, "no randomness for a checkpoint id") : SDB_OK;
   if (rc == SDB_OK) rc = mtUpdateCompactions(db, mt, 0, editJob, &job, pErr);
-  if (rc == SDB_OK) rc = sdbCompactExecute(db, v, pSpec, &mt->copt, &mt->sstOpt, &out, pErr);
+  if (rc == SDB_OK) rc = sdbCompactExecute(db, v, &j->spec, &mt->copt, &mt->sstOpt, &j->out, pErr);
   if (rc == SDB_OK) rc = sdbWriterUpdateManifest(db, editAddCheckpoint, &ck, NULL, pErr);
   if (rc == SDB_OK) {
-    ApplyCtx a = {mt, pSpec, &out};
+    ApplyCtx a = {mt, &j->spec, &j->out};
     rc = sdbWriterUpdateManifest(db, editApplyCompaction, &a, NULL, pErr);
-    if (rc) mtDropOutputs(db, &out);
+    if (rc) mtDropOutputs(db, &j->out);
   }
-  job.pOut = rc == SDB_OK ? &out : NULL;
-  job.status = rc == SDB_OK ? SDB_COMPACTION_COMPLETED : SDB_COMPACTION_FAILED;
-  if (job.id.hi || job.id.lo) {
-    SdbErr err2;
-    sdb_err_clear(&err2);
-    mtUpdateCompactions(db, mt, 0, editJob, &job, &err2);
+  j->status = rc == SDB_OK ? SDB_COMPACTION_COMPLETED : SDB_COMPACTION_FAILED;
+  if (rc) sdbCompactionOutputClear(&j->out);
+  return rc;
+}
+
+/* Store job j's final status (Completed with its outputs, or Failed) in
+** compactions/. j is consumed: freed once stored, else kept at the front of
+** the jobs to settle, for the next round to store. */
+static int mtJobFinish(SdbDb *db, SdbMaint *mt, MtJob *j, SdbErr *pErr) {
+  int bDone = j->status == SDB_COMPACTION_COMPLETED;
+  JobCtx job = {j->id, &j->spec, bDone ? &j->out : NULL, j->status};
+  int rc = mtUpdateCompactions(db, mt, 0, editJob, &job, pErr);
+  if (rc == SDB_OK) {
+    mtJobClear(j);
+    return SDB_OK;
   }
-  sdbCompactionOutputClear(&out);
+  char zId[27];
+  sdbUlidFormat(j->id, zId);
+  sdbErrWrap(pErr, "recording compaction %s as %s in compactions/ (retried next round): ", zId,
+             bDone ? "Completed" : "Failed");
+  SdbErr err2;
+  sdb_err_clear(&err2);
+  mtJobPut(mt, j, 1, &err2);
   return rc;
 }
 
@@ -418,33 +468,72 @@ static int mtResumeValid(const SdbManifest *m, SdbCompactionSpec *pSpec) {
   return 1;
 }
 
-/* Validate and run, or mark Failed, every job left active by an earlier
-** compactor (SlateDB's maybe_start_compactions after a restart). *pnRan:
-** jobs that ran to completion. Returns the first error of a job that ran. */
-static int mtResumeAll(SdbDb *db, SdbMaint *mt, int *pnRan, SdbErr *pErr) {
+/*
+** Settle the jobs listed active that no compaction of ours runs, front first
+** (SlateDB's maybe_start_compactions after a restart, and final statuses
+** whose write failed): a Submitted job is validated against the latest
+** manifest and run under its id, or marked Failed when invalid; a job that
+** fails is marked Failed, not retried (SlateDB's finish_failed_compaction;
+** the scheduler picks its sources again under a new id); a final status is
+** stored. The first error ends the round; the jobs not settled yet stay for
+** the next round. *pnRan: resumed jobs that completed.
+*/
+static int mtSettleJobs(SdbDb *db, SdbMaint *mt, int *pnRan, SdbErr *pErr) {
   int rc = SDB_OK;
   *pnRan = 0;
-  for (int i = 0; i < mt->nResume && rc == SDB_OK; i++) {
-    SdbCompactionSpec *p = &mt->aResume[i];
-    DbVersion *v = sdbDbPinVersion(db);
-    if (mtResumeValid(v->pManifest, p)) {
-      rc = mtRunJob(db, mt, v, p, &mt->aResumeId[i], pErr);
-      *pnRan += rc == SDB_OK;
-    } else {
-      JobCtx job = {mt->aResumeId[i], p, NULL, SDB_COMPACTION_FAILED};
-      SdbErr err2;
-      sdb_err_clear(&err2);
-      mtUpdateCompactions(db, mt, 0, editJob, &job, &err2);   /* retried at the next claim */
+  while (rc == SDB_OK && mt->nJob > 0) {
+    MtJob j;
+    mtJobTake(mt, &j);
+    if (j.status == SDB_COMPACTION_SUBMITTED) {
+      DbVersion *v = sdbDbPinVersion(db);
+      if (mtResumeValid(v->pManifest, &j.spec)) {
+        rc = mtRunJob(db, mt, v, &j, pErr);
+        *pnRan += rc == SDB_OK;
+      } else {
+        j.status = SDB_COMPACTION_FAILED;
+      }
+      sdbDbVersionUnref(v);
     }
-    sdbDbVersionUnref(v);
+    if (rc == SDB_OK) {
+      rc = mtJobFinish(db, mt, &j, pErr);
+    } else {
+      SdbErr err2;                  /* the job's error is the one to report */
+      sdb_err_clear(&err2);
+      mtJobFinish(db, mt, &j, &err2);
+    }
   }
-  mtResumeClear(mt);
   return rc;
 }
 
-/* One round: claim if needed, resume what an earlier compactor left, pick
-** (bFull: everything into one run), run. *pbDid: a job ran.
-** REQUIRES: mt->muWork. */
+/* Pick new work on the latest version (bFull: everything into one run) and
+** run it under a new id; its final status is stored, or kept for the next
+** round to store. *pnDone is incremented when it completed. */
+static int mtNewJob(SdbDb *db, SdbMaint *mt, int bFull, int *pnDone, SdbErr *pErr) {
+  DbVersion *v = sdbDbPinVersion(db);
+  MtJob j;
+  memset(&j, 0, sizeof(j));
+  int rc = SDB_OK, bWork = 0;
+  if (v->pManifest->compactorEpoch != mt->epoch) rc = mtFencedErr(mt, v->pManifest->compactorEpoch, pErr);
+  if (rc == SDB_OK) {
+    bWork = bFull ? mtPickAll(v->pManifest, &j.spec) : sdbCompactPick(v->pManifest, &mt->copt, &j.spec);
+    if (bWork < 0) rc = SDB_NOMEM_ERR(pErr);
+  }
+  if (bWork > 0 && sdbUlidNew(&j.id)) rc = sdbErrSet(pErr, SDB_IOERR, "no randomness for a compaction id");
+  if (rc == SDB_OK && bWork > 0) {
+    rc = mtRunJob(db, mt, v, &j, pErr);
+    *pnDone += rc == SDB_OK;
+    SdbErr err2;
+    sdb_err_clear(&err2);
+    mtJobFinish(db, mt, &j, &err2);   /* its failure shows in the next round */
+  }
+  mtJobClear(&j);
+  sdbDbVersionUnref(v);
+  return rc;
+}
+
+/* One round: claim if needed, settle the jobs left active (resume what an
+** earlier compactor left), then pick new work (bFull: everything into one
+** run) and run it. *pbDid: a job ran. REQUIRES: mt->muWork. */
 static int mtCompactOnce(SdbDb *db, SdbMaint *mt, int bFull, int *pbDid, SdbErr *pErr) {
   *pbDid = 0;
   if (mt->bCompactorFenced) {
@@ -453,33 +542,12 @@ static int mtCompactOnce(SdbDb *db, SdbMaint *mt, int bFull, int *pbDid, SdbErr 
   int rc = mt->bClaimed ? SDB_OK : mtClaim(db, mt, pErr);
   /* Work from the latest manifest: it also tells whether we were fenced. */
   if (rc == SDB_OK) rc = sdbWriterPoll(db, pErr);
-  int nResumed = 0;
-  if (rc == SDB_OK && mt->nResume > 0) rc = mtResumeAll(db, mt, &nResumed, pErr);
-  if (nResumed > 0) {
-    *pbDid = 1;
-    pthread_mutex_lock(&mt->mu);
-    mt->nCompactions += (u64)nResumed;
-    pthread_mutex_unlock(&mt->mu);
-  }
-  if (rc) return rc;
-  DbVersion *v = sdbDbPinVersion(db);
-  if (v->pManifest->compactorEpoch != mt->epoch) {
-    rc = mtFencedErr(mt, v->pManifest->compactorEpoch, pErr);
-    sdbDbVersionUnref(v);
-    return rc;
-  }
-  SdbCompactionSpec spec;
-  memset(&spec, 0, sizeof(spec));
-  int bWork = bFull ? mtPickAll(v->pManifest, &spec) : sdbCompactPick(v->pManifest, &mt->copt, &spec);
-  if (bWork < 0) rc = SDB_NOMEM_ERR(pErr);
-  if (bWork > 0) {
-    rc = mtRunJob(db, mt, v, &spec, NULL, pErr);
-    if (rc == SDB_OK) *pbDid = 1;
-  }
-  sdbCompactionSpecClear(&spec);
-  sdbDbVersionUnref(v);
+  int nDone = 0;
+  if (rc == SDB_OK) rc = mtSettleJobs(db, mt, &nDone, pErr);
+  if (rc == SDB_OK) rc = mtNewJob(db, mt, bFull, &nDone, pErr);
+  *pbDid = nDone > 0;
   pthread_mutex_lock(&mt->mu);
-  if (bWork > 0 && rc == SDB_OK) mt->nCompactions++;
+  mt->nCompactions += (u64)nDone;
   mt->nFailures = rc ? mt->nFailures + 1 : 0;
   pthread_cond_broadcast(&mt->cond);
   pthread_mutex_unlock(&mt->mu);
@@ -624,7 +692,7 @@ void sdbMaintStop(SdbDb *db) {
   pthread_cond_destroy(&mt->cond);
   pthread_mutex_destroy(&mt->mu);
   pthread_mutex_destroy(&mt->muWork);
-  mtResumeClear(mt);
+  mtJobsClear(mt);
   sdbFree(mt);
   db->pMaint = NULL;
 }
