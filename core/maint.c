@@ -17,8 +17,12 @@
 **     (it died or was fenced mid-job) go back to Submitted and the file is
 **     trimmed to the active jobs plus the last finished one; the first
 **     round then validates each Submitted job against the manifest and runs
-**     it under its id, or marks it Failed. Every compactions/ write trims
-**     the same way, so GC's low watermark (the oldest job listed) moves on.
+**     it under its id, or marks it Failed; a job that fails is marked Failed
+**     (not retried, as in SlateDB). A final status whose write fails is kept
+**     and stored by the next round before any new work, as are the resumed
+**     jobs a failed round did not reach (MtJob). Every compactions/ write
+**     trims the same way, so GC's low watermark (the oldest job listed)
+**     moves on.
 ** GC: every gc_interval, expired checkpoints are removed (a manifest write
 **     when there are any), then gc.c deletes what SlateDB's collector would,
 **     objects younger than gc_min_age never; then the temporary files of
