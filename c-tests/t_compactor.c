@@ -239,6 +239,40 @@ static void testApplySynthetic(void) {
   sdbManifestFree(m);
 }
 
+/* L0 sources are named by view id (SlateDB's SourceId::SstView), which a
+** ManifestV2 may set apart from the SST id: the scheduler names the views,
+** apply removes those views and records the newest one as l0_last_compacted,
+** and a spec naming the SST ids instead is a conflict. */
+static void testApplyViewIds(const SdbCompactorOptions *o) {
+  SdbErr err = {0};
+  SdbCompactionSpec s;
+  SdbCompactionOutput out;
+  SdbManifest *m = synth(9, 0, NULL, NULL, NULL);
+  for (int i = 0; i < m->nL0; i++) m->aL0[i].viewId.lo = m->aL0[i].id.lo + 1000;
+  int rc = sdbCompactPick(m, o, &s);
+  int bViews = rc == 1 && s.nL0 == 8;
+  for (int i = 0; bViews && i < 8; i++) bViews = s.aL0[i].lo == m->aL0[1 + i].viewId.lo;
+  CHECK("view ids: the scheduler names L0 sources by view id", bViews);
+  SdbCompactionSpec byId;
+  memset(&byId, 0, sizeof(byId));
+  byId.nL0 = 1;
+  byId.aL0 = sdbMalloc(sizeof(SdbUlid));
+  byId.aL0[0] = m->aL0[8].id;
+  synthOutput(&out, 1);
+  rc = sdbCompactApply(m, &byId, &out, &err);
+  CHECK("view ids: an L0 named by its SST id is not a source", rc == SDB_CONFLICT && m->nL0 == 9);
+  SdbUlid keep = m->aL0[0].viewId, newest = m->aL0[1].viewId;
+  rc = bViews ? sdbCompactApply(m, &s, &out, &err) : SDB_ERROR;
+  CHECKF("view ids: apply removes the named views, l0_last_compacted is a view id",
+         rc == SDB_OK && m->nL0 == 1 && m->aL0[0].viewId.lo == keep.lo && m->nRun == 1 &&
+         m->bHasL0LastCompacted && m->l0LastCompacted.lo == newest.lo, "rc=%d %s nL0=%d", rc,
+         err.zMsg, m->nL0);
+  sdbCompactionSpecClear(&byId);
+  sdbCompactionSpecClear(&s);
+  sdbCompactionOutputClear(&out);
+  sdbManifestFree(m);
+}
+
 /* ================================================================ engine */
 
 static char gDir[256];
@@ -844,6 +878,37 @@ static void testEngineEmpty(void) {
   sdb_db_close(db);
 }
 
+/* The executor finds L0 sources by view id: the pinned version's views are
+** given ids other than their SSTs' (as a ManifestV2 may), then a full
+** compaction of its L0s named by view id executes. */
+static void testEngineViewIds(void) {
+  SdbDb *db = openDb(SDB_MERGE_NONE);
+  SdbErr err = {0};
+  SdbCompactorOptions o;
+  SdbSstOptions so;
+  SdbCompactionSpec s;
+  SdbCompactionOutput out;
+  CHECK("view ids: open", db != NULL);
+  if (!db) return;
+  for (int r = 0; r < 4; r++) { writeRound(db, r, 0, 20); flushL0(db); }
+  sdbCompactorOptionsDefault(&o);
+  sdbSstOptionsDefault(&so);
+  DbVersion *v = sdbDbPinVersion(db);
+  for (int i = 0; i < v->pManifest->nL0; i++) v->pManifest->aL0[i].viewId.lo ^= 0x5a5a;
+  memset(&s, 0, sizeof(s));
+  s.aL0 = sdbMalloc(sizeof(SdbUlid) * (size_t)v->pManifest->nL0);
+  for (int i = 0; s.aL0 && i < v->pManifest->nL0; i++) s.aL0[s.nL0++] = v->pManifest->aL0[i].viewId;
+  s.bBottom = 1;
+  int rc = s.nL0 == 4 ? SDB_OK : SDB_ERROR;
+  if (rc == SDB_OK) rc = sdbCompactExecute(db, v, &s, &o, &so, &out, &err);
+  CHECKF("view ids: the executor reads the L0s named by view id", rc == SDB_OK && s.nL0 == 4 &&
+         out.nSst >= 1, "rc=%d %s", rc, err.zMsg);
+  if (rc == SDB_OK) sdbCompactionOutputClear(&out);
+  sdbCompactionSpecClear(&s);
+  sdbDbVersionUnref(v);
+  sdb_db_close(db);
+}
+
 int main(void) {
   SdbCompactorOptions o;
   sdbCompactorOptionsDefault(&o);
@@ -852,6 +917,7 @@ int main(void) {
   testPickL0(&o);
   testPickRuns(&o);
   testApplySynthetic();
+  testApplyViewIds(&o);
 
   snprintf(gDir, sizeof(gDir), "%s/sdb-compactor-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
   CHECK("temp dir", mkdtemp(gDir) != NULL);
@@ -862,6 +928,7 @@ int main(void) {
   testEngineMergeTtl();
   testEngineSplit();
   testEngineEmpty();
+  testEngineViewIds();
   char zCmd[400];
   snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", gDir);
   if (system(zCmd)) {}

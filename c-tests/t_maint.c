@@ -295,7 +295,7 @@ static int abandonJob(SdbDb *db, int nSrc, SdbUlid *pJobId, SdbErr *pErr) {
     DbVersion *v = sdbDbPinVersion(db);
     r->nL0View = SDB_MIN(nSrc, v->pManifest->nL0);
     r->aL0View = sdbMalloc(sizeof(SdbUlid) * (size_t)(nSrc + 1));
-    for (int i = 0; i < r->nL0View; i++) r->aL0View[i] = v->pManifest->aL0[i].id;
+    for (int i = 0; i < r->nL0View; i++) r->aL0View[i] = v->pManifest->aL0[i].viewId;
     sdbDbVersionUnref(v);
     rc = sdbCompactionsEncode(c, &a, &n, pErr);
   }

@@ -136,12 +136,13 @@ static void cpSchedFree(CpSched *s) {
   sdbFree(s->aLongest);
 }
 
-/* Spec for the oldest n L0s of m into run dst. 1, or -1 on OOM. */
+/* Spec for the oldest n L0s of m (by view id, as SlateDB's SourceId::SstView)
+** into run dst. 1, or -1 on OOM. */
 static int cpSpecL0(const SdbManifest *m, int n, u32 dst, SdbCompactionSpec *p) {
   memset(p, 0, sizeof(*p));
   p->aL0 = sdbMalloc(sizeof(SdbUlid) * (size_t)n);
   if (!p->aL0) return -1;
-  for (int i = 0; i < n; i++) p->aL0[i] = m->aL0[m->nL0 - n + i].id;
+  for (int i = 0; i < n; i++) p->aL0[i] = m->aL0[m->nL0 - n + i].viewId;
   p->nL0 = n;
   p->dstRunId = dst;
   p->bBottom = m->nRun == 0;
@@ -372,10 +373,11 @@ static int cpWalk(CpExec *x, SdbIter *it, SdbErr *pErr) {
   return rc;
 }
 
-/* The L0 table of v with id, or NULL. */
-static DbTable *cpFindL0(DbVersion *v, SdbUlid id) {
-  for (int i = 0; i < v->nL0; i++) {
-    if (cpUlidEq(v->apL0[i]->id, id)) return v->apL0[i];
+/* The L0 table of v whose view has id viewId, or NULL (v->apL0[i] is the
+** table of v->pManifest->aL0[i]). */
+static DbTable *cpFindL0(DbVersion *v, SdbUlid viewId) {
+  for (int i = 0; i < v->nL0 && i < v->pManifest->nL0; i++) {
+    if (cpUlidEq(v->pManifest->aL0[i].viewId, viewId)) return v->apL0[i];
   }
   return NULL;
 }
@@ -478,10 +480,10 @@ int sdbCompactExecute(SdbDb *db, DbVersion *v, const SdbCompactionSpec *pSpec,
 
 /* ================================================================ apply */
 
-/* Index of L0 id in m, or -1. */
-static int cpL0Index(const SdbManifest *m, SdbUlid id) {
+/* Index of the L0 whose view id is viewId in m, or -1. */
+static int cpL0Index(const SdbManifest *m, SdbUlid viewId) {
   for (int i = 0; i < m->nL0; i++) {
-    if (cpUlidEq(m->aL0[i].id, id)) return i;
+    if (cpUlidEq(m->aL0[i].viewId, viewId)) return i;
   }
   return -1;
 }
@@ -550,7 +552,7 @@ static void cpDropL0s(SdbManifest *m, const SdbCompactionSpec *p) {
   for (int i = 0; i < m->nL0; i++) {
     int bGone = 0;
     for (int k = 0; k < p->nL0 && !bGone; k++) {
-      bGone = cpUlidEq(m->aL0[i].id, p->aL0[k]);
+      bGone = cpUlidEq(m->aL0[i].viewId, p->aL0[k]);
     }
     if (bGone) sdbSstHandleClear(&m->aL0[i]);
     else m->aL0[j++] = m->aL0[i];

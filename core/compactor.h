@@ -24,7 +24,8 @@ void sdbCompactorOptionsDefault(SdbCompactorOptions *p);
 
 /* One compaction: L0 SSTs and/or sorted runs merged into run dstRunId. */
 typedef struct SdbCompactionSpec {
-  SdbUlid *aL0;           /* consumed L0 ids, newest first (manifest order); owned */
+  SdbUlid *aL0;           /* consumed L0s by view id (SlateDB's SourceId::SstView; equal
+                          ** to the SST id in a V1 manifest), newest first; owned */
   int nL0;
   u32 *aRunId;            /* consumed sorted-run ids, descending; owned */
   int nRun;

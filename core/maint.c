@@ -431,7 +431,7 @@ static int mtPickAll(const SdbManifest *m, SdbCompactionSpec *pSpec) {
   pSpec->aL0 = m->nL0 ? sdbMalloc(sizeof(SdbUlid) * (size_t)m->nL0) : NULL;
   pSpec->aRunId = m->nRun ? sdbMalloc(sizeof(u32) * (size_t)m->nRun) : NULL;
   if ((m->nL0 && !pSpec->aL0) || (m->nRun && !pSpec->aRunId)) return -1;
-  for (int i = 0; i < m->nL0; i++) pSpec->aL0[i] = m->aL0[i].id;
+  for (int i = 0; i < m->nL0; i++) pSpec->aL0[i] = m->aL0[i].viewId;
   for (int i = 0; i < m->nRun; i++) pSpec->aRunId[i] = m->aRun[i].id;
   pSpec->nL0 = m->nL0;
   pSpec->nRun = m->nRun;
@@ -440,12 +440,12 @@ static int mtPickAll(const SdbManifest *m, SdbCompactionSpec *pSpec) {
   return 1;
 }
 
-/* Position of source k of pSpec (its L0s, then its runs) in m's logical
-** order (L0s newest first, then runs by descending id), or -1. */
+/* Position of source k of pSpec (its L0s by view id, then its runs) in m's
+** logical order (L0s newest first, then runs by descending id), or -1. */
 static int mtSourcePos(const SdbManifest *m, const SdbCompactionSpec *p, int k) {
   if (k < p->nL0) {
     for (int i = 0; i < m->nL0; i++) {
-      if (m->aL0[i].id.hi == p->aL0[k].hi && m->aL0[i].id.lo == p->aL0[k].lo) return i;
+      if (m->aL0[i].viewId.hi == p->aL0[k].hi && m->aL0[i].viewId.lo == p->aL0[k].lo) return i;
     }
     return -1;
   }
