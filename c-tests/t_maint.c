@@ -13,6 +13,10 @@
 **     partial outputs, 12 times; real: kill -9 of a child process while its
 **     job is Running, 3 times): the next compactor resolves the jobs and GC
 **     then reclaims every superseded SST; a resumable job runs under its id;
+**   - store failures (a store wrapper): no job stays active in compactions/
+**     while the compactor runs on (a failing resumed job, Failed/Completed
+**     records the store refused); a compaction commit of unknown outcome
+**     keeps its outputs;
 **   - GC deletes crash leftovers (temporary files of interrupted PUTs).
 */
 #include <signal.h>
@@ -426,12 +430,13 @@ static void testResumedJob(void) {
 }
 
 /* A store wrapper failing PUTs: after gFail.nPass more PUTs under
-** gFail.zPrefix succeed, the next gFail.nFail of them fail with SDB_IOERR. */
+** gFail.zPrefix succeed, the next gFail.nFail of them fail with SDB_IOERR,
+** or with bUnknown, are stored but answered SDB_UNKNOWN (a lost reply). */
 static struct {
   const SdbStoreMethods *pReal;
   SdbStoreMethods m;
   const char *zPrefix;
-  int nPass, nFail;
+  int nPass, nFail, bUnknown;
 } gFail;
 
 static int failPut(SdbStore *st, const char *zKey, const u8 *a, size_t n, int bIfAbsent, SdbErr *pErr) {
@@ -440,7 +445,8 @@ static int failPut(SdbStore *st, const char *zKey, const u8 *a, size_t n, int bI
       gFail.nPass--;
     } else {
       gFail.nFail--;
-      return sdbErrSet(pErr, SDB_IOERR, "test: PUT %s failed", zKey);
+      if (gFail.bUnknown) gFail.pReal->xPut(st, zKey, a, n, bIfAbsent, pErr);
+      return sdbErrSet(pErr, gFail.bUnknown ? SDB_UNKNOWN : SDB_IOERR, "test: PUT %s failed", zKey);
     }
   }
   return gFail.pReal->xPut(st, zKey, a, n, bIfAbsent, pErr);
@@ -455,6 +461,7 @@ static void failPuts(SdbDb *db, const char *zPrefix, int nPass, int nFail) {
     db->pStore->pMethods = &gFail.m;
   }
   gFail.zPrefix = zPrefix;
+  gFail.bUnknown = 0;
   gFail.nPass = nPass;
   gFail.nFail = nFail;
 }
@@ -543,6 +550,44 @@ static void testJobsSettleAfterFailures(void) {
   rc = flushAndCompact(db, &err);
   CHECKF("maint: the next round stores it too", rc == SDB_OK && countActiveJobs(db) == 0,
          "rc=%d %s active=%d", rc, err.zMsg, countActiveJobs(db));
+  sdb_db_close(db);
+}
+
+/* The manifest write that commits a compaction has an unknown outcome (both
+** attempts stored, neither answered): the outputs the stored manifest may
+** reference must stay, so a new reader reads every row. */
+static void testUnknownCommitKeepsOutputs(void) {
+  char zDir[] = "/tmp/sdbmaintXXXXXX";
+  SdbErr err = {0};
+  CHECK("maint: temp dir 11", mkdtemp(zDir) != NULL);
+  SdbDb *db = openWriter(zDir, 1, 100, &err);
+  int rc = db ? flushAndCompact(db, &err) : SDB_ERROR;   /* claims the compactor */
+  for (int i = 0; rc == SDB_OK && i < 2; i++) {
+    rc = writeRows(db, 6, &err);
+    if (rc == SDB_OK) rc = sdb_db_flush(db, 1, &err);
+  }
+  CHECKF("maint: a claimed compactor and L0s", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+  if (rc) { sdb_db_close(db); return; }
+  failPuts(db, "manifest/", 1, 2);      /* the checkpoint passes, the commit is unknown */
+  gFail.bUnknown = 1;
+  int nDone = 0;
+  rc = sdb_db_compact(db, &nDone, &err);
+  failPuts(db, "", 0, 0);
+  CHECKF("maint: the commit's outcome is unknown", rc == SDB_UNKNOWN, "rc=%d %s", rc, err.zMsg);
+  sdb_db_close(db);
+  SdbConfig cfg;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.zUrl = zDir;
+  cfg.bReadOnly = 1;
+  db = NULL;
+  rc = sdb_db_open(&cfg, &db, &err);
+  SdbIter *it = NULL;
+  int n = 0;
+  if (rc == SDB_OK) rc = sdb_db_scan(db, NULL, 0, &it, &err);
+  while (rc == SDB_OK && !it->bEof) { n++; rc = sdb_iter_next(it, &err); }
+  sdb_iter_free(it);
+  CHECKF("maint: a reader reads every row (the outputs were kept)", rc == SDB_OK && n == 240,
+         "rc=%d %s rows=%d", rc, err.zMsg, n);
   sdb_db_close(db);
 }
 
@@ -693,6 +738,7 @@ int main(void) {
   testAbandonedJobs();
   testResumedJob();
   testJobsSettleAfterFailures();
+  testUnknownCommitKeepsOutputs();
   testKill9();
   testTempSweep();
   return test_done();

@@ -381,8 +381,9 @@ static void mtDropOutputs(SdbDb *db, const SdbCompactionOutput *pOut) {
 
 /* Run job j (id and spec set, no outputs) on version v: record it Running,
 ** execute, checkpoint, commit. Sets j->status to Completed (j->out holding
-** the outputs) or Failed; the caller stores that (mtJobFinish). Returns the
-** job's result. */
+** the outputs) or Failed; the caller stores that (mtJobFinish). A commit of
+** unknown outcome counts as Failed but keeps the outputs. Returns the job's
+** result. */
 static int mtRunJob(SdbDb *db, SdbMaint *mt, DbVersion *v, MtJob *j, SdbErr *pErr) {
   JobCtx job = {j->id, &j->spec, NULL, SDB_COMPACTION_RUNNING};
   CkptCtx ck;
@@ -395,7 +396,9 @@ static int mtRunJob(SdbDb *db, SdbMaint *mt, DbVersion *v, MtJob *j, SdbErr *pEr
   if (rc == SDB_OK) {
     ApplyCtx a = {mt, &j->spec, &j->out};
     rc = sdbWriterUpdateManifest(db, editApplyCompaction, &a, NULL, pErr);
-    if (rc) mtDropOutputs(db, &j->out);
+    /* SDB_UNKNOWN: the stored manifest may reference the outputs; GC
+    ** deletes them later if it does not. */
+    if (rc && rc != SDB_UNKNOWN) mtDropOutputs(db, &j->out);
   }
   j->status = rc == SDB_OK ? SDB_COMPACTION_COMPLETED : SDB_COMPACTION_FAILED;
   if (rc) sdbCompactionOutputClear(&j->out);
