@@ -5,7 +5,9 @@
 **      size_tiered_compaction.rs tests): L0 thresholds and clamping, new run
 **      ids, similar-size run groups, clamping to the oldest 8, backpressure.
 **   2. Apply on synthetic manifests: run order, l0_last_compacted, freeing,
-**      SDB_CONFLICT leaving the manifest untouched.
+**      SDB_CONFLICT leaving the manifest untouched; L0 sources named by view
+**      id (set apart from SST ids, as a ManifestV2 may), also for the
+**      executor (3.).
 **   3. Whole compactions on engine-built databases in a temp directory: pick
 **      on the pinned version, execute, apply to a fresh decode, commit
 **      manifest <id+1> (create-only PUT), let the writer adopt it (poll), then
