@@ -131,7 +131,7 @@ static void testPlanBoundaries(void) {
 
   SdbManifest *m = mkManifest(5, 5, &l0, 1, NULL, 0, NULL, 0);
   SdbCompactions *c = mkCompactions(&cx, 1);
-  SdbGcInput in = {&lMan, &lWal, &lSst, &lCx, m, 3, NULL, c, 3};
+  SdbGcInput in = {&lMan, &lWal, &lSst, &lCx, m, 3, NULL, c, 3, 0};
   SdbGcOptions o = {MIN_AGE};
   SdbGcPlan p;
   SdbErr err = {0};

@@ -251,6 +251,76 @@ static void testCheckpointOfEmptyDb(void) {
   sdb_db_close(db);
 }
 
+/* Copy manifest id to ids id+1 .. id+n in the local database zDir, with
+** mtimes 10 s in the past (as another process's newer manifests would be:
+** the copies are valid manifests). 0 on success. */
+static int copyManifestUp(const char *zDir, u64 id, int n) {
+  char zFrom[512], zTo[512], zId[21];
+  sdbFormatId20(id, zId);
+  snprintf(zFrom, sizeof(zFrom), "%s/manifest/%s.manifest", zDir, zId);
+  size_t nData = 0;
+  u8 *a = NULL;
+  int rc = test_read_file(zFrom, &a, &nData) ? 0 : -1;
+  struct timeval tv[2];
+  gettimeofday(&tv[0], NULL);
+  tv[0].tv_sec -= 10;
+  tv[1] = tv[0];
+  for (int i = 1; rc == 0 && i <= n; i++) {
+    sdbFormatId20(id + (u64)i, zId);
+    snprintf(zTo, sizeof(zTo), "%s/manifest/%s.manifest", zDir, zId);
+    FILE *f = fopen(zTo, "wb");
+    rc = f && fwrite(a, 1, nData, f) == nData ? 0 : -1;
+    if (f) fclose(f);
+    if (rc == 0) rc = utimes(zTo, tv);
+  }
+  free(a);
+  return rc;
+}
+
+/* GC never deletes a manifest newer than the one its writer last read: the
+** writer's next manifest goes to that id + 1 with a create-only PUT, which
+** would succeed on a deleted id and put the writer's change (here an L0) in a
+** manifest older than the newest one, lost to every reader (an ABA that the
+** differential tester found with SlateDB readers adding manifests and 'gc 0'). */
+static void testGcKeepsUnseenManifests(void) {
+  char zDir[] = "/tmp/sdbmaintXXXXXX";
+  SdbErr err = {0};
+  CHECK("maint: temp dir 7", mkdtemp(zDir) != NULL);
+  SdbConfig cfg;
+  SdbDb *db = NULL;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.zUrl = zDir;
+  cfg.bCreateIfMissing = 1;
+  cfg.bNoCompactor = 1;
+  cfg.gcIntervalMs = 3600000;   /* GC only when asked */
+  if (sdb_db_open(&cfg, &db, &err)) db = NULL;
+  int rc = db ? writeRows(db, 1, &err) : SDB_ERROR;
+  u64 viewId = 0;
+  if (db) {
+    DbVersion *v = sdbDbPinVersion(db);
+    viewId = v->manifestId;
+    sdbDbVersionUnref(v);
+  }
+  if (rc == SDB_OK && copyManifestUp(zDir, viewId, 5)) rc = SDB_IOERR;
+  u64 nDeleted = 0;
+  if (rc == SDB_OK) rc = sdb_db_gc(db, 0, &nDeleted, &err);
+  if (rc == SDB_OK) rc = sdb_db_flush(db, 1, &err);
+  CHECKF("maint: gc 0 and an L0 flush with manifests the writer has not seen", rc == SDB_OK,
+         "rc=%d %s", rc, err.zMsg);
+  SdbStore *pStore = NULL;
+  SdbManifest *m = NULL;
+  u64 latest = 0;
+  if (rc == SDB_OK) rc = sdbStoreOpenUrl(zDir, 1, 0, NULL, &pStore, &err);
+  if (rc == SDB_OK) rc = sdbManifestLoadLatest(pStore, &m, &latest, &err);
+  CHECKF("maint: the newest manifest holds the L0 flushed after gc 0",
+         rc == SDB_OK && m && m->nL0 == 1 && latest > viewId + 5,
+         "rc=%d l0=%d latest=%llu view=%llu deleted=%llu", rc, m ? m->nL0 : -1,
+         (unsigned long long)latest, (unsigned long long)viewId, (unsigned long long)nDeleted);
+  sdbManifestFree(m);
+  sdbStoreFree(pStore);
+  sdb_db_close(db);
+}
+
 /* The number of compacted/ SSTs in pStore; -1 on error. */
 static int countCompacted(SdbStore *pStore) {
   SdbObjList l = {0};
@@ -396,7 +466,14 @@ static void testResumedJob(void) {
   SdbErr err = {0};
   SdbUlid jobId;
   CHECK("maint: temp dir 7", mkdtemp(zDir) != NULL);
-  SdbDb *db = openWriter(zDir, 0, 8, &err);
+  SdbConfig cfg;
+  SdbDb *db = NULL;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.zUrl = zDir;
+  cfg.bCreateIfMissing = 1;
+  cfg.bNoCompactor = 1;
+  cfg.gcIntervalMs = 3600000;   /* GC only when asked */
+  if (sdb_db_open(&cfg, &db, &err)) db = NULL;
   int rc = db ? SDB_OK : SDB_ERROR;
   for (int i = 0; rc == SDB_OK && i < 3; i++) {
     rc = writeRows(db, 6, &err);
@@ -741,5 +818,6 @@ int main(void) {
   testUnknownCommitKeepsOutputs();
   testKill9();
   testTempSweep();
+  testGcKeepsUnseenManifests();
   return test_done();
 }

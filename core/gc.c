@@ -131,6 +131,7 @@ static int planManifests(const SdbGcInput *in, const SdbGcOptions *pOpt, i64 now
     u64 id;
     if (!z || sdbParseId20(z, ".manifest", &id) != SDB_OK) continue;
     if (id >= in->latestId || id >= mx || !isOld(o, pOpt, nowMs)) continue;
+    if (in->keepAboveId && id > in->keepAboveId) continue;
     int bPinned = 0;
     for (int c = 0; c < in->pLatest->nCkpt && !bPinned; c++) {
       bPinned = in->pLatest->aCkpt[c].manifestId == id;
@@ -339,7 +340,7 @@ int sdbGcRun(SdbStore *pStore, const SdbManifest *pLatest, u64 latestId,
   const SdbManifest **apCkpt = NULL;
   SdbManifest **apOwned = NULL;
   SdbGcPlan plan = {0};
-  u64 cxId = 0, freshId = 0;
+  u64 cxId = 0, freshId = 0, viewId = latestId;
 
   /* 1. The compactions first (see gc.h). */
   int rc = sdbCompactionsLoadLatest(pStore, &pCx, &cxId, pErr);
@@ -372,6 +373,7 @@ int sdbGcRun(SdbStore *pStore, const SdbManifest *pLatest, u64 latestId,
       .pManifestList = &lMan, .pWalList = &lWal, .pCompactedList = &lCompacted,
       .pCompactionsList = &lCx, .pLatest = pLatest, .latestId = latestId,
       .apCkpt = (const SdbManifest *const *)apCkpt, .pCompactions = pCx, .compactionsId = cxId,
+      .keepAboveId = viewId,
     };
     rc = sdbGcPlan(&in, pOpt, nowMs, &plan, pErr);
   }

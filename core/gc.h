@@ -49,6 +49,10 @@ typedef struct SdbGcInput {
                                         ** pLatest->aCkpt[i] (pLatest->nCkpt entries) */
   const SdbCompactions *pCompactions;   /* latest .compactions, or NULL if none */
   u64 compactionsId;                    /* its id (ignored when NULL) */
+  u64 keepAboveId;                      /* manifests above this id are kept: the
+                                        ** caller (a writer) has not read them, and
+                                        ** its next create-only manifest PUT goes to
+                                        ** this id + 1 (0: no such bound) */
 } SdbGcInput;
 
 /* The planner's output: keys to delete, with their kind. */
@@ -60,8 +64,9 @@ typedef struct SdbGcPlan {
 } SdbGcPlan;
 
 /* Decide what SlateDB 0.12.1's GC would delete at time nowMs:
-**   manifest/     id < latestId (and not the largest listed), not pinned by a
-**                 checkpoint of pLatest, and nowMs - mtime > minAge;
+**   manifest/     id < latestId (and not the largest listed), not above
+**                 keepAboveId, not pinned by a checkpoint of pLatest, and
+**                 nowMs - mtime > minAge;
 **   wal/          id < pLatest->replay_after_wal_id, nowMs - mtime > minAge, and
 **                 not in (replay_after_wal_id, wal_id_last_seen] of pLatest or of
 **                 any checkpointed manifest;
@@ -84,7 +89,9 @@ void sdbGcPlanFree(SdbGcPlan *p);
 **   1. Load the latest compactions/ object (before the manifest, as SlateDB
 **      does, so a compaction finishing meanwhile cannot expose its outputs).
 **   2. Re-read the latest manifest; the newer of it and (pLatest, latestId)
-**      is the one used.
+**      is the one used. Manifests above latestId, the caller's view, are
+**      never deleted: a writer that has not read them yet would otherwise
+**      write its next manifest into a deleted id, under the newest one.
 **   3. List the four folders; load every manifest pinned by a checkpoint.
 **   4. sdbGcPlan, then delete the planned keys (manifests, WAL, compacted,
 **      compactions, in that order).
