@@ -620,6 +620,28 @@ static void testHardening(void) {
            proxyStat("sigv4_fail") == 0, "rc=%d %s", rc, err.zMsg);
     sdbStoreFree(s);
   }
+  /* With credentials, allow_http=true needs AWS_ALLOW_HTTP=true and
+  ** virtual_hosted_style= must be the environment's: refused at open. */
+  c.zEndpoint = NULL;
+  char *zHttp = strdup(getenv("AWS_ALLOW_HTTP") ? getenv("AWS_ALLOW_HTTP") : "");
+  for (int i = 0; i < 3; i++) {
+    c.eAllowHttp = i == 0 ? 1 : -1;
+    c.eVirtualHosted = i == 0 ? -1 : i == 1;
+    if (i == 0) unsetenv("AWS_ALLOW_HTTP");
+    if (i == 2) setenv("AWS_VIRTUAL_HOSTED_STYLE_REQUEST", "true", 1);
+    s = NULL;
+    int rc = sdbStoreOpenS3(zUrl, &c, 0, &s, &err);
+    CHECKF(i == 0 ? "s3: allow_http=true without AWS_ALLOW_HTTP is SDB_PERM with credentials"
+           : i == 1 ? "s3: virtual_hosted_style=true differing from the environment is SDB_PERM"
+                    : "s3: virtual_hosted_style=false differing from the environment is SDB_PERM",
+           rc == SDB_PERM && !s && strstr(err.zMsg, i == 0 ? "AWS_ALLOW_HTTP" : "AWS_VIRTUAL_HOSTED"),
+           "rc=%d %s", rc, err.zMsg);
+    sdbStoreFree(s);
+    setenv("AWS_ALLOW_HTTP", zHttp, 1);
+    unsetenv("AWS_VIRTUAL_HOSTED_STYLE_REQUEST");
+  }
+  free(zHttp);
+  c = defCfg();
   /* Without credentials the other endpoint is used, unsigned. */
   char *zKeyId = strdup(getenv("AWS_ACCESS_KEY_ID") ? getenv("AWS_ACCESS_KEY_ID") : "");
   unsetenv("AWS_ACCESS_KEY_ID");
@@ -706,8 +728,10 @@ static void testVariants(void) {
   snprintf(zEp, sizeof(zEp), "http://localhost%s", zPort ? zPort : "");
   setenv("AWS_ENDPOINT", zEp, 1);
   SdbS3Config c = defCfg();
-  c.eVirtualHosted = 1;
+  c.eVirtualHosted = 1;     /* with credentials only as the environment says */
+  setenv("AWS_VIRTUAL_HOSTED_STYLE_REQUEST", "true", 1);
   SdbStore *s = openStore(zB, "vh", &c);
+  unsetenv("AWS_VIRTUAL_HOSTED_STYLE_REQUEST");
   setenv("AWS_ENDPOINT", zSaved ? zSaved : "", 1);
   sdbFree(zSaved);
   int rc = s ? putStr(s, "k/1", "v1", 1, &err) : -1;

@@ -32,8 +32,10 @@
 ** prefix has no ".", ".." or empty segment, the region is [a-z0-9-]+, and
 ** endpoints are http(s)://host[:port] without user information, query or
 ** fragment. Credentials are bound to the environment's endpoint (or AWS's for
-** the region); with credentials, a configured endpoint that differs is refused
-** (SDB_PERM) so that a table definition cannot aim signed requests elsewhere.
+** the region), scheme policy and addressing style; with credentials, an
+** endpoint, allow_http=true or virtual_hosted_style option that departs from
+** them is refused (SDB_PERM) so that a table definition cannot aim signed
+** requests elsewhere (s3CheckBinding).
 **
 ** Threads: the store is immutable after open except for the handle pools
 ** (mutex) and the stats (atomic adds), so any number of threads may call it.
@@ -1100,13 +1102,9 @@ static void s3CredFromFile(S3Store *p) {
   sdbFree(zFile);
 }
 
-/* Load credentials (environment, else the credentials file). They are bound
-** to p->zEnvEndpoint: the environment's endpoint, or AWS's own for the
-** checked region. A configured endpoint that differs from it is refused
-** while credentials exist (SDB_PERM), so that a table definition cannot aim
-** signed requests and the session token at a host of its choosing; without
-** credentials requests go unsigned (public buckets) wherever it says. */
-static int s3SetCredentials(S3Store *p, const char *zCfgEndpoint, SdbErr *pErr) {
+/* Load credentials (environment, else the credentials file) into p; sets
+** p->eCred. Binding them to an endpoint is s3CheckBinding's job. */
+static int s3SetCredentials(S3Store *p, SdbErr *pErr) {
   if (s3Env("AWS_ACCESS_KEY_ID")) {
     p->zKeyId = sdbStrdup(s3Env("AWS_ACCESS_KEY_ID"));
     p->zSecret = sdbStrdup(s3Env("AWS_SECRET_ACCESS_KEY") ? s3Env("AWS_SECRET_ACCESS_KEY") : "");
@@ -1117,12 +1115,41 @@ static int s3SetCredentials(S3Store *p, const char *zCfgEndpoint, SdbErr *pErr) 
     s3CredFromFile(p);
   }
   p->eCred = (p->zKeyId && p->zSecret) ? S3_CRED_OK : S3_CRED_NONE;
-  if (p->eCred == S3_CRED_OK && zCfgEndpoint && strcasecmp(p->zEndpoint, p->zEnvEndpoint) != 0) {
+  return SDB_OK;
+}
+
+/* Credentials are bound to p->zEnvEndpoint (the environment's endpoint, or
+** AWS's own for the checked region) and to the environment's AWS_ALLOW_HTTP
+** and AWS_VIRTUAL_HOSTED_STYLE_REQUEST. While they exist, a table option that
+** would move signed requests (and the session token) elsewhere is refused
+** with SDB_PERM: an endpoint= other than zEnvEndpoint, allow_http=true
+** without AWS_ALLOW_HTTP=true (plain http), or a virtual_hosted_style= other
+** than the environment's (another host name, <bucket>.<host>). allow_http=false
+** is accepted: it can only refuse a plain-http endpoint. Without credentials
+** requests go unsigned wherever the options say. pCfg may be NULL. */
+static int s3CheckBinding(S3Store *p, const SdbS3Config *pCfg, const char *zCfgEp, SdbErr *pErr) {
+  if (p->eCred != S3_CRED_OK) return SDB_OK;
+  if (zCfgEp && strcasecmp(p->zEndpoint, p->zEnvEndpoint) != 0) {
     return sdbErrSet(pErr, SDB_PERM, "S3 endpoint %s (the endpoint option) is not %s, the endpoint"
-                     " the AWS credentials are for (AWS_ENDPOINT or AWS_ENDPOINT_URL, else AWS for"
-                     " the region): refused, so that a table definition cannot send requests signed"
-                     " with them elsewhere; set AWS_ENDPOINT to it, or unset the credentials for"
-                     " unsigned requests", p->zEndpoint, p->zEnvEndpoint);
+                     " the AWS credentials are for (AWS_ENDPOINT, AWS_ENDPOINT_URL_S3 or"
+                     " AWS_ENDPOINT_URL, else AWS for the region): refused, so that a table"
+                     " definition cannot send requests signed with them elsewhere; set AWS_ENDPOINT"
+                     " to it, or unset the credentials for unsigned requests",
+                     p->zEndpoint, p->zEnvEndpoint);
+  }
+  if (pCfg && pCfg->eAllowHttp > 0 && !s3EnvTrue("AWS_ALLOW_HTTP")) {
+    return sdbErrSet(pErr, SDB_PERM, "S3 option allow_http=true refused while AWS credentials are"
+                     " set and AWS_ALLOW_HTTP is not true: a table definition cannot send requests"
+                     " signed with them over plain http; set AWS_ALLOW_HTTP=true to allow it, or"
+                     " unset the credentials for unsigned requests");
+  }
+  int bEnvVhost = s3EnvTrue("AWS_VIRTUAL_HOSTED_STYLE_REQUEST");
+  if (pCfg && pCfg->eVirtualHosted >= 0 && (pCfg->eVirtualHosted != 0) != bEnvVhost) {
+    return sdbErrSet(pErr, SDB_PERM, "S3 option virtual_hosted_style=%s refused while AWS"
+                     " credentials are set: AWS_VIRTUAL_HOSTED_STYLE_REQUEST is %s, and a table"
+                     " definition cannot change the host name requests signed with them go to;"
+                     " set AWS_VIRTUAL_HOSTED_STYLE_REQUEST instead, or unset the credentials for"
+                     " unsigned requests", bEnvVhost ? "false" : "true", bEnvVhost ? "true" : "not true");
   }
   return SDB_OK;
 }
@@ -1158,13 +1185,24 @@ static int s3PickRegion(const SdbS3Config *pCfg, const char **pzRegion, SdbErr *
   return SDB_OK;
 }
 
+/* The environment variable that names the environment's endpoint, NULL if
+** none: AWS_ENDPOINT (SlateDB's), else AWS_ENDPOINT_URL_S3 (the AWS SDKs'
+** S3-specific one, which they prefer to the next), else AWS_ENDPOINT_URL. */
+static const char *s3EnvEndpointVar(void) {
+  static const char *const azVar[] = {"AWS_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"};
+  for (size_t i = 0; i < sizeof(azVar) / sizeof(azVar[0]); i++) {
+    if (s3Env(azVar[i])) return azVar[i];
+  }
+  return NULL;
+}
+
 /* Region, endpoints, timeouts from pCfg, the environment and the defaults;
 ** every value that shapes a URL is checked. */
 static int s3Configure(S3Store *p, const SdbS3Config *pCfg, int *pbHttp, int *pbVhost,
                        const char **pzCfgEp, SdbErr *pErr) {
   const char *zRegion = NULL;
-  const char *zEnvVar = s3Env("AWS_ENDPOINT") ? "AWS_ENDPOINT" : "AWS_ENDPOINT_URL";
-  const char *zEnvEp = s3Env(zEnvVar);
+  const char *zEnvVar = s3EnvEndpointVar();
+  const char *zEnvEp = zEnvVar ? s3Env(zEnvVar) : NULL;
   const char *zCfgEp = pCfg && pCfg->zEndpoint && pCfg->zEndpoint[0] ? pCfg->zEndpoint : NULL;
   int rc = s3PickRegion(pCfg, &zRegion, pErr);
   if (rc == SDB_OK && zEnvEp) rc = s3CheckEndpoint(zEnvEp, zEnvVar, 1, pErr);
@@ -1207,7 +1245,8 @@ int sdbStoreOpenS3(const char *zUrl, const SdbS3Config *pCfg, int bReadOnly, Sdb
   int rc = s3ParseUrl(p, zUrl, pErr);
   if (rc == SDB_OK) rc = s3Configure(p, pCfg, &bHttp, &bVhost, &zCfgEp, pErr);
   if (rc == SDB_OK) rc = s3SetAddress(p, bHttp, bVhost, pErr);
-  if (rc == SDB_OK) rc = s3SetCredentials(p, zCfgEp, pErr);
+  if (rc == SDB_OK) rc = s3SetCredentials(p, pErr);
+  if (rc == SDB_OK) rc = s3CheckBinding(p, pCfg, zCfgEp, pErr);
   if (rc == SDB_OK) {
     p->base.zDescr = p->zPrefix[0] ? sdbMprintf("s3://%s/%s", p->zBucket, p->zPrefix)
                                    : sdbMprintf("s3://%s", p->zBucket);

@@ -5,10 +5,13 @@
 # made here and trusted through AWS_CA_BUNDLE, or plain HTTP) keeps every byte
 # it is sent. With AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
 # AWS_SESSION_TOKEN set, CREATE statements with hostile region=, endpoint=,
-# bucket/prefix, virtual_hosted_style and environment values try to reach it:
+# bucket/prefix, allow_http, virtual_hosted_style and environment values try
+# to reach it:
 #
-#  control            AWS_ENDPOINT names the recorder: it does get signed requests
-#                     (so the recorder works and the other checks mean something)
+#  control: ...       the environment names the recorder (AWS_ENDPOINT, else
+#                     AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL), with options that
+#                     agree with it: it does get signed requests (so the recorder
+#                     works and the other checks mean something)
 #  <case>             the recorder receives no request at all, the statement fails,
 #                     and neither the error nor anything else printed contains the
 #                     key id, the secret or the session token
@@ -69,20 +72,40 @@ reset_rec() { rm -f "$W"/rec/*; }
 # The environment every case starts from: credentials, the recorder's CA, no endpoint
 # (credentials are then bound to AWS's own https://s3.<region>.amazonaws.com).
 E=(AWS_ACCESS_KEY_ID="$KEY" AWS_SECRET_ACCESS_KEY="$SECRET" AWS_SESSION_TOKEN="$TOKEN"
-   AWS_CA_BUNDLE="$W/cert.pem" AWS_ENDPOINT= AWS_ENDPOINT_URL= AWS_REGION=us-east-1
+   AWS_CA_BUNDLE="$W/cert.pem" AWS_ENDPOINT= AWS_ENDPOINT_URL= AWS_ENDPOINT_URL_S3= AWS_REGION=us-east-1
    AWS_DEFAULT_REGION= AWS_ALLOW_HTTP= AWS_VIRTUAL_HOSTED_STYLE_REQUEST= AWS_PROFILE=
    AWS_SHARED_CREDENTIALS_FILE=/nonexistent HOME="$W")
 OPTS="mode=reader, request_timeout='3s', connect_timeout='1s'"
 
-# ------------------------------------------------------------------ control
-reset_rec
-sq "${E[@]}" AWS_ENDPOINT="https://$R" -- \
-  "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://sdb-bind/db', $OPTS); SELECT count(*) FROM t;"
-recorded >"$W/got"
-grep -q "x-amz-security-token: $TOKEN" "$W/got" && grep -q "Credential=$KEY/" "$W/got" &&
-  [ "$RC" -ne 0 ] && ! leaks "$W/out"
-check "control: the environment's endpoint gets signed requests" $? \
-  "status $RC, recorded $(wc -c <"$W/got") bytes: $(head -c 300 "$W/out")"
+# ------------------------------------------------------------------ controls
+# control NAME ENV... -- SQL-ARGS: the recorder must get signed requests.
+control() {
+  local name=$1; shift
+  local envs=(); while [ "$1" != "--" ]; do envs+=("$1"); shift; done; shift
+  reset_rec
+  sq "${E[@]}" "${envs[@]}" -- \
+    "CREATE VIRTUAL TABLE temp.t USING slatedb($1); SELECT count(*) FROM t;"
+  sleep 0.2
+  recorded >"$W/got"
+  grep -q "x-amz-security-token: $TOKEN" "$W/got" && grep -q "Credential=$KEY/" "$W/got" &&
+    [ "$RC" -ne 0 ] && ! leaks "$W/out"
+  check "control: $name" $? "status $RC, recorded $(wc -c <"$W/got") bytes: $(head -c 300 "$W/out")"
+}
+control "the environment's endpoint gets signed requests" AWS_ENDPOINT="https://$R" -- \
+  "'s3://sdb-bind/db', $OPTS"
+# The environment's endpoint: AWS_ENDPOINT, else AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL.
+control "AWS_ENDPOINT_URL_S3 is preferred to AWS_ENDPOINT_URL" \
+  AWS_ENDPOINT_URL_S3="https://$R" AWS_ENDPOINT_URL="https://127.0.0.2:9" -- "'s3://sdb-bind/db', $OPTS"
+control "AWS_ENDPOINT is preferred to AWS_ENDPOINT_URL_S3" \
+  AWS_ENDPOINT="https://$R" AWS_ENDPOINT_URL_S3="https://127.0.0.2:9" -- "'s3://sdb-bind/db', $OPTS"
+control "endpoint option equal to AWS_ENDPOINT_URL_S3" AWS_ENDPOINT_URL_S3="https://$R" -- \
+  "'s3://sdb-bind/db', endpoint='https://$R', $OPTS"
+# Options that agree with the environment are accepted.
+control "allow_http=true with AWS_ALLOW_HTTP=true" AWS_ENDPOINT="http://$R" AWS_ALLOW_HTTP=true -- \
+  "'s3://sdb-bind/db', allow_http=true, $OPTS"
+control "virtual_hosted_style=true with AWS_VIRTUAL_HOSTED_STYLE_REQUEST=true" \
+  AWS_ENDPOINT="http://localhost:$PORT" AWS_ALLOW_HTTP=true AWS_VIRTUAL_HOSTED_STYLE_REQUEST=true -- \
+  "'s3://sdb-bind/db', virtual_hosted_style=true, $OPTS"
 
 # case NAME ENV... -- SQL-ARGS: a hostile CREATE; nothing may reach the recorder.
 case_() {
@@ -97,6 +120,8 @@ case_() {
   [ "$nconn" = 0 ] && [ "$RC" -ne 0 ] && ! leaks "$W/out" "$W/got"
   check "$name" $? "status $RC, $nconn connection(s), $(wc -c <"$W/got") bytes recorded$(leaks "$W/got" && echo ' WITH CREDENTIALS'); output: $(head -c 300 "$W/out")"
 }
+# says NAME PATTERN: the last case's output matches PATTERN (grep -E).
+says() { grep -qE "$2" "$W/out"; check "$1" $? "output: $(head -c 300 "$W/out")"; }
 
 case_ "region option pasted into the AWS host name" -- \
   "'s3://sdb-bind/db', region='x@$R/', $OPTS"
@@ -116,6 +141,21 @@ case_ "endpoint option with virtual_hosted_style" -- \
   "'s3://sdb-bind/db', endpoint='https://$R', virtual_hosted_style=true, $OPTS"
 case_ "plain-http endpoint option with allow_http" -- \
   "'s3://sdb-bind/db', endpoint='http://$R', allow_http=true, $OPTS"
+case_ "allow_http option under the environment's plain-http endpoint" AWS_ENDPOINT="http://$R" -- \
+  "'s3://sdb-bind/db', allow_http=true, $OPTS"
+says "... refused naming AWS_ALLOW_HTTP" "allow_http=true refused.*AWS_ALLOW_HTTP"
+case_ "virtual_hosted_style option under the environment's endpoint" \
+  AWS_ENDPOINT="http://localhost:$PORT" AWS_ALLOW_HTTP=true -- \
+  "'s3://sdb-bind/db', virtual_hosted_style=true, $OPTS"
+says "... refused naming AWS_VIRTUAL_HOSTED_STYLE_REQUEST" "virtual_hosted_style=true refused.*AWS_VIRTUAL_HOSTED_STYLE_REQUEST"
+case_ "virtual_hosted_style=false against AWS_VIRTUAL_HOSTED_STYLE_REQUEST=true" \
+  AWS_ENDPOINT="http://localhost:$PORT" AWS_ALLOW_HTTP=true AWS_VIRTUAL_HOSTED_STYLE_REQUEST=true -- \
+  "'s3://sdb-bind/db', virtual_hosted_style=false, $OPTS"
+case_ "endpoint option naming AWS_ENDPOINT_URL while AWS_ENDPOINT_URL_S3 is set" \
+  AWS_ENDPOINT_URL="https://$R" AWS_ENDPOINT_URL_S3="https://127.0.0.2:9" -- \
+  "'s3://sdb-bind/db', endpoint='https://$R', $OPTS"
+case_ "endpoint option other than AWS_ENDPOINT_URL_S3" AWS_ENDPOINT_URL_S3="https://127.0.0.2:9" -- \
+  "'s3://sdb-bind/db', endpoint='https://$R', $OPTS"
 case_ "endpoint option with user information" -- \
   "'s3://sdb-bind/db', endpoint='https://$KEY:$SECRET@$R', $OPTS"
 case_ "endpoint option with a path" -- \
