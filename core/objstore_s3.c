@@ -1037,7 +1037,7 @@ static int s3SetAddress(S3Store *p, int bAllowHttp, int bVhost, SdbErr *pErr) {
   int bHttp = strncasecmp(zEp, "http://", 7) == 0;
   if (bHttp && !bAllowHttp) {
     return sdbErrSet(pErr, SDB_ERROR, "S3 endpoint %s uses plain http://; set AWS_ALLOW_HTTP=true "
-                     "or the allow_http option to allow it", zEp);
+                     "(or, without credentials, the allow_http option) to allow it", zEp);
   }
   const char *zAuth = zEp + (bHttp ? 7 : 8);
   const char *zPath = strchr(zAuth, '/');

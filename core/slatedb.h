@@ -114,10 +114,13 @@ typedef struct SdbDb SdbDb;
 ** S3 settings that are not secrets (credentials come only from the
 ** environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN).
 ** NULL strings and 0 numbers mean "the environment, else the default"; the
-** two flags take -1 for that (0 is an explicit "no").
+** two flags take -1 for that (0 is an explicit "no"). While credentials are
+** set, an endpoint other than the environment's, eAllowHttp 1 without
+** AWS_ALLOW_HTTP=true, or an eVirtualHosted (0/1) other than the environment's
+** makes the store open fail with SDB_PERM.
 */
 typedef struct SdbS3Config {
-  const char *zEndpoint;       /* NULL: $AWS_ENDPOINT, $AWS_ENDPOINT_URL, else AWS */
+  const char *zEndpoint;       /* NULL: $AWS_ENDPOINT, $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, else AWS */
   const char *zRegion;         /* NULL: $AWS_REGION, $AWS_DEFAULT_REGION, "us-east-1" */
   int eAllowHttp;              /* -1: $AWS_ALLOW_HTTP; 0 refuse http://; 1 allow */
   int eVirtualHosted;          /* -1: $AWS_VIRTUAL_HOSTED_STYLE_REQUEST; 0 path; 1 vhost */

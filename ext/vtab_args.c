@@ -24,8 +24,9 @@
 ** poll_interval          duration > 0 ('1s')                 reader
 ** endpoint               http(s)://host[:port] ($AWS_ENDPOINT) s3:// only; see below
 ** region                 [a-z0-9-]+ ($AWS_REGION, us-east-1) s3:// only
-** allow_http             true|false ($AWS_ALLOW_HTTP, false) s3:// only
-** virtual_hosted_style   true|false (false: path-style)      s3:// only
+** allow_http             true|false ($AWS_ALLOW_HTTP, false) s3:// only; see below
+** virtual_hosted_style   true|false ($AWS_VIRTUAL_HOSTED_STYLE_REQUEST,
+**                        false: path-style)                  s3:// only; see below
 ** request_timeout        duration > 0 ('30s')                s3:// only
 ** connect_timeout        duration > 0 ('5s')                 s3:// only
 ** parallel_reads         integer 1..64 (8)                   s3:// only
@@ -40,8 +41,12 @@
 **
 ** Credentials are never options: they come from AWS_ACCESS_KEY_ID,
 ** AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (or ~/.aws/credentials), and
-** they are bound to the environment's endpoint: the store refuses an
-** endpoint= that differs from it while credentials exist. Bucket names,
+** they are bound to the environment's endpoint ($AWS_ENDPOINT, else
+** $AWS_ENDPOINT_URL_S3, else $AWS_ENDPOINT_URL, else AWS), AWS_ALLOW_HTTP and
+** AWS_VIRTUAL_HOSTED_STYLE_REQUEST: while credentials exist the store refuses
+** an endpoint= that differs from that endpoint, allow_http=true unless
+** AWS_ALLOW_HTTP=true, and a virtual_hosted_style= other than the
+** environment's (SQLITE_PERM). Bucket names,
 ** regions and endpoints follow core/s3names.h (S3's bucket rules; an
 ** endpoint without user information, path, query or fragment). A value that
 ** could hold user:password ('@') is never repeated in an error message.
