@@ -1160,6 +1160,33 @@ static void testOutcomeFlush(SdbDb *db, const char *zUrl, const char *zPath) {
   CHECKF(zName, rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
 }
 
+/* A WAL PUT that may have been applied (its reply dropped) and whose retry
+** then gets a definite error (HTTP 400): the outcome is unknown, not a plain
+** failure, and the next commit settles it under the same put-id (it does not
+** find "an object this writer did not store" at that WAL id). */
+static void testOutcomeMaybeThenDefinite(SdbDb *db, const char *zUrl) {
+  SdbErr err = {0};
+  int n0 = outcomeRows(db);
+  rules("[{\"method\":\"PUT\",\"path\":\"/wal/\",\"drop\":\"after\",\"times\":1},"
+        "{\"method\":\"PUT\",\"path\":\"/wal/\",\"status\":400,\"code\":\"InvalidRequest\","
+        "\"times\":3}]");
+  int rc = outcomePut(db, "maybe-400", 1, &err);
+  proxyReset();
+  CHECKF("s3 outcome: reply lost, then a 400 on the retry: outcome unknown",
+         rc == SDB_UNKNOWN && strstr(err.zMsg, "outcome unknown") && strstr(err.zMsg, "400"),
+         "rc=%d %s", rc, err.zMsg);
+  rc = outcomePut(db, "after-400", 1, &err);
+  CHECKF("s3 outcome: reply lost, then a 400: the next commit settles it and succeeds",
+         rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+  rc = outcomePut(db, "after-400b", 1, &err);
+  CHECKF("s3 outcome: reply lost, then a 400: and the next one too", rc == SDB_OK, "rc=%d %s", rc,
+         err.zMsg);
+  int nOwn = outcomeRows(db), nFresh = outcomeFreshRows(zUrl);
+  CHECKF("s3 outcome: reply lost, then a 400: the handle sees what a fresh reader sees",
+         nOwn == n0 + 3 && nFresh == n0 + 3, "handle %d rows, fresh reader %d, %d before", nOwn,
+         nFresh, n0);
+}
+
 /* Commits whose reply is lost or late settle their outcome; a genuine second
 ** writer still fences the first. */
 static void testCommitOutcome(void) {
@@ -1178,6 +1205,7 @@ static void testCommitOutcome(void) {
   testOutcomeLostReply(db, zUrl);
   testOutcomeHang(db, zUrl, 0);
   testOutcomeHang(db, zUrl, 1);
+  testOutcomeMaybeThenDefinite(db, zUrl);
   testOutcomeFlush(db, zUrl, "/manifest/");
   testOutcomeFlush(db, zUrl, "/compacted/");
   SdbDb *db2 = outcomeOpen(zUrl, 0);

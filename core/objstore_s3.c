@@ -126,6 +126,7 @@ typedef struct S3Resp {
   u64 crTotal;
   char zPutId[64];        /* x-amz-meta-slatedbputid */
   int bEmpty;             /* GET answered 416: the range starts past the end */
+  int nReqSent;           /* request heads curl sent (create-only PUT only; see s3OnDebug) */
 } S3Resp;
 
 #define STAT_ADD(p, f, v) __atomic_add_fetch(&(p)->base.stats.f, (v), __ATOMIC_RELAXED)
@@ -400,6 +401,16 @@ static int s3Prepare(S3Store *p, CURL *h, S3Req *q, S3Resp *r, i64 msLeft,
   return SDB_OK;
 }
 
+/* curl's debug callback on create-only PUTs: counts the request heads sent.
+** More than one in an attempt means curl itself repeated the request (it
+** does when a reused connection dies before any answer), so the answer we
+** see is the repeat's and the first send may have been applied. */
+static int s3OnDebug(CURL *h, curl_infotype type, char *a, size_t n, void *pArg) {
+  (void)h, (void)a, (void)n;
+  if (type == CURLINFO_HEADER_OUT) ((S3Resp *)pArg)->nReqSent++;
+  return 0;
+}
+
 /* Run one attempt of q synchronously; the outcome is in r. SDB_OK or
 ** SDB_NOMEM (could not even start). */
 static int s3Attempt(S3Store *p, S3Req *q, S3Resp *r, i64 msLeft) {
@@ -408,6 +419,11 @@ static int s3Attempt(S3Store *p, S3Req *q, S3Resp *r, i64 msLeft) {
   if (!h) return SDB_NOMEM;
   s3RespReset(r);
   int rc = s3Prepare(p, h, q, r, msLeft, &pHdr);
+  if (rc == SDB_OK && q->bIfNoneMatch) {
+    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, s3OnDebug);
+    curl_easy_setopt(h, CURLOPT_DEBUGDATA, r);
+    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);   /* only calls s3OnDebug: nothing is printed */
+  }
   if (rc == SDB_OK) {
     r->cc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
@@ -591,6 +607,7 @@ static int s3Run(S3Store *p, S3Req *q, S3Resp *r, i64 deadline, int bBackoffFirs
     i64 msLeft = deadline - s3NowMs();
     if (msLeft <= 0) return s3GiveUp(p, q, zLast, pErr);
     if (s3Attempt(p, q, r, msLeft)) return SDB_NOMEM_ERR(pErr);
+    if (r->nReqSent > 1) q->bMaybeApplied = 1;   /* curl repeated it unseen */
     int rc = s3Judge(p, q, r, zLast, sizeof(zLast), pErr);
     if (rc != S3_RETRY) return rc;
     if (s3MaybeApplied(r)) q->bMaybeApplied = 1;
@@ -704,6 +721,21 @@ static int s3CheckPutId(S3Store *p, S3Req *q, const char *zKey, i64 deadline, Sd
   return sdbErrSet(pErr, SDB_EXISTS, "object %s already exists", q->zName);
 }
 
+/* The final verdict rc of create-only PUT q: once an attempt may have been
+** applied unanswered, any answer other than "stored" or "exists" (a later
+** attempt's 403, 4xx, connection error, unresolvable host, ...) says nothing
+** about that attempt, so the outcome is SDB_UNKNOWN, not a plain error. */
+static int s3PutVerdict(S3Req *q, int rc, SdbErr *pErr) {
+  if (!q->bIfNoneMatch || !q->bMaybeApplied || rc == SDB_OK || rc == SDB_EXISTS ||
+      rc == SDB_UNKNOWN) {
+    return rc;
+  }
+  sdbErrWrap(pErr, "outcome unknown: s3 PUT %s: an earlier attempt may have been stored; "
+             "then: ", q->zName);
+  if (pErr) pErr->rc = SDB_UNKNOWN;
+  return SDB_UNKNOWN;
+}
+
 /* PUT a[0..n) at zKey; create-only when zPutId is not NULL (If-None-Match: *
 ** plus that put-id, the same on every retry, resolved by s3CheckPutId). */
 static int s3PutWith(S3Store *p, const char *zKey, const u8 *a, size_t n, const char *zPutId,
@@ -722,7 +754,7 @@ static int s3PutWith(S3Store *p, const char *zKey, const u8 *a, size_t n, const 
     q.bIfNoneMatch = 1;
   }
   STAT_ADD(p, nPut, 1);
-  rc = s3Run(p, &q, &r, deadline, 0, NULL, pErr);
+  rc = s3PutVerdict(&q, s3Run(p, &q, &r, deadline, 0, NULL, pErr), pErr);
   if (rc == SDB_EXISTS && zPutId) rc = s3CheckPutId(p, &q, zKey, deadline, pErr);
   if (rc == SDB_OK) STAT_ADD(p, nBytesOut, n);
 done:
