@@ -104,6 +104,11 @@ static void testForeignWal(const char *zDir) {
   memset(&empty, 0, sizeof(empty));
   CHECKF("writer: foreign WAL: the failed commit is not visible", !st.bFenced && matches(db, NULL, &empty, 0, zWhy),
          "fenced %d %s", st.bFenced, zWhy);
+  /* The handle stops writing, saying so, instead of failing on that id forever. */
+  rc = sdb_db_write(db, b, 1, &err);
+  CHECKF("writer: foreign WAL: later writes ask for a reopen",
+         rc == SDB_IOERR && strstr(err.zMsg, "reopen the table") && strstr(err.zMsg, "no newer writer"),
+         "rc=%d %s", rc, err.zMsg);
   sdb_batch_free(b);
   sdb_db_close(db);
 }

@@ -77,6 +77,7 @@ struct SdbWriter {
                           ** unknown, applied once it is settled as ours; or NULL */
   int asyncRc;            /* error of a background flush, reported once */
   char zAsyncMsg[256];
+  char zStopped[320];     /* why this handle makes no more writes ("" = it does) */
   SdbSstOptions walOpt, l0Opt;
   SdbEntry *aRow;         /* commit scratch */
   int nRowAlloc;
@@ -98,6 +99,13 @@ static int wrFenced(SdbDb *db, u64 theirEpoch, SdbErr *pErr) {
                    "writer fenced: the database was opened by a newer writer, which took over "
                    "the WAL (our epoch %llu is stale); reopen the table or use mode=reader",
                    (unsigned long long)w->epoch);
+}
+
+/* SDB_IOERR for a handle that stopped writing (w->zStopped): only a reopen
+** (which replays the WAL as it is) can go on. */
+static int wrStoppedErr(SdbWriter *w, SdbErr *pErr) {
+  return sdbErrSet(pErr, SDB_IOERR, "%s; this handle makes no more writes: reopen the table",
+                   w->zStopped);
 }
 
 /* ------------------------------------------------------------ create-only PUTs */
@@ -236,7 +244,10 @@ static void walKey(u64 id, char *zKey, size_t n) {
 }
 
 /* wal/<id> is held by an object that is not ours: fenced if the manifest
-** shows a newer writer, otherwise an error (nothing else writes WAL ids). */
+** shows a newer writer, otherwise an error (nothing else writes WAL ids)
+** after which the handle stops writing: every later WAL id would follow an
+** object its memtable and sequence numbers know nothing of, and retrying the
+** same id would fail forever. A reopen replays the WAL as it is. */
 static int wrWalTaken(SdbDb *db, const char *zKey, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
   SdbManifest *m = NULL;
@@ -245,9 +256,10 @@ static int wrWalTaken(SdbDb *db, const char *zKey, SdbErr *pErr) {
   if (rc == SDB_OK && m->writerEpoch > w->epoch) {
     rc = wrFenced(db, m->writerEpoch, pErr);
   } else if (rc == SDB_OK) {
-    rc = sdbErrSet(pErr, SDB_IOERR, "%s already holds an object this writer did not store, yet "
-                   "no newer writer opened the database (writer_epoch %llu is ours)", zKey,
-                   (unsigned long long)w->epoch);
+    snprintf(w->zStopped, sizeof(w->zStopped), "%s already holds an object this writer did not "
+             "store, yet no newer writer opened the database (writer_epoch %llu is ours)", zKey,
+             (unsigned long long)w->epoch);
+    rc = wrStoppedErr(w, pErr);
   }
   sdbManifestFree(m);
   return rc;
@@ -321,6 +333,7 @@ static int wrPutWal(SdbDb *db, SdbErr *pErr) {
 static int wrFlushWalBuf(SdbDb *db, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
   if (w->bFenced) return wrFenced(db, 0, pErr);
+  if (w->zStopped[0]) return wrStoppedErr(w, pErr);
   for (;;) {
     if (w->walPending.n == 0 && w->pWalBuf) {
       SdbSstInfo info;
@@ -845,6 +858,7 @@ static void wrPollInBackground(SdbDb *db) {
 static int wrCheckState(SdbDb *db, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
   if (w->bFenced) return wrFenced(db, 0, pErr);
+  if (w->zStopped[0]) return wrStoppedErr(w, pErr);
   if (w->bWalUnknown) {
     /* Settle an earlier WAL write first: its seq and WAL id come before ours. */
     int rc = wrSettleFirst(db, pErr);
