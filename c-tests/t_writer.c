@@ -115,22 +115,30 @@ static void testForeignWal(const char *zDir) {
 
 /* ------------------------------------------------------------ lost replies */
 
-/* The local store's methods with create-only WAL PUTs that can "lose their
-** reply": while nLose > 0, such a PUT is stored (if bApply) and then answered
-** SDB_UNKNOWN, as an S3 PUT applied but unanswered within request_timeout. */
+/* The local store's methods with create-only PUTs under zLosePrefix (wal/
+** unless set) that can "lose their reply": while nLose > 0, such a PUT is
+** stored (if bApply) and then answered SDB_UNKNOWN, as an S3 PUT applied but
+** unanswered within request_timeout; with bPlainErr it is not stored and
+** answered SDB_IOERR instead. */
 static const SdbStoreMethods *pRealMethods;
 static SdbStoreMethods lossyMethods;
-static int nLose, bApply;
+static int nLose, bApply, bPlainErr;
+static const char *zLosePrefix = "wal/";
 
 static int lossyLose(SdbStore *s, const char *zKey, const u8 *a, size_t n, SdbErr *pErr) {
   nLose--;
+  if (bPlainErr) return sdbErrSet(pErr, SDB_IOERR, "test store: PUT %s failed (not stored)", zKey);
   if (bApply) pRealMethods->xPut(s, zKey, a, n, 1, pErr);
   return sdbErrSet(pErr, SDB_UNKNOWN, "outcome unknown: test store lost the reply for %s", zKey);
 }
 
+static int lossyHit(const char *zKey) {
+  return nLose > 0 && strncmp(zKey, zLosePrefix, strlen(zLosePrefix)) == 0;
+}
+
 static int lossyPut(SdbStore *s, const char *zKey, const u8 *a, size_t n, int bIfAbsent,
                     SdbErr *pErr) {
-  if (nLose > 0 && bIfAbsent && strncmp(zKey, "wal/", 4) == 0) return lossyLose(s, zKey, a, n, pErr);
+  if (bIfAbsent && lossyHit(zKey)) return lossyLose(s, zKey, a, n, pErr);
   return pRealMethods->xPut(s, zKey, a, n, bIfAbsent, pErr);
 }
 
@@ -138,7 +146,7 @@ static int lossyPut(SdbStore *s, const char *zKey, const u8 *a, size_t n, int bI
 static int lossyPutOnce(SdbStore *s, const char *zKey, const u8 *a, size_t n, const char *zPutId,
                         SdbErr *pErr) {
   (void)zPutId;
-  if (nLose > 0 && strncmp(zKey, "wal/", 4) == 0) return lossyLose(s, zKey, a, n, pErr);
+  if (lossyHit(zKey)) return lossyLose(s, zKey, a, n, pErr);
   int rc = pRealMethods->xPut(s, zKey, a, n, 1, pErr);
   SdbBuf got = {0};
   if (rc == SDB_EXISTS && pRealMethods->xGet(s, zKey, 0, SDB_TO_END, &got, pErr) == SDB_OK &&
@@ -149,13 +157,18 @@ static int lossyPutOnce(SdbStore *s, const char *zKey, const u8 *a, size_t n, co
   return rc;
 }
 
-/* Put zKey=zKey durably. */
-static int lossyCommit(SdbDb *db, const char *zKey, SdbErr *pErr) {
+/* Put zKey=zKey, durably unless bAsync. */
+static int lossyWrite(SdbDb *db, const char *zKey, int bAsync, SdbErr *pErr) {
   SdbBatch *b = sdb_batch_new();
   int rc = sdb_batch_put(b, (const u8 *)zKey, strlen(zKey), (const u8 *)zKey, strlen(zKey), 0, pErr);
-  if (rc == SDB_OK) rc = sdb_db_write(db, b, 1, pErr);
+  if (rc == SDB_OK) rc = sdb_db_write(db, b, !bAsync, pErr);
   sdb_batch_free(b);
   return rc;
+}
+
+/* Put zKey=zKey durably. */
+static int lossyCommit(SdbDb *db, const char *zKey, SdbErr *pErr) {
+  return lossyWrite(db, zKey, 0, pErr);
 }
 
 /* Visible rows of db, and of a fresh reader of zDir, as "a,b," strings. */
@@ -209,6 +222,116 @@ static void lossyCase(SdbDb *db, const char *zDir, const char *zName, int nLoseI
   lossyViews(db, zDir, zOwn, zFresh);
   snprintf(zCheck, sizeof(zCheck), "writer: lost reply (%s): the handle sees what a fresh reader sees", zName);
   CHECKF(zCheck, strcmp(zOwn, zFresh) == 0 && strstr(zOwn, zName), "handle %s, fresh reader %s", zOwn, zFresh);
+}
+
+/* A writer on zDir (a fresh directory) with async rows written only when the
+** buffer reaches maxUnflushed bytes, its store replaced by the lossy one. */
+static SdbDb *lossyOpen(const char *zDir, u64 maxUnflushed) {
+  SdbErr err = {0};
+  SdbConfig cfg;
+  SdbDb *db = NULL;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.zUrl = zDir;
+  cfg.bCreateIfMissing = 1;
+  cfg.bNoCompactor = 1;
+  cfg.flushIntervalMs = 600000;
+  cfg.maxUnflushedBytes = maxUnflushed;
+  int rc = sdb_db_open(&cfg, &db, &err);
+  if (rc) printf("# lossy open %s: rc=%d %s\n", zDir, rc, err.zMsg);
+  if (rc) return NULL;
+  pRealMethods = db->pStore->pMethods;
+  lossyMethods = *pRealMethods;
+  lossyMethods.xPut = lossyPut;
+  lossyMethods.xPutOnce = lossyPutOnce;
+  db->pStore->pMethods = &lossyMethods;
+  return db;
+}
+
+/* Close a lossyOpen handle with the real store back in place. */
+static void lossyClose(SdbDb *db) {
+  nLose = 0;
+  bPlainErr = 0;
+  zLosePrefix = "wal/";
+  db->pStore->pMethods = pRealMethods;
+  sdb_db_close(db);
+}
+
+/* An async commit that fills the WAL buffer, whose WAL PUT then fails
+** (bPlainErrIn: not stored, SDB_IOERR; else stored, reply lost): the commit
+** is acknowledged and visible at once (async promises no durability), the
+** WAL SST is kept and written later under the same put-id, and its rows
+** survive the next L0 flush and a reopen. zDir: a fresh directory. */
+static void testAsyncFlushFails(const char *zDir, int bPlainErrIn) {
+  SdbErr err = {0};
+  char zCheck[160], zOwn[160], zFresh[160];
+  const char *zCase = bPlainErrIn ? "plain error" : "lost reply";
+  SdbDb *db = lossyOpen(zDir, 1);   /* every async commit fills the buffer */
+  CHECKF("writer: async flush fails: open", db != NULL, "%s", zDir);
+  if (!db) return;
+  int rc = lossyCommit(db, "a", &err);
+  nLose = 1;
+  bApply = 1;
+  bPlainErr = bPlainErrIn;
+  rc = lossyWrite(db, "b-async", 1, &err);
+  lossyViews(db, zDir, zOwn, zFresh);
+  snprintf(zCheck, sizeof(zCheck), "writer: async commit whose WAL PUT fails (%s): acknowledged and "
+           "visible", zCase);
+  CHECKF(zCheck, rc == SDB_OK && strstr(zOwn, "b-async"), "rc=%d %s; handle %s", rc, err.zMsg, zOwn);
+  /* The next write reports the background failure at most once. */
+  rc = lossyCommit(db, "c", &err);
+  if (rc != SDB_OK && strstr(err.zMsg, "background WAL flush failed")) rc = lossyCommit(db, "c", &err);
+  lossyViews(db, zDir, zOwn, zFresh);
+  snprintf(zCheck, sizeof(zCheck), "writer: async WAL PUT failed (%s): written by the next write; "
+           "the handle sees what a fresh reader sees", zCase);
+  CHECKF(zCheck, rc == SDB_OK && strcmp(zOwn, zFresh) == 0 && strcmp(zOwn, "a,b-async,c,") == 0,
+         "rc=%d %s; handle %s, fresh reader %s", rc, err.zMsg, zOwn, zFresh);
+  rc = sdb_db_flush(db, 1, &err);
+  lossyViews(db, zDir, zOwn, zFresh);
+  snprintf(zCheck, sizeof(zCheck), "writer: async WAL PUT failed (%s): its rows survive an L0 flush",
+           zCase);
+  CHECKF(zCheck, rc == SDB_OK && strcmp(zOwn, zFresh) == 0 && strcmp(zOwn, "a,b-async,c,") == 0,
+         "rc=%d %s; handle %s, fresh reader %s", rc, err.zMsg, zOwn, zFresh);
+  rc = lossyCommit(db, "d", &err);
+  lossyClose(db);
+  db = openDb(zDir, 0, 0, &err);
+  lossyViews(db, zDir, zOwn, zFresh);
+  snprintf(zCheck, sizeof(zCheck), "writer: async WAL PUT failed (%s): and a reopen", zCase);
+  CHECKF(zCheck, db && strcmp(zOwn, zFresh) == 0 && strcmp(zOwn, "a,b-async,c,d,") == 0,
+         "handle %s, fresh reader %s", zOwn, zFresh);
+  sdb_db_close(db);
+}
+
+/* An L0 flush whose manifest PUT lands but both tries lose their reply
+** (SDB_UNKNOWN, reported by the flush or, if the flusher thread made it,
+** retried there): the next flush of the same memtable finds the L0 already
+** in the manifest and adds it only once. zDir: a fresh directory. */
+static void testL0PublishedUnseen(const char *zDir) {
+  SdbErr err = {0};
+  SdbStats st, stR;
+  SdbDb *db = lossyOpen(zDir, 0);
+  CHECKF("writer: L0 published unseen: open", db != NULL, "%s", zDir);
+  if (!db) return;
+  int rc = lossyCommit(db, "k", &err);
+  zLosePrefix = "manifest/";
+  nLose = 2;
+  bApply = 1;
+  int rc1 = sdb_db_flush(db, 1, &err);   /* the flusher thread may have made the lost try */
+  int nLeft = nLose;
+  nLose = 0;
+  rc = sdb_db_flush(db, 1, &err);
+  sdb_db_stats(db, &st);
+  SdbDb *r = openDb(zDir, 1, 0, &err);
+  if (r) sdb_db_stats(r, &stR);
+  CHECKF("writer: L0 whose manifest PUT landed unseen is listed once",
+         nLeft == 0 && rc == SDB_OK && st.nL0 == 1 && r && stR.nL0 == 1,
+         "first flush rc=%d, %d losses left, second rc=%d %s; L0s: handle %llu, fresh reader %llu",
+         rc1, nLeft, rc, err.zMsg,
+         (unsigned long long)st.nL0, r ? (unsigned long long)stR.nL0 : 0ull);
+  sdb_db_close(r);
+  rc = lossyCommit(db, "k2", &err);
+  CHECKF("writer: L0 published unseen: the next commit succeeds", rc == SDB_OK, "rc=%d %s", rc,
+         err.zMsg);
+  lossyClose(db);
 }
 
 /* Commits whose WAL PUT reply is lost, on a local store that simulates it. */
@@ -412,8 +535,15 @@ int main(void) {
   testForeignWal(zDir);
   strcat(zDir, "-lossy");
   testLostReplies(zDir);
+  strcat(zDir, "-async");
+  testAsyncFlushFails(zDir, 0);
+  strcat(zDir, "-err");
+  testAsyncFlushFails(zDir, 1);
+  strcat(zDir, "-l0");
+  testL0PublishedUnseen(zDir);
   char zCmd[600];
-  snprintf(zCmd, sizeof(zCmd), "rm -rf '%.*s'", (int)(strlen(zDir) - strlen("/db/nested-foreign-lossy")), zDir);
+  snprintf(zCmd, sizeof(zCmd), "rm -rf '%.*s'",
+           (int)(strlen(zDir) - strlen("/db/nested-foreign-lossy-async-err-l0")), zDir);
   if (system(zCmd)) {}
   return test_done();
 }

@@ -517,8 +517,13 @@ typedef struct L0Ctx {
   i64 maxTick;
 } L0Ctx;
 
+/* Prepend L0 c to m, unless m already holds it: an earlier manifest PUT of
+** this very change that landed unseen (both tries in wrPutSettled unknown)
+** is found by the CAS's re-read, and adding the L0 again would list its rows
+** twice. */
 static int applyL0(SdbManifest *m, void *pCtx, SdbErr *pErr) {
   L0Ctx *c = pCtx;
+  if (m->lastL0Seq >= c->lastSeq && m->replayAfterWalId >= c->replayAfter) return SDB_OK;
   SdbSstHandle *a = sdbRealloc(m->aL0, sizeof(SdbSstHandle) * (size_t)(m->nL0 + 1));
   if (!a) return SDB_NOMEM_ERR(pErr);
   m->aL0 = a;
@@ -771,18 +776,37 @@ static int wrWriteDurable(SdbDb *db, int n, u64 seq, SdbErr *pErr) {
   return rc;
 }
 
-/* Async commit: append to the WAL buffer; the flusher writes it. */
+/* Async commit: append to the WAL buffer; the flusher (or wrAsyncFlushIfFull
+** once the commit is applied) writes it. */
 static int wrWriteAsync(SdbDb *db, int n, u64 seq, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
   if (!w->pWalBuf && !(w->pWalBuf = sdbSstBuilderNew(&w->walOpt))) return SDB_NOMEM_ERR(pErr);
   int rc = wrAddRows(w->pWalBuf, w->aRow, n, pErr);
-  if (rc) return rc;
-  w->walBufLastSeq = seq;
-  u64 nBuf = sdbSstBuilderEstimate(w->pWalBuf);
-  if (nBuf >= db->cfg.l0SstSizeBytes || nBuf >= db->cfg.maxUnflushedBytes) {
-    return wrFlushWalBuf(db, pErr);
+  if (rc == SDB_OK) w->walBufLastSeq = seq;
+  return rc;
+}
+
+/* Record a background failure, reported by the next commit. REQUIRES: w->mu. */
+static void wrNoteAsyncError(SdbWriter *w, int rc, const SdbErr *pErr) {
+  if (rc && !w->asyncRc) {
+    w->asyncRc = rc;
+    snprintf(w->zAsyncMsg, sizeof(w->zAsyncMsg), "%s", pErr->zMsg);
   }
-  return SDB_OK;   /* the flusher writes the buffer at its next flush_interval tick */
+}
+
+/* After an async commit was applied (acknowledged before it is durable, as
+** in SlateDB): write the WAL buffer now if it is full. A failure leaves the
+** finished SST pending under its put-id (retried or settled by the flusher
+** or the next write, never dropped) and is reported through asyncRc, as a
+** failure of the flusher's own write would be. REQUIRES: w->mu. */
+static void wrAsyncFlushIfFull(SdbDb *db) {
+  SdbWriter *w = db->pWriter;
+  u64 nBuf = w->pWalBuf ? sdbSstBuilderEstimate(w->pWalBuf) : 0;
+  if (nBuf >= db->cfg.l0SstSizeBytes || nBuf >= db->cfg.maxUnflushedBytes) {
+    SdbErr err;
+    sdb_err_clear(&err);
+    wrNoteAsyncError(w, wrFlushWalBuf(db, &err), &err);
+  }
 }
 
 /* Insert committed rows into the memtable and publish their seq. */
@@ -894,6 +918,7 @@ int sdb_db_write(SdbDb *db, SdbBatch *pBatch, int bAwaitDurable, SdbErr *pErr) {
       w->clockFloor = ts;
       rc = wrApply(db, n, seq, pErr);
     }
+    if (rc == SDB_OK && !bAwaitDurable) wrAsyncFlushIfFull(db);
   }
   sdb_iter_free(it);
   int nImm = 0;
@@ -939,14 +964,6 @@ int sdbWriterPoll(SdbDb *db, SdbErr *pErr) {
 }
 
 /* ------------------------------------------------------------ background */
-
-/* Record a background failure, reported by the next commit. REQUIRES: w->mu. */
-static void wrNoteAsyncError(SdbWriter *w, int rc, const SdbErr *pErr) {
-  if (rc && !w->asyncRc) {
-    w->asyncRc = rc;
-    snprintf(w->zAsyncMsg, sizeof(w->zAsyncMsg), "%s", pErr->zMsg);
-  }
-}
 
 /* The background thread: writes async WAL rows every flush_interval and
 ** turns frozen memtables into L0 SSTs. Never calls SQLite. */
