@@ -12,7 +12,9 @@
 **         memtable only after the PUT succeeded (durability=commit), so a
 **         failed commit changes nothing. durability=async appends the rows
 **         to a WAL buffer that a background thread writes every
-**         flush_interval (rows are visible at once, durable later).
+**         flush_interval (rows are visible at once, durable later); a
+**         commit that fills the buffer is applied first and then writes it,
+**         a failure there kept pending and reported through asyncRc.
 ** L0:     when the memtable's estimated size reaches l0_sst_size_bytes (or on
 **         request), the WAL is made durable, the memtable is written as a
 **         compacted SST compacted/<ULID>.sst (create-only PUT) and the
