@@ -926,18 +926,19 @@ static long long engineFirstLookup(const char *zUrl, u64 *pnGet, u64 *pnL0, int 
 
 /* The first point lookup of a cold reader over several L0s: their filters
 ** and indexes come in one parallel batch (one GET each), not one SST after
-** the other with a GET for the index and another for the filter. */
+** the other with a GET for the index and another for the filter. 60 ms per
+** GET keeps the margin between the two wide on a loaded machine. */
 static void testEngineColdOpen(const char *zUrl) {
-  rules("[{\"method\":\"GET\",\"path\":\"compacted/.*\",\"delay_ms\":15}]");
+  rules("[{\"method\":\"GET\",\"path\":\"compacted/.*\",\"delay_ms\":60}]");
   u64 nGet = 0, nL0 = 0;
   int bFound = 0;
   long long ms = engineFirstLookup(zUrl, &nGet, &nL0, &bFound);
   proxyReset();
   CHECKF("s3 engine: first lookup opens the L0s in one batch, one GET for filter and index each",
-         bFound && nL0 >= 3 && nGet <= nL0 + 2 && ms >= 0 && ms < (long long)nL0 * 15,
+         bFound && nL0 >= 3 && nGet <= nL0 + 2 && ms >= 0 && ms < (long long)nL0 * 60,
          "found %d, %llu GETs for %llu L0s, %lld ms (one SST at a time: >= %llu ms)", bFound,
-         (unsigned long long)nGet, (unsigned long long)nL0, ms, (unsigned long long)nL0 * 15);
-  printf("# s3 engine: first lookup over %llu L0s: %llu GETs, %lld ms at 15 ms per GET\n",
+         (unsigned long long)nGet, (unsigned long long)nL0, ms, (unsigned long long)nL0 * 60);
+  printf("# s3 engine: first lookup over %llu L0s: %llu GETs, %lld ms at 60 ms per GET\n",
          (unsigned long long)nL0, (unsigned long long)nGet, ms);
 }
 
