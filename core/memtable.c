@@ -44,6 +44,7 @@ struct SdbMemtable {
   int height;             /* current max height in use */
   u32 rnd;                /* height generator state */
   u64 nRows, nBytes, maxSeq;
+  u64 nEntryBytes;        /* sum of SlateDB's RowEntry::estimated_size() of the rows */
   i64 maxCreateTs;
 };
 
@@ -115,6 +116,25 @@ void sdbMemtableUnref(SdbMemtable *p) {
 
 u64 sdbMemtableRows(const SdbMemtable *p) { return __atomic_load_n(&p->nRows, __ATOMIC_RELAXED); }
 u64 sdbMemtableBytes(const SdbMemtable *p) { return __atomic_load_n(&p->nBytes, __ATOMIC_RELAXED); }
+
+u64 sdbMemtableL0Estimate(const SdbMemtable *p, u64 blockSize, u32 bitsPerKey, u32 minFilterKeys) {
+  u64 n = __atomic_load_n(&p->nRows, __ATOMIC_RELAXED);
+  if (n == 0) return 0;
+  /* SsTableFormat::estimate_encoded_size_compacted (format/sst.rs), term by term. */
+  u64 enc = __atomic_load_n(&p->nEntryBytes, __ATOMIC_RELAXED) + (2 + 2 + 4 + 1) * n;
+  u64 bs = blockSize ? blockSize : 4096;
+  u64 nBlocks = (enc + bs - 1) / bs;
+  u64 ans = enc + 2 * n + 4 * nBlocks;     /* Block::estimate_encoded_size */
+  ans += nBlocks * 12 + 2 + 4;             /* index: a 12-byte first key guess per block */
+  ans += 12 + 4 * 8 + 2;                   /* metadata */
+  ans += 8 + 2;                            /* metadata offset, version */
+  if (n >= minFilterKeys) {
+    u32 bits = (u32)n * bitsPerKey;        /* u32 arithmetic, as filter_size_bytes */
+    ans += (bits + 7) / 8 + 2 + 4;
+  }
+  ans += 5 * 8 + 4;                        /* stats */
+  return ans;
+}
 u64 sdbMemtableMaxSeq(const SdbMemtable *p) { return __atomic_load_n(&p->maxSeq, __ATOMIC_RELAXED); }
 i64 sdbMemtableMaxCreateTs(const SdbMemtable *p) { return p->maxCreateTs; }
 
@@ -169,6 +189,12 @@ static int mtRandomHeight(SdbMemtable *p) {
 /* Estimate of a row's encoded size: lengths, key, value, seq, flags, 2 timestamps. */
 static u64 mtRowBytes(size_t nKey, size_t nVal) { return (u64)(nKey + nVal + 3 + 8 + 1 + 16); }
 
+/* SlateDB 0.12.1's RowEntry::estimated_size() (types.rs): key, value, seq and the
+** timestamps present. Its memtable sums these in entries_size_in_bytes. */
+static u64 mtEntryBytes(size_t nKey, size_t nVal, int bCreate, int bExpire) {
+  return (u64)(nKey + nVal + 8 + (bCreate ? 8 : 0) + (bExpire ? 8 : 0));
+}
+
 int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
   MtNode *apPrev[MT_MAX_HEIGHT];
   int height = mtRandomHeight(p);
@@ -210,10 +236,14 @@ int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
   }
   if (pOld) {
     __atomic_sub_fetch(&p->nBytes, mtRowBytes(pOld->nKey, pOld->nVal), __ATOMIC_RELAXED);
+    __atomic_sub_fetch(&p->nEntryBytes, mtEntryBytes(pOld->nKey, pOld->nVal, pOld->bHasCreate, pOld->bHasExpire),
+                       __ATOMIC_RELAXED);
   } else {
     __atomic_add_fetch(&p->nRows, 1, __ATOMIC_RELAXED);
   }
   __atomic_add_fetch(&p->nBytes, mtRowBytes(e->nKey, pNode->nVal), __ATOMIC_RELAXED);
+  __atomic_add_fetch(&p->nEntryBytes, mtEntryBytes(e->nKey, pNode->nVal, pNode->bHasCreate, pNode->bHasExpire),
+                     __ATOMIC_RELAXED);
   if (e->seq > p->maxSeq) __atomic_store_n(&p->maxSeq, e->seq, __ATOMIC_RELAXED);
   if (e->bHasCreateTs && e->createTs > p->maxCreateTs) p->maxCreateTs = e->createTs;
   return SDB_OK;

@@ -29,6 +29,12 @@ int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *pEntry);
 u64 sdbMemtableRows(const SdbMemtable *p);
 u64 sdbMemtableBytes(const SdbMemtable *p);
 u64 sdbMemtableMaxSeq(const SdbMemtable *p);
+
+/* SlateDB 0.12.1's estimate of the L0 SST this memtable would become
+** (TableStore::estimate_encoded_size_compacted over the memtable's entry_num and
+** entries_size_in_bytes): what its writer compares with l0_sst_size_bytes to
+** freeze the memtable, and what its WAL replay compares to cut replayed tables. */
+u64 sdbMemtableL0Estimate(const SdbMemtable *p, u64 blockSize, u32 bitsPerKey, u32 minFilterKeys);
 i64 sdbMemtableMaxCreateTs(const SdbMemtable *p);
 
 /* Iterate all versions within pRange (NULL = everything) in key order

@@ -926,7 +926,14 @@ int sdb_db_write(SdbDb *db, SdbBatch *pBatch, int bAwaitDurable, SdbErr *pErr) {
   int nImm = 0;
   if (rc == SDB_OK) {
     DbVersion *v = sdbDbPinVersion(db);
-    int bFull = sdbMemtableBytes(v->pMem) >= db->cfg.l0SstSizeBytes;
+    /* SlateDB's trigger (db_common.rs maybe_freeze_current_memtable): its size
+    ** estimate, not our byte count, so that we leave the WAL where its writer
+    ** would: SlateDB 0.12.1's WAL replay cuts the replayed WAL into tables at
+    ** the same estimate, and when it cuts more than one it stamps each with the
+    ** next table's last WAL id - 1 (fixed upstream in 0.13, slatedb#1625): the
+    ** rows of the WALs in between are lost if it stops before flushing the next. */
+    int bFull = sdbMemtableL0Estimate(v->pMem, db->cfg.blockSize, db->cfg.filterBitsPerKey,
+                                      db->cfg.minFilterKeys) >= db->cfg.l0SstSizeBytes;
     nImm = v->nImm;
     sdbDbVersionUnref(v);
     if (bFull && nImm < DB_MAX_IMM) {

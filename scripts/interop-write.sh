@@ -34,6 +34,12 @@
 #  c7  Our writer continues copies of SlateDB's fixture databases (sorted runs and compactor
 #      state, merges, snapshots, a 64 KiB key, TTL tombstones, WAL only, empty): SlateDB reads
 #      the result as a reader and as a writer.
+#  c8  The L0 size trigger: 210 single-row commits with a TTL (one WAL SST each) at
+#      l0_sst_size_bytes=16384, a 1 s pause after the 200th; then SlateDB's writer opens the
+#      directory at the same l0_sst_size_bytes and closes.  SlateDB's dump and our reader must
+#      still hold all 210 rows: our writer must flush its L0 where SlateDB's size estimate says
+#      (after row 196), or SlateDB 0.12.1's replay cuts our WAL tail into two tables and loses
+#      the second (it stamps the first with the second's last WAL id - 1; slatedb#1625).
 #
 # Prints "PASS interop-write <check>", "FAIL interop-write <check>: why" per check, or one
 # "SKIP interop-write: why" when the oracle (Node >= 20, npm registry) is not available.
@@ -792,4 +798,36 @@ c7empty() {
   else fail "c7-$f-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
 }
 for f in sorted-runs merges edge ttl l0-only wal-only empty; do c7 "$f"; done
+# ------------------------------------------------------------------ c8: the L0 size trigger
+
+# Our writer must turn the memtable into an L0 when SlateDB's estimate of the SST
+# (estimate_encoded_size_compacted) reaches l0_sst_size_bytes, as SlateDB's writer does: a
+# WAL tail left longer than that makes SlateDB 0.12.1's replay cut it into several tables,
+# and it freezes each with the next table's last WAL id - 1, so the rows of the later WALs
+# are lost when the writer closes before flushing its memtable (fixed upstream in 0.13 by
+# slatedb#1625).  210 rows of 8 + 40 bytes with a TTL: SlateDB's estimate passes 16384 at
+# row 196, the byte count we used before (key + value + 28 per row) not even at row 210.
+c8() {
+  local d="$WORK/c8" dir="$WORK/c8/db" i
+  mkdir -p "$d"
+  { preamble "$dir" "key_type=blob, value_type=blob, block_size=4096, l0_sst_size_bytes=16384, compactor=false"
+    for i in $(seq 1 210); do
+      printf "INSERT INTO kv(key, value, ttl) VALUES(x'%016x', x'%080x', 86400000);\n" "$i" "$i"
+      [ "$i" = 200 ] && echo ".system sleep 1"
+    done
+  } >"$d/s.sql"
+  for i in $(seq 1 210); do printf '%016x %080x\n' "$i" "$i"; done | LC_ALL=C sort >"$d/want"
+  sql "$d/s.sql"
+  opened "$d/s.sql" c8 || return
+  if [ "$SQL_RC" -ne 0 ] || [ -s "$d/s.sql.err" ]; then fail "c8: sqlite3 status $SQL_RC: $(oneline "$d/s.sql.err")"; return; fi
+  if ! tool write "$dir" /dev/null --l0-sst-size 16384 >"$d/write.out" 2>"$d/write.err"; then
+    fail "c8: SlateDB's writer could not open the directory: $(tail -c 300 "$d/write.err" | tr '\n' ' ')"; return
+  fi
+  if slatedb_listing "$dir" "$d/slatedb"; then
+    same "c8-slatedb" "$d/want" "$d/slatedb" "SlateDB's dump after SlateDB's writer reopened our WAL tail at l0_sst_size_bytes=16384"
+  else fail "c8-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
+  if reader_listing "$dir" "$d/ours"; then same "c8-reader" "$d/want" "$d/ours" "our mode=reader listing after SlateDB's writer"
+  else fail "c8-reader: sqlite3 status $SQL_RC: $(oneline "$d/ours.sql.err")"; fi
+}
+c8
 exit 0
