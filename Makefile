@@ -5,6 +5,7 @@
 #   make asan     the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz     build libFuzzer targets (clang) into build/fuzz/
 #   make bench    side-by-side benchmark: this project, SlateDB 0.12.1, native SQLite
+#   make difftest differential run against SlateDB 0.12.1 and a model (SEED= STEPS= TIME= EXCLUDE= REPLAY=)
 
 CC      ?= cc
 SO      ?= slatedb.so
@@ -24,7 +25,7 @@ CTEST_BIN := $(CTEST_SRC:c-tests/%.c=$(BUILD)/c-tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz-replay/%)
 
-.PHONY: all demo test asan fuzz bench clean check-deps ctests
+.PHONY: all demo test asan fuzz bench clean check-deps ctests difftest
 all: check-deps $(SO)
 
 check-deps:
@@ -55,6 +56,9 @@ ctests: $(CTEST_BIN) $(FUZZ_REPLAY)
 
 bench: all
 	bash scripts/bench.sh
+
+difftest: all
+	@SEED="$(SEED)" STEPS="$(STEPS)" TIME="$(TIME)" EXCLUDE="$(EXCLUDE)" REPLAY="$(REPLAY)" bash scripts/difftest/run.sh
 
 demo: all
 	@sh scripts/demo.sh

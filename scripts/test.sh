@@ -77,6 +77,7 @@ if [ "${SDB_ASAN:-0}" != 1 ] || [ "${SDB_ASAN_INTEROP:-0}" = 1 ]; then
   [ -x "$SRC/scripts/interop-write.sh" ] && run interop-write 900 "$SRC/scripts/interop-write.sh"
   [ -x "$SRC/scripts/interop-s3.sh" ] && run interop-s3 900 "$SRC/scripts/interop-s3.sh"
   [ -x "$SRC/scripts/interop-compact.sh" ] && run interop-compact 900 "$SRC/scripts/interop-compact.sh"
+  [ -x "$SRC/scripts/difftest/test.sh" ] && run difftest 900 "$SRC/scripts/difftest/test.sh"
 else
   echo "SKIP interop-live: not run under sanitizers (Node would load the preloaded runtime)" | tee -a "$LOG"
   [ -x "$SRC/scripts/interop-write.sh" ] &&
@@ -85,6 +86,8 @@ else
     echo "SKIP interop-s3: not run under sanitizers (Node would load the preloaded runtime)" | tee -a "$LOG"
   [ -x "$SRC/scripts/interop-compact.sh" ] &&
     echo "SKIP interop-compact: not run under sanitizers (Node would load the preloaded runtime)" | tee -a "$LOG"
+  [ -x "$SRC/scripts/difftest/test.sh" ] &&
+    echo "SKIP difftest: not run under sanitizers (Node would load the preloaded runtime)" | tee -a "$LOG"
 fi
 unset LD_PRELOAD
 

@@ -22,6 +22,7 @@
 //   --out FILE      where the shrunk failing history goes (default build/difftest/fail-<seed>.jsonl)
 //   --replay FILE   replay a history written by --out (or --record) instead of generating one
 //   --record FILE   also write the generated history to FILE
+//   --keep          keep the database directory (printed) of the last replay
 //
 // A history file is JSON lines: a header {"difftest":1,"seed":..,"exclude":[..]} and one step
 // per line, e.g. {"t":"write","c":123,"ops":[["p","6b01","76"],["p","6b02","",{"ttl":5}],
@@ -74,6 +75,7 @@ function parseArgs(argv) {
       case "--replay": o.replay = path.resolve(need(i)); i++; break;
       case "--exclude": o.exclude = need(i).split(",").filter(Boolean); i++; break;
       case "--no-shrink": o.shrink = false; break;
+      case "--keep": o.keep = true; break;
       case "-v": case "--verbose": o.verbose = true; break;
       default: throw new UsageError(`unknown argument ${a}`);
     }
@@ -426,6 +428,8 @@ class Run {
     this.quirks = { descMultiSst: 0, pointRangeVersions: 0 };
     this.skippedMerges = 0;
     this.expiredSkips = 0;
+    this.kinds = {};
+    this.kills = { applied: 0, lost: 0 };
     this.log = opt.verbose ? (s) => console.error(s) : () => {};
   }
 
@@ -447,6 +451,7 @@ class Run {
     this.shell = null; this.slate = null;
     try { this.store.dispose(); } catch {}
     if (!this.opt.keep) fs.rmSync(this.root, { recursive: true, force: true });
+    else console.error(`difftest: kept ${this.dbDir}`);
   }
 
   // Our writer: a fresh shell with table w on the directory.
@@ -483,6 +488,7 @@ class Run {
   // Apply one step and check.
   async step(st, i) {
     this.stepNo = i;
+    this.kinds[st.t] = (this.kinds[st.t] ?? 0) + 1;
     switch (st.t) {
       case "write": await this.write(st.ops); break;
       case "flush-wal":
@@ -566,8 +572,8 @@ class Run {
     const got = new Map((await view.inList(keys)).map((r) => [r.k, r]));
     const fits = (m) => keys.every((k) => this.matchAlt(m.alts(k), got.get(k) ?? null, false) !== undefined);
     this.checks++;
-    if (fits(after)) this.model = after;
-    else if (fits(before)) this.model = before;
+    if (fits(after)) { this.model = after; this.kills.applied++; }
+    else if (fits(before)) { this.model = before; this.kills.lost++; }
     else throw new Divergence(`kill -9 during a commit of ${ops.length} operations left a state that is neither before nor after it`);
   }
 
@@ -813,7 +819,8 @@ function readHistory(file) {
 
 function summary(run) {
   const q = run.quirks;
-  return `${run.checks} checks; SlateDB quirks compared as meant: ${q.descMultiSst} descending scans over multi-SST runs, ` +
+  const kinds = Object.entries(run.kinds).map(([k, n]) => `${k} ${n}`).join(", ");
+  return `${run.checks} checks (steps: ${kinds}; kill -9 mid-commit: ${run.kills.applied} commits applied, ${run.kills.lost} not); SlateDB quirks compared as meant: ${q.descMultiSst} descending scans over multi-SST runs, ` +
     `${q.pointRangeVersions} [k,k] scans with older versions; ${run.skippedMerges} merge operands skipped while we wrote, ` +
     `${run.expiredSkips} expired keys left out of comparisons between two reads`;
 }
