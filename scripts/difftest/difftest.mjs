@@ -33,7 +33,9 @@
 // writes, concat merges), flush-wal, flush-memtable, compact (ours: the 'compact' command), gc
 // (ours: 'gc 0'), reopen (the writer closes and opens again), handoff (the other engine becomes
 // the writer of the same directory: the protocol's fencing), kill9 (kill -9 of our sqlite3
-// shell, at a random moment during a commit: the commit is all or nothing).
+// shell, at a random moment during a commit: the commit is all or nothing), checkpoint (ours:
+// 'checkpoint'; later checks read a random checkpoint with our checkpoint= reader and with a
+// SlateDB DbReader pinned to it, against the model as it was).
 //
 // Exit status: 0 no divergence, 1 divergence (or an engine error), 2 usage error or missing
 // prerequisites.
@@ -46,7 +48,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SRC = path.resolve(HERE, "..", "..");
 const ORACLE_DIR = process.env.SDB_ORACLE_DIR || path.join(SRC, ".oracle");
-const KINDS = ["write", "flush-wal", "flush-memtable", "compact", "gc", "reopen", "handoff", "kill9"];
+const KINDS = ["write", "flush-wal", "flush-memtable", "compact", "gc", "reopen", "handoff", "kill9", "checkpoint"];
 const SHORT_TTL_MAX = 30;          // ms: rows that expire before the next step
 const LONG_TTL = 3600000;          // ms: rows that never expire during a run
 const L0_SST_SIZE = 262144;        // both writers: the memtable becomes an L0 at 256 KiB
@@ -174,7 +176,7 @@ function genBatchSize(rng) {
 // One step from the generator state g = { rng, pool, writer ("us"|"slate"), exclude }.
 function genStep(g) {
   const { rng } = g;
-  const weights = { write: 60, "flush-wal": 5, "flush-memtable": 7, compact: 4, gc: 3, reopen: 4, handoff: 6, kill9: 3 };
+  const weights = { write: 60, "flush-wal": 5, "flush-memtable": 7, compact: 4, gc: 3, reopen: 4, handoff: 6, kill9: 3, checkpoint: 2 };
   for (const k of g.exclude) delete weights[k];
   let total = 0; for (const w of Object.values(weights)) total += w;
   let r = rng.below(total), kind = "write";
@@ -202,7 +204,7 @@ function genStep(g) {
 // A long-lived `sqlite3` shell with stderr folded into stdout; each request ends with a
 // sentinel SELECT whose line delimits the answer.
 class Shell {
-  constructor(so, verbose) { this.so = so; this.verbose = verbose; this.n = 0; this.proc = null; }
+  constructor(so, verbose) { this.so = so; this.verbose = verbose; this.n = 0; this.proc = null; this.tables = new Set(); }
 
   start() {
     this.proc = spawn("sh", ["-c", "exec sqlite3 -batch 2>&1"], { stdio: ["pipe", "pipe", "inherit"] });
@@ -425,7 +427,7 @@ class Run {
     this.opt = opt;
     this.exclude = exclude;
     this.checks = 0;
-    this.quirks = { descMultiSst: 0, pointRangeVersions: 0 };
+    this.quirks = { descMultiSst: 0, pointRangeVersions: 0, checkpointReads: 0 };
     this.skippedMerges = 0;
     this.expiredSkips = 0;
     this.kinds = {};
@@ -440,6 +442,7 @@ class Run {
     this.store = S.ObjectStore.resolve(pathToFileURL(this.root).href);
     this.model = new Model();
     this.writer = "us";
+    this.checkpoints = [];
     this.shell = null;
     this.slate = null;
     await this.openUs();
@@ -504,6 +507,7 @@ class Run {
       case "reopen": await this.closeWriter(); await this.openWriter(); break;
       case "handoff": await this.closeWriter(); this.writer = this.writer === "us" ? "slate" : "us"; await this.openWriter(); break;
       case "kill9": await this.kill9(st); break;
+      case "checkpoint": await this.checkpoint(); break;
       default: throw new UsageError(`step ${i}: unknown kind ${st.t}`);
     }
     await this.check(st.c >>> 0);
@@ -575,6 +579,46 @@ class Run {
     if (fits(after)) { this.model = after; this.kills.applied++; }
     else if (fits(before)) { this.model = before; this.kills.lost++; }
     else throw new Divergence(`kill -9 during a commit of ${ops.length} operations left a state that is neither before nor after it`);
+  }
+
+  // 'checkpoint' (ours; the binding cannot create one): pin the state, remember the model.
+  async checkpoint() {
+    if (this.writer !== "us") return;
+    const ids = async () => new Set((await this.shell.run("SELECT 'R', id FROM slatedb_checkpoints WHERE mode = 'writer';")).map((l) => l.slice(2)));
+    const before = await ids();
+    await this.shell.run("INSERT INTO w(w) VALUES ('checkpoint');");
+    const added = [...(await ids())].filter((id) => !before.has(id));
+    if (added.length !== 1) this.fail("checkpoint", `slatedb_checkpoints shows ${added.length} new checkpoints`);
+    this.checkpoints.push({ id: added[0], model: this.model.clone() });
+  }
+
+  // One checkpoint, read by our checkpoint= reader and by SlateDB's DbReader pinned to it:
+  // the same rows, and what the model held when it was taken.
+  async checkCheckpoint(rng) {
+    const n = rng.below(this.checkpoints.length);
+    const cp = this.checkpoints[n];
+    const t = `cp${n}`;
+    if (!this.shell.tables.has(t)) {
+      await this.shell.run(`CREATE VIRTUAL TABLE ${t} USING slatedb('${this.dbDir}', mode=reader, checkpoint='${cp.id}', key_type=blob, value_type=blob, merge_operator=concat);`);
+      this.shell.tables.add(t);
+    }
+    const ours = await new SqlView(this.shell, t, false).scan({ desc: false });
+    const b = new S.DbReaderBuilder("db", this.store);
+    let rd;
+    try { b.with_merge_operator(concat); b.with_checkpoint_id(cp.id); rd = await b.build(); } finally { b.dispose(); }
+    let theirs;
+    try { theirs = await new SlateView(rd, true).scan({ desc: false }); } finally { await rd.shutdown(); rd.dispose(); }
+    this.same(ours, theirs, `full scan of checkpoint ${cp.id}`, "SlateDB checkpoint reader");
+    const seen = new Map(ours.map((r) => [r.k, r]));
+    for (const k of new Set([...seen.keys(), ...cp.model.map.keys()])) {
+      this.checks++;
+      const row = seen.get(k) ?? null;
+      if (row && row.ets !== null && BigInt(row.ets) <= BigInt(Date.now())) continue;
+      if (this.matchAlt(cp.model.alts(k), row, false) === undefined) {
+        this.fail(`checkpoint ${cp.id} (taken ${n + 1}.): key ${k.slice(0, 80)}`, `our checkpoint reader has ${row ? row.v.slice(0, 80) : "nothing"}, not what the model held`);
+      }
+    }
+    this.quirks.checkpointReads++;
   }
 
   // The alternative of `alts` that row (or null) matches, or undefined.  metaToo also checks
@@ -737,6 +781,8 @@ class Run {
     const list = Array.from({ length: rng.range(1, 12) }, probe);
     const wantList = [...new Set(list)].sort().map((k) => seen.get(k)).filter(Boolean);
     for (const view of [w, x]) this.same(wantList, await view.inList(list), `IN-list of ${list.length} keys`, view.name);
+    // 5. a checkpoint, if any
+    if (this.checkpoints.length) await this.checkCheckpoint(rng);
   }
 
   // SlateDB's scan of [k, k] returns every retained version of k, newest first: the first row
@@ -820,7 +866,8 @@ function readHistory(file) {
 function summary(run) {
   const q = run.quirks;
   const kinds = Object.entries(run.kinds).map(([k, n]) => `${k} ${n}`).join(", ");
-  return `${run.checks} checks (steps: ${kinds}; kill -9 mid-commit: ${run.kills.applied} commits applied, ${run.kills.lost} not); SlateDB quirks compared as meant: ${q.descMultiSst} descending scans over multi-SST runs, ` +
+  return `${run.checks} checks (steps: ${kinds}; kill -9 mid-commit: ${run.kills.applied} commits applied, ${run.kills.lost} not; ` +
+    `${q.checkpointReads} checkpoint reads by both engines); SlateDB quirks compared as meant: ${q.descMultiSst} descending scans over multi-SST runs, ` +
     `${q.pointRangeVersions} [k,k] scans with older versions; ${run.skippedMerges} merge operands skipped while we wrote, ` +
     `${run.expiredSkips} expired keys left out of comparisons between two reads`;
 }
