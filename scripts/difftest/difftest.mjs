@@ -29,6 +29,7 @@
 // ["d","6b01"],["m","6b03","2b31"]]} (keys and values in hex, a large value as {"n":LEN,"s":SEED}),
 // {"t":"handoff","c":..}.  "c" seeds the random reads checked after the step.
 //
+// SlateDB's writer runs its background compactor (100 ms poll), ours compacts on 'compact'.
 // Step KINDS: write (a batch of 1 to thousands of puts, TTL puts, deletes and, when SlateDB
 // writes, concat merges), flush-wal, flush-memtable, compact (ours: the 'compact' command), gc
 // (ours: 'gc 0'), reopen (the writer closes and opens again), handoff (the other engine becomes
@@ -469,7 +470,9 @@ class Run {
   // SlateDB's writer, with our reader table r in a fresh shell.
   async openSlate() {
     const st = S.Settings.default();
-    st.set("compactor_options", "null");
+    // SlateDB's own size-tiered compactor runs in the background (polls every 100 ms, merges
+    // 4 L0s or more), so reads race with its compactions as they would in production.
+    st.set("compactor_options.poll_interval", JSON.stringify("100ms"));
     st.set("garbage_collector_options", "null");
     st.set("l0_max_ssts", "100000");
     st.set("l0_sst_size_bytes", String(L0_SST_SIZE));
