@@ -22,6 +22,7 @@
 //   --out FILE      where the shrunk failing history goes (default build/difftest/fail-<seed>.jsonl)
 //   --replay FILE   replay a history written by --out (or --record) instead of generating one
 //   --record FILE   also write the generated history to FILE
+//   --shrink-any    accept any failure while shrinking (default: one of the same kind)
 //   --keep          keep the database directory (printed) of the last replay
 //
 // A history file is JSON lines: a header {"difftest":1,"seed":..,"exclude":[..]} and one step
@@ -79,6 +80,7 @@ function parseArgs(argv) {
       case "--exclude": o.exclude = need(i).split(",").filter(Boolean); i++; break;
       case "--no-shrink": o.shrink = false; break;
       case "--keep": o.keep = true; break;
+      case "--shrink-any": o.shrinkAny = true; break;
       case "-v": case "--verbose": o.verbose = true; break;
       default: throw new UsageError(`unknown argument ${a}`);
     }
@@ -838,10 +840,21 @@ async function ddmin(items, fails, deadline) {
   return items;
 }
 
-async function shrink(opt, header, steps) {
+// The kind of a failure, for shrinking: its message without the step number, keys, values and
+// numbers (a shrink must keep failing the same way, not slip to another failure).
+function signature(msg) {
+  return msg.replace(/^step \d+ \((us|slate) writing\): /, "").replace(/\b[0-9a-f]{2,}\b/gi, "#").replace(/\d+/g, "#").slice(0, 80);
+}
+
+async function shrink(opt, header, steps, error) {
   const deadline = Date.now() + opt.shrinkTime * 1000;
+  const want = signature(error);
   let tries = 0;
-  const fails = async (s) => { tries++; return !(await replay(opt, header, s)).ok; };
+  const fails = async (s) => {
+    tries++;
+    const r = await replay(opt, header, s);
+    return !r.ok && (opt.shrinkAny || signature(r.error) === want);
+  };
   // steps after the failing one never matter
   steps = await ddmin(steps, fails, deadline);
   // then the operations of each batch, largest first
@@ -922,7 +935,7 @@ async function finish(opt, header, steps, res, t0) {
   let hist = steps.slice(0, res.steps);
   if (opt.shrink) {
     console.log(`difftest: shrinking ${hist.length} steps (at most ${opt.shrinkTime} s)...`);
-    const s = await shrink(opt, header, hist);
+    const s = await shrink(opt, header, hist, res.error);
     hist = s.steps;
     const again = await replay(opt, header, hist);
     console.log(`difftest: shrunk to ${hist.length} steps in ${s.tries} replays${s.complete ? "" : " (time budget reached)"}; it fails with: ${again.ok ? "(no longer fails: flaky)" : again.error}`);
