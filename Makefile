@@ -5,7 +5,7 @@
 #   make asan     the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz     build libFuzzer targets (clang) into build/fuzz/
 #   make bench    side-by-side benchmark: this project, SlateDB 0.12.1, native SQLite
-#   make difftest differential run against SlateDB 0.12.1 and a model (SEED= STEPS= TIME= EXCLUDE= REPLAY=)
+#   make difftest differential run against SlateDB 0.12.1 and a model (SEED= STEPS= TIME= EXCLUDE= REPLAY= S3=1 FAULTS=)
 
 CC      ?= cc
 SO      ?= slatedb.so
@@ -58,7 +58,8 @@ bench: all
 	bash scripts/bench.sh
 
 difftest: all
-	@SEED="$(SEED)" STEPS="$(STEPS)" TIME="$(TIME)" EXCLUDE="$(EXCLUDE)" REPLAY="$(REPLAY)" bash scripts/difftest/run.sh
+	@SEED="$(SEED)" STEPS="$(STEPS)" TIME="$(TIME)" EXCLUDE="$(EXCLUDE)" REPLAY="$(REPLAY)" S3="$(S3)" FAULTS="$(FAULTS)" \
+	  bash scripts/difftest/run.sh
 
 demo: all
 	@sh scripts/demo.sh

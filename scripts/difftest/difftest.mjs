@@ -23,6 +23,13 @@
 //   --replay FILE   replay a history written by --out (or --record) instead of generating one
 //   --record FILE   also write the generated history to FILE
 //   --shrink-any    accept any failure while shrinking (default: one of the same kind)
+//   --s3 URL        run on s3://bucket[/prefix]/run-<id>/db instead of a local directory (both
+//                   engines take the endpoint and credentials from the AWS_* environment)
+//   --faults P      with --s3: the proxy ($SDB_TEST_PROXY, scripts/s3/s3proxy.py) injects faults
+//                   into each request with probability P (503, 500 after the write was applied,
+//                   dropped connections before/after/mid-body; no truncated bodies with a matching
+//                   Content-Length: SlateDB 0.12.1 panics on those); a commit of ours
+//                   that fails must then be all or nothing, everything else must match exactly
 //   --keep          keep the database directory (printed) of the last replay
 //
 // A history file is JSON lines: a header {"difftest":1,"seed":..,"exclude":[..]} and one step
@@ -74,6 +81,8 @@ function parseArgs(argv) {
       case "--shrink-time": o.shrinkTime = num(need(i), a); i++; break;
       case "--so": o.so = path.resolve(need(i)); i++; break;
       case "--dir": o.dir = path.resolve(need(i)); i++; break;
+      case "--faults": o.faults = Number(need(i)); i++; if (!(o.faults >= 0 && o.faults < 1)) throw new UsageError("--faults wants a probability"); break;
+      case "--s3": o.s3 = need(i); i++; if (!/^s3:\/\/[^/]+/.test(o.s3)) throw new UsageError("--s3 wants s3://bucket[/prefix]"); break;
       case "--out": o.out = path.resolve(need(i)); i++; break;
       case "--record": o.record = path.resolve(need(i)); i++; break;
       case "--replay": o.replay = path.resolve(need(i)); i++; break;
@@ -435,14 +444,25 @@ class Run {
     this.expiredSkips = 0;
     this.kinds = {};
     this.kills = { applied: 0, lost: 0 };
+    this.failedCommits = { applied: 0, lost: 0 };
     this.log = opt.verbose ? (s) => console.error(s) : () => {};
   }
 
   async setup() {
     await binding();
-    this.root = fs.mkdtempSync(path.join(this.opt.dir || process.env.TMPDIR || os.tmpdir(), "difftest-"));
-    this.dbDir = path.join(this.root, "db");
-    this.store = S.ObjectStore.resolve(pathToFileURL(this.root).href);
+    if (this.opt.s3) {
+      // a fresh prefix per replay under the given s3:// location; SlateDB addresses it as
+      // (store s3://bucket/.../run-X, path db), we by its full URL
+      const run = `run-${Date.now().toString(36)}-${(Math.random() * 1e9 >>> 0).toString(36)}`;
+      this.root = null;
+      this.dbDir = `${this.opt.s3.replace(/\/+$/, "")}/${run}/db`;
+      this.store = S.ObjectStore.resolve(`${this.opt.s3.replace(/\/+$/, "")}/${run}`);
+    } else {
+      this.root = fs.mkdtempSync(path.join(this.opt.dir || process.env.TMPDIR || os.tmpdir(), "difftest-"));
+      this.dbDir = path.join(this.root, "db");
+      this.store = S.ObjectStore.resolve(pathToFileURL(this.root).href);
+    }
+    if (this.opt.faults) await this.setFaults(this.opt.faults);
     this.model = new Model();
     this.writer = "us";
     this.checkpoints = [];
@@ -451,13 +471,31 @@ class Run {
     await this.openUs();
   }
 
+  // Install the proxy's fault rules (seeded by the history's seed), or clear them with p = 0.
+  async setFaults(p) {
+    const proxy = process.env.SDB_TEST_PROXY;
+    if (!proxy) throw new UsageError("--faults needs the S3 proxy ($SDB_TEST_PROXY; scripts/s3/lib.sh s3_start)");
+    const rules = p ? [
+      { prob: p, status: 503 },
+      { prob: p / 2, status: 500, after_forward: true },
+      { prob: p, drop: "before" },
+      { prob: p / 2, drop: "after" },
+      { method: "GET", prob: p, drop: "mid_body" },
+    ] : [];
+    const r = await fetch(`${proxy}/__proxy/rules?seed=${this.opt.faultSeed ?? 1}`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rules),
+    });
+    if (!r.ok) throw new UsageError(`the S3 proxy refused the fault rules: ${r.status}`);
+  }
+
   async teardown() {
+    if (this.opt.faults) { try { await this.setFaults(0); } catch {} }
     try { if (this.shell) await this.shell.quit(); } catch {}
     try { if (this.slate) { await this.slate.shutdown(); this.slate.dispose(); } } catch {}
     this.shell = null; this.slate = null;
     try { this.store.dispose(); } catch {}
-    if (!this.opt.keep) fs.rmSync(this.root, { recursive: true, force: true });
-    else console.error(`difftest: kept ${this.dbDir}`);
+    if (this.opt.keep) console.error(`difftest: kept ${this.dbDir}`);
+    else if (this.root) fs.rmSync(this.root, { recursive: true, force: true });
   }
 
   // Our writer: a fresh shell with table w on the directory.
@@ -542,8 +580,20 @@ class Run {
     if (!ops.length) return;
     const commit = this.model.commits.length;
     if (this.writer === "us") {
-      await this.shell.run(this.sqlBatch(ops));
       this.model.commits.push({ seq: null, cts: null });
+      try {
+        await this.shell.run(this.sqlBatch(ops));
+      } catch (e) {
+        // with injected S3 faults a commit may fail (its error is reported): it must then be
+        // all there or not at all, like a commit cut by kill -9
+        if (!(e instanceof Divergence) || !this.opt.faults || this.shell.dead) throw e;
+        this.log(`step ${this.stepNo}: commit failed under faults: ${e.message}`);
+        await this.shell.run("ROLLBACK;", { allowErrors: true });
+        const before = this.model.clone(), after = this.model.clone();
+        after.apply(ops, commit);
+        await this.settle(ops, before, after, this.failedCommits);
+        return;
+      }
     } else {
       const wb = new S.WriteBatch();
       for (const o of ops) {
@@ -575,15 +625,20 @@ class Run {
     await this.shell.kill9();
     this.shell = null;
     await this.openUs();
-    // All or nothing: the keys of the batch read as before or as after, every one of them.
+    await this.settle(ops, before, after, this.kills);
+  }
+
+  // All or nothing: after a commit whose outcome is unknown, the keys of the batch read (through
+  // our writer) as before it or as after it, every one of them; the model follows.
+  async settle(ops, before, after, tally) {
     const keys = [...new Set(ops.map((o) => o[1]))];
     const view = new SqlView(this.shell, "w", false);
     const got = new Map((await view.inList(keys)).map((r) => [r.k, r]));
     const fits = (m) => keys.every((k) => this.matchAlt(m.alts(k), got.get(k) ?? null, false) !== undefined);
     this.checks++;
-    if (fits(after)) { this.model = after; this.kills.applied++; }
-    else if (fits(before)) { this.model = before; this.kills.lost++; }
-    else throw new Divergence(`kill -9 during a commit of ${ops.length} operations left a state that is neither before nor after it`);
+    if (fits(after)) { this.model = after; tally.applied++; }
+    else if (fits(before)) { this.model = before; tally.lost++; }
+    else this.fail(`a commit of ${ops.length} operations cut short (kill -9 or a failed commit)`, "the state is neither before nor after it");
   }
 
   // 'checkpoint' (ours; the binding cannot create one): pin the state, remember the model.
@@ -679,6 +734,7 @@ class Run {
   // Does the manifest list a sorted run of several SSTs (where SlateDB's descending scan is
   // known to go wrong)?
   multiSstRun() {
+    if (!this.root) return true;                 // S3: not listed; the rule applies whenever needed
     const dir = path.join(this.dbDir, "compacted");
     return fs.existsSync(dir) && fs.readdirSync(dir).filter((n) => n.endsWith(".sst")).length > 1;
   }
@@ -806,7 +862,7 @@ class Run {
 
 // Apply steps to a fresh directory; returns { ok, error, steps, checks, run }.
 async function replay(opt, header, steps, { onStep } = {}) {
-  const run = new Run(opt, header.exclude ?? []);
+  const run = new Run({ ...opt, faultSeed: header.seed }, header.exclude ?? []);
   let done = 0;
   try {
     await run.setup();
@@ -883,7 +939,8 @@ function summary(run) {
   const q = run.quirks;
   const kinds = Object.entries(run.kinds).map(([k, n]) => `${k} ${n}`).join(", ");
   return `${run.checks} checks (steps: ${kinds}; kill -9 mid-commit: ${run.kills.applied} commits applied, ${run.kills.lost} not; ` +
-    `${q.checkpointReads} checkpoint reads by both engines); SlateDB quirks compared as meant: ${q.descMultiSst} descending scans over multi-SST runs, ` +
+    `${q.checkpointReads} checkpoint reads by both engines` +
+    (run.opt.faults ? `; S3 faults: ${run.failedCommits.applied + run.failedCommits.lost} commits failed, ${run.failedCommits.applied} of them applied` : "") + `); SlateDB quirks compared as meant: ${q.descMultiSst} descending scans over multi-SST runs, ` +
     `${q.pointRangeVersions} [k,k] scans with older versions; ${run.skippedMerges} merge operands skipped while we wrote, ` +
     `${run.expiredSkips} expired keys left out of comparisons between two reads`;
 }

@@ -24,20 +24,43 @@ trap 'rm -rf "$OUT"' EXIT
 EXCLUDE=gc
 echo "SKIP $T step-kind-gc: excluded from the seeded runs: 'gc 0' lets our writer re-create a GC-deleted manifest id (known divergence gc0-manifest-aba, scripts/difftest/KNOWN.md)"
 
-# seed:steps, chosen to take about 25 s each on an idle machine
-for run in 7:300 3:200; do
-  seed=${run%%:*} steps=${run##*:}
+# seeded NAME SEED STEPS [ARGS...]: one run, a PASS line with its numbers or a FAIL line and
+# the run's output (the shrunk history that replays the divergence).
+seeded() {
+  local name=$1 seed=$2 steps=$3; shift 3
   env -u LD_PRELOAD timeout 600 node "$DT" --so "$SO" --seed "$seed" --steps "$steps" --exclude "$EXCLUDE" \
-    --shrink-time 60 --out "$OUT/fail-$seed.jsonl" >"$OUT/run-$seed.log" 2>&1
-  rc=$?
-  last=$(grep '^difftest: seed' "$OUT/run-$seed.log" | tail -1)
+    --shrink-time 60 --out "$OUT/fail-$name.jsonl" "$@" >"$OUT/run-$name.log" 2>&1
+  local rc=$?
+  local last; last=$(grep '^difftest: seed' "$OUT/run-$name.log" | tail -1)
   if [ $rc -eq 0 ]; then
-    pass "seed-$seed: ${last#difftest: seed $seed: }"
+    pass "$name: ${last#difftest: }"
   else
-    cat "$OUT/run-$seed.log"
-    fail "seed-$seed: exit $rc: $(grep -m1 'DIVERGENCE' "$OUT/run-$seed.log" | cut -c1-300)"
+    cat "$OUT/run-$name.log"
+    fail "$name: exit $rc: $(grep -m1 'DIVERGENCE' "$OUT/run-$name.log" | cut -c1-300)"
   fi
-done
+}
+
+# local directory: seed and steps chosen to take 15-30 s each on an idle machine
+seeded seed-7 7 300
+seeded seed-3 3 120
+
+# S3 (moto behind the verifying proxy, which injects faults into 2 % of the requests)
+. "$SRC/scripts/s3/lib.sh"
+if [ -z "${SDB_TEST_PROXY:-}" ]; then
+  export SDB_TEST_SESSION_TOKEN=${SDB_TEST_SESSION_TOKEN:-"sdb session/token+with=odd chars"}
+  if s3_start "$OUT/srv" >"$OUT/s3start.log" 2>&1; then
+    trap 's3_stop "$OUT/srv" >/dev/null 2>&1; rm -rf "$OUT"' EXIT
+  else
+    echo "SKIP $T s3-seed-3: the S3 test servers did not start: $(tail -1 "$OUT/s3start.log")"
+  fi
+fi
+if [ -n "${SDB_TEST_PROXY:-}" ]; then
+  if s3_make_bucket sdb-difftest >/dev/null; then
+    seeded s3-seed-3 3 25 --s3 s3://sdb-difftest/maketest --faults 0.02
+  else
+    fail "s3-seed-3: cannot create the bucket sdb-difftest"
+  fi
+fi
 
 for f in "$SRC"/scripts/difftest/known/*.jsonl; do
   [ -f "$f" ] || continue
