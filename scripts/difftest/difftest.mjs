@@ -195,7 +195,7 @@ function genStep(g) {
   for (const [k, w] of Object.entries(weights)) { if (r < w) { kind = k; break; } r -= w; }
   const step = { t: kind, c: rng.u32() };
   if (kind === "write" || kind === "kill9") {
-    const n = kind === "kill9" ? rng.range(1, 40) : genBatchSize(rng);
+    const n = kind === "kill9" ? rng.range(1, 400) : genBatchSize(rng);
     const ops = [];
     for (let i = 0; i < n; i++) {
       const key = rng.chance(0.25) ? rng.pick(g.pool.hot) : rng.pick(g.pool.list);
@@ -619,7 +619,7 @@ class Run {
     this.model.commits.push({ seq: null, cts: null });
     const after = this.model.clone();
     after.apply(ops, commit);
-    const delayMs = new Rng(st.c).below(25);
+    const delayMs = new Rng(st.c).below(10);
     this.shell.send(this.sqlBatch(ops));
     await new Promise((r) => setTimeout(r, delayMs));
     await this.shell.kill9();
