@@ -6,8 +6,9 @@
 #  - the step kinds of a known, unfixed divergence (scripts/difftest/KNOWN.md) are excluded from
 #    those runs, and the exclusion is printed as a SKIP line with its reason;
 #  - every history in scripts/difftest/known/ is replayed: one that no longer diverges is a
-#    regression test that passes ("PASS difftest known/<name>"); one that still diverges is
-#    reported as "SKIP difftest known/<name>: still diverges (known divergence, ...)".
+#    regression test that passes ("PASS difftest known/<name>"); one that diverges FAILs unless
+#    its name is in known/OPEN (a divergence not fixed yet), which is reported as
+#    "SKIP difftest known/<name>: still diverges (known divergence, ...)".
 # "SKIP difftest: why" when the oracle (Node >= 20, npm registry) is unavailable.
 set -u
 if [ -n "${LD_PRELOAD:-}" ]; then exec env -u LD_PRELOAD bash "$0" "$@"; fi
@@ -20,15 +21,15 @@ DT="$SRC/scripts/difftest/difftest.mjs"
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/sdbdt.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
 
-# Step kinds excluded from the seeded runs, each with the known divergence it would hit.
-EXCLUDE=gc
-echo "SKIP $T step-kind-gc: excluded from the seeded runs: 'gc 0' lets our writer re-create a GC-deleted manifest id (known divergence gc0-manifest-aba, scripts/difftest/KNOWN.md)"
+# Step kinds excluded from the seeded runs, each with the known divergence it would hit (none
+# today: the gc step kind came back once gc0-manifest-aba was fixed).
+EXCLUDE=
 
 # seeded NAME SEED STEPS [ARGS...]: one run, a PASS line with its numbers or a FAIL line and
 # the run's output (the shrunk history that replays the divergence).
 seeded() {
   local name=$1 seed=$2 steps=$3; shift 3
-  env -u LD_PRELOAD timeout 600 node "$DT" --so "$SO" --seed "$seed" --steps "$steps" --exclude "$EXCLUDE" \
+  env -u LD_PRELOAD timeout 600 node "$DT" --so "$SO" --seed "$seed" --steps "$steps" ${EXCLUDE:+--exclude "$EXCLUDE"} \
     --shrink-time 60 --out "$OUT/fail-$name.jsonl" "$@" >"$OUT/run-$name.log" 2>&1
   local rc=$?
   local last; last=$(grep '^difftest: seed' "$OUT/run-$name.log" | tail -1)
@@ -70,6 +71,9 @@ for f in "$SRC"/scripts/difftest/known/*.jsonl; do
   rc=$?
   if [ $rc -eq 0 ]; then
     pass "known/$name: replays without divergence"
+  elif ! grep -qx "$name" "$SRC/scripts/difftest/known/OPEN"; then
+    tail -5 "$OUT/known.log" | cut -c1-2000
+    fail "known/$name: a fixed divergence is back (exit $rc): $(grep -m1 DIVERGENCE "$OUT/known.log" | cut -c1-200)"
   elif [ $rc -eq 1 ] && grep -q 'DIVERGENCE' "$OUT/known.log"; then
     echo "SKIP $T known/$name: still diverges (known divergence, see scripts/difftest/KNOWN.md): $(grep -m1 DIVERGENCE "$OUT/known.log" | cut -c1-200)"
   else
