@@ -40,6 +40,8 @@
 #      still hold all 210 rows: our writer must flush its L0 where SlateDB's size estimate says
 #      (after row 196), or SlateDB 0.12.1's replay cuts our WAL tail into two tables and loses
 #      the second (it stamps the first with the second's last WAL id - 1; slatedb#1625).
+#  c9  As c8 without the pause: our close, right after the freeze, writes the frozen memtable
+#      as an L0 itself, so SlateDB's writer again replays a short WAL tail and loses nothing.
 #
 # Prints "PASS interop-write <check>", "FAIL interop-write <check>: why" per check, or one
 # "SKIP interop-write: why" when the oracle (Node >= 20, npm registry) is not available.
@@ -829,5 +831,27 @@ c8() {
   if reader_listing "$dir" "$d/ours"; then same "c8-reader" "$d/want" "$d/ours" "our mode=reader listing after SlateDB's writer"
   else fail "c8-reader: sqlite3 status $SQL_RC: $(oneline "$d/ours.sql.err")"; fi
 }
+# c9: the same hand-off, closed right after the freeze (no pause): the close turns the frozen
+# memtable into an L0 itself, instead of leaving SlateDB a WAL tail longer than its L0 size.
+c9() {
+  local d="$WORK/c9" dir="$WORK/c9/db" i
+  mkdir -p "$d"
+  { preamble "$dir" "key_type=blob, value_type=blob, block_size=4096, l0_sst_size_bytes=16384, compactor=false"
+    for i in $(seq 1 200); do
+      printf "INSERT INTO kv(key, value, ttl) VALUES(x'%016x', x'%080x', 86400000);\n" "$i" "$i"
+    done
+  } >"$d/s.sql"
+  for i in $(seq 1 200); do printf '%016x %080x\n' "$i" "$i"; done | LC_ALL=C sort >"$d/want"
+  sql "$d/s.sql"
+  opened "$d/s.sql" c9 || return
+  if [ "$SQL_RC" -ne 0 ] || [ -s "$d/s.sql.err" ]; then fail "c9: sqlite3 status $SQL_RC: $(oneline "$d/s.sql.err")"; return; fi
+  if ! tool write "$dir" /dev/null --l0-sst-size 16384 >"$d/write.out" 2>"$d/write.err"; then
+    fail "c9: SlateDB's writer could not open the directory: $(tail -c 300 "$d/write.err" | tr '\n' ' ')"; return
+  fi
+  if slatedb_listing "$dir" "$d/slatedb"; then
+    same "c9-slatedb" "$d/want" "$d/slatedb" "SlateDB's dump after our close right after a freeze and SlateDB's writer at l0_sst_size_bytes=16384"
+  else fail "c9-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
+}
 c8
+c9
 exit 0
