@@ -809,49 +809,31 @@ for f in sorted-runs merges edge ttl l0-only wal-only empty; do c7 "$f"; done
 # are lost when the writer closes before flushing its memtable (fixed upstream in 0.13 by
 # slatedb#1625).  210 rows of 8 + 40 bytes with a TTL: SlateDB's estimate passes 16384 at
 # row 196, the byte count we used before (key + value + 28 per row) not even at row 210.
-c8() {
-  local d="$WORK/c8" dir="$WORK/c8/db" i
+# l0case NAME ROWS PAUSE_AT: ROWS single-row TTL commits at l0_sst_size_bytes=16384 (a 1 s pause
+# after row PAUSE_AT, none when 0), then SlateDB's writer opens the directory at the same size;
+# SlateDB's dump and our reader must hold every row.
+l0case() {
+  local name=$1 rows=$2 pause=$3 d="$WORK/$1" dir="$WORK/$1/db" i
   mkdir -p "$d"
   { preamble "$dir" "key_type=blob, value_type=blob, block_size=4096, l0_sst_size_bytes=16384, compactor=false"
-    for i in $(seq 1 210); do
+    for i in $(seq 1 "$rows"); do
       printf "INSERT INTO kv(key, value, ttl) VALUES(x'%016x', x'%080x', 86400000);\n" "$i" "$i"
-      [ "$i" = 200 ] && echo ".system sleep 1"
+      [ "$i" = "$pause" ] && echo ".system sleep 1"
     done
   } >"$d/s.sql"
-  for i in $(seq 1 210); do printf '%016x %080x\n' "$i" "$i"; done | LC_ALL=C sort >"$d/want"
+  for i in $(seq 1 "$rows"); do printf '%016x %080x\n' "$i" "$i"; done | LC_ALL=C sort >"$d/want"
   sql "$d/s.sql"
-  opened "$d/s.sql" c8 || return
-  if [ "$SQL_RC" -ne 0 ] || [ -s "$d/s.sql.err" ]; then fail "c8: sqlite3 status $SQL_RC: $(oneline "$d/s.sql.err")"; return; fi
+  opened "$d/s.sql" "$name" || return
+  if [ "$SQL_RC" -ne 0 ] || [ -s "$d/s.sql.err" ]; then fail "$name: sqlite3 status $SQL_RC: $(oneline "$d/s.sql.err")"; return; fi
   if ! tool write "$dir" /dev/null --l0-sst-size 16384 >"$d/write.out" 2>"$d/write.err"; then
-    fail "c8: SlateDB's writer could not open the directory: $(tail -c 300 "$d/write.err" | tr '\n' ' ')"; return
+    fail "$name: SlateDB's writer could not open the directory: $(tail -c 300 "$d/write.err" | tr '\n' ' ')"; return
   fi
   if slatedb_listing "$dir" "$d/slatedb"; then
-    same "c8-slatedb" "$d/want" "$d/slatedb" "SlateDB's dump after SlateDB's writer reopened our WAL tail at l0_sst_size_bytes=16384"
-  else fail "c8-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
-  if reader_listing "$dir" "$d/ours"; then same "c8-reader" "$d/want" "$d/ours" "our mode=reader listing after SlateDB's writer"
-  else fail "c8-reader: sqlite3 status $SQL_RC: $(oneline "$d/ours.sql.err")"; fi
+    same "$name-slatedb" "$d/want" "$d/slatedb" "SlateDB's dump after SlateDB's writer reopened our WAL tail at l0_sst_size_bytes=16384"
+  else fail "$name-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
+  if reader_listing "$dir" "$d/ours"; then same "$name-reader" "$d/want" "$d/ours" "our mode=reader listing after SlateDB's writer"
+  else fail "$name-reader: sqlite3 status $SQL_RC: $(oneline "$d/ours.sql.err")"; fi
 }
-# c9: the same hand-off, closed right after the freeze (no pause): the close turns the frozen
-# memtable into an L0 itself, instead of leaving SlateDB a WAL tail longer than its L0 size.
-c9() {
-  local d="$WORK/c9" dir="$WORK/c9/db" i
-  mkdir -p "$d"
-  { preamble "$dir" "key_type=blob, value_type=blob, block_size=4096, l0_sst_size_bytes=16384, compactor=false"
-    for i in $(seq 1 200); do
-      printf "INSERT INTO kv(key, value, ttl) VALUES(x'%016x', x'%080x', 86400000);\n" "$i" "$i"
-    done
-  } >"$d/s.sql"
-  for i in $(seq 1 200); do printf '%016x %080x\n' "$i" "$i"; done | LC_ALL=C sort >"$d/want"
-  sql "$d/s.sql"
-  opened "$d/s.sql" c9 || return
-  if [ "$SQL_RC" -ne 0 ] || [ -s "$d/s.sql.err" ]; then fail "c9: sqlite3 status $SQL_RC: $(oneline "$d/s.sql.err")"; return; fi
-  if ! tool write "$dir" /dev/null --l0-sst-size 16384 >"$d/write.out" 2>"$d/write.err"; then
-    fail "c9: SlateDB's writer could not open the directory: $(tail -c 300 "$d/write.err" | tr '\n' ' ')"; return
-  fi
-  if slatedb_listing "$dir" "$d/slatedb"; then
-    same "c9-slatedb" "$d/want" "$d/slatedb" "SlateDB's dump after our close right after a freeze and SlateDB's writer at l0_sst_size_bytes=16384"
-  else fail "c9-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
-}
-c8
-c9
+l0case c8 210 200
+l0case c9 200 0
 exit 0
