@@ -62,6 +62,9 @@ const SHORT_TTL_MAX = 30;          // ms: rows that expire before the next step
 const LONG_TTL = 3600000;          // ms: rows that never expire during a run
 const L0_SST_SIZE = 262144;        // both writers: the memtable becomes an L0 at 256 KiB
 const MAX_SST_SIZE = 65536;        // ours: compaction output SSTs of 64 KiB (multi-SST runs)
+const FOLLOW_POLL_MS = 20;         // the following readers' poll intervals
+const FOLLOW_BOUND_MS = 10000;     // a following reader must have caught up within this after a step
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 class Divergence extends Error {}
 class UsageError extends Error {}
@@ -277,7 +280,7 @@ const blob = (h) => `X'${h}'`;
 
 // Our view of the database through table `t` of a shell.
 class SqlView {
-  constructor(shell, table, isReader) { this.shell = shell; this.t = table; this.isReader = isReader; this.name = isReader ? "our reader" : "our writer"; }
+  constructor(shell, table, isReader, name) { this.shell = shell; this.t = table; this.isReader = isReader; this.name = name ?? (isReader ? "our reader" : "our writer"); }
   async prepare() { if (this.isReader) await this.shell.run(`INSERT INTO ${this.t}(${this.t}) VALUES ('refresh');`); }
   rows(lines) {
     return lines.map((l) => {
@@ -328,7 +331,7 @@ const toRow = (kv) => ({
 
 // SlateDB's view: a Db (writer) or a DbReader.
 class SlateView {
-  constructor(handle, isReader) { this.db = handle; this.isReader = isReader; this.name = isReader ? "SlateDB reader" : "SlateDB writer"; }
+  constructor(handle, isReader, name) { this.db = handle; this.isReader = isReader; this.name = name ?? (isReader ? "SlateDB reader" : "SlateDB writer"); }
   async prepare() {}
   async scan(r) {
     const range = {
@@ -445,6 +448,7 @@ class Run {
     this.kinds = {};
     this.kills = { applied: 0, lost: 0 };
     this.failedCommits = { applied: 0, lost: 0 };
+    this.follow = { slateOpened: 0, oursOpened: 0, reads: 0, checks: 0, late: 0, maxWaitMs: 0 };
     this.log = opt.verbose ? (s) => console.error(s) : () => {};
   }
 
@@ -468,7 +472,54 @@ class Run {
     this.checkpoints = [];
     this.shell = null;
     this.slate = null;
+    this.slateFollower = null;
+    this.followShell = null;
     await this.openUs();
+    await this.openSlateFollower();
+    await this.openOurFollower();
+  }
+
+  // The following readers: one of each engine, opened on the live database and kept open across
+  // steps and writers (each polls on its own every FOLLOW_POLL_MS); checkFollowers compares them.
+  async openSlateFollower() {
+    const b = new S.DbReaderBuilder("db", this.store);
+    try {
+      b.with_merge_operator(concat);
+      b.with_options({ manifest_poll_interval_ms: FOLLOW_POLL_MS, checkpoint_lifetime_ms: 600000, max_memtable_bytes: 64 << 20, skip_wal_replay: false });
+      this.slateFollower = await b.build();
+    } finally { b.dispose(); }
+    this.follow.slateOpened++;
+  }
+
+  async closeSlateFollower() {
+    if (!this.slateFollower) return;
+    const rd = this.slateFollower;
+    this.slateFollower = null;
+    try { await rd.shutdown(); } finally { rd.dispose(); }
+  }
+
+  async openOurFollower() {
+    this.followShell = new Shell(this.opt.so, this.opt.verbose);
+    this.followShell.start();
+    await this.followShell.run(`CREATE VIRTUAL TABLE f USING slatedb('${this.dbDir}', mode=reader, poll_interval='${FOLLOW_POLL_MS}ms', key_type=blob, value_type=blob, merge_operator=concat);`);
+    await this.followShell.run("SELECT 'R', count(*) FROM f;");
+    this.follow.oursOpened++;
+  }
+
+  async closeOurFollower() {
+    if (!this.followShell) return;
+    const sh = this.followShell;
+    this.followShell = null;
+    await sh.quit();
+  }
+
+  // After a hand-off: the following reader of the old writer's engine is either kept (it must
+  // go on following the new writer, which fenced the old one) or closed and opened afresh, as
+  // bit 8 of the step's seed says.
+  async handoffFollowers(st, oldWriter) {
+    if (!((st.c >>> 8) & 1)) return;
+    if (oldWriter === "us") { await this.closeOurFollower(); await this.openOurFollower(); }
+    else { await this.closeSlateFollower(); await this.openSlateFollower(); }
   }
 
   // Install the proxy's fault rules (seeded by the history's seed), or clear them with p = 0.
@@ -491,6 +542,8 @@ class Run {
   async teardown() {
     if (this.opt.faults) { try { await this.setFaults(0); } catch {} }
     try { if (this.shell) await this.shell.quit(); } catch {}
+    try { await this.closeOurFollower(); } catch {}
+    try { await this.closeSlateFollower(); } catch {}
     try { if (this.slate) { await this.slate.shutdown(); this.slate.dispose(); } } catch {}
     this.shell = null; this.slate = null;
     try { this.store.dispose(); } catch {}
@@ -548,7 +601,12 @@ class Run {
       case "compact": if (this.writer === "us") await this.shell.run("INSERT INTO w(w) VALUES ('compact');"); break;
       case "gc": if (this.writer === "us") await this.shell.run("INSERT INTO w(w) VALUES ('gc 0');"); break;
       case "reopen": await this.closeWriter(); await this.openWriter(); break;
-      case "handoff": await this.closeWriter(); this.writer = this.writer === "us" ? "slate" : "us"; await this.openWriter(); break;
+      case "handoff": {
+        const old = this.writer;
+        await this.closeWriter(); this.writer = old === "us" ? "slate" : "us"; await this.openWriter();
+        await this.handoffFollowers(st, old);
+        break;
+      }
       case "kill9": await this.kill9(st); break;
       case "checkpoint": await this.checkpoint(); break;
       default: throw new UsageError(`step ${i}: unknown kind ${st.t}`);
@@ -741,11 +799,62 @@ class Run {
 
   async check(cseed) {
     const v = await this.views();
-    try { await this.checkViews(v, new Rng(cseed)); } finally { await v.close(); }
+    let asc;
+    try { asc = await this.checkViews(v, new Rng(cseed)); } finally { await v.close(); }
+    await this.checkFollowers(asc, new Rng((cseed ^ 0x5f01104e) >>> 0));
+  }
+
+  // The following readers (SlateDB's DbReader and our mode=reader table, open since the start
+  // or their last reopen): each must show, within FOLLOW_BOUND_MS, exactly what the writer's
+  // full scan asc showed (checked against the model); once it does, a descending scan, a random
+  // range and two point gets must agree exactly too.  One that never catches up diverges.
+  async checkFollowers(asc, rng) {
+    const views = [];
+    if (this.slateFollower) views.push(new SlateView(this.slateFollower, true, "SlateDB following reader"));
+    if (this.followShell) views.push(new SqlView(this.followShell, "f", true, "our following reader"));
+    const keys = asc.map((r) => r.k);
+    for (const view of views) {
+      await this.caughtUp(view, asc);
+      await this.sameDesc(asc, await view.scan({ desc: true }), "full scan descending", view, { desc: true });
+      const r = { lo: keys.length ? rng.pick(keys) : undefined, hi: undefined, loInc: rng.chance(0.5), hiInc: false, desc: rng.chance(0.5) };
+      const want = asc.filter((row) => r.lo === undefined || (r.loInc ? row.k >= r.lo : row.k > r.lo));
+      const got = await view.scan(r);
+      const desc = `range ${r.loInc ? "[" : "("}${r.lo ?? "-inf"}, +inf) ${r.desc ? "desc" : "asc"}`;
+      if (r.desc) await this.sameDesc(want, got, desc, view, r); else this.same(want, got, desc, view.name);
+      for (let n = 0; n < 2; n++) {
+        const k = keys.length && rng.chance(0.8) ? rng.pick(keys) : rng.hex(rng.range(1, 8));
+        this.same(asc.find((x) => x.k === k) ?? null, await view.get(k), `get ${k.slice(0, 80)}`, view.name);
+      }
+      this.follow.checks++;
+    }
+  }
+
+  // Wait (polling at the reader's own interval) until view's full scan is asc; fail after
+  // FOLLOW_BOUND_MS with the last difference.
+  async caughtUp(view, asc) {
+    const t0 = Date.now();
+    for (let n = 1; ; n++) {
+      const d = this.firstDiff(asc, await view.scan({ desc: false }));
+      this.follow.reads++;
+      this.checks++;
+      if (!d) {
+        if (n > 1) { this.follow.late++; this.follow.maxWaitMs = Math.max(this.follow.maxWaitMs, Date.now() - t0); }
+        return;
+      }
+      if (Date.now() - t0 > FOLLOW_BOUND_MS) this.fail(`full scan: ${view.name} did not catch up within ${FOLLOW_BOUND_MS} ms (${n} reads)`, `it differs${d.at}: ${d.detail}`);
+      await sleep(FOLLOW_POLL_MS);
+    }
   }
 
   same(a, b, what, viewName, meta = true) {
     this.checks++;
+    const d = this.firstDiff(a, b, meta);
+    if (d) this.fail(`${what}: ${viewName} differs${d.at}`, d.detail);
+  }
+
+  // The first difference between two reads a (expected) and b (rows or one row), as
+  // { at, detail }, or null when they agree; keys whose TTL has passed are left out.
+  firstDiff(a, b, meta = true) {
     const fmt = (r) => (r ? `${r.k}=${r.v.length > 40 ? r.v.slice(0, 40) + "..(" + r.v.length / 2 + " bytes)" : r.v}` + (meta && r.seq !== null ? `@${r.seq}/${r.cts}/${r.ets}` : "") : "none");
     const eq = (x, y) => (x === null || y === null ? x === y : x.k === y.k && x.v === y.v &&
       (!meta || x.seq === null || y.seq === null || (x.seq === y.seq && x.cts === y.cts && x.ets === y.ets)));
@@ -759,15 +868,16 @@ class Run {
       if (gone.size) { a = a.filter((r) => !gone.has(r.k)); b = b.filter((r) => !gone.has(r.k)); this.expiredSkips += gone.size; }
     } else if (expired(a) || expired(b)) {
       this.expiredSkips++;
-      return;
+      return null;
     }
     if (Array.isArray(a)) {
       for (let i = 0; i < Math.max(a.length, b.length); i++) {
-        if (!eq(a[i] ?? null, b[i] ?? null)) this.fail(`${what}: ${viewName} differs at row ${i}`, `expected ${fmt(a[i])}, got ${fmt(b[i])} (${a.length} vs ${b.length} rows)`);
+        if (!eq(a[i] ?? null, b[i] ?? null)) return { at: ` at row ${i}`, detail: `expected ${fmt(a[i])}, got ${fmt(b[i])} (${a.length} vs ${b.length} rows)` };
       }
     } else if (!eq(a, b)) {
-      this.fail(`${what}: ${viewName} differs`, `expected ${fmt(a)}, got ${fmt(b)}`);
+      return { at: "", detail: `expected ${fmt(a)}, got ${fmt(b)}` };
     }
+    return null;
   }
 
   // A descending scan by SlateDB: it must be the ascending one reversed.  Over sorted runs of
@@ -844,6 +954,7 @@ class Run {
     for (const view of [w, x]) this.same(wantList, await view.inList(list), `IN-list of ${list.length} keys`, view.name);
     // 5. a checkpoint, if any
     if (this.checkpoints.length) await this.checkCheckpoint(rng);
+    return asc;
   }
 
   // SlateDB's scan of [k, k] returns every retained version of k, newest first: the first row
@@ -939,7 +1050,8 @@ function summary(run) {
   const q = run.quirks;
   const kinds = Object.entries(run.kinds).map(([k, n]) => `${k} ${n}`).join(", ");
   return `${run.checks} checks (steps: ${kinds}; kill -9 mid-commit: ${run.kills.applied} commits applied, ${run.kills.lost} not; ` +
-    `${q.checkpointReads} checkpoint reads by both engines` +
+    `${q.checkpointReads} checkpoint reads by both engines; following readers: SlateDB's opened ${run.follow.slateOpened} times, ours ${run.follow.oursOpened}, ` +
+    `${run.follow.checks} compared, ${run.follow.late} of them caught up late (at most ${run.follow.maxWaitMs} ms, ${run.follow.reads} full scans)` +
     (run.opt.faults ? `; S3 faults: ${run.failedCommits.applied + run.failedCommits.lost} commits failed, ${run.failedCommits.applied} of them applied` : "") + `); SlateDB quirks compared as meant: ${q.descMultiSst} descending scans over multi-SST runs, ` +
     `${q.pointRangeVersions} [k,k] scans with older versions; ${run.skippedMerges} merge operands skipped while we wrote, ` +
     `${run.expiredSkips} expired keys left out of comparisons between two reads`;
