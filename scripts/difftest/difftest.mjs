@@ -798,10 +798,14 @@ class Run {
   }
 
   async check(cseed) {
+    // the following readers first, right after the step (before the writer's own checks give
+    // them time to poll), against the writer's full scan; checkViews then checks that scan
+    // against the model
+    if (this.writer === "slate") await this.slate.flush_with_options({ flush_type: S.FlushType.Wal });
+    const wv = this.writer === "us" ? new SqlView(this.shell, "w", false) : new SlateView(this.slate, false);
+    await this.checkFollowers(await wv.scan({ desc: false }), new Rng((cseed ^ 0x5f01104e) >>> 0));
     const v = await this.views();
-    let asc;
-    try { asc = await this.checkViews(v, new Rng(cseed)); } finally { await v.close(); }
-    await this.checkFollowers(asc, new Rng((cseed ^ 0x5f01104e) >>> 0));
+    try { await this.checkViews(v, new Rng(cseed)); } finally { await v.close(); }
   }
 
   // The following readers (SlateDB's DbReader and our mode=reader table, open since the start
@@ -954,7 +958,6 @@ class Run {
     for (const view of [w, x]) this.same(wantList, await view.inList(list), `IN-list of ${list.length} keys`, view.name);
     // 5. a checkpoint, if any
     if (this.checkpoints.length) await this.checkCheckpoint(rng);
-    return asc;
   }
 
   // SlateDB's scan of [k, k] returns every retained version of k, newest first: the first row
