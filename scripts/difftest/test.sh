@@ -3,6 +3,9 @@
 #
 #  - fixed seeds, a fixed number of steps each: "PASS difftest seed-N: <steps> steps, <checks>
 #    checks" or "FAIL difftest seed-N: <divergence>" followed by the shrunk history that replays it;
+#    every run keeps a following reader of each engine open on the live database (the PASS line
+#    says how many times each was opened and how many comparisons had to wait for its poll);
+#    seed 8 hands off between the engines 6 times, so both are kept across hand-offs and reopened;
 #  - the step kinds of a known, unfixed divergence (scripts/difftest/KNOWN.md) are excluded from
 #    those runs, and the exclusion is printed as a SKIP line with its reason;
 #  - every history in scripts/difftest/known/ is replayed: one that no longer diverges is a
