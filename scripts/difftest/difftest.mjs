@@ -448,7 +448,7 @@ class Run {
     this.kinds = {};
     this.kills = { applied: 0, lost: 0 };
     this.failedCommits = { applied: 0, lost: 0 };
-    this.follow = { slateOpened: 0, oursOpened: 0, reads: 0, checks: 0, late: 0, maxWaitMs: 0 };
+    this.follow = { slateOpened: 0, oursOpened: 0, reads: 0, checks: 0, late: 0, maxWaitMs: 0, faultErrors: 0 };
     this.log = opt.verbose ? (s) => console.error(s) : () => {};
   }
 
@@ -702,7 +702,8 @@ class Run {
   // 'checkpoint' (ours; the binding cannot create one): pin the state, remember the model.
   async checkpoint() {
     if (this.writer !== "us") return;
-    const ids = async () => new Set((await this.shell.run("SELECT 'R', id FROM slatedb_checkpoints WHERE mode = 'writer';")).map((l) => l.slice(2)));
+    // ours never expire; the SlateDB following reader's own (with a lifetime) come and go
+    const ids = async () => new Set((await this.shell.run("SELECT 'R', id FROM slatedb_checkpoints WHERE mode = 'writer' AND expire_time IS NULL;")).map((l) => l.slice(2)));
     const before = await ids();
     await this.shell.run("INSERT INTO w(w) VALUES ('checkpoint');");
     const added = [...(await ids())].filter((id) => !before.has(id));
@@ -816,27 +817,42 @@ class Run {
     const views = [];
     if (this.slateFollower) views.push(new SlateView(this.slateFollower, true, "SlateDB following reader"));
     if (this.followShell) views.push(new SqlView(this.followShell, "f", true, "our following reader"));
-    const keys = asc.map((r) => r.k);
     for (const view of views) {
-      await this.caughtUp(view, asc);
-      await this.sameDesc(asc, await view.scan({ desc: true }), "full scan descending", view, { desc: true });
-      const r = { lo: keys.length ? rng.pick(keys) : undefined, hi: undefined, loInc: rng.chance(0.5), hiInc: false, desc: rng.chance(0.5) };
-      const want = asc.filter((row) => r.lo === undefined || (r.loInc ? row.k >= r.lo : row.k > r.lo));
-      const got = await view.scan(r);
-      const desc = `range ${r.loInc ? "[" : "("}${r.lo ?? "-inf"}, +inf) ${r.desc ? "desc" : "asc"}`;
-      if (r.desc) await this.sameDesc(want, got, desc, view, r); else this.same(want, got, desc, view.name);
-      for (let n = 0; n < 2; n++) {
-        const k = keys.length && rng.chance(0.8) ? rng.pick(keys) : rng.hex(rng.range(1, 8));
-        this.same(asc.find((x) => x.k === k) ?? null, await view.get(k), `get ${k.slice(0, 80)}`, view.name);
+      // with injected S3 faults a read may fail (an error, not a wrong answer): read again,
+      // within the same bound
+      const t0 = Date.now();
+      for (;;) {
+        try { await this.checkFollower(view, asc, rng, t0); break; } catch (e) {
+          const fault = !(e instanceof Divergence) || e.message.startsWith("our engine reported");
+          if (!this.opt.faults || !fault || Date.now() - t0 > FOLLOW_BOUND_MS) throw e;
+          this.log(`step ${this.stepNo}: ${view.name} failed under faults: ${e.message}`);
+          this.follow.faultErrors++;
+          await sleep(FOLLOW_POLL_MS);
+        }
       }
-      this.follow.checks++;
     }
+  }
+
+  // One following reader: caught up with asc (the bound counted from t0), then exact.
+  async checkFollower(view, asc, rng, t0) {
+    const keys = asc.map((r) => r.k);
+    await this.caughtUp(view, asc, t0);
+    await this.sameDesc(asc, await view.scan({ desc: true }), "full scan descending", view, { desc: true });
+    const r = { lo: keys.length ? rng.pick(keys) : undefined, hi: undefined, loInc: rng.chance(0.5), hiInc: false, desc: rng.chance(0.5) };
+    const want = asc.filter((row) => r.lo === undefined || (r.loInc ? row.k >= r.lo : row.k > r.lo));
+    const got = await view.scan(r);
+    const desc = `range ${r.loInc ? "[" : "("}${r.lo ?? "-inf"}, +inf) ${r.desc ? "desc" : "asc"}`;
+    if (r.desc) await this.sameDesc(want, got, desc, view, r); else this.same(want, got, desc, view.name);
+    for (let n = 0; n < 2; n++) {
+      const k = keys.length && rng.chance(0.8) ? rng.pick(keys) : rng.hex(rng.range(1, 8));
+      this.same(asc.find((x) => x.k === k) ?? null, await view.get(k), `get ${k.slice(0, 80)}`, view.name);
+    }
+    this.follow.checks++;
   }
 
   // Wait (polling at the reader's own interval) until view's full scan is asc; fail after
   // FOLLOW_BOUND_MS with the last difference.
-  async caughtUp(view, asc) {
-    const t0 = Date.now();
+  async caughtUp(view, asc, t0) {
     for (let n = 1; ; n++) {
       const d = this.firstDiff(asc, await view.scan({ desc: false }));
       this.follow.reads++;
@@ -1054,7 +1070,8 @@ function summary(run) {
   const kinds = Object.entries(run.kinds).map(([k, n]) => `${k} ${n}`).join(", ");
   return `${run.checks} checks (steps: ${kinds}; kill -9 mid-commit: ${run.kills.applied} commits applied, ${run.kills.lost} not; ` +
     `${q.checkpointReads} checkpoint reads by both engines; following readers: SlateDB's opened ${run.follow.slateOpened} times, ours ${run.follow.oursOpened}, ` +
-    `${run.follow.checks} compared, ${run.follow.late} of them caught up late (at most ${run.follow.maxWaitMs} ms, ${run.follow.reads} full scans)` +
+    `${run.follow.checks} compared, ${run.follow.late} of them caught up late (at most ${run.follow.maxWaitMs} ms, ${run.follow.reads} full scans` +
+    (run.opt.faults ? `, ${run.follow.faultErrors} reads failed under faults and were repeated` : "") + ")" +
     (run.opt.faults ? `; S3 faults: ${run.failedCommits.applied + run.failedCommits.lost} commits failed, ${run.failedCommits.applied} of them applied` : "") + `); SlateDB quirks compared as meant: ${q.descMultiSst} descending scans over multi-SST runs, ` +
     `${q.pointRangeVersions} [k,k] scans with older versions; ${run.skippedMerges} merge operands skipped while we wrote, ` +
     `${run.expiredSkips} expired keys left out of comparisons between two reads`;
