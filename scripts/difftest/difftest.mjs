@@ -7,7 +7,10 @@
 // on the same directory (our mode=reader table on SlateDB's live database, a SlateDB DbReader
 // on ours) are compared with each other and with the model: full scans in both orders, random
 // ranges (bounds on and between keys, both inclusivities, both orders), point gets, IN-lists,
-// and seq / create_ts / expire_ts.  On a divergence the history is shrunk (delta debugging
+// and seq / create_ts / expire_ts.  Two following readers stay open on the live database for
+// the whole run, across writers and hand-offs: a SlateDB DbReader and our mode=reader table in a
+// second sqlite3 shell, each polling on its own every FOLLOW_POLL_MS; after every step each must
+// catch up with the writer within FOLLOW_BOUND_MS and then agree exactly.  On a divergence the history is shrunk (delta debugging
 // over its steps, then over the operations of its batches) and written as a replayable script.
 //
 //   node difftest.mjs [--seed N] [--steps N] [--time S] [--so PATH] [--dir DIR]
