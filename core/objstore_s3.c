@@ -1026,10 +1026,6 @@ static char *s3DecodePrefix(const char *z, size_t n, int *pbBad) {
   return zOut;
 }
 
-/* zUrl if it may appear in a message, else a placeholder (see sdbS3Showable). */
-static const char *s3Shown(const char *zUrl) {
-  return sdbS3Showable(zUrl) ? zUrl : "(not shown: it contains '@', '?', '#' or control characters)";
-}
 
 /* Split zUrl into bucket and prefix, both checked (S3's bucket naming rules;
 ** no ".", ".." or empty prefix segment, which a server or curl could resolve
@@ -1040,15 +1036,15 @@ static int s3ParseUrl(S3Store *p, const char *zUrl, SdbErr *pErr) {
   size_t nB = zSlash ? (size_t)(zSlash - zB) : strlen(zB);
   const char *zWhy = sdbS3BucketProblem(zB, nB);
   if (zWhy) {
-    return sdbErrSet(pErr, SDB_ERROR, "invalid S3 bucket name in %s: %s", s3Shown(zUrl), zWhy);
+    return sdbErrSet(pErr, SDB_ERROR, "invalid S3 bucket name in %s: %s", sdbS3Shown(zUrl), zWhy);
   }
   int bBad = 0;
   p->zBucket = sdbMprintf("%.*s", (int)nB, zB);
   p->zPrefix = zSlash ? s3DecodePrefix(zSlash, strlen(zSlash), &bBad) : sdbStrdup("");
-  if (bBad) return sdbErrSet(pErr, SDB_ERROR, "S3 URL %s contains %%00", s3Shown(zUrl));
+  if (bBad) return sdbErrSet(pErr, SDB_ERROR, "S3 URL %s contains %%00", sdbS3Shown(zUrl));
   if (!p->zBucket || !p->zPrefix) return SDB_NOMEM_ERR(pErr);
   zWhy = sdbS3PrefixProblem(p->zPrefix);
-  if (zWhy) return sdbErrSet(pErr, SDB_ERROR, "invalid S3 URL %s: %s", s3Shown(zUrl), zWhy);
+  if (zWhy) return sdbErrSet(pErr, SDB_ERROR, "invalid S3 URL %s: %s", sdbS3Shown(zUrl), zWhy);
   return SDB_OK;
 }
 
@@ -1194,7 +1190,7 @@ static int s3CheckBinding(S3Store *p, const SdbS3Config *pCfg, const char *zCfgE
 static int s3CheckEndpoint(const char *zEp, const char *zWhere, int bPathOk, SdbErr *pErr) {
   const char *zWhy = sdbS3EndpointProblem(zEp, bPathOk);
   if (!zWhy) return SDB_OK;
-  return sdbErrSet(pErr, SDB_ERROR, "invalid S3 endpoint %s (%s): %s", s3Shown(zEp), zWhere, zWhy);
+  return sdbErrSet(pErr, SDB_ERROR, "invalid S3 endpoint %s (%s): %s", sdbS3Shown(zEp), zWhere, zWhy);
 }
 
 /* The region from pCfg, the environment or the default, checked (it becomes
@@ -1211,7 +1207,7 @@ static int s3PickRegion(const SdbS3Config *pCfg, const char **pzRegion, SdbErr *
   const char *zWhy = sdbS3RegionProblem(zRegion);
   if (zWhy) {
     return sdbErrSet(pErr, SDB_ERROR, "invalid S3 region %s (%s): %s",
-                     sdbS3Showable(zRegion) ? zRegion : "(not shown)", zWhere, zWhy);
+                     sdbS3Shown(zRegion), zWhere, zWhy);
   }
   *pzRegion = zRegion;
   return SDB_OK;
@@ -1263,7 +1259,7 @@ int sdbStoreOpenS3(const char *zUrl, const SdbS3Config *pCfg, int bReadOnly, Sdb
   *pp = NULL;
   if (strncmp(zUrl, "s3://", 5) != 0) {
     return sdbErrSet(pErr, SDB_ERROR, "not an S3 URL: %s (expected s3://bucket[/prefix])",
-                     s3Shown(zUrl));
+                     sdbS3Shown(zUrl));
   }
   pthread_once(&s3Once, s3GlobalInit);
   if (s3InitRc != CURLE_OK) return sdbErrSet(pErr, SDB_ERROR, "libcurl initialisation failed");

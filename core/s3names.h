@@ -39,4 +39,8 @@ const char *sdbS3PrefixProblem(const char *z);
 ** (user information), '?' or '#' (query strings may carry signatures). */
 int sdbS3Showable(const char *z);
 
+/* z if sdbS3Showable(z), else a static placeholder saying why it is not
+** shown; for error messages. */
+const char *sdbS3Shown(const char *z);
+
 #endif

@@ -160,6 +160,11 @@ int sdbS3Showable(const char *z) {
   return 1;
 }
 
+/* See s3names.h. */
+const char *sdbS3Shown(const char *z) {
+  return sdbS3Showable(z) ? z : "(not shown: it contains '@', '?', '#' or control characters)";
+}
+
 /* ------------------------------------------------------------ headers */
 
 /* See s3parse.h. */
@@ -288,8 +293,7 @@ static size_t s3XmlEntity(const char *z, size_t n, char **pzOut) {
   size_t iStart = i;
   for (; i < n && i < iStart + 8 && isxdigit((unsigned char)z[i]); i++) {
     if (!bHex && !isdigit((unsigned char)z[i])) return 0;
-    int d = isdigit((unsigned char)z[i]) ? z[i] - '0' : (tolower((unsigned char)z[i]) - 'a' + 10);
-    c = c * (bHex ? 16 : 10) + (unsigned long)d;
+    c = c * (bHex ? 16 : 10) + (unsigned long)sdbHexValue(z[i]);
   }
   if (i == iStart || i >= n || z[i] != ';' || c == 0 || c > 0x10FFFF) return 0;
   s3Utf8Put(pzOut, c);

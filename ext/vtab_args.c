@@ -351,11 +351,6 @@ static int argsSchemeLen(const char *z) {
   return strncmp(z + i, "://", 3) == 0 ? i : 0;
 }
 
-/* z if it may be repeated in an error message, else a placeholder (a value
-** with '@' may hold user:password; see sdbS3Showable). */
-static const char *argsShown(const char *z) {
-  return sdbS3Showable(z) ? z : "(not shown: it contains '@', '?', '#' or control characters)";
-}
 
 /*
 ** Check an s3://bucket[/prefix] URL: a bucket name that follows S3's rules
@@ -369,7 +364,7 @@ static int argsS3Url(char *zVal, char **pzErr) {
   const char *zWhy = sdbS3BucketProblem(zBucket, n);
   if (zWhy) {
     return argsError(pzErr, "slatedb: malformed s3 URL %s (expected s3://bucket/prefix: %s)",
-                     argsShown(zVal), zWhy);
+                     sdbS3Shown(zVal), zWhy);
   }
   if (strpbrk(zVal, "?#")) {
     return argsError(pzErr, "slatedb: malformed s3 URL: '?' and '#' are not allowed"
@@ -395,7 +390,7 @@ static int argsSetRoot(SdbExtArgs *p, char *zVal, char **pzErr) {
     if (sqlite3_strnicmp(zPath, "localhost/", 10) == 0) zPath += 9;
     if (zPath[0] != '/') {
       rc = argsError(pzErr, "slatedb: malformed file URL \"%s\" (expected file:///absolute/path)",
-                     argsShown(zVal));
+                     sdbS3Shown(zVal));
     } else {
       memmove(zVal, zPath, strlen(zPath) + 1);
       if (!argsPercentDecode(zVal)) {
@@ -406,7 +401,7 @@ static int argsSetRoot(SdbExtArgs *p, char *zVal, char **pzErr) {
     rc = argsError(pzErr, "slatedb: unsupported URL scheme \"%.*s\"", nScheme, zVal);
   } else if (sqlite3_strnicmp(zVal, "file:", 5) == 0) {
     rc = argsError(pzErr, "slatedb: malformed file URL \"%s\" (expected file:///absolute/path)",
-                   argsShown(zVal));
+                   sdbS3Shown(zVal));
   }
   if (rc != SQLITE_OK) {
     sqlite3_free(zVal);
@@ -422,7 +417,7 @@ static int argsKeyType(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 4);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed key_type=%s option"
-                     " (expected text, blob, int64 or uint64)", argsShown(zVal));
+                     " (expected text, blob, int64 or uint64)", sdbS3Shown(zVal));
   }
   p->eKeyType = i;                /* SDB_KEY_* follow the order of az[] */
   return SQLITE_OK;
@@ -434,7 +429,7 @@ static int argsValueType(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed value_type=%s option (expected text or blob)",
-                     argsShown(zVal));
+                     sdbS3Shown(zVal));
   }
   p->eValueType = i;
   return SQLITE_OK;
@@ -445,7 +440,7 @@ static int argsMode(SdbExtArgs *p, const char *zVal, char **pzErr) {
   static const char *const az[] = { "reader", "writer" };
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
-    return argsError(pzErr, "slatedb: malformed mode=%s option (expected writer or reader)", argsShown(zVal));
+    return argsError(pzErr, "slatedb: malformed mode=%s option (expected writer or reader)", sdbS3Shown(zVal));
   }
   p->bWriter = i;
   return SQLITE_OK;
@@ -457,7 +452,7 @@ static int argsMerge(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed merge_operator=%s option"
-                     " (expected none or concat)", argsShown(zVal));
+                     " (expected none or concat)", sdbS3Shown(zVal));
   }
   p->eMergeOp = i == 0 ? SDB_MERGE_NONE : SDB_MERGE_CONCAT;
   return SQLITE_OK;
@@ -467,7 +462,7 @@ static int argsMerge(SdbExtArgs *p, const char *zVal, char **pzErr) {
 static int argsCache(SdbExtArgs *p, const char *zVal, char **pzErr) {
   if (!argsParseSize(zVal, &p->nCacheBytes)) {
     return argsError(pzErr, "slatedb: malformed cache_size=%s option"
-                     " (expected a positive size such as '64MiB'; units B, KiB, MiB, GiB)", argsShown(zVal));
+                     " (expected a positive size such as '64MiB'; units B, KiB, MiB, GiB)", sdbS3Shown(zVal));
   }
   return SQLITE_OK;
 }
@@ -478,7 +473,7 @@ static int argsCreate(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed create=%s option (expected if_missing or never)",
-                     argsShown(zVal));
+                     sdbS3Shown(zVal));
   }
   p->eCreate = i;                 /* SDB_CREATE_* follow the order of az[] */
   return SQLITE_OK;
@@ -490,7 +485,7 @@ static int argsDurability(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed durability=%s option (expected commit or async)",
-                     argsShown(zVal));
+                     sdbS3Shown(zVal));
   }
   p->eDurability = i;             /* SDB_DURABLE_* follow the order of az[] */
   return SQLITE_OK;
@@ -502,7 +497,7 @@ static int argsCompression(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 5);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed compression=%s option"
-                     " (expected none, snappy, zlib, lz4 or zstd)", argsShown(zVal));
+                     " (expected none, snappy, zlib, lz4 or zstd)", sdbS3Shown(zVal));
   }
   p->opts.eCodec = i;             /* the engine's codec numbers follow az[] */
   return SQLITE_OK;
@@ -515,7 +510,7 @@ static int argsDuration(const char *zName, const char *zVal, int bPositive, u64 
   if (!sdbExtParseDuration(zVal, pMs) || (bPositive && *pMs == 0)) {
     return argsError(pzErr, "slatedb: malformed %s=%s option (expected a %sduration: an integer"
                      " number of milliseconds, or quoted with a unit such as '250ms', '2s', '1m'"
-                     " or '1h', at most 2147483647 ms)", zName, argsShown(zVal), bPositive ? "positive " : "");
+                     " or '1h', at most 2147483647 ms)", zName, sdbS3Shown(zVal), bPositive ? "positive " : "");
   }
   return SQLITE_OK;
 }
@@ -524,7 +519,7 @@ static int argsDuration(const char *zName, const char *zVal, int bPositive, u64 
 static int argsSize(const char *zName, const char *zVal, u64 *pn, char **pzErr) {
   if (!argsParseSize(zVal, pn)) {
     return argsError(pzErr, "slatedb: malformed %s=%s option (expected a positive size in bytes,"
-                     " or quoted with a unit such as '16KiB'; units B, KiB, MiB, GiB)", zName, argsShown(zVal));
+                     " or quoted with a unit such as '16KiB'; units B, KiB, MiB, GiB)", zName, sdbS3Shown(zVal));
   }
   return SQLITE_OK;
 }
@@ -534,7 +529,7 @@ static int argsBlockSize(SdbExtArgs *p, const char *zVal, char **pzErr) {
   u64 n = 0;
   if (!argsParseSize(zVal, &n) || n < 1024 || n > 65536 || (n & (n - 1)) != 0) {
     return argsError(pzErr, "slatedb: malformed block_size=%s option (expected 1024, 2048, 4096,"
-                     " 8192, 16384, 32768 or 65536 bytes, or '1KiB' .. '64KiB')", argsShown(zVal));
+                     " 8192, 16384, 32768 or 65536 bytes, or '1KiB' .. '64KiB')", sdbS3Shown(zVal));
   }
   p->opts.blockSize = n;
   return SQLITE_OK;
@@ -545,7 +540,7 @@ static int argsCount(const char *zName, const char *zVal, u64 nMax, u32 *pn, cha
   u64 n = 0;
   if (!argsParseCount(zVal, 1, nMax, &n)) {
     return argsError(pzErr, "slatedb: malformed %s=%s option (expected an integer from 1 to %llu)",
-                     zName, argsShown(zVal), (unsigned long long)nMax);
+                     zName, sdbS3Shown(zVal), (unsigned long long)nMax);
   }
   *pn = (u32)n;
   return SQLITE_OK;
@@ -556,7 +551,7 @@ static int argsBool(const char *zName, const char *zVal, int *pb, char **pzErr) 
   static const char *const az[] = { "false", "true", "0", "1", "off", "on" };
   int i = argsChoice(zVal, az, 6);
   if (i < 0) {
-    return argsError(pzErr, "slatedb: malformed %s=%s option (expected true or false)", zName, argsShown(zVal));
+    return argsError(pzErr, "slatedb: malformed %s=%s option (expected true or false)", zName, sdbS3Shown(zVal));
   }
   *pb = i & 1;
   return SQLITE_OK;
@@ -569,7 +564,7 @@ static int argsEndpoint(SdbExtArgs *p, const char *zVal, char **pzErr) {
   if (!zWhy && strlen(zVal) >= sizeof(p->opts.zEndpoint)) zWhy = "it is too long";
   if (zWhy) {
     return argsError(pzErr, "slatedb: malformed endpoint=%s option: %s (expected"
-                     " http://host[:port] or https://host[:port])", argsShown(zVal), zWhy);
+                     " http://host[:port] or https://host[:port])", sdbS3Shown(zVal), zWhy);
   }
   memcpy(p->opts.zEndpoint, zVal, strlen(zVal) + 1);
   return SQLITE_OK;
@@ -579,7 +574,7 @@ static int argsEndpoint(SdbExtArgs *p, const char *zVal, char **pzErr) {
 static int argsRegion(SdbExtArgs *p, const char *zVal, char **pzErr) {
   const char *zWhy = sdbS3RegionProblem(zVal);
   if (zWhy) {
-    return argsError(pzErr, "slatedb: malformed region=%s option: %s", argsShown(zVal), zWhy);
+    return argsError(pzErr, "slatedb: malformed region=%s option: %s", sdbS3Shown(zVal), zWhy);
   }
   memcpy(p->opts.zRegion, zVal, strlen(zVal) + 1);   /* fits: at most 63 characters */
   return SQLITE_OK;
@@ -610,7 +605,7 @@ static int argsCheckpoint(SdbExtArgs *p, const char *zVal, char **pzErr) {
   if (!bOk) {
     return argsError(pzErr, "slatedb: malformed checkpoint=%s option (expected a checkpoint id"
                      " such as '123e4567-e89b-42d3-a456-426614174000'; SELECT id FROM"
-                     " slatedb_checkpoints lists them)", argsShown(zVal));
+                     " slatedb_checkpoints lists them)", sdbS3Shown(zVal));
   }
   memcpy(p->opts.zCheckpoint, zVal, 37);
   return SQLITE_OK;
@@ -715,13 +710,13 @@ static int argsOption(SdbExtArgs *p, const char *zArg, int iEq, unsigned *pSeen,
   if (!zVal) {
     rc = SQLITE_NOMEM;
   } else if (!argsIsIdent(zName)) {
-    rc = argsError(pzErr, "slatedb: malformed option: %s", argsShown(zArg));
+    rc = argsError(pzErr, "slatedb: malformed option: %s", sdbS3Shown(zArg));
   } else {
     int iOpt = argsChoice(zName, azOptName, OPT_COUNT);
     if (iOpt < 0) {
       rc = argsError(pzErr, "slatedb: unrecognized option: \"%s\"", zName);
     } else if (bBad || (!bQuoted && zVal[0] == 0)) {
-      rc = argsError(pzErr, "slatedb: malformed %s option: %s", azOptName[iOpt], argsShown(zArg));
+      rc = argsError(pzErr, "slatedb: malformed %s option: %s", azOptName[iOpt], sdbS3Shown(zArg));
     } else {
       rc = argsApply(p, iOpt, zVal, pSeen, pzErr);
       zVal = 0;
@@ -741,14 +736,14 @@ static int argsOne(SdbExtArgs *p, int iArg, const char *zArg, unsigned *pSeen, c
       return argsError(pzErr, "slatedb: unrecognized option: \"%s\"", zArg);
     }
     return argsError(pzErr, "slatedb: unexpected argument %s: only the first argument may be"
-                     " the database root, the others are name=value options", argsShown(zArg));
+                     " the database root, the others are name=value options", sdbS3Shown(zArg));
   }
   int bQuoted, bBad;
   char *zVal = argsDequote(zArg, (int)strlen(zArg), &bQuoted, &bBad);
   if (!zVal) return SQLITE_NOMEM;
   if (bBad) {
     sqlite3_free(zVal);
-    return argsError(pzErr, "slatedb: malformed database root: %s", argsShown(zArg));
+    return argsError(pzErr, "slatedb: malformed database root: %s", sdbS3Shown(zArg));
   }
   return argsApply(p, OPT_URL, zVal, pSeen, pzErr);
 }
@@ -793,7 +788,7 @@ static int argsCheckMode(const SdbExtArgs *p, unsigned seen, char **pzErr) {
   for (int i = 0; badS3 && i < OPT_COUNT; i++) {
     if (!(badS3 & (1u << i))) continue;
     return argsError(pzErr, "slatedb: option %s applies to s3:// databases only (this table's"
-                     " root is the local directory \"%s\")", azOptName[i], argsShown(p->zRoot));
+                     " root is the local directory \"%s\")", azOptName[i], sdbS3Shown(p->zRoot));
   }
   for (int i = 0; bad && i < OPT_COUNT; i++) {
     if (!(bad & (1u << i))) continue;
