@@ -652,6 +652,23 @@ static int putOne(SdbDb *w, const char *zKey, SdbErr *pErr) {
   return rc;
 }
 
+/* A writer on zWriterUrl that commits "a", a reader (poll_interval 1 h) on
+** zReaderUrl whose store is hooked (hookStore), then the writer's commit "b".
+** The caller closes both (NULL when not opened). */
+static int openHookedPair(const char *zWriterUrl, const char *zReaderUrl, SdbDb **pw, SdbDb **pr,
+                          SdbErr *pErr) {
+  SdbConfig cw = {.zUrl = zWriterUrl, .bCreateIfMissing = 1, .compactorPollMs = 3600000,
+                  .gcIntervalMs = 3600000};
+  SdbConfig cr = {.zUrl = zReaderUrl, .bReadOnly = 1, .pollIntervalMs = 3600000};
+  *pw = *pr = NULL;
+  int rc = sdb_db_open(&cw, pw, pErr);
+  if (rc == SDB_OK) rc = putOne(*pw, "a", pErr);
+  if (rc == SDB_OK) rc = sdb_db_open(&cr, pr, pErr);
+  if (rc == SDB_OK) hookStore(*pr);
+  if (rc == SDB_OK) rc = putOne(*pw, "b", pErr);
+  return rc;
+}
+
 /* A reader (poll_interval 1 h) whose refresh after a commit of a writer in
 ** this process fails: the statement fails, and the next one refreshes again
 ** and sees the commit (not the version of before it). */
@@ -660,16 +677,9 @@ static void testRefreshFailure(void) {
   snprintf(zDir, sizeof(zDir), "/tmp/sdb-refail-%d", (int)getpid());
   snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
   (void)!system(zCmd);
-  SdbConfig cw = {.zUrl = zDir, .bCreateIfMissing = 1, .compactorPollMs = 3600000,
-                  .gcIntervalMs = 3600000};
-  SdbConfig cr = {.zUrl = zDir, .bReadOnly = 1, .pollIntervalMs = 3600000};
   SdbDb *w = NULL, *r = NULL;
   SdbErr err;
-  int rc = sdb_db_open(&cw, &w, &err);
-  if (rc == SDB_OK) rc = putOne(w, "a", &err);
-  if (rc == SDB_OK) rc = sdb_db_open(&cr, &r, &err);
-  if (rc == SDB_OK) hookStore(r);
-  if (rc == SDB_OK) rc = putOne(w, "b", &err);
+  int rc = openHookedPair(zDir, zDir, &w, &r, &err);
   xListHook = failListOnce;
   int rc1 = rc ? rc : scanKeys(r, z, sizeof(z), &err);
   xListHook = NULL;
@@ -741,16 +751,9 @@ static void testSlowRefresh(void) {
   snprintf(zUrl, sizeof(zUrl), "file://%s", zDir);   /* W's commits leave r's counter alone */
   snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
   (void)!system(zCmd);
-  SdbConfig cw = {.zUrl = zUrl, .bCreateIfMissing = 1, .compactorPollMs = 3600000,
-                  .gcIntervalMs = 3600000};
-  SdbConfig cr = {.zUrl = zDir, .bReadOnly = 1, .pollIntervalMs = 3600000};
   SdbDb *w = NULL, *r = NULL;
   SdbErr err;
-  int rc = sdb_db_open(&cw, &w, &err);
-  if (rc == SDB_OK) rc = putOne(w, "a", &err);
-  if (rc == SDB_OK) rc = sdb_db_open(&cr, &r, &err);
-  if (rc == SDB_OK) hookStore(r);
-  if (rc == SDB_OK) rc = putOne(w, "b", &err);
+  int rc = openHookedPair(zUrl, zDir, &w, &r, &err);
   int ok = rc == SDB_OK && slowRefreshCase(r, "a,", "a,b,", zWhy, sizeof(zWhy));
   CHECKF("slow refresh: a scan starts while a refresh replays new WAL SSTs", ok, "rc=%d %s %s",
          rc, zWhy, err.zMsg);
