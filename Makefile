@@ -16,7 +16,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-forma
            -Icore -pthread
 LIBS    := -lcurl -lssl -lcrypto -lsnappy -llz4 -lzstd -lz -lpthread -lm
 
-CORE_SRC := $(sort $(wildcard core/*.c))
+CORE_SRC := $(sort $(wildcard core/*/*.c))
 EXT_SRC  := $(sort $(wildcard ext/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 EXT_OBJ  := $(EXT_SRC:%.c=$(BUILD)/%.o)
@@ -26,6 +26,7 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz-replay/%)
 
 .PHONY: all demo test asan fuzz bench clean check-deps ctests difftest
+.SECONDARY: $(BUILD)/fuzz/replay_main.o
 all: check-deps $(SO)
 
 check-deps:
@@ -39,18 +40,19 @@ $(BUILD)/libsdbcore.a: $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/%.o: %.c core/*.h $(wildcard ext/*.h)
+# -MMD -MP: each object's header dependencies go to a .d file beside it.
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/c-tests/%: c-tests/%.c c-tests/test.h $(BUILD)/libsdbcore.a $(EXT_SRC) $(wildcard ext/*.h)
+$(BUILD)/c-tests/%: c-tests/%.c $(BUILD)/libsdbcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ic-tests -o $@ $< $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
+	$(CC) $(CFLAGS) -MMD -MP -Ic-tests -o $@ $< $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
 
 # fuzz_options and fuzz_keycodec compile ext/ sources in (-DSQLITE_CORE), hence -lsqlite3.
-$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(BUILD)/libsdbcore.a $(EXT_SRC) $(wildcard ext/*.h)
+$(BUILD)/fuzz-replay/%: fuzz/%.c $(BUILD)/fuzz/replay_main.o $(BUILD)/libsdbcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< fuzz/replay_main.c $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(BUILD)/fuzz/replay_main.o $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
 
 ctests: $(CTEST_BIN) $(FUZZ_REPLAY)
 
@@ -80,6 +82,8 @@ fuzz:
 	for f in $(FUZZ_SRC); do \
 	  clang -std=c11 -D_GNU_SOURCE -g -O1 -Icore -fsanitize=fuzzer,address,undefined \
 	    -o $(BUILD)/fuzz/$$(basename $$f .c) $$f $(CORE_SRC) $(LIBS) -lsqlite3 || exit 1; done
+
+-include $(CORE_OBJ:.o=.d) $(EXT_OBJ:.o=.d) $(CTEST_BIN:=.d) $(FUZZ_REPLAY:=.d)
 
 clean:
 	rm -rf build build-asan slatedb.so

@@ -1,5 +1,5 @@
 /*
-** t_compactions.c: the .compactions codec (core/compactions.c).
+** t_compactions.c: the .compactions codec (core/meta/compactions.c).
 **
 ** - Decoding files written by SlateDB 0.12.1: c-tests/fixtures/compactions/
 **   and every fixture database's db/compactions/ folder. Each is decoded,
@@ -31,9 +31,9 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "compactions.h"
-#include "fbbuild.h"
-#include "manifest_enc.h"
+#include "meta/compactions.h"
+#include "util/fbbuild.h"
+#include "meta/manifest_enc.h"
 
 static int sameUlids(const SdbUlid *a, const SdbUlid *b, int n) {
   for (int i = 0; i < n; i++) {

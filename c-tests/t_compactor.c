@@ -1,5 +1,5 @@
 /*
-** t_compactor.c: the size-tiered compactor (core/compactor.c).
+** t_compactor.c: the size-tiered compactor (core/db/compactor.c).
 **
 **   1. The scheduler on synthetic manifests (the cases of SlateDB 0.12.1's
 **      size_tiered_compaction.rs tests): L0 thresholds and clamping, new run
@@ -22,10 +22,10 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "compactor.h"
-#include "dbInt.h"
-#include "manifest_enc.h"
-#include "sdbInt.h"
+#include "db/compactor.h"
+#include "db/dbInt.h"
+#include "meta/manifest_enc.h"
+#include "util/sdbInt.h"
 
 /* ================================================================ synthetic */
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "sdbInt.h"
+#include "util/sdbInt.h"
 
 #define KEYS_PER_BATCH 5
 

@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "dbInt.h"
-#include "manifest_enc.h"
-#include "sdbInt.h"
+#include "db/dbInt.h"
+#include "meta/manifest_enc.h"
+#include "util/sdbInt.h"
 
 typedef struct Row { u8 *k; size_t nk; u8 *v; size_t nv; } Row;
 typedef struct Rows { Row *a; int n, nAlloc; } Rows;

@@ -20,11 +20,11 @@
 
 #include "test.h"
 
-#include "block.h"
-#include "bloom.h"
-#include "cache.h"
-#include "compress.h"
-#include "rangeutil.h"
+#include "table/block.h"
+#include "table/bloom.h"
+#include "util/cache.h"
+#include "table/compress.h"
+#include "util/rangeutil.h"
 
 static u32 rnd32(u64 *s) {
   *s = *s * 6364136223846793005ull + 1442695040888963407ull;

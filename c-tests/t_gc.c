@@ -1,5 +1,5 @@
 /*
-** t_gc.c: the garbage collector (core/gc.c).
+** t_gc.c: the garbage collector (core/db/gc.c).
 **
 ** Part 1 drives the pure planner (sdbGcPlan) with in-memory listings and
 ** manifests: each folder's rule and its exact min-age / cutoff boundary.
@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "compactions.h"
-#include "gc.h"
-#include "manifest_enc.h"
+#include "meta/compactions.h"
+#include "db/gc.h"
+#include "meta/manifest_enc.h"
 
 #define MIN_AGE 300000ll       /* SlateDB's default min_age, ms */
 #define MIN_MS 60000ll

@@ -1,5 +1,5 @@
 /*
-** t_maint.c: the writer's background maintenance (core/maint.c) through the
+** t_maint.c: the writer's background maintenance (core/db/maint.c) through the
 ** public API, on local directories:
 **   - L0 backpressure: at l0_max_ssts L0s a flush wakes the compactor and
 **     waits for it, so L0s stay bounded while writes go on (compactor poll
@@ -25,9 +25,9 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "compactions.h"
-#include "dbInt.h"
-#include "sdbInt.h"
+#include "meta/compactions.h"
+#include "db/dbInt.h"
+#include "util/sdbInt.h"
 
 /* Open a writer on zDir with small L0s. */
 static SdbDb *openWriter(const char *zDir, int bCompactor, u32 l0Max, SdbErr *pErr) {

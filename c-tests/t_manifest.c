@@ -1,6 +1,6 @@
 /*
-** t_manifest.c: the manifest decoder (core/manifest.c) and the FlatBuffers
-** builder (core/fbbuild.c).
+** t_manifest.c: the manifest decoder (core/meta/manifest.c) and the FlatBuffers
+** builder (core/util/fbbuild.c).
 **
 **  - every manifest of every fixture database (c-tests/fixtures/<name>/db,
 **    written by SlateDB 0.12.1) decodes and keeps the invariants of
@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "fbbuild.h"
-#include "manifest.h"
+#include "util/fbbuild.h"
+#include "meta/manifest.h"
 
 /* ================================================================ utilities */
 

@@ -8,8 +8,8 @@
 #include <dirent.h>
 
 #include "test.h"
-#include "manifest.h"
-#include "manifest_enc.h"
+#include "meta/manifest.h"
+#include "meta/manifest_enc.h"
 
 static int sameInfo(const SdbSstInfo *a, const SdbSstInfo *b) {
   return a->indexOffset == b->indexOffset && a->indexLen == b->indexLen &&

@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "manifest.h"
-#include "sdbInt.h"
+#include "meta/manifest.h"
+#include "util/sdbInt.h"
 
 /* Run a shell command; 1 on success. */
 static int sh(const char *zCmd) { return system(zCmd) == 0; }

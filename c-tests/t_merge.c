@@ -8,9 +8,9 @@
 ** operands concatenate onto the newest base value.
 */
 #include "test.h"
-#include "memtable.h"
-#include "merge.h"
-#include "rangeutil.h"
+#include "db/memtable.h"
+#include "db/merge.h"
+#include "util/rangeutil.h"
 
 #define NKEY 60
 #define NVER 600

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "objstore.h"
+#include "store/objstore.h"
 
 static char zRoot[256];
 

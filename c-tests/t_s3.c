@@ -26,7 +26,7 @@
 #include <curl/curl.h>
 
 #include "test.h"
-#include "objstore.h"
+#include "store/objstore.h"
 #include "slatedb.h"
 
 static const char *zMoto;      /* $SDB_TEST_MOTO */

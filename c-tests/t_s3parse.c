@@ -1,6 +1,6 @@
 /*
 ** t_s3parse.c: the checks of the values that shape S3 request URLs and the
-** parsers of S3 answers (core/s3parse.c), without a server:
+** parsers of S3 answers (core/store/s3parse.c), without a server:
 **
 **   - bucket names follow S3's rules; regions are [a-z0-9-]+; endpoints are
 **     http(s)://host[:port] without user information, query or fragment (a
@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "s3parse.h"
+#include "store/s3parse.h"
 #include "test.h"
 
 static void testBuckets(void) {

@@ -6,7 +6,7 @@
 ** 20130524T000000Z), plus percent-encoding and canonicalisation cases.
 */
 #include "test.h"
-#include "sigv4.h"
+#include "store/sigv4.h"
 
 #define KEY_ID "AKIAIOSFODNN7EXAMPLE"
 #define SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

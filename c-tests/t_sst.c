@@ -20,12 +20,12 @@
 
 #include "test.h"
 
-#include "bloom.h"
-#include "rangeutil.h"
-#include "compress.h"
-#include "manifest_enc.h"
-#include "sst.h"
-#include "sst_build.h"
+#include "table/bloom.h"
+#include "util/rangeutil.h"
+#include "table/compress.h"
+#include "meta/manifest_enc.h"
+#include "table/sst.h"
+#include "table/sst_build.h"
 
 /* ------------------------------------------------------------ a memory store */
 typedef struct MemObj {

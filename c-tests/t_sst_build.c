@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "objstore.h"
-#include "sst.h"
-#include "sst_build.h"
-#include "cache.h"
+#include "store/objstore.h"
+#include "table/sst.h"
+#include "table/sst_build.h"
+#include "util/cache.h"
 
 typedef struct TRow { u8 key[64]; size_t nKey; u8 val[40]; size_t nVal; u64 seq; int kind; } TRow;
 

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "dbInt.h"
+#include "db/dbInt.h"
 
 #define NKEY 300
 

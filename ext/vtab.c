@@ -43,7 +43,7 @@
 typedef SdbExtVtab SdbVtab;
 
 /* Engine sequence numbers from here up mark uncommitted rows of the overlay
-** batch (the engine numbers a batch's operations from 2^62: core/batch.h). */
+** batch (the engine numbers a batch's operations from 2^62: core/db/batch.h). */
 #define VTAB_UNCOMMITTED_SEQ ((u64)1 << 62)
 
 /* One scan. */

@@ -47,7 +47,7 @@
 ** an endpoint= that differs from that endpoint, allow_http=true unless
 ** AWS_ALLOW_HTTP=true, and a virtual_hosted_style= other than the
 ** environment's (SQLITE_PERM). Bucket names,
-** regions and endpoints follow core/s3names.h (S3's bucket rules; an
+** regions and endpoints follow core/store/s3names.h (S3's bucket rules; an
 ** endpoint without user information, path, query or fragment). A value that
 ** could hold user:password ('@') is never repeated in an error message.
 **
@@ -70,7 +70,7 @@
 #include <string.h>
 
 #include "extInt.h"
-#include "s3names.h"
+#include "store/s3names.h"
 
 /* Options, as bits of the "seen" mask (duplicate detection). */
 #define OPT_URL          0
@@ -354,7 +354,7 @@ static int argsSchemeLen(const char *z) {
 
 /*
 ** Check an s3://bucket[/prefix] URL: a bucket name that follows S3's rules
-** (core/s3parse.h), no query or fragment. The scheme is normalised to lower
+** (core/store/s3parse.h), no query or fragment. The scheme is normalised to lower
 ** case. The prefix is checked by the store when it opens.
 */
 static int argsS3Url(char *zVal, char **pzErr) {
@@ -558,7 +558,7 @@ static int argsBool(const char *zName, const char *zVal, int *pb, char **pzErr) 
 }
 
 /* Apply endpoint=: an http:// or https:// URL of a host and port only (no
-** user information, path, query or fragment; core/s3parse.h). */
+** user information, path, query or fragment; core/store/s3parse.h). */
 static int argsEndpoint(SdbExtArgs *p, const char *zVal, char **pzErr) {
   const char *zWhy = sdbS3EndpointProblem(zVal, 0);
   if (!zWhy && strlen(zVal) >= sizeof(p->opts.zEndpoint)) zWhy = "it is too long";

@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "block.h"
-#include "bloom.h"
-#include "compress.h"
+#include "table/block.h"
+#include "table/bloom.h"
+#include "table/compress.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

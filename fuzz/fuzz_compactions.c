@@ -1,6 +1,6 @@
 /*
 ** fuzz_compactions.c: libFuzzer target for the .compactions codec
-** (core/compactions.c).
+** (core/meta/compactions.c).
 **
 ** Input: arbitrary bytes, decoded as a compactions object (u16 BE version +
 ** CompactionsV1 FlatBuffer, spec/MANIFEST.md §2.5). A decoded object without
@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "compactions.h"
+#include "meta/compactions.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *a, size_t n) {
   SdbCompactions *p = NULL, *q = NULL;

@@ -1,5 +1,5 @@
 /*
-** fuzz_manifest.c: libFuzzer target for the manifest decoder (core/manifest.c).
+** fuzz_manifest.c: libFuzzer target for the manifest decoder (core/meta/manifest.c).
 **
 ** Input: arbitrary bytes, decoded as a manifest object (u16 BE version +
 ** FlatBuffer, spec/MANIFEST.md §2.1) and, independently, as sequence-tracker
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "manifest.h"
+#include "meta/manifest.h"
 
 static void fuzzTracker(const uint8_t *a, size_t n) {
   SdbSeqSample *aS = NULL;

@@ -1,6 +1,6 @@
 /*
 ** fuzz_s3names.c: libFuzzer target for the values that shape S3 request URLs:
-** the checks of core/s3names.h and the store's own parsing of an s3:// URL
+** the checks of core/store/s3names.h and the store's own parsing of an s3:// URL
 ** with endpoint and region settings (sdbStoreOpenS3, which does no I/O).
 **
 ** Input: up to four fields separated by '\n': the URL after "s3://", an
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "objstore.h"
-#include "s3names.h"
+#include "store/objstore.h"
+#include "store/s3names.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

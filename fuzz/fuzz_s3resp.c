@@ -1,6 +1,6 @@
 /*
 ** fuzz_s3resp.c: libFuzzer target for the parsers of S3 answers
-** (core/s3parse.h): Content-Range and Content-Length header values, the XML
+** (core/store/s3parse.h): Content-Range and Content-Length header values, the XML
 ** of ListObjectsV2 pages (keys, sizes, times, continuation) and of error
 ** bodies (Code, Message, entity decoding).
 **
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s3parse.h"
+#include "store/s3parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "sst.h"
+#include "table/sst.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -38,9 +38,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "manifest_enc.h"
+#include "meta/manifest_enc.h"
 #include "slatedb.h"
-#include "sst.h"
+#include "table/sst.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,0 +1,342 @@
+/*
+** memtable.c: the skiplist memtable described in memtable.h.
+**
+** Order: key ascending (bytewise, shorter prefix first), then seq descending;
+** (key, seq) is unique: inserting it again unlinks the older node.
+** Each node is bump-allocated from the arena together with its key and value
+** bytes. Level-0 and upper links are written with release stores after the
+** node is complete, and read with acquire loads, so a reader never sees a
+** half-built node while the single writer inserts.
+*/
+#include <pthread.h>
+
+#include "db/memtable.h"
+#include "util/rangeutil.h"
+
+#define MT_MAX_HEIGHT 16
+#define MT_CHUNK (256 * 1024)
+
+typedef struct MtNode MtNode;
+struct MtNode {
+  const u8 *pKey;         /* key bytes (in the arena) */
+  const u8 *pVal;         /* value bytes (in the arena), NULL for tombstones */
+  size_t nVal;
+  u64 seq;
+  i64 createTs, expireTs;
+  u32 nKey;
+  u8 eKind;               /* SDB_KIND_* */
+  u8 bHasCreate, bHasExpire;
+  u8 height;              /* number of links in aNext[] */
+  MtNode *aNext[1];       /* height links; allocated with the node */
+};
+
+typedef struct MtChunk MtChunk;
+struct MtChunk {
+  MtChunk *pNext;         /* older chunk */
+  size_t nUsed, nSize;
+  u8 *a;                  /* points just past this header */
+};
+
+struct SdbMemtable {
+  int nRef;               /* atomic reference count */
+  MtChunk *pChunk;        /* newest arena chunk; owns all nodes */
+  MtNode *pHead;          /* sentinel with MT_MAX_HEIGHT links */
+  int height;             /* current max height in use */
+  u32 rnd;                /* height generator state */
+  u64 nRows, nBytes, maxSeq;
+  u64 nEntryBytes;        /* sum of SlateDB's RowEntry::estimated_size() of the rows */
+  i64 maxCreateTs;
+};
+
+/* ------------------------------------------------------------ arena */
+static void *mtAlloc(SdbMemtable *p, size_t n) {
+  n = (n + 7) & ~(size_t)7;
+  MtChunk *c = p->pChunk;
+  if (!c || c->nSize - c->nUsed < n) {
+    size_t nSize = n > MT_CHUNK / 4 ? n : MT_CHUNK;
+    MtChunk *cNew = sdbMalloc(sizeof(MtChunk) + nSize);
+    if (!cNew) return NULL;
+    cNew->pNext = c;
+    cNew->nUsed = 0;
+    cNew->nSize = nSize;
+    cNew->a = (u8 *)(cNew + 1);
+    if (c && nSize != MT_CHUNK) {
+      /* A big allocation gets its own chunk behind the current one, so the
+      ** current chunk's free space stays usable. */
+      cNew->pNext = c->pNext;
+      c->pNext = cNew;
+      cNew->nUsed = n;
+      return cNew->a;
+    }
+    p->pChunk = c = cNew;
+  }
+  void *pRet = c->a + c->nUsed;
+  c->nUsed += n;
+  return pRet;
+}
+
+static MtNode *mtNodeAlloc(SdbMemtable *p, int height, size_t nExtra) {
+  size_t n = sizeof(MtNode) + sizeof(MtNode *) * (size_t)(height - 1) + nExtra;
+  MtNode *pNode = mtAlloc(p, n);
+  if (pNode) {
+    memset(pNode, 0, sizeof(MtNode) + sizeof(MtNode *) * (size_t)(height - 1));
+    pNode->height = (u8)height;
+  }
+  return pNode;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+SdbMemtable *sdbMemtableNew(void) {
+  SdbMemtable *p = sdbMallocZero(sizeof(*p));
+  if (!p) return NULL;
+  p->nRef = 1;
+  p->height = 1;
+  p->rnd = 0x2545F491u;
+  p->maxCreateTs = INT64_MIN;
+  p->pHead = mtNodeAlloc(p, MT_MAX_HEIGHT, 0);
+  if (!p->pHead) {
+    sdbFree(p);
+    return NULL;
+  }
+  return p;
+}
+
+void sdbMemtableRef(SdbMemtable *p) { __atomic_add_fetch(&p->nRef, 1, __ATOMIC_RELAXED); }
+
+void sdbMemtableUnref(SdbMemtable *p) {
+  if (!p || __atomic_sub_fetch(&p->nRef, 1, __ATOMIC_ACQ_REL) != 0) return;
+  MtChunk *c = p->pChunk;
+  while (c) {
+    MtChunk *pNext = c->pNext;
+    sdbFree(c);
+    c = pNext;
+  }
+  sdbFree(p);
+}
+
+u64 sdbMemtableRows(const SdbMemtable *p) { return __atomic_load_n(&p->nRows, __ATOMIC_RELAXED); }
+u64 sdbMemtableBytes(const SdbMemtable *p) { return __atomic_load_n(&p->nBytes, __ATOMIC_RELAXED); }
+
+u64 sdbMemtableL0Estimate(const SdbMemtable *p, u64 blockSize, u32 bitsPerKey, u32 minFilterKeys) {
+  u64 n = __atomic_load_n(&p->nRows, __ATOMIC_RELAXED);
+  if (n == 0) return 0;
+  /* SsTableFormat::estimate_encoded_size_compacted (format/sst.rs), term by term. */
+  u64 enc = __atomic_load_n(&p->nEntryBytes, __ATOMIC_RELAXED) + (2 + 2 + 4 + 1) * n;
+  u64 bs = blockSize ? blockSize : 4096;
+  u64 nBlocks = (enc + bs - 1) / bs;
+  u64 ans = enc + 2 * n + 4 * nBlocks;     /* Block::estimate_encoded_size */
+  ans += nBlocks * 12 + 2 + 4;             /* index: a 12-byte first key guess per block */
+  ans += 12 + 4 * 8 + 2;                   /* metadata */
+  ans += 8 + 2;                            /* metadata offset, version */
+  if (n >= minFilterKeys) {
+    u32 bits = (u32)n * bitsPerKey;        /* u32 arithmetic, as filter_size_bytes */
+    ans += (bits + 7) / 8 + 2 + 4;
+  }
+  ans += 5 * 8 + 4;                        /* stats */
+  return ans;
+}
+u64 sdbMemtableMaxSeq(const SdbMemtable *p) { return __atomic_load_n(&p->maxSeq, __ATOMIC_RELAXED); }
+i64 sdbMemtableMaxCreateTs(const SdbMemtable *p) { return p->maxCreateTs; }
+
+/* ------------------------------------------------------------ search */
+static MtNode *mtNext(MtNode *pNode, int level) {
+  return __atomic_load_n(&pNode->aNext[level], __ATOMIC_ACQUIRE);
+}
+
+/* <0 if the node sorts before target (key, seq), 0 if equal, >0 after. */
+static int mtCmp(const MtNode *pNode, const u8 *pKey, size_t nKey, u64 seq) {
+  int c = sdbKeyCmp(pNode->pKey, pNode->nKey, pKey, nKey);
+  if (c) return c;
+  return pNode->seq > seq ? -1 : (pNode->seq < seq ? 1 : 0);
+}
+
+/* The last node that sorts before (key, seq) (the head if none). Fills
+** apPrev[level] for every level when apPrev is not NULL. */
+static MtNode *mtFindLess(SdbMemtable *p, const u8 *pKey, size_t nKey, u64 seq,
+                          MtNode **apPrev) {
+  MtNode *x = p->pHead;
+  int level = __atomic_load_n(&p->height, __ATOMIC_ACQUIRE) - 1;
+  for (; level >= 0; level--) {
+    MtNode *n;
+    while ((n = mtNext(x, level)) != NULL && mtCmp(n, pKey, nKey, seq) < 0) x = n;
+    if (apPrev) apPrev[level] = x;
+  }
+  return x;
+}
+
+/* The last node of the list (the head if empty). */
+static MtNode *mtFindLast(SdbMemtable *p) {
+  MtNode *x = p->pHead;
+  for (int level = __atomic_load_n(&p->height, __ATOMIC_ACQUIRE) - 1; level >= 0; level--) {
+    MtNode *n;
+    while ((n = mtNext(x, level)) != NULL) x = n;
+  }
+  return x;
+}
+
+static int mtRandomHeight(SdbMemtable *p) {
+  int h = 1;
+  while (h < MT_MAX_HEIGHT) {
+    p->rnd ^= p->rnd << 13;
+    p->rnd ^= p->rnd >> 17;
+    p->rnd ^= p->rnd << 5;
+    if ((p->rnd & 3) != 0) break;
+    h++;
+  }
+  return h;
+}
+
+/* Estimate of a row's encoded size: lengths, key, value, seq, flags, 2 timestamps. */
+static u64 mtRowBytes(size_t nKey, size_t nVal) { return (u64)(nKey + nVal + 3 + 8 + 1 + 16); }
+
+/* SlateDB 0.12.1's RowEntry::estimated_size() (types.rs): key, value, seq and the
+** timestamps present. Its memtable sums these in entries_size_in_bytes. */
+static u64 mtEntryBytes(size_t nKey, size_t nVal, int bCreate, int bExpire) {
+  return (u64)(nKey + nVal + 8 + (bCreate ? 8 : 0) + (bExpire ? 8 : 0));
+}
+
+int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
+  MtNode *apPrev[MT_MAX_HEIGHT];
+  int height = mtRandomHeight(p);
+  MtNode *pNode = mtNodeAlloc(p, height, e->nKey + e->nVal);
+  if (!pNode) return SDB_NOMEM;
+  u8 *pData = (u8 *)&pNode->aNext[height];
+  memcpy(pData, e->pKey, e->nKey);
+  if (e->nVal) memcpy(pData + e->nKey, e->pVal, e->nVal);
+  pNode->pKey = pData;
+  pNode->nKey = (u32)e->nKey;
+  pNode->pVal = e->eKind == SDB_KIND_TOMBSTONE ? NULL : pData + e->nKey;
+  pNode->nVal = e->eKind == SDB_KIND_TOMBSTONE ? 0 : e->nVal;
+  pNode->seq = e->seq;
+  pNode->eKind = (u8)e->eKind;
+  pNode->bHasCreate = (u8)e->bHasCreateTs;
+  pNode->bHasExpire = (u8)e->bHasExpireTs;
+  pNode->createTs = e->createTs;
+  pNode->expireTs = e->expireTs;
+
+  mtFindLess(p, e->pKey, e->nKey, e->seq, apPrev);
+  MtNode *pOld = mtNext(apPrev[0], 0);
+  if (pOld && mtCmp(pOld, e->pKey, e->nKey, e->seq) != 0) pOld = NULL;
+  if (height > p->height) {
+    for (int i = p->height; i < height; i++) apPrev[i] = p->pHead;
+    __atomic_store_n(&p->height, height, __ATOMIC_RELEASE);
+  }
+  /* Link the node in; an equal pOld is replaced: at each of its levels its
+  ** predecessor (apPrev[i]) moves on to the new node or past pOld, in one
+  ** store. A reader standing on pOld still finds its way on (its links are
+  ** kept; the arena keeps it alive). */
+  for (int i = 0; i < height; i++) {
+    MtNode *pNext = mtNext(apPrev[i], i);
+    if (pOld && pNext == pOld) pNext = mtNext(pOld, i);
+    pNode->aNext[i] = pNext;
+    __atomic_store_n(&apPrev[i]->aNext[i], pNode, __ATOMIC_RELEASE);
+  }
+  for (int i = height; pOld && i < pOld->height; i++) {
+    __atomic_store_n(&apPrev[i]->aNext[i], mtNext(pOld, i), __ATOMIC_RELEASE);
+  }
+  if (pOld) {
+    __atomic_sub_fetch(&p->nBytes, mtRowBytes(pOld->nKey, pOld->nVal), __ATOMIC_RELAXED);
+    __atomic_sub_fetch(&p->nEntryBytes, mtEntryBytes(pOld->nKey, pOld->nVal, pOld->bHasCreate, pOld->bHasExpire),
+                       __ATOMIC_RELAXED);
+  } else {
+    __atomic_add_fetch(&p->nRows, 1, __ATOMIC_RELAXED);
+  }
+  __atomic_add_fetch(&p->nBytes, mtRowBytes(e->nKey, pNode->nVal), __ATOMIC_RELAXED);
+  __atomic_add_fetch(&p->nEntryBytes, mtEntryBytes(e->nKey, pNode->nVal, pNode->bHasCreate, pNode->bHasExpire),
+                     __ATOMIC_RELAXED);
+  if (e->seq > p->maxSeq) __atomic_store_n(&p->maxSeq, e->seq, __ATOMIC_RELAXED);
+  if (e->bHasCreateTs && e->createTs > p->maxCreateTs) p->maxCreateTs = e->createTs;
+  return SDB_OK;
+}
+
+/* ------------------------------------------------------------ iterator */
+typedef struct MtIter {
+  SdbIter base;           /* must be first */
+  SdbMemtable *pMt;       /* referenced */
+  MtNode *pNode;          /* current node, NULL at EOF */
+  SdbRangeCopy range;     /* owned copy of the bounds */
+  int bDesc;
+} MtIter;
+
+static void mtIterLoad(MtIter *it) {
+  MtNode *n = it->pNode;
+  if (n == it->pMt->pHead) n = NULL;
+  if (n) {
+    int bIn = it->bDesc ? sdbRangeAboveLo(&it->range.r, n->pKey, n->nKey)
+                        : sdbRangeBelowHi(&it->range.r, n->pKey, n->nKey);
+    if (!bIn) n = NULL;
+  }
+  it->pNode = n;
+  it->base.bEof = (n == NULL);
+  if (!n) return;
+  SdbEntry *e = &it->base.cur;
+  e->pKey = n->pKey;
+  e->nKey = n->nKey;
+  e->pVal = n->pVal;
+  e->nVal = n->nVal;
+  e->seq = n->seq;
+  e->eKind = n->eKind;
+  e->bHasCreateTs = n->bHasCreate;
+  e->bHasExpireTs = n->bHasExpire;
+  e->createTs = n->createTs;
+  e->expireTs = n->expireTs;
+}
+
+static int mtIterNext(SdbIter *pIter, SdbErr *pErr) {
+  MtIter *it = (MtIter *)pIter;
+  if (!it->pNode) return SDB_OK;
+  MtNode *n = it->pNode;
+  it->pNode = it->bDesc ? mtFindLess(it->pMt, n->pKey, n->nKey, n->seq, NULL) : mtNext(n, 0);
+  mtIterLoad(it);
+  return SDB_OK;
+}
+
+static void mtIterFree(SdbIter *pIter) {
+  MtIter *it = (MtIter *)pIter;
+  sdbMemtableUnref(it->pMt);
+  sdbRangeCopyFree(&it->range);
+  sdbFree(it);
+}
+
+static const SdbIterMethods mtIterMethods = {mtIterNext, mtIterFree};
+
+/* Position on the first node within the range in the iterator's direction. */
+static void mtIterSeek(MtIter *it) {
+  const SdbRange *r = &it->range.r;
+  SdbMemtable *p = it->pMt;
+  if (!it->bDesc) {
+    MtNode *n = r->bHasLo ? mtFindLess(p, r->pLo, r->nLo, UINT64_MAX, NULL) : p->pHead;
+    n = mtNext(n, 0);
+    while (n && r->bHasLo && r->bLoExcl && sdbKeyCmp(n->pKey, n->nKey, r->pLo, r->nLo) == 0) {
+      n = mtNext(n, 0);
+    }
+    it->pNode = n;
+  } else if (!r->bHasHi) {
+    it->pNode = mtFindLast(p);
+  } else if (r->bHiExcl) {
+    it->pNode = mtFindLess(p, r->pHi, r->nHi, UINT64_MAX, NULL);
+  } else {
+    it->pNode = mtFindLess(p, r->pHi, r->nHi, 0, NULL);
+    MtNode *n = mtNext(it->pNode, 0);
+    /* Include a version of key == hi with seq 0, if any. */
+    if (n && n->seq == 0 && sdbKeyCmp(n->pKey, n->nKey, r->pHi, r->nHi) == 0) it->pNode = n;
+  }
+  mtIterLoad(it);
+}
+
+int sdbMemtableIterNew(SdbMemtable *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
+                       SdbErr *pErr) {
+  MtIter *it = sdbMallocZero(sizeof(*it));
+  *pp = NULL;
+  if (!it || sdbRangeCopyInit(&it->range, pRange)) {
+    sdbFree(it);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  it->base.pMethods = &mtIterMethods;
+  it->pMt = p;
+  sdbMemtableRef(p);
+  it->bDesc = bDesc;
+  mtIterSeek(it);
+  *pp = &it->base;
+  return SDB_OK;
+}

@@ -1,0 +1,46 @@
+/*
+** memtable.h: the in-memory table of rows not yet in an L0 SST.
+**
+** A skiplist ordered by (key ascending, seq descending): the order of rows in a
+** compacted SST (spec/SST.md §6.3). Nodes, keys and values live in an arena
+** owned by the memtable, so inserting costs no malloc per row. One writer may
+** insert while readers iterate: nodes are published with release stores.
+** A memtable is reference-counted: scans pin it.
+*/
+#ifndef SDB_MEMTABLE_H
+#define SDB_MEMTABLE_H
+
+#include "util/sdbInt.h"
+
+typedef struct SdbMemtable SdbMemtable;
+
+/* A new empty memtable with one reference (the caller's). NULL on OOM. */
+SdbMemtable *sdbMemtableNew(void);
+void sdbMemtableRef(SdbMemtable *p);
+void sdbMemtableUnref(SdbMemtable *p);        /* frees at zero; NULL-safe */
+
+/* Copy the entry (key, value, metadata) into the memtable. An entry with the
+** key and seq of a row already present replaces that row, as in SlateDB's
+** memtable (a WAL SST may repeat a key within one seq).
+** REQUIRES: one inserting thread at a time. Returns SDB_OK or SDB_NOMEM. */
+int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *pEntry);
+
+/* Rows, estimated encoded bytes, largest seq and create_ts inserted so far. */
+u64 sdbMemtableRows(const SdbMemtable *p);
+u64 sdbMemtableBytes(const SdbMemtable *p);
+u64 sdbMemtableMaxSeq(const SdbMemtable *p);
+
+/* SlateDB 0.12.1's estimate of the L0 SST this memtable would become
+** (TableStore::estimate_encoded_size_compacted over the memtable's entry_num and
+** entries_size_in_bytes): what its writer compares with l0_sst_size_bytes to
+** freeze the memtable, and what its WAL replay compares to cut replayed tables. */
+u64 sdbMemtableL0Estimate(const SdbMemtable *p, u64 blockSize, u32 bitsPerKey, u32 minFilterKeys);
+i64 sdbMemtableMaxCreateTs(const SdbMemtable *p);
+
+/* Iterate all versions within pRange (NULL = everything) in key order
+** (descending if bDesc; within one key the order is then seq ascending).
+** The iterator holds a reference on the memtable. Caller owns *pp. */
+int sdbMemtableIterNew(SdbMemtable *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
+                       SdbErr *pErr);
+
+#endif /* SDB_MEMTABLE_H */

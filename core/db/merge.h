@@ -1,0 +1,40 @@
+/*
+** merge.h: iterators that combine other iterators.
+**
+**   - the merging iterator: k-way merge of children that each yield rows in
+**     key order (all versions). Output is in key order; rows of equal keys
+**     come out newest (highest seq) first, whatever the direction.
+**   - the concatenating iterator: the SSTs of one sorted run, opened lazily
+**     one after the other (they do not overlap).
+**   - the visible-row iterator: on top of a merging iterator, yields one
+**     SDB_KIND_VALUE row per key: the newest version with seq <= the read
+**     bound wins, tombstones hide older rows, merge operands are folded onto
+**     the newest base value with the merge operator (spec/MANIFEST.md §8).
+**     Expired TTL rows are NOT hidden (SlateDB 0.12.1 does not filter TTL at
+**     read time).
+*/
+#ifndef SDB_MERGE_H
+#define SDB_MERGE_H
+
+#include "util/sdbInt.h"
+
+/* Merge n children. Takes ownership of every child (also on error). Caller
+** owns *pp. Children must all iterate in direction bDesc. */
+int sdbMergeIterNew(SdbIter **apChild, int n, int bDesc, SdbIter **pp, SdbErr *pErr);
+
+/* Opens child i of a concatenation; returns an iterator in *pp (caller owns)
+** or NULL if the child has nothing in the range. */
+typedef int (*SdbConcatOpen)(void *pCtx, int i, int bDesc, SdbIter **pp, SdbErr *pErr);
+/* Iterate n children in order (reverse order if bDesc), opening each when
+** reached. pCtx is released with xCtxFree when the iterator is freed. */
+int sdbConcatIterNew(void *pCtx, int n, SdbConcatOpen xOpen, void (*xCtxFree)(void *),
+                     int bDesc, SdbIter **pp, SdbErr *pErr);
+
+/* Visible rows of pMerged (ownership taken, also on error), which merges in
+** direction bDesc. maxSeq bounds the versions considered. eMergeOp is
+** SDB_MERGE_*. pPin/xUnpin: an object kept alive while the iterator lives
+** (may be NULL). Caller owns *pp. */
+int sdbVisibleIterNew(SdbIter *pMerged, int bDesc, u64 maxSeq, int eMergeOp, void *pPin,
+                      void (*xUnpin)(void *), SdbIter **pp, SdbErr *pErr);
+
+#endif /* SDB_MERGE_H */

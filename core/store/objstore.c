@@ -1,0 +1,59 @@
+/*
+** objstore.c: what every object store shares: object lists, freeing a store,
+** and batched ranged GETs for backends without their own xGetMany. The
+** backends (fs.c, s3.c) sit above this file; open.c picks one by URL.
+*/
+#include <stdlib.h>
+
+#include "store/objstore.h"
+
+/* ------------------------------------------------------------ object lists */
+void sdbObjListFree(SdbObjList *p) {
+  for (int i = 0; i < p->n; i++) sdbFree(p->a[i].zKey);
+  sdbFree(p->a);
+  memset(p, 0, sizeof(*p));
+}
+
+int sdbObjListAdd(SdbObjList *p, const char *zKey, u64 size, i64 mtimeMs) {
+  if (p->n == p->nAlloc) {
+    int nNew = p->nAlloc ? p->nAlloc * 2 : 16;
+    SdbObjInfo *aNew = sdbRealloc(p->a, sizeof(SdbObjInfo) * (size_t)nNew);
+    if (!aNew) return SDB_NOMEM;
+    p->a = aNew;
+    p->nAlloc = nNew;
+  }
+  char *z = sdbStrdup(zKey);
+  if (!z) return SDB_NOMEM;
+  p->a[p->n].zKey = z;
+  p->a[p->n].size = size;
+  p->a[p->n].mtimeMs = mtimeMs;
+  p->n++;
+  return SDB_OK;
+}
+
+static int objInfoCmp(const void *a, const void *b) {
+  return strcmp(((const SdbObjInfo *)a)->zKey, ((const SdbObjInfo *)b)->zKey);
+}
+
+void sdbObjListSort(SdbObjList *p) {
+  if (p->n > 1) qsort(p->a, (size_t)p->n, sizeof(SdbObjInfo), objInfoCmp);
+}
+
+void sdbStoreFree(SdbStore *p) {
+  if (p) p->pMethods->xFree(p);
+}
+
+int sdbStoreGetMany(SdbStore *p, SdbGetReq *a, int n, SdbErr *pErr) {
+  if (p->pMethods->xGetMany) return p->pMethods->xGetMany(p, a, n, pErr);
+  int rcFirst = SDB_OK;
+  for (int i = 0; i < n; i++) {
+    SdbErr err;
+    sdb_err_clear(&err);
+    a[i].rc = p->pMethods->xGet(p, a[i].zKey, a[i].iOff, a[i].nLen, &a[i].out, &err);
+    if (a[i].rc && a[i].rc != SDB_NOTFOUND && rcFirst == SDB_OK) {
+      rcFirst = a[i].rc;
+      if (pErr) *pErr = err;
+    }
+  }
+  return rcFirst;
+}

@@ -1,0 +1,139 @@
+/*
+** block.h: SST data blocks: decoding (format versions 1 and 2), a block
+** iterator, and the V2 block builder.
+**
+** Block payload (after the section CRC is checked and the codec undone;
+** spec/SST.md §5; slatedb/src/format/block.rs and block_v2.rs at fce6ed00):
+**
+**   | rows ... | off[0] u16 BE | ... | off[C-1] u16 BE | C u16 BE |
+**
+**   V2 (format_version 2): off[] are restart points (every 16th row in
+**   SlateDB's output); a restart row stores its whole key, the others share a
+**   prefix with the PREVIOUS row's key. Row (row_codec_v2.rs):
+**     varint32 shared | varint32 unshared | varint32 value_len |
+**     key suffix | value | u64 BE seq | u8 flags |
+**     [i64 BE expire_ts if flags&2] | [i64 BE create_ts if flags&4]
+**   V1 (format_version 1, read only): off[] locate EVERY row; keys share a
+**   prefix with the block's FIRST key. Row (row.rs, "V0" codec):
+**     u16 BE prefix_len | u16 BE suffix_len | suffix | u64 BE seq | u8 flags |
+**     [i64 BE expire_ts] | [i64 BE create_ts] |
+**     (not for tombstones:) u32 BE value_len | value
+**   Flags: 1 TOMBSTONE, 2 HAS_EXPIRE_TS, 4 HAS_CREATE_TS, 8 MERGE_OPERAND. Any
+**   other bit, or TOMBSTONE together with MERGE_OPERAND, is corrupt.
+**
+** A decoded block (SdbBlock) is immutable: one allocation holds a copy of the
+** payload bytes, one 32-byte array entry per row (offsets, seq, flags) and
+** the keys that prefix compression made it rebuild, so it can be shared
+** between threads (through the block cache) and walked in either direction
+** in O(1) per row.
+*/
+#ifndef SDB_BLOCK_H
+#define SDB_BLOCK_H
+
+#include "util/sdbInt.h"
+
+#define SDB_ROW_TOMBSTONE  0x01
+#define SDB_ROW_EXPIRE_TS  0x02
+#define SDB_ROW_CREATE_TS  0x04
+#define SDB_ROW_MERGE      0x08
+
+/* The restart interval SlateDB 0.12.1 writes. */
+#define SDB_BLOCK_RESTART_INTERVAL 16
+
+/* One decoded row: offsets into the owning block's aData (payload, then the
+** arena of rebuilt keys). Timestamps are read from the payload on demand:
+** expire_ts at offTs (if flags has SDB_ROW_EXPIRE_TS), create_ts after it. */
+typedef struct SdbBlockRow {
+  u32 offKey, nKey;
+  u32 offVal, nVal;       /* nVal = 0 and offVal = 0 for tombstones */
+  u64 seq;
+  u32 offTs;
+  u8 flags;               /* SDB_ROW_* as reported (validated) */
+} SdbBlockRow;
+
+/* One allocation: this header, nRow rows, the payload copy, the key arena. */
+typedef struct SdbBlock {
+  u32 nRow;               /* number of rows */
+  u16 formatVersion;      /* 1 or 2 */
+  SdbBlockRow *aRow;      /* nRow rows in file order */
+  const u8 *aData;        /* the payload bytes, followed by the key arena */
+  size_t nPayload;
+  size_t nMem;            /* total heap bytes held (for cache accounting) */
+} SdbBlock;
+
+/* Key of row i. REQUIRES i < nRow. */
+static inline const u8 *sdbBlockKey(const SdbBlock *p, u32 i) { return p->aData + p->aRow[i].offKey; }
+
+/*
+** Decode a block payload a[0..n) written with format version 1 or 2 into a
+** new block holding its own copy of the bytes (the caller keeps a).
+** Validates the trailer, every row's bounds and flags, prefix lengths and
+** (V2) that every restart offset is a row start with shared = 0.
+** The caller owns *pp (sdbBlockFree); *pp is NULL on failure.
+** Returns SDB_OK, SDB_CORRUPT (message says what), SDB_NOMEM, or SDB_CORRUPT
+** when the decoded form would exceed 2 * SDB_DECOMPRESS_MAX bytes.
+*/
+int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
+                       SdbErr *pErr);
+/* As sdbBlockDecodeCopy, then frees *pPayload's bytes on success (they are
+** consumed); on failure *pPayload is unchanged. */
+int sdbBlockDecode(SdbBuf *pPayload, int formatVersion, SdbBlock **pp, SdbErr *pErr);
+void sdbBlockFree(SdbBlock *p);      /* NULL-safe */
+
+/* Fill *pE from row i (pointers borrowed from the block). REQUIRES i < nRow. */
+void sdbBlockRowEntry(const SdbBlock *p, u32 i, SdbEntry *pE);
+
+/* For blocks whose rows are sorted by key (compacted SSTs): the index of the
+** first row whose key is >= key (bAfter = 0) or > key (bAfter = 1); nRow if
+** none. */
+u32 sdbBlockSeek(const SdbBlock *p, const u8 *key, size_t nKey, int bAfter);
+
+/*
+** An SdbIter over a block's rows within pRange (NULL = all rows), ascending
+** (file order) or descending. The range is applied by binary search, so with
+** a non-NULL range the rows must be sorted by key (REQUIRES).
+** The iterator reads pBlock until it is freed; xRelease(pCtx) is called then
+** (pass sdbBlockFree-like callbacks to hand over a block, NULL to borrow).
+** Caller owns *pp. On failure xRelease is NOT called.
+*/
+int sdbBlockIterNew(const SdbBlock *pBlock, const SdbRange *pRange, int bDesc,
+                    void (*xRelease)(void *), void *pCtx, SdbIter **pp, SdbErr *pErr);
+
+/* ------------------------------------------------------------ V2 builder */
+/*
+** Builds one V2 block with restart interval 16 and SlateDB's cut rule
+** (spec/SST.md §5.1). Usage: Init; repeat { if (!WouldFit) { Finish; Reset; }
+** Add }; Finish; Free. Entries are copied.
+*/
+typedef struct SdbBlockBuilder {
+  SdbBuf data;            /* encoded rows */
+  SdbBuf restarts;        /* u16 BE restart offsets, already encoded */
+  SdbBuf lastKey;         /* key of the last row added */
+  u32 nRow;               /* rows added since the last Reset */
+  size_t blockSize;       /* target block size in bytes */
+} SdbBlockBuilder;
+
+/* Prepare *p (caller-owned storage) for blocks of about blockSize bytes.
+** The builder owns its buffers until sdbBlockBuilderFree. */
+void sdbBlockBuilderInit(SdbBlockBuilder *p, size_t blockSize);
+/* Start a new block; keeps the buffers' memory for reuse. */
+void sdbBlockBuilderReset(SdbBlockBuilder *p);
+/* Release the buffers. *p may be re-initialised afterwards. */
+void sdbBlockBuilderFree(SdbBlockBuilder *p);
+
+/* Encoded size of pE if it were added next (with the prefix it would share). */
+size_t sdbBlockBuilderRowSize(const SdbBlockBuilder *p, const SdbEntry *pE);
+/* True if pE may be added: the block is empty, or
+**   data + 2*restarts + 2 + rowSize + (2 if pE starts a restart) <= blockSize
+** (and a new restart offset would still fit in a u16). */
+int sdbBlockBuilderWouldFit(const SdbBlockBuilder *p, const SdbEntry *pE);
+/* Append pE. REQUIRES: pE->nKey >= 1, nVal <= UINT32_MAX, and (for a sorted
+** block) key order. Does not check WouldFit. Returns SDB_OK or SDB_NOMEM. */
+int sdbBlockBuilderAdd(SdbBlockBuilder *p, const SdbEntry *pE, SdbErr *pErr);
+/* Current encoded size (rows + trailer). */
+size_t sdbBlockBuilderSize(const SdbBlockBuilder *p);
+/* APPEND the finished block payload (rows, restarts, count) to pOut.
+** REQUIRES: at least one row. Returns SDB_OK, SDB_NOMEM or SDB_MISUSE. */
+int sdbBlockBuilderFinish(SdbBlockBuilder *p, SdbBuf *pOut, SdbErr *pErr);
+
+#endif /* SDB_BLOCK_H */

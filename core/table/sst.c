@@ -1,0 +1,1124 @@
+/*
+** sst.c: opening SST objects and iterating their rows (see sst.h).
+**
+** Byte layout handled here (spec/SST.md §2-§4, §7, §9, §11;
+** slatedb/src/format/sst.rs and sst_iter.rs at fce6ed00), in this project's
+** words:
+**
+**   offset 0        data blocks, each  codec(payload) | u32 BE CRC-32
+**   filter_offset   bloom filter       codec(payload) | u32 BE CRC-32  (if filter_len)
+**   index_offset    SsTableIndex       codec(fb)      | u32 BE CRC-32
+**   stats_offset    SstStats           codec(fb)      | u32 BE CRC-32  (if stats_len)
+**   meta_offset     SsTableInfo fb (never compressed) | u32 BE CRC-32
+**   size - 10       u64 BE meta_offset | u16 BE format_version (1 or 2)
+**
+** The CRC covers the stored (compressed) bytes and is checked before
+** decompressing. SsTableIndex.block_meta[i] = { offset u64 (absent for 0),
+** first_key [ubyte] (required) }. Block i ends where block i+1 starts; the
+** last block ends at filter_offset (also when there is no filter).
+** Compacted SSTs are sorted by key (then seq descending) and their index
+** first_key is a separator: last key of block i-1 < first_key[i] <= keys of
+** block i (block 0: empty). WAL SSTs are in seq order with unsorted keys, and
+** their first_key values are 8-byte seqs, useless for key search.
+**
+** I/O: a WAL open is one HEAD plus one GET of the last 64 KiB (footer, info
+** and, normally, the index). A compacted open is one GET of the index; an
+** open for lookups takes the filter in the same GET when it sits right
+** before the index (or the bytes come from a batch, sdbSstOpenFromBytes).
+** Blocks are fetched one GET each, except that once an iterator has loaded
+** two blocks, a miss fetches a window of the following blocks (4, doubling
+** to 32, at most 1 MiB, ending before the first block the cache holds) in
+** one coalesced GET; where the store overlaps reads (S3) the window doubles
+** up to 1024 blocks, fetched as up to 4 parallel GETs of at most 1 MiB each.
+** A window never holds more than the cache's read-ahead room. The iterator
+** keeps that run as stored bytes and checks and decodes each block only
+** when it reaches it (then it goes to the cache), so
+** read-ahead past the end of a LIMIT costs bytes, not decoding.
+*/
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "table/bloom.h"
+#include "table/compress.h"
+#include "util/rangeutil.h"
+#include "table/sst.h"
+
+#define SST_FOOTER_SIZE 10
+#define SST_TAIL_READ (64 * 1024)
+#define SST_AHEAD_MIN 4
+#define SST_AHEAD_MAX 32                /* window cap, blocks (one GET at a time) */
+#define SST_AHEAD_MAX_PAR 1024          /* idem where the store overlaps reads */
+#define SST_AHEAD_BYTES (1u << 20)      /* one GET of a run */
+#define SST_RUN_PARTS 4                 /* GETs of one run where the store overlaps reads */
+#define SST_SECTION_MAX ((u64)SDB_DECOMPRESS_MAX + 4)
+
+static atomic_uint_fast64_t gSstUid = 0;
+static atomic_uint_fast64_t gFilterSkips = 0;
+int sdbSstFuzzIgnoreCrc = 0;
+
+/* A loaded filter section. */
+typedef struct SstFilter {
+  u8 *a;                  /* owned: the decompressed section payload */
+  size_t n;
+  const u8 *pBloom;       /* legacy bloom payload inside a[]; NULL = none */
+  size_t nBloom;
+} SstFilter;
+
+struct SdbSst {
+  atomic_int nRef;
+  u64 uid;                /* unique per open; the cache key */
+  SdbStore *pStore;       /* borrowed */
+  SdbCache *pCache;       /* borrowed; may be NULL */
+  char *zKey;             /* owned copy of the object key */
+  SdbSstInfo info;        /* owned copy */
+  u16 formatVersion;      /* 1 or 2 */
+  int bSorted;            /* rows sorted by key (compacted SST) */
+  u64 nSize;              /* object size if known (WAL open), else 0 */
+  u32 nBlock;
+  u64 *aOff;              /* nBlock+1 block offsets; aOff[nBlock] = filter_offset */
+  u32 *aKeyOff;           /* nBlock+1 offsets into aKey (first keys) */
+  u8 *aKey;               /* index first keys, concatenated */
+  pthread_mutex_t mu;     /* guards pFilter */
+  SstFilter *pFilter;     /* loaded filter when there is no cache */
+  u64 maxSeq;             /* a row above this seq is corruption (sdbSstSetMaxSeq) */
+};
+
+/* ------------------------------------------------------------ helpers */
+/* Prefix pErr's message with the object key and return rc (not
+** sdbErrWrap's value, which is SDB_OK when pErr is NULL). */
+static int sstWrap(const SdbSst *p, int rc, SdbErr *pErr) {
+  sdbErrWrap(pErr, "sst %s: ", p->zKey);
+  return rc;
+}
+
+/* Ranged GET of exactly [off, off+len) into pOut. */
+static int sstRead(SdbSst *p, u64 off, u64 len, SdbBuf *pOut, SdbErr *pErr) {
+  int rc = p->pStore->pMethods->xGet(p->pStore, p->zKey, off, len, pOut, pErr);
+  if (rc) return rc;
+  if (pOut->n != len) {
+    return sdbCorrupt(pErr, "short read: %llu bytes at offset %llu, got %zu (object truncated?)",
+                      (unsigned long long)len, (unsigned long long)off, pOut->n);
+  }
+  return SDB_OK;
+}
+
+/* Check the trailing BE CRC-32 of a framed section a[0..n) and return the
+** stored payload length (n - 4) in *pn. */
+static int sstCheckCrc(const u8 *a, size_t n, const char *zWhat, size_t *pn, SdbErr *pErr) {
+  if (n < 4) return sdbCorrupt(pErr, "%s: %zu bytes is too short for a checksum", zWhat, n);
+  u32 want = sdbGetU32BE(a + n - 4);
+  u32 got = sdbCrc32(a, n - 4);
+  if (want != got && !sdbSstFuzzIgnoreCrc) {
+    return sdbCorrupt(pErr, "%s: checksum mismatch (stored %08x, computed %08x)", zWhat, want, got);
+  }
+  *pn = n - 4;
+  return SDB_OK;
+}
+
+/* CRC check, then decompress a framed section into pOut (replaced). */
+static int sstUnframe(const SdbSst *p, const u8 *a, size_t n, const char *zWhat, SdbBuf *pOut,
+                      SdbErr *pErr) {
+  size_t nStored;
+  int rc = sstCheckCrc(a, n, zWhat, &nStored, pErr);
+  if (rc) return rc;
+  rc = sdbDecompress(p->info.eCodec, a, nStored, pOut, pErr);
+  if (rc) sdbErrWrap(pErr, "%s: ", zWhat);
+  return rc;
+}
+
+/* a + b without overflow; returns 0 on overflow. */
+static int addOk(u64 a, u64 b, u64 *pSum) {
+  if (a > UINT64_MAX - b) return 0;
+  *pSum = a + b;
+  return 1;
+}
+
+/* ------------------------------------------------------------ open */
+
+/* Check that the sections named by the info are in file order and (when the
+** meta offset is known) before the info. */
+static int sstCheckLayout(SdbSst *p, u64 metaOff, SdbErr *pErr) {
+  const SdbSstInfo *i = &p->info;
+  u64 indexEnd, filterEnd, statsEnd;
+  if (!addOk(i->indexOffset, i->indexLen, &indexEnd) ||
+      !addOk(i->filterOffset, i->filterLen, &filterEnd) ||
+      !addOk(i->statsOffset, i->statsLen, &statsEnd)) {
+    return sdbCorrupt(pErr, "info: section bounds overflow");
+  }
+  if (i->indexLen < 4) return sdbCorrupt(pErr, "info: index_len %llu", (unsigned long long)i->indexLen);
+  if (i->indexLen > SST_SECTION_MAX) return sdbCorrupt(pErr, "info: index too large");
+  if (i->filterLen > SST_SECTION_MAX) return sdbCorrupt(pErr, "info: filter too large");
+  if (i->filterLen && i->filterLen < 4) return sdbCorrupt(pErr, "info: filter_len too small");
+  if (i->filterOffset > i->indexOffset || filterEnd > i->indexOffset) {
+    return sdbCorrupt(pErr, "info: filter [%llu,+%llu) overlaps the index at %llu",
+                      (unsigned long long)i->filterOffset, (unsigned long long)i->filterLen,
+                      (unsigned long long)i->indexOffset);
+  }
+  if (metaOff != UINT64_MAX) {
+    if (indexEnd > metaOff) return sdbCorrupt(pErr, "info: index extends past the info");
+    if (i->statsLen && statsEnd > metaOff) return sdbCorrupt(pErr, "info: stats extend past the info");
+  }
+  if (i->statsLen && i->statsLen < 4) return sdbCorrupt(pErr, "info: stats_len too small");
+  return SDB_OK;
+}
+
+/* Parse the index payload a[0..n) into aOff/aKeyOff/aKey and validate it. */
+static int sstParseIndex(SdbSst *p, const u8 *a, size_t n, SdbErr *pErr) {
+  SdbFb fb = {a, n};
+  SdbFbTable root;
+  SdbFbVec vec;
+  int bPresent = 0, rc;
+  if ((rc = sdbFbRoot(&fb, &root, pErr))) return rc;
+  if ((rc = sdbFbVector(&root, 0, 4, &vec, &bPresent, pErr))) return rc;
+  if (!bPresent) return sdbCorrupt(pErr, "index: block_meta is missing");
+  u32 nBlock = vec.n;
+  p->aOff = sdbMalloc(sizeof(u64) * ((size_t)nBlock + 1));
+  p->aKeyOff = sdbMalloc(sizeof(u32) * ((size_t)nBlock + 1));
+  p->aKey = sdbMalloc(n);  /* first keys live in the payload: n is a bound */
+  if (!p->aOff || !p->aKeyOff || !p->aKey) return SDB_NOMEM_ERR(pErr);
+  u32 nKeyUsed = 0;
+  for (u32 i = 0; i < nBlock; i++) {
+    SdbFbTable t;
+    const u8 *pKey;
+    u32 nKey;
+    int bHasKey = 0;
+    if ((rc = sdbFbVecTable(&vec, i, &t, pErr))) return rc;
+    if ((rc = sdbFbU64(&t, 0, 0, &p->aOff[i], pErr))) return rc;
+    if ((rc = sdbFbBytes(&t, 1, &pKey, &nKey, &bHasKey, pErr))) return rc;
+    if (!bHasKey) return sdbCorrupt(pErr, "index: block %u has no first_key", i);
+    if (nKey > n - nKeyUsed) return sdbCorrupt(pErr, "index: first keys overrun");
+    p->aKeyOff[i] = nKeyUsed;
+    if (nKey) memcpy(p->aKey + nKeyUsed, pKey, nKey);
+    nKeyUsed += nKey;
+  }
+  p->aKeyOff[nBlock] = nKeyUsed;
+  p->aOff[nBlock] = p->info.filterOffset;
+  p->nBlock = nBlock;
+  for (u32 i = 0; i < nBlock; i++) {
+    if (p->aOff[i] >= p->aOff[i + 1] || p->aOff[i + 1] - p->aOff[i] < 4) {
+      return sdbCorrupt(pErr, "index: block %u spans [%llu, %llu)", i,
+                        (unsigned long long)p->aOff[i], (unsigned long long)p->aOff[i + 1]);
+    }
+  }
+  if (p->bSorted) {
+    for (u32 i = 1; i < nBlock; i++) {
+      const u8 *a0 = p->aKey + p->aKeyOff[i - 1], *a1 = p->aKey + p->aKeyOff[i];
+      if (sdbKeyCmp(a0, p->aKeyOff[i] - p->aKeyOff[i - 1], a1,
+                    p->aKeyOff[i + 1] - p->aKeyOff[i]) > 0) {
+        return sdbCorrupt(pErr, "index: first keys out of order at block %u", i);
+      }
+    }
+  }
+  return SDB_OK;
+}
+
+static void sstDestroy(SdbSst *p) {
+  if (p->pFilter) {
+    sdbFree(p->pFilter->a);
+    sdbFree(p->pFilter);
+  }
+  if (p->pCache) sdbCacheEraseUid(p->pCache, p->uid);
+  sdbSstInfoClear(&p->info);
+  sdbFree(p->aOff);
+  sdbFree(p->aKeyOff);
+  sdbFree(p->aKey);
+  sdbFree(p->zKey);
+  pthread_mutex_destroy(&p->mu);
+  sdbFree(p);
+}
+
+/* The WAL path: HEAD, tail read, footer, info. On success *pBuf and *pBufOff hold
+** a buffer covering [*pBufOff, size) that starts at or before the info. */
+static int sstReadFooter(SdbSst *p, SdbBuf *pBuf, u64 *pBufOff, u64 *pMetaOff, SdbErr *pErr) {
+  u64 size = 0;
+  int rc = p->pStore->pMethods->xHead(p->pStore, p->zKey, &size, pErr);
+  if (rc) return rc;
+  if (size <= SST_FOOTER_SIZE) {
+    return sdbCorrupt(pErr, "empty SST (%llu bytes)", (unsigned long long)size);
+  }
+  u64 nTail = size < SST_TAIL_READ ? size : SST_TAIL_READ;
+  u64 off = size - nTail;
+  if ((rc = sstRead(p, off, nTail, pBuf, pErr))) return rc;
+  const u8 *pFoot = pBuf->a + pBuf->n - SST_FOOTER_SIZE;
+  u64 metaOff = sdbGetU64BE(pFoot);
+  u16 version = sdbGetU16BE(pFoot + 8);
+  if (version != 1 && version != 2) {
+    return sdbCorrupt(pErr, "invalid format version %u in footer", version);
+  }
+  if (metaOff > size - SST_FOOTER_SIZE || size - SST_FOOTER_SIZE - metaOff < 4) {
+    return sdbCorrupt(pErr, "footer: meta_offset %llu out of range (size %llu)",
+                      (unsigned long long)metaOff, (unsigned long long)size);
+  }
+  u64 nInfo = size - SST_FOOTER_SIZE - metaOff;
+  if (nInfo > SST_SECTION_MAX) return sdbCorrupt(pErr, "info: too large");
+  if (metaOff < off) {
+    off = metaOff;
+    if ((rc = sstRead(p, off, size - off, pBuf, pErr))) return rc;
+  }
+  size_t nInfoBody;
+  const u8 *pInfo = pBuf->a + (metaOff - off);
+  if ((rc = sstCheckCrc(pInfo, (size_t)nInfo, "info", &nInfoBody, pErr))) return rc;
+  SdbFb fb = {pInfo, nInfoBody};
+  SdbFbTable t;
+  if ((rc = sdbFbRoot(&fb, &t, pErr)) || (rc = sdbSstInfoFromTable(&t, &p->info, pErr))) {
+    sdbErrWrap(pErr, "info: ");
+    return rc;
+  }
+  p->nSize = size;
+  p->formatVersion = version;
+  *pBufOff = off;
+  *pMetaOff = metaOff;
+  return SDB_OK;
+}
+
+static void sstFilterInstall(SdbSst *p, const u8 *raw, size_t n);
+
+/* Bytes of the object already in memory: a[0..n) from offset off. */
+typedef struct SstBytes {
+  const u8 *a;
+  size_t n;
+  u64 off;
+} SstBytes;
+
+static int sstBytesCover(const SstBytes *b, u64 lo, u64 hi) {
+  return b->n && lo >= b->off && hi <= b->off + b->n;
+}
+
+/* True if a lookup open reads the filter with the index: it sits right
+** before the index. */
+static int sstFilterAdjacent(const SdbSstInfo *i) {
+  return i->filterLen && i->filterOffset + i->filterLen == i->indexOffset;
+}
+
+void sdbSstOpenSpan(const SdbSstInfo *pInfo, int bForLookups, u64 *pOff, u64 *pLen) {
+  *pOff = (bForLookups && sstFilterAdjacent(pInfo)) ? pInfo->filterOffset : pInfo->indexOffset;
+  *pLen = SDB_TO_END;
+}
+
+/* The first field where the manifest's copy m of an SST's info differs from
+** the SST's own s, as "name (manifest X, SST Y)" in z; 0 if they agree. */
+static int sstInfoDiff(const SdbSstInfo *m, const SdbSstInfo *s, char *z, size_t nz) {
+  static const char *const azName[] = {"index_offset", "index_len", "filter_offset",
+                                       "filter_len", "stats_offset", "stats_len",
+                                       "compression_format", "sst_type", "filter_format"};
+  u64 aM[9] = {m->indexOffset, m->indexLen, m->filterOffset, m->filterLen, m->statsOffset,
+               m->statsLen, m->eCodec, m->eSstType, m->eFilterFormat};
+  u64 aS[9] = {s->indexOffset, s->indexLen, s->filterOffset, s->filterLen, s->statsOffset,
+               s->statsLen, s->eCodec, s->eSstType, s->eFilterFormat};
+  for (int i = 0; i < 9; i++) {
+    if (aM[i] == aS[i]) continue;
+    snprintf(z, nz, "%s (manifest %llu, SST %llu)", azName[i], (unsigned long long)aM[i],
+             (unsigned long long)aS[i]);
+    return 1;
+  }
+  if (m->bHasFirst != s->bHasFirst || m->nFirst != s->nFirst ||
+      (m->nFirst && memcmp(m->pFirst, s->pFirst, m->nFirst))) {
+    snprintf(z, nz, "first_entry");
+    return 1;
+  }
+  if (m->bHasLast != s->bHasLast || m->nLast != s->nLast ||
+      (m->nLast && memcmp(m->pLast, s->pLast, m->nLast))) {
+    snprintf(z, nz, "last_entry");
+    return 1;
+  }
+  return 0;
+}
+
+/*
+** Cross-check a compacted SST's manifest entry (p->info) against the object
+** itself: *pHave must run to the object's end, where the
+** footer and the checksummed SsTableInfo are. SlateDB's manifest has no
+** checksum, so this is what turns a damaged manifest entry into an error.
+** *pMetaOff gets the info's offset.
+*/
+static int sstCheckTail(SdbSst *p, const SstBytes *pHave, u64 *pMetaOff, SdbErr *pErr) {
+  u64 size = pHave->off + pHave->n;
+  if (pHave->n < SST_FOOTER_SIZE + 4) {
+    return sdbCorrupt(pErr, "the manifest's index_offset %llu is not inside the object"
+                      " (%llu bytes)", (unsigned long long)p->info.indexOffset,
+                      (unsigned long long)size);
+  }
+  const u8 *pFoot = pHave->a + pHave->n - SST_FOOTER_SIZE;
+  u64 metaOff = sdbGetU64BE(pFoot);
+  u16 version = sdbGetU16BE(pFoot + 8);
+  if (version != 1 && version != 2) {
+    return sdbCorrupt(pErr, "invalid format version %u in footer", version);
+  }
+  if (metaOff < pHave->off || metaOff > size - SST_FOOTER_SIZE - 4) {
+    return sdbCorrupt(pErr, "footer: meta_offset %llu outside the bytes read from %llu"
+                      " (manifest index_offset %llu, object %llu bytes)",
+                      (unsigned long long)metaOff, (unsigned long long)pHave->off,
+                      (unsigned long long)p->info.indexOffset, (unsigned long long)size);
+  }
+  size_t nBody;
+  const u8 *pInfo = pHave->a + (metaOff - pHave->off);
+  int rc = sstCheckCrc(pInfo, (size_t)(size - SST_FOOTER_SIZE - metaOff), "info", &nBody, pErr);
+  SdbFb fb = {pInfo, nBody};
+  SdbFbTable t;
+  SdbSstInfo own;
+  memset(&own, 0, sizeof(own));
+  if (rc == SDB_OK && ((rc = sdbFbRoot(&fb, &t, pErr)) || (rc = sdbSstInfoFromTable(&t, &own, pErr)))) {
+    sdbErrWrap(pErr, "info: ");
+  }
+  char zWhat[128];
+  if (rc == SDB_OK && sstInfoDiff(&p->info, &own, zWhat, sizeof(zWhat))) {
+    rc = sdbCorrupt(pErr, "the manifest's entry for this SST does not match the SST's own"
+                    " info: %s", zWhat);
+  }
+  sdbSstInfoClear(&own);
+  *pMetaOff = metaOff;
+  return rc;
+}
+
+/*
+** Parse the index from *pHave if it holds it, else from one GET into
+** pScratch. With bFilter (and a cache) a filter right before the index is
+** read in the same GET (or taken from *pHave) and cached.
+*/
+static int sstLoadIndex(SdbSst *p, int bFilter, int bCheck, const SstBytes *pHave,
+                        SdbBuf *pScratch, SdbErr *pErr) {
+  const SdbSstInfo *i = &p->info;
+  SdbBuf idx = {0};
+  u64 off, len, end = i->indexOffset + i->indexLen, metaOff = 0;
+  int bWith = bFilter && p->pCache && sstFilterAdjacent(i), rc;
+  sdbSstOpenSpan(i, bWith, &off, &len);
+  SstBytes have = *pHave;
+  if (!sstBytesCover(&have, i->indexOffset, end)) {
+    rc = p->pStore->pMethods->xGet(p->pStore, p->zKey, off, len, pScratch, pErr);
+    if (rc) return rc;
+    have = (SstBytes){pScratch->a, pScratch->n, off};
+  } else if (!sstBytesCover(&have, off, end)) {
+    bWith = 0;
+  }
+  if (bCheck && ((rc = sstCheckTail(p, &have, &metaOff, pErr)) ||
+                 (rc = sstCheckLayout(p, metaOff, pErr)))) {
+    return rc;
+  }
+  if (!sstBytesCover(&have, i->indexOffset, end)) {
+    return sdbCorrupt(pErr, "index [%llu,+%llu) is not inside the object",
+                      (unsigned long long)i->indexOffset, (unsigned long long)i->indexLen);
+  }
+  rc = sstUnframe(p, have.a + (i->indexOffset - have.off), (size_t)i->indexLen, "index", &idx, pErr);
+  if (rc == SDB_OK) rc = sstParseIndex(p, idx.a, idx.n, pErr);
+  if (rc == SDB_OK && bWith) sstFilterInstall(p, have.a + (i->filterOffset - have.off), (size_t)i->filterLen);
+  sdbBufFree(&idx);
+  return rc;
+}
+
+/* The new SST's fields up to its info: key, info copy (or, without pInfo,
+** the footer and info read from the object into *pBuf, with *pHave set to
+** that tail and *pMetaOff to the info's offset). */
+static int sstOpenInfo(SdbSst *p, const char *zKey, const SdbSstInfo *pInfo, u16 formatVersion,
+                       SdbBuf *pBuf, SstBytes *pHave, u64 *pMetaOff, SdbErr *pErr) {
+  p->zKey = sdbStrdup(zKey);
+  if (!p->zKey) return SDB_NOMEM_ERR(pErr);
+  if (!pInfo) {
+    u64 bufOff = 0;
+    int rc = sstReadFooter(p, pBuf, &bufOff, pMetaOff, pErr);
+    *pHave = (SstBytes){pBuf->a, pBuf->n, bufOff};
+    return rc;
+  }
+  if (sdbSstInfoCopy(&p->info, pInfo)) return SDB_NOMEM_ERR(pErr);
+  if (formatVersion != 1 && formatVersion != 2) {
+    return sdbCorrupt(pErr, "invalid format version %u", formatVersion);
+  }
+  p->formatVersion = formatVersion;
+  return SDB_OK;
+}
+
+static int sstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
+                   u16 formatVersion, SdbCache *pCache, int bFilter, const SstBytes *pHave,
+                   SdbSst **pp, SdbErr *pErr) {
+  SdbBuf buf = {0};
+  u64 metaOff = UINT64_MAX;
+  SstBytes have = pHave ? *pHave : (SstBytes){NULL, 0, 0};
+  *pp = NULL;
+  SdbSst *p = sdbMallocZero(sizeof(*p));
+  if (!p) return SDB_NOMEM_ERR(pErr);
+  atomic_init(&p->nRef, 1);
+  p->uid = atomic_fetch_add(&gSstUid, 1) + 1;
+  p->maxSeq = UINT64_MAX;
+  p->pStore = pStore;
+  p->pCache = pCache;
+  pthread_mutex_init(&p->mu, NULL);
+  int rc = sstOpenInfo(p, zKey, pInfo, formatVersion, &buf, &have, &metaOff, pErr);
+  if (rc == SDB_OK) {
+    p->bSorted = p->info.eSstType != SDB_SST_WAL;
+    rc = sstCheckLayout(p, metaOff, pErr);
+  }
+  if (rc == SDB_OK) rc = sstLoadIndex(p, bFilter, pInfo != NULL, &have, &buf, pErr);
+  sdbBufFree(&buf);
+  if (rc) {
+    if (p->zKey) sstWrap(p, rc, pErr);
+    p->pCache = NULL; /* nothing was cached under this uid */
+    sstDestroy(p);
+    return rc;
+  }
+  *pp = p;
+  return SDB_OK;
+}
+
+int sdbSstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
+               u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr) {
+  return sstOpen(pStore, zKey, pInfo, formatVersion, pCache, 0, NULL, pp, pErr);
+}
+
+int sdbSstOpenForLookups(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
+                         u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr) {
+  return sstOpen(pStore, zKey, pInfo, formatVersion, pCache, 1, NULL, pp, pErr);
+}
+
+int sdbSstOpenFromBytes(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
+                        u16 formatVersion, SdbCache *pCache, int bForLookups, const u8 *a,
+                        size_t n, u64 off, SdbSst **pp, SdbErr *pErr) {
+  SstBytes have = {a, n, off};
+  return sstOpen(pStore, zKey, pInfo, formatVersion, pCache, bForLookups, &have, pp, pErr);
+}
+
+void sdbSstRef(SdbSst *p) {
+  if (p) atomic_fetch_add(&p->nRef, 1);
+}
+
+void sdbSstUnref(SdbSst *p) {
+  if (p && atomic_fetch_sub(&p->nRef, 1) == 1) sstDestroy(p);
+}
+
+void sdbSstFree(SdbSst *p) { sdbSstUnref(p); }
+
+const SdbSstInfo *sdbSstGetInfo(const SdbSst *p) { return &p->info; }
+u16 sdbSstFormatVersion(const SdbSst *p) { return p->formatVersion; }
+u32 sdbSstBlockCount(const SdbSst *p) { return p->nBlock; }
+u64 sdbSstUid(const SdbSst *p) { return p->uid; }
+const char *sdbSstKey(const SdbSst *p) { return p->zKey; }
+u64 sdbSstObjectSize(const SdbSst *p) { return p->nSize; }
+void sdbSstSetMaxSeq(SdbSst *p, u64 maxSeq) { p->maxSeq = maxSeq; }
+u64 sdbSstFilterSkips(void) { return atomic_load(&gFilterSkips); }
+
+void sdbSstBlockFirstKey(const SdbSst *p, u32 i, const u8 **ppKey, size_t *pnKey) {
+  *ppKey = p->aKey + p->aKeyOff[i];
+  *pnKey = p->aKeyOff[i + 1] - p->aKeyOff[i];
+}
+
+/* Number of blocks whose first key is < key (bOrEqual: <= key). First keys
+** are non-decreasing (checked at open for sorted SSTs). */
+static u32 sstCountBlocks(const SdbSst *p, const u8 *key, size_t nKey, int bOrEqual) {
+  u32 lo = 0, hi = p->nBlock;
+  while (lo < hi) {
+    u32 mid = lo + (hi - lo) / 2;
+    const u8 *k;
+    size_t n;
+    sdbSstBlockFirstKey(p, mid, &k, &n);
+    int c = sdbKeyCmp(k, n, key, nKey);
+    if (c < 0 || (bOrEqual && c == 0)) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+/* ------------------------------------------------------------ filter */
+static void filterFree(void *pArg) {
+  SstFilter *f = pArg;
+  if (f) {
+    sdbFree(f->a);
+    sdbFree(f);
+  }
+}
+
+/* Check and decode the stored filter section raw[0..n) into a new *ppF
+** (caller owns, filterFree). */
+static int sstFilterDecode(SdbSst *p, const u8 *raw, size_t n, SstFilter **ppF, SdbErr *pErr) {
+  SdbBuf pay = {0};
+  *ppF = NULL;
+  SstFilter *f = sdbMallocZero(sizeof(*f));
+  if (!f) return SDB_NOMEM_ERR(pErr);
+  int rc = sstUnframe(p, raw, n, "filter", &pay, pErr);
+  if (rc == SDB_OK) {
+    f->n = pay.n;
+    f->a = sdbBufDetach(&pay);
+    if (p->info.eFilterFormat == 1) {
+      rc = sdbBloomFromComposite(f->a, f->n, &f->pBloom, &f->nBloom, pErr);
+    } else {
+      f->pBloom = f->a;
+      f->nBloom = f->n;
+    }
+  }
+  if (rc == SDB_OK && f->pBloom) rc = sdbBloomCheck(f->pBloom, f->nBloom, pErr);
+  sdbBufFree(&pay);
+  if (rc) {
+    filterFree(f);
+    return rc;
+  }
+  *ppF = f;
+  return SDB_OK;
+}
+
+/* GET and decode the filter section into a new *ppF (caller owns). */
+static int sstFilterRead(SdbSst *p, SstFilter **ppF, SdbErr *pErr) {
+  SdbBuf raw = {0};
+  *ppF = NULL;
+  int rc = sstRead(p, p->info.filterOffset, p->info.filterLen, &raw, pErr);
+  if (rc == SDB_OK) rc = sstFilterDecode(p, raw.a, raw.n, ppF, pErr);
+  sdbBufFree(&raw);
+  return rc;
+}
+
+/* Put the stored filter raw[0..n), read along with the index, in the cache.
+** A filter that does not decode is left out: the first lookup that needs it
+** reads it again and reports the error. */
+static void sstFilterInstall(SdbSst *p, const u8 *raw, size_t n) {
+  SstFilter *f;
+  if (sstFilterDecode(p, raw, n, &f, NULL)) return;
+  SdbCacheHandle *h =
+      sdbCacheInsert(p->pCache, p->uid, SDB_CACHE_FILTER, f, f->n + sizeof(*f), filterFree);
+  if (h) sdbCacheRelease(p->pCache, h);
+  else filterFree(f);
+}
+
+/* The SST's filter (NULL if none). With a cache *ph holds a pin to release
+** with sdbCacheRelease; without one the filter lives in the SST. */
+static int sstFilterGet(SdbSst *p, const SstFilter **ppF, SdbCacheHandle **ph, SdbErr *pErr) {
+  *ppF = NULL;
+  *ph = NULL;
+  if (p->info.filterLen == 0) return SDB_OK;
+  int rc = SDB_OK;
+  if (p->pCache) {
+    SdbCacheHandle *h = sdbCacheLookup(p->pCache, p->uid, SDB_CACHE_FILTER);
+    if (!h) {
+      SstFilter *f;
+      if ((rc = sstFilterRead(p, &f, pErr))) return sstWrap(p, rc, pErr);
+      h = sdbCacheInsert(p->pCache, p->uid, SDB_CACHE_FILTER, f, f->n + sizeof(*f), filterFree);
+      if (!h) {
+        filterFree(f);
+        return SDB_NOMEM_ERR(pErr);
+      }
+    }
+    *ph = h;
+    *ppF = sdbCacheValue(h);
+    return SDB_OK;
+  }
+  pthread_mutex_lock(&p->mu);
+  if (!p->pFilter) rc = sstFilterRead(p, &p->pFilter, pErr);
+  *ppF = p->pFilter;
+  pthread_mutex_unlock(&p->mu);
+  return rc ? sstWrap(p, rc, pErr) : SDB_OK;
+}
+
+int sdbSstMayContain(SdbSst *p, const u8 *key, size_t nKey, int *pbMay, SdbErr *pErr) {
+  const SstFilter *f;
+  SdbCacheHandle *h;
+  *pbMay = 1;
+  int rc = sstFilterGet(p, &f, &h, pErr);
+  if (rc) return rc;
+  if (f && f->pBloom) *pbMay = sdbBloomMayContain(f->pBloom, f->nBloom, key, nKey);
+  if (h) sdbCacheRelease(p->pCache, h);
+  return SDB_OK;
+}
+
+/* ------------------------------------------------------------ blocks */
+
+/* A decoded block held by an iterator: pinned in the cache, or owned. */
+typedef struct BlockRef {
+  const SdbBlock *p;      /* NULL when empty */
+  SdbCacheHandle *h;      /* cache pin, or NULL */
+  SdbBlock *pOwn;         /* owned block when there is no cache */
+} BlockRef;
+
+static void blockRefRelease(SdbSst *p, BlockRef *r) {
+  if (r->h) sdbCacheRelease(p->pCache, r->h);
+  sdbBlockFree(r->pOwn);
+  memset(r, 0, sizeof(*r));
+}
+
+static void blockFreeCb(void *pArg) { sdbBlockFree(pArg); }
+
+/* Decode stored block i (a[0..n), CRC included). An uncompressed payload is
+** decoded straight from a[] (one copy, into the block). */
+static int sstDecodeBlock(SdbSst *p, u32 i, const u8 *a, size_t n, SdbBlock **pp, SdbErr *pErr) {
+  SdbBuf pay = {0};
+  size_t nStored;
+  char zWhat[32];
+  snprintf(zWhat, sizeof(zWhat), "block %u", i);
+  *pp = NULL;
+  int rc = sstCheckCrc(a, n, zWhat, &nStored, pErr);
+  if (rc == SDB_OK) {
+    if (p->info.eCodec == SDB_CODEC_NONE) {
+      rc = sdbBlockDecodeCopy(a, nStored, p->formatVersion, pp, pErr);
+    } else {
+      rc = sdbDecompress(p->info.eCodec, a, nStored, &pay, pErr);
+      if (rc == SDB_OK) rc = sdbBlockDecode(&pay, p->formatVersion, pp, pErr);
+    }
+    if (rc) sdbErrWrap(pErr, "%s: ", zWhat);
+  }
+  sdbBufFree(&pay);
+  return rc;
+}
+
+/* Hand a decoded block to the cache (or keep it owned) as *pRef. */
+static int sstPublish(SdbSst *p, u32 i, SdbBlock *pBlock, BlockRef *pRef, SdbErr *pErr) {
+  memset(pRef, 0, sizeof(*pRef));
+  if (!p->pCache) {
+    pRef->pOwn = pBlock;
+    pRef->p = pBlock;
+    return SDB_OK;
+  }
+  SdbCacheHandle *h = sdbCacheInsert(p->pCache, p->uid, i, pBlock, pBlock->nMem, blockFreeCb);
+  if (!h) {
+    sdbBlockFree(pBlock);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  pRef->h = h;
+  pRef->p = sdbCacheValue(h);
+  return SDB_OK;
+}
+
+/* Stored length of block i, checked against the section limit. */
+static int sstBlockLen(SdbSst *p, u32 i, u64 *pn, SdbErr *pErr) {
+  *pn = p->aOff[i + 1] - p->aOff[i];
+  if (*pn > SST_SECTION_MAX) {
+    return sdbCorrupt(pErr, "block %u: %llu bytes is too large", i, (unsigned long long)*pn);
+  }
+  return SDB_OK;
+}
+
+/*
+** Decode blocks [iFirst, iLast], stored contiguously at a (the bytes from
+** block iFirst's offset), into the cache as aRef[0 .. iLast-iFirst]. Only
+** block iWant must decode (iWant outside the run: none must); another
+** failure leaves its aRef empty.
+*/
+static int sstDecodeRun(SdbSst *p, u32 iFirst, u32 iLast, u32 iWant, const u8 *a,
+                        BlockRef *aRef, SdbErr *pErr) {
+  u64 off = p->aOff[iFirst];
+  for (u32 i = iFirst; i <= iLast; i++) {
+    u64 n;
+    SdbBlock *pBlock = NULL;
+    BlockRef *r = &aRef[i - iFirst];
+    SdbErr errOther;
+    SdbErr *pE = i == iWant ? pErr : &errOther;
+    memset(r, 0, sizeof(*r));
+    int rc = sstBlockLen(p, i, &n, pE);
+    if (rc == SDB_OK) rc = sstDecodeBlock(p, i, a + (p->aOff[i] - off), (size_t)n, &pBlock, pE);
+    if (rc == SDB_OK) rc = sstPublish(p, i, pBlock, r, pE);
+    if (rc && i == iWant) {
+      for (u32 j = iFirst; j < i; j++) blockRefRelease(p, &aRef[j - iFirst]);
+      return rc;
+    }
+  }
+  return SDB_OK;
+}
+
+/* ------------------------------------------------------------ runs */
+/*
+** A read-ahead run: the stored blocks [iFirst, iLast] of one SST, fetched in
+** nPart ranged GETs (in parallel where the store overlaps reads), kept as
+** bytes until an iterator decodes them one by one. Part k holds the blocks
+** [aPartFirst[k], aPartFirst[k+1]) in aReq[k].out, from block aPartFirst[k]'s
+** offset. The buffers are owned by the run (sstRunFree).
+*/
+typedef struct SstRun {
+  i64 iFirst, iLast;      /* blocks held; none if iFirst > iLast */
+  int nPart;
+  u32 aPartFirst[SST_RUN_PARTS + 1];
+  SdbGetReq aReq[SST_RUN_PARTS];
+  size_t nCharged;        /* bytes charged to the SST's cache as read-ahead */
+} SstRun;
+
+/* Forget the run's blocks and give its charge back (the buffers stay). */
+static void sstRunEmpty(const SdbSst *p, SstRun *r) {
+  if (r->nCharged) sdbCacheAheadRelease(p->pCache, r->nCharged);
+  r->nCharged = 0;
+  r->iFirst = 0;
+  r->iLast = -1;
+  r->nPart = 0;
+}
+
+static void sstRunFree(const SdbSst *p, SstRun *r) {
+  sstRunEmpty(p, r);
+  for (int k = 0; k < SST_RUN_PARTS; k++) sdbBufFree(&r->aReq[k].out);
+}
+
+static int sstRunHas(const SstRun *r, u32 i) {
+  return (i64)i >= r->iFirst && (i64)i <= r->iLast;
+}
+
+/* The stored bytes of block i. REQUIRES sstRunHas(r, i). */
+static const u8 *sstRunBlock(const SdbSst *p, const SstRun *r, u32 i) {
+  int k = 0;
+  while (i >= r->aPartFirst[k + 1]) k++;
+  return r->aReq[k].out.a + (p->aOff[i] - p->aOff[r->aPartFirst[k]]);
+}
+
+/*
+** Lay out up to n blocks from block i in the visiting direction as parts of
+** at most SST_AHEAD_BYTES each (a larger block is a part alone), at most
+** nMaxPart parts and nMaxBytes in all. Sets r->nPart and r->aPartFirst
+** (ascending); returns how many blocks fit (at least 1: block i).
+*/
+static u32 sstRunPlan(const SdbSst *p, SstRun *r, u32 i, u32 n, int bDesc, int nMaxPart,
+                      u64 nMaxBytes) {
+  u32 aEdge[SST_RUN_PARTS];   /* first block of each part, in visiting order */
+  int nPart = 1;
+  u32 m = 1;
+  aEdge[0] = i;
+  for (; m < n; m++) {
+    u32 j = bDesc ? i - m : i + m, s = aEdge[nPart - 1];
+    if ((bDesc ? p->aOff[i + 1] - p->aOff[j] : p->aOff[j + 1] - p->aOff[i]) > nMaxBytes) break;
+    u64 nBytes = bDesc ? p->aOff[s + 1] - p->aOff[j] : p->aOff[j + 1] - p->aOff[s];
+    if (nBytes <= SST_AHEAD_BYTES) continue;
+    if (nPart == nMaxPart) break;
+    aEdge[nPart++] = j;
+  }
+  r->nPart = nPart;
+  if (!bDesc) {
+    for (int k = 0; k < nPart; k++) r->aPartFirst[k] = aEdge[k];
+    r->aPartFirst[nPart] = i + m;
+  } else {
+    /* Visiting part k runs down from aEdge[k] to just above aEdge[k+1]. */
+    for (int k = 0; k < nPart; k++) {
+      r->aPartFirst[nPart - 1 - k] = k + 1 < nPart ? aEdge[k + 1] + 1 : i - (m - 1);
+    }
+    r->aPartFirst[nPart] = i + 1;
+  }
+  return m;
+}
+
+/* Fetch the planned parts of blocks [iFirst, iLast] (one GET, or a batch)
+** and charge the buffers to the cache as read-ahead; on failure the run is
+** left empty. REQUIRES the run is empty. */
+static int sstRunFetch(SdbSst *p, SstRun *r, u32 iFirst, u32 iLast, SdbErr *pErr) {
+  int rc = SDB_OK;
+  for (int k = 0; k < r->nPart; k++) {
+    SdbGetReq *q = &r->aReq[k];
+    q->zKey = p->zKey;
+    q->iOff = p->aOff[r->aPartFirst[k]];
+    q->nLen = p->aOff[r->aPartFirst[k + 1]] - q->iOff;
+    q->rc = SDB_OK;
+    if (q->out.nAlloc > 2 * q->nLen + 4096) sdbBufFree(&q->out);   /* hold no more than needed */
+  }
+  for (int k = r->nPart; k < SST_RUN_PARTS; k++) sdbBufFree(&r->aReq[k].out);
+  if (r->nPart == 1) {
+    rc = sstRead(p, r->aReq[0].iOff, r->aReq[0].nLen, &r->aReq[0].out, pErr);
+  } else {
+    rc = sdbStoreGetMany(p->pStore, r->aReq, r->nPart, pErr);
+    for (int k = 0; k < r->nPart && rc == SDB_OK; k++) {
+      SdbGetReq *q = &r->aReq[k];
+      if (q->rc) rc = sdbErrSet(pErr, q->rc, "read of %llu bytes at %llu failed",
+                                (unsigned long long)q->nLen, (unsigned long long)q->iOff);
+      else if (q->out.n != q->nLen) rc = sdbCorrupt(pErr, "short read: %llu bytes at offset %llu, got %zu (object truncated?)",
+                                                    (unsigned long long)q->nLen, (unsigned long long)q->iOff, q->out.n);
+    }
+  }
+  if (rc) {
+    sstRunEmpty(p, r);
+    return rc;
+  }
+  r->iFirst = iFirst;
+  r->iLast = iLast;
+  if (p->pCache) {
+    for (int k = 0; k < r->nPart; k++) r->nCharged += r->aReq[k].out.nAlloc;
+    sdbCacheAheadCharge(p->pCache, r->nCharged);
+  }
+  return SDB_OK;
+}
+
+/* ------------------------------------------------------------ iterator */
+typedef struct SstIter {
+  SdbIter base;           /* must be first */
+  SdbSst *pSst;           /* one reference held */
+  SdbRangeCopy range;     /* owned copy of the range */
+  const SdbRange *pRange; /* &range.r, or NULL for everything */
+  int bDesc;
+  i64 iBlkLo, iBlkHi;     /* blocks to visit, inclusive (empty if lo > hi) */
+  i64 iBlkNext;           /* next block to load */
+  BlockRef cur;           /* current block (cur.p NULL between blocks) */
+  i64 iRow;               /* current row in cur */
+  u32 nLoaded;            /* blocks this iterator has loaded */
+  u32 nAhead;             /* next read-ahead window */
+  SstRun run;             /* the read-ahead run */
+} SstIter;
+
+static void sstIterDrop(SstIter *it) {
+  blockRefRelease(it->pSst, &it->cur);
+  sstRunEmpty(it->pSst, &it->run);
+}
+
+static void sstIterStop(SstIter *it) {
+  sstIterDrop(it);
+  it->base.bEof = 1;
+  it->iBlkNext = it->bDesc ? it->iBlkLo - 1 : it->iBlkHi + 1;
+}
+
+/*
+** Fetch the run for a miss on block i: block i alone, or once this iterator
+** has loaded two blocks a read-ahead window in its direction (4 blocks,
+** doubling), cut at the end of its range, before the first block the cache
+** already holds, and at one GET of SST_AHEAD_BYTES, or where the store
+** overlaps reads SST_RUN_PARTS such GETs in parallel.
+*/
+static int sstIterFetch(SstIter *it, u32 i, SdbErr *pErr) {
+  SdbSst *p = it->pSst;
+  int bPar = p->pStore->pMethods->xGetMany != NULL;
+  u32 k = 1;
+  if (it->nLoaded >= 2) {
+    k = it->nAhead;
+    if (it->nAhead < (bPar ? SST_AHEAD_MAX_PAR : SST_AHEAD_MAX)) it->nAhead *= 2;
+  }
+  u64 nLeft = it->bDesc ? (u64)(it->iBlkNext - it->iBlkLo) + 1 : (u64)(it->iBlkHi - it->iBlkNext) + 1;
+  if (k > nLeft) k = (u32)nLeft;
+  u32 n = 1;
+  while (n < k && !(p->pCache && sdbCacheContains(p->pCache, p->uid, it->bDesc ? i - n : i + n))) n++;
+  sstRunEmpty(p, &it->run);
+  u64 nRoom = (n > 1 && p->pCache) ? sdbCacheAheadRoom(p->pCache) : UINT64_MAX;
+  n = sstRunPlan(p, &it->run, i, n, it->bDesc, bPar ? SST_RUN_PARTS : 1, nRoom);
+  u32 iFirst = it->bDesc ? i - (n - 1) : i, iLast = it->bDesc ? i : i + (n - 1);
+  return sstRunFetch(p, &it->run, iFirst, iLast, pErr);
+}
+
+/* Load block it->iBlkNext into it->cur: from the read-ahead run if it holds
+** the block, else from the cache, else with a GET of a new run. A block is
+** decoded (and its checksum checked) only when the iterator reaches it. */
+static int sstIterLoad(SstIter *it, SdbErr *pErr) {
+  SdbSst *p = it->pSst;
+  u32 i = (u32)it->iBlkNext;
+  int bInRun = sstRunHas(&it->run, i);
+  SdbCacheHandle *h = (!bInRun && p->pCache) ? sdbCacheLookup(p->pCache, p->uid, i) : NULL;
+  if (h) {
+    it->cur.h = h;
+    it->cur.p = sdbCacheValue(h);
+  } else {
+    int rc = bInRun ? SDB_OK : sstIterFetch(it, i, pErr);
+    if (rc == SDB_OK) rc = sstDecodeRun(p, i, i, i, sstRunBlock(p, &it->run, i), &it->cur, pErr);
+    if (rc) return sstWrap(p, rc, pErr);
+  }
+  it->iBlkNext += it->bDesc ? -1 : 1;
+  it->nLoaded++;
+  return SDB_OK;
+}
+
+/* The error of a row above the SST's maxSeq (sdbSstSetMaxSeq), out of the
+** scan loop. */
+static __attribute__((noinline)) int sstSeqTooHigh(const SstIter *it, SdbErr *pErr) {
+  const SdbSst *p = it->pSst;
+  return sstWrap(p, sdbCorrupt(pErr, "row with seq %llu in block %u, above the manifest's"
+                               " last_l0_seq %llu", (unsigned long long)it->base.cur.seq,
+                               (unsigned)(it->bDesc ? it->iBlkNext + 1 : it->iBlkNext - 1),
+                               (unsigned long long)p->maxSeq), pErr);
+}
+
+/* Move to the next row in range, or to EOF. */
+static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
+  SdbSst *p = it->pSst;
+  const SdbRange *r = it->pRange;
+  for (;;) {
+    if (!it->cur.p) {
+      if (it->bDesc ? it->iBlkNext < it->iBlkLo : it->iBlkNext > it->iBlkHi) {
+        sstIterStop(it);
+        return SDB_OK;
+      }
+      int rc = sstIterLoad(it, pErr);
+      if (rc) return rc;
+      const SdbBlock *b = it->cur.p;
+      if (!it->bDesc) {
+        it->iRow = (p->bSorted && r && r->bHasLo) ? sdbBlockSeek(b, r->pLo, r->nLo, r->bLoExcl) : 0;
+      } else {
+        it->iRow = (i64)((p->bSorted && r && r->bHasHi) ? sdbBlockSeek(b, r->pHi, r->nHi, !r->bHiExcl)
+                                                        : b->nRow) - 1;
+      }
+    } else {
+      it->iRow += it->bDesc ? -1 : 1;
+    }
+    const SdbBlock *b = it->cur.p;
+    if (it->iRow < 0 || it->iRow >= (i64)b->nRow) {
+      blockRefRelease(p, &it->cur);
+      continue;
+    }
+    const u8 *pKey = sdbBlockKey(b, (u32)it->iRow);
+    u32 nKey = b->aRow[it->iRow].nKey;
+    if (r) {
+      if (p->bSorted) {
+        if (it->bDesc ? !sdbRangeAboveLo(r, pKey, nKey) : !sdbRangeBelowHi(r, pKey, nKey)) {
+          sstIterStop(it);
+          return SDB_OK;
+        }
+      } else if (!sdbRangeContains(r, pKey, nKey)) {
+        continue;
+      }
+    }
+    sdbBlockRowEntry(b, (u32)it->iRow, &it->base.cur);
+    if (__builtin_expect(it->base.cur.seq > p->maxSeq, 0)) return sstSeqTooHigh(it, pErr);
+    return SDB_OK;
+  }
+}
+
+static int sstIterNext(SdbIter *pIter, SdbErr *pErr) {
+  SstIter *it = (SstIter *)pIter;
+  if (it->base.bEof) return SDB_OK;
+  int rc = sstIterAdvance(it, pErr);
+  if (rc) sstIterStop(it);
+  return rc;
+}
+
+static void sstIterFree(SdbIter *pIter) {
+  SstIter *it = (SstIter *)pIter;
+  sstIterDrop(it);
+  sstRunFree(it->pSst, &it->run);
+  sdbRangeCopyFree(&it->range);
+  sdbSstUnref(it->pSst);
+  sdbFree(it);
+}
+
+static const SdbIterMethods sstIterMethods = {sstIterNext, sstIterFree};
+
+/* True if the range cannot meet the SST's [first_entry, last_entry]. */
+static int sstOutsideRange(const SdbSst *p, const SdbRange *r) {
+  const SdbSstInfo *i = &p->info;
+  if (!p->bSorted || !r) return 0;
+  if (r->bHasLo && i->bHasLast && !sdbRangeAboveLo(r, i->pLast, i->nLast)) return 1;
+  if (r->bHasHi && i->bHasFirst && !sdbRangeBelowHi(r, i->pFirst, i->nFirst)) return 1;
+  return 0;
+}
+
+/*
+** The blocks [*piLo, *piHi] a read of range r must visit (empty: *piLo = 0,
+** *piHi = -1). A point range is checked against the bloom filter (a skip
+** counts in sdbSstFilterSkips if bCountSkip).
+*/
+static int sstPlanBlocks(SdbSst *p, const SdbRange *r, i64 *piLo, i64 *piHi, int bCountSkip,
+                         SdbErr *pErr) {
+  *piLo = 0;
+  *piHi = (i64)p->nBlock - 1;
+  int bEmpty = p->nBlock == 0 || sdbRangeIsEmpty(r) || sstOutsideRange(p, r);
+  if (!bEmpty && p->bSorted && r) {
+    if (r->bHasLo) {
+      u32 c = sstCountBlocks(p, r->pLo, r->nLo, 0);
+      *piLo = c > 0 ? c - 1 : 0;
+    }
+    if (r->bHasHi) *piHi = (i64)sstCountBlocks(p, r->pHi, r->nHi, !r->bHiExcl) - 1;
+    if (*piHi < *piLo) bEmpty = 1;
+  }
+  if (!bEmpty && p->bSorted && sdbRangeIsPoint(r) && p->info.filterLen > 0) {
+    int bMay = 1;
+    int rc = sdbSstMayContain(p, r->pLo, r->nLo, &bMay, pErr);
+    if (rc) return rc;
+    if (!bMay) {
+      if (bCountSkip) atomic_fetch_add(&gFilterSkips, 1);
+      bEmpty = 1;
+    }
+  }
+  if (bEmpty) {
+    *piLo = 0;
+    *piHi = -1;
+  }
+  return SDB_OK;
+}
+
+int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
+                  SdbErr *pErr) {
+  *pp = NULL;
+  SstIter *it = sdbMallocZero(sizeof(*it));
+  if (!it) return SDB_NOMEM_ERR(pErr);
+  it->base.pMethods = &sstIterMethods;
+  it->pSst = p;
+  sdbSstRef(p);
+  it->bDesc = bDesc;
+  it->nAhead = SST_AHEAD_MIN;
+  it->run.iLast = -1;
+  if (sdbRangeCopyInit(&it->range, pRange)) {
+    sstIterFree(&it->base);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  it->pRange = pRange ? &it->range.r : NULL;
+  const SdbRange *r = it->pRange;
+
+  int rc = sstPlanBlocks(p, r, &it->iBlkLo, &it->iBlkHi, 1, pErr);
+  if (rc) {
+    sstIterFree(&it->base);
+    return rc;
+  }
+  it->iBlkNext = bDesc ? it->iBlkHi : it->iBlkLo;
+  rc = sstIterAdvance(it, pErr);
+  if (rc) {
+    sstIterFree(&it->base);
+    return rc;
+  }
+  *pp = &it->base;
+  return SDB_OK;
+}
+
+/* ------------------------------------------------------------ prefetch */
+int sdbSstPrefetchPlan(SdbSst *p, const SdbRange *r, int bDesc, SdbSstSpan *pSpan,
+                       SdbErr *pErr) {
+  i64 lo, hi;
+  memset(pSpan, 0, sizeof(*pSpan));
+  if (!p->pCache || !p->bSorted) return SDB_OK;
+  int rc = sstPlanBlocks(p, r, &lo, &hi, 0, pErr);
+  if (rc || hi < lo) return rc;
+  /* The first block a read visits, and for a point its neighbour too (a
+  ** key's versions may straddle a block boundary). */
+  i64 iFirst = bDesc ? hi : lo, iLast = iFirst;
+  if (sdbRangeIsPoint(r) && hi > lo) iLast = lo + 1;
+  for (i64 i = iFirst; i <= iLast; i++) {
+    if (sdbCacheContains(p->pCache, p->uid, (u32)i)) {
+      if (i == iFirst) iFirst++;
+      else iLast = i - 1;
+    }
+  }
+  if (iFirst > iLast) return SDB_OK;
+  pSpan->iFirst = (u32)iFirst;
+  pSpan->iLast = (u32)iLast;
+  pSpan->off = p->aOff[iFirst];
+  pSpan->len = p->aOff[iLast + 1] - pSpan->off;
+  pSpan->bNeed = pSpan->len <= SST_AHEAD_BYTES;
+  return SDB_OK;
+}
+
+void sdbSstPrefetchInstall(SdbSst *p, const SdbSstSpan *pSpan, const SdbBuf *pBytes) {
+  BlockRef aRef[SST_AHEAD_MAX];
+  u32 n = pSpan->iLast - pSpan->iFirst + 1;
+  if (!pSpan->bNeed || pBytes->n != pSpan->len || n > SST_AHEAD_MAX) return;
+  /* No block is required: one that does not decode is reported by the
+  ** iterator that needs it. */
+  sstDecodeRun(p, pSpan->iFirst, pSpan->iLast, UINT32_MAX, pBytes->a, aRef, NULL);
+  for (u32 i = 0; i < n; i++) blockRefRelease(p, &aRef[i]);
+}
+
+/* ------------------------------------------------------------ verify */
+int sdbSstVerify(SdbSst *p, SdbErr *pErr) {
+  SdbBuf io = {0}, pay = {0};
+  int rc = SDB_OK;
+  for (u32 i = 0; i < p->nBlock && rc == SDB_OK; i++) {
+    u64 n;
+    SdbBlock *pBlock = NULL;
+    rc = sstBlockLen(p, i, &n, pErr);
+    if (rc == SDB_OK) rc = sstRead(p, p->aOff[i], n, &io, pErr);
+    if (rc == SDB_OK) rc = sstDecodeBlock(p, i, io.a, io.n, &pBlock, pErr);
+    sdbBlockFree(pBlock);
+  }
+  if (rc == SDB_OK && p->info.filterLen) {
+    SstFilter *f = NULL;
+    rc = sstFilterRead(p, &f, pErr);
+    filterFree(f);
+  }
+  if (rc == SDB_OK) {
+    rc = sstRead(p, p->info.indexOffset, p->info.indexLen, &io, pErr);
+    if (rc == SDB_OK) rc = sstUnframe(p, io.a, io.n, "index", &pay, pErr);
+  }
+  if (rc == SDB_OK && p->info.statsLen) {
+    if (p->info.statsLen > SST_SECTION_MAX) rc = sdbCorrupt(pErr, "stats: too large");
+    if (rc == SDB_OK) rc = sstRead(p, p->info.statsOffset, p->info.statsLen, &io, pErr);
+    if (rc == SDB_OK) rc = sstUnframe(p, io.a, io.n, "stats", &pay, pErr);
+    if (rc == SDB_OK) {
+      SdbFb fb = {pay.a, pay.n};
+      SdbFbTable t;
+      rc = sdbFbRoot(&fb, &t, pErr);
+      if (rc) sdbErrWrap(pErr, "stats: ");
+    }
+  }
+  sdbBufFree(&io);
+  sdbBufFree(&pay);
+  return rc ? sstWrap(p, rc, pErr) : SDB_OK;
+}
