@@ -278,4 +278,19 @@ void sdb_db_stats(SdbDb *pDb, SdbStats *pStats);
 
 const char *sdb_version(void);
 
+/*
+** Check the value of an S3 setting with the rules the store applies, before
+** anything is opened (CREATE VIRTUAL TABLE options). zOption is "bucket"
+** (S3's bucket naming rules), "region" ([a-z0-9-], 1 to 63 characters) or
+** "endpoint" (http:// or https://, host[:port], nothing else). Returns SDB_OK;
+** SDB_ERROR with pErr->zMsg a phrase saying what is wrong, which never repeats
+** the value (the caller names the option and shows the value with
+** sdb_value_shown); or SDB_MISUSE for another zOption.
+*/
+int sdb_s3_option_check(const char *zOption, const char *zValue, SdbErr *pErr);
+/* z if it may be repeated in an error message, else a static placeholder
+** saying why it is not shown ('@', '?', '#' or control characters: it could
+** hold user:password or a signature). Never NULL. */
+const char *sdb_value_shown(const char *z);
+
 #endif /* SLATEDB_H */

@@ -47,7 +47,7 @@
 ** an endpoint= that differs from that endpoint, allow_http=true unless
 ** AWS_ALLOW_HTTP=true, and a virtual_hosted_style= other than the
 ** environment's (SQLITE_PERM). Bucket names,
-** regions and endpoints follow core/store/s3names.h (S3's bucket rules; an
+** regions and endpoints follow sdb_s3_option_check() (S3's bucket rules; an
 ** endpoint without user information, path, query or fragment). A value that
 ** could hold user:password ('@') is never repeated in an error message.
 **
@@ -70,7 +70,6 @@
 #include <string.h>
 
 #include "extInt.h"
-#include "store/s3names.h"
 
 /* Options, as bits of the "seen" mask (duplicate detection). */
 #define OPT_URL          0
@@ -354,17 +353,20 @@ static int argsSchemeLen(const char *z) {
 
 /*
 ** Check an s3://bucket[/prefix] URL: a bucket name that follows S3's rules
-** (core/store/s3parse.h), no query or fragment. The scheme is normalised to lower
+** (sdb_s3_option_check), no query or fragment. The scheme is normalised to lower
 ** case. The prefix is checked by the store when it opens.
 */
 static int argsS3Url(char *zVal, char **pzErr) {
   memcpy(zVal, "s3", 2);
   const char *zBucket = zVal + 5;
-  size_t n = strcspn(zBucket, "/");
-  const char *zWhy = sdbS3BucketProblem(zBucket, n);
-  if (zWhy) {
+  char *zCopy = sqlite3_mprintf("%.*s", (int)strcspn(zBucket, "/"), zBucket);
+  SdbErr err;
+  if (!zCopy) return SQLITE_NOMEM;
+  int bBad = sdb_s3_option_check("bucket", zCopy, &err) != SDB_OK;
+  sqlite3_free(zCopy);
+  if (bBad) {
     return argsError(pzErr, "slatedb: malformed s3 URL %s (expected s3://bucket/prefix: %s)",
-                     sdbS3Shown(zVal), zWhy);
+                     sdb_value_shown(zVal), err.zMsg);
   }
   if (strpbrk(zVal, "?#")) {
     return argsError(pzErr, "slatedb: malformed s3 URL: '?' and '#' are not allowed"
@@ -390,7 +392,7 @@ static int argsSetRoot(SdbExtArgs *p, char *zVal, char **pzErr) {
     if (sqlite3_strnicmp(zPath, "localhost/", 10) == 0) zPath += 9;
     if (zPath[0] != '/') {
       rc = argsError(pzErr, "slatedb: malformed file URL \"%s\" (expected file:///absolute/path)",
-                     sdbS3Shown(zVal));
+                     sdb_value_shown(zVal));
     } else {
       memmove(zVal, zPath, strlen(zPath) + 1);
       if (!argsPercentDecode(zVal)) {
@@ -401,7 +403,7 @@ static int argsSetRoot(SdbExtArgs *p, char *zVal, char **pzErr) {
     rc = argsError(pzErr, "slatedb: unsupported URL scheme \"%.*s\"", nScheme, zVal);
   } else if (sqlite3_strnicmp(zVal, "file:", 5) == 0) {
     rc = argsError(pzErr, "slatedb: malformed file URL \"%s\" (expected file:///absolute/path)",
-                   sdbS3Shown(zVal));
+                   sdb_value_shown(zVal));
   }
   if (rc != SQLITE_OK) {
     sqlite3_free(zVal);
@@ -417,7 +419,7 @@ static int argsKeyType(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 4);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed key_type=%s option"
-                     " (expected text, blob, int64 or uint64)", sdbS3Shown(zVal));
+                     " (expected text, blob, int64 or uint64)", sdb_value_shown(zVal));
   }
   p->eKeyType = i;                /* SDB_KEY_* follow the order of az[] */
   return SQLITE_OK;
@@ -429,7 +431,7 @@ static int argsValueType(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed value_type=%s option (expected text or blob)",
-                     sdbS3Shown(zVal));
+                     sdb_value_shown(zVal));
   }
   p->eValueType = i;
   return SQLITE_OK;
@@ -440,7 +442,7 @@ static int argsMode(SdbExtArgs *p, const char *zVal, char **pzErr) {
   static const char *const az[] = { "reader", "writer" };
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
-    return argsError(pzErr, "slatedb: malformed mode=%s option (expected writer or reader)", sdbS3Shown(zVal));
+    return argsError(pzErr, "slatedb: malformed mode=%s option (expected writer or reader)", sdb_value_shown(zVal));
   }
   p->bWriter = i;
   return SQLITE_OK;
@@ -452,7 +454,7 @@ static int argsMerge(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed merge_operator=%s option"
-                     " (expected none or concat)", sdbS3Shown(zVal));
+                     " (expected none or concat)", sdb_value_shown(zVal));
   }
   p->eMergeOp = i == 0 ? SDB_MERGE_NONE : SDB_MERGE_CONCAT;
   return SQLITE_OK;
@@ -462,7 +464,7 @@ static int argsMerge(SdbExtArgs *p, const char *zVal, char **pzErr) {
 static int argsCache(SdbExtArgs *p, const char *zVal, char **pzErr) {
   if (!argsParseSize(zVal, &p->nCacheBytes)) {
     return argsError(pzErr, "slatedb: malformed cache_size=%s option"
-                     " (expected a positive size such as '64MiB'; units B, KiB, MiB, GiB)", sdbS3Shown(zVal));
+                     " (expected a positive size such as '64MiB'; units B, KiB, MiB, GiB)", sdb_value_shown(zVal));
   }
   return SQLITE_OK;
 }
@@ -473,7 +475,7 @@ static int argsCreate(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed create=%s option (expected if_missing or never)",
-                     sdbS3Shown(zVal));
+                     sdb_value_shown(zVal));
   }
   p->eCreate = i;                 /* SDB_CREATE_* follow the order of az[] */
   return SQLITE_OK;
@@ -485,7 +487,7 @@ static int argsDurability(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 2);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed durability=%s option (expected commit or async)",
-                     sdbS3Shown(zVal));
+                     sdb_value_shown(zVal));
   }
   p->eDurability = i;             /* SDB_DURABLE_* follow the order of az[] */
   return SQLITE_OK;
@@ -497,7 +499,7 @@ static int argsCompression(SdbExtArgs *p, const char *zVal, char **pzErr) {
   int i = argsChoice(zVal, az, 5);
   if (i < 0) {
     return argsError(pzErr, "slatedb: malformed compression=%s option"
-                     " (expected none, snappy, zlib, lz4 or zstd)", sdbS3Shown(zVal));
+                     " (expected none, snappy, zlib, lz4 or zstd)", sdb_value_shown(zVal));
   }
   p->opts.eCodec = i;             /* the engine's codec numbers follow az[] */
   return SQLITE_OK;
@@ -510,7 +512,7 @@ static int argsDuration(const char *zName, const char *zVal, int bPositive, u64 
   if (!sdbExtParseDuration(zVal, pMs) || (bPositive && *pMs == 0)) {
     return argsError(pzErr, "slatedb: malformed %s=%s option (expected a %sduration: an integer"
                      " number of milliseconds, or quoted with a unit such as '250ms', '2s', '1m'"
-                     " or '1h', at most 2147483647 ms)", zName, sdbS3Shown(zVal), bPositive ? "positive " : "");
+                     " or '1h', at most 2147483647 ms)", zName, sdb_value_shown(zVal), bPositive ? "positive " : "");
   }
   return SQLITE_OK;
 }
@@ -519,7 +521,7 @@ static int argsDuration(const char *zName, const char *zVal, int bPositive, u64 
 static int argsSize(const char *zName, const char *zVal, u64 *pn, char **pzErr) {
   if (!argsParseSize(zVal, pn)) {
     return argsError(pzErr, "slatedb: malformed %s=%s option (expected a positive size in bytes,"
-                     " or quoted with a unit such as '16KiB'; units B, KiB, MiB, GiB)", zName, sdbS3Shown(zVal));
+                     " or quoted with a unit such as '16KiB'; units B, KiB, MiB, GiB)", zName, sdb_value_shown(zVal));
   }
   return SQLITE_OK;
 }
@@ -529,7 +531,7 @@ static int argsBlockSize(SdbExtArgs *p, const char *zVal, char **pzErr) {
   u64 n = 0;
   if (!argsParseSize(zVal, &n) || n < 1024 || n > 65536 || (n & (n - 1)) != 0) {
     return argsError(pzErr, "slatedb: malformed block_size=%s option (expected 1024, 2048, 4096,"
-                     " 8192, 16384, 32768 or 65536 bytes, or '1KiB' .. '64KiB')", sdbS3Shown(zVal));
+                     " 8192, 16384, 32768 or 65536 bytes, or '1KiB' .. '64KiB')", sdb_value_shown(zVal));
   }
   p->opts.blockSize = n;
   return SQLITE_OK;
@@ -540,7 +542,7 @@ static int argsCount(const char *zName, const char *zVal, u64 nMax, u32 *pn, cha
   u64 n = 0;
   if (!argsParseCount(zVal, 1, nMax, &n)) {
     return argsError(pzErr, "slatedb: malformed %s=%s option (expected an integer from 1 to %llu)",
-                     zName, sdbS3Shown(zVal), (unsigned long long)nMax);
+                     zName, sdb_value_shown(zVal), (unsigned long long)nMax);
   }
   *pn = (u32)n;
   return SQLITE_OK;
@@ -551,20 +553,21 @@ static int argsBool(const char *zName, const char *zVal, int *pb, char **pzErr) 
   static const char *const az[] = { "false", "true", "0", "1", "off", "on" };
   int i = argsChoice(zVal, az, 6);
   if (i < 0) {
-    return argsError(pzErr, "slatedb: malformed %s=%s option (expected true or false)", zName, sdbS3Shown(zVal));
+    return argsError(pzErr, "slatedb: malformed %s=%s option (expected true or false)", zName, sdb_value_shown(zVal));
   }
   *pb = i & 1;
   return SQLITE_OK;
 }
 
 /* Apply endpoint=: an http:// or https:// URL of a host and port only (no
-** user information, path, query or fragment; core/store/s3parse.h). */
+** user information, path, query or fragment; sdb_s3_option_check). */
 static int argsEndpoint(SdbExtArgs *p, const char *zVal, char **pzErr) {
-  const char *zWhy = sdbS3EndpointProblem(zVal, 0);
+  SdbErr err;
+  const char *zWhy = sdb_s3_option_check("endpoint", zVal, &err) != SDB_OK ? err.zMsg : 0;
   if (!zWhy && strlen(zVal) >= sizeof(p->opts.zEndpoint)) zWhy = "it is too long";
   if (zWhy) {
     return argsError(pzErr, "slatedb: malformed endpoint=%s option: %s (expected"
-                     " http://host[:port] or https://host[:port])", sdbS3Shown(zVal), zWhy);
+                     " http://host[:port] or https://host[:port])", sdb_value_shown(zVal), zWhy);
   }
   memcpy(p->opts.zEndpoint, zVal, strlen(zVal) + 1);
   return SQLITE_OK;
@@ -572,9 +575,9 @@ static int argsEndpoint(SdbExtArgs *p, const char *zVal, char **pzErr) {
 
 /* Apply region=: [a-z0-9-]+ (it becomes part of AWS's host name). */
 static int argsRegion(SdbExtArgs *p, const char *zVal, char **pzErr) {
-  const char *zWhy = sdbS3RegionProblem(zVal);
-  if (zWhy) {
-    return argsError(pzErr, "slatedb: malformed region=%s option: %s", sdbS3Shown(zVal), zWhy);
+  SdbErr err;
+  if (sdb_s3_option_check("region", zVal, &err) != SDB_OK) {
+    return argsError(pzErr, "slatedb: malformed region=%s option: %s", sdb_value_shown(zVal), err.zMsg);
   }
   memcpy(p->opts.zRegion, zVal, strlen(zVal) + 1);   /* fits: at most 63 characters */
   return SQLITE_OK;
@@ -605,7 +608,7 @@ static int argsCheckpoint(SdbExtArgs *p, const char *zVal, char **pzErr) {
   if (!bOk) {
     return argsError(pzErr, "slatedb: malformed checkpoint=%s option (expected a checkpoint id"
                      " such as '123e4567-e89b-42d3-a456-426614174000'; SELECT id FROM"
-                     " slatedb_checkpoints lists them)", sdbS3Shown(zVal));
+                     " slatedb_checkpoints lists them)", sdb_value_shown(zVal));
   }
   memcpy(p->opts.zCheckpoint, zVal, 37);
   return SQLITE_OK;
@@ -710,13 +713,13 @@ static int argsOption(SdbExtArgs *p, const char *zArg, int iEq, unsigned *pSeen,
   if (!zVal) {
     rc = SQLITE_NOMEM;
   } else if (!argsIsIdent(zName)) {
-    rc = argsError(pzErr, "slatedb: malformed option: %s", sdbS3Shown(zArg));
+    rc = argsError(pzErr, "slatedb: malformed option: %s", sdb_value_shown(zArg));
   } else {
     int iOpt = argsChoice(zName, azOptName, OPT_COUNT);
     if (iOpt < 0) {
       rc = argsError(pzErr, "slatedb: unrecognized option: \"%s\"", zName);
     } else if (bBad || (!bQuoted && zVal[0] == 0)) {
-      rc = argsError(pzErr, "slatedb: malformed %s option: %s", azOptName[iOpt], sdbS3Shown(zArg));
+      rc = argsError(pzErr, "slatedb: malformed %s option: %s", azOptName[iOpt], sdb_value_shown(zArg));
     } else {
       rc = argsApply(p, iOpt, zVal, pSeen, pzErr);
       zVal = 0;
@@ -736,14 +739,14 @@ static int argsOne(SdbExtArgs *p, int iArg, const char *zArg, unsigned *pSeen, c
       return argsError(pzErr, "slatedb: unrecognized option: \"%s\"", zArg);
     }
     return argsError(pzErr, "slatedb: unexpected argument %s: only the first argument may be"
-                     " the database root, the others are name=value options", sdbS3Shown(zArg));
+                     " the database root, the others are name=value options", sdb_value_shown(zArg));
   }
   int bQuoted, bBad;
   char *zVal = argsDequote(zArg, (int)strlen(zArg), &bQuoted, &bBad);
   if (!zVal) return SQLITE_NOMEM;
   if (bBad) {
     sqlite3_free(zVal);
-    return argsError(pzErr, "slatedb: malformed database root: %s", sdbS3Shown(zArg));
+    return argsError(pzErr, "slatedb: malformed database root: %s", sdb_value_shown(zArg));
   }
   return argsApply(p, OPT_URL, zVal, pSeen, pzErr);
 }
@@ -788,7 +791,7 @@ static int argsCheckMode(const SdbExtArgs *p, unsigned seen, char **pzErr) {
   for (int i = 0; badS3 && i < OPT_COUNT; i++) {
     if (!(badS3 & (1u << i))) continue;
     return argsError(pzErr, "slatedb: option %s applies to s3:// databases only (this table's"
-                     " root is the local directory \"%s\")", azOptName[i], sdbS3Shown(p->zRoot));
+                     " root is the local directory \"%s\")", azOptName[i], sdb_value_shown(p->zRoot));
   }
   for (int i = 0; bad && i < OPT_COUNT; i++) {
     if (!(bad & (1u << i))) continue;

@@ -42,8 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const SdbExtHandleOpts *o = &a.opts;
     if (a.bWriter && o->maxSstSize < o->blockSize) abort();
     if (o->blockSize < 1024 || o->blockSize > 65536) abort();
-    if (o->zRegion[0] && sdbS3RegionProblem(o->zRegion)) abort();
-    if (o->zEndpoint[0] && (sdbS3EndpointProblem(o->zEndpoint, 0) || strchr(o->zEndpoint, '@'))) abort();
+    SdbErr err;
+    if (o->zRegion[0] && sdb_s3_option_check("region", o->zRegion, &err) != SDB_OK) abort();
+    if (o->zEndpoint[0] && (sdb_s3_option_check("endpoint", o->zEndpoint, &err) != SDB_OK ||
+                            strchr(o->zEndpoint, '@'))) abort();
     sdbExtArgsFree(&a);
   } else if (rc == SQLITE_ERROR) {
     if (!zErr) abort();

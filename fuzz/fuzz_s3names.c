@@ -37,9 +37,14 @@ static char *field(const uint8_t *a, size_t n, int i) {
 
 /* The checks alone, on every field. */
 static void checks(const char *z) {
-  (void)sdbS3BucketProblem(z, strlen(z));
-  (void)sdbS3RegionProblem(z);
-  (void)sdbS3EndpointProblem(z, 0);
+  static const char *const azOpt[] = { "bucket", "region", "endpoint" };
+  const char *azWhy[3] = { sdbS3BucketProblem(z, strlen(z)), sdbS3RegionProblem(z),
+                           sdbS3EndpointProblem(z, 0) };
+  for (int i = 0; i < 3; i++) {                    /* the public check says the same */
+    SdbErr err;
+    int rc = sdb_s3_option_check(azOpt[i], z, &err);
+    if ((rc == SDB_OK) != (azWhy[i] == NULL) || (rc != SDB_OK && strcmp(err.zMsg, azWhy[i]))) abort();
+  }
   const char *zWhy = sdbS3EndpointProblem(z, 1);
   if (!zWhy && strchr(z, '@')) abort();            /* user information never passes */
   (void)sdbS3PrefixProblem(z);

@@ -165,6 +165,26 @@ const char *sdbS3Shown(const char *z) {
   return sdbS3Showable(z) ? z : "(not shown: it contains '@', '?', '#' or control characters)";
 }
 
+/* See slatedb.h. */
+int sdb_s3_option_check(const char *zOption, const char *zValue, SdbErr *pErr) {
+  const char *zWhy;
+  if (strcmp(zOption, "bucket") == 0) {
+    zWhy = sdbS3BucketProblem(zValue, strlen(zValue));
+  } else if (strcmp(zOption, "region") == 0) {
+    zWhy = sdbS3RegionProblem(zValue);
+  } else if (strcmp(zOption, "endpoint") == 0) {
+    zWhy = sdbS3EndpointProblem(zValue, 0);
+  } else {
+    return sdbErrSet(pErr, SDB_MISUSE, "sdb_s3_option_check: unknown S3 setting \"%s\"", zOption);
+  }
+  return zWhy ? sdbErrSet(pErr, SDB_ERROR, "%s", zWhy) : SDB_OK;
+}
+
+/* See slatedb.h. */
+const char *sdb_value_shown(const char *z) {
+  return sdbS3Shown(z);
+}
+
 /* ------------------------------------------------------------ headers */
 
 /* See s3parse.h. */
