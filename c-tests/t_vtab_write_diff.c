@@ -29,6 +29,7 @@
 #define SDB_TESTHOOKS 1
 #include "../ext/handles.c"
 #include "../ext/keycodec.c"
+#include "../ext/options.c"
 #include "../ext/slatedb_ext.c"
 #include "../ext/vtab.c"
 #include "../ext/vtab_args.c"

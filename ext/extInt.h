@@ -67,32 +67,34 @@ typedef uint32_t u32;
 ** Settings that belong to the shared engine handle (handles.c): every table
 ** of the process that names one database must agree on them. Values are
 ** resolved (defaults filled in), so an omitted option equals its default.
+** Each field is set by one row of the table of options (options.c), which
+** also holds its default and range.
 */
 typedef struct SdbExtHandleOpts {
-  u64 l0SstSizeBytes;     /* l0_sst_size_bytes= (64 MiB) */
-  u64 maxUnflushedBytes;  /* max_unflushed_bytes= (1 GiB) */
-  u64 flushIntervalMs;    /* flush_interval= (100 ms) */
-  u64 blockSize;          /* block_size= (4096) */
-  u32 filterBitsPerKey;   /* filter_bits_per_key= (10) */
-  u32 minFilterKeys;      /* min_filter_keys= (1000) */
+  u64 l0SstSizeBytes;     /* l0_sst_size_bytes= */
+  u64 maxUnflushedBytes;  /* max_unflushed_bytes= */
+  u64 flushIntervalMs;    /* flush_interval= */
+  u64 blockSize;          /* block_size= */
+  u32 filterBitsPerKey;   /* filter_bits_per_key= */
+  u32 minFilterKeys;      /* min_filter_keys= */
   int eCodec;             /* compression=: 0 none, 1 snappy, 2 zlib, 3 lz4, 4 zstd */
-  u64 pollIntervalMs;     /* readers: poll_interval= (1000 ms) */
+  u64 pollIntervalMs;     /* readers: poll_interval= */
   /* s3:// databases only. Empty string / -1: from the environment. */
-  char zEndpoint[256];    /* endpoint= ("": $AWS_ENDPOINT, else AWS) */
-  char zRegion[64];       /* region= ("": $AWS_REGION, else us-east-1) */
+  char zEndpoint[256];    /* endpoint= ("": from the environment) */
+  char zRegion[64];       /* region= ("": from the environment) */
   int eAllowHttp;         /* allow_http=: -1 $AWS_ALLOW_HTTP, 0 false, 1 true */
   int eVirtualHosted;     /* virtual_hosted_style=: -1 env, 0 false, 1 true */
-  u64 requestTimeoutMs;   /* request_timeout= (30000 ms, retries included) */
-  u64 connectTimeoutMs;   /* connect_timeout= (5000 ms) */
-  u32 nParallelReads;     /* parallel_reads= (8) */
+  u64 requestTimeoutMs;   /* request_timeout= (retries included) */
+  u64 connectTimeoutMs;   /* connect_timeout= */
+  u32 nParallelReads;     /* parallel_reads= */
   /* Writers: background maintenance. */
-  int bCompactor;         /* compactor= (true) */
-  u64 compactorPollMs;    /* compactor_poll_interval= (5000 ms) */
-  u64 maxSstSize;         /* max_sst_size= (256 MiB) */
-  u32 l0MaxSsts;          /* l0_max_ssts= (8) */
-  int bGc;                /* gc= (true) */
-  u64 gcIntervalMs;       /* gc_interval= (60000 ms) */
-  u64 gcMinAgeMs;         /* gc_min_age= (300000 ms) */
+  int bCompactor;         /* compactor= */
+  u64 compactorPollMs;    /* compactor_poll_interval= */
+  u64 maxSstSize;         /* max_sst_size= */
+  u32 l0MaxSsts;          /* l0_max_ssts= */
+  int bGc;                /* gc= */
+  u64 gcIntervalMs;       /* gc_interval= */
+  u64 gcMinAgeMs;         /* gc_min_age= */
   /* Readers: checkpoint= UUID text ("" = the latest state). */
   char zCheckpoint[37];
 } SdbExtHandleOpts;
@@ -103,16 +105,82 @@ typedef struct SdbExtArgs {
                           ** decoded), or the s3://bucket/prefix URL as
                           ** written; sqlite3_malloc'd, owned */
   int bS3;                /* zRoot is an s3:// URL */
-  int eKeyType;           /* SDB_KEY_* (default SDB_KEY_TEXT) */
-  int eValueType;         /* SDB_VAL_* (default SDB_VAL_TEXT) */
+  int eKeyType;           /* SDB_KEY_ */
+  int eValueType;         /* SDB_VAL_ */
   int bWriter;            /* mode=writer (the default) or mode=reader */
-  int eMergeOp;           /* SDB_MERGE_* (default SDB_MERGE_NONE) */
-  u64 nCacheBytes;        /* cache_size= in bytes (default 64 MiB) */
-  int eCreate;            /* writers: SDB_CREATE_* (default IF_MISSING) */
-  int eDurability;        /* writers: SDB_DURABLE_* (default COMMIT) */
-  u64 busyTimeoutMs;      /* writers: busy_timeout= (default 5000 ms) */
+  int eMergeOp;           /* SDB_MERGE_ */
+  u64 nCacheBytes;        /* cache_size= in bytes */
+  int eCreate;            /* writers: SDB_CREATE_ */
+  int eDurability;        /* writers: SDB_DURABLE_ */
+  u64 busyTimeoutMs;      /* writers: busy_timeout= */
   SdbExtHandleOpts opts;  /* the handle's settings */
 } SdbExtArgs;
+
+/* ------------------------------------------------------------ options */
+
+/* Value types of options (options.c). */
+#define SDB_OPT_ROOT     0   /* the database root: first argument or url= (vtab_args.c) */
+#define SDB_OPT_ENUM     1   /* one of azChoice, case-insensitive; stores aValue[i] or i (int) */
+#define SDB_OPT_BOOL     2   /* true|false (also 1|0, on|off); int 1|0, -1 = from the environment */
+#define SDB_OPT_SIZE     3   /* bytes, or quoted with a unit B, KiB, MiB, GiB; u64 */
+#define SDB_OPT_DURATION 4   /* ms, or quoted with a unit ms, s, m, h; u64 */
+#define SDB_OPT_INT      5   /* a plain integer; u32 */
+#define SDB_OPT_TEXT     6   /* text xCheck accepts, copied into a char[nField] */
+
+/* The tables an option applies to. */
+#define SDB_OPTM_BOTH    0
+#define SDB_OPTM_WRITER  1
+#define SDB_OPTM_READER  2
+
+/* Option flags. */
+#define SDB_OPTF_S3      0x01   /* s3:// databases only */
+#define SDB_OPTF_SHARED  0x02   /* a setting of the shared handle: tables on one database agree */
+#define SDB_OPTF_ECHO    0x04   /* a column of slatedb_handles (after path, in table order) */
+#define SDB_OPTF_POW2    0x08   /* SIZE: a power of two */
+
+/* One option of USING slatedb(...): a row of sdbExtOptionTable. */
+typedef struct SdbExtOption {
+  const char *zName;      /* as written, lower case */
+  u8 eType;               /* SDB_OPT_* */
+  u8 eMode;               /* SDB_OPTM_* */
+  u8 flags;               /* SDB_OPTF_* */
+  const char *zDefault;   /* as SQL writes it ('64MiB', 8, none), parsed like a value given;
+                          ** "$VAR": the store reads environment variable VAR (BOOL -1, TEXT
+                          ** ""); NULL: none (the field stays zero) */
+  u64 iMin, iMax;         /* SIZE, DURATION, INT: the accepted range */
+  const char *const *azChoice;   /* ENUM, BOOL: the values, NULL-terminated, default first */
+  const int *aValue;      /* ENUM: the number stored for each choice (NULL: its index) */
+  size_t iOff, nField;    /* the field of SdbExtArgs that holds the value */
+  int (*xCheck)(const char *zVal, SdbErr *pErr);   /* TEXT: 1 if acceptable, else 0 (and
+                          ** maybe pErr->zMsg: what is wrong, not repeating the value) */
+  const char *zExpect;    /* what errors say is expected, if not the type's wording */
+  const char *zDoc;       /* one line: what it does (README.md has the long form) */
+} SdbExtOption;
+
+/* Every option, in the order of README.md's option table. */
+extern const SdbExtOption sdbExtOptionTable[];
+extern const int sdbExtNOption;
+
+/* The row named zName (case-insensitive), or NULL. */
+const SdbExtOption *sdbExtOptionFind(const char *zName);
+/* Set *p (zeroed first) to every option's default. SQLITE_OK, or
+** SQLITE_INTERNAL if a default of the table does not parse. */
+int sdbExtOptionDefaults(SdbExtArgs *p);
+/*
+** Parse zVal (dequoted) as option pOpt (not SDB_OPT_ROOT) into *p. Returns
+** SQLITE_OK, or SQLITE_ERROR / SQLITE_NOMEM with *pzErr (previous one freed)
+** a sqlite3_malloc'd "slatedb: malformed name=value option ..." message.
+*/
+int sdbExtOptionSet(const SdbExtOption *pOpt, const char *zVal, SdbExtArgs *p, char **pzErr);
+/* True if a table of mode bWriter takes pOpt. */
+int sdbExtOptionApplies(const SdbExtOption *pOpt, int bWriter);
+/* True if a and b hold different values of pOpt. */
+int sdbExtOptionDiffers(const SdbExtOption *pOpt, const SdbExtArgs *a, const SdbExtArgs *b);
+/* pOpt's value in *p as SQL would write it ('100ms', zstd, true; "(env)" for
+** a BOOL from the environment); sqlite3_malloc'd, NULL on OOM. */
+char *sdbExtOptionText(const SdbExtOption *pOpt, const SdbExtArgs *p);
+/* The usage text of USING slatedb(); sqlite3_malloc'd, NULL on OOM. */
+char *sdbExtOptionUsage(void);
 
 /*
 ** Parse argv[3..argc-1] of xCreate/xConnect into *p. Returns SQLITE_OK, or
@@ -168,10 +236,8 @@ int sdbExtHandleAwait(SdbExtHandle *p);
 /* One row of slatedb_handles: a snapshot of one registry entry. */
 typedef struct SdbExtHandleInfo {
   char *zPath;            /* canonical path; sqlite3_malloc'd, owned */
-  int bWriter;            /* mode */
-  int eMergeOp;           /* merge_operator */
+  SdbExtArgs args;        /* the settings it was opened with (args.zRoot NULL) */
   int nRef;               /* tables using the handle */
-  SdbExtHandleOpts opts;  /* the settings it was opened with */
   SdbStats stats;         /* engine counters at snapshot time */
   SdbCheckpointInfo *aCkpt;  /* checkpoints of its current manifest; owned
                           ** (engine allocation, freed with sdb_free) */

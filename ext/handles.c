@@ -40,9 +40,8 @@
 
 struct SdbExtHandle {
   char *zPath;            /* canonical absolute path (malloc'd by realpath) */
-  int bWriter;            /* mode=writer */
-  int eMergeOp;           /* merge operator the database was opened with */
-  SdbExtHandleOpts opts;  /* engine settings it was opened with */
+  SdbExtArgs args;        /* the settings it was opened with (the first table's;
+                          ** args.zRoot NULL): mode, merge operator, engine */
   int nRef;               /* references held by tables */
   SdbDb *pDb;             /* the engine handle, owned */
   pthread_mutex_t lockMu; /* guards the writer lock fields below */
@@ -56,11 +55,6 @@ struct SdbExtHandle {
 
 static pthread_mutex_t handleMutex = PTHREAD_MUTEX_INITIALIZER;
 static SdbExtHandle *pHandleList = 0;   /* guarded by handleMutex */
-
-/* Name of a merge operator, as in merge_operator=. */
-static const char *handleMergeName(int eMergeOp) {
-  return eMergeOp == SDB_MERGE_CONCAT ? "concat" : "none";
-}
 
 /* See extInt.h. */
 int sdbExtRc(int sdbRc, int bOpen) {
@@ -146,8 +140,8 @@ static char *handleS3Key(const char *zUrl, int *pRc) {
 /* Find the entry for (zPath, bWriter, checkpoint). REQUIRES: handleMutex held. */
 static SdbExtHandle *handleFind(const char *zPath, int bWriter, const char *zCheckpoint) {
   for (SdbExtHandle *p = pHandleList; p; p = p->pNext) {
-    if (p->bWriter == bWriter && strcmp(p->zPath, zPath) == 0 &&
-        sqlite3_stricmp(p->opts.zCheckpoint, zCheckpoint) == 0) {
+    if (p->args.bWriter == bWriter && strcmp(p->zPath, zPath) == 0 &&
+        sqlite3_stricmp(p->args.opts.zCheckpoint, zCheckpoint) == 0) {
       return p;
     }
   }
@@ -220,9 +214,8 @@ static int handleOpen(const SdbExtArgs *pArgs, char *zPath, SdbExtHandle **pp, c
     return sdbExtRc(rc, 1);
   }
   p->zPath = zPath;
-  p->bWriter = pArgs->bWriter;
-  p->eMergeOp = pArgs->eMergeOp;
-  p->opts = pArgs->opts;
+  p->args = *pArgs;
+  p->args.zRoot = 0;
   p->nRef = 1;
   pthread_mutex_init(&p->lockMu, 0);
   handleCondInit(&p->lockCond);
@@ -232,100 +225,35 @@ static int handleOpen(const SdbExtArgs *pArgs, char *zPath, SdbExtHandle **pp, c
   return SQLITE_OK;
 }
 
-/* The engine settings of o as numbers, in the order of azHandleOpt. */
-static void handleOptsList(const SdbExtHandleOpts *o, u64 *a) {
-  a[0] = o->l0SstSizeBytes;
-  a[1] = o->maxUnflushedBytes;
-  a[2] = o->flushIntervalMs;
-  a[3] = o->blockSize;
-  a[4] = o->filterBitsPerKey;
-  a[5] = o->minFilterKeys;
-  a[6] = (u64)o->eCodec;
-  a[7] = o->pollIntervalMs;
-  a[8] = (u64)(i64)o->eAllowHttp;
-  a[9] = (u64)(i64)o->eVirtualHosted;
-  a[10] = o->requestTimeoutMs;
-  a[11] = o->connectTimeoutMs;
-  a[12] = o->nParallelReads;
-  a[13] = (u64)o->bCompactor;
-  a[14] = o->compactorPollMs;
-  a[15] = o->maxSstSize;
-  a[16] = o->l0MaxSsts;
-  a[17] = (u64)o->bGc;
-  a[18] = o->gcIntervalMs;
-  a[19] = o->gcMinAgeMs;
-}
-
-/* Option names of handleOptsList's entries; 0..6 and 13..19 are writer
-** settings, 7 a reader setting, 8..12 s3:// settings of both modes. */
-#define HANDLE_NOPT 20
-#define HANDLE_WRITER_OPT(i) ((i) < 7 || (i) >= 13)
-static const char *const azHandleOpt[HANDLE_NOPT] = {
-  "l0_sst_size_bytes", "max_unflushed_bytes", "flush_interval", "block_size",
-  "filter_bits_per_key", "min_filter_keys", "compression", "poll_interval",
-  "allow_http", "virtual_hosted_style", "request_timeout", "connect_timeout", "parallel_reads",
-  "compactor", "compactor_poll_interval", "max_sst_size", "l0_max_ssts", "gc", "gc_interval",
-  "gc_min_age"
-};
-
-/* Option value v of entry i as SQL would write it (sqlite3_malloc'd). */
-static char *handleOptText(int i, u64 v) {
-  static const char *const azCodec[] = { "none", "snappy", "zlib", "lz4", "zstd" };
-  if (i == 6) return sqlite3_mprintf("%s", azCodec[v < 5 ? v : 0]);
-  if (i == 8 || i == 9 || i == 13 || i == 17) {
-    return sqlite3_mprintf("%s", v == 1 ? "true" : v == 0 ? "false" : "(env)");
-  }
-  if (i == 2 || i == 7 || i == 10 || i == 11 || i == 14 || i == 18 || i == 19) return sqlite3_mprintf("'%llums'", (unsigned long long)v);
-  return sqlite3_mprintf("%llu", (unsigned long long)v);
-}
-
 /*
-** If the settings a (an open handle's) and b (a new table's) differ, a
-** sqlite3_malloc'd message naming the first difference; else NULL. *pbOom is
-** set when the message could not be allocated.
-*/
-static char *handleOptsDiff(const char *zPath, int bWriter, const SdbExtHandleOpts *a,
-                            const SdbExtHandleOpts *b, int *pbOom) {
-  u64 aA[HANDLE_NOPT], aB[HANDLE_NOPT];
-  handleOptsList(a, aA);
-  handleOptsList(b, aB);
-  for (int i = 0; i < HANDLE_NOPT; i++) {
-    if (aA[i] == aB[i] || (bWriter ? i == 7 : HANDLE_WRITER_OPT(i))) continue;
-    char *zA = handleOptText(i, aA[i]), *zB = handleOptText(i, aB[i]);
-    char *zMsg = (zA && zB) ? sqlite3_mprintf("slatedb: database \"%s\" is already open in this"
-                                              " process with %s=%s (this table asks for %s);"
-                                              " tables that share a database must use the same"
-                                              " settings", zPath, azHandleOpt[i], zA, zB) : 0;
-    sqlite3_free(zA);
-    sqlite3_free(zB);
-    *pbOom = zMsg == 0;
-    return zMsg;
-  }
-  return 0;
-}
-
-/*
-** Check that a table with pArgs may share the open handle p. Returns
-** SQLITE_OK, or an error with *pzErr set. REQUIRES: handleMutex held.
+** Check that a table with pArgs may share the open handle p: the same value
+** of every option the table of options marks SDB_OPTF_SHARED that p's mode
+** takes. Returns SQLITE_OK, or an error with *pzErr set naming the first
+** difference. REQUIRES: handleMutex held.
 */
 static int handleCompatible(const SdbExtHandle *p, const SdbExtArgs *pArgs, char **pzErr) {
-  int bOom = 0;
-  if (p->eMergeOp != pArgs->eMergeOp) {
-    *pzErr = sqlite3_mprintf("slatedb: database \"%s\" is already open in this process with"
-                             " merge_operator=%s", p->zPath, handleMergeName(p->eMergeOp));
+  for (int i = 0; i < sdbExtNOption; i++) {
+    const SdbExtOption *pOpt = &sdbExtOptionTable[i];
+    if (!(pOpt->flags & SDB_OPTF_SHARED) || !sdbExtOptionApplies(pOpt, p->args.bWriter) ||
+        !sdbExtOptionDiffers(pOpt, &p->args, pArgs)) {
+      continue;
+    }
+    if (pOpt->eType == SDB_OPT_TEXT) {           /* long, and possibly not showable */
+      *pzErr = sqlite3_mprintf("slatedb: database \"%s\" is already open in this process with"
+                               " another %s= option; tables that share a database must use the"
+                               " same settings", p->zPath, pOpt->zName);
+      return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+    }
+    char *zA = sdbExtOptionText(pOpt, &p->args), *zB = sdbExtOptionText(pOpt, pArgs);
+    *pzErr = (zA && zB) ? sqlite3_mprintf("slatedb: database \"%s\" is already open in this"
+                                          " process with %s=%s (this table asks for %s); tables"
+                                          " that share a database must use the same settings",
+                                          p->zPath, pOpt->zName, zA, zB) : 0;
+    sqlite3_free(zA);
+    sqlite3_free(zB);
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
-  const char *zWhat = strcmp(p->opts.zEndpoint, pArgs->opts.zEndpoint) ? "endpoint"
-                      : strcmp(p->opts.zRegion, pArgs->opts.zRegion) ? "region" : 0;
-  if (zWhat) {
-    *pzErr = sqlite3_mprintf("slatedb: database \"%s\" is already open in this process with"
-                             " another %s= option; tables that share a database must use the"
-                             " same settings", p->zPath, zWhat);
-    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-  }
-  *pzErr = handleOptsDiff(p->zPath, p->bWriter, &p->opts, &pArgs->opts, &bOom);
-  if (bOom) return SQLITE_NOMEM;
-  return *pzErr ? SQLITE_ERROR : SQLITE_OK;
+  return SQLITE_OK;
 }
 
 /*
@@ -366,7 +294,7 @@ int sdbExtHandleAcquire(const SdbExtArgs *pArgs, SdbExtHandle **pp, char **pzErr
     p = 0;   /* just opened: already up to date */
   }
   pthread_mutex_unlock(&handleMutex);
-  if (rc == SQLITE_OK && p && !p->bWriter) rc = handleRefresh(pp, pzErr);
+  if (rc == SQLITE_OK && p && !p->args.bWriter) rc = handleRefresh(pp, pzErr);
   return rc;
 }
 
@@ -476,10 +404,8 @@ int sdbExtHandleList(SdbExtHandleInfo **paInfo, int *pnInfo) {
     for (SdbExtHandle *p = pHandleList; p; p = p->pNext, i++) {
       a[i].zPath = sqlite3_mprintf("%s", p->zPath);
       if (!a[i].zPath) rc = SQLITE_NOMEM;
-      a[i].bWriter = p->bWriter;
-      a[i].eMergeOp = p->eMergeOp;
+      a[i].args = p->args;
       a[i].nRef = p->nRef;
-      a[i].opts = p->opts;
       sdb_db_stats(p->pDb, &a[i].stats);
       SdbErr err;
       if (sdb_db_checkpoints(p->pDb, &a[i].aCkpt, &a[i].nCkpt, &err) != SDB_OK) rc = SQLITE_NOMEM;

@@ -5,8 +5,8 @@
 **   SELECT path, mode, refs, gets, bytes_in, cache_hits FROM slatedb_handles;
 **
 ** One row per registry entry, snapshotted at xFilter. Columns other than
-** path, mode, merge_operator and refs are the SdbStats fields of
-** core/slatedb.h, in that order; the writer columns (writer_epoch,
+** path, the echoed settings (mode, merge_operator: see options.c) and refs
+** are the SdbStats fields of core/slatedb.h, in that order; the writer columns (writer_epoch,
 ** durable_seq, next_wal_id, wal_writes, l0_flushes, fenced) are NULL for
 ** mode=reader handles. The table is read-only and DIRECTONLY.
 **
@@ -17,9 +17,14 @@
 
 #include "extInt.h"
 
-/* Column names, in declaration order. */
-static const char *const azInfoCol[] = {
-  "path", "mode", "merge_operator", "refs",
+/*
+** Columns: path; then one column per option the table of options marks
+** SDB_OPTF_ECHO (mode, merge_operator), in table order, showing the handle's
+** setting as SQL writes it; then refs; then the counters of azStatCol.
+*/
+#define INFO_NFIXED 1                 /* path */
+static const char *const azStatCol[] = {
+  "refs",
   "gets", "puts", "lists", "deletes", "heads", "bytes_in", "bytes_out", "retries",
   "cache_hits", "cache_misses", "cache_bytes", "filter_skips",
   "manifest_id", "last_seq", "last_l0_seq", "l0_ssts", "sorted_runs",
@@ -27,9 +32,26 @@ static const char *const azInfoCol[] = {
   "writer_epoch", "durable_seq", "next_wal_id", "wal_writes", "l0_flushes", "fenced",
   "compactor_epoch", "compactions", "gc_deleted", "checkpoints"
 };
-#define INFO_FIRST_WRITER_COL 23      /* writer_epoch: NULL for readers from here */
-#define INFO_LAST_WRITER_COL 31       /* gc_deleted: ... to here */
-#define INFO_NCOL ((int)(sizeof(azInfoCol) / sizeof(azInfoCol[0])))
+#define INFO_NSTAT ((int)(sizeof(azStatCol) / sizeof(azStatCol[0])))
+#define INFO_FIRST_WRITER_STAT 20     /* writer_epoch: NULL for readers from here */
+#define INFO_LAST_WRITER_STAT 28      /* gc_deleted: ... to here */
+
+/* The echoed option of column iCol, or NULL if iCol is not one. */
+static const SdbExtOption *infoEchoOption(int iCol) {
+  int n = INFO_NFIXED;
+  for (int i = 0; i < sdbExtNOption; i++) {
+    if (!(sdbExtOptionTable[i].flags & SDB_OPTF_ECHO)) continue;
+    if (n++ == iCol) return &sdbExtOptionTable[i];
+  }
+  return 0;
+}
+
+/* Number of echoed option columns. */
+static int infoNEcho(void) {
+  int n = 0;
+  for (int i = 0; i < sdbExtNOption; i++) n += (sdbExtOptionTable[i].flags & SDB_OPTF_ECHO) != 0;
+  return n;
+}
 
 /* A cursor over a snapshot of the registry. */
 typedef struct InfoCursor {
@@ -57,10 +79,12 @@ static int infoDeclare(sqlite3 *db, char *zSql, sqlite3_vtab **ppVtab) {
 static int infoConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
                        sqlite3_vtab **ppVtab, char **pzErr) {
   sqlite3_str *pStr = sqlite3_str_new(db);
-  for (int i = 0; i < INFO_NCOL; i++) {
-    sqlite3_str_appendf(pStr, "%s%s %s", i ? ", " : "CREATE TABLE x(", azInfoCol[i],
-                        i < 3 ? "TEXT" : "INTEGER");
+  sqlite3_str_appendall(pStr, "CREATE TABLE x(path TEXT");
+  for (int i = 0; i < sdbExtNOption; i++) {
+    const SdbExtOption *pOpt = &sdbExtOptionTable[i];
+    if (pOpt->flags & SDB_OPTF_ECHO) sqlite3_str_appendf(pStr, ", %s TEXT", pOpt->zName);
   }
+  for (int i = 0; i < INFO_NSTAT; i++) sqlite3_str_appendf(pStr, ", %s INTEGER", azStatCol[i]);
   sqlite3_str_appendall(pStr, ")");
   return infoDeclare(db, sqlite3_str_finish(pStr), ppVtab);
 }
@@ -117,8 +141,8 @@ static int infoEof(sqlite3_vtab_cursor *pCursor) {
   return p->iRow >= p->nInfo;
 }
 
-/* The counter of column iCol (>= 4) from s. */
-static u64 infoStat(const SdbStats *s, int iCol) {
+/* Counter iStat (an index of azStatCol, >= 1) of s. */
+static u64 infoStat(const SdbStats *s, int iStat) {
   const u64 a[] = {
     s->nGet, s->nPut, s->nList, s->nDelete, s->nHead, s->nBytesIn, s->nBytesOut, s->nRetry,
     s->nCacheHit, s->nCacheMiss, s->nCacheBytes, s->nFilterSkip,
@@ -127,28 +151,26 @@ static u64 infoStat(const SdbStats *s, int iCol) {
     s->writerEpoch, s->durableSeq, s->nextWalId, s->nWalWrites, s->nL0Flushes, (u64)s->bFenced,
     s->compactorEpoch, s->nCompactions, s->nGcDeleted, s->nCheckpoints
   };
-  return a[iCol - 4];
+  return a[iStat - 1];
 }
 
 /* xColumn. */
 static int infoColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
   InfoCursor *p = (InfoCursor *)pCursor;
   const SdbExtHandleInfo *pRow = &p->aInfo[p->iRow];
-  switch (iCol) {
-    case 0: sqlite3_result_text(ctx, pRow->zPath, -1, SQLITE_TRANSIENT); break;
-    case 1: sqlite3_result_text(ctx, pRow->bWriter ? "writer" : "reader", -1, SQLITE_STATIC); break;
-    case 2:
-      sqlite3_result_text(ctx, pRow->eMergeOp == SDB_MERGE_CONCAT ? "concat" : "none", -1,
-                          SQLITE_STATIC);
-      break;
-    case 3: sqlite3_result_int(ctx, pRow->nRef); break;
-    default:
-      if (iCol >= INFO_FIRST_WRITER_COL && iCol <= INFO_LAST_WRITER_COL && !pRow->bWriter) {
-        break;                                                      /* NULL */
-      }
-      sqlite3_result_int64(ctx, (i64)infoStat(&pRow->stats, iCol));
-      break;
-  }
+  const SdbExtOption *pOpt = infoEchoOption(iCol);
+  int iStat = iCol - INFO_NFIXED - infoNEcho();
+  if (iCol == 0) {
+    sqlite3_result_text(ctx, pRow->zPath, -1, SQLITE_TRANSIENT);
+  } else if (pOpt) {
+    char *z = sdbExtOptionText(pOpt, &pRow->args);
+    if (!z) return SQLITE_NOMEM;
+    sqlite3_result_text(ctx, z, -1, sqlite3_free);
+  } else if (iStat == 0) {
+    sqlite3_result_int(ctx, pRow->nRef);
+  } else if (iStat < INFO_FIRST_WRITER_STAT || iStat > INFO_LAST_WRITER_STAT || pRow->args.bWriter) {
+    sqlite3_result_int64(ctx, (i64)infoStat(&pRow->stats, iStat));
+  }                                                   /* else NULL: a writer column of a reader */
   return SQLITE_OK;
 }
 
@@ -232,7 +254,7 @@ static int ckptColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iC
   const SdbCheckpointInfo *k = &h->aCkpt[p->iCkpt];
   switch (iCol) {
     case 0: sqlite3_result_text(ctx, h->zPath, -1, SQLITE_TRANSIENT); break;
-    case 1: sqlite3_result_text(ctx, h->bWriter ? "writer" : "reader", -1, SQLITE_STATIC); break;
+    case 1: sqlite3_result_text(ctx, h->args.bWriter ? "writer" : "reader", -1, SQLITE_STATIC); break;
     case 2: sqlite3_result_text(ctx, k->zId, -1, SQLITE_TRANSIENT); break;
     case 3: sqlite3_result_int64(ctx, (i64)k->manifestId); break;
     case 4: sqlite3_result_int64(ctx, k->createTimeS); break;

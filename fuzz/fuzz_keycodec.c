@@ -30,7 +30,7 @@
 */
 #define SQLITE_CORE 1
 #include "../ext/keycodec.c"
-#include "../ext/vtab_args.c"      /* sdbExtKeyTypeName */
+#include "../ext/options.c"        /* sdbExtKeyTypeName */
 
 #include <stdio.h>
 #include <stdlib.h>

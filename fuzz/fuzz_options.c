@@ -10,6 +10,7 @@
 ** crash, leak or sanitizer report; no error may repeat a value holding '@'.
 */
 #define SQLITE_CORE 1
+#include "../ext/options.c"
 #include "../ext/vtab_args.c"
 
 #include <stdint.h>
