@@ -12,6 +12,9 @@
 **   vtab_write.c    the write side of that module: xUpdate, commands,
 **                   xBegin/xSync/xCommit/xRollback and savepoints
 **   vtab_args.c     CREATE VIRTUAL TABLE argument parsing and validation
+**   options.c       the table of options (name, type, mode, default, range,
+**                   doc) that drives the parser, the defaults, the usage
+**                   text, the shared-handle checks and slatedb_handles
 **   vtab_plan.c     xBestIndex (what is pushed down) and its idxStr parser
 **   keycodec.c      key encodings per key_type, and SQLite comparison
 **                   semantics turned into key-byte bounds

@@ -1,6 +1,7 @@
 /*
 ** fuzz_options.c: libFuzzer target for the CREATE VIRTUAL TABLE argument
-** parser (ext/vtab_args.c, compiled in with -DSQLITE_CORE as the c-tests do):
+** parser (ext/vtab_args.c and the table of options, ext/options.c, compiled
+** in with -DSQLITE_CORE as the c-tests do):
 ** option names, quoting, sizes with unit suffixes, durations, counts, S3
 ** names, credential detection and the combination checks.
 **
