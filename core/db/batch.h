@@ -1,5 +1,5 @@
 /*
-** batch.h: internals of SdbBatch (public API in slatedb.h) shared with db.c.
+** batch.h: internals of SdbBatch (public API in slatedb.h) shared with db.c and writer.c.
 **
 ** A batch keeps a log of its operations (for savepoint truncation) and an
 ** index: a memtable in which operation i has seq SDB_BATCH_SEQ_BASE + i, so

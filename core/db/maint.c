@@ -27,11 +27,13 @@
 **     when there are any), then gc.c deletes what SlateDB's collector would,
 **     objects younger than gc_min_age never; then the temporary files of
 **     PUTs a crash interrupted (local stores), older than an hour.
-** Checkpoints: created and deleted through the writer's manifest CAS.
+** Checkpoints: the compactor's and the expiry go through checkpoint.c.
 **
 ** Threads: one background thread per writer; muWork serialises compactions
 ** and GC runs between it and sdb_db_compact / sdb_db_gc callers. It never
-** calls SQLite.
+** calls SQLite. db.c starts it once the writer is open and stops it before
+** the writer closes; the writer's L0 flush waits for L0 room through the
+** hook installed here (sdbWriterSetL0Wait), so writer.c never calls maint.c.
 */
 #include <stdio.h>
 #include <time.h>
@@ -330,31 +332,6 @@ static int editJob(SdbCompactions *c, void *pCtx, SdbErr *pErr) {
 
 /* ------------------------------------------------------------ compaction */
 
-typedef struct CkptCtx {
-  u8 aId[16];
-  u64 lifetimeS;            /* 0 = never expires */
-  const char *zName;        /* or NULL */
-  u64 manifestId;           /* out: the manifest the checkpoint pins */
-} CkptCtx;
-
-/* Manifest edit: add a checkpoint pinning this very manifest (§7). */
-static int editAddCheckpoint(SdbManifest *m, void *pCtx, SdbErr *pErr) {
-  CkptCtx *k = pCtx;
-  SdbCheckpoint *a = sdbRealloc(m->aCkpt, sizeof(SdbCheckpoint) * (size_t)(m->nCkpt + 1));
-  if (!a) return SDB_NOMEM_ERR(pErr);
-  m->aCkpt = a;
-  SdbCheckpoint *c = &a[m->nCkpt];
-  memset(c, 0, sizeof(*c));
-  memcpy(c->aId, k->aId, 16);
-  c->manifestId = m->nextId;
-  c->createTimeS = (u32)(mtNow() / 1000);
-  c->expireTimeS = k->lifetimeS ? (u32)(c->createTimeS + k->lifetimeS) : 0;
-  if (k->zName && !(c->zName = sdbStrdup(k->zName))) return SDB_NOMEM_ERR(pErr);
-  m->nCkpt++;
-  k->manifestId = m->nextId;
-  return SDB_OK;
-}
-
 /* Context of the manifest edit that commits a compaction. */
 typedef struct ApplyCtx {
   SdbMaint *mt;
@@ -386,13 +363,11 @@ static void mtDropOutputs(SdbDb *db, const SdbCompactionOutput *pOut) {
 ** result. */
 static int mtRunJob(SdbDb *db, SdbMaint *mt, DbVersion *v, MtJob *j, SdbErr *pErr) {
   JobCtx job = {j->id, &j->spec, NULL, SDB_COMPACTION_RUNNING};
-  CkptCtx ck;
-  memset(&ck, 0, sizeof(ck));
-  ck.lifetimeS = MT_CKPT_LIFETIME_S;
-  int rc = sdbUuidNew(ck.aId) ? sdbErrSet(pErr, SDB_IOERR, "no randomness for a checkpoint id") : SDB_OK;
+  u8 aCkptId[16];
+  int rc = sdbUuidNew(aCkptId) ? sdbErrSet(pErr, SDB_IOERR, "no randomness for a checkpoint id") : SDB_OK;
   if (rc == SDB_OK) rc = mtUpdateCompactions(db, mt, 0, editJob, &job, pErr);
   if (rc == SDB_OK) rc = sdbCompactExecute(db, v, &j->spec, &mt->copt, &mt->sstOpt, &j->out, pErr);
-  if (rc == SDB_OK) rc = sdbWriterUpdateManifest(db, editAddCheckpoint, &ck, NULL, pErr);
+  if (rc == SDB_OK) rc = sdbCheckpointAdd(db, aCkptId, MT_CKPT_LIFETIME_S, NULL, pErr);
   if (rc == SDB_OK) {
     ApplyCtx a = {mt, &j->spec, &j->out};
     rc = sdbWriterUpdateManifest(db, editApplyCompaction, &a, NULL, pErr);
@@ -563,23 +538,6 @@ static int mtCompactOnce(SdbDb *db, SdbMaint *mt, int bFull, int *pbDid, SdbErr 
 
 /* ------------------------------------------------------------ GC */
 
-/* Manifest edit: drop checkpoints that expired (expire_time_s != 0, past). */
-static int editDropExpired(SdbManifest *m, void *pCtx, SdbErr *pErr) {
-  (void)pErr;
-  u32 nowS = *(u32 *)pCtx;
-  int n = 0;
-  for (int i = 0; i < m->nCkpt; i++) {
-    SdbCheckpoint *c = &m->aCkpt[i];
-    if (c->expireTimeS != 0 && c->expireTimeS <= nowS) {
-      sdbFree(c->zName);
-    } else {
-      m->aCkpt[n++] = *c;
-    }
-  }
-  m->nCkpt = n;
-  return SDB_OK;
-}
-
 /* Delete the temporary files of PUTs interrupted by a crash (local stores)
 ** from the four folders, those older than max(an hour, minAgeMs): a write
 ** in flight rewrites its file far more often than that. Best effort; the
@@ -598,21 +556,13 @@ static void mtSweepTemp(SdbDb *db, u64 minAgeMs, u64 *pn) {
 
 /* One GC run with minAgeMs. REQUIRES: mt->muWork. */
 static int mtGcOnce(SdbDb *db, SdbMaint *mt, u64 minAgeMs, u64 *pnDeleted, SdbErr *pErr) {
-  u32 nowS = (u32)(mtNow() / 1000);
-  DbVersion *v = sdbDbPinVersion(db);
-  int bExpired = 0;
-  for (int i = 0; i < v->pManifest->nCkpt; i++) {
-    u32 e = v->pManifest->aCkpt[i].expireTimeS;
-    if (e != 0 && e <= nowS) bExpired = 1;
-  }
-  sdbDbVersionUnref(v);
-  int rc = bExpired ? sdbWriterUpdateManifest(db, editDropExpired, &nowS, NULL, pErr) : SDB_OK;
+  int rc = sdbCheckpointDropExpired(db, pErr);
   SdbGcOptions o;
   SdbGcStats st;
   memset(&o, 0, sizeof(o));
   memset(&st, 0, sizeof(st));
   o.minAgeMs = minAgeMs;
-  v = sdbDbPinVersion(db);
+  DbVersion *v = sdbDbPinVersion(db);
   if (rc == SDB_OK) rc = sdbGcRun(db->pStore, v->pManifest, v->manifestId, &o, mtNow(), &st, pErr);
   sdbDbVersionUnref(v);
   u64 n = st.nManifest + st.nWal + st.nCompacted + st.nCompactions;
@@ -665,6 +615,31 @@ static void *mtMain(void *pArg) {
   return NULL;
 }
 
+/* Wait (up to 100 ms per look) while the L0 count is at l0_max_ssts and the
+** compactor is healthy; gives up after 3 consecutive failures, when fenced,
+** stopped, disabled, or after 10 minutes without progress. The writer's L0
+** flush calls it (the hook sdbMaintStart installs, sdbWriterSetL0Wait) when
+** the L0 count reached l0_max_ssts; sdbMaintStop removes the hook before
+** freeing mt, which waits for a flush inside it. */
+static void mtWaitForL0Room(SdbDb *db) {
+  SdbMaint *mt = db->pMaint;
+  if (!mt || !mt->bCompactor) return;
+  i64 tEnd = mtNow() + 600000;
+  pthread_mutex_lock(&mt->mu);
+  mt->bKick = 1;
+  pthread_cond_broadcast(&mt->cond);      /* wake the compactor now */
+  while (!mt->bStop && !mt->bCompactorFenced && mt->nFailures < 3 && mtNow() < tEnd) {
+    DbVersion *v = sdbDbPinVersion(db);
+    int nL0 = v->nL0;
+    sdbDbVersionUnref(v);
+    if (nL0 < (int)db->cfg.l0MaxSsts) break;
+    struct timespec ts = mtDeadline(100);
+    pthread_cond_timedwait(&mt->cond, &mt->mu, &ts);
+  }
+  pthread_mutex_unlock(&mt->mu);
+}
+
+/* See dbInt.h. */
 int sdbMaintStart(SdbDb *db, SdbErr *pErr) {
   if (db->cfg.bNoCompactor && db->cfg.bNoGc) return SDB_OK;
   SdbMaint *mt = sdbMallocZero(sizeof(*mt));
@@ -684,10 +659,12 @@ int sdbMaintStart(SdbDb *db, SdbErr *pErr) {
   mt->nextGcMs = mtNow() + (i64)db->cfg.gcIntervalMs;
   mt->nextPollMs = mtNow() + (i64)db->cfg.compactorPollMs;
   db->pMaint = mt;
+  sdbWriterSetL0Wait(db, mtWaitForL0Room);
   if (pthread_create(&mt->thread, NULL, mtMain, db) == 0) mt->bThread = 1;
   return SDB_OK;
 }
 
+/* See dbInt.h. */
 void sdbMaintStop(SdbDb *db) {
   SdbMaint *mt = db->pMaint;
   if (!mt) return;
@@ -695,6 +672,7 @@ void sdbMaintStop(SdbDb *db) {
   __atomic_store_n(&mt->bStop, 1, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&mt->cond);
   pthread_mutex_unlock(&mt->mu);
+  sdbWriterSetL0Wait(db, NULL);   /* the stop above ends a wait in progress */
   if (mt->bThread) pthread_join(mt->thread, NULL);
   pthread_cond_destroy(&mt->cond);
   pthread_mutex_destroy(&mt->mu);
@@ -704,6 +682,7 @@ void sdbMaintStop(SdbDb *db) {
   db->pMaint = NULL;
 }
 
+/* See dbInt.h. */
 void sdbMaintStats(SdbDb *db, SdbStats *s) {
   SdbMaint *mt = db->pMaint;
   if (!mt) return;
@@ -714,28 +693,7 @@ void sdbMaintStats(SdbDb *db, SdbStats *s) {
   pthread_mutex_unlock(&mt->mu);
 }
 
-/* Wait (up to 100 ms per look) while the L0 count is at l0_max_ssts and the
-** compactor is healthy; gives up after 3 consecutive failures, when fenced,
-** stopped, disabled, or after 10 minutes without progress. */
-void sdbMaintWaitForL0Room(SdbDb *db) {
-  SdbMaint *mt = db->pMaint;
-  if (!mt || !mt->bCompactor) return;
-  i64 tEnd = mtNow() + 600000;
-  pthread_mutex_lock(&mt->mu);
-  mt->bKick = 1;
-  pthread_cond_broadcast(&mt->cond);      /* wake the compactor now */
-  while (!mt->bStop && !mt->bCompactorFenced && mt->nFailures < 3 && mtNow() < tEnd) {
-    DbVersion *v = sdbDbPinVersion(db);
-    int nL0 = v->nL0;
-    sdbDbVersionUnref(v);
-    if (nL0 < (int)db->cfg.l0MaxSsts) break;
-    struct timespec ts = mtDeadline(100);
-    pthread_cond_timedwait(&mt->cond, &mt->mu, &ts);
-  }
-  pthread_mutex_unlock(&mt->mu);
-}
-
-/* ------------------------------------------------------------ public API */
+/* ------------------------------------------------------------ on request (db.c) */
 
 /* The maint state of a writer, or an error for readers. */
 static int mtOf(SdbDb *db, SdbMaint **pp, SdbErr *pErr) {
@@ -748,7 +706,8 @@ static int mtOf(SdbDb *db, SdbMaint **pp, SdbErr *pErr) {
   return SDB_OK;
 }
 
-int sdb_db_compact(SdbDb *db, int *pnDone, SdbErr *pErr) {
+/* See dbInt.h. */
+int sdbMaintCompact(SdbDb *db, int *pnDone, SdbErr *pErr) {
   SdbMaint *mt;
   *pnDone = 0;
   int rc = mtOf(db, &mt, pErr);
@@ -762,7 +721,8 @@ int sdb_db_compact(SdbDb *db, int *pnDone, SdbErr *pErr) {
   return rc;
 }
 
-int sdb_db_gc(SdbDb *db, uint64_t minAgeMs, uint64_t *pnDeleted, SdbErr *pErr) {
+/* See dbInt.h. */
+int sdbMaintGc(SdbDb *db, uint64_t minAgeMs, uint64_t *pnDeleted, SdbErr *pErr) {
   SdbMaint *mt;
   *pnDeleted = 0;
   int rc = mtOf(db, &mt, pErr);
@@ -772,90 +732,3 @@ int sdb_db_gc(SdbDb *db, uint64_t minAgeMs, uint64_t *pnDeleted, SdbErr *pErr) {
   pthread_mutex_unlock(&mt->muWork);
   return rc;
 }
-
-int sdb_db_checkpoint_create(SdbDb *db, uint64_t lifetimeMs, const char *zName, char zId[37],
-                             SdbErr *pErr) {
-  if (!db->pWriter) return sdbErrSet(pErr, SDB_READONLY, "the database was opened read-only (mode=reader)");
-  CkptCtx ck;
-  memset(&ck, 0, sizeof(ck));
-  ck.lifetimeS = lifetimeMs ? (lifetimeMs + 999) / 1000 : 0;
-  ck.zName = zName;
-  if (sdbUuidNew(ck.aId)) return sdbErrSet(pErr, SDB_IOERR, "no randomness for a checkpoint id");
-  /* SlateDB's create_checkpoint (scope All) flushes the WAL and the memtable
-  ** first, so the pinned manifest holds every row committed before the call. */
-  int rc = sdb_db_flush(db, 1, pErr);
-  if (rc == SDB_OK) rc = sdbWriterUpdateManifest(db, editAddCheckpoint, &ck, NULL, pErr);
-  if (rc == SDB_OK) sdbUuidFormat(ck.aId, zId);
-  return rc;
-}
-
-/* Parse 8-4-4-4-12 UUID text into 16 bytes. SDB_OK or SDB_ERROR. */
-static int mtUuidParse(const char *z, u8 a[16], SdbErr *pErr) {
-  int j = 0;
-  for (int i = 0; z[i] && j < 32; i++) {
-    char c = z[i];
-    if (c == '-' && (i == 8 || i == 13 || i == 18 || i == 23)) continue;
-    int d = sdbHexValue(c);
-    if (d < 0) break;
-    if (j % 2 == 0) a[j / 2] = (u8)(d << 4);
-    else a[j / 2] |= (u8)d;
-    j++;
-  }
-  if (j != 32 || strlen(z) != 36) {
-    return sdbErrSet(pErr, SDB_ERROR, "malformed checkpoint id \"%s\" (expected a UUID such as"
-                     " 123e4567-e89b-42d3-a456-426614174000)", z);
-  }
-  return SDB_OK;
-}
-
-/* Manifest edit: remove the checkpoint whose id is pCtx (16 bytes). */
-static int editDropCheckpoint(SdbManifest *m, void *pCtx, SdbErr *pErr) {
-  const u8 *aId = pCtx;
-  for (int i = 0; i < m->nCkpt; i++) {
-    if (memcmp(m->aCkpt[i].aId, aId, 16) != 0) continue;
-    sdbFree(m->aCkpt[i].zName);
-    memmove(&m->aCkpt[i], &m->aCkpt[i + 1], sizeof(SdbCheckpoint) * (size_t)(m->nCkpt - i - 1));
-    m->nCkpt--;
-    return SDB_OK;
-  }
-  char z[37];
-  sdbUuidFormat(aId, z);
-  return sdbErrSet(pErr, SDB_ERROR, "no checkpoint %s in the latest manifest", z);
-}
-
-int sdb_db_checkpoint_delete(SdbDb *db, const char *zId, SdbErr *pErr) {
-  u8 aId[16];
-  if (!db->pWriter) return sdbErrSet(pErr, SDB_READONLY, "the database was opened read-only (mode=reader)");
-  int rc = mtUuidParse(zId, aId, pErr);
-  if (rc == SDB_OK) rc = sdbWriterUpdateManifest(db, editDropCheckpoint, aId, NULL, pErr);
-  return rc;
-}
-
-int sdbCheckpointIdParse(const char *zId, u8 aId[16], SdbErr *pErr) {
-  return mtUuidParse(zId, aId, pErr);
-}
-
-int sdb_db_checkpoints(SdbDb *db, SdbCheckpointInfo **pa, int *pn, SdbErr *pErr) {
-  DbVersion *v = sdbDbPinVersion(db);
-  const SdbManifest *m = v->pManifest;
-  *pa = NULL;
-  *pn = 0;
-  int rc = SDB_OK;
-  if (m->nCkpt > 0) {
-    *pa = sdbMallocZero(sizeof(SdbCheckpointInfo) * (size_t)m->nCkpt);
-    if (!*pa) rc = SDB_NOMEM_ERR(pErr);
-  }
-  for (int i = 0; rc == SDB_OK && i < m->nCkpt; i++) {
-    SdbCheckpointInfo *o = &(*pa)[i];
-    sdbUuidFormat(m->aCkpt[i].aId, o->zId);
-    o->manifestId = m->aCkpt[i].manifestId;
-    o->createTimeS = m->aCkpt[i].createTimeS;
-    o->expireTimeS = m->aCkpt[i].expireTimeS;
-    snprintf(o->zName, sizeof(o->zName), "%s", m->aCkpt[i].zName ? m->aCkpt[i].zName : "");
-  }
-  if (rc == SDB_OK) *pn = m->nCkpt;
-  sdbDbVersionUnref(v);
-  return rc;
-}
-
-void sdb_free(void *p) { sdbFree(p); }

@@ -38,9 +38,12 @@
 **         the same put-id before reporting SDB_UNKNOWN; a manifest CAS
 **         that landed unseen is found by the next CAS's collision re-read.
 **
-** Locking: SdbWriter.mu serialises commits, flushes, polls and the flusher
-** thread. The version swap takes SdbDb.mu briefly (db.c). The background
-** thread never calls SQLite.
+** Locking (the lock-order table is in dbInt.h): SdbWriter.mu serialises
+** commits, flushes, polls and the flusher thread, and is held across their
+** store I/O; muFlush serialises L0 flushes. The version swap takes SdbDb.mu
+** briefly (version.c). The background thread never calls SQLite. Maintenance
+** (maint.c, above this file) is started and stopped by db.c; an L0 flush
+** waits for room through the hook it installs (sdbWriterSetL0Wait).
 */
 #include <errno.h>
 #include <stdio.h>
@@ -57,7 +60,9 @@
 
 struct SdbWriter {
   pthread_mutex_t mu;     /* serialises commits, freezes, polls, manifest writes */
-  pthread_mutex_t muFlush;  /* serialises L0 flushes (taken before mu) */
+  pthread_mutex_t muFlush;  /* serialises L0 flushes (taken before mu) and
+                          ** guards xL0Wait */
+  void (*xL0Wait)(SdbDb *);  /* waits for L0 room (maint.c's hook), or NULL */
   pthread_cond_t cond;    /* wakes the flusher thread */
   pthread_t flusher;
   int bFlusher;           /* flusher thread started */
@@ -506,7 +511,15 @@ int sdbWriterOpen(SdbDb *db, SdbErr *pErr) {
   w->clockFloor = db->pCur->maxCreateTs;
   w->lastPollMs = nowMs();
   if (pthread_create(&w->flusher, NULL, wrFlusherMain, db) == 0) w->bFlusher = 1;
-  return sdbMaintStart(db, pErr);
+  return SDB_OK;
+}
+
+/* See dbInt.h. */
+void sdbWriterSetL0Wait(SdbDb *db, void (*xWait)(SdbDb *)) {
+  SdbWriter *w = db->pWriter;
+  pthread_mutex_lock(&w->muFlush);
+  w->xL0Wait = xWait;
+  pthread_mutex_unlock(&w->muFlush);
 }
 
 /* ------------------------------------------------------------ L0 flush */
@@ -635,9 +648,9 @@ static int wrFlushOldestImm(SdbDb *db, int *pbMore, SdbErr *pErr) {
   int rc = SDB_OK;
   *pbMore = 0;
   if (v->nImm > 0 && v->nL0 >= (int)db->cfg.l0MaxSsts) {
-    /* Too many L0s: give the compactor a chance first (bounded: see maint.c). */
+    /* Too many L0s: give the compactor a chance first (the hook is bounded). */
     sdbDbVersionUnref(v);
-    sdbMaintWaitForL0Room(db);
+    if (w->xL0Wait) w->xL0Wait(db);
     v = sdbDbPinVersion(db);
   }
   if (v->nImm > 0) {
@@ -901,7 +914,8 @@ static int wrCheckState(SdbDb *db, SdbErr *pErr) {
   return SDB_OK;
 }
 
-int sdb_db_write(SdbDb *db, SdbBatch *pBatch, int bAwaitDurable, SdbErr *pErr) {
+/* See dbInt.h. */
+int sdbWriterWrite(SdbDb *db, SdbBatch *pBatch, int bAwaitDurable, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
   if (!w) return sdbErrSet(pErr, SDB_READONLY, "the database was opened read-only (mode=reader)");
   if (!pBatch || sdb_batch_count(pBatch) == 0) return SDB_OK;
@@ -953,7 +967,8 @@ int sdb_db_write(SdbDb *db, SdbBatch *pBatch, int bAwaitDurable, SdbErr *pErr) {
   return rc;
 }
 
-int sdb_db_flush(SdbDb *db, int bMemtable, SdbErr *pErr) {
+/* See dbInt.h. */
+int sdbWriterFlush(SdbDb *db, int bMemtable, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
   if (!w) return sdbErrSet(pErr, SDB_READONLY, "the database was opened read-only (mode=reader)");
   pthread_mutex_lock(&w->mu);
@@ -1020,7 +1035,6 @@ static int applyClose(SdbManifest *m, void *pCtx, SdbErr *pErr) {
 
 void sdbWriterClose(SdbDb *db) {
   SdbWriter *w = db->pWriter;
-  sdbMaintStop(db);
   pthread_mutex_lock(&w->mu);
   w->bStop = 1;
   pthread_cond_signal(&w->cond);
@@ -1066,5 +1080,4 @@ void sdbWriterStats(SdbDb *db, SdbStats *s) {
   s->nWalWrites = w->nWalWrites;
   s->nL0Flushes = w->nL0Flushes;
   pthread_mutex_unlock(&w->mu);
-  sdbMaintStats(db, s);
 }

@@ -706,6 +706,25 @@ void sdbUuidFormat(const u8 a[16], char z[37]) {
   z[j] = 0;
 }
 
+/* See manifest.h. */
+int sdbCheckpointIdParse(const char *z, u8 a[16], SdbErr *pErr) {
+  int j = 0;
+  for (int i = 0; z[i] && j < 32; i++) {
+    char c = z[i];
+    if (c == '-' && (i == 8 || i == 13 || i == 18 || i == 23)) continue;
+    int d = sdbHexValue(c);
+    if (d < 0) break;
+    if (j % 2 == 0) a[j / 2] = (u8)(d << 4);
+    else a[j / 2] |= (u8)d;
+    j++;
+  }
+  if (j != 32 || strlen(z) != 36) {
+    return sdbErrSet(pErr, SDB_ERROR, "malformed checkpoint id \"%s\" (expected a UUID such as"
+                     " 123e4567-e89b-42d3-a456-426614174000)", z);
+  }
+  return SDB_OK;
+}
+
 /* ================================================================ loading */
 
 #define MANIFEST_DIR "manifest/"

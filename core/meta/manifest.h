@@ -160,6 +160,9 @@ int sdbParseId20(const char *zName, const char *zExt, u64 *pId);
 
 /* UUID bytes as lower-case 8-4-4-4-12 text + NUL. */
 void sdbUuidFormat(const u8 a[16], char z[37]);
+/* Parse checkpoint id zId, 8-4-4-4-12 UUID text (either case), into 16
+** bytes. SDB_OK, or SDB_ERROR with a message naming the text. */
+int sdbCheckpointIdParse(const char *zId, u8 aId[16], SdbErr *pErr);
 
 /* A one-line JSON summary of the manifest: scalar fields, list counts, sorted
 ** run ids and sizes, checkpoint ids as UUID text. Returns a sdbMalloc'd string

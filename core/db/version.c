@@ -1,0 +1,652 @@
+/*
+** version.c: the versions of a database handle, the lowest file of db/ above
+** the memtable (see the file order in dbInt.h).
+**
+** A handle holds the object store, the block cache and the current "version":
+** an immutable, reference-counted view built from one manifest plus the WAL
+** replayed on top of it (spec/MANIFEST.md §4.1 step 8 and §4.2):
+**   - L0 SSTs, newest first, and sorted runs, newest (highest id) first;
+**   - a memtable holding the rows of WAL SSTs with id > replay_after_wal_id
+**     whose seq > last_l0_seq.
+** SSTs are opened lazily, on the first read that needs them, and shared
+** between versions (DbTable). This file builds versions (from a manifest,
+** replaying the WAL, or by freezing the active memtable), pins, releases and
+** installs them, iterates one table or sorted run (the read path and the
+** compactor merge these), checks a manifest's invariants, and keeps the
+** process-wide change counter of each database URL (DbGen) and the retry
+** budget of reads that found an object gone (DbVanish).
+**
+** Garbage collection (of another process, or of a writer in this one) may
+** delete a WAL SST or SST between the reading of a manifest and the read of
+** the object. Retries go on while newer manifests come (DB_VANISHED_MAX in
+** all); an object still missing after DB_VANISHED_RETRIES retries on one
+** manifest (DB_VANISHED_RETRIES + 1 failed attempts) is corruption.
+*/
+#include <pthread.h>
+#include <stdio.h>
+
+#include "db/dbInt.h"
+#include "db/merge.h"
+#include "util/rangeutil.h"
+
+#define DB_VANISHED_RETRIES 3   /* retries on one manifest when an object vanished */
+#define DB_VANISHED_MAX 16      /* ... in all, while newer manifests keep coming */
+
+/* ------------------------------------------------------------ generations */
+/* The process-wide change counter of one database URL, shared by every
+** handle open on it. Guarded by dbGenMu except gen (atomic). */
+typedef struct DbGen {
+  char *zUrl;             /* owned */
+  int nRef;               /* handles using it */
+  u64 gen;                /* bumped by each WAL SST or manifest a writer stores */
+  struct DbGen *pNext;
+} DbGen;
+
+static pthread_mutex_t dbGenMu = PTHREAD_MUTEX_INITIALIZER;
+static DbGen *dbGenList = NULL;
+
+/* The counter of zUrl, with a reference for the caller; NULL on OOM (the
+** handle then relies on poll_interval alone). */
+struct DbGen *sdbDbGenAcquire(const char *zUrl) {
+  pthread_mutex_lock(&dbGenMu);
+  DbGen *g = dbGenList;
+  while (g && strcmp(g->zUrl, zUrl) != 0) g = g->pNext;
+  if (!g && (g = sdbMallocZero(sizeof(*g))) != NULL) {
+    g->zUrl = sdbStrdup(zUrl);
+    if (!g->zUrl) {
+      sdbFree(g);
+      g = NULL;
+    } else {
+      g->pNext = dbGenList;
+      dbGenList = g;
+    }
+  }
+  if (g) g->nRef++;
+  pthread_mutex_unlock(&dbGenMu);
+  return g;
+}
+
+/* Drop a reference from sdbDbGenAcquire (g may be NULL); the last one frees the
+** counter and unlinks it from dbGenList. */
+void sdbDbGenRelease(struct DbGen *g) {
+  if (!g) return;
+  pthread_mutex_lock(&dbGenMu);
+  if (--g->nRef == 0) {
+    for (DbGen **pp = &dbGenList; *pp; pp = &(*pp)->pNext) {
+      if (*pp == g) {
+        *pp = g->pNext;
+        break;
+      }
+    }
+    sdbFree(g->zUrl);
+    sdbFree(g);
+  }
+  pthread_mutex_unlock(&dbGenMu);
+}
+
+/* The current value of db's change counter (0 when it has none). */
+u64 sdbDbGenNow(const SdbDb *db) {
+  return db->pGen ? __atomic_load_n(&db->pGen->gen, __ATOMIC_ACQUIRE) : 0;
+}
+
+void sdbDbNoteChange(SdbDb *db) {
+  if (db->pGen) __atomic_add_fetch(&db->pGen->gen, 1, __ATOMIC_ACQ_REL);
+}
+
+/* After an attempt on manifest id found an object gone: whether to try again
+** from a fresh manifest (counted in db->nVanished). GC deletes only what a
+** newer manifest no longer needs, so while the manifests move on the read is
+** retried, DB_VANISHED_MAX times in all; on one manifest it is retried
+** DB_VANISHED_RETRIES times, and the failure after that is corruption. */
+int sdbDbVanishRetry(SdbDb *db, DbVanish *p, u64 id) {
+  p->nSame = (p->nAll > 0 && id <= p->id) ? p->nSame + 1 : 1;
+  p->id = id;
+  if (++p->nAll > DB_VANISHED_MAX || p->nSame > DB_VANISHED_RETRIES) return 0;
+  __atomic_add_fetch(&db->nVanished, 1, __ATOMIC_RELAXED);
+  return 1;
+}
+
+/* An object still missing after the retries is corruption (the message,
+** naming it, is kept). */
+int sdbDbVanishedCorrupt(int rc, SdbErr *pErr) {
+  if (rc != SDB_NOTFOUND) return rc;
+  if (pErr) pErr->rc = SDB_CORRUPT;
+  return SDB_CORRUPT;
+}
+
+/* ------------------------------------------------------------ tables */
+static void dbTableUnref(DbTable *t) {
+  if (!t || __atomic_sub_fetch(&t->nRef, 1, __ATOMIC_ACQ_REL) != 0) return;
+  if (t->pSst) sdbSstUnref(t->pSst);
+  sdbSstInfoClear(&t->info);
+  sdbFree(t->pBounds);
+  sdbFree(t);
+}
+
+/* A new table for manifest handle h of a manifest whose last_l0_seq is
+** maxSeq (one reference, the caller's). */
+static int dbTableNew(const SdbSstHandle *h, u64 maxSeq, DbTable **pp, SdbErr *pErr) {
+  DbTable *t = sdbMallocZero(sizeof(*t));
+  *pp = NULL;
+  if (!t) return SDB_NOMEM_ERR(pErr);
+  t->nRef = 1;
+  t->maxSeq = maxSeq;
+  t->id = h->id;
+  char zId[27];
+  sdbUlidFormat(h->id, zId);
+  snprintf(t->zKey, sizeof(t->zKey), "compacted/%s.sst", zId);
+  t->formatVersion = h->bHasFormatVersion ? h->formatVersion : 1;
+  if (sdbSstInfoCopy(&t->info, &h->info)) {
+    sdbFree(t);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  if (h->bHasVisibleRange) {
+    const SdbBound *lo = &h->visStart, *hi = &h->visEnd;
+    size_t nLo = lo->nKey, nHi = hi->nKey;
+    t->pBounds = sdbMalloc(nLo + nHi + 1);
+    if (!t->pBounds) {
+      dbTableUnref(t);
+      return SDB_NOMEM_ERR(pErr);
+    }
+    if (nLo) memcpy(t->pBounds, lo->pKey, nLo);
+    if (nHi) memcpy(t->pBounds + nLo, hi->pKey, nHi);
+    t->bHasVisible = 1;
+    t->visible.bHasLo = lo->eType == SDB_BOUND_INCLUDED || lo->eType == SDB_BOUND_EXCLUDED;
+    t->visible.bLoExcl = lo->eType == SDB_BOUND_EXCLUDED;
+    t->visible.pLo = t->pBounds;
+    t->visible.nLo = nLo;
+    t->visible.bHasHi = hi->eType == SDB_BOUND_INCLUDED || hi->eType == SDB_BOUND_EXCLUDED;
+    t->visible.bHiExcl = hi->eType == SDB_BOUND_EXCLUDED;
+    t->visible.pHi = t->pBounds + nLo;
+    t->visible.nHi = nHi;
+  }
+  *pp = t;
+  return SDB_OK;
+}
+
+/* Find a table with the given id in the old version, to share it. */
+static DbTable *dbFindTable(DbVersion *pOld, SdbUlid id) {
+  if (!pOld) return NULL;
+  for (int i = 0; i < pOld->nL0; i++) {
+    DbTable *t = pOld->apL0[i];
+    if (t->id.hi == id.hi && t->id.lo == id.lo) return t;
+  }
+  for (int r = 0; r < pOld->nRun; r++) {
+    for (int i = 0; i < pOld->aRun[r].nTable; i++) {
+      DbTable *t = pOld->aRun[r].apTable[i];
+      if (t->id.hi == id.hi && t->id.lo == id.lo) return t;
+    }
+  }
+  return NULL;
+}
+
+static int dbTableGet(DbVersion *pOld, const SdbSstHandle *h, u64 maxSeq, DbTable **pp,
+                      SdbErr *pErr) {
+  DbTable *t = dbFindTable(pOld, h->id);
+  if (t) {
+    __atomic_add_fetch(&t->nRef, 1, __ATOMIC_RELAXED);
+    *pp = t;
+    return SDB_OK;
+  }
+  return dbTableNew(h, maxSeq, pp, pErr);
+}
+
+/* The open SST of table t (opening it on first use; for a point read r, its
+** filter is read with its index). The SST stays owned by t. */
+int sdbDbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, SdbSst **ppSst, SdbErr *pErr) {
+  int rc = SDB_OK;
+  pthread_mutex_lock(&db->muOpen);
+  if (!t->pSst) {
+    rc = (sdbRangeIsPoint(r) ? sdbSstOpenForLookups : sdbSstOpen)(
+        db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache, &t->pSst, pErr);
+    if (rc == SDB_OK) sdbSstSetMaxSeq(t->pSst, t->maxSeq);
+  }
+  *ppSst = t->pSst;
+  pthread_mutex_unlock(&db->muOpen);
+  return rc;
+}
+
+/* ------------------------------------------------------------ versions */
+void sdbDbVersionUnref(DbVersion *v) {
+  if (!v || __atomic_sub_fetch(&v->nRef, 1, __ATOMIC_ACQ_REL) != 0) return;
+  for (int i = 0; i < v->nL0; i++) dbTableUnref(v->apL0[i]);
+  sdbFree(v->apL0);
+  for (int r = 0; r < v->nRun; r++) {
+    for (int i = 0; i < v->aRun[r].nTable; i++) dbTableUnref(v->aRun[r].apTable[i]);
+    sdbFree(v->aRun[r].apTable);
+  }
+  sdbFree(v->aRun);
+  sdbMemtableUnref(v->pMem);
+  for (int i = 0; i < v->nImm; i++) sdbMemtableUnref(v->apImm[i]);
+  sdbManifestFree(v->pManifest);
+  sdbFree(v);
+}
+
+/* "compacted/<ULID>.sst" of SST id, for messages. */
+static const char *dbSstName(SdbUlid id, char z[48]) {
+  char zId[27];
+  sdbUlidFormat(id, zId);
+  snprintf(z, 48, "compacted/%s.sst", zId);
+  return z;
+}
+
+/* Sorted run d's SSTs must be in key order without overlap (from the keys
+** the manifest lists, which the SST open checks against each SST). Views
+** with a visible range (ManifestV2 projections) are not compared. */
+static int dbCheckRun(const SdbSortedRun *d, SdbErr *pErr) {
+  for (int i = 1; i < d->nSst; i++) {
+    const SdbSstInfo *a = &d->aSst[i - 1].info, *b = &d->aSst[i].info;
+    if (d->aSst[i - 1].bHasVisibleRange || d->aSst[i].bHasVisibleRange) continue;
+    if (!a->bHasLast || !b->bHasFirst ||
+        sdbKeyCmp(a->pLast, a->nLast, b->pFirst, b->nFirst) >= 0) {
+      char z[48];
+      return sdbCorrupt(pErr, "sorted run %u: %s does not start after the SST before it ends",
+                        d->id, dbSstName(d->aSst[i].id, z));
+    }
+  }
+  return SDB_OK;
+}
+
+/* True if view id (V1: the SST id) is listed twice (in L0 or runs) in m. */
+static int dbSstListedTwice(const SdbManifest *m, SdbUlid id) {
+  int n = 0;
+  for (int i = 0; i < m->nL0; i++) {
+    n += m->aL0[i].viewId.hi == id.hi && m->aL0[i].viewId.lo == id.lo;
+  }
+  for (int r = 0; r < m->nRun; r++) {
+    for (int i = 0; i < m->aRun[r].nSst; i++) {
+      n += m->aRun[r].aSst[i].viewId.hi == id.hi && m->aRun[r].aSst[i].viewId.lo == id.lo;
+    }
+  }
+  return n > 1;
+}
+
+/*
+** Invariants of manifest m (id manifestId) that SlateDB always keeps and a
+** damaged manifest (it has no checksum) may break: WAL ids, checkpoints,
+** sorted runs newest first, each run's SSTs in order without overlap, no SST
+** listed twice or both compacted and in L0, flushed rows (last_l0_seq) held
+** by some L0 or sorted run, and compacted L0s by a sorted run. SDB_OK or SDB_CORRUPT naming the problem.
+*/
+static int dbCheckManifest(const SdbManifest *m, u64 manifestId, SdbErr *pErr) {
+  char z[48];
+  if (m->replayAfterWalId > m->walIdLastSeen) {
+    return sdbCorrupt(pErr, "manifest %llu: replay_after_wal_id %llu is above wal_id_last_seen %llu",
+                      (unsigned long long)manifestId, (unsigned long long)m->replayAfterWalId,
+                      (unsigned long long)m->walIdLastSeen);
+  }
+  if (m->lastL0Seq > 0 && m->nL0 == 0 && m->nRun == 0) {
+    return sdbCorrupt(pErr, "manifest %llu: last_l0_seq %llu but no L0 SST or sorted run",
+                      (unsigned long long)manifestId, (unsigned long long)m->lastL0Seq);
+  }
+  if (m->bHasL0LastCompacted && m->nRun == 0) {
+    return sdbCorrupt(pErr, "manifest %llu: l0_last_compacted is set but there is no sorted run"
+                      " (a compaction always adds its output run)", (unsigned long long)manifestId);
+  }
+  for (int i = 0; i < m->nCkpt; i++) {
+    if (m->aCkpt[i].manifestId > manifestId) {
+      return sdbCorrupt(pErr, "manifest %llu: a checkpoint pins manifest %llu, a later one",
+                        (unsigned long long)manifestId, (unsigned long long)m->aCkpt[i].manifestId);
+    }
+  }
+  for (int r = 0; r < m->nRun; r++) {
+    if (r > 0 && m->aRun[r].id >= m->aRun[r - 1].id) {
+      return sdbCorrupt(pErr, "manifest %llu: sorted run %u listed after run %u",
+                        (unsigned long long)manifestId, m->aRun[r].id, m->aRun[r - 1].id);
+    }
+    int rc = dbCheckRun(&m->aRun[r], pErr);
+    if (rc) return rc;
+    for (int i = 0; i < m->aRun[r].nSst; i++) {
+      if (dbSstListedTwice(m, m->aRun[r].aSst[i].viewId)) {
+        return sdbCorrupt(pErr, "manifest %llu: %s is listed twice",
+                          (unsigned long long)manifestId, dbSstName(m->aRun[r].aSst[i].id, z));
+      }
+    }
+  }
+  for (int i = 0; i < m->nL0; i++) {
+    const SdbUlid id = m->aL0[i].viewId;
+    if (dbSstListedTwice(m, id) || (m->bHasL0LastCompacted && m->l0LastCompacted.hi == id.hi &&
+                                    m->l0LastCompacted.lo == id.lo)) {
+      return sdbCorrupt(pErr, "manifest %llu: L0 %s is listed twice or as already compacted",
+                        (unsigned long long)manifestId, dbSstName(m->aL0[i].id, z));
+    }
+  }
+  return SDB_OK;
+}
+
+static int dbVersionTables(DbVersion *v, DbVersion *pOld, SdbErr *pErr) {
+  const SdbManifest *m = v->pManifest;
+  int rc = dbCheckManifest(m, v->manifestId, pErr);
+  if (rc) return rc;
+  v->apL0 = sdbMallocZero(sizeof(DbTable *) * (size_t)(m->nL0 + 1));
+  v->aRun = sdbMallocZero(sizeof(DbRun) * (size_t)(m->nRun + 1));
+  if (!v->apL0 || !v->aRun) return SDB_NOMEM_ERR(pErr);
+  for (int i = 0; rc == SDB_OK && i < m->nL0; i++) {
+    rc = dbTableGet(pOld, &m->aL0[i], m->lastL0Seq, &v->apL0[i], pErr);
+    if (rc == SDB_OK) v->nL0++;
+  }
+  for (int r = 0; rc == SDB_OK && r < m->nRun; r++) {
+    const SdbSortedRun *pRun = &m->aRun[r];
+    DbRun *d = &v->aRun[v->nRun++];
+    d->id = pRun->id;
+    d->apTable = sdbMallocZero(sizeof(DbTable *) * (size_t)(pRun->nSst + 1));
+    if (!d->apTable) return SDB_NOMEM_ERR(pErr);
+    for (int i = 0; rc == SDB_OK && i < pRun->nSst; i++) {
+      rc = dbTableGet(pOld, &pRun->aSst[i], m->lastL0Seq, &d->apTable[i], pErr);
+      if (rc == SDB_OK) d->nTable++;
+    }
+  }
+  return rc;
+}
+
+/* Parse "wal/<20 digits>.sst" into an id. */
+static int dbWalId(const char *zKey, u64 *pId) {
+  const char *zName = strrchr(zKey, '/');
+  return sdbParseId20(zName ? zName + 1 : zKey, ".sst", pId);
+}
+
+/* A row copied out of an iterator, so it survives the iterator's next step. */
+typedef struct PendingRow {
+  SdbEntry e;             /* pKey/pVal point into buf */
+  SdbBuf buf;
+  int bHas;
+  u64 maxSeq;             /* highest seq inserted so far */
+} PendingRow;
+
+/* Make e (copied) the pending row. SDB_OK or SDB_NOMEM. */
+static int pendingSet(PendingRow *p, const SdbEntry *e) {
+  p->buf.n = 0;
+  if (sdbBufAppend(&p->buf, e->pKey, e->nKey) || sdbBufAppend(&p->buf, e->pVal, e->nVal)) {
+    return SDB_NOMEM;
+  }
+  p->e = *e;
+  p->e.pKey = p->buf.a;
+  p->e.pVal = p->buf.a + e->nKey;
+  p->bHas = 1;
+  return SDB_OK;
+}
+
+/* Insert the pending row (if any) into v's memtable. Its seq is not made
+** visible (v->lastSeq): the caller does that once the whole WAL SST is in. */
+static int pendingFlush(DbVersion *v, PendingRow *p) {
+  if (!p->bHas) return SDB_OK;
+  p->bHas = 0;
+  if (p->e.seq > p->maxSeq) p->maxSeq = p->e.seq;
+  if (p->e.bHasCreateTs && p->e.createTs > v->maxCreateTs) v->maxCreateTs = p->e.createTs;
+  return sdbMemtableInsert(v->pMem, &p->e);
+}
+
+/* Replay one WAL SST into v's memtable: rows with seq > last_l0_seq. Within a
+** WAL SST, a write batch's rows share one seq and are sorted by key; when a key
+** appears twice at the same seq (e.g. a merge then a put in one batch), the
+** later row replaces the earlier one, as SlateDB's memtable does on replay.
+** A row with an empty key is corruption (an L0 flush could not write it).
+** v may be the current version with scans running on it: v->lastSeq, which
+** bounds what a scan starting now reads, moves only once every row of the WAL
+** SST is in (a scan sees all of a WAL SST's batches or none). REQUIRES: the
+** only thread inserting into v's memtable (db->muRefresh for readers). */
+static int dbReplayOne(SdbDb *db, DbVersion *v, const char *zKey, SdbErr *pErr) {
+  SdbSst *pSst = NULL;
+  SdbIter *pIter = NULL;
+  PendingRow pend = {0};
+  int rc = sdbSstOpen(db->pStore, zKey, NULL, 0, NULL, &pSst, pErr);
+  if (rc == SDB_OK) rc = sdbSstIterNew(pSst, NULL, 0, &pIter, pErr);
+  u64 lastL0 = v->pManifest->lastL0Seq;
+  while (rc == SDB_OK && !pIter->bEof) {
+    const SdbEntry *e = &pIter->cur;
+    if (e->nKey == 0) {                   /* SlateDB never writes one; nor can we */
+      rc = sdbCorrupt(pErr, "row with an empty key (seq %llu)", (unsigned long long)e->seq);
+      break;
+    }
+    if (e->seq > lastL0) {
+      int bSame = pend.bHas && pend.e.seq == e->seq &&
+                  sdbKeyCmp(pend.e.pKey, pend.e.nKey, e->pKey, e->nKey) == 0;
+      if (!bSame) rc = pendingFlush(v, &pend);
+      if (rc == SDB_OK) rc = pendingSet(&pend, e);
+      if (rc) rc = SDB_NOMEM_ERR(pErr);
+    }
+    if (rc == SDB_OK) rc = sdb_iter_next(pIter, pErr);
+  }
+  if (rc == SDB_OK && pendingFlush(v, &pend)) rc = SDB_NOMEM_ERR(pErr);
+  if (rc == SDB_OK && pend.maxSeq > v->lastSeq) {
+    __atomic_store_n(&v->lastSeq, pend.maxSeq, __ATOMIC_RELEASE);
+  }
+  sdbBufFree(&pend.buf);
+  sdb_iter_free(pIter);
+  if (pSst) sdbSstUnref(pSst);
+  if (rc && rc != SDB_NOMEM) sdbErrWrap(pErr, "%s: ", zKey);
+  return rc;
+}
+
+/* Replay WAL ids (v->lastWalId, last] in order, by key: the caller knows
+** they all exist. A missing one is corruption. */
+static int dbReplayWalIds(SdbDb *db, DbVersion *v, u64 last, SdbErr *pErr) {
+  for (u64 id = v->lastWalId + 1; id <= last; id++) {
+    char zId[21], zKey[48];
+    sdbFormatId20(id, zId);
+    snprintf(zKey, sizeof(zKey), "wal/%s.sst", zId);
+    SdbErr err;
+    int rc = dbReplayOne(db, v, zKey, &err);
+    if (rc == SDB_NOTFOUND) {
+      return sdbCorrupt(pErr, "WAL SST %020llu is missing (WAL SSTs up to %020llu must exist)",
+                        (unsigned long long)id, (unsigned long long)last);
+    }
+    if (rc) {
+      if (pErr) *pErr = err;
+      return rc;
+    }
+    v->lastWalId = id;
+  }
+  return SDB_OK;
+}
+
+/* Replay WAL ids (v->lastWalId, highest listed] in order (a writer opening:
+** up to its fence, without listing). A gap in the ids, or a listed WAL SST
+** gone before its read, is SDB_NOTFOUND: SlateDB writes them densely and
+** deletes only ones a newer manifest no longer needs, so the caller retries
+** with a fresh manifest (or reports corruption). */
+int sdbDbReplayWal(SdbDb *db, DbVersion *v, SdbErr *pErr) {
+  if (db->walKnownLast) return dbReplayWalIds(db, v, db->walKnownLast, pErr);
+  SdbObjList list = {0};
+  int rc = db->pStore->pMethods->xList(db->pStore, "wal/", &list, pErr);
+  u64 expect = v->lastWalId + 1;
+  for (int i = 0; rc == SDB_OK && i < list.n; i++) {
+    u64 id;
+    if (dbWalId(list.a[i].zKey, &id) != SDB_OK || id <= v->lastWalId) continue;
+    if (db->walReplayEnd && id >= db->walReplayEnd) break;
+    if (id != expect) {   /* SDB_NOTFOUND: GC may have raced with this listing */
+      rc = sdbErrSet(pErr, SDB_NOTFOUND, "WAL SST %020llu is missing (found %s after %020llu)",
+                     (unsigned long long)expect, list.a[i].zKey, (unsigned long long)(expect - 1));
+      break;
+    }
+    rc = dbReplayOne(db, v, list.a[i].zKey, pErr);
+    if (rc == SDB_OK) v->lastWalId = id;
+    expect = id + 1;
+  }
+  sdbObjListFree(&list);
+  return rc;
+}
+
+/* sdbDbVersionBuild, where a WAL SST gone during the replay is SDB_NOTFOUND. */
+static int dbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld,
+                          SdbMemtable *pMem, SdbMemtable *pDropImm, DbVersion **ppNew,
+                          SdbErr *pErr) {
+  DbVersion *v = sdbMallocZero(sizeof(*v));
+  *ppNew = NULL;
+  if (!v) {
+    sdbManifestFree(m);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  v->nRef = 1;
+  v->pManifest = m;
+  v->manifestId = manifestId;
+  v->lastSeq = m->lastL0Seq;
+  v->lastWalId = m->replayAfterWalId;
+  v->maxCreateTs = m->lastL0ClockTick;
+  if (pMem) {
+    sdbMemtableRef(pMem);
+    v->pMem = pMem;
+    v->lastSeq = SDB_MAX(v->lastSeq, __atomic_load_n(&pOld->lastSeq, __ATOMIC_ACQUIRE));
+    v->lastWalId = SDB_MAX(v->lastWalId, pOld->lastWalId);
+    v->maxCreateTs = SDB_MAX(v->maxCreateTs, pOld->maxCreateTs);
+    for (int i = 0; i < pOld->nImm; i++) {
+      if (pOld->apImm[i] == pDropImm) continue;
+      sdbMemtableRef(pOld->apImm[i]);
+      v->aImmWalId[v->nImm] = pOld->aImmWalId[i];
+      v->apImm[v->nImm++] = pOld->apImm[i];
+    }
+  } else {
+    v->pMem = sdbMemtableNew();
+  }
+  int rc = v->pMem ? dbVersionTables(v, pOld, pErr) : SDB_NOMEM_ERR(pErr);
+  if (rc == SDB_OK && !pMem) rc = sdbDbReplayWal(db, v, pErr);
+  if (rc) {
+    sdbDbVersionUnref(v);
+    return rc;
+  }
+  *ppNew = v;
+  return SDB_OK;
+}
+
+/* Build a version from manifest m; see dbInt.h. */
+int sdbDbVersionBuild(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld,
+                      SdbMemtable *pMem, SdbMemtable *pDropImm, DbVersion **ppNew,
+                      SdbErr *pErr) {
+  int rc = dbVersionBuild(db, m, manifestId, pOld, pMem, pDropImm, ppNew, pErr);
+  return sdbDbVanishedCorrupt(rc, pErr);
+}
+
+/* Build a version from manifest m, replaying the WAL; see dbInt.h. */
+int sdbDbVersionLoad(SdbDb *db, SdbManifest *m, u64 manifestId, DbVersion *pOld, DbVersion **ppNew,
+                     SdbErr *pErr) {
+  return dbVersionBuild(db, m, manifestId, pOld, NULL, NULL, ppNew, pErr);
+}
+
+int sdbDbVersionFreeze(SdbDb *db, DbVersion *v, u64 walId, DbVersion **ppNew, SdbErr *pErr) {
+  SdbManifest *m = NULL;
+  *ppNew = NULL;
+  if (v->nImm >= DB_MAX_IMM) return sdbErrSet(pErr, SDB_BUSY, "too many memtables waiting for L0");
+  SdbMemtable *pFresh = sdbMemtableNew();
+  if (!pFresh) return SDB_NOMEM_ERR(pErr);
+  int rc = sdbManifestDecode(v->pManifest->pRaw, v->pManifest->nRaw, &m, pErr);
+  if (rc == SDB_OK) rc = sdbDbVersionBuild(db, m, v->manifestId, v, pFresh, NULL, ppNew, pErr);
+  sdbMemtableUnref(pFresh);
+  if (rc) return rc;
+  DbVersion *p = *ppNew;
+  memmove(&p->apImm[1], &p->apImm[0], sizeof(p->apImm[0]) * (size_t)p->nImm);
+  memmove(&p->aImmWalId[1], &p->aImmWalId[0], sizeof(p->aImmWalId[0]) * (size_t)p->nImm);
+  sdbMemtableRef(v->pMem);
+  p->apImm[0] = v->pMem;
+  p->aImmWalId[0] = walId;
+  p->nImm++;
+  return SDB_OK;
+}
+
+void sdbDbInstallVersion(SdbDb *db, DbVersion *v) {
+  pthread_mutex_lock(&db->mu);
+  DbVersion *pOld = db->pCur;
+  db->pCur = v;
+  pthread_mutex_unlock(&db->mu);
+  sdbDbVersionUnref(pOld);
+}
+
+/* The current version, with a reference for the caller. */
+DbVersion *sdbDbPinVersion(SdbDb *db) {
+  pthread_mutex_lock(&db->mu);
+  DbVersion *v = db->pCur;
+  __atomic_add_fetch(&v->nRef, 1, __ATOMIC_RELAXED);
+  pthread_mutex_unlock(&db->mu);
+  return v;
+}
+
+/* ------------------------------------------------------------ scans */
+
+/* Intersect r with table t's visible range into *pOut (borrowing both). */
+void sdbDbClipRange(const SdbRange *r, const DbTable *t, SdbRange *pOut) {
+  *pOut = r ? *r : (SdbRange){0};
+  if (!t->bHasVisible) return;
+  const SdbRange *vr = &t->visible;
+  if (vr->bHasLo && (!pOut->bHasLo || sdbRangeAboveLo(pOut, vr->pLo, vr->nLo))) {
+    int bSame = pOut->bHasLo && sdbKeyCmp(vr->pLo, vr->nLo, pOut->pLo, pOut->nLo) == 0;
+    int bExcl = vr->bLoExcl || (bSame && pOut->bLoExcl);
+    pOut->pLo = vr->pLo; pOut->nLo = vr->nLo; pOut->bHasLo = 1; pOut->bLoExcl = bExcl;
+  }
+  if (vr->bHasHi && (!pOut->bHasHi || sdbRangeBelowHi(pOut, vr->pHi, vr->nHi))) {
+    int bSame = pOut->bHasHi && sdbKeyCmp(vr->pHi, vr->nHi, pOut->pHi, pOut->nHi) == 0;
+    int bExcl = vr->bHiExcl || (bSame && pOut->bHiExcl);
+    pOut->pHi = vr->pHi; pOut->nHi = vr->nHi; pOut->bHasHi = 1; pOut->bHiExcl = bExcl;
+  }
+}
+
+/* True if table t may hold keys in r (from its first/last keys). */
+int sdbDbTableOverlaps(const DbTable *t, const SdbRange *r) {
+  if (!r) return 1;
+  if (t->info.bHasLast && !sdbRangeAboveLo(r, t->info.pLast, t->info.nLast)) return 0;
+  if (t->info.bHasFirst && !sdbRangeBelowHi(r, t->info.pFirst, t->info.nFirst)) return 0;
+  return 1;
+}
+
+/* An iterator over table t within r; *pp = NULL if t cannot hold keys in r. */
+int sdbDbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter **pp,
+                   SdbErr *pErr) {
+  SdbRange clipped;
+  SdbSst *pSst;
+  *pp = NULL;
+  sdbDbClipRange(r, t, &clipped);
+  const SdbRange *rr = (r || t->bHasVisible) ? &clipped : NULL;
+  if ((rr && sdbRangeIsEmpty(rr)) || !sdbDbTableOverlaps(t, rr)) return SDB_OK;
+  int rc = sdbDbTableSst(db, t, rr, &pSst, pErr);   /* SST errors name the object */
+  if (rc == SDB_OK) rc = sdbSstIterNew(pSst, rr, bDesc, pp, pErr);
+  return rc;
+}
+
+/* Context of a sorted-run concatenation: the run's tables that may hold keys
+** in the range, the range and the handle. Owned by the concatenating iterator. */
+typedef struct RunCtx {
+  SdbDb *db;
+  DbTable **apTable;      /* borrowed from the pinned version */
+  int nTable;
+  SdbRangeCopy range;
+  int bHasRange;
+} RunCtx;
+
+static int runCtxOpen(void *pCtx, int i, int bDesc, SdbIter **pp, SdbErr *pErr) {
+  RunCtx *c = (RunCtx *)pCtx;
+  return sdbDbTableIter(c->db, c->apTable[i], c->bHasRange ? &c->range.r : NULL, bDesc, pp, pErr);
+}
+
+static void runCtxFree(void *pCtx) {
+  RunCtx *c = (RunCtx *)pCtx;
+  sdbRangeCopyFree(&c->range);
+  sdbFree(c);
+}
+
+/* Index of the first table of run d whose last key may reach r's lower bound. */
+int sdbDbRunFirst(const DbRun *d, const SdbRange *r) {
+  int lo = 0, hi = d->nTable;
+  if (!r || !r->bHasLo) return 0;
+  while (lo < hi) {   /* first table whose last key >= lo bound */
+    int mid = (lo + hi) / 2;
+    const DbTable *t = d->apTable[mid];
+    if (t->info.bHasLast && !sdbRangeAboveLo(r, t->info.pLast, t->info.nLast)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+int sdbDbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter **pp, SdbErr *pErr) {
+  RunCtx *c = sdbMallocZero(sizeof(*c));
+  *pp = NULL;
+  if (!c || sdbRangeCopyInit(&c->range, r)) {
+    sdbFree(c);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  c->db = db;
+  c->bHasRange = r != NULL;
+  int iFirst = sdbDbRunFirst(d, r);
+  int iEnd = iFirst;
+  while (iEnd < d->nTable && sdbDbTableOverlaps(d->apTable[iEnd], r)) iEnd++;
+  c->apTable = d->apTable + iFirst;
+  c->nTable = iEnd - iFirst;
+  return sdbConcatIterNew(c, c->nTable, runCtxOpen, runCtxFree, bDesc, pp, pErr);
+}
