@@ -258,11 +258,27 @@ static int hookList(SdbStore *s, const char *zPrefix, SdbObjList *pOut, SdbErr *
   return rc ? rc : pRealMethods->xList(s, zPrefix, pOut, pErr);
 }
 
-/* Route db's store's xList through hookList. REQUIRES: a local-directory store. */
+/* xGet of a wrapped store: the first GET of key zSlowGetKey after it is set
+** sleeps 1 s first (bSlowGet is 1 meanwhile). */
+static char zSlowGetKey[64];
+static volatile int bSlowGet, bSlowGetDone;
+static int hookGet(SdbStore *s, const char *zKey, u64 iOff, u64 nLen, SdbBuf *pOut, SdbErr *pErr) {
+  if (zSlowGetKey[0] && strcmp(zKey, zSlowGetKey) == 0 &&
+      !__atomic_exchange_n(&bSlowGetDone, 1, __ATOMIC_SEQ_CST)) {
+    __atomic_store_n(&bSlowGet, 1, __ATOMIC_SEQ_CST);
+    usleep(1000000);
+    __atomic_store_n(&bSlowGet, 0, __ATOMIC_SEQ_CST);
+  }
+  return pRealMethods->xGet(s, zKey, iOff, nLen, pOut, pErr);
+}
+
+/* Route db's store's xList through hookList and xGet through hookGet.
+** REQUIRES: a local-directory store. */
 static void hookStore(SdbDb *db) {
   pRealMethods = db->pStore->pMethods;
   hookMethods = *pRealMethods;
   hookMethods.xList = hookList;
+  hookMethods.xGet = hookGet;
   db->pStore->pMethods = &hookMethods;
 }
 
@@ -767,6 +783,79 @@ static void testSlowRefresh(void) {
   (void)!system(zCmd);
 }
 
+/* ------------------------------------------------------------ slow SST open */
+
+/* Scan the single key zKey of db into z ("k," per row). */
+static int scanPoint(SdbDb *db, const char *zKey, char *z, size_t n, SdbErr *pErr) {
+  SdbRange r = {0};
+  r.pLo = r.pHi = (const u8 *)zKey;
+  r.nLo = r.nHi = strlen(zKey);
+  r.bHasLo = r.bHasHi = 1;
+  SdbIter *it = NULL;
+  int rc = sdb_db_scan(db, &r, 0, &it, pErr);
+  z[0] = 0;
+  while (rc == SDB_OK && !it->bEof) {
+    size_t len = strlen(z);
+    snprintf(z + len, n - len, "%.*s,", (int)it->cur.nKey, (const char *)it->cur.pKey);
+    rc = sdb_iter_next(it, pErr);
+  }
+  sdb_iter_free(it);
+  return rc;
+}
+
+/* A thread's scan of key "b" of the reader in pArg. */
+static void *scanBThread(void *pArg) {
+  char z[16];
+  SdbErr err;
+  return (void *)(intptr_t)scanPoint((SdbDb *)pArg, "b", z, sizeof(z), &err);
+}
+
+/* Two L0s, "a" (newer: opened by a first scan) and "b" (not open yet), under a
+** reader whose store takes 1 s to read b's SST: while a thread's scan opens
+** it, a scan of "a" (its SST open, its block cached) ends without waiting. */
+static void testSlowSstOpen(void) {
+  char zDir[64], zUrl[80], zCmd[128], z[16] = "", z2[16] = "";
+  snprintf(zDir, sizeof(zDir), "/tmp/sdb-slowopen-%d", (int)getpid());
+  snprintf(zUrl, sizeof(zUrl), "file://%s", zDir);
+  snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
+  (void)!system(zCmd);
+  SdbConfig cw = {.zUrl = zUrl, .bCreateIfMissing = 1, .bNoCompactor = 1, .bNoGc = 1};
+  SdbConfig cr = {.zUrl = zDir, .bReadOnly = 1, .pollIntervalMs = 3600000};
+  SdbDb *w = NULL, *r = NULL;
+  SdbErr err = {0};
+  int rc = sdb_db_open(&cw, &w, &err);
+  if (rc == SDB_OK) rc = putOne(w, "b", &err);
+  if (rc == SDB_OK) rc = sdb_db_flush(w, 1, &err);
+  if (rc == SDB_OK) rc = putOne(w, "a", &err);
+  if (rc == SDB_OK) rc = sdb_db_flush(w, 1, &err);
+  if (rc == SDB_OK) rc = sdb_db_open(&cr, &r, &err);
+  if (rc == SDB_OK) rc = scanPoint(r, "a", z, sizeof(z), &err);
+  DbVersion *v = rc == SDB_OK ? sdbDbPinVersion(r) : NULL;
+  bSlowGetDone = 0;
+  if (v && v->nL0 == 2) snprintf(zSlowGetKey, sizeof(zSlowGetKey), "%s", v->apL0[1]->zKey);
+  sdbDbVersionUnref(v);
+  int bStarted = 0, bDuring = 0, rc2 = -1;
+  void *pRc = (void *)1;
+  pthread_t th;
+  if (rc == SDB_OK && zSlowGetKey[0]) hookStore(r);
+  if (rc == SDB_OK && zSlowGetKey[0] && pthread_create(&th, NULL, scanBThread, r) == 0) {
+    for (int i = 0; i < 5000 && !__atomic_load_n(&bSlowGet, __ATOMIC_SEQ_CST); i++) usleep(1000);
+    bStarted = __atomic_load_n(&bSlowGet, __ATOMIC_SEQ_CST);
+    rc2 = scanPoint(r, "a", z2, sizeof(z2), &err);
+    bDuring = __atomic_load_n(&bSlowGet, __ATOMIC_SEQ_CST);
+    pthread_join(th, &pRc);
+  }
+  zSlowGetKey[0] = 0;
+  CHECKF("slow SST open: a scan of an open SST does not wait for another scan's SST open",
+         rc == SDB_OK && strcmp(z, "a,") == 0 && bStarted && bDuring && rc2 == SDB_OK &&
+             strcmp(z2, "a,") == 0 && pRc == NULL,
+         "rc=%d '%s' open began %d, scan done during it %d, scan rc=%d '%s', other scan rc=%d %s",
+         rc, z, bStarted, bDuring, rc2, z2, (int)(intptr_t)pRc, err.zMsg);
+  sdb_db_close(r);
+  sdb_db_close(w);
+  (void)!system(zCmd);
+}
+
 int main(void) {
   char zFix[1024];
   snprintf(zFix, sizeof(zFix), "%s/c-tests/fixtures", test_srcdir());
@@ -798,5 +887,6 @@ int main(void) {
   testGcStress();
   testRefreshFailure();
   testSlowRefresh();
+  testSlowSstOpen();
   return test_done();
 }

@@ -106,9 +106,8 @@ typedef struct DbVersion {
 **                      its cond, which releases it)
 **   SdbDb.muRefresh    a reader's refresh; held across its manifest and WAL
 **                      reads (scans do not take it unless a refresh is due)
-**   SdbDb.muOpen       DbTable.pSst; held across the reads that open an
-**                      SST (sdbDbTableSst), so a scan needing any table's
-**                      SST may wait for another thread's open
+**   SdbDb.muOpen       DbTable.pSst; held only to test or set it, never
+**                      across store I/O (sdbDbTableSst opens SSTs outside it)
 **   SdbDb.mu           the database lock: pCur only, to pin or replace the
 **                      current version; NO store or disk I/O under it, nor
 **                      a call that may do any (a version's last release

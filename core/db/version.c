@@ -192,18 +192,29 @@ static int dbTableGet(DbVersion *pOld, const SdbSstHandle *h, u64 maxSeq, DbTabl
 }
 
 /* The open SST of table t (opening it on first use; for a point read r, its
-** filter is read with its index). The SST stays owned by t. */
+** filter is read with its index). The SST stays owned by t. The reads that
+** open it happen outside db->muOpen, so reads of tables already open never
+** wait for them; when two threads open t at once, the first to finish
+** installs its SST and the other's is dropped. */
 int sdbDbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, SdbSst **ppSst, SdbErr *pErr) {
-  int rc = SDB_OK;
+  pthread_mutex_lock(&db->muOpen);
+  SdbSst *pSst = t->pSst;
+  pthread_mutex_unlock(&db->muOpen);
+  *ppSst = pSst;
+  if (pSst) return SDB_OK;
+  int rc = (sdbRangeIsPoint(r) ? sdbSstOpenForLookups : sdbSstOpen)(
+      db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache, &pSst, pErr);
+  if (rc) return rc;
+  sdbSstSetMaxSeq(pSst, t->maxSeq);
   pthread_mutex_lock(&db->muOpen);
   if (!t->pSst) {
-    rc = (sdbRangeIsPoint(r) ? sdbSstOpenForLookups : sdbSstOpen)(
-        db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache, &t->pSst, pErr);
-    if (rc == SDB_OK) sdbSstSetMaxSeq(t->pSst, t->maxSeq);
+    t->pSst = pSst;
+    pSst = NULL;
   }
   *ppSst = t->pSst;
   pthread_mutex_unlock(&db->muOpen);
-  return rc;
+  sdbSstUnref(pSst);
+  return SDB_OK;
 }
 
 /* ------------------------------------------------------------ versions */
