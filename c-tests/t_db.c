@@ -272,13 +272,27 @@ static int hookGet(SdbStore *s, const char *zKey, u64 iOff, u64 nLen, SdbBuf *pO
   return pRealMethods->xGet(s, zKey, iOff, nLen, pOut, pErr);
 }
 
-/* Route db's store's xList through hookList and xGet through hookGet.
+/* xPut of a wrapped store: the first PUT under wal/ after bSlowWalPutArmed
+** is set sleeps 1 s first (bSlowWalPut is 1 meanwhile). */
+static volatile int bSlowWalPutArmed, bSlowWalPut;
+static int hookPut(SdbStore *s, const char *zKey, const u8 *a, size_t n, int bIfAbsent,
+                   SdbErr *pErr) {
+  if (strncmp(zKey, "wal/", 4) == 0 && __atomic_exchange_n(&bSlowWalPutArmed, 0, __ATOMIC_SEQ_CST)) {
+    __atomic_store_n(&bSlowWalPut, 1, __ATOMIC_SEQ_CST);
+    usleep(1000000);
+    __atomic_store_n(&bSlowWalPut, 0, __ATOMIC_SEQ_CST);
+  }
+  return pRealMethods->xPut(s, zKey, a, n, bIfAbsent, pErr);
+}
+
+/* Route db's store's xList, xGet and xPut through the hooks above.
 ** REQUIRES: a local-directory store. */
 static void hookStore(SdbDb *db) {
   pRealMethods = db->pStore->pMethods;
   hookMethods = *pRealMethods;
   hookMethods.xList = hookList;
   hookMethods.xGet = hookGet;
+  hookMethods.xPut = hookPut;
   db->pStore->pMethods = &hookMethods;
 }
 
@@ -856,6 +870,52 @@ static void testSlowSstOpen(void) {
   (void)!system(zCmd);
 }
 
+/* ------------------------------------------------------------ slow commit */
+
+/* A thread's durable commit of key "x" to the writer in pArg. */
+static void *putXThread(void *pArg) {
+  SdbErr err;
+  return (void *)(intptr_t)putOne((SdbDb *)pArg, "x", &err);
+}
+
+/* While a commit's WAL PUT is held up 1 s by a slow store, sdb_db_stats of
+** the same writer (slatedb_handles, the fencing check of a transaction)
+** returns without waiting for it. */
+static void testStatsDuringCommit(void) {
+  char zDir[64], zCmd[128];
+  snprintf(zDir, sizeof(zDir), "/tmp/sdb-slowput-%d", (int)getpid());
+  snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
+  (void)!system(zCmd);
+  SdbConfig cw = {.zUrl = zDir, .bCreateIfMissing = 1, .bNoCompactor = 1, .bNoGc = 1};
+  SdbDb *w = NULL;
+  SdbErr err = {0};
+  SdbStats st;
+  memset(&st, 0, sizeof(st));
+  int rc = sdb_db_open(&cw, &w, &err);
+  if (rc == SDB_OK) rc = putOne(w, "a", &err);
+  int bStarted = 0, bDuring = 0;
+  void *pRc = (void *)1;
+  pthread_t th;
+  if (rc == SDB_OK) hookStore(w);
+  bSlowWalPutArmed = 1;
+  if (rc == SDB_OK && pthread_create(&th, NULL, putXThread, w) == 0) {
+    for (int i = 0; i < 5000 && !__atomic_load_n(&bSlowWalPut, __ATOMIC_SEQ_CST); i++) usleep(1000);
+    bStarted = __atomic_load_n(&bSlowWalPut, __ATOMIC_SEQ_CST);
+    sdb_db_stats(w, &st);
+    bDuring = __atomic_load_n(&bSlowWalPut, __ATOMIC_SEQ_CST);
+    pthread_join(th, &pRc);
+  }
+  bSlowWalPutArmed = 0;
+  CHECKF("slow commit: a writer's stats do not wait for a commit's WAL PUT",
+         rc == SDB_OK && bStarted && bDuring && pRc == NULL && st.bWriter && st.nWalWrites >= 1 &&
+             st.nextWalId >= 2,
+         "rc=%d PUT began %d, stats done during it %d, commit rc=%d, writer %d, %llu WAL writes,"
+         " next WAL id %llu", rc, bStarted, bDuring, (int)(intptr_t)pRc, st.bWriter,
+         (unsigned long long)st.nWalWrites, (unsigned long long)st.nextWalId);
+  sdb_db_close(w);
+  (void)!system(zCmd);
+}
+
 int main(void) {
   char zFix[1024];
   snprintf(zFix, sizeof(zFix), "%s/c-tests/fixtures", test_srcdir());
@@ -888,5 +948,6 @@ int main(void) {
   testRefreshFailure();
   testSlowRefresh();
   testSlowSstOpen();
+  testStatsDuringCommit();
   return test_done();
 }

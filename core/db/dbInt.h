@@ -98,10 +98,10 @@ typedef struct DbVersion {
 **                      store I/O (only maintenance callers wait on it)
 **   SdbWriter.muFlush  one L0 flush, and the L0-wait hook; held across the
 **                      L0's build, PUT and manifest CAS, and the wait
-**   SdbWriter.mu       commits, freezes, polls, manifest writes, writer
-**                      stats; held across WAL and manifest I/O, so
-**                      sdb_db_write/flush/refresh/stats of a writer wait for
-**                      a commit in progress (scans never take it)
+**   SdbWriter.mu       commits, freezes, polls, manifest writes; held
+**                      across WAL and manifest I/O, so sdb_db_write, flush,
+**                      refresh and checkpoint calls of a writer wait for a
+**                      commit in progress (scans and stats never take it)
 **   SdbMaint.mu        maint state and cond; no I/O (the L0 wait sleeps on
 **                      its cond, which releases it)
 **   SdbDb.muRefresh    a reader's refresh; held across its manifest and WAL
@@ -241,7 +241,7 @@ void sdbWriterClose(SdbDb *db);
 int sdbWriterWrite(SdbDb *db, SdbBatch *pBatch, int bAwaitDurable, SdbErr *pErr);
 int sdbWriterFlush(SdbDb *db, int bMemtable, SdbErr *pErr);
 int sdbWriterPoll(SdbDb *db, SdbErr *pErr);
-/* The writer's fields of *s. */
+/* The writer's fields of *s, read without the writer's locks. */
 void sdbWriterStats(SdbDb *db, SdbStats *s);
 /* Install (or with NULL remove) the hook an L0 flush calls when the L0 count
 ** reached l0_max_ssts; it must return in bounded time. Takes muFlush, so a

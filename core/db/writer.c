@@ -89,13 +89,15 @@ struct SdbWriter {
   SdbEntry *aRow;         /* commit scratch */
   int nRowAlloc;
   u64 nWalWrites, nL0Flushes;
+  /* bFenced, durableSeq, nextWalId, nWalWrites, nL0Flushes: written under mu
+  ** with atomic stores, read by sdbWriterStats without mu. */
 };
 
 static i64 nowMs(void) { return sdbNowMs(); }
 
 static int wrFenced(SdbDb *db, u64 theirEpoch, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
-  w->bFenced = 1;
+  __atomic_store_n(&w->bFenced, 1, __ATOMIC_RELAXED);
   if (theirEpoch > 0) {
     return sdbErrSet(pErr, SDB_FENCED,
                      "writer fenced: the database was opened by a newer writer (epoch %llu > ours %llu); "
@@ -325,10 +327,10 @@ static int wrPutWal(SdbDb *db, SdbErr *pErr) {
   if (rc) return rc;
   if (w->pUnsettled && (rc = wrApplyUnsettled(db, pErr)) != SDB_OK) return rc;
   sdbDbNoteChange(db);
-  w->nextWalId++;
-  w->durableSeq = w->walPendingSeq;
+  __atomic_store_n(&w->nextWalId, w->nextWalId + 1, __ATOMIC_RELAXED);
+  __atomic_store_n(&w->durableSeq, w->walPendingSeq, __ATOMIC_RELAXED);
   if (w->walPendingSeq > w->lastSeq) w->lastSeq = w->walPendingSeq;   /* a settled commit */
-  w->nWalWrites++;
+  __atomic_store_n(&w->nWalWrites, w->nWalWrites + 1, __ATOMIC_RELAXED);
   w->walPending.n = 0;
   w->bWalUnknown = 0;
   if (w->asyncRc == SDB_UNKNOWN) w->asyncRc = 0;   /* settled since */
@@ -634,7 +636,8 @@ static int wrFreeze(SdbDb *db, SdbErr *pErr) {
 ** current version. REQUIRES: w->mu. */
 static int wrPublishL0(SdbDb *db, L0Ctx *c, SdbMemtable *pImm, SdbErr *pErr) {
   int rc = wrUpdateLocked(db, applyL0, c, pImm, NULL, pErr);
-  if (rc == SDB_OK) db->pWriter->nL0Flushes++;
+  SdbWriter *w = db->pWriter;
+  if (rc == SDB_OK) __atomic_store_n(&w->nL0Flushes, w->nL0Flushes + 1, __ATOMIC_RELAXED);
   return rc;
 }
 
@@ -1017,7 +1020,7 @@ static void *wrFlusherMain(void *pArg) {
     ** memtable stays); it is retried at the next tick. */
     int rc = wrFlushImms(db, 0, &err);
     pthread_mutex_lock(&w->mu);
-    if (rc == SDB_FENCED) w->bFenced = 1;
+    if (rc == SDB_FENCED) __atomic_store_n(&w->bFenced, 1, __ATOMIC_RELAXED);
   }
   pthread_mutex_unlock(&w->mu);
   return NULL;
@@ -1069,15 +1072,16 @@ void sdbWriterClose(SdbDb *db) {
   db->pWriter = NULL;
 }
 
+/* See dbInt.h. Without w->mu, which a commit holds across its WAL PUT: the
+** fields shown are stored atomically (epoch is set before the handle is
+** shared), each value current, not one snapshot. */
 void sdbWriterStats(SdbDb *db, SdbStats *s) {
   SdbWriter *w = db->pWriter;
-  pthread_mutex_lock(&w->mu);
   s->bWriter = 1;
-  s->bFenced = w->bFenced;
+  s->bFenced = __atomic_load_n(&w->bFenced, __ATOMIC_RELAXED);
   s->writerEpoch = w->epoch;
-  s->durableSeq = w->durableSeq;
-  s->nextWalId = w->nextWalId;
-  s->nWalWrites = w->nWalWrites;
-  s->nL0Flushes = w->nL0Flushes;
-  pthread_mutex_unlock(&w->mu);
+  s->durableSeq = __atomic_load_n(&w->durableSeq, __ATOMIC_RELAXED);
+  s->nextWalId = __atomic_load_n(&w->nextWalId, __ATOMIC_RELAXED);
+  s->nWalWrites = __atomic_load_n(&w->nWalWrites, __ATOMIC_RELAXED);
+  s->nL0Flushes = __atomic_load_n(&w->nL0Flushes, __ATOMIC_RELAXED);
 }
