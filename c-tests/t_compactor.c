@@ -440,7 +440,7 @@ static int injectL0(SdbDb *db, const SdbEntry *a, int n, u64 lastSeq, u64 minSeq
   sdbBufFree(&out);
   DbVersion *v = sdbDbPinVersion(db);
   SdbManifest *m = NULL;
-  if (rc == SDB_OK) rc = sdbManifestDecode(v->pManifest->pRaw, v->pManifest->nRaw, &m, pErr);
+  if (rc == SDB_OK) rc = sdbManifestCopy(v->pManifest, &m, pErr);
   if (rc == SDB_OK) {
     SdbSstHandle *h = sdbRealloc(m->aL0, sizeof(SdbSstHandle) * (size_t)(m->nL0 + 1));
     m->aL0 = h;
@@ -528,7 +528,7 @@ static void testEngineTiers(void) {
   /* apply again on the new manifest: the sources are gone */
   v = sdbDbPinVersion(db);
   SdbManifest *m = NULL;
-  sdbManifestDecode(v->pManifest->pRaw, v->pManifest->nRaw, &m, &err);
+  sdbManifestCopy(v->pManifest, &m, &err);
   CHECK("tiers: applying the same compaction again -> SDB_CONFLICT",
         m && sdbCompactApply(m, &s, &o, &err) == SDB_CONFLICT && m->nRun == 1);
   sdbManifestFree(m);

@@ -539,7 +539,7 @@ int sdbDbVersionFreeze(SdbDb *db, DbVersion *v, u64 walId, DbVersion **ppNew, Sd
   if (v->nImm >= DB_MAX_IMM) return sdbErrSet(pErr, SDB_BUSY, "too many memtables waiting for L0");
   SdbMemtable *pFresh = sdbMemtableNew();
   if (!pFresh) return SDB_NOMEM_ERR(pErr);
-  int rc = sdbManifestDecode(v->pManifest->pRaw, v->pManifest->nRaw, &m, pErr);
+  int rc = sdbManifestCopy(v->pManifest, &m, pErr);
   if (rc == SDB_OK) rc = sdbDbVersionBuild(db, m, v->manifestId, v, pFresh, NULL, ppNew, pErr);
   sdbMemtableUnref(pFresh);
   if (rc) return rc;

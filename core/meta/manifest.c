@@ -138,6 +138,99 @@ void sdbManifestFree(SdbManifest *p) {
   sdbFree(p);
 }
 
+/* ================================================================ copying */
+
+/* Deep copy of a byte run: *pp = NULL when a is NULL. SDB_OK or SDB_NOMEM. */
+static int copyBytes(u8 **pp, const u8 *a, size_t n) {
+  *pp = NULL;
+  if (!a) return SDB_OK;
+  return (*pp = sdbMemdup(a, n)) ? SDB_OK : SDB_NOMEM;
+}
+
+/* Deep copy of a string: *pz = NULL when z is NULL. SDB_OK or SDB_NOMEM. */
+static int copyStr(char **pz, const char *z) {
+  *pz = NULL;
+  if (!z) return SDB_OK;
+  return (*pz = sdbStrdup(z)) ? SDB_OK : SDB_NOMEM;
+}
+
+/* Deep copy of an array of n elements of sz bytes (NULL when n == 0). */
+static int copyArray(void **pp, const void *a, int n, size_t sz) {
+  *pp = NULL;
+  if (n <= 0 || !a) return SDB_OK;
+  return (*pp = sdbMemdup(a, sz * (size_t)n)) ? SDB_OK : SDB_NOMEM;
+}
+
+/* Deep copy of one SST handle into *d (whose pointers are the source's on
+** entry: the struct was copied). On error *d owns what was copied so far. */
+static int copyHandle(SdbSstHandle *d) {
+  SdbSstHandle s = *d;
+  d->info.pFirst = d->info.pLast = NULL;
+  d->visStart.pKey = d->visEnd.pKey = NULL;
+  if (sdbSstInfoCopy(&d->info, &s.info)) return SDB_NOMEM;
+  if (copyBytes(&d->visStart.pKey, s.visStart.pKey, s.visStart.nKey)) return SDB_NOMEM;
+  return copyBytes(&d->visEnd.pKey, s.visEnd.pKey, s.visEnd.nKey);
+}
+
+/* Deep copy of n handles a into *pp. On error *pp is NULL. */
+static int copyHandles(SdbSstHandle **pp, const SdbSstHandle *a, int n) {
+  int rc = copyArray((void **)pp, a, n, sizeof(SdbSstHandle));
+  for (int i = 0; rc == SDB_OK && i < n && *pp; i++) {
+    rc = copyHandle(&(*pp)[i]);
+    if (rc) {
+      /* Entries after i still point into the source: clear only 0..i. */
+      for (int j = 0; j <= i; j++) sdbSstHandleClear(&(*pp)[j]);
+      sdbFree(*pp);
+      *pp = NULL;
+    }
+  }
+  return rc;
+}
+
+/* Copy the arrays of runs, checkpoints and external DBs of s into d (whose
+** pointers are s's on entry). On error the fields not copied yet are NULL. */
+static int copyLists(SdbManifest *d, const SdbManifest *s) {
+  d->aRun = NULL; d->aCkpt = NULL; d->aExtDb = NULL;
+  int rc = copyArray((void **)&d->aRun, s->aRun, s->nRun, sizeof(SdbSortedRun));
+  for (int i = 0; i < s->nRun && d->aRun; i++) d->aRun[i].aSst = NULL;
+  for (int i = 0; rc == SDB_OK && i < s->nRun; i++) {
+    rc = copyHandles(&d->aRun[i].aSst, s->aRun[i].aSst, s->aRun[i].nSst);
+  }
+  if (rc == SDB_OK) rc = copyArray((void **)&d->aCkpt, s->aCkpt, s->nCkpt, sizeof(SdbCheckpoint));
+  for (int i = 0; i < s->nCkpt && d->aCkpt; i++) d->aCkpt[i].zName = NULL;
+  for (int i = 0; rc == SDB_OK && i < s->nCkpt; i++) rc = copyStr(&d->aCkpt[i].zName, s->aCkpt[i].zName);
+  if (rc == SDB_OK) rc = copyArray((void **)&d->aExtDb, s->aExtDb, s->nExtDb, sizeof(SdbExternalDb));
+  for (int i = 0; i < s->nExtDb && d->aExtDb; i++) {
+    d->aExtDb[i].zPath = NULL;
+    d->aExtDb[i].aSstId = NULL;
+  }
+  for (int i = 0; rc == SDB_OK && i < s->nExtDb; i++) {
+    const SdbExternalDb *x = &s->aExtDb[i];
+    rc = copyStr(&d->aExtDb[i].zPath, x->zPath);
+    if (rc == SDB_OK) rc = copyArray((void **)&d->aExtDb[i].aSstId, x->aSstId, x->nSstId, sizeof(SdbUlid));
+  }
+  return rc;
+}
+
+int sdbManifestCopy(const SdbManifest *p, SdbManifest **pp, SdbErr *pErr) {
+  SdbManifest *d = sdbMalloc(sizeof(*d));
+  *pp = NULL;
+  if (!d) return SDB_NOMEM_ERR(pErr);
+  *d = *p;
+  d->aL0 = NULL; d->zWalObjectStoreUri = NULL; d->pSeqTracker = NULL; d->pRaw = NULL;
+  int rc = copyLists(d, p);
+  if (rc == SDB_OK) rc = copyHandles(&d->aL0, p->aL0, p->nL0);
+  if (rc == SDB_OK) rc = copyStr(&d->zWalObjectStoreUri, p->zWalObjectStoreUri);
+  if (rc == SDB_OK) rc = copyBytes(&d->pSeqTracker, p->pSeqTracker, p->nSeqTracker);
+  if (rc == SDB_OK) rc = copyBytes(&d->pRaw, p->pRaw, p->nRaw);
+  if (rc) {
+    sdbManifestFree(d);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  *pp = d;
+  return SDB_OK;
+}
+
 /* ================================================================ helpers */
 
 /* Prefix the message in d->pErr and evaluate to rc. (sdbErrWrap returns

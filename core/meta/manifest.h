@@ -136,6 +136,14 @@ void sdbSstHandleClear(SdbSstHandle *h);
 /* Free a manifest and everything it owns. NULL-safe. */
 void sdbManifestFree(SdbManifest *p);
 
+/* Deep copy of p into *pp (caller owns; sdbManifestFree): every array,
+** string and byte run is duplicated, so the copy and p can be edited or freed
+** independently. pRaw is copied too: it stays the bytes p was decoded from
+** (NULL if p was built in memory), so an edit of the copy makes it stale;
+** sdbManifestEncode gives the bytes of the fields. SDB_OK, or SDB_NOMEM with
+** *pp NULL. */
+int sdbManifestCopy(const SdbManifest *p, SdbManifest **pp, SdbErr *pErr);
+
 /* Find the latest manifest under "manifest/" of pStore, GET and decode it.
 ** Names that are not 20 digits + ".manifest" are skipped. If the chosen object
 ** vanishes before the GET (raced with GC), lists again (bounded retries).
