@@ -16,7 +16,7 @@
 **   - store failures (a store wrapper): no job stays active in compactions/
 **     while the compactor runs on (a failing resumed job, Failed/Completed
 **     records the store refused); a compaction commit of unknown outcome
-**     keeps its outputs;
+**     keeps its outputs; a compactions/ write whose reply is lost is settled;
 **   - GC deletes crash leftovers (temporary files of interrupted PUTs).
 */
 #include <signal.h>
@@ -668,6 +668,41 @@ static void testUnknownCommitKeepsOutputs(void) {
   sdb_db_close(db);
 }
 
+/* A compactions/ write whose reply is lost (stored, answered SDB_UNKNOWN) is
+** settled by repeating it, as every versioned-object write is: the claim and
+** then the job's Running record each land unanswered once, and the rounds
+** still succeed. */
+static void testUnknownCompactionsSettled(void) {
+  char zDir[] = "/tmp/sdbmaintXXXXXX";
+  SdbErr err = {0};
+  CHECK("maint: temp dir 12", mkdtemp(zDir) != NULL);
+  SdbDb *db = openWriter(zDir, 1, 100, &err);
+  int rc = db ? SDB_OK : SDB_ERROR;
+  for (int i = 0; rc == SDB_OK && i < 2; i++) {
+    rc = writeRows(db, 6, &err);
+    if (rc == SDB_OK) rc = sdb_db_flush(db, 1, &err);
+  }
+  CHECKF("maint: L0s to compact", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+  if (rc) { sdb_db_close(db); return; }
+  int nDone = 0;
+  failPuts(db, "compactions/", 0, 1);     /* the claim lands unanswered */
+  gFail.bUnknown = 1;
+  rc = sdb_db_compact(db, &nDone, &err);
+  CHECKF("maint: a claim whose reply was lost is settled as ours", rc == SDB_OK && nDone == 1 &&
+         countActiveJobs(db) == 0, "rc=%d %s done=%d", rc, err.zMsg, nDone);
+  failPuts(db, "compactions/", 0, 1);     /* now the Running record */
+  gFail.bUnknown = 1;
+  rc = rc == SDB_OK ? flushAndCompact(db, &err) : rc;
+  failPuts(db, "", 0, 0);
+  SdbStats st;
+  memset(&st, 0, sizeof(st));
+  sdb_db_stats(db, &st);
+  CHECKF("maint: a job record whose reply was lost is settled as ours", rc == SDB_OK &&
+         countActiveJobs(db) == 0 && st.nCompactions == 2, "rc=%d %s compactions=%llu", rc, err.zMsg,
+         (unsigned long long)st.nCompactions);
+  sdb_db_close(db);
+}
+
 /* 1 when the latest compactions/ object of the store at zDir lists a
 ** Running job, 0 when not (or there is none yet). */
 static int hasRunningJob(const char *zDir) {
@@ -816,6 +851,7 @@ int main(void) {
   testResumedJob();
   testJobsSettleAfterFailures();
   testUnknownCommitKeepsOutputs();
+  testUnknownCompactionsSettled();
   testKill9();
   testTempSweep();
   testGcKeepsUnseenManifests();

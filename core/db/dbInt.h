@@ -248,8 +248,6 @@ void sdbWriterStats(SdbDb *db, SdbStats *s);
 ** removal waits for a flush inside the hook. */
 void sdbWriterSetL0Wait(SdbDb *db, void (*xWait)(SdbDb *));
 
-/* Edit a fresh decode of a manifest (the latest, on a collision). */
-typedef int (*SdbManifestEdit)(SdbManifest *m, void *pCtx, SdbErr *pErr);
 /*
 ** Commit manifest <current id>+1 = xEdit(current) with the writer's CAS
 ** (re-applied on top of the latest after a collision; a newer writer_epoch

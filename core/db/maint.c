@@ -44,7 +44,6 @@
 #include "db/gc.h"
 
 #define MT_CKPT_LIFETIME_S 900   /* the compactor's checkpoint: 15 minutes */
-#define MT_MAX_CAS 100           /* compactions/ CAS attempts */
 #define MT_TMP_MIN_AGE_MS 3600000 /* crash leftovers younger than this may be in-flight writes */
 
 /* A job whose record in compactions/ is still active (Submitted or Running)
@@ -109,47 +108,20 @@ static int mtFencedErr(SdbMaint *mt, u64 theirs, SdbErr *pErr) {
 
 /* ------------------------------------------------------------ compactions/ */
 
-typedef int (*MtCompactionsEdit)(SdbCompactions *c, void *pCtx, SdbErr *pErr);
-
-/* Store compactions/<id>.compactions (create-only). */
-static int mtPutCompactions(SdbDb *db, const SdbCompactions *c, u64 id, SdbErr *pErr) {
-  u8 *a = NULL;
-  size_t n = 0;
-  char zKey[64], zId[21];
-  int rc = sdbCompactionsEncode(c, &a, &n, pErr);
-  sdbFormatId20(id, zId);
-  snprintf(zKey, sizeof(zKey), "compactions/%s.compactions", zId);
-  if (rc == SDB_OK) rc = db->pStore->pMethods->xPut(db->pStore, zKey, a, n, 1, pErr);
-  sdbFree(a);
-  return rc;
-}
-
 /*
 ** Write compactions/<latest+1> = xEdit(latest) with the versioned-object
-** protocol: a collision re-reads and re-applies. bClaim: the edit claims
+** protocol (sdbCompactionsCommit): a collision re-reads and re-applies, an
+** unknown outcome is settled by its put-id. bClaim: the edit claims
 ** mt->epoch (refused if the stored epoch is already >= it); otherwise a
 ** stored epoch other than ours means we are fenced. A missing file starts as
 ** an empty one at epoch 0, as SlateDB creates it.
 */
-static int mtUpdateCompactions(SdbDb *db, SdbMaint *mt, int bClaim, MtCompactionsEdit xEdit,
+static int mtUpdateCompactions(SdbDb *db, SdbMaint *mt, int bClaim, SdbCompactionsEdit xEdit,
                                void *pCtx, SdbErr *pErr) {
-  int rc = SDB_EXISTS;
-  for (int i = 0; rc == SDB_EXISTS && i < MT_MAX_CAS; i++) {
-    SdbCompactions *c = NULL;
-    u64 id = 0;
-    rc = sdbCompactionsLoadLatest(db->pStore, &c, &id, pErr);
-    if (rc == SDB_NOTFOUND) {
-      c = sdbMallocZero(sizeof(*c));
-      rc = c ? SDB_OK : SDB_NOMEM_ERR(pErr);
-    }
-    if (rc == SDB_OK) {
-      int bFenced = bClaim ? c->compactorEpoch >= mt->epoch : c->compactorEpoch != mt->epoch;
-      if (bFenced) rc = mtFencedErr(mt, c->compactorEpoch, pErr);
-    }
-    if (rc == SDB_OK) rc = xEdit(c, pCtx, pErr);
-    if (rc == SDB_OK) rc = mtPutCompactions(db, c, id + 1, pErr);
-    sdbCompactionsFree(c);
-  }
+  u64 theirs = 0;
+  int eFence = bClaim ? SDB_VOBJ_FENCE_CLAIM : SDB_VOBJ_FENCE_EXACT;
+  int rc = sdbCompactionsCommit(db->pStore, eFence, mt->epoch, xEdit, pCtx, NULL, &theirs, pErr);
+  if (rc == SDB_FENCED) rc = mtFencedErr(mt, theirs, pErr);
   return rc;
 }
 

@@ -20,9 +20,10 @@
 **         compacted SST compacted/<ULID>.sst (create-only PUT) and the
 **         manifest CAS prepends it and advances replay_after_wal_id,
 **         last_l0_seq, last_l0_clock_tick, wal_id_last_seen.
-** CAS:    manifest/<id+1> with a create-only PUT; on a collision the latest
-**         manifest is re-read, the epoch checked (newer -> fenced) and our own
-**         change re-applied to it.
+** CAS:    manifest/<id+1> with a create-only PUT (the versioned-object
+**         protocol of meta/vobj.c); on a collision the latest manifest is
+**         re-read, the epoch checked (newer -> fenced) and our own change
+**         re-applied to it.
 ** Close:  flush buffered WAL rows, then a final manifest recording
 **         wal_id_last_seen (not when fenced).
 ** Unknown outcomes: every create-only PUT carries a put-id (S3 metadata)
@@ -55,7 +56,6 @@
 #include "table/sst_build.h"
 
 #define WR_POLL_MS 1000          /* fencing check interval, as SlateDB's 1 s */
-#define WR_MAX_CAS 200           /* manifest CAS attempts */
 #define WR_MAX_PENDING_IMM 4     /* frozen memtables before commits help flush */
 
 struct SdbWriter {
@@ -117,98 +117,20 @@ static int wrStoppedErr(SdbWriter *w, SdbErr *pErr) {
                    w->zStopped);
 }
 
-/* ------------------------------------------------------------ create-only PUTs */
-
-/* A fresh put-id (26-character ULID) into z. */
-static int wrNewPutId(char z[27], SdbErr *pErr) {
-  SdbUlid id;
-  if (sdbUlidNew(&id)) return sdbErrSet(pErr, SDB_IOERR, "no random bytes for a put-id");
-  sdbUlidFormat(id, z);
-  return SDB_OK;
-}
-
-/* Create-only PUT of a[0..n) at zKey tagged zPutId: the store's xPutOnce, or
-** else xPut where, with bSameIsOurs, an existing byte-identical object counts
-** as ours (not for fence SSTs: every writer's fence has the same bytes).
-** SDB_OK (ours), SDB_EXISTS (someone else's), SDB_UNKNOWN or an error. */
-static int wrPutOnce(SdbDb *db, const char *zKey, const u8 *a, size_t n, const char *zPutId,
-                     int bSameIsOurs, SdbErr *pErr) {
-  SdbStore *s = db->pStore;
-  if (s->pMethods->xPutOnce) return s->pMethods->xPutOnce(s, zKey, a, n, zPutId, pErr);
-  int rc = s->pMethods->xPut(s, zKey, a, n, 1, pErr);
-  if (rc != SDB_EXISTS || !bSameIsOurs) return rc;
-  SdbBuf got = {0};
-  SdbErr err;
-  sdb_err_clear(&err);
-  int rc2 = s->pMethods->xGet(s, zKey, 0, SDB_TO_END, &got, &err);
-  if (rc2 == SDB_OK && got.n == n && (n == 0 || memcmp(got.a, a, n) == 0)) {
-    rc = SDB_OK;
-  } else if (rc2 != SDB_OK && rc2 != SDB_NOTFOUND) {
-    rc = sdbErrSet(pErr, SDB_UNKNOWN, "outcome unknown: %s exists and reading it back failed: %s",
-                   zKey, err.zMsg);
-  }
-  sdbBufFree(&got);
-  return rc;
-}
-
-/* wrPutOnce under a fresh put-id; an unknown outcome is settled by repeating
-** the same PUT once (one more request_timeout) before it is reported. */
-static int wrPutSettled(SdbDb *db, const char *zKey, const u8 *a, size_t n, int bSameIsOurs,
-                        SdbErr *pErr) {
-  char zPutId[27];
-  int rc = wrNewPutId(zPutId, pErr);
-  if (rc == SDB_OK) rc = wrPutOnce(db, zKey, a, n, zPutId, bSameIsOurs, pErr);
-  if (rc == SDB_UNKNOWN) rc = wrPutOnce(db, zKey, a, n, zPutId, bSameIsOurs, pErr);
-  return rc;
-}
-
 /* ------------------------------------------------------------ manifest CAS */
 
-typedef SdbManifestEdit WrApply;
-
-/* Commit manifest baseId+1 = xApply(base), retrying on collisions as SlateDB
-** does. On SDB_OK *ppOut (caller owns) holds the committed manifest. */
-static int wrCommitManifest(SdbDb *db, const SdbManifest *pBase, u64 baseId, WrApply xApply,
+/* Commit manifest baseId+1 = xApply(base) with the versioned-object protocol
+** (sdbManifestCommit: re-applied on collisions, as SlateDB does), fenced by
+** a newer writer_epoch. On SDB_OK *ppOut (caller owns) holds the committed
+** manifest. */
+static int wrCommitManifest(SdbDb *db, const SdbManifest *pBase, u64 baseId, SdbManifestEdit xApply,
                             void *pCtx, SdbManifest **ppOut, u64 *pIdOut, SdbErr *pErr) {
-  SdbWriter *w = db->pWriter;
-  SdbManifest *pLatest = NULL;
-  const SdbManifest *pCur = pBase;
-  u64 id = baseId;
-  int rc = SDB_OK;
-  *ppOut = NULL;
-  for (int attempt = 0; rc == SDB_OK && attempt < WR_MAX_CAS; attempt++) {
-    SdbManifest *m = NULL;
-    u8 *a = NULL;
-    size_t n = 0;
-    rc = sdbManifestDecode(pCur->pRaw, pCur->nRaw, &m, pErr);
-    if (rc == SDB_OK && w->epoch && m->writerEpoch > w->epoch) rc = wrFenced(db, m->writerEpoch, pErr);
-    if (rc == SDB_OK) {
-      m->nextId = id + 1;
-      rc = xApply(m, pCtx, pErr);
-    }
-    if (rc == SDB_OK) rc = sdbManifestEncode(m, &a, &n, pErr);
-    sdbManifestFree(m);
-    if (rc) break;
-    char zKey[48], zId[21];
-    sdbFormatId20(id + 1, zId);
-    snprintf(zKey, sizeof(zKey), "manifest/%s.manifest", zId);
-    rc = wrPutSettled(db, zKey, a, n, 1, pErr);
-    if (rc == SDB_OK) {
-      sdbDbNoteChange(db);
-      rc = sdbManifestDecode(a, n, ppOut, pErr);
-      *pIdOut = id + 1;
-      sdbFree(a);
-      break;
-    }
-    sdbFree(a);
-    if (rc != SDB_EXISTS) break;
-    sdbManifestFree(pLatest);
-    pLatest = NULL;
-    rc = sdbManifestLoadLatest(db->pStore, &pLatest, &id, pErr);
-    pCur = pLatest;
-  }
-  if (rc == SDB_OK && !*ppOut) rc = sdbErrSet(pErr, SDB_BUSY, "manifest update kept colliding");
-  sdbManifestFree(pLatest);
+  u64 theirs = 0, id = 0;
+  int rc = sdbManifestCommit(db->pStore, pBase, baseId, db->pWriter->epoch, xApply, pCtx, ppOut,
+                             &id, &theirs, pErr);
+  if (id) sdbDbNoteChange(db);   /* stored, even if decoding it back failed */
+  if (rc == SDB_FENCED) return wrFenced(db, theirs, pErr);
+  *pIdOut = id;
   return rc;
 }
 
@@ -314,7 +236,7 @@ static int wrPutWal(SdbDb *db, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
   char zKey[48];
   walKey(w->nextWalId, zKey, sizeof(zKey));
-  int rc = wrPutOnce(db, zKey, w->walPending.a, w->walPending.n, w->zWalPutId, 1, pErr);
+  int rc = sdbPutOnce(db->pStore, zKey, w->walPending.a, w->walPending.n, w->zWalPutId, 1, pErr);
   if (rc == SDB_EXISTS) {
     wrDropPending(w);
     return wrWalTaken(db, zKey, pErr);
@@ -351,7 +273,7 @@ static int wrFlushWalBuf(SdbDb *db, SdbErr *pErr) {
       w->pWalBuf = NULL;
       sdbSstInfoClear(&info);
       w->walPendingSeq = w->walBufLastSeq;
-      if (rc == SDB_OK) rc = wrNewPutId(w->zWalPutId, pErr);
+      if (rc == SDB_OK) rc = sdbPutIdNew(w->zWalPutId, pErr);
       if (rc) {
         w->walPending.n = 0;
         return rc;
@@ -385,7 +307,7 @@ static int wrCreateDb(SdbDb *db, SdbErr *pErr) {
   size_t n = 0;
   int rc = sdbManifestEncode(&m, &a, &n, pErr);
   if (rc == SDB_OK) {
-    rc = wrPutSettled(db, "manifest/00000000000000000001.manifest", a, n, 1, pErr);
+    rc = sdbPutSettled(db->pStore, "manifest/00000000000000000001.manifest", a, n, 1, pErr);
     if (rc == SDB_EXISTS) rc = SDB_OK;   /* someone else created it first */
   }
   sdbFree(a);
@@ -431,7 +353,7 @@ static int wrPlantFence(SdbDb *db, u64 *pId, SdbErr *pErr) {
   for (int i = 0; rc == SDB_OK && i < 10000; i++) {
     char zKey[48];
     walKey(*pId, zKey, sizeof(zKey));
-    rc = wrPutSettled(db, zKey, out.a, out.n, 0, pErr);
+    rc = sdbPutSettled(db->pStore, zKey, out.a, out.n, 0, pErr);
     if (rc != SDB_EXISTS) break;
     SdbManifest *m = NULL;
     u64 id;
@@ -535,7 +457,7 @@ typedef struct L0Ctx {
 } L0Ctx;
 
 /* Prepend L0 c to m, unless m already holds it: an earlier manifest PUT of
-** this very change that landed unseen (both tries in wrPutSettled unknown)
+** this very change that landed unseen (both tries in sdbPutSettled unknown)
 ** is found by the CAS's re-read, and adding the L0 again would list its rows
 ** twice. */
 static int applyL0(SdbManifest *m, void *pCtx, SdbErr *pErr) {
@@ -610,7 +532,7 @@ static int wrPutL0(SdbDb *db, const SdbBuf *pSst, SdbUlid *pId, SdbErr *pErr) {
     if (sdbUlidNew(pId)) return sdbErrSet(pErr, SDB_IOERR, "no randomness for a ULID");
     sdbUlidFormat(*pId, zId);
     snprintf(zKey, sizeof(zKey), "compacted/%s.sst", zId);
-    rc = wrPutSettled(db, zKey, pSst->a, pSst->n, 1, pErr);
+    rc = sdbPutSettled(db->pStore, zKey, pSst->a, pSst->n, 1, pErr);
   }
   return rc;
 }
@@ -781,7 +703,7 @@ static int wrWriteDurable(SdbDb *db, int n, u64 seq, SdbErr *pErr) {
   if (rc == SDB_OK) {
     sdbSstInfoClear(&info);
     w->walPendingSeq = seq;
-    rc = wrNewPutId(w->zWalPutId, pErr);
+    rc = sdbPutIdNew(w->zWalPutId, pErr);
   }
   if (rc == SDB_OK) rc = wrPutWal(db, pErr);
   if (rc == SDB_UNKNOWN && wrKeepUnsettled(w, n, NULL) != SDB_OK) {

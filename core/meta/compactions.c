@@ -47,13 +47,8 @@
 #include "util/fbbuild.h"
 #include "meta/manifest_enc.h"
 
-#define BUDGET_PER_BYTE 32
-#define BUDGET_SLACK (8u << 20)
 #define SST_INFO_NFIELD 11      /* SsTableInfo ids 0..10 read by table/sstinfo.c */
 
-#define CX_DIR "compactions/"
-#define CX_EXT ".compactions"
-#define LOAD_RETRIES 8
 
 /* Decoding state for one object. */
 typedef struct CxDec {
@@ -256,8 +251,10 @@ static int cxRoot(CxDec *d, const SdbFbTable *t) {
   return cxNoteUnknown(d, t, 2);
 }
 
-/* Decode without the "compactions: " prefix (callers add their own context). */
-static int compactionsDecode(const u8 *a, size_t n, SdbCompactions **pp, SdbErr *pErr) {
+/* Decode within nBudget bytes of decoded data, without the "compactions: "
+** prefix (callers add their own context). */
+static int compactionsDecode(const u8 *a, size_t n, u64 nBudget, SdbCompactions **pp,
+                             SdbErr *pErr) {
   *pp = NULL;
   if (n < 2) return sdbCorrupt(pErr, "empty compactions object (%zu bytes)", n);
   u16 ver = sdbGetU16BE(a);
@@ -271,7 +268,7 @@ static int compactionsDecode(const u8 *a, size_t n, SdbCompactions **pp, SdbErr 
   }
   c->nRaw = n;
   CxDec d = {.fb = {c->pRaw + 2, n - 2}, .pErr = pErr, .pC = c};
-  d.nBudget = (u64)n * BUDGET_PER_BYTE + BUDGET_SLACK;
+  d.nBudget = nBudget;
   SdbFbTable root;
   int rc = sdbFbRoot(&d.fb, &root, pErr);
   if (rc == SDB_OK) rc = cxRoot(&d, &root);
@@ -281,7 +278,8 @@ static int compactionsDecode(const u8 *a, size_t n, SdbCompactions **pp, SdbErr 
 }
 
 int sdbCompactionsDecode(const u8 *a, size_t n, SdbCompactions **pp, SdbErr *pErr) {
-  int rc = compactionsDecode(a, n, pp, pErr);
+  u64 nBudget = (u64)n * SDB_VOBJ_BUDGET_PER_BYTE + SDB_VOBJ_BUDGET_SLACK;
+  int rc = compactionsDecode(a, n, nBudget, pp, pErr);
   if (rc) sdbErrWrap(pErr, "compactions: ");
   return rc;
 }
@@ -411,63 +409,51 @@ void sdbCompactionsRetain(SdbCompactions *p) {
 
 /* ================================================================ loading */
 
-/* Largest id listed under compactions/. *pbFound = 0 when none. */
-static int cxListLatest(SdbStore *pStore, u64 *pId, int *pbFound, SdbErr *pErr) {
-  SdbObjList l = {0};
-  size_t nDir = strlen(CX_DIR);
-  *pbFound = 0;
-  int rc = pStore->pMethods->xList(pStore, CX_DIR, &l, pErr);
-  if (rc) {
-    sdbErrWrap(pErr, "listing %s: ", CX_DIR);
-    return rc;
-  }
-  for (int i = 0; i < l.n; i++) {
-    const char *zKey = l.a[i].zKey;
-    u64 id;
-    if (strncmp(zKey, CX_DIR, nDir) != 0 || strchr(zKey + nDir, '/')) continue;
-    if (sdbParseId20(zKey + nDir, CX_EXT, &id) != SDB_OK) continue;
-    if (!*pbFound || id > *pId) *pId = id;
-    *pbFound = 1;
-  }
-  sdbObjListFree(&l);
-  return SDB_OK;
+static int kindDecode(const u8 *a, size_t n, u64 nBudget, void **pp, SdbErr *pErr) {
+  return compactionsDecode(a, n, nBudget, (SdbCompactions **)pp, pErr);
 }
+static int kindEncode(const void *p, u8 **pa, size_t *pn, SdbErr *pErr) {
+  return sdbCompactionsEncode(p, pa, pn, pErr);
+}
+static void *kindNew(void) { return sdbMallocZero(sizeof(SdbCompactions)); }
+static u64 kindEpoch(const void *p) { return ((const SdbCompactions *)p)->compactorEpoch; }
+static void kindFree(void *p) { sdbCompactionsFree(p); }
 
-/* GET compactions/<id>.compactions and decode it; errors are prefixed with
-** the key. SDB_NOTFOUND when the object does not exist. */
-static int cxGetAndDecode(SdbStore *pStore, u64 id, SdbCompactions **pp, SdbErr *pErr) {
-  char zId[21], zKey[64];
-  SdbBuf b = {0};
-  sdbFormatId20(id, zId);
-  snprintf(zKey, sizeof(zKey), CX_DIR "%s" CX_EXT, zId);
-  *pp = NULL;
-  int rc = pStore->pMethods->xGet(pStore, zKey, 0, SDB_TO_END, &b, pErr);
-  if (rc == SDB_NOTFOUND) {
-    rc = sdbErrSet(pErr, SDB_NOTFOUND, "%s: not found", zKey);
-  } else if (rc) {
-    sdbErrWrap(pErr, "%s: ", zKey);
-  } else if ((rc = compactionsDecode(b.a, b.n, pp, pErr)) != SDB_OK) {
-    sdbErrWrap(pErr, "%s: ", zKey);
-  }
-  sdbBufFree(&b);
-  return rc;
-}
+const SdbVobjKind sdbCompactionsKind = {
+  "compactions/", ".compactions", "compactions object", "",
+  SDB_VOBJ_BUDGET_PER_BYTE, SDB_VOBJ_BUDGET_SLACK, 100,
+  kindDecode, kindEncode, NULL, kindNew, kindEpoch, kindFree,
+};
 
 int sdbCompactionsLoadLatest(SdbStore *pStore, SdbCompactions **pp, u64 *pId, SdbErr *pErr) {
-  *pp = NULL;
-  for (int iTry = 0; iTry < LOAD_RETRIES; iTry++) {
-    u64 id = 0;
-    int bFound;
-    int rc = cxListLatest(pStore, &id, &bFound, pErr);
-    if (rc) return rc;
-    if (!bFound) return sdbErrSet(pErr, SDB_NOTFOUND, "no object under " CX_DIR);
-    rc = cxGetAndDecode(pStore, id, pp, pErr);
-    if (rc != SDB_NOTFOUND) {
-      if (rc == SDB_OK && pId) *pId = id;
-      return rc;
-    }
-  }
-  if (pErr) pErr->rc = SDB_BUSY;
-  sdbErrWrap(pErr, "latest compactions object kept vanishing (%d attempts): ", LOAD_RETRIES);
-  return SDB_BUSY;
+  return sdbVobjLoadLatest(pStore, &sdbCompactionsKind, (void **)pp, pId, pErr);
+}
+
+/* The caller's edit, typed. */
+typedef struct CxCommitCtx {
+  SdbCompactionsEdit xEdit;
+  void *pCtx;
+} CxCommitCtx;
+
+static int cxCommitEdit(void *pObj, u64 newId, void *pCtx, SdbErr *pErr) {
+  CxCommitCtx *c = pCtx;
+  (void)newId;
+  return c->xEdit(pObj, c->pCtx, pErr);
+}
+
+int sdbCompactionsCommit(SdbStore *pStore, int eFence, u64 epoch, SdbCompactionsEdit xEdit,
+                         void *pCtx, u64 *pIdOut, u64 *pFencedBy, SdbErr *pErr) {
+  CxCommitCtx cc = {xEdit, pCtx};
+  SdbVobjCommit c;
+  memset(&c, 0, sizeof(c));
+  c.pStore = pStore;
+  c.pKind = &sdbCompactionsKind;
+  c.eFence = eFence;
+  c.epoch = epoch;
+  c.xEdit = cxCommitEdit;
+  c.pCtx = &cc;
+  int rc = sdbVobjCommit(&c, NULL, 0, pErr);
+  if (pIdOut) *pIdOut = c.id;
+  if (pFencedBy) *pFencedBy = c.fencedBy;
+  return rc;
 }

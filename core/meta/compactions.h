@@ -3,7 +3,7 @@
 ** (SlateDB 0.12.1, fce6ed00; spec/MANIFEST.md §1, §2.5, §3.4).
 **
 ** Object: <root>/compactions/<20-digit id>.compactions, its own versioned
-** sequence from 1 (same create-only CAS protocol as manifests, §3.1).
+** sequence from 1 (the protocol of vobj.h, as manifests, §3.1).
 ** Envelope (checked in flatbuffer_types.rs: COMPACTIONS_FORMAT_VERSION = 1):
 **   bytes 0..1  u16 BIG-endian format version, always 1
 **   bytes 2..   one FlatBuffer whose root is CompactionsV1 (schemas/compactor.fbs),
@@ -22,6 +22,7 @@
 
 #include "table/sstinfo.h"
 #include "meta/manifest.h"
+#include "meta/vobj.h"
 #include "store/objstore.h"
 #include "util/sdbInt.h"
 
@@ -93,12 +94,33 @@ void sdbCompactionRecClear(SdbCompactionRec *r);
 ** ordered by id, as SlateDB (a map keyed by id) writes them. */
 void sdbCompactionsRetain(SdbCompactions *p);
 
-/* Find the latest compactions/<id>.compactions of pStore, GET and decode it.
+/* The versioned-object kind of compactions/ (vobj.h): fencing epoch
+** compactor_epoch; a missing file starts as an empty one at epoch 0 (id 0),
+** as SlateDB creates it; no copy method (commits start from the latest). */
+extern const SdbVobjKind sdbCompactionsKind;
+
+/* Find the latest compactions/<id>.compactions of pStore, GET and decode it
+** (sdbVobjLoadLatest).
 ** Names other than 20 digits + ".compactions" are skipped. A listed object
 ** that vanishes before the GET (GC race) makes it list again (bounded).
 ** Returns SDB_OK with *pp (caller owns) and *pId (may be NULL), SDB_NOTFOUND
 ** when compactions/ holds no such object, or a store / decode error whose
 ** message starts with the object key. */
 int sdbCompactionsLoadLatest(SdbStore *pStore, SdbCompactions **pp, u64 *pId, SdbErr *pErr);
+
+/* Edit c (an owned copy of the latest compactions object) into the next one. */
+typedef int (*SdbCompactionsEdit)(SdbCompactions *c, void *pCtx, SdbErr *pErr);
+
+/*
+** Write compactions/<latest+1> = xEdit(latest) with the versioned-object
+** protocol (sdbVobjCommit): create-only PUT settled by its put-id, a
+** collision re-reads and re-applies. eFence (SDB_VOBJ_FENCE_CLAIM while
+** claiming epoch, SDB_VOBJ_FENCE_EXACT after) compares the stored
+** compactor_epoch with epoch; fenced: SDB_FENCED, *pFencedBy (may be NULL) =
+** the stored epoch, a generic message for the caller to replace. *pIdOut (may
+** be NULL) gets the id written.
+*/
+int sdbCompactionsCommit(SdbStore *pStore, int eFence, u64 epoch, SdbCompactionsEdit xEdit,
+                         void *pCtx, u64 *pIdOut, u64 *pFencedBy, SdbErr *pErr);
 
 #endif /* SDB_COMPACTIONS_H */

@@ -54,6 +54,7 @@
 #include <stdlib.h>
 
 #include "meta/manifest.h"
+#include "meta/manifest_enc.h"
 
 /* Field ids shared by V1 and V2 (0..6). */
 enum {
@@ -73,8 +74,6 @@ enum {
   M2_NFIELD = 16
 };
 
-#define BUDGET_PER_BYTE 32
-#define BUDGET_SLACK (8u << 20)
 #define SST_INFO_NFIELD 11     /* SsTableInfo ids 0..10 (10 = 0.13 filter_format) */
 
 /* One V2 `ssts` entry, decoded once and copied into every view of it. */
@@ -735,8 +734,9 @@ static int decRootV2(Dec *d, const SdbFbTable *t) {
   return rc;
 }
 
-/* Decode without the "manifest: " prefix (callers add their own context). */
-static int manifestDecode(const u8 *a, size_t n, SdbManifest **pp, SdbErr *pErr) {
+/* Decode within nBudget bytes of decoded data, without the "manifest: "
+** prefix (callers add their own context). */
+static int manifestDecode(const u8 *a, size_t n, u64 nBudget, SdbManifest **pp, SdbErr *pErr) {
   *pp = NULL;
   if (n < 2) return sdbCorrupt(pErr, "empty manifest (%zu bytes)", n);
   u16 ver = sdbGetU16BE(a);
@@ -751,7 +751,7 @@ static int manifestDecode(const u8 *a, size_t n, SdbManifest **pp, SdbErr *pErr)
   m->nRaw = n;
   m->eFormat = ver;
   Dec d = {.fb = {m->pRaw + 2, n - 2}, .pErr = pErr, .pM = m, .pbUnknown = &m->bUnknownFields};
-  d.nBudget = (u64)n * BUDGET_PER_BYTE + BUDGET_SLACK;
+  d.nBudget = nBudget;
   SdbFbTable root;
   int rc = sdbFbRoot(&d.fb, &root, pErr);
   if (rc == SDB_OK) rc = (ver == 1) ? decRootV1(&d, &root) : decRootV2(&d, &root);
@@ -762,31 +762,13 @@ static int manifestDecode(const u8 *a, size_t n, SdbManifest **pp, SdbErr *pErr)
 }
 
 int sdbManifestDecode(const u8 *a, size_t n, SdbManifest **pp, SdbErr *pErr) {
-  int rc = manifestDecode(a, n, pp, pErr);
+  u64 nBudget = (u64)n * SDB_VOBJ_BUDGET_PER_BYTE + SDB_VOBJ_BUDGET_SLACK;
+  int rc = manifestDecode(a, n, nBudget, pp, pErr);
   if (rc) sdbErrWrap(pErr, "manifest: ");
   return rc;
 }
 
 /* ================================================================ ids */
-
-void sdbFormatId20(u64 id, char z[21]) {
-  snprintf(z, 21, "%020llu", (unsigned long long)id);
-}
-
-int sdbParseId20(const char *zName, const char *zExt, u64 *pId) {
-  const char *z = strrchr(zName, '/');
-  z = z ? z + 1 : zName;
-  u64 v = 0;
-  for (int i = 0; i < 20; i++) {
-    if (z[i] < '0' || z[i] > '9') return SDB_ERROR;
-    u64 dig = (u64)(z[i] - '0');
-    if (v > (UINT64_MAX - dig) / 10) return SDB_ERROR;
-    v = v * 10 + dig;
-  }
-  if (strcmp(z + 20, zExt) != 0) return SDB_ERROR;
-  *pId = v;
-  return SDB_OK;
-}
 
 void sdbUuidFormat(const u8 a[16], char z[37]) {
   static const char hex[] = "0123456789abcdef";
@@ -820,76 +802,63 @@ int sdbCheckpointIdParse(const char *z, u8 a[16], SdbErr *pErr) {
 
 /* ================================================================ loading */
 
-#define MANIFEST_DIR "manifest/"
-#define LOAD_RETRIES 8
-
-/* Largest manifest id listed under manifest/. *pbFound = 0 when none. */
-static int listLatest(SdbStore *pStore, u64 *pId, int *pbFound, SdbErr *pErr) {
-  SdbObjList l = {0};
-  size_t nDir = strlen(MANIFEST_DIR);
-  *pbFound = 0;
-  int rc = pStore->pMethods->xList(pStore, MANIFEST_DIR, &l, pErr);
-  if (rc) {
-    sdbErrWrap(pErr, "listing %s: ", MANIFEST_DIR);
-    return rc;
-  }
-  for (int i = 0; i < l.n; i++) {
-    const char *zKey = l.a[i].zKey;
-    u64 id;
-    if (strncmp(zKey, MANIFEST_DIR, nDir) != 0 || strchr(zKey + nDir, '/')) continue;
-    if (sdbParseId20(zKey + nDir, ".manifest", &id) != SDB_OK) continue;
-    if (!*pbFound || id > *pId) *pId = id;
-    *pbFound = 1;
-  }
-  sdbObjListFree(&l);
-  return SDB_OK;
+static int kindDecode(const u8 *a, size_t n, u64 nBudget, void **pp, SdbErr *pErr) {
+  return manifestDecode(a, n, nBudget, (SdbManifest **)pp, pErr);
 }
-
-/* GET manifest `id` and decode it; errors are prefixed with the object key.
-** SDB_NOTFOUND when the object does not exist. */
-static int getAndDecode(SdbStore *pStore, u64 id, SdbManifest **pp, SdbErr *pErr) {
-  char zId[21], zKey[64];
-  SdbBuf b = {0};
-  sdbFormatId20(id, zId);
-  snprintf(zKey, sizeof(zKey), MANIFEST_DIR "%s.manifest", zId);
-  *pp = NULL;
-  int rc = pStore->pMethods->xGet(pStore, zKey, 0, SDB_TO_END, &b, pErr);
-  if (rc == SDB_NOTFOUND) {
-    rc = sdbErrSet(pErr, SDB_NOTFOUND, "%s: not found", zKey);
-  } else if (rc) {
-    sdbErrWrap(pErr, "%s: ", zKey);
-  } else if ((rc = manifestDecode(b.a, b.n, pp, pErr)) != SDB_OK) {
-    sdbErrWrap(pErr, "%s: ", zKey);
-  }
-  sdbBufFree(&b);
-  return rc;
+static int kindEncode(const void *p, u8 **pa, size_t *pn, SdbErr *pErr) {
+  return sdbManifestEncode(p, pa, pn, pErr);
 }
+static int kindCopy(const void *p, void **pp, SdbErr *pErr) {
+  return sdbManifestCopy(p, (SdbManifest **)pp, pErr);
+}
+static u64 kindEpoch(const void *p) { return ((const SdbManifest *)p)->writerEpoch; }
+static void kindFree(void *p) { sdbManifestFree(p); }
+
+const SdbVobjKind sdbManifestKind = {
+  "manifest/", ".manifest", "manifest", " (not a SlateDB database?)",
+  SDB_VOBJ_BUDGET_PER_BYTE, SDB_VOBJ_BUDGET_SLACK, 200,
+  kindDecode, kindEncode, kindCopy, NULL, kindEpoch, kindFree,
+};
 
 int sdbManifestLoad(SdbStore *pStore, u64 id, SdbManifest **pp, SdbErr *pErr) {
-  return getAndDecode(pStore, id, pp, pErr);
+  return sdbVobjLoad(pStore, &sdbManifestKind, id, (void **)pp, pErr);
 }
 
 int sdbManifestLoadLatest(SdbStore *pStore, SdbManifest **pp, u64 *pId, SdbErr *pErr) {
-  *pp = NULL;
-  for (int iTry = 0; iTry < LOAD_RETRIES; iTry++) {
-    u64 id = 0;
-    int bFound;
-    int rc = listLatest(pStore, &id, &bFound, pErr);
-    if (rc) return rc;
-    if (!bFound) {
-      return sdbErrSet(pErr, SDB_NOTFOUND,
-                       "no manifest found under %s/" MANIFEST_DIR " (not a SlateDB database?)",
-                       pStore->zDescr ? pStore->zDescr : "");
-    }
-    rc = getAndDecode(pStore, id, pp, pErr);
-    if (rc != SDB_NOTFOUND) {
-      if (rc == SDB_OK && pId) *pId = id;
-      return rc;
-    }
-  }
-  if (pErr) pErr->rc = SDB_BUSY;
-  sdbErrWrap(pErr, "latest manifest kept vanishing (%d attempts): ", LOAD_RETRIES);
-  return SDB_BUSY;
+  return sdbVobjLoadLatest(pStore, &sdbManifestKind, (void **)pp, pId, pErr);
+}
+
+/* The edit of a manifest commit: m->nextId, then the caller's edit. */
+typedef struct CommitCtx {
+  SdbManifestEdit xEdit;
+  void *pCtx;
+} CommitCtx;
+
+static int commitEdit(void *pObj, u64 newId, void *pCtx, SdbErr *pErr) {
+  CommitCtx *c = pCtx;
+  SdbManifest *m = pObj;
+  m->nextId = newId;
+  return c->xEdit(m, c->pCtx, pErr);
+}
+
+int sdbManifestCommit(SdbStore *pStore, const SdbManifest *pBase, u64 baseId, u64 writerEpoch,
+                      SdbManifestEdit xEdit, void *pCtx, SdbManifest **ppOut, u64 *pIdOut,
+                      u64 *pFencedBy, SdbErr *pErr) {
+  CommitCtx cc = {xEdit, pCtx};
+  SdbVobjCommit c;
+  memset(&c, 0, sizeof(c));
+  c.pStore = pStore;
+  c.pKind = &sdbManifestKind;
+  c.eFence = SDB_VOBJ_FENCE_NEWER;
+  c.epoch = writerEpoch;
+  c.xEdit = commitEdit;
+  c.pCtx = &cc;
+  c.bWantResult = ppOut != NULL;
+  int rc = sdbVobjCommit(&c, pBase, baseId, pErr);
+  if (ppOut) *ppOut = c.pResult;
+  if (pIdOut) *pIdOut = c.id;
+  if (pFencedBy) *pFencedBy = c.fencedBy;
+  return rc;
 }
 
 /* ================================================================ summary */

@@ -21,6 +21,7 @@
 
 #include "table/sstinfo.h"
 #include "store/objstore.h"
+#include "meta/vobj.h"
 #include "util/sdbInt.h"
 
 /* BytesBound.bound_type (schemas/manifest.fbs). */
@@ -144,9 +145,14 @@ void sdbManifestFree(SdbManifest *p);
 ** *pp NULL. */
 int sdbManifestCopy(const SdbManifest *p, SdbManifest **pp, SdbErr *pErr);
 
-/* Find the latest manifest under "manifest/" of pStore, GET and decode it.
-** Names that are not 20 digits + ".manifest" are skipped. If the chosen object
-** vanishes before the GET (raced with GC), lists again (bounded retries).
+/* The versioned-object kind of manifests (vobj.h): manifest/<id>.manifest,
+** fencing epoch writer_epoch, copied with sdbManifestCopy. */
+extern const SdbVobjKind sdbManifestKind;
+
+/* Find the latest manifest under "manifest/" of pStore, GET and decode it
+** (sdbVobjLoadLatest). Names that are not 20 digits + ".manifest" are
+** skipped. If the chosen object vanishes before the GET (raced with GC),
+** lists again (bounded retries).
 ** Returns SDB_OK with *pp (caller owns) and *pId (may be NULL), SDB_NOTFOUND
 ** when there is no manifest at all, or a store / decode error whose message
 ** starts with the object key. */
@@ -156,15 +162,22 @@ int sdbManifestLoadLatest(SdbStore *pStore, SdbManifest **pp, u64 *pId, SdbErr *
 ** when it does not exist. Caller owns *pp. */
 int sdbManifestLoad(SdbStore *pStore, u64 id, SdbManifest **pp, SdbErr *pErr);
 
-/* Id as 20 zero-padded decimal digits + NUL. */
-void sdbFormatId20(u64 id, char z[21]);
+/* Edit m (an owned copy of the current manifest; m->nextId is the id it is
+** about to get) into the next manifest. */
+typedef int (*SdbManifestEdit)(SdbManifest *m, void *pCtx, SdbErr *pErr);
 
-/* Parse a versioned-object name: exactly 20 decimal digits then zExt (with its
-** dot, e.g. ".sst", ".manifest"), nothing after. A leading path ("wal/...")
-** is ignored: only the part after the last '/' is parsed.
-** Returns SDB_OK and *pId, or SDB_ERROR when the name does not match or the
-** number does not fit in a u64. */
-int sdbParseId20(const char *zName, const char *zExt, u64 *pId);
+/*
+** Commit manifest baseId+1 = xEdit(copy of pBase) with the versioned-object
+** protocol (sdbVobjCommit): create-only PUT settled by its put-id; on a
+** collision the latest manifest is read and edited again. A manifest whose
+** writer_epoch is above writerEpoch (0: no check) fences: SDB_FENCED with
+** *pFencedBy (may be NULL) = its epoch and a generic message for the caller
+** to replace. On SDB_OK *ppOut (may be NULL; caller owns) is the committed
+** manifest as stored and *pIdOut (may be NULL) its id.
+*/
+int sdbManifestCommit(SdbStore *pStore, const SdbManifest *pBase, u64 baseId, u64 writerEpoch,
+                      SdbManifestEdit xEdit, void *pCtx, SdbManifest **ppOut, u64 *pIdOut,
+                      u64 *pFencedBy, SdbErr *pErr);
 
 /* UUID bytes as lower-case 8-4-4-4-12 text + NUL. */
 void sdbUuidFormat(const u8 a[16], char z[37]);
