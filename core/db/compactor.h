@@ -65,7 +65,7 @@ int sdbCompactExecute(SdbDb *db, DbVersion *v, const SdbCompactionSpec *pSpec,
                       SdbCompactionOutput *pOut, SdbErr *pErr);
 
 /*
-** Apply a finished compaction to manifest m (a fresh decode the caller owns):
+** Apply a finished compaction to manifest m (an owned copy the caller edits):
 ** remove the consumed L0s (by id) and runs, insert run dstRunId with the
 ** output SSTs keeping the runs in descending id order, and set
 ** l0_last_compacted to the newest consumed L0. SDB_CONFLICT if a source is
