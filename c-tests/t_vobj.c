@@ -320,8 +320,8 @@ static void testManifestUnknown(int bPutIds) {
     m = NULL;
   }
 
-  /* Base 1 again: id 2 is taken (by us, above, now "someone else"); manifest
-  ** 3 gets another writer's bytes and no answer: not ours, re-applied at 4. */
+  /* From the latest (2): manifest 3 gets another writer's bytes and no
+  ** answer; the repeat finds them: not ours, re-applied on them at 4. */
   manifestBytes(3, 77, &aOther, &nOther);
   h.aOther = aOther;
   h.nOther = nOther;
