@@ -254,8 +254,8 @@ typedef struct SdbCheckpointInfo {
   int64_t createTimeS, expireTimeS;   /* Unix seconds; expire 0 = never */
   char zName[128];
 } SdbCheckpointInfo;
-/* The checkpoints of the current version: *pa is malloc'd (caller frees
-** with sdb_free), *pn entries. */
+/* The checkpoints of the current version: *pa is allocated by the engine's
+** allocator (caller frees with sdb_free, NULL-safe), *pn entries. */
 int sdb_db_checkpoints(SdbDb *pDb, SdbCheckpointInfo **pa, int *pn, SdbErr *pErr);
 void sdb_free(void *p);
 
@@ -292,5 +292,35 @@ int sdb_s3_option_check(const char *zOption, const char *zValue, SdbErr *pErr);
 ** saying why it is not shown ('@', '?', '#' or control characters: it could
 ** hold user:password or a signature). Never NULL. */
 const char *sdb_value_shown(const char *z);
+
+/* ------------------------------------------------------------ memory */
+
+/*
+** The engine's allocator (SQLite's SQLITE_CONFIG_MALLOC). Every allocation of
+** the engine (not those libcurl, OpenSSL or the codecs make internally) goes
+** through these methods; by default malloc/realloc/free. xMalloc(pCtx, n) and
+** xRealloc(pCtx, p, n) are called with n >= 1 and return NULL on failure
+** (xRealloc then leaves p as it was; xRealloc(pCtx, NULL, n) allocates);
+** xFree(pCtx, p) is never called with NULL. They may be called from any
+** thread at once: they must be thread-safe. A failure is reported by the
+** call that needed the memory (SDB_NOMEM or an error with a message) and
+** leaves the database and the handle usable.
+*/
+typedef struct SdbAllocMethods {
+  void *(*xMalloc)(void *pCtx, size_t n);
+  void *(*xRealloc)(void *pCtx, void *p, size_t n);
+  void (*xFree)(void *pCtx, void *p);
+  void *pCtx;
+} SdbAllocMethods;
+
+/*
+** Install *pMethods (copied; NULL restores malloc) as the allocator. Call it
+** before anything is allocated (no handle, batch, iterator or sdb_free array
+** alive): while memory from the current methods is outstanding it changes
+** nothing and returns SDB_MISUSE; a NULL method also gives SDB_MISUSE.
+** Concurrent calls are serialised; a call racing with another thread's
+** first sdb_* call is not allowed.
+*/
+int sdb_config_alloc(const SdbAllocMethods *pMethods);
 
 #endif /* SLATEDB_H */

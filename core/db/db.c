@@ -148,7 +148,6 @@ int sdb_db_checkpoints(SdbDb *db, SdbCheckpointInfo **pa, int *pn, SdbErr *pErr)
   return sdbCheckpointList(db, pa, pn, pErr);
 }
 
-void sdb_free(void *p) { sdbFree(p); }
 
 /* ------------------------------------------------------------ stats */
 void sdb_db_stats(SdbDb *db, SdbStats *s) {

@@ -3,16 +3,66 @@
 ** shared by every core/ module (CRC-32 is in crc32.c). See sdbInt.h for the
 ** contracts.
 */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "util/sdbInt.h"
 
 /* ------------------------------------------------------------ allocation */
-void *sdbMalloc(size_t n) { return malloc(n ? n : 1); }
-void *sdbMallocZero(size_t n) { return calloc(1, n ? n : 1); }
-void *sdbRealloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
-void sdbFree(void *p) { free(p); }
+/* The default methods: the C library's. */
+static void *libcMalloc(void *pCtx, size_t n) { return malloc(n); }
+static void *libcRealloc(void *pCtx, void *p, size_t n) { return realloc(p, n); }
+static void libcFree(void *pCtx, void *p) { free(p); }
+
+/* The installed methods (sdb_config_alloc) and the number of allocations made
+** through them and not yet freed, which keeps them from being swapped while
+** memory is live. allocMu serialises sdb_config_alloc; the methods are read
+** without it (changing them while the library is in use is not allowed). */
+static SdbAllocMethods gAlloc = {libcMalloc, libcRealloc, libcFree, NULL};
+static pthread_mutex_t allocMu = PTHREAD_MUTEX_INITIALIZER;
+static u64 nAllocLive = 0;   /* atomic */
+
+int sdb_config_alloc(const SdbAllocMethods *pMethods) {
+  static const SdbAllocMethods libc = {libcMalloc, libcRealloc, libcFree, NULL};
+  if (!pMethods) pMethods = &libc;
+  if (!pMethods->xMalloc || !pMethods->xRealloc || !pMethods->xFree) return SDB_MISUSE;
+  pthread_mutex_lock(&allocMu);
+  int rc = SDB_MISUSE;
+  if (__atomic_load_n(&nAllocLive, __ATOMIC_SEQ_CST) == 0) {
+    gAlloc = *pMethods;
+    rc = SDB_OK;
+  }
+  pthread_mutex_unlock(&allocMu);
+  return rc;
+}
+
+void *sdbMalloc(size_t n) {
+  void *p = gAlloc.xMalloc(gAlloc.pCtx, n ? n : 1);
+  if (p) __atomic_add_fetch(&nAllocLive, 1, __ATOMIC_RELAXED);
+  return p;
+}
+
+void *sdbMallocZero(size_t n) {
+  void *p = sdbMalloc(n);
+  if (p) memset(p, 0, n);
+  return p;
+}
+
+void *sdbRealloc(void *p, size_t n) {
+  void *pNew = gAlloc.xRealloc(gAlloc.pCtx, p, n ? n : 1);
+  if (pNew && !p) __atomic_add_fetch(&nAllocLive, 1, __ATOMIC_RELAXED);
+  return pNew;
+}
+
+void sdbFree(void *p) {
+  if (!p) return;
+  gAlloc.xFree(gAlloc.pCtx, p);
+  __atomic_sub_fetch(&nAllocLive, 1, __ATOMIC_RELAXED);
+}
+
+/* Memory the engine returned to an application (sdb_db_checkpoints). */
+void sdb_free(void *p) { sdbFree(p); }
 
 char *sdbStrdup(const char *z) {
   return z ? (char *)sdbMemdup(z, strlen(z) + 1) : NULL;
