@@ -351,15 +351,16 @@ static int fsMakeParents(FsStore *p, const char *zKey, SdbErr *pErr) {
   return rc;
 }
 
-static int fsSyncDir(const char *zFile) {
-  char *zDir = sdbStrdup(zFile);
-  if (!zDir) return SDB_NOMEM;
-  char *zSlash = strrchr(zDir, '/');
+/* fsync the directory of zFile (cut at its last '/' for the call, then
+** restored). Allocates nothing: it runs after the object was published, when
+** a failure would misreport a stored object as not stored. */
+static int fsSyncDir(char *zFile) {
+  char *zSlash = strrchr(zFile, '/');
   if (zSlash) *zSlash = 0;
-  int fd = open(zSlash ? zDir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = open(zSlash ? zFile : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (zSlash) *zSlash = '/';
   int rc = (fd >= 0 && fsync(fd) == 0) ? SDB_OK : SDB_IOERR;
   if (fd >= 0) close(fd);
-  sdbFree(zDir);
   return rc;
 }
 
