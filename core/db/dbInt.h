@@ -252,7 +252,9 @@ void sdbWriterSetL0Wait(SdbDb *db, void (*xWait)(SdbDb *));
 ** Commit manifest <current id>+1 = xEdit(current) with the writer's CAS
 ** (re-applied on top of the latest after a collision; a newer writer_epoch
 ** fences) and install it as the current version, memtables kept. *pIdOut
-** (may be NULL) gets the new id. Takes the writer lock.
+** (may be NULL) gets the new id, also when a step after the store failed
+** (e.g. OOM installing it: the manifest is committed all the same), and 0
+** when none was stored. Takes the writer lock.
 */
 int sdbWriterUpdateManifest(SdbDb *db, SdbManifestEdit xEdit, void *pCtx, u64 *pIdOut,
                             SdbErr *pErr);

@@ -342,10 +342,12 @@ static int mtRunJob(SdbDb *db, SdbMaint *mt, DbVersion *v, MtJob *j, SdbErr *pEr
   if (rc == SDB_OK) rc = sdbCheckpointAdd(db, aCkptId, MT_CKPT_LIFETIME_S, NULL, pErr);
   if (rc == SDB_OK) {
     ApplyCtx a = {mt, &j->spec, &j->out};
-    rc = sdbWriterUpdateManifest(db, editApplyCompaction, &a, NULL, pErr);
+    u64 idStored = 0;
+    rc = sdbWriterUpdateManifest(db, editApplyCompaction, &a, &idStored, pErr);
     /* SDB_UNKNOWN: the stored manifest may reference the outputs; GC
-    ** deletes them later if it does not. */
-    if (rc && rc != SDB_UNKNOWN) mtDropOutputs(db, &j->out);
+    ** deletes them later if it does not. A manifest stored before a later
+    ** step failed (OOM) does reference them. */
+    if (rc && rc != SDB_UNKNOWN && idStored == 0) mtDropOutputs(db, &j->out);
   }
   j->status = rc == SDB_OK ? SDB_COMPACTION_COMPLETED : SDB_COMPACTION_FAILED;
   if (rc) sdbCompactionOutputClear(&j->out);

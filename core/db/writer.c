@@ -148,10 +148,8 @@ static int wrUpdateLocked(SdbDb *db, SdbManifestEdit xEdit, void *pCtx, SdbMemta
   DbVersion *pNew = NULL;
   int rc = wrCommitManifest(db, cur->pManifest, cur->manifestId, xEdit, pCtx, &mNew, &idNew, pErr);
   if (rc == SDB_OK) rc = sdbDbVersionBuild(db, mNew, idNew, cur, cur->pMem, pDropImm, &pNew, pErr);
-  if (rc == SDB_OK) {
-    sdbDbInstallVersion(db, pNew);
-    if (pIdOut) *pIdOut = idNew;
-  }
+  if (rc == SDB_OK) sdbDbInstallVersion(db, pNew);
+  if (pIdOut) *pIdOut = idNew;   /* committed even if installing it failed */
   sdbDbVersionUnref(cur);
   return rc;
 }
