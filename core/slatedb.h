@@ -204,9 +204,10 @@ int sdb_batch_put_ttl(SdbBatch *pBatch, const uint8_t *pKey, size_t nKey, const 
                       size_t nVal, int64_t ttlMs, SdbErr *pErr);
 int sdb_batch_delete(SdbBatch *pBatch, const uint8_t *pKey, size_t nKey, SdbErr *pErr);
 int sdb_batch_count(const SdbBatch *pBatch);        /* operations so far */
-/* Undo every operation after the first nKeep. */
+/* Undo every operation after the first nKeep. On failure (SDB_NOMEM) the
+** batch is unchanged. */
 int sdb_batch_truncate(SdbBatch *pBatch, int nKeep, SdbErr *pErr);
-void sdb_batch_clear(SdbBatch *pBatch);
+void sdb_batch_clear(SdbBatch *pBatch);             /* never fails */
 
 /*
 ** Commit a batch atomically as one write batch: one sequence number, one WAL

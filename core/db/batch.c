@@ -2,9 +2,9 @@
 ** batch.c: write batches (slatedb.h, batch.h).
 **
 ** Ownership: the batch owns its operation log (keys and values copied into one
-** growable buffer) and holds one reference on its index memtable. Truncation
-** replaces the index with a rebuilt one; scans that still reference the old
-** index keep it alive until they finish.
+** growable buffer) and holds one reference on its index memtable (none while
+** it is empty). Truncation replaces the index with a rebuilt one; scans that
+** still reference the old index keep it alive until they finish.
 */
 #include "db/batch.h"
 #include "util/ids.h"
@@ -24,14 +24,9 @@ struct SdbBatch {
   SdbMemtable *pIndex;    /* one reference owned */
 };
 
-SdbBatch *sdb_batch_new(void) {
-  SdbBatch *p = sdbMallocZero(sizeof(*p));
-  if (p && !(p->pIndex = sdbMemtableNew())) {
-    sdbFree(p);
-    p = NULL;
-  }
-  return p;
-}
+/* The index is made by the first operation (see batchAdd), so that an empty
+** batch owns none and clearing one never needs memory. */
+SdbBatch *sdb_batch_new(void) { return sdbMallocZero(sizeof(SdbBatch)); }
 
 void sdb_batch_free(SdbBatch *p) {
   if (!p) return;
@@ -45,8 +40,8 @@ SdbMemtable *sdbBatchIndex(SdbBatch *p) { return p->pIndex; }
 
 int sdb_batch_count(const SdbBatch *p) { return p->nOp; }
 
-/* Insert operation i into the index. */
-static int batchIndex(SdbBatch *p, int i) {
+/* Insert operation i into pIndex. SDB_OK or SDB_NOMEM. */
+static int batchIndex(SdbBatch *p, int i, SdbMemtable *pIndex) {
   const BatchOp *o = &p->aOp[i];
   SdbEntry e = {p->data.a + o->iKey, o->nKey, p->data.a + o->iVal, o->nVal,
                 SDB_BATCH_SEQ_BASE + (u64)i, o->eKind, 0, o->expireTs != 0, 0, o->expireTs};
@@ -54,7 +49,7 @@ static int batchIndex(SdbBatch *p, int i) {
     e.bHasExpireTs = SDB_EXPIRE_AT_COMMIT;
     e.createTs = o->expireTs - o->ttlMs;   /* bHasCreateTs stays 0: not a real create_ts */
   }
-  return sdbMemtableInsert(p->pIndex, &e);
+  return sdbMemtableInsert(pIndex, &e);
 }
 
 static int batchAdd(SdbBatch *p, const u8 *pKey, size_t nKey, const u8 *pVal, size_t nVal,
@@ -62,6 +57,7 @@ static int batchAdd(SdbBatch *p, const u8 *pKey, size_t nKey, const u8 *pVal, si
   if (nKey == 0) return sdbErrSet(pErr, SDB_CONSTRAINT, "key must not be empty");
   if (nKey > 65535) return sdbErrSet(pErr, SDB_RANGE, "key of %zu bytes exceeds 65535", nKey);
   if (nVal > 0xffffffffu) return sdbErrSet(pErr, SDB_RANGE, "value of %zu bytes is too large", nVal);
+  if (!p->pIndex && !(p->pIndex = sdbMemtableNew())) return SDB_NOMEM_ERR(pErr);
   if (p->nOp == p->nOpAlloc) {
     int nNew = p->nOpAlloc ? p->nOpAlloc * 2 : 16;
     BatchOp *a = sdbRealloc(p->aOp, sizeof(BatchOp) * (size_t)nNew);
@@ -83,7 +79,7 @@ static int batchAdd(SdbBatch *p, const u8 *pKey, size_t nKey, const u8 *pVal, si
     return SDB_NOMEM_ERR(pErr);
   }
   p->nOp++;
-  if (batchIndex(p, p->nOp - 1)) {
+  if (batchIndex(p, p->nOp - 1, p->pIndex)) {
     p->nOp--;
     p->data.n = nOld;
     return SDB_NOMEM_ERR(pErr);
@@ -108,21 +104,27 @@ int sdb_batch_delete(SdbBatch *p, const uint8_t *pKey, size_t nKey, SdbErr *pErr
   return batchAdd(p, pKey, nKey, NULL, 0, SDB_KIND_TOMBSTONE, 0, 0, pErr);
 }
 
+/* The new index (none when nKeep is 0) is built before anything changes: on
+** failure the batch is as it was. */
 int sdb_batch_truncate(SdbBatch *p, int nKeep, SdbErr *pErr) {
   if (nKeep < 0) nKeep = 0;
   if (nKeep >= p->nOp) return SDB_OK;
-  SdbMemtable *pNew = sdbMemtableNew();
-  if (!pNew) return SDB_NOMEM_ERR(pErr);
+  SdbMemtable *pNew = nKeep ? sdbMemtableNew() : NULL;
+  if (nKeep && !pNew) return SDB_NOMEM_ERR(pErr);
+  for (int i = 0; i < nKeep; i++) {
+    if (batchIndex(p, i, pNew)) {
+      sdbMemtableUnref(pNew);
+      return SDB_NOMEM_ERR(pErr);
+    }
+  }
   sdbMemtableUnref(p->pIndex);
   p->pIndex = pNew;
   p->nOp = nKeep;
   p->data.n = nKeep ? p->aOp[nKeep - 1].iVal + p->aOp[nKeep - 1].nVal : 0;
-  for (int i = 0; i < nKeep; i++) {
-    if (batchIndex(p, i)) return SDB_NOMEM_ERR(pErr);
-  }
   return SDB_OK;
 }
 
+/* Never fails: truncating to 0 allocates nothing. */
 void sdb_batch_clear(SdbBatch *p) {
   if (p->nOp) sdb_batch_truncate(p, 0, NULL);
 }

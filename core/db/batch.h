@@ -21,7 +21,8 @@
 ** re-stamps it as commit time + (expireTs - createTs). */
 #define SDB_EXPIRE_AT_COMMIT 2
 
-/* The batch's index memtable (borrowed; take a reference to keep it). */
+/* The batch's index memtable (borrowed; take a reference to keep it); NULL
+** while the batch is empty. */
 SdbMemtable *sdbBatchIndex(SdbBatch *p);
 
 #endif
