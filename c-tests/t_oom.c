@@ -359,12 +359,14 @@ static int runOpen(Run *r, SdbDb **pDb, int bReader, const char *zCkpt) {
   cfg.eMergeOp = SDB_MERGE_CONCAT;
   cfg.blockSize = 256;             /* several blocks per SST */
   cfg.minFilterKeys = 1;           /* bloom filters on every SST */
+  cfg.maxSstSize = 512;            /* compaction output in several SSTs */
   cfg.eCodec = 4;                  /* zstd */
   cfg.flushIntervalMs = 3600000;   /* the flusher stays idle */
   cfg.pollIntervalMs = UINT64_MAX; /* readers refresh only when told */
   cfg.compactorPollMs = 3600000;   /* the maintenance thread stays idle too */
   cfg.gcIntervalMs = 3600000;
   cfg.zCheckpoint = zCkpt;
+  if (bReader) cfg.nCacheBytes = 2048;  /* readers evict blocks: the cache's paths too */
   *pDb = NULL;
   int rc = sdb_db_open(&cfg, pDb, &err);
   runCheck(r, zCkpt ? "open checkpoint reader" : bReader ? "open reader" : "open writer", rc, &err);
