@@ -9,7 +9,7 @@
 ** reader at the checkpoint, GC, scans both ways, point reads, an overlay scan
 ** of an uncommitted batch after a savepoint truncate, a reader handle and a
 ** refresh, close, reopen with WAL replay) first runs without failures to count
-** its allocations A (about 1,500). Then, for every N in 1..A (each run takes a
+** its allocations A (about 1,700). Then, for every N in 1..A (each run takes a
 ** few ms, so no stride is needed), it runs again with the Nth allocation
 ** failing, once ("once") and from there on ("persistent"), and each run must:
 **   - end every call in SDB_OK or a clean error (SDB_NOMEM, or another code
