@@ -24,6 +24,7 @@ CTEST_SRC := $(sort $(wildcard c-tests/t_*.c))
 CTEST_BIN := $(CTEST_SRC:c-tests/%.c=$(BUILD)/c-tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz-replay/%)
+FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/fuzzing/%.o)
 
 .PHONY: all demo test asan fuzz bench clean check-deps ctests difftest
 .SECONDARY: $(BUILD)/fuzz/replay_main.o
@@ -49,10 +50,22 @@ $(BUILD)/c-tests/%: c-tests/%.c $(BUILD)/libsdbcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -Ic-tests -o $@ $< $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
 
-# fuzz_options and fuzz_keycodec compile ext/ sources in (-DSQLITE_CORE), hence -lsqlite3.
-$(BUILD)/fuzz-replay/%: fuzz/%.c $(BUILD)/fuzz/replay_main.o $(BUILD)/libsdbcore.a
+# Fuzz builds define SDB_FUZZING (test switches such as sdbSstFuzzIgnoreCrc,
+# never in the extension), so the fuzz replays link their own copy of core,
+# built under $(BUILD)/fuzzing/ (the shorter stem picks this rule over the one above).
+$(BUILD)/fuzzing/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(BUILD)/fuzz/replay_main.o $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
+	$(CC) $(CFLAGS) -DSDB_FUZZING -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzzing/libsdbcore.a: $(FUZZ_CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# fuzz_options and fuzz_keycodec compile ext/ sources in (-DSQLITE_CORE), hence -lsqlite3.
+$(BUILD)/fuzz-replay/%: fuzz/%.c $(BUILD)/fuzz/replay_main.o $(BUILD)/fuzzing/libsdbcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DSDB_FUZZING -MMD -MP -o $@ $< $(BUILD)/fuzz/replay_main.o \
+	  $(BUILD)/fuzzing/libsdbcore.a $(LIBS) -lsqlite3
 
 ctests: $(CTEST_BIN) $(FUZZ_REPLAY)
 
@@ -80,10 +93,10 @@ asan:
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	for f in $(FUZZ_SRC); do \
-	  clang -std=c11 -D_GNU_SOURCE -g -O1 -Icore -fsanitize=fuzzer,address,undefined \
+	  clang -std=c11 -D_GNU_SOURCE -DSDB_FUZZING -g -O1 -Icore -fsanitize=fuzzer,address,undefined \
 	    -o $(BUILD)/fuzz/$$(basename $$f .c) $$f $(CORE_SRC) $(LIBS) -lsqlite3 || exit 1; done
 
--include $(CORE_OBJ:.o=.d) $(EXT_OBJ:.o=.d) $(CTEST_BIN:=.d) $(FUZZ_REPLAY:=.d)
+-include $(CORE_OBJ:.o=.d) $(EXT_OBJ:.o=.d) $(FUZZ_CORE_OBJ:.o=.d) $(CTEST_BIN:=.d) $(FUZZ_REPLAY:=.d)
 
 clean:
 	rm -rf build build-asan slatedb.so

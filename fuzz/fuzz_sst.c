@@ -16,6 +16,11 @@
 
 #include "table/sst.h"
 
+/* sdbSstFuzzIgnoreCrc exists only in -DSDB_FUZZING builds of core. */
+#ifndef SDB_FUZZING
+#error "build with -DSDB_FUZZING (make fuzz, or the Makefile's fuzz-replay rule)"
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_KEY "wal/00000000000000000001.sst"

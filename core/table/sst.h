@@ -73,16 +73,14 @@ int sdbSstOpenFromBytes(SdbStore *pStore, const char *zKey, const SdbSstInfo *pI
                         size_t n, u64 off, SdbSst **pp, SdbErr *pErr);
 
 /* Reference counting (atomic). The SST is freed when the last reference is
-** dropped; sdbSstFree is a synonym of sdbSstUnref. Both NULL-safe. */
+** dropped. Both NULL-safe. */
 void sdbSstRef(SdbSst *p);
 void sdbSstUnref(SdbSst *p);
-void sdbSstFree(SdbSst *p);
 
 /* Accessors. Returned pointers live as long as the SST. */
 const SdbSstInfo *sdbSstGetInfo(const SdbSst *p);
 u16 sdbSstFormatVersion(const SdbSst *p);
 u32 sdbSstBlockCount(const SdbSst *p);
-u64 sdbSstUid(const SdbSst *p);        /* unique per open (cache key) */
 const char *sdbSstKey(const SdbSst *p);
 /* Object size when known (WAL path), else 0. */
 u64 sdbSstObjectSize(const SdbSst *p);
@@ -151,10 +149,14 @@ int sdbSstPrefetchPlan(SdbSst *p, const SdbRange *r, int bDesc, SdbSstSpan *pSpa
 void sdbSstPrefetchInstall(SdbSst *p, const SdbSstSpan *pSpan, const SdbBuf *pBytes);
 
 /*
-** Fuzzing hook, never set in production: when non-zero, section checksum
-** mismatches are ignored so that mutated inputs reach the FlatBuffer, codec
-** and block decoders (which must then reject them on their own).
+** Fuzzing builds only (-DSDB_FUZZING: `make fuzz` and the fuzz-replay
+** binaries, whose core objects are built apart under $(BUILD)/fuzzing/): when
+** non-zero, section checksum mismatches are ignored so that mutated inputs
+** reach the FlatBuffer, codec and block decoders (which must then reject them
+** on their own). The extension and the c-tests have no such variable.
 */
+#ifdef SDB_FUZZING
 extern int sdbSstFuzzIgnoreCrc;
+#endif
 
 #endif /* SDB_SST_H */
