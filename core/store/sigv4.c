@@ -57,12 +57,6 @@ static char *bufToString(SdbBuf *pB, int bOom) {
   return (char *)sdbBufDetach(pB);
 }
 
-char *sdbSigv4EncodePath(const char *zKey) {
-  SdbBuf b = {0};
-  int bOom = sdbSigv4Encode(&b, zKey, strlen(zKey), 1) != SDB_OK;
-  return bufToString(&b, bOom);
-}
-
 /* ------------------------------------------------------------ query */
 
 typedef struct EncPair {

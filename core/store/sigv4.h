@@ -8,7 +8,7 @@
 **   signing key       = HMAC chain over "AWS4"+secret, date, region, "s3",
 **                       "aws4_request"
 ** The caller sends the path and the query exactly as they appear in the
-** canonical request (sdbSigv4EncodePath / sdbSigv4CanonicalQuery build both),
+** canonical request (sdbSigv4Encode / sdbSigv4CanonicalQuery build both),
 ** and sends every header it signs.
 */
 #ifndef SDB_SIGV4_H
@@ -48,10 +48,6 @@ typedef struct SdbSigv4Req {
 ** bKeepSlash (paths) and encoded otherwise (query names and values).
 ** SDB_OK or SDB_NOMEM. */
 int sdbSigv4Encode(SdbBuf *pOut, const char *z, size_t n, int bKeepSlash);
-
-/* zKey encoded as a path (slashes kept) into a new sdbMalloc'd string (caller
-** frees), NULL on OOM. */
-char *sdbSigv4EncodePath(const char *zKey);
 
 /* The canonical query string of a[0..n): names and values encoded (slashes
 ** too), sorted by encoded name then value, "name=value" joined with '&'.
