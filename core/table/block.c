@@ -1,6 +1,6 @@
 /*
-** block.c: data block decoding (V1 and V2), the block iterator and the V2
-** block builder.
+** block.c: data block decoding (V1 and V2), row access and seek (the SST
+** iterator walks blocks with them), and the V2 block builder.
 **
 ** Byte layout (spec/SST.md §5-§6; slatedb/src/format/block.rs, block_v2.rs,
 ** row.rs and row_codec_v2.rs at fce6ed00), in short:
@@ -395,73 +395,6 @@ u32 sdbBlockSeek(const SdbBlock *p, const u8 *key, size_t nKey, int bAfter) {
     }
   }
   return lo;
-}
-
-/* ------------------------------------------------------------ iterator */
-typedef struct BlockIter {
-  SdbIter base;           /* must be first */
-  const SdbBlock *pBlock; /* read until xFree */
-  void (*xRelease)(void *);
-  void *pCtx;
-  u32 iLo, iHi;           /* rows [iLo, iHi) are in range */
-  u32 iNext;              /* ascending: next row; descending: one past next row */
-  int bDesc;
-} BlockIter;
-
-static void blockIterStep(BlockIter *it) {
-  if (!it->bDesc) {
-    if (it->iNext >= it->iHi) {
-      it->base.bEof = 1;
-      return;
-    }
-    sdbBlockRowEntry(it->pBlock, it->iNext++, &it->base.cur);
-  } else {
-    if (it->iNext <= it->iLo) {
-      it->base.bEof = 1;
-      return;
-    }
-    sdbBlockRowEntry(it->pBlock, --it->iNext, &it->base.cur);
-  }
-}
-
-static int blockIterNext(SdbIter *pIter, SdbErr *pErr) {
-  (void)pErr;
-  BlockIter *it = (BlockIter *)pIter;
-  if (!it->base.bEof) blockIterStep(it);
-  return SDB_OK;
-}
-
-static void blockIterFree(SdbIter *pIter) {
-  BlockIter *it = (BlockIter *)pIter;
-  if (it->xRelease) it->xRelease(it->pCtx);
-  sdbFree(it);
-}
-
-static const SdbIterMethods blockIterMethods = {blockIterNext, blockIterFree};
-
-int sdbBlockIterNew(const SdbBlock *pBlock, const SdbRange *pRange, int bDesc,
-                    void (*xRelease)(void *), void *pCtx, SdbIter **pp, SdbErr *pErr) {
-  BlockIter *it = sdbMallocZero(sizeof(*it));
-  *pp = NULL;
-  if (!it) return SDB_NOMEM_ERR(pErr);
-  it->base.pMethods = &blockIterMethods;
-  it->pBlock = pBlock;
-  it->xRelease = xRelease;
-  it->pCtx = pCtx;
-  it->bDesc = bDesc;
-  it->iLo = 0;
-  it->iHi = pBlock->nRow;
-  if (pRange && pRange->bHasLo) {
-    it->iLo = sdbBlockSeek(pBlock, pRange->pLo, pRange->nLo, pRange->bLoExcl);
-  }
-  if (pRange && pRange->bHasHi) {
-    it->iHi = sdbBlockSeek(pBlock, pRange->pHi, pRange->nHi, !pRange->bHiExcl);
-  }
-  if (it->iHi < it->iLo) it->iHi = it->iLo;
-  it->iNext = bDesc ? it->iHi : it->iLo;
-  blockIterStep(it);
-  *pp = &it->base;
-  return SDB_OK;
 }
 
 /* ------------------------------------------------------------ builder */

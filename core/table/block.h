@@ -1,6 +1,6 @@
 /*
-** block.h: SST data blocks: decoding (format versions 1 and 2), a block
-** iterator, and the V2 block builder.
+** block.h: SST data blocks: decoding (format versions 1 and 2), row access
+** and seek, and the V2 block builder.
 **
 ** Block payload (after the section CRC is checked and the codec undone;
 ** spec/SST.md §5; slatedb/src/format/block.rs and block_v2.rs at fce6ed00):
@@ -87,17 +87,6 @@ void sdbBlockRowEntry(const SdbBlock *p, u32 i, SdbEntry *pE);
 ** first row whose key is >= key (bAfter = 0) or > key (bAfter = 1); nRow if
 ** none. */
 u32 sdbBlockSeek(const SdbBlock *p, const u8 *key, size_t nKey, int bAfter);
-
-/*
-** An SdbIter over a block's rows within pRange (NULL = all rows), ascending
-** (file order) or descending. The range is applied by binary search, so with
-** a non-NULL range the rows must be sorted by key (REQUIRES).
-** The iterator reads pBlock until it is freed; xRelease(pCtx) is called then
-** (pass sdbBlockFree-like callbacks to hand over a block, NULL to borrow).
-** Caller owns *pp. On failure xRelease is NOT called.
-*/
-int sdbBlockIterNew(const SdbBlock *pBlock, const SdbRange *pRange, int bDesc,
-                    void (*xRelease)(void *), void *pCtx, SdbIter **pp, SdbErr *pErr);
 
 /* ------------------------------------------------------------ V2 builder */
 /*
