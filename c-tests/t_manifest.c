@@ -24,6 +24,7 @@
 #include "test.h"
 #include "util/fbbuild.h"
 #include "meta/manifest.h"
+#include "manifest_view.h"
 
 /* ================================================================ utilities */
 
@@ -156,7 +157,7 @@ static int checkTracker(const SdbManifest *m, char *zWhy) {
   u32 n = 0;
   SdbErr err = {0};
   if (!m->bHasSeqTracker) { strcpy(zWhy, "no sequence_tracker"); return 0; }
-  int rc = sdbSeqTrackerDecode(m->pSeqTracker, m->nSeqTracker, &a, &n, &err);
+  int rc = seqTrackerDecode(m->pSeqTracker, m->nSeqTracker, &a, &n, &err);
   int ok = rc == SDB_OK;
   for (u32 i = 1; ok && i < n; i++) ok = a[i].seq >= a[i - 1].seq;
   for (u32 i = 0; ok && i < n; i++) ok = a[i].seq <= m->lastL0Seq || m->lastL0Seq == 0;
@@ -609,7 +610,7 @@ static void checkCommon(const SdbManifest *m, const char *zWhat) {
   snprintf(zName, sizeof(zName), "manifest: %s tracker", zWhat);
   SdbSeqSample *a = NULL;
   u32 n = 0;
-  CHECK(zName, m->bHasSeqTracker && sdbSeqTrackerDecode(m->pSeqTracker, m->nSeqTracker, &a, &n, NULL) == 0 &&
+  CHECK(zName, m->bHasSeqTracker && seqTrackerDecode(m->pSeqTracker, m->nSeqTracker, &a, &n, NULL) == 0 &&
                n == 1 && a[0].seq == 1 && a[0].tsS == 1795315594);
   free(a);
 }
@@ -652,7 +653,7 @@ static void testHandV1(void) {
         x->nSstId == 2 && x->aSstId[0].hi == 7 && x->aSstId[1].lo == 10);
   CHECK("manifest: V1 raw copy and no unknown fields",
         m->nRaw == n && memcmp(m->pRaw, a, n) == 0 && !m->bUnknownFields && m->eFormat == 1);
-  char *z = sdbManifestSummary(m);
+  char *z = manifestSummary(m);
   CHECKF("manifest: summary", z && strstr(z, "\"writer_epoch\":41") &&
                               strstr(z, "\"01234567-89ab-cdef-fedc-ba9876543210\"") &&
                               strstr(z, "\"sorted_runs\":[{\"id\":5,\"ssts\":2},{\"id\":0,\"ssts\":1}]") &&
@@ -968,10 +969,10 @@ static void testMutations(const u8 *aReal, size_t nReal) {
     a[i / 8] ^= (u8)(1u << (i % 8));
     int rc = sdbManifestDecode(a, nReal, &m, NULL);
     if (rc == SDB_OK) {
-      char *z = sdbManifestSummary(m);
+      char *z = manifestSummary(m);
       SdbSeqSample *aS = NULL;
       u32 nS;
-      sdbSeqTrackerDecode(m->pSeqTracker, m->nSeqTracker, &aS, &nS, NULL);
+      seqTrackerDecode(m->pSeqTracker, m->nSeqTracker, &aS, &nS, NULL);
       free(aS);
       sdbFree(z);
       nOk++;
@@ -1023,10 +1024,10 @@ static void testTracker(void) {
   SdbSeqSample *a = NULL;
   u32 n = 99;
   SdbErr err = {0};
-  CHECK("tracker: empty (13 bytes)", sdbSeqTrackerDecode(aEmpty, 13, &a, &n, &err) == SDB_OK &&
+  CHECK("tracker: empty (13 bytes)", seqTrackerDecode(aEmpty, 13, &a, &n, &err) == SDB_OK &&
                                      n == 0 && a == NULL);
   CHECK("tracker: spec example (seq 1, 1795315594 s)",
-        sdbSeqTrackerDecode(kTracker1, sizeof(kTracker1), &a, &n, &err) == SDB_OK && n == 1 &&
+        seqTrackerDecode(kTracker1, sizeof(kTracker1), &a, &n, &err) == SDB_OK && n == 1 &&
         a[0].seq == 1 && a[0].tsS == 1795315594);
   free(a);
 
@@ -1042,7 +1043,7 @@ static void testTracker(void) {
   gorillaPut(&w, aSeq, 12);
   gorillaPut(&w, aTs, 12);
   size_t nBytes = w.nBit / 8;
-  int rc = sdbSeqTrackerDecode(w.a, nBytes, &a, &n, &err);
+  int rc = seqTrackerDecode(w.a, nBytes, &a, &n, &err);
   int ok = rc == SDB_OK && n == 12;
   for (u32 i = 0; ok && i < 10; i++) ok = a[i].seq == aSeq[i] && a[i].tsS == (i64)aTs[i];
   CHECKF("tracker: all delta-of-delta widths round-trip", ok, "rc=%d n=%u %s", rc, n, err.zMsg);
@@ -1056,21 +1057,21 @@ static void testTracker(void) {
 
   int nBad = 0;
   for (size_t k = 0; k < nBytes - 1; k++) {
-    if (sdbSeqTrackerDecode(w.a, k, &a, &n, NULL) != SDB_CORRUPT || a) nBad++;
+    if (seqTrackerDecode(w.a, k, &a, &n, NULL) != SDB_CORRUPT || a) nBad++;
   }
   CHECKF("tracker: every truncation is corrupt", nBad == 0, "%d not corrupt", nBad);
   u8 aBad[sizeof(kTracker1)];
   memcpy(aBad, kTracker1, sizeof(aBad));
   aBad[1] = 2;
-  rc = sdbSeqTrackerDecode(aBad, sizeof(aBad), &a, &n, &err);
+  rc = seqTrackerDecode(aBad, sizeof(aBad), &a, &n, &err);
   CHECKF("tracker: count mismatch is corrupt", rc == SDB_CORRUPT, "rc=%d", rc);
   aBad[1] = 1;
   aBad[0] = 2;
-  rc = sdbSeqTrackerDecode(aBad, sizeof(aBad), &a, &n, &err);
+  rc = seqTrackerDecode(aBad, sizeof(aBad), &a, &n, &err);
   CHECKF("tracker: version 2 is unsupported", rc == SDB_UNSUPPORTED, "rc=%d", rc);
   u8 aHuge[9] = {1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
   CHECK("tracker: impossible count is corrupt before allocating",
-        sdbSeqTrackerDecode(aHuge, sizeof(aHuge), &a, &n, NULL) == SDB_CORRUPT);
+        seqTrackerDecode(aHuge, sizeof(aHuge), &a, &n, NULL) == SDB_CORRUPT);
 }
 
 /* ================================================================ ids */

@@ -1,7 +1,7 @@
 /*
 ** t_manifest_enc.c: ManifestV1 encoding. Every manifest of every fixture is
 ** decoded, re-encoded, decoded again: the two decodings must agree on every
-** field (compared through sdbManifestSummary and the SST info copies), and
+** field (compared through manifestSummary and the SST info copies), and
 ** encoding is a fixed point (encode(decode(encode(m))) == encode(m)).
 ** Manifests this build cannot represent are refused.
 ** sdbManifestCopy: the copy of every fixture manifest and of one built with
@@ -12,6 +12,7 @@
 
 #include "test.h"
 #include "meta/manifest.h"
+#include "manifest_view.h"
 #include "meta/manifest_enc.h"
 
 static int sameInfo(const SdbSstInfo *a, const SdbSstInfo *b) {
@@ -42,7 +43,7 @@ static void dropSize(char *z) {
 }
 
 static int sameManifest(const SdbManifest *a, const SdbManifest *b) {
-  char *za = sdbManifestSummary(a), *zb = sdbManifestSummary(b);
+  char *za = manifestSummary(a), *zb = manifestSummary(b);
   dropSize(za);
   dropSize(zb);
   int bSame = za && zb && strcmp(za, zb) == 0;

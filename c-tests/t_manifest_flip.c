@@ -23,6 +23,7 @@
 
 #include "test.h"
 #include "meta/manifest.h"
+#include "manifest_view.h"
 #include "util/sdbInt.h"
 
 /* Run a shell command; 1 on success. */
@@ -103,7 +104,7 @@ static void sweep(const char *zFixture, int nCeiling) {
       if (getenv("SDB_FLIP_DEBUG")) {
         SdbManifest *m = NULL;
         if (sdbManifestDecode(a, n, &m, &err) == SDB_OK) {
-          char *z = sdbManifestSummary(m);
+          char *z = manifestSummary(m);
           printf("# bit %zu: %s\n", bit, z);
           sdbFree(z);
         }

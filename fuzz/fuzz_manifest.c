@@ -12,15 +12,16 @@
 #include <stdlib.h>
 
 #include "meta/manifest.h"
+#include "../c-tests/manifest_view.h"
 
 static void fuzzTracker(const uint8_t *a, size_t n) {
   SdbSeqSample *aS = NULL;
   u32 nS = 0;
   SdbErr err = {0};
-  int rc = sdbSeqTrackerDecode(a, n, &aS, &nS, &err);
+  int rc = seqTrackerDecode(a, n, &aS, &nS, &err);
   if (rc != SDB_OK && rc != SDB_CORRUPT && rc != SDB_UNSUPPORTED) abort();
   if (rc != SDB_OK && aS) abort();
-  sdbFree(aS);
+  free(aS);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *a, size_t n) {
@@ -29,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *a, size_t n) {
   int rc = sdbManifestDecode(a, n, &m, &err);
   if (rc == SDB_OK) {
     if (!m || m->nRaw != n) abort();
-    sdbFree(sdbManifestSummary(m));
+    sdbFree(manifestSummary(m));
     if (m->bHasSeqTracker) fuzzTracker(m->pSeqTracker, m->nSeqTracker);
   } else if ((rc != SDB_CORRUPT && rc != SDB_UNSUPPORTED && rc != SDB_NOMEM) || m) {
     abort();

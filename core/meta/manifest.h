@@ -100,7 +100,7 @@ typedef struct SdbManifest {
   char *zWalObjectStoreUri;  /* V1 wal_object_store_uri, or NULL; owned */
   u64 recentSnapshotMinSeq;  /* recent_snapshot_min_seq */
   int bHasSeqTracker;     /* sequence_tracker present */
-  u8 *pSeqTracker;        /* its raw bytes (sdbSeqTrackerDecode); owned */
+  u8 *pSeqTracker;        /* its raw bytes (spec/MANIFEST.md §2.4); owned */
   u32 nSeqTracker;
   SdbExternalDb *aExtDb;  /* external_dbs; owned array */
   int nExtDb;
@@ -184,23 +184,5 @@ void sdbUuidFormat(const u8 a[16], char z[37]);
 /* Parse checkpoint id zId, 8-4-4-4-12 UUID text (either case), into 16
 ** bytes. SDB_OK, or SDB_ERROR with a message naming the text. */
 int sdbCheckpointIdParse(const char *zId, u8 aId[16], SdbErr *pErr);
-
-/* A one-line JSON summary of the manifest: scalar fields, list counts, sorted
-** run ids and sizes, checkpoint ids as UUID text. Returns a sdbMalloc'd string
-** (caller frees) or NULL on OOM. */
-char *sdbManifestSummary(const SdbManifest *p);
-
-/* One sequence-tracker sample (spec/MANIFEST.md §2.4). */
-typedef struct SdbSeqSample {
-  u64 seq;                /* sequence number */
-  i64 tsS;                /* wall clock, Unix seconds */
-} SdbSeqSample;
-
-/* Decode sequence_tracker bytes a[0..n): u8 version 1, u32 LE count, then two
-** Gorilla-coded series (seqs, then timestamps). Returns SDB_OK with *paSample
-** (sdbMalloc'd, caller frees; NULL when empty) and *pnSample, SDB_CORRUPT for
-** truncated or inconsistent data, SDB_UNSUPPORTED for another version. */
-int sdbSeqTrackerDecode(const u8 *a, size_t n, SdbSeqSample **paSample,
-                        u32 *pnSample, SdbErr *pErr);
 
 #endif /* SDB_MANIFEST_H */
