@@ -69,6 +69,8 @@ for t in "$BUILD"/c-tests/t_*; do
   run "c-tests/$(basename "$t")" 900 "$t"
 done
 
+[ -x "$SRC/scripts/hygiene.sh" ] && run hygiene 300 env SDB_BUILD="$BUILD" "$SRC/scripts/hygiene.sh"
+
 for f in "$BUILD"/fuzz-replay/fuzz_*; do
   [ -x "$f" ] || continue
   name=$(basename "$f"); corpus="$SRC/fuzz/corpus/${name#fuzz_}"

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# hygiene.sh: what the extension must not carry (part of `make test`).
+#   - no test or fuzz switch in slatedb.so (they exist only in -DSDB_FUZZING /
+#     -DSDB_TESTHOOKS builds), while the fuzz replays do get the CRC switch;
+#   - core/ and ext/ read no environment variable but AWS_* ones and HOME;
+#   - no dead function: core/ and ext/ are compiled with -ffunction-sections
+#     into a scratch folder and linked from sqlite3_slatedb_init with
+#     --gc-sections; every function the linker drops is reported, except the
+#     few below that are kept as API the tests exercise.
+# Environment: SDB_SO (the extension), SDB_BUILD (build dir), CC.
+set -u
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+SO=${SDB_SO:-$SRC/slatedb.so}
+BUILD=${SDB_BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$SRC/$BUILD" ;; esac
+CC=${CC:-cc}
+
+# Functions no path from sqlite3_slatedb_init reaches, kept on purpose:
+#   sdb_db_scan           public engine API (slatedb.h); ext/ uses the overlay form
+#   sdbCompactionsDecode  decoder entry of the .compactions format (the load
+#                         path calls the same compactionsDecode); fuzz target
+#   sdbSstGetInfo sdbSstFormatVersion sdbSstBlockCount sdbSstObjectSize
+#                         read-only accessors of the opaque SdbSst (tests)
+#   sdbSstVerify          integrity check of every SST section (needs the
+#                         reader's private state; t_sst and fuzz_sst)
+#   sdbBloomBuild sdbBloomProbes sdbCodecName
+#                         small format helpers t_format checks SlateDB's
+#                         numbers with
+KEEP="sdb_db_scan sdbCompactionsDecode sdbSstGetInfo sdbSstFormatVersion sdbSstBlockCount
+      sdbSstObjectSize sdbSstVerify sdbBloomBuild sdbBloomProbes sdbCodecName"
+
+# 1. Test switches.
+bad=$(nm "$SO" 2>/dev/null | awk '$2 ~ /^[A-Z]$/ && $2 != "U" {print $3}' |
+      grep -iE 'fuzz|testhook|sdbExtTest|NoOmit' | tr '\n' ' ')
+if [ ! -f "$SO" ]; then echo "FAIL hygiene: no test switch in the extension: $SO missing"
+elif [ -n "$bad" ]; then echo "FAIL hygiene: no test switch in the extension: $bad"
+else echo "PASS hygiene: no test switch in the extension"; fi
+if nm "$BUILD/fuzzing/libsdbcore.a" 2>/dev/null | grep -q ' [BD] sdbSstFuzzIgnoreCrc$'; then
+  echo "PASS hygiene: the fuzz replays' core has the CRC switch"
+else
+  echo "FAIL hygiene: the fuzz replays' core has the CRC switch: not in $BUILD/fuzzing/libsdbcore.a"
+fi
+
+# 2. Environment variables.
+env=$(cd "$SRC" && grep -rhoE '(getenv|s3Env|s3EnvTrue)\("[^"]*"\)' core ext |
+      grep -vE '\("(AWS_[A-Z_]*|HOME)"\)' | tr '\n' ' ')
+calls=$(cd "$SRC" && grep -rlE '\bgetenv\(' core ext | tr '\n' ' ')
+if [ -z "$env" ] && [ "$calls" = "core/store/s3.c " ]; then
+  echo "PASS hygiene: core and ext read only AWS_* variables and HOME"
+else
+  echo "FAIL hygiene: core and ext read only AWS_* variables and HOME: $env (getenv in: $calls)"
+fi
+
+# 3. Dead functions.
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/sdbhyg.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+ok=1
+for f in "$SRC"/core/*/*.c "$SRC"/ext/*.c; do
+  o="$TMP/$(echo "${f#$SRC/}" | tr / _).o"
+  $CC -std=c11 -D_GNU_SOURCE -O1 -fPIC -pthread -I"$SRC/core" -ffunction-sections \
+      -c -o "$o" "$f" 2>>"$TMP/cc.log" || { ok=0; echo "# cannot compile $f"; }
+done
+echo '{ global: sqlite3_slatedb_init; local: *; };' >"$TMP/v.map"
+$CC -shared -o "$TMP/t.so" "$TMP"/*.o -Wl,--gc-sections,--print-gc-sections \
+    -Wl,--version-script="$TMP/v.map" -lcurl -lssl -lcrypto -lsnappy -llz4 -lzstd -lz \
+    -lpthread -lm 2>"$TMP/ld.log" || { ok=0; echo "# link failed: $(tail -1 "$TMP/ld.log")"; }
+# Dropped global functions (static ones go with the function that calls them).
+nm "$TMP"/*.o | awk '$2 == "T" {print $3}' | sort -u >"$TMP/global"
+dead=$(sed -n "s/.*removing unused section '\.text\.\([A-Za-z0-9_]*\)' in file '.*\/\([^/']*\)\.o'.*/\1 (\2)/p" \
+       "$TMP/ld.log" | sort -u |
+       while read -r fn where; do
+         grep -qx "$fn" "$TMP/global" || continue
+         case " $(echo $KEEP) " in *" $fn "*) ;; *) echo "$fn $where";; esac
+       done)
+if [ "$ok" = 1 ] && [ -z "$dead" ]; then
+  echo "PASS hygiene: no dead function in core or ext"
+else
+  echo "FAIL hygiene: no dead function in core or ext: $(echo $dead)"
+fi
