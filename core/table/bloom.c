@@ -47,14 +47,30 @@ u64 sdbSipHash13(const u8 *a, size_t n) {
 }
 
 /* ------------------------------------------------------------ probes */
+/* The probe sequence of one key hash over m bits (spec/SST.md §7.3), shared
+** by the builder, the lookup and sdbBloomProbes. */
+typedef struct Probe {
+  u64 cur, delta, m;
+} Probe;
+
+static inline void probeInit(Probe *p, u64 h, u64 m) {
+  p->m = m;
+  p->cur = (h & 0xffffffffull) % m;
+  p->delta = (h >> 32) % m;
+}
+
+/* The bit of probe i; REQUIRES calls with i = 0, 1, 2, ... in order. */
+static inline u64 probeNext(Probe *p, u32 i) {
+  u64 bit = p->cur;
+  p->delta = (p->delta + i) % p->m;
+  p->cur = (p->cur + p->delta) % p->m;
+  return bit;
+}
+
 void sdbBloomProbes(u64 h, u32 nProbes, u64 m, u64 *aOut) {
-  u64 cur = (h & 0xffffffffull) % m;
-  u64 delta = (h >> 32) % m;
-  for (u32 i = 0; i < nProbes; i++) {
-    delta = (delta + i) % m;
-    aOut[i] = cur;
-    cur = (cur + delta) % m;
-  }
+  Probe pr;
+  probeInit(&pr, h, m);
+  for (u32 i = 0; i < nProbes; i++) aOut[i] = probeNext(&pr, i);
 }
 
 int sdbBloomMayContainHash(const u8 *p, size_t n, u64 h) {
@@ -63,12 +79,11 @@ int sdbBloomMayContainHash(const u8 *p, size_t n, u64 h) {
   const u8 *aBits = p + 2;
   u64 m = (u64)(n - 2) * 8;
   if (m == 0) return 1;
-  u64 cur = (h & 0xffffffffull) % m;
-  u64 delta = (h >> 32) % m;
+  Probe pr;
+  probeInit(&pr, h, m);
   for (u32 i = 0; i < nProbes; i++) {
-    delta = (delta + i) % m;
-    if ((aBits[cur >> 3] & (1u << (cur & 7))) == 0) return 0;
-    cur = (cur + delta) % m;
+    u64 bit = probeNext(&pr, i);
+    if ((aBits[bit >> 3] & (1u << (bit & 7))) == 0) return 0;
   }
   return 1;
 }
@@ -125,27 +140,13 @@ int sdbBloomBuildHashes(const u64 *aHash, size_t nHash, u32 bitsPerKey, SdbBuf *
   memset(aBits, 0, nBytes);
   u64 m = (u64)nBytes * 8;
   for (size_t k = 0; k < nHash; k++) {
-    u64 h = aHash[k];
-    u64 cur = (h & 0xffffffffull) % m;
-    u64 delta = (h >> 32) % m;
+    Probe pr;
+    probeInit(&pr, aHash[k], m);
     for (u32 i = 0; i < nProbes; i++) {
-      delta = (delta + i) % m;
-      aBits[cur >> 3] |= (u8)(1u << (cur & 7));
-      cur = (cur + delta) % m;
+      u64 bit = probeNext(&pr, i);
+      aBits[bit >> 3] |= (u8)(1u << (bit & 7));
     }
   }
   pOut->n += 2 + nBytes;
   return SDB_OK;
-}
-
-int sdbBloomBuild(const u8 *const *apKey, const size_t *anKey, size_t nKeys,
-                  u32 bitsPerKey, SdbBuf *pOut, SdbErr *pErr) {
-  if (nKeys == 0) return sdbBloomBuildHashes(NULL, 0, bitsPerKey, pOut, pErr);
-  if (nKeys > SIZE_MAX / sizeof(u64)) return SDB_NOMEM_ERR(pErr);
-  u64 *aHash = sdbMalloc(nKeys * sizeof(u64));
-  if (!aHash) return SDB_NOMEM_ERR(pErr);
-  for (size_t i = 0; i < nKeys; i++) aHash[i] = sdbSipHash13(apKey[i], anKey[i]);
-  int rc = sdbBloomBuildHashes(aHash, nKeys, bitsPerKey, pOut, pErr);
-  sdbFree(aHash);
-  return rc;
 }

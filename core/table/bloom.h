@@ -25,8 +25,9 @@
 /* SipHash-1-3 of a[0..n) with k0 = k1 = 0 (Rust siphasher SipHasher13::new()). */
 u64 sdbSipHash13(const u8 *a, size_t n);
 
-/* The probe bit positions for hash h: writes nProbes values to aOut.
-** REQUIRES: m > 0. Exposed for tests (spec §7.3 vector). */
+/* The probe bit positions for hash h: writes nProbes values to aOut (the
+** sequence the builder and the lookups use; t_format checks it against the
+** spec §7.3 vector). REQUIRES: m > 0. */
 void sdbBloomProbes(u64 h, u32 nProbes, u64 m, u64 *aOut);
 
 /*
@@ -55,15 +56,13 @@ int sdbBloomFromComposite(const u8 *p, size_t n, const u8 **ppBloom, size_t *pnB
                           SdbErr *pErr);
 
 /*
-** Build a legacy filter payload over nKeys keys and APPEND it to pOut:
-** num_probes = (u16)((float)bitsPerKey * 0.69f), ceil(nKeys*bitsPerKey/8)
+** Build a legacy filter payload over nHash keys, given their SipHash-1-3
+** hashes (a writer hashes as it adds rows), and APPEND it to pOut:
+** num_probes = (u16)((float)bitsPerKey * 0.69f), ceil(nHash*bitsPerKey/8)
 ** bytes of bits. A key listed twice counts twice (as in SlateDB).
-** REQUIRES: nKeys > 0 and bitsPerKey > 0 (a zero-bit filter must never be
+** REQUIRES: nHash > 0 and bitsPerKey > 0 (a zero-bit filter must never be
 ** written; SDB_MISUSE otherwise). Returns SDB_OK, SDB_NOMEM or SDB_MISUSE.
 */
-int sdbBloomBuild(const u8 *const *apKey, const size_t *anKey, size_t nKeys,
-                  u32 bitsPerKey, SdbBuf *pOut, SdbErr *pErr);
-/* The same from precomputed key hashes (a writer hashes as it adds rows). */
 int sdbBloomBuildHashes(const u64 *aHash, size_t nHash, u32 bitsPerKey, SdbBuf *pOut,
                         SdbErr *pErr);
 

@@ -37,9 +37,9 @@ const char *sdbCodecName(int eCodec) {
   return "unknown";
 }
 
-static int tooBig(SdbErr *pErr, const char *zCodec, u64 nWant, size_t nMax) {
+static int tooBig(SdbErr *pErr, int eCodec, u64 nWant, size_t nMax) {
   return sdbCorrupt(pErr, "%s: decompressed size %llu exceeds the limit of %llu bytes",
-                    zCodec, (unsigned long long)nWant, (unsigned long long)nMax);
+                    sdbCodecName(eCodec), (unsigned long long)nWant, (unsigned long long)nMax);
 }
 
 /* ------------------------------------------------------------ decoders */
@@ -48,7 +48,7 @@ static int snappyDecode(const u8 *a, size_t n, size_t nMax, SdbBuf *pOut, SdbErr
   if (snappy_uncompressed_length((const char *)a, n, &nOut) != SNAPPY_OK) {
     return sdbCorrupt(pErr, "snappy: bad length header");
   }
-  if (nOut > nMax) return tooBig(pErr, "snappy", nOut, nMax);
+  if (nOut > nMax) return tooBig(pErr, SDB_CODEC_SNAPPY, nOut, nMax);
   if (sdbBufReserve(pOut, nOut)) return SDB_NOMEM_ERR(pErr);
   size_t nGot = nOut;
   if (snappy_uncompress((const char *)a, n, (char *)pOut->a, &nGot) != SNAPPY_OK ||
@@ -97,7 +97,7 @@ static int zlibDecode(const u8 *a, size_t n, size_t nMax, SdbBuf *pOut, SdbErr *
       if (zrc == Z_STREAM_END && zs.avail_out == 1) break;
       if (zrc == Z_OK && zs.avail_out == 1) continue; /* consumed input only */
       if (zs.avail_out == 0) {
-        rc = tooBig(pErr, "zlib", (u64)pOut->n + 1, nMax);
+        rc = tooBig(pErr, SDB_CODEC_ZLIB, (u64)pOut->n + 1, nMax);
       } else {
         rc = sdbCorrupt(pErr, "zlib: invalid or truncated stream");
       }
@@ -125,7 +125,7 @@ static int zlibDecode(const u8 *a, size_t n, size_t nMax, SdbBuf *pOut, SdbErr *
 static int lz4Decode(const u8 *a, size_t n, size_t nMax, SdbBuf *pOut, SdbErr *pErr) {
   if (n < 4) return sdbCorrupt(pErr, "lz4: missing size prefix");
   u32 nOut = sdbGetU32LE(a);
-  if (nOut > nMax) return tooBig(pErr, "lz4", nOut, nMax);
+  if (nOut > nMax) return tooBig(pErr, SDB_CODEC_LZ4, nOut, nMax);
   if (nOut > (u32)INT_MAX || n - 4 > (size_t)INT_MAX) {
     return sdbCorrupt(pErr, "lz4: block too large");
   }
@@ -164,7 +164,7 @@ static int zstdStream(const u8 *a, size_t n, size_t nMax, SdbBuf *pOut, SdbErr *
         if (ZSTD_isError(r)) {
           rc = sdbCorrupt(pErr, "zstd: %s", ZSTD_getErrorName(r));
         } else if (o1.pos) {
-          rc = tooBig(pErr, "zstd", (u64)pOut->n + 1, nMax);
+          rc = tooBig(pErr, SDB_CODEC_ZSTD, (u64)pOut->n + 1, nMax);
         } else if (r != 0 || in.pos < in.size) {
           rc = sdbCorrupt(pErr, "zstd: truncated or trailing data");
         }
@@ -205,7 +205,7 @@ static int zstdDecode(const u8 *a, size_t n, size_t nMax, SdbBuf *pOut, SdbErr *
   unsigned long long sz = ZSTD_getFrameContentSize(a, n);
   if (sz == ZSTD_CONTENTSIZE_ERROR) return sdbCorrupt(pErr, "zstd: not a zstd frame");
   if (sz == ZSTD_CONTENTSIZE_UNKNOWN) return zstdStream(a, n, nMax, pOut, pErr);
-  if (sz > nMax) return tooBig(pErr, "zstd", sz, nMax);
+  if (sz > nMax) return tooBig(pErr, SDB_CODEC_ZSTD, sz, nMax);
   if (sdbBufReserve(pOut, (size_t)sz)) return SDB_NOMEM_ERR(pErr);
   size_t r = ZSTD_decompress(pOut->a, (size_t)sz, a, n);
   if (ZSTD_isError(r)) {
@@ -225,7 +225,7 @@ int sdbDecompressLimit(int eCodec, const u8 *a, size_t n, size_t nMax, SdbBuf *p
   pOut->n = 0;
   switch (eCodec) {
     case SDB_CODEC_NONE:
-      if (n > nMax) return tooBig(pErr, "none", n, nMax);
+      if (n > nMax) return tooBig(pErr, SDB_CODEC_NONE, n, nMax);
       return sdbBufSet(pOut, a, n) ? SDB_NOMEM_ERR(pErr) : SDB_OK;
     case SDB_CODEC_SNAPPY: return snappyDecode(a, n, nMax, pOut, pErr);
     case SDB_CODEC_ZLIB: return zlibDecode(a, n, nMax, pOut, pErr);
