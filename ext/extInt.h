@@ -271,7 +271,6 @@ char *sdbExtErrMsg(const SdbErr *pErr);
 #define SDB_COL_EXPIRE_TS 5
 #define SDB_COL_TTL       6       /* write-only: expire_ts = now + ttl */
 #define SDB_COL_COMMAND   7       /* named like the table: 'flush', ... */
-#define SDB_NCOL          8
 
 /* Roles of xFilter arguments, in argv order (parsed from idxStr). */
 #define SDB_ARG_KEY_EQ    1       /* key = ? / key IS ? */

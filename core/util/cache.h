@@ -2,7 +2,7 @@
 ** cache.h: a thread-safe LRU cache of decoded SST parts, bounded in bytes.
 **
 ** Entries are keyed by (u64 sstUid, u32 idx). idx is a data block index, or
-** one of the reserved values below for an SST's other sections. Values are
+** SDB_CACHE_FILTER for an SST's filter (the only other section cached). Values are
 ** opaque to the cache: each comes with its charge (bytes) and a destructor.
 **
 ** Entries are reference-counted through handles. A handle returned by Lookup
@@ -17,8 +17,6 @@
 #include "util/sdbInt.h"
 
 #define SDB_CACHE_FILTER (UINT32_MAX - 1)   /* idx of an SST's bloom filter */
-#define SDB_CACHE_INDEX  (UINT32_MAX - 2)   /* idx of an SST's index */
-#define SDB_CACHE_STATS  (UINT32_MAX - 3)   /* idx of an SST's stats */
 
 typedef struct SdbCache SdbCache;
 typedef struct SdbCacheHandle SdbCacheHandle;
