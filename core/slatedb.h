@@ -82,7 +82,7 @@ typedef struct SdbEntry {
 typedef struct SdbIter SdbIter;
 typedef struct SdbIterMethods {
   int (*xNext)(SdbIter *pIter, SdbErr *pErr);   /* advance; SDB_OK or error */
-  void (*xFree)(SdbIter *pIter);                /* free; NULL-safe via sdbIterFree */
+  void (*xFree)(SdbIter *pIter);                /* free; NULL-safe via sdb_iter_free */
 } SdbIterMethods;
 struct SdbIter {
   const SdbIterMethods *pMethods;

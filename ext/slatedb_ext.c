@@ -7,7 +7,7 @@
 **
 ** Registers, on the connection that loads it:
 **   - the module "slatedb" (vtab.c; not eponymous: xCreate != xConnect);
-**   - the eponymous table slatedb_handles (vtab_info.c);
+**   - the eponymous tables slatedb_handles and slatedb_checkpoints (vtab_info.c);
 **   - slatedb_version(): the engine's version string (sdb_version()).
 ** Test programs that compile ext/ with -DSQLITE_CORE call
 ** sqlite3_slatedb_init directly or through sqlite3_auto_extension.

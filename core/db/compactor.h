@@ -2,8 +2,8 @@
 ** compactor.h: SlateDB 0.12.1's size-tiered compaction (spec/MANIFEST.md §6):
 ** choosing what to compact (the scheduler), merging the sources into a new
 ** sorted run of format-version-2 SSTs (the executor), and applying the result
-** to a manifest. The maintenance thread (maint.c) runs these,
-** fenced by compactor_epoch and the compactions/ file (compactions.h).
+** to a manifest. A writer's maintenance thread (maint.c) runs these, fenced
+** by compactor_epoch and the compactions/ file (compactions.h).
 */
 #ifndef SDB_COMPACTOR_H
 #define SDB_COMPACTOR_H
