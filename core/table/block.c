@@ -344,7 +344,6 @@ int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
   p->nRow = s.nRow;
   p->formatVersion = (u16)formatVersion;
   p->aRow = (SdbBlockRow *)(p + 1);
-  p->nPayload = n;
   p->nMem = nAlloc;
   u8 *aData = (u8 *)p->aRow + nRowBytes;
   if (n) memcpy(aData, a, n);

@@ -57,7 +57,6 @@ typedef struct SdbBlock {
   u16 formatVersion;      /* 1 or 2 */
   SdbBlockRow *aRow;      /* nRow rows in file order */
   const u8 *aData;        /* the payload bytes, followed by the key arena */
-  size_t nPayload;
   size_t nMem;            /* total heap bytes held (for cache accounting) */
 } SdbBlock;
 

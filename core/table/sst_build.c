@@ -54,7 +54,6 @@ struct SdbSstBuilder {
   u64 nRow;
   u64 nPut, nDel, nMerge, rawKey, rawVal;
   u32 curPut, curDel, curMerge;   /* counts of the current block */
-  u64 curFirstSeq;        /* WAL: seq of the current block's first row */
 };
 
 void sdbSstOptionsDefault(SdbSstOptions *p) {
