@@ -17,15 +17,18 @@ CC=${CC:-cc}
 
 # Functions no path from sqlite3_slatedb_init reaches, kept on purpose:
 #   sdb_db_scan           public engine API (slatedb.h); ext/ uses the overlay form
-#   sdbCompactionsDecode  decoder entry of the .compactions format (the load
-#                         path calls the same compactionsDecode); fuzz target
+#   sdb_config_alloc      public engine API (slatedb.h): an embedder's allocator
+#   sdbCompactionsDecode sdbManifestDecode
+#                         decoder entries of the .compactions and manifest
+#                         formats (the engine decodes through their
+#                         versioned-object kinds, meta/vobj.c); fuzz targets
 #   sdbSstGetInfo sdbSstFormatVersion sdbSstBlockCount sdbSstObjectSize
 #                         read-only accessors of the opaque SdbSst (tests)
 #   sdbSstVerify          integrity check of every SST section (needs the
 #                         reader's private state; t_sst and fuzz_sst)
 #   sdbBloomProbes        the probe sequence the filter builder and lookups
 #                         share, which t_format checks against the spec vector
-KEEP="sdb_db_scan sdbCompactionsDecode sdbSstGetInfo sdbSstFormatVersion sdbSstBlockCount
+KEEP="sdb_db_scan sdb_config_alloc sdbCompactionsDecode sdbManifestDecode sdbSstGetInfo sdbSstFormatVersion sdbSstBlockCount
       sdbSstObjectSize sdbSstVerify sdbBloomProbes"
 
 # 1. Test switches.
