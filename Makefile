@@ -33,9 +33,10 @@ all: check-deps $(SO)
 check-deps:
 	@sh scripts/deps.sh
 
-$(SO): $(CORE_OBJ) $(EXT_OBJ)
+# Only sqlite3_slatedb_init is exported (ext/slatedb.map).
+$(SO): $(CORE_OBJ) $(EXT_OBJ) ext/slatedb.map
 	@mkdir -p $(dir $@)
-	$(CC) -shared $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) -shared $(CFLAGS) -Wl,--version-script=ext/slatedb.map -o $@ $(CORE_OBJ) $(EXT_OBJ) $(LIBS)
 
 $(BUILD)/libsdbcore.a: $(CORE_OBJ)
 	@rm -f $@

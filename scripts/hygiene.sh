@@ -31,12 +31,19 @@ CC=${CC:-cc}
 KEEP="sdb_db_scan sdb_config_alloc sdbCompactionsDecode sdbManifestDecode sdbSstGetInfo sdbSstFormatVersion sdbSstBlockCount
       sdbSstObjectSize sdbSstVerify sdbBloomProbes"
 
-# 1. Test switches.
-bad=$(nm "$SO" 2>/dev/null | awk '$2 ~ /^[A-Z]$/ && $2 != "U" {print $3}' |
+# 1. Test switches (any symbol defined in the extension, local ones included),
+# and the one exported symbol (ext/slatedb.map).
+bad=$(nm "$SO" 2>/dev/null | awk '$2 ~ /^[A-Za-z]$/ && $2 != "U" {print $3}' |
       grep -iE 'fuzz|testhook|sdbExtTest|NoOmit' | tr '\n' ' ')
 if [ ! -f "$SO" ]; then echo "FAIL hygiene: no test switch in the extension: $SO missing"
 elif [ -n "$bad" ]; then echo "FAIL hygiene: no test switch in the extension: $bad"
 else echo "PASS hygiene: no test switch in the extension"; fi
+exported=$(nm -D --defined-only "$SO" 2>/dev/null | awk '{print $3}' | sort | tr '\n' ' ')
+if [ "$exported" = "sqlite3_slatedb_init " ]; then
+  echo "PASS hygiene: the extension exports only sqlite3_slatedb_init"
+else
+  echo "FAIL hygiene: the extension exports only sqlite3_slatedb_init: it exports ${exported:-nothing}"
+fi
 if nm "$BUILD/fuzzing/libsdbcore.a" 2>/dev/null | grep -q ' [BD] sdbSstFuzzIgnoreCrc$'; then
   echo "PASS hygiene: the fuzz replays' core has the CRC switch"
 else
