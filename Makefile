@@ -26,7 +26,7 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz-replay/%)
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/fuzzing/%.o)
 
-.PHONY: all demo test asan fuzz bench clean check-deps ctests difftest
+.PHONY: all demo test asan fuzz bench clean check-deps ctests difftest FORCE
 .SECONDARY: $(BUILD)/fuzz/replay_main.o
 all: check-deps $(SO)
 
@@ -38,9 +38,15 @@ $(SO): $(CORE_OBJ) $(EXT_OBJ) ext/slatedb.map
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(CFLAGS) -Wl,--version-script=ext/slatedb.map -o $@ $(CORE_OBJ) $(EXT_OBJ) $(LIBS)
 
-$(BUILD)/libsdbcore.a: $(CORE_OBJ)
+# The list of core objects, rewritten only when it changes (a source added or
+# deleted), so that the archives never keep the object of a deleted source.
+$(BUILD)/core-objects.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CORE_OBJ)' | cmp -s - $@ || echo '$(CORE_OBJ)' > $@
+
+$(BUILD)/libsdbcore.a: $(CORE_OBJ) $(BUILD)/core-objects.list
 	@rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(CORE_OBJ)
 
 # -MMD -MP: each object's header dependencies go to a .d file beside it.
 $(BUILD)/%.o: %.c
@@ -58,9 +64,9 @@ $(BUILD)/fuzzing/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DSDB_FUZZING -MMD -MP -c -o $@ $<
 
-$(BUILD)/fuzzing/libsdbcore.a: $(FUZZ_CORE_OBJ)
+$(BUILD)/fuzzing/libsdbcore.a: $(FUZZ_CORE_OBJ) $(BUILD)/core-objects.list
 	@rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(FUZZ_CORE_OBJ)
 
 # fuzz_options and fuzz_keycodec compile ext/ sources in (-DSQLITE_CORE), hence -lsqlite3.
 $(BUILD)/fuzz-replay/%: fuzz/%.c $(BUILD)/fuzz/replay_main.o $(BUILD)/fuzzing/libsdbcore.a
@@ -97,7 +103,8 @@ fuzz:
 	  clang -std=c11 -D_GNU_SOURCE -DSDB_FUZZING -g -O1 -Icore -fsanitize=fuzzer,address,undefined \
 	    -o $(BUILD)/fuzz/$$(basename $$f .c) $$f $(CORE_SRC) $(LIBS) -lsqlite3 || exit 1; done
 
--include $(CORE_OBJ:.o=.d) $(EXT_OBJ:.o=.d) $(FUZZ_CORE_OBJ:.o=.d) $(CTEST_BIN:=.d) $(FUZZ_REPLAY:=.d)
+-include $(CORE_OBJ:.o=.d) $(EXT_OBJ:.o=.d) $(FUZZ_CORE_OBJ:.o=.d) $(CTEST_BIN:=.d) $(FUZZ_REPLAY:=.d) \
+  $(BUILD)/fuzz/replay_main.d
 
 clean:
 	rm -rf build build-asan slatedb.so

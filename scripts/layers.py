@@ -4,10 +4,14 @@ and on the objects that `make` built into BUILD/core.
 
 1. Includes: a file in core/<layer>/ includes only core/slatedb.h and headers of
    its own layer or of layers below it (util < store < table < meta < db).
-2. ext/ includes nothing of core/ but slatedb.h.
+   Includes are resolved as the compiler does ("" and <>, relative paths
+   normalised), so "util/../db/x.h" counts as db/.
+2. ext/ includes nothing of core/ but slatedb.h, and its objects use no core
+   symbol but the public sdb_* API.
 3. Symbols: no core source file uses a symbol defined in a higher layer, and no
    two core source files depend on each other, directly or through others
-   (read from `nm` of each object).
+   (read from `nm` of each object; a source without an up-to-date object is a
+   problem too).
 Prints one line per violation and ends with "layers: N problems"; exit status
 1 when N > 0.
 """
@@ -19,12 +23,23 @@ import sys
 
 LAYERS = ["util", "store", "table", "meta", "db"]
 RANK = {name: i for i, name in enumerate(LAYERS)}
-INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]', re.M)
 
 
 def layer_of(path):
     parts = path.split("/")
     return parts[1] if len(parts) > 2 and parts[0] == "core" else None
+
+
+def core_header(path, inc):
+    """The core/ header that #include inc in path resolves to (the including
+    file's folder first, then -Icore), as a normalised path, or None when it
+    is not a file of core/ (a system or ext/ header)."""
+    for base in (os.path.dirname(path), "core"):
+        cand = os.path.normpath(os.path.join(base, inc))
+        if os.path.isfile(cand):
+            return cand if cand.startswith("core" + os.sep) else None
+    return None
 
 
 def check_includes(problems):
@@ -34,30 +49,53 @@ def check_includes(problems):
             problems.append(f"{path}: folder {mine} is not a layer ({', '.join(LAYERS)})")
             continue
         for inc in INCLUDE.findall(open(path).read()):
-            if inc == "slatedb.h":
+            target = core_header(path, inc)
+            if target is None or target == "core/slatedb.h":
                 continue
-            theirs = inc.split("/")[0] if "/" in inc else None
+            theirs = layer_of(target)
+            if inc != os.path.relpath(target, "core"):
+                problems.append(f"{path}: includes \"{inc}\"; write it as \"{os.path.relpath(target, 'core')}\"")
             if theirs not in RANK:
-                problems.append(f"{path}: includes \"{inc}\", not a layer-qualified core header")
+                problems.append(f"{path}: includes {target}, which is in no layer")
             elif RANK[theirs] > RANK[mine]:
-                problems.append(f"{path} ({mine}) includes {inc} of the higher layer {theirs}")
+                problems.append(f"{path} ({mine}) includes {target} of the higher layer {theirs}")
     for path in sorted(glob.glob("ext/*.[ch]")):
         for inc in INCLUDE.findall(open(path).read()):
-            if inc not in ("slatedb.h", "extInt.h", "sqlite3ext.h", "sqlite3.h"):
-                problems.append(f"{path}: ext/ includes {inc}; only slatedb.h of core/ is allowed")
+            target = core_header(path, inc)
+            if target is not None and target != "core/slatedb.h":
+                problems.append(f"{path}: ext/ includes {target}; only core/slatedb.h is allowed")
 
 
-def symbol_graph(build):
-    defs, uses = {}, {}
-    for obj in sorted(glob.glob(f"{build}/core/*/*.o")):
-        src = os.path.relpath(obj, build)[:-2] + ".c"
-        out = subprocess.run(["nm", obj], capture_output=True, text=True, check=True).stdout
-        for line in out.splitlines():
+DEFINED = set("TDBRCWVGSi")   # nm types of a global definition
+
+
+def read_objects(build, pattern, problems):
+    """{source: (defined symbols, used symbols)} for the objects of pattern;
+    a source without an up-to-date object is a problem (build first)."""
+    out = {}
+    for src in sorted(glob.glob(pattern)):
+        obj = os.path.join(build, src[:-2] + ".o")
+        if not os.path.isfile(obj) or os.path.getmtime(obj) < os.path.getmtime(src):
+            problems.append(f"{src}: no up-to-date object {obj}: run make first")
+            continue
+        text = subprocess.run(["nm", obj], capture_output=True, text=True, check=True).stdout
+        defs, uses = set(), set()
+        for line in text.splitlines():
             f = line.split()
-            if len(f) == 3 and f[1] in "TDBRC":
-                defs[f[2]] = src
+            if len(f) == 3 and f[1] in DEFINED:
+                defs.add(f[2])
             elif len(f) == 2 and f[0] == "U":
-                uses.setdefault(src, set()).add(f[1])
+                uses.add(f[1])
+        out[src] = (defs, uses)
+    return out
+
+
+def symbol_graph(objects):
+    defs, uses = {}, {}
+    for src, (d, u) in objects.items():
+        for sym in d:
+            defs[sym] = src
+        uses[src] = u
     graph = {}
     for src, syms in uses.items():
         for sym in syms:
@@ -77,10 +115,20 @@ def reachable(graph, start):
     return seen
 
 
-def check_symbols(build, problems):
-    graph = symbol_graph(build)
+def check_ext_symbols(core, ext, problems):
+    """ext/ may use of core/ only the public API (sdb_*), whatever it includes."""
+    public = {s for defs, _ in core.values() for s in defs if s.startswith("sdb_")}
+    internal = {s for defs, _ in core.values() for s in defs} - public
+    for src, (_, uses) in sorted(ext.items()):
+        bad = sorted(uses & internal)
+        if bad:
+            problems.append(f"{src} uses core internals: {' '.join(bad)}")
+
+
+def check_symbols(core, problems):
+    graph = symbol_graph(core)
     if not graph:
-        problems.append(f"no objects under {build}/core: build first")
+        problems.append("no core objects: build first")
         return
     for src, deps in sorted(graph.items()):
         for dst, syms in sorted(deps.items()):
@@ -97,7 +145,10 @@ def main():
     build = sys.argv[1] if len(sys.argv) > 1 else "build"
     problems = []
     check_includes(problems)
-    check_symbols(build, problems)
+    core = read_objects(build, "core/*/*.c", problems)
+    ext = read_objects(build, "ext/*.c", problems)
+    check_symbols(core, problems)
+    check_ext_symbols(core, ext, problems)
     for p in problems:
         print(p)
     print(f"layers: {len(problems)} problems")
