@@ -9,9 +9,11 @@
 ** Entries are reference counted: a table takes a reference when it first
 ** needs the database (xCreate, or the first cursor or write after xConnect)
 ** and drops it in xDisconnect/xDestroy; the last reference closes the
-** database (flushing async writes). One pthread mutex guards the list and the
-** counts; the engine call that opens a database runs under it, so two
-** connections never open the same database twice. Tables that share a
+** database (flushing async writes). One pthread mutex guards the list, the
+** counts and each entry's state; opening and closing a database (store I/O)
+** run without it, while the entry is listed as opening or closing, so two
+** connections never open the same database twice and a slow open or close
+** makes only the users of that database wait. Tables that share a
 ** handle must agree on merge_operator and on the engine settings
 ** (SdbExtHandleOpts); the first table's cache_size wins. A writer whose
 ** directory does not exist gets it created (create=if_missing) before the
@@ -50,10 +52,21 @@ struct SdbExtHandle {
   int nLockDepth;         /* times the owner took it (tables in its transaction) */
   SdbBatch *pBatch;       /* the owner's uncommitted writes; NULL when unlocked */
   int bAwait;             /* some table of the transaction has durability=commit */
+  int eState;             /* HANDLE_OPENING / _OPEN / _CLOSING (handleMutex) */
   SdbExtHandle *pNext;    /* next in the registry list */
 };
 
+/* An entry is in the list from before its database is opened until after it
+** is closed, so that a second user of the same database waits for the open
+** (or the close) instead of opening it twice; the open and the close run
+** without handleMutex, because they read and write the store. */
+#define HANDLE_OPENING 0     /* sdb_db_open in progress; pDb NULL */
+#define HANDLE_OPEN    1     /* usable */
+#define HANDLE_CLOSING 2     /* last reference gone; sdb_db_close in progress */
+
 static pthread_mutex_t handleMutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t handleCond = PTHREAD_COND_INITIALIZER;  /* an entry left
+                                        ** OPENING or CLOSING (handleMutex) */
 static SdbExtHandle *pHandleList = 0;   /* guarded by handleMutex */
 
 /* See extInt.h. */
@@ -192,9 +205,30 @@ static void handleCondInit(pthread_cond_t *pCond) {
   pthread_condattr_destroy(&attr);
 }
 
+/* Unlink p from the registry and wake the users waiting for it.
+** REQUIRES: handleMutex held. */
+static void handleUnlink(SdbExtHandle *p) {
+  for (SdbExtHandle **pp = &pHandleList; *pp; pp = &(*pp)->pNext) {
+    if (*pp == p) { *pp = p->pNext; break; }
+  }
+  pthread_cond_broadcast(&handleCond);
+}
+
+/* Free an unlinked entry whose database is closed (or was never opened). */
+static void handleFree(SdbExtHandle *p) {
+  pthread_cond_destroy(&p->lockCond);
+  pthread_mutex_destroy(&p->lockMu);
+  sdb_batch_free(p->pBatch);            /* none: every table left its transaction */
+  free(p->zPath);
+  sqlite3_free(p);
+}
+
 /*
-** Open a new entry for zPath (ownership taken). REQUIRES: handleMutex held.
-** Returns SQLITE_OK with *pp linked into the registry, or an error.
+** Open a new entry for zPath (ownership taken). REQUIRES: handleMutex held;
+** it is released while the database opens (store I/O) and held again on
+** return. The entry is listed as HANDLE_OPENING meanwhile, so other users of
+** the same database wait for it. Returns SQLITE_OK with *pp open and one
+** reference owned by the caller, or an error (the entry is then gone).
 */
 static int handleOpen(const SdbExtArgs *pArgs, char *zPath, SdbExtHandle **pp, char **pzErr) {
   SdbExtHandle *p = sqlite3_malloc64(sizeof(*p));
@@ -204,23 +238,28 @@ static int handleOpen(const SdbExtArgs *pArgs, char *zPath, SdbExtHandle **pp, c
   memset(p, 0, sizeof(*p));
   memset(&cfg, 0, sizeof(cfg));
   sdb_err_clear(&err);
-  handleConfig(pArgs, zPath, &cfg);
-  int rc = sdb_db_open(&cfg, &p->pDb, &err);
-  if (rc != SDB_OK) {
-    *pzErr = sqlite3_mprintf("slatedb: cannot open database \"%s\": %s", zPath,
-                             err.zMsg[0] ? err.zMsg : "unknown error");
-    free(zPath);
-    sqlite3_free(p);
-    return sdbExtRc(rc, 1);
-  }
   p->zPath = zPath;
   p->args = *pArgs;
   p->args.zRoot = 0;
   p->nRef = 1;
+  p->eState = HANDLE_OPENING;
   pthread_mutex_init(&p->lockMu, 0);
   handleCondInit(&p->lockCond);
   p->pNext = pHandleList;
   pHandleList = p;
+  handleConfig(pArgs, zPath, &cfg);
+  pthread_mutex_unlock(&handleMutex);
+  int rc = sdb_db_open(&cfg, &p->pDb, &err);
+  pthread_mutex_lock(&handleMutex);
+  if (rc != SDB_OK) {
+    *pzErr = sqlite3_mprintf("slatedb: cannot open database \"%s\": %s", zPath,
+                             err.zMsg[0] ? err.zMsg : "unknown error");
+    handleUnlink(p);
+    handleFree(p);
+    return sdbExtRc(rc, 1);
+  }
+  p->eState = HANDLE_OPEN;
+  pthread_cond_broadcast(&handleCond);
   *pp = p;
   return SQLITE_OK;
 }
@@ -282,7 +321,11 @@ int sdbExtHandleAcquire(const SdbExtArgs *pArgs, SdbExtHandle **pp, char **pzErr
   *pp = 0;
   if (!zPath) return rc;
   pthread_mutex_lock(&handleMutex);
-  SdbExtHandle *p = handleFind(zPath, pArgs->bWriter, pArgs->opts.zCheckpoint);
+  SdbExtHandle *p;
+  while ((p = handleFind(zPath, pArgs->bWriter, pArgs->opts.zCheckpoint)) != 0 &&
+         p->eState != HANDLE_OPEN) {
+    pthread_cond_wait(&handleCond, &handleMutex);   /* being opened or closed */
+  }
   if (p && (rc = handleCompatible(p, pArgs, pzErr)) != SQLITE_OK) {
     free(zPath);
   } else if (p) {
@@ -306,16 +349,13 @@ void sdbExtHandleRelease(SdbExtHandle *p) {
     pthread_mutex_unlock(&handleMutex);
     return;
   }
-  for (SdbExtHandle **pp = &pHandleList; *pp; pp = &(*pp)->pNext) {
-    if (*pp == p) { *pp = p->pNext; break; }
-  }
-  sdb_db_close(p->pDb);
+  p->eState = HANDLE_CLOSING;           /* new users wait until it is closed */
   pthread_mutex_unlock(&handleMutex);
-  pthread_cond_destroy(&p->lockCond);
-  pthread_mutex_destroy(&p->lockMu);
-  sdb_batch_free(p->pBatch);            /* none: every table left its transaction */
-  free(p->zPath);
-  sqlite3_free(p);
+  sdb_db_close(p->pDb);                 /* store I/O: outside handleMutex */
+  pthread_mutex_lock(&handleMutex);
+  handleUnlink(p);
+  pthread_mutex_unlock(&handleMutex);
+  handleFree(p);
 }
 
 /* The CLOCK_MONOTONIC time nMs milliseconds from now. */
@@ -396,12 +436,13 @@ SdbDb *sdbExtHandleDb(SdbExtHandle *p) {
 int sdbExtHandleList(SdbExtHandleInfo **paInfo, int *pnInfo) {
   int n = 0, rc = SQLITE_OK;
   pthread_mutex_lock(&handleMutex);
-  for (SdbExtHandle *p = pHandleList; p; p = p->pNext) n++;
+  for (SdbExtHandle *p = pHandleList; p; p = p->pNext) n += p->eState == HANDLE_OPEN;
   SdbExtHandleInfo *a = sqlite3_malloc64(sizeof(*a) * (u64)(n ? n : 1));
   if (a) {
     memset(a, 0, sizeof(*a) * (size_t)(n ? n : 1));
     int i = 0;
-    for (SdbExtHandle *p = pHandleList; p; p = p->pNext, i++) {
+    for (SdbExtHandle *p = pHandleList; p; p = p->pNext) {
+      if (p->eState != HANDLE_OPEN) continue;   /* being opened or closed */
       a[i].zPath = sqlite3_mprintf("%s", p->zPath);
       if (!a[i].zPath) rc = SQLITE_NOMEM;
       a[i].args = p->args;
@@ -409,6 +450,7 @@ int sdbExtHandleList(SdbExtHandleInfo **paInfo, int *pnInfo) {
       sdb_db_stats(p->pDb, &a[i].stats);
       SdbErr err;
       if (sdb_db_checkpoints(p->pDb, &a[i].aCkpt, &a[i].nCkpt, &err) != SDB_OK) rc = SQLITE_NOMEM;
+      i++;
     }
   } else {
     rc = SQLITE_NOMEM;
