@@ -262,7 +262,13 @@ static int hookList(SdbStore *s, const char *zPrefix, SdbObjList *pOut, SdbErr *
 ** sleeps 1 s first (bSlowGet is 1 meanwhile). */
 static char zSlowGetKey[64];
 static volatile int bSlowGet, bSlowGetDone;
+static volatile u64 slowFirstOff;   /* offset of the first GET of zSlowGetKey */
+static volatile int nSlowFirstOff;  /* GETs of zSlowGetKey at that offset */
 static int hookGet(SdbStore *s, const char *zKey, u64 iOff, u64 nLen, SdbBuf *pOut, SdbErr *pErr) {
+  if (zSlowGetKey[0] && strcmp(zKey, zSlowGetKey) == 0) {
+    if (__atomic_load_n(&nSlowFirstOff, __ATOMIC_SEQ_CST) == 0) slowFirstOff = iOff;
+    if (iOff == slowFirstOff) __atomic_add_fetch(&nSlowFirstOff, 1, __ATOMIC_SEQ_CST);
+  }
   if (zSlowGetKey[0] && strcmp(zKey, zSlowGetKey) == 0 &&
       !__atomic_exchange_n(&bSlowGetDone, 1, __ATOMIC_SEQ_CST)) {
     __atomic_store_n(&bSlowGet, 1, __ATOMIC_SEQ_CST);
@@ -860,11 +866,57 @@ static void testSlowSstOpen(void) {
     pthread_join(th, &pRc);
   }
   zSlowGetKey[0] = 0;
+  nSlowFirstOff = 0;
   CHECKF("slow SST open: a scan of an open SST does not wait for another scan's SST open",
          rc == SDB_OK && strcmp(z, "a,") == 0 && bStarted && bDuring && rc2 == SDB_OK &&
              strcmp(z2, "a,") == 0 && pRc == NULL,
          "rc=%d '%s' open began %d, scan done during it %d, scan rc=%d '%s', other scan rc=%d %s",
          rc, z, bStarted, bDuring, rc2, z2, (int)(intptr_t)pRc, err.zMsg);
+  sdb_db_close(r);
+  sdb_db_close(w);
+  (void)!system(zCmd);
+}
+
+/* Two scans of "b" at once under a reader whose store takes 1 s for the first
+** read of b's SST (the open): the second scan waits for the first one's open
+** and uses its SST, so the SST's open span is read once, not twice. */
+static void testSstOpenedOnce(void) {
+  char zDir[64], zCmd[128], z[16] = "";
+  snprintf(zDir, sizeof(zDir), "/tmp/sdb-openonce-%d", (int)getpid());
+  snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
+  (void)!system(zCmd);
+  SdbConfig cw = {.zUrl = zDir, .bCreateIfMissing = 1, .bNoCompactor = 1, .bNoGc = 1};
+  SdbConfig cr = {.zUrl = zDir, .bReadOnly = 1, .pollIntervalMs = 3600000};
+  SdbDb *w = NULL, *r = NULL;
+  SdbErr err = {0};
+  int rc = sdb_db_open(&cw, &w, &err);
+  if (rc == SDB_OK) rc = putOne(w, "b", &err);
+  if (rc == SDB_OK) rc = sdb_db_flush(w, 1, &err);
+  if (rc == SDB_OK) rc = sdb_db_open(&cr, &r, &err);
+  DbVersion *v = rc == SDB_OK ? sdbDbPinVersion(r) : NULL;
+  bSlowGetDone = 0;
+  nSlowFirstOff = 0;
+  if (v && v->nL0 == 1) snprintf(zSlowGetKey, sizeof(zSlowGetKey), "%s", v->apL0[0]->zKey);
+  sdbDbVersionUnref(v);
+  int bStarted = 0;
+  void *pRc = (void *)1;
+  int rc2 = -1;
+  pthread_t th;
+  if (rc == SDB_OK && zSlowGetKey[0]) hookStore(r);
+  if (rc == SDB_OK && zSlowGetKey[0] && pthread_create(&th, NULL, scanBThread, r) == 0) {
+    for (int i = 0; i < 5000 && !__atomic_load_n(&bSlowGet, __ATOMIC_SEQ_CST); i++) usleep(1000);
+    bStarted = __atomic_load_n(&bSlowGet, __ATOMIC_SEQ_CST);
+    rc2 = scanPoint(r, "b", z, sizeof(z), &err);
+    pthread_join(th, &pRc);
+  }
+  int nOpenReads = __atomic_load_n(&nSlowFirstOff, __ATOMIC_SEQ_CST);
+  zSlowGetKey[0] = 0;
+  nSlowFirstOff = 0;
+  CHECKF("slow SST open: a second scan waits for the first one's open of the same SST instead "
+         "of reading it again", rc == SDB_OK && bStarted && rc2 == SDB_OK && strcmp(z, "b,") == 0 &&
+             pRc == NULL && nOpenReads == 1,
+         "rc=%d open began %d, scan rc=%d '%s', other scan rc=%d, open span read %d times %s", rc,
+         bStarted, rc2, z, (int)(intptr_t)pRc, nOpenReads, err.zMsg);
   sdb_db_close(r);
   sdb_db_close(w);
   (void)!system(zCmd);
@@ -948,6 +1000,7 @@ int main(void) {
   testRefreshFailure();
   testSlowRefresh();
   testSlowSstOpen();
+  testSstOpenedOnce();
   testStatsDuringCommit();
   return test_done();
 }

@@ -50,6 +50,7 @@ int sdb_db_open(const SdbConfig *pConfig, SdbDb **ppDb, SdbErr *pErr) {
   if (!db) return SDB_NOMEM_ERR(pErr);
   pthread_mutex_init(&db->mu, NULL);
   pthread_mutex_init(&db->muOpen, NULL);
+  pthread_cond_init(&db->condOpen, NULL);
   pthread_mutex_init(&db->muRefresh, NULL);
   db->cfg = *pConfig;
   dbConfigDefaults(&db->cfg);
@@ -84,6 +85,7 @@ void sdb_db_close(SdbDb *db) {
   sdbDbGenRelease(db->pGen);
   pthread_mutex_destroy(&db->mu);
   pthread_mutex_destroy(&db->muOpen);
+  pthread_cond_destroy(&db->condOpen);
   pthread_mutex_destroy(&db->muRefresh);
   sdbFree(db->zUrl);
   sdbFree(db);

@@ -62,6 +62,8 @@ typedef struct DbTable {
   int bHasVisible;
   u8 *pBounds;            /* owned bytes of visible's bounds */
   SdbSst *pSst;           /* lazily opened; guarded by SdbDb.muOpen */
+  int bOpening;           /* a thread is opening pSst (SdbDb.muOpen); others
+                          ** wait on SdbDb.condOpen */
   u64 maxSeq;             /* last_l0_seq of the manifest that first listed it:
                           ** no row of the SST may be newer */
 } DbTable;
@@ -106,8 +108,10 @@ typedef struct DbVersion {
 **                      its cond, which releases it)
 **   SdbDb.muRefresh    a reader's refresh; held across its manifest and WAL
 **                      reads (scans do not take it unless a refresh is due)
-**   SdbDb.muOpen       DbTable.pSst; held only to test or set it, never
-**                      across store I/O (sdbDbTableSst opens SSTs outside it)
+**   SdbDb.muOpen       DbTable.pSst and bOpening; held only to test or set
+**                      them, never across store I/O (sdbDbTableSst opens
+**                      SSTs outside it; a second user of the same table
+**                      waits on condOpen, which releases it)
 **   SdbDb.mu           the database lock: pCur only, to pin or replace the
 **                      current version; NO store or disk I/O under it, nor
 **                      a call that may do any (a version's last release
@@ -127,7 +131,8 @@ struct SdbDb {
   pthread_mutex_t muRefresh; /* reader: one refresh at a time (the only inserts
                           ** into a reader's memtable and replacements of pCur) */
   pthread_mutex_t mu;     /* the database lock: guards pCur */
-  pthread_mutex_t muOpen; /* guards DbTable.pSst of every table (lazy SST opening) */
+  pthread_mutex_t muOpen; /* guards DbTable.pSst and bOpening of every table */
+  pthread_cond_t condOpen;  /* broadcast when a table's open ends (with muOpen) */
   DbVersion *pCur;        /* current version (one reference owned) */
   SdbConfig cfg;          /* settings (zUrl points at the copy above) */
   SdbWriter *pWriter;     /* writer state; NULL for readers (writer.c) */

@@ -194,27 +194,31 @@ static int dbTableGet(DbVersion *pOld, const SdbSstHandle *h, u64 maxSeq, DbTabl
 /* The open SST of table t (opening it on first use; for a point read r, its
 ** filter is read with its index). The SST stays owned by t. The reads that
 ** open it happen outside db->muOpen, so reads of tables already open never
-** wait for them; when two threads open t at once, the first to finish
-** installs its SST and the other's is dropped. */
+** wait for them; a thread that needs t while another opens it waits for that
+** open (DbTable.bOpening, SdbDb.condOpen) instead of reading the SST again,
+** and opens it itself only if that open failed. */
 int sdbDbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, SdbSst **ppSst, SdbErr *pErr) {
   pthread_mutex_lock(&db->muOpen);
+  while (!t->pSst && t->bOpening) pthread_cond_wait(&db->condOpen, &db->muOpen);
   SdbSst *pSst = t->pSst;
+  if (!pSst) t->bOpening = 1;
   pthread_mutex_unlock(&db->muOpen);
   *ppSst = pSst;
   if (pSst) return SDB_OK;
   int rc = (sdbRangeIsPoint(r) ? sdbSstOpenForLookups : sdbSstOpen)(
       db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache, &pSst, pErr);
-  if (rc) return rc;
-  sdbSstSetMaxSeq(pSst, t->maxSeq);
+  if (rc == SDB_OK) sdbSstSetMaxSeq(pSst, t->maxSeq);
   pthread_mutex_lock(&db->muOpen);
-  if (!t->pSst) {
+  t->bOpening = 0;
+  if (rc == SDB_OK && !t->pSst) {   /* else a prefetch pass installed one meanwhile */
     t->pSst = pSst;
     pSst = NULL;
   }
   *ppSst = t->pSst;
+  pthread_cond_broadcast(&db->condOpen);
   pthread_mutex_unlock(&db->muOpen);
   sdbSstUnref(pSst);
-  return SDB_OK;
+  return rc;
 }
 
 /* ------------------------------------------------------------ versions */
