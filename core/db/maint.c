@@ -35,7 +35,9 @@
 ** the writer closes; the writer's L0 flush waits for L0 room through the
 ** hook installed here (sdbWriterSetL0Wait), so writer.c never calls maint.c.
 */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "meta/compactions.h"
@@ -633,8 +635,13 @@ int sdbMaintStart(SdbDb *db, SdbErr *pErr) {
   mt->nextGcMs = mtNow() + (i64)db->cfg.gcIntervalMs;
   mt->nextPollMs = mtNow() + (i64)db->cfg.compactorPollMs;
   db->pMaint = mt;
-  sdbWriterSetL0Wait(db, mtWaitForL0Room);
-  if (pthread_create(&mt->thread, NULL, mtMain, db) == 0) mt->bThread = 1;
+  int e = pthread_create(&mt->thread, NULL, mtMain, db);
+  if (e != 0) {   /* sdb_db_open's failure path frees mt (sdbMaintStop) */
+    return sdbErrSet(pErr, e == EAGAIN ? SDB_NOMEM : SDB_ERROR,
+                     "cannot start the compaction and GC thread: %s", strerror(e));
+  }
+  mt->bThread = 1;
+  sdbWriterSetL0Wait(db, mtWaitForL0Room);   /* only with a thread to make room */
   return SDB_OK;
 }
 
