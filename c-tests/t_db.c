@@ -531,7 +531,7 @@ static int stressPause(const char *zPrefix, void *pArg, SdbErr *pErr) {
 static void *stressWriter(void *pArg) {
   Stress *st = (Stress *)pArg;
   SdbBatch *b = sdb_batch_new();
-  while (!st->bStop && st->rc == SDB_OK && b) {
+  while (!__atomic_load_n(&st->bStop, __ATOMIC_ACQUIRE) && st->rc == SDB_OK && b) {
     for (int i = 0; i < 20; i++) {
       char zK[24];
       snprintf(zK, sizeof(zK), "s%07d", st->nBatch * 20 + i);
@@ -618,7 +618,7 @@ static void testGcStress(void) {
   int bThread = rc == SDB_OK && pthread_create(&th, NULL, stressWriter, &st) == 0;
   int bScan = bThread && pthread_create(&thScan, NULL, stressScan, &sc[1]) == 0;
   if (bScan) stressScan(&sc[0]);
-  st.bStop = 1;
+  __atomic_store_n(&st.bStop, 1, __ATOMIC_RELEASE);
   if (bScan) pthread_join(thScan, NULL);
   if (bThread) pthread_join(th, NULL);
   xListHook = NULL;
