@@ -3,15 +3,24 @@
 ** against README.md's option table (the one whose header is
 ** "| option | values (default) | applies to |"):
 **
-**   - the same options in the same order, none missing on either side;
+**   - the same options in the same order, none missing on either side, and
+**     three columns in every row;
 **   - the same default: the first `...` that follows "(" in the values column
 **     (an option without a default has none; the root's row says Required);
-**   - the same mode: both, writer, reader, or s3:// for s3://-only options;
+**     a default from the environment ("$VAR, else ...") is the text after
+**     "(", backticks left out, up to a character that is not part of a word;
+**   - the same mode: both, writer, reader, or s3:// for s3://-only options
+**     ("s3://, writer" for one of a single mode);
 **   - the same choices for enumerations and booleans (the `a` \| `b` list
-**     before the default), and the type's word for sizes and durations, the
-**     range for integers;
-**   - every default parses, an enumeration's default is its first choice, and
-**     the usage text names every option.
+**     before the default); the range of integers and sizes ("1 … 64",
+**     "≥ 1", "size" for any positive size); for durations the word, whether
+**     zero is allowed ("0 = ...") and any maximum below the parser's;
+**   - text options: the row holds the table's example and expected wording
+**     (backticks left out);
+**   - a number written as "`N` = 64 MiB" in a row: both sides agree;
+**   - every default parses, an enumeration's default is its first choice,
+**     text options have an example, and the usage text names every option
+**     exactly once as an entry of its lists (after ": " or ", ").
 **
 ** So adding an option without documenting it, or changing a default, mode or
 ** choice on one side only, fails here.
@@ -19,6 +28,8 @@
 #define SQLITE_CORE 1
 #include "../ext/options.c"
 
+#include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "test.h"
@@ -79,8 +90,8 @@ static int readRows(char *zReadme, Row *aRow) {
     char *zLine = z + 1;
     z = strchr(zLine, '\n');
     if (z) *z = 0;
-    char *azCell[3];
-    if (splitCells(zLine, azCell, 3) != 3) return -1;
+    char *azCell[4];
+    if (splitCells(zLine, azCell, 4) != 3) return -1;          /* exactly three columns */
     aRow[n].zName = rowName(azCell[0]);
     aRow[n].zValues = azCell[1];
     aRow[n].zMode = azCell[2];
@@ -92,7 +103,10 @@ static int readRows(char *zReadme, Row *aRow) {
 
 /* The mode column the README should show for pOpt. */
 static const char *expectedMode(const SdbExtOption *pOpt) {
-  if (pOpt->flags & SDB_OPTF_S3) return "s3://";
+  if (pOpt->flags & SDB_OPTF_S3) {
+    return pOpt->eMode == SDB_OPTM_WRITER ? "s3://, writer"
+           : pOpt->eMode == SDB_OPTM_READER ? "s3://, reader" : "s3://";
+  }
   if (pOpt->eMode == SDB_OPTM_WRITER) return "writer";
   if (pOpt->eMode == SDB_OPTM_READER) return "reader";
   return "both";
@@ -122,31 +136,121 @@ static int sameChoices(const SdbExtOption *pOpt, const char *zValues) {
   return strncmp(zValues, zWant, n) == 0 && strncmp(zValues + n, " (", 2) == 0;
 }
 
-/* True if the values column names pOpt's type (and range, for integers). */
+/* z without its backticks, into zOut (truncated to nOut). */
+static void unticked(const char *z, char *zOut, size_t nOut) {
+  size_t j = 0;
+  for (; *z && j + 1 < nOut; z++) {
+    if (*z != '`') zOut[j++] = *z;
+  }
+  zOut[j] = 0;
+}
+
+/* True if the values column starts with zWant. */
+static int startsWith(const char *zValues, const char *zWant) {
+  return strncmp(zValues, zWant, strlen(zWant)) == 0;
+}
+
+/* True if the values column states the range of an integer or size. */
+static int sameRange(const SdbExtOption *pOpt, const char *zValues) {
+  char zRange[96];
+  unsigned long long lo = pOpt->iMin, hi = pOpt->iMax;
+  if (pOpt->eType == SDB_OPT_SIZE && (pOpt->flags & SDB_OPTF_POW2)) {
+    snprintf(zRange, sizeof(zRange), "%llu … %llu, powers of two", lo, hi);
+  } else if (pOpt->eType == SDB_OPT_SIZE) {
+    if (lo == 1 && hi == UINT64_MAX) {           /* any positive size: no number follows */
+      return startsWith(zValues, "size ") && !isdigit((unsigned char)zValues[5]);
+    }
+    snprintf(zRange, sizeof(zRange), "size %llu … %llu (", lo, hi);
+  } else if (hi == 0xffffffffu) {
+    snprintf(zRange, sizeof(zRange), "≥ %llu (", lo);
+  } else {
+    snprintf(zRange, sizeof(zRange), "%llu … %llu (", lo, hi);
+  }
+  return startsWith(zValues, zRange);
+}
+
+/* True if the values column of a duration says so, says "0 = ..." exactly
+** when zero is allowed, and states a maximum below the parser's. */
+static int sameDuration(const SdbExtOption *pOpt, const char *zValues) {
+  char zWant[64] = "duration (";
+  if (pOpt->iMax != OPT_MAX_DURATION_MS) {
+    snprintf(zWant, sizeof(zWant), "duration up to %llu ms (", (unsigned long long)pOpt->iMax);
+  }
+  int bZero = strstr(zValues, "0 = ") != 0;
+  return startsWith(zValues, zWant) && pOpt->iMin <= 1 && bZero == (pOpt->iMin == 0);
+}
+
+/* True if the values column of a text option holds its example and its
+** expected wording (backticks left out). */
+static int sameText(const SdbExtOption *pOpt, const char *zValues) {
+  char zPlain[1024];
+  unticked(zValues, zPlain, sizeof(zPlain));
+  if (!pOpt->zExample || !strstr(zPlain, pOpt->zExample)) return 0;
+  return !pOpt->zExpect || strstr(zPlain, pOpt->zExpect) != 0;
+}
+
+/* True if the values column names pOpt's type, range, choices or wording. */
 static int sameType(const SdbExtOption *pOpt, const char *zValues) {
-  char zRange[64];
   switch (pOpt->eType) {
-    case SDB_OPT_DURATION: return strncmp(zValues, "duration", 8) == 0;
+    case SDB_OPT_DURATION: return sameDuration(pOpt, zValues);
     case SDB_OPT_SIZE:
-      return (pOpt->flags & SDB_OPTF_POW2) ? strstr(zValues, "powers of two") != 0
-                                           : strncmp(zValues, "size", 4) == 0;
-    case SDB_OPT_INT:
-      if (pOpt->iMax == 0xffffffffu) {
-        snprintf(zRange, sizeof(zRange), "≥ %llu (", (unsigned long long)pOpt->iMin);
-      } else {
-        snprintf(zRange, sizeof(zRange), "%llu … %llu (", (unsigned long long)pOpt->iMin,
-                 (unsigned long long)pOpt->iMax);
-      }
-      return strncmp(zValues, zRange, strlen(zRange)) == 0;
+    case SDB_OPT_INT: return sameRange(pOpt, zValues);
     case SDB_OPT_ENUM:
     case SDB_OPT_BOOL: return sameChoices(pOpt, zValues);
+    case SDB_OPT_TEXT: return sameText(pOpt, zValues);
     default: return 1;
   }
 }
 
+/* True if the default of the values column is pOpt's: the first `...`
+** after "(", or for a default from the environment the unticked text after
+** "(" up to a non-word character. *pzSaid: a copy of what the README says. */
+static int sameDefault(const SdbExtOption *pOpt, const char *zValues, char *zSaid, size_t nSaid) {
+  int bHas = readmeDefault(zValues, zSaid, nSaid);
+  if (!bHas) snprintf(zSaid, nSaid, "none");
+  if (!pOpt->zDefault) return !bHas;
+  if (pOpt->zDefault[0] != '$') return bHas && strcmp(zSaid, pOpt->zDefault) == 0;
+  char zPlain[1024];
+  unticked(zValues, zPlain, sizeof(zPlain));
+  const char *z = strstr(zPlain, "($");
+  if (!z) return 0;
+  size_t n = strlen(pOpt->zDefault);
+  snprintf(zSaid, nSaid, "%.*s", (int)n, z + 1);
+  return strncmp(z + 1, pOpt->zDefault, n) == 0 && !isalnum((unsigned char)z[1 + n]) &&
+         z[1 + n] != '_' && z[1 + n] != '-';
+}
+
+/* Parse "<digits>" at z: the number and the length, or length 0. */
+static int parseNumber(const char *z, unsigned long long *pn) {
+  int i = 0;
+  *pn = 0;
+  for (; isdigit((unsigned char)z[i]) && i < 19; i++) *pn = *pn * 10 + (unsigned)(z[i] - '0');
+  return i;
+}
+
+/* True if every "`N` = M UNIT" (UNIT B, KiB, MiB or GiB) in the values column
+** has N equal to M UNIT. */
+static int sameProseNumbers(const char *zValues) {
+  static const char *const azUnit[] = { "B", "KiB", "MiB", "GiB" };
+  for (const char *z = strstr(zValues, "` = "); z; z = strstr(z + 1, "` = ")) {
+    const char *zStart = z;
+    while (zStart > zValues && isdigit((unsigned char)zStart[-1])) zStart--;
+    unsigned long long n, m;
+    if (zStart == z || zStart[-1] != '`' || !parseNumber(zStart, &n)) continue;
+    int i = parseNumber(z + 4, &m);
+    if (i == 0 || z[4 + i] != ' ') continue;
+    for (int u = 0; u < 4; u++) {
+      size_t nUnit = strlen(azUnit[u]);
+      if (strncmp(z + 5 + i, azUnit[u], nUnit) || isalpha((unsigned char)z[5 + i + nUnit])) continue;
+      if (n != m << (10 * u)) return 0;
+    }
+  }
+  return 1;
+}
+
 /* One README row against one table row. */
 static void checkRow(const Row *pRow, const SdbExtOption *pOpt) {
-  char zName[96], zDefault[96];
+  char zName[96], zDefault[256];
   snprintf(zName, sizeof(zName), "options: README row %s is the table's %s", pRow->zName,
            pOpt->zName);
   CHECK(zName, strcmp(pRow->zName, pOpt->zName) == 0);
@@ -156,13 +260,13 @@ static void checkRow(const Row *pRow, const SdbExtOption *pOpt) {
   if (pOpt->eType == SDB_OPT_ROOT) {
     CHECK(zName, strstr(pRow->zValues, "**Required.**") != 0);
   } else {
-    int bHas = readmeDefault(pRow->zValues, zDefault, sizeof(zDefault));
-    CHECKF(zName, pOpt->zDefault ? (bHas && strcmp(zDefault, pOpt->zDefault) == 0) : !bHas,
-           "README says %s, the table %s", bHas ? zDefault : "none",
-           pOpt->zDefault ? pOpt->zDefault : "none");
+    CHECKF(zName, sameDefault(pOpt, pRow->zValues, zDefault, sizeof(zDefault)),
+           "README says %s, the table %s", zDefault, pOpt->zDefault ? pOpt->zDefault : "none");
   }
   snprintf(zName, sizeof(zName), "options: %s's type", pOpt->zName);
   CHECKF(zName, sameType(pOpt, pRow->zValues), "README says: %.80s", pRow->zValues);
+  snprintf(zName, sizeof(zName), "options: %s's numbers written with a unit", pOpt->zName);
+  CHECKF(zName, sameProseNumbers(pRow->zValues), "README says: %.80s", pRow->zValues);
 }
 
 /* The table against README.md. */
@@ -193,6 +297,19 @@ static void testReadme(void) {
   free(a);
 }
 
+/* The number of entries "name=" in the usage's lists: after ": " or ", ",
+** so neither a header ("; mode=writer only:") nor a longer name
+** (compactor_poll_interval= for poll_interval=) counts. */
+static int usageEntries(const char *zUsage, const char *zOpt) {
+  int n = 0;
+  size_t nOpt = strlen(zOpt);
+  for (const char *z = zUsage ? strstr(zUsage, zOpt) : 0; z; z = strstr(z + 1, zOpt)) {
+    if (z - zUsage < 2 || z[nOpt] != '=') continue;
+    if ((z[-2] == ':' || z[-2] == ',') && z[-1] == ' ') n++;
+  }
+  return n;
+}
+
 /* The table against itself and what it drives. */
 static void testTable(void) {
   SdbExtArgs args;
@@ -201,12 +318,18 @@ static void testTable(void) {
   char *zUsage = sdbExtOptionUsage();
   for (int i = 0; i < sdbExtNOption; i++) {
     const SdbExtOption *pOpt = &sdbExtOptionTable[i];
-    char zName[96], zWant[64];
+    char zName[96];
     snprintf(zName, sizeof(zName), "options: %s found by name", pOpt->zName);
     CHECK(zName, sdbExtOptionFind(pOpt->zName) == pOpt);
-    snprintf(zWant, sizeof(zWant), "%s=", pOpt->zName);
-    snprintf(zName, sizeof(zName), "options: the usage names %s", pOpt->zName);
-    CHECK(zName, zUsage && strstr(zUsage, zWant));
+    if (pOpt->eType != SDB_OPT_ROOT) {
+      snprintf(zName, sizeof(zName), "options: the usage names %s once", pOpt->zName);
+      CHECKF(zName, usageEntries(zUsage, pOpt->zName) == 1, "%d entries",
+             usageEntries(zUsage, pOpt->zName));
+    }
+    if (pOpt->eType == SDB_OPT_TEXT) {
+      snprintf(zName, sizeof(zName), "options: text option %s has an example", pOpt->zName);
+      CHECK(zName, pOpt->zExample != 0);
+    }
     if (pOpt->eType != SDB_OPT_ENUM) continue;
     snprintf(zName, sizeof(zName), "options: %s's default is its first choice", pOpt->zName);
     CHECK(zName, strcmp(pOpt->zDefault, pOpt->azChoice[0]) == 0);

@@ -58,8 +58,11 @@ static int optCheckpointOk(const char *zVal, SdbErr *pErr);
 /*
 ** The options, in README order. Columns: name, type, mode, flags, default,
 ** min, max, choices, stored values, field, check (TEXT), expected (error
-** wording, when not the type's own), one-line doc.
+** wording, when not the type's own), one-line doc, example (what the usage shows
+** instead of the default; TEXT options have one).
 */
+#pragma GCC diagnostic push   /* a row may end before zExample (NULL) */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const SdbExtOption sdbExtOptionTable[] = {
   { "url", SDB_OPT_ROOT, B, 0, 0, 0, 0, 0, 0, OPT_FIELD(zRoot), 0, 0,
     "the database root (the first argument may name it without url=)" },
@@ -98,14 +101,17 @@ const SdbExtOption sdbExtOptionTable[] = {
     OPT_FIELD(opts.minFilterKeys), 0, 0, "SSTs with fewer rows get no bloom filter" },
   { "poll_interval", SDB_OPT_DURATION, R, SH, "'1s'", 1, MS, 0, 0, OPT_FIELD(opts.pollIntervalMs),
     0, 0, "a reader re-reads the manifest and WAL when this has passed" },
-  { "endpoint", SDB_OPT_TEXT, B, S3 | SH, "$AWS_ENDPOINT", 0, 0, 0, 0, OPT_FIELD(opts.zEndpoint),
-    optEndpointOk, "http://host[:port] or https://host[:port]", "the S3 endpoint" },
-  { "region", SDB_OPT_TEXT, B, S3 | SH, "$AWS_REGION", 0, 0, 0, 0, OPT_FIELD(opts.zRegion),
-    optRegionOk, 0, "the signing region" },
-  { "allow_http", SDB_OPT_BOOL, B, S3 | SH, "$AWS_ALLOW_HTTP", 0, 0, azOptBool, 0,
+  { "endpoint", SDB_OPT_TEXT, B, S3 | SH, "$AWS_ENDPOINT, else $AWS_ENDPOINT_URL_S3, else"
+    " $AWS_ENDPOINT_URL, else AWS https://s3.<region>.amazonaws.com", 0, 0, 0, 0,
+    OPT_FIELD(opts.zEndpoint), optEndpointOk, "'http(s)://host[:port]'", "the S3 endpoint",
+    "'http(s)://host[:port]'" },
+  { "region", SDB_OPT_TEXT, B, S3 | SH, "$AWS_REGION, else $AWS_DEFAULT_REGION, else us-east-1",
+    0, 0, 0, 0, OPT_FIELD(opts.zRegion), optRegionOk, "[a-z0-9-]+ up to 63 characters",
+    "the signing region", "'us-east-1'" },
+  { "allow_http", SDB_OPT_BOOL, B, S3 | SH, "$AWS_ALLOW_HTTP, else false", 0, 0, azOptBool, 0,
     OPT_FIELD(opts.eAllowHttp), 0, 0, "allow a plain-HTTP endpoint" },
-  { "virtual_hosted_style", SDB_OPT_BOOL, B, S3 | SH, "$AWS_VIRTUAL_HOSTED_STYLE_REQUEST", 0, 0,
-    azOptBool, 0, OPT_FIELD(opts.eVirtualHosted), 0, 0,
+  { "virtual_hosted_style", SDB_OPT_BOOL, B, S3 | SH, "$AWS_VIRTUAL_HOSTED_STYLE_REQUEST, else false",
+    0, 0, azOptBool, 0, OPT_FIELD(opts.eVirtualHosted), 0, 0,
     "bucket in the host name rather than the path" },
   { "request_timeout", SDB_OPT_DURATION, B, S3 | SH, "'30s'", 1, MS, 0, 0,
     OPT_FIELD(opts.requestTimeoutMs), 0, 0, "the longest one store operation may take" },
@@ -129,8 +135,9 @@ const SdbExtOption sdbExtOptionTable[] = {
     "objects younger than this are never deleted" },
   { "checkpoint", SDB_OPT_TEXT, R, 0, 0, 0, 0, 0, 0, OPT_FIELD(opts.zCheckpoint), optCheckpointOk,
     "a checkpoint id such as '123e4567-e89b-42d3-a456-426614174000'; SELECT id FROM"
-    " slatedb_checkpoints lists them", "read the state that checkpoint pins" },
+    " slatedb_checkpoints lists them", "read the state that checkpoint pins", "'<uuid>'" },
 };
+#pragma GCC diagnostic pop
 const int sdbExtNOption = (int)(sizeof(sdbExtOptionTable) / sizeof(sdbExtOptionTable[0]));
 
 #undef B
@@ -422,21 +429,53 @@ char *sdbExtOptionText(const SdbExtOption *pOpt, const SdbExtArgs *p) {
   return sqlite3_mprintf("%llu", (unsigned long long)v);
 }
 
-/* Append " name=value, ..." for the options of mode eMode that are (bS3) or
-** are not s3:// only; enumerations show their choices, the rest the default. */
+/* Append to pStr a size as people write it: '256MiB' when a whole number of
+** KiB, MiB or GiB, else the number of bytes. */
+static void optAppendSize(sqlite3_str *pStr, u64 n) {
+  static const char *const azUnit[] = { "GiB", "MiB", "KiB" };
+  for (int i = 0; i < 3; i++) {
+    int iShift = 30 - 10 * i;
+    if (n && (n & (((u64)1 << iShift) - 1)) == 0) {
+      sqlite3_str_appendf(pStr, "'%llu%s'", (unsigned long long)(n >> iShift), azUnit[i]);
+      return;
+    }
+  }
+  sqlite3_str_appendf(pStr, "%llu", (unsigned long long)n);
+}
+
+/* Append to pStr what the usage shows after "name=" for pOpt: its example,
+** the choices of an enumeration or a boolean from the environment, else the
+** default (sizes in units); a default from the environment follows. */
+static void optAppendUsageValue(sqlite3_str *pStr, const SdbExtOption *pOpt) {
+  const char *zDef = pOpt->zDefault;
+  u64 n;
+  int bEnv = zDef && zDef[0] == '$';
+  if (pOpt->zExample) {
+    sqlite3_str_appendall(pStr, pOpt->zExample);
+  } else if (pOpt->eType == SDB_OPT_ENUM || (pOpt->eType == SDB_OPT_BOOL && bEnv)) {
+    for (int j = 0; pOpt->azChoice[j]; j++) {
+      sqlite3_str_appendf(pStr, "%s%s", j ? "|" : "", pOpt->azChoice[j]);
+    }
+  } else if (pOpt->eType == SDB_OPT_SIZE && zDef && optParseSize(zDef, &n)) {
+    optAppendSize(pStr, n);
+  } else {
+    sqlite3_str_appendall(pStr, zDef ? zDef : "<value>");
+  }
+  if (bEnv) sqlite3_str_appendf(pStr, " (default %s)", zDef);
+}
+
+/* Append " name=value, ..." for the options of mode eMode (-1: any mode) that
+** are (bS3) or are not s3:// only. An s3:// option of one mode says which. */
 static void optAppendUsageGroup(sqlite3_str *pStr, int eMode, int bS3) {
   int n = 0;
   for (int i = 0; i < sdbExtNOption; i++) {
     const SdbExtOption *pOpt = &sdbExtOptionTable[i];
-    if (pOpt->eType == SDB_OPT_ROOT || pOpt->eMode != eMode) continue;
+    if (pOpt->eType == SDB_OPT_ROOT || (eMode >= 0 && pOpt->eMode != eMode)) continue;
     if (!(pOpt->flags & SDB_OPTF_S3) != !bS3) continue;
     sqlite3_str_appendf(pStr, "%s%s=", n++ ? ", " : " ", pOpt->zName);
-    if (pOpt->eType == SDB_OPT_ENUM) {
-      for (int j = 0; pOpt->azChoice[j]; j++) {
-        sqlite3_str_appendf(pStr, "%s%s", j ? "|" : "", pOpt->azChoice[j]);
-      }
-    } else {
-      sqlite3_str_appendall(pStr, pOpt->zDefault ? pOpt->zDefault : "<value>");
+    optAppendUsageValue(pStr, pOpt);
+    if (bS3 && pOpt->eMode != SDB_OPTM_BOTH) {
+      sqlite3_str_appendf(pStr, " (mode=%s only)", pOpt->eMode == SDB_OPTM_WRITER ? "writer" : "reader");
     }
   }
 }
@@ -454,7 +493,7 @@ char *sdbExtOptionUsage(void) {
   sqlite3_str_appendall(pStr, "; mode=reader only:");
   optAppendUsageGroup(pStr, SDB_OPTM_READER, 0);
   sqlite3_str_appendall(pStr, "; s3:// only ($VAR: from that environment variable):");
-  optAppendUsageGroup(pStr, SDB_OPTM_BOTH, 1);
+  optAppendUsageGroup(pStr, -1, 1);
   sqlite3_str_appendall(pStr, "; sizes take units B, KiB, MiB, GiB and durations ms, s, m, h,"
                         " quoted ('64MiB'); S3 credentials come from the AWS_* environment"
                         " variables, never from arguments");
