@@ -91,6 +91,24 @@ char *sdbExtErrMsg(const SdbErr *pErr) {
   return sqlite3_mprintf("slatedb: %s", z);
 }
 
+/*
+** The engine's message zMsg about the database at zPath, as an error may
+** show it: with zPath written "(the database root)" wherever it occurs if
+** zPath may not be shown (sdb_value_shown). sqlite3_malloc'd, NULL on OOM.
+*/
+static char *handleMsgWithout(const char *zMsg, const char *zPath) {
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  size_t nPath = strlen(zPath);
+  const char *z = zMsg;
+  for (const char *zAt; nPath && sdb_value_shown(zPath) != zPath && (zAt = strstr(z, zPath));) {
+    sqlite3_str_append(pStr, z, (int)(zAt - z));
+    sqlite3_str_appendall(pStr, "(the database root)");
+    z = zAt + nPath;
+  }
+  sqlite3_str_appendall(pStr, z);
+  return sqlite3_str_finish(pStr);
+}
+
 /* mkdir -p zRoot (mode 0777 less the umask). Errors are left for realpath
 ** and the engine to report. */
 static void handleMakeDirs(const char *zRoot) {
@@ -123,15 +141,18 @@ static char *handleCanonical(const char *zRoot, int bMake, int *pRc, char **pzEr
     int e = errno;
     *pRc = e == ENOMEM ? SQLITE_NOMEM : SQLITE_CANTOPEN;
     if (e == ENOENT) {
-      *pzErr = sqlite3_mprintf("slatedb: cannot open database \"%s\": no such directory", zRoot);
+      *pzErr = sqlite3_mprintf("slatedb: cannot open database \"%s\": no such directory",
+                               sdb_value_shown(zRoot));
     } else {
-      *pzErr = sqlite3_mprintf("slatedb: cannot open database \"%s\": %s", zRoot, strerror(e));
+      *pzErr = sqlite3_mprintf("slatedb: cannot open database \"%s\": %s", sdb_value_shown(zRoot),
+                               strerror(e));
     }
     return 0;
   }
   if (stat(zPath, &st) != 0 || !S_ISDIR(st.st_mode)) {
     *pRc = SQLITE_CANTOPEN;
-    *pzErr = sqlite3_mprintf("slatedb: cannot open database \"%s\": not a directory", zRoot);
+    *pzErr = sqlite3_mprintf("slatedb: cannot open database \"%s\": not a directory",
+                             sdb_value_shown(zRoot));
     free(zPath);
     return 0;
   }
@@ -252,8 +273,10 @@ static int handleOpen(const SdbExtArgs *pArgs, char *zPath, SdbExtHandle **pp, c
   int rc = sdb_db_open(&cfg, &p->pDb, &err);
   pthread_mutex_lock(&handleMutex);
   if (rc != SDB_OK) {
-    *pzErr = sqlite3_mprintf("slatedb: cannot open database \"%s\": %s", zPath,
-                             err.zMsg[0] ? err.zMsg : "unknown error");
+    char *zMsg = handleMsgWithout(err.zMsg[0] ? err.zMsg : "unknown error", zPath);
+    *pzErr = zMsg ? sqlite3_mprintf("slatedb: cannot open database \"%s\": %s",
+                                    sdb_value_shown(zPath), zMsg) : 0;
+    sqlite3_free(zMsg);
     handleUnlink(p);
     handleFree(p);
     return sdbExtRc(rc, 1);
@@ -280,14 +303,14 @@ static int handleCompatible(const SdbExtHandle *p, const SdbExtArgs *pArgs, char
     if (pOpt->eType == SDB_OPT_TEXT) {           /* long, and possibly not showable */
       *pzErr = sqlite3_mprintf("slatedb: database \"%s\" is already open in this process with"
                                " another %s= option; tables that share a database must use the"
-                               " same settings", p->zPath, pOpt->zName);
+                               " same settings", sdb_value_shown(p->zPath), pOpt->zName);
       return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
     }
     char *zA = sdbExtOptionText(pOpt, &p->args), *zB = sdbExtOptionText(pOpt, pArgs);
     *pzErr = (zA && zB) ? sqlite3_mprintf("slatedb: database \"%s\" is already open in this"
                                           " process with %s=%s (this table asks for %s); tables"
                                           " that share a database must use the same settings",
-                                          p->zPath, pOpt->zName, zA, zB) : 0;
+                                          sdb_value_shown(p->zPath), pOpt->zName, zA, zB) : 0;
     sqlite3_free(zA);
     sqlite3_free(zB);
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;

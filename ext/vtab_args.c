@@ -281,7 +281,8 @@ static int argsCheckSecrets(int argc, const char *const *argv, char **pzErr) {
     if (argsIsSecretName(zName)) {
       rc = argsError(pzErr, "slatedb: option \"%s\" looks like a credential: credentials must not"
                      " be given as CREATE VIRTUAL TABLE arguments because they are stored in plain"
-                     " text in sqlite_schema; use the AWS_* environment variables instead", zName);
+                     " text in sqlite_schema; use the AWS_* environment variables instead",
+                     sdb_value_shown(zName));
     }
     sqlite3_free(zName);
     if (rc != SQLITE_OK) return rc;

@@ -12,3 +12,13 @@ CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', secret_key='abc', mod
 -- checked before the other options, so the value never reaches an error message
 CREATE VIRTUAL TABLE t USING slatedb('s3://b/db', key_type=bad, secret='abc', mode=reader);
 SELECT 'tables', count(*) FROM sqlite_schema;
+-- a credential-looking option name is not repeated either (it holds '@')
+CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', 'https://AKIDEXAMPLE:wJalrXUtnFEMIsecretKEY@host'=1, mode=reader);
+CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', "Secret:HUNTER2pass@host"=1, mode=reader);
+-- nor a database root holding '@' in the errors of opening and sharing it
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/AKIDEXAMPLE:wJalrSECRET@host/db', mode=reader);
+CREATE VIRTUAL TABLE w1 USING slatedb('@TMP@/AKIDEXAMPLE:wJalrSECRET@host/db');
+CREATE VIRTUAL TABLE w2 USING slatedb('@TMP@/AKIDEXAMPLE:wJalrSECRET@host/db', flush_interval='200ms');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/AKIDEXAMPLE:wJalrSECRET@host', mode=reader);
+DROP TABLE w1;
+SELECT 'tables after', count(*) FROM sqlite_schema;
