@@ -18,6 +18,7 @@
 **   - text options: the row holds the table's example and expected wording
 **     (backticks left out);
 **   - a number written as "`N` = 64 MiB" in a row: both sides agree;
+**   - sdb_s3_option_check refuses NULL arguments (SDB_MISUSE);
 **   - every default parses, an enumeration's default is its first choice,
 **     text options have an example, and the usage text names every option
 **     exactly once as an entry of its lists (after ": " or ", ").
@@ -337,7 +338,22 @@ static void testTable(void) {
   sqlite3_free(zUsage);
 }
 
+/* sdb_s3_option_check, which the TEXT checks call, refuses NULL arguments. */
+static void testS3OptionCheck(void) {
+  SdbErr err;
+  sdb_err_clear(&err);
+  CHECK("options: sdb_s3_option_check(NULL option) is SDB_MISUSE",
+        sdb_s3_option_check(NULL, "us-east-1", &err) == SDB_MISUSE);
+  CHECK("options: sdb_s3_option_check(NULL value) is SDB_MISUSE",
+        sdb_s3_option_check("region", NULL, &err) == SDB_MISUSE);
+  CHECK("options: sdb_s3_option_check(NULL value, NULL error) is SDB_MISUSE",
+        sdb_s3_option_check("endpoint", NULL, NULL) == SDB_MISUSE);
+  CHECK("options: sdb_s3_option_check accepts a region",
+        sdb_s3_option_check("region", "us-east-1", &err) == SDB_OK);
+}
+
 int main(void) {
+  testS3OptionCheck();
   testTable();
   testReadme();
   return test_done();

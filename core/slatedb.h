@@ -286,7 +286,7 @@ const char *sdb_version(void);
 ** "endpoint" (http:// or https://, host[:port], nothing else). Returns SDB_OK;
 ** SDB_ERROR with pErr->zMsg a phrase saying what is wrong, which never repeats
 ** the value (the caller names the option and shows the value with
-** sdb_value_shown); or SDB_MISUSE for another zOption.
+** sdb_value_shown); or SDB_MISUSE for another zOption or a NULL zOption or zValue.
 */
 int sdb_s3_option_check(const char *zOption, const char *zValue, SdbErr *pErr);
 /* z if it may be repeated in an error message, else a static placeholder

@@ -168,6 +168,7 @@ const char *sdbS3Shown(const char *z) {
 /* See slatedb.h. */
 int sdb_s3_option_check(const char *zOption, const char *zValue, SdbErr *pErr) {
   const char *zWhy;
+  if (!zOption || !zValue) return sdbErrSet(pErr, SDB_MISUSE, "sdb_s3_option_check: NULL argument");
   if (strcmp(zOption, "bucket") == 0) {
     zWhy = sdbS3BucketProblem(zValue, strlen(zValue));
   } else if (strcmp(zOption, "region") == 0) {
