@@ -80,7 +80,8 @@ static char *rowName(char *z) {
   return z + 1;
 }
 
-/* Read README's option table into aRow. Returns the number of rows, or -1. */
+/* Read README's option table into aRow. Returns the number of rows, or -1
+** if it is missing or a row has not exactly three columns or no name. */
 static int readRows(char *zReadme, Row *aRow) {
   char *z = strstr(zReadme, "| option | values (default) | applies to |");
   if (!z) return -1;
@@ -284,6 +285,8 @@ static void testReadme(void) {
   memcpy(zReadme, a, n);
   zReadme[n] = 0;
   int nRow = readRows(zReadme, aRow);
+  CHECKF("options: README's option table parses", nRow >= 0,
+         "a row without three columns or without a `name` first");
   CHECKF("options: README has one row per option", nRow == sdbExtNOption,
          "README: %d rows, table: %d options", nRow, sdbExtNOption);
   for (int i = 0; i < nRow && i < sdbExtNOption; i++) checkRow(&aRow[i], &sdbExtOptionTable[i]);
