@@ -125,7 +125,7 @@ typedef struct SdbS3Config {
   int eAllowHttp;              /* -1: $AWS_ALLOW_HTTP; 0 refuse http://; 1 allow */
   int eVirtualHosted;          /* -1: $AWS_VIRTUAL_HOSTED_STYLE_REQUEST; 0 path; 1 vhost */
   uint64_t timeoutMs;          /* one store operation, retries included (30000) */
-  uint64_t connectTimeoutMs;   /* one TCP+TLS connect (5000) */
+  uint64_t connectTimeoutMs;   /* one TCP+TLS connect (3000) */
   int nParallel;               /* concurrent GETs of one batch read (8) */
 } SdbS3Config;
 

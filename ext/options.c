@@ -115,7 +115,7 @@ const SdbExtOption sdbExtOptionTable[] = {
     "bucket in the host name rather than the path" },
   { "request_timeout", SDB_OPT_DURATION, B, S3 | SH, "'30s'", 1, MS, 0, 0,
     OPT_FIELD(opts.requestTimeoutMs), 0, 0, "the longest one store operation may take" },
-  { "connect_timeout", SDB_OPT_DURATION, B, S3 | SH, "'5s'", 1, MS, 0, 0,
+  { "connect_timeout", SDB_OPT_DURATION, B, S3 | SH, "'3s'", 1, MS, 0, 0,
     OPT_FIELD(opts.connectTimeoutMs), 0, 0, "one TCP + TLS connection attempt" },
   { "parallel_reads", SDB_OPT_INT, B, S3 | SH, "8", 1, 64, 0, 0, OPT_FIELD(opts.nParallelReads),
     0, 0, "concurrent GETs of one batch read" },

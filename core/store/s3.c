@@ -25,8 +25,15 @@
 ** 403 -> SDB_PERM. Connection errors, timeouts, truncated bodies and HTTP
 ** 409/429/500/502/503/504 are retried with exponential backoff (100 ms doubling
 ** to 1 s, full jitter) until the operation deadline (timeoutMs); other 4xx
-** are final. Messages never contain credentials, nor a URL or endpoint that
-** could (one with '@', '?' or '#' is not repeated).
+** are final. Attempts that get no connection (unresolvable host, refused or
+** failed connect, failed TLS handshake, connectTimeoutMs passed before the
+** request left) end the operation after S3_MAX_CONN_FAIL of them, well before
+** the deadline: that is a setting or an outage, and the message says which
+** endpoint, where it came from and what to check. An untrusted certificate
+** (names the CA bundle) is final; so is a 3xx or a 400 region error (names
+** the region in use, its source and the bucket's). Messages never contain
+** credentials, nor a URL or endpoint that could (one with '@', '?' or '#' is
+** not repeated).
 **
 ** Names (checked at open, core/store/s3names.h): the bucket follows S3's rules, the
 ** prefix has no ".", ".." or empty segment, the region is [a-z0-9-]+, and
@@ -62,6 +69,8 @@
 #define S3_BACKOFF_MAX_MS 1000
 #define S3_LOW_SPEED_SECS 10      /* abort an attempt below 1 byte/s for this long */
 #define S3_RETRY          (-1)    /* internal verdict: try again */
+#define S3_MAX_CONN_FAIL  3       /* attempts of one operation that get no connection */
+#define S3_CONNECT_MS     3000    /* default connect_timeout (TCP + TLS handshake) */
 
 #define S3_CRED_OK        0       /* requests are signed */
 #define S3_CRED_NONE      1       /* no credentials in the environment */
@@ -72,6 +81,9 @@ typedef struct S3Store {
   char *zPrefix;          /* decoded key prefix without '/' at either end; "" = none */
   char *zEndpoint;        /* endpoint in use, no trailing '/' (messages) */
   char *zEnvEndpoint;     /* endpoint credentials are bound to (messages) */
+  const char *zEpFrom;    /* where zEndpoint came from: a variable's name, "the endpoint
+                          ** option", or NULL for AWS's own endpoint of the region (static) */
+  const char *zRegionFrom;  /* where zRegion came from (static; messages) */
   char *zUrlBase;         /* "scheme://authority" requests go to */
   char *zHost;            /* Host header value (authority, vhost: bucket.authority) */
   char *zPathBase;        /* encoded path before the key: "/bkt" or "" (vhost) */
@@ -125,6 +137,8 @@ typedef struct S3Resp {
   int bHasTotal;          /* total known ("a-b/T" or "(star)/T") */
   u64 crTotal;
   char zPutId[64];        /* x-amz-meta-slatedbputid */
+  char zBucketRegion[64]; /* x-amz-bucket-region (S3 names the bucket's region) */
+  long nReqSize;          /* bytes of request heads sent (0: the request never left) */
   int bEmpty;             /* GET answered 416: the range starts past the end */
   int nReqSent;           /* request heads curl sent (create-only PUT only; see s3OnDebug) */
 } S3Resp;
@@ -293,6 +307,7 @@ static size_t s3OnHeader(char *a, size_t sz, size_t n, void *pArg) {
   if (strncmp(zLine, "HTTP/", 5) == 0) {
     r->bHasLen = r->bHasRange = r->bHasTotal = 0;
     r->zPutId[0] = 0;
+    r->zBucketRegion[0] = 0;
     return nByte;
   }
   char *zColon = strchr(zLine, ':');
@@ -306,6 +321,8 @@ static size_t s3OnHeader(char *a, size_t sz, size_t n, void *pArg) {
     s3ParseContentRange(r, zVal);
   } else if (strcasecmp(zLine, "x-amz-meta-slatedbputid") == 0) {
     snprintf(r->zPutId, sizeof(r->zPutId), "%s", zVal);
+  } else if (strcasecmp(zLine, "x-amz-bucket-region") == 0) {
+    snprintf(r->zBucketRegion, sizeof(r->zBucketRegion), "%s", zVal);
   }
   return nByte;
 }
@@ -427,6 +444,7 @@ static int s3Attempt(S3Store *p, S3Req *q, S3Resp *r, i64 msLeft) {
   if (rc == SDB_OK) {
     r->cc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &r->nReqSize);
   }
   curl_slist_free_all(pHdr);
   s3EasyPut(p, h);
@@ -459,6 +477,118 @@ static int s3CurlTransient(CURLcode cc) {
 ** server errors). */
 static int s3StatusTransient(long st) {
   return st == 409 || st == 429 || st == 500 || st == 502 || st == 503 || st == 504;
+}
+
+/* The endpoint requests go to and where it came from, into z[n], for
+** messages: "E (from AWS_ENDPOINT)", "E (from the endpoint option)" or
+** "E (AWS's endpoint for region R, from AWS_REGION)". */
+static void s3EndpointWhence(const S3Store *p, char *z, size_t n) {
+  if (p->zEpFrom) {
+    snprintf(z, n, "%s (from %s)", p->zEndpoint, p->zEpFrom);
+  } else {
+    snprintf(z, n, "%s (AWS's endpoint for region %s, from %s)", p->zEndpoint, p->zRegion,
+             p->zRegionFrom);
+  }
+}
+
+/* The setting to check when the endpoint cannot be reached (static). */
+static const char *s3EndpointFix(const S3Store *p) {
+  if (!p->zEpFrom) return "is the region right? (for another S3-compatible store set AWS_ENDPOINT)";
+  if (strcmp(p->zEpFrom, "AWS_ENDPOINT") == 0) return "is AWS_ENDPOINT right?";
+  if (strcmp(p->zEpFrom, "AWS_ENDPOINT_URL_S3") == 0) return "is AWS_ENDPOINT_URL_S3 right?";
+  if (strcmp(p->zEpFrom, "AWS_ENDPOINT_URL") == 0) return "is AWS_ENDPOINT_URL right?";
+  return "is the endpoint option right?";
+}
+
+/* Did attempt r get no usable connection, so that nothing was sent? The
+** host name did not resolve, the TCP connect failed or was refused, the TLS
+** handshake failed, or the time ran out (connect_timeout) before the request
+** head left. */
+static int s3NoConnection(const S3Resp *r) {
+  switch (r->cc) {
+    case CURLE_COULDNT_RESOLVE_HOST: case CURLE_COULDNT_CONNECT: case CURLE_SSL_CONNECT_ERROR:
+      return 1;
+    case CURLE_OPERATION_TIMEDOUT:
+      return r->nReqSize == 0;
+    default:
+      return 0;
+  }
+}
+
+/* The final error once nTry attempts of q got no connection (s3NoConnection;
+** r is the last): what failed, the endpoint and where it came from, and what
+** to check. SDB_IOERR. */
+static int s3ConnError(S3Store *p, S3Req *q, const S3Resp *r, int nTry, SdbErr *pErr) {
+  char zEp[512];
+  s3EndpointWhence(p, zEp, sizeof(zEp));
+  const char *zDetail = r->zCurlErr[0] ? r->zCurlErr : curl_easy_strerror(r->cc);
+  const char *zFix = s3EndpointFix(p);
+  if (r->cc == CURLE_COULDNT_RESOLVE_HOST) {
+    return sdbErrSet(pErr, SDB_IOERR, "s3 %s %s: host %s of endpoint %s does not resolve (%d "
+                     "attempts; %s): %s", q->zMethod, q->zName, p->zHost, zEp, nTry, zDetail, zFix);
+  }
+  if (r->cc == CURLE_COULDNT_CONNECT) {
+    return sdbErrSet(pErr, SDB_IOERR, "s3 %s %s: cannot connect to endpoint %s (%d attempts; %s): "
+                     "is the server running? %s", q->zMethod, q->zName, zEp, nTry, zDetail, zFix);
+  }
+  if (r->cc == CURLE_SSL_CONNECT_ERROR) {
+    return sdbErrSet(pErr, SDB_IOERR, "s3 %s %s: TLS handshake with endpoint %s failed (%d attempts;"
+                     " %s): does the server speak https (a plain-http server needs an http:// "
+                     "endpoint)? %s", q->zMethod, q->zName, zEp, nTry, zDetail, zFix);
+  }
+  return sdbErrSet(pErr, SDB_IOERR, "s3 %s %s: no connection to endpoint %s within connect_timeout "
+                   "(%llu ms; %d attempts; %s): is the host reachable from here (firewall, proxy, "
+                   "VPC endpoint)? %s", q->zMethod, q->zName, zEp,
+                   (unsigned long long)p->connectTimeoutMs, nTry, zDetail, zFix);
+}
+
+/* The verdict on a TLS certificate the store could not verify (or a CA bundle
+** it could not read): names the host, the curl detail and the CA bundle in
+** use. Final (SDB_IOERR): retrying cannot make a certificate trusted. */
+static int s3TlsError(S3Store *p, S3Req *q, const S3Resp *r, SdbErr *pErr) {
+  char zCa[300];
+  if (p->zCaBundle) snprintf(zCa, sizeof(zCa), "AWS_CA_BUNDLE=%s", sdbS3Shown(p->zCaBundle));
+  else snprintf(zCa, sizeof(zCa), "the system's; AWS_CA_BUNDLE is not set");
+  const char *zDetail = r->zCurlErr[0] ? r->zCurlErr : curl_easy_strerror(r->cc);
+  if (r->cc == CURLE_SSL_CACERT_BADFILE) {
+    return sdbErrSet(pErr, SDB_IOERR, "s3 %s %s: cannot read the CA bundle (%s): %s; AWS_CA_BUNDLE "
+                     "names a PEM file of trusted certificates", q->zMethod, q->zName, zCa, zDetail);
+  }
+  return sdbErrSet(pErr, SDB_IOERR, "s3 %s %s: TLS certificate of host %s not trusted (CA bundle: "
+                   "%s): %s; set AWS_CA_BUNDLE to a PEM file of its CA, or use a host name it "
+                   "names", q->zMethod, q->zName, p->zHost, zCa, zDetail);
+}
+
+/* The bucket is in another region than the one requests are signed for: a
+** 3xx (PermanentRedirect; x-amz-bucket-region names the bucket's region) or a
+** 400 AuthorizationHeaderMalformed / IllegalLocationConstraintException (the
+** body's <Region>). Names the region in use, where it came from and the one
+** S3 names (only if it is a well-formed region). SDB_IOERR. */
+static int s3WrongRegion(S3Store *p, S3Req *q, S3Resp *r, const char *zCode, SdbErr *pErr) {
+  char zS3[64], zEp[512];
+  snprintf(zS3, sizeof(zS3), "%s", r->zBucketRegion);
+  if (!zS3[0]) xmlText(r, "Region", zS3, sizeof(zS3));
+  if (zS3[0] && sdbS3RegionProblem(zS3)) zS3[0] = 0;
+  s3EndpointWhence(p, zEp, sizeof(zEp));
+  const char *zWhat = zCode[0] ? zCode : "redirect";
+  int bOpt = strcmp(p->zRegionFrom, "the region option") == 0;
+  if (zS3[0]) {
+    return sdbErrSet(pErr, SDB_IOERR, "s3 %s %s: HTTP %ld %s: bucket %s is in region %s (S3 says),"
+                     " not in region %s (from %s): set %s%s%s", q->zMethod, q->zName, r->status,
+                     zWhat, p->zBucket, zS3, p->zRegion, p->zRegionFrom,
+                     bOpt ? "region='" : "AWS_REGION=", zS3, bOpt ? "'" : "");
+  }
+  return sdbErrSet(pErr, SDB_IOERR, "s3 %s %s: HTTP %ld %s: bucket %s is not in region %s (from %s)"
+                   " or not served by endpoint %s: set AWS_REGION (or region=) to the bucket's "
+                   "region", q->zMethod, q->zName, r->status, zWhat, p->zBucket, p->zRegion,
+                   p->zRegionFrom, zEp);
+}
+
+/* Is a non-2xx answer S3's way of saying the region is wrong? */
+static int s3IsRegionError(long st, const char *zCode) {
+  if (st >= 300 && st < 400 && st != 304) return 1;
+  return st == 400 && (strcmp(zCode, "AuthorizationHeaderMalformed") == 0 ||
+                       strcmp(zCode, "IllegalLocationConstraintException") == 0);
 }
 
 /* The 403 verdict, with the S3 error code and a hint about credentials. */
@@ -503,7 +633,11 @@ static int s3JudgeStatus(S3Store *p, S3Req *q, S3Resp *r, char *zLast, size_t nL
   xmlText(r, "Code", zCode, sizeof(zCode));
   xmlText(r, "Message", zMsg, sizeof(zMsg));
   if (st == 404 && strcmp(zCode, "NoSuchBucket") == 0) {
-    return sdbErrSet(pErr, SDB_CANTOPEN, "bucket %s does not exist at %s", p->zBucket, p->zEndpoint);
+    char zEp[512];
+    s3EndpointWhence(p, zEp, sizeof(zEp));
+    return sdbErrSet(pErr, SDB_CANTOPEN, "bucket %s does not exist at endpoint %s (region %s, from "
+                     "%s): is the bucket name in the URL right?", p->zBucket, zEp, p->zRegion,
+                     p->zRegionFrom);
   }
   if (st == 404) {
     if (strcmp(q->zMethod, "DELETE") == 0) return SDB_OK;
@@ -517,6 +651,7 @@ static int s3JudgeStatus(S3Store *p, S3Req *q, S3Resp *r, char *zLast, size_t nL
     return SDB_OK;
   }
   if (st == 403) return s3Denied(p, q, r, pErr);
+  if (s3IsRegionError(st, zCode)) return s3WrongRegion(p, q, r, zCode, pErr);
   if (s3StatusTransient(st)) {
     snprintf(zLast, nLast, "HTTP %ld%s%s", st, zCode[0] ? " " : "", zCode);
     return S3_RETRY;
@@ -532,6 +667,9 @@ static int s3Judge(S3Store *p, S3Req *q, S3Resp *r, char *zLast, size_t nLast, S
   if (r->cc != CURLE_OK) {
     snprintf(zLast, nLast, "%s", curl_easy_strerror(r->cc));
     if (s3CurlTransient(r->cc)) return S3_RETRY;
+    if (r->cc == CURLE_PEER_FAILED_VERIFICATION || r->cc == CURLE_SSL_CACERT_BADFILE) {
+      return s3TlsError(p, q, r, pErr);
+    }
     return sdbErrSet(pErr, SDB_IOERR, "s3 %s %s: %s (endpoint %s)", q->zMethod, q->zName,
                      r->zCurlErr[0] ? r->zCurlErr : zLast, p->zEndpoint);
   }
@@ -558,17 +696,17 @@ static int s3Backoff(int *pBackoff, i64 deadline) {
 }
 
 /* May the request of an attempt that is to be retried have been applied?
-** Not if it never got connected, nor after a refusal (409, 429, 503). */
+** Not if its head never left (curl counted no request bytes nor, for
+** create-only PUTs, request heads: no connection, or none before the time
+** ran out), nor after a refusal (409, 429, 503). The curl result alone
+** does not say: a connection refused or a host that no longer resolves also
+** ends an attempt whose request went out on a reused connection that then
+** died unanswered (curl reconnects to repeat it), and that request may have
+** been applied. */
 static int s3MaybeApplied(const S3Resp *r) {
-  if (r->cc == CURLE_COULDNT_RESOLVE_HOST || r->cc == CURLE_COULDNT_CONNECT ||
-      r->cc == CURLE_SSL_CONNECT_ERROR) {
-    return 0;
-  }
+  if (r->nReqSize == 0 && r->nReqSent == 0) return 0;
   return r->cc != CURLE_OK || r->status == 500 || r->status == 502 || r->status == 504;
 }
-
-/* Attempts with an unresolvable host name before giving up early. */
-#define S3_MAX_NO_HOST 3
 
 /* The deadline passed: SDB_IOERR naming the request, endpoint and last error;
 ** SDB_UNKNOWN for a create-only PUT an attempt of which may have been applied. */
@@ -579,7 +717,8 @@ static int s3GiveUp(S3Store *p, S3Req *q, const char *zLast, SdbErr *pErr) {
                      q->zName, p->zEndpoint, (unsigned long long)p->timeoutMs,
                      zLast[0] ? zLast : "none");
   }
-  return sdbErrSet(pErr, SDB_IOERR, "s3 %s %s: no answer from %s within %llu ms (last error: %s)",
+  return sdbErrSet(pErr, SDB_IOERR, "s3 %s %s: no answer from %s within %llu ms (request_timeout;"
+                   " last error: %s)",
                    q->zMethod, q->zName, p->zEndpoint, (unsigned long long)p->timeoutMs,
                    zLast[0] ? zLast : "none");
 }
@@ -591,15 +730,9 @@ static int s3Run(S3Store *p, S3Req *q, S3Resp *r, i64 deadline, int bBackoffFirs
                  const char *zLastIn, SdbErr *pErr) {
   char zLast[256];
   int backoff = S3_BACKOFF_MIN_MS;
-  int nNoHost = 0;        /* attempts whose host name did not resolve */
+  int nNoConn = 0;        /* attempts that got no connection */
   snprintf(zLast, sizeof(zLast), "%s", zLastIn ? zLastIn : "");
   for (int iTry = 0;; iTry++) {
-    /* A name that fails to resolve three times is a setting, not a blip. */
-    if (nNoHost >= S3_MAX_NO_HOST) {
-      return sdbErrSet(pErr, SDB_IOERR, "s3 %s %s: the host name of %s does not resolve (%d"
-                       " attempts; last error: %s)", q->zMethod, q->zName, p->zEndpoint,
-                       nNoHost, zLast);
-    }
     if (iTry > 0 || bBackoffFirst) {
       if (!s3Backoff(&backoff, deadline)) return s3GiveUp(p, q, zLast, pErr);
       STAT_ADD(p, nRetry, 1);
@@ -611,7 +744,11 @@ static int s3Run(S3Store *p, S3Req *q, S3Resp *r, i64 deadline, int bBackoffFirs
     int rc = s3Judge(p, q, r, zLast, sizeof(zLast), pErr);
     if (rc != S3_RETRY) return rc;
     if (s3MaybeApplied(r)) q->bMaybeApplied = 1;
-    if (r->cc == CURLE_COULDNT_RESOLVE_HOST) nNoHost++;
+    /* No connection S3_MAX_CONN_FAIL times is a setting or an outage, not a
+    ** blip: say so now rather than at request_timeout. */
+    if (s3NoConnection(r) && ++nNoConn >= S3_MAX_CONN_FAIL) {
+      return s3ConnError(p, q, r, nNoConn, pErr);
+    }
   }
 }
 
@@ -905,6 +1042,7 @@ static void s3XferEnd(S3Store *p, CURLM *m, S3Xfer *x, int bAttached) {
 static void s3XferDone(S3Store *p, S3Xfer *x, SdbGetReq *a, SdbErr *aErr, char (*azLast)[128]) {
   SdbGetReq *pReq = &a[x->iReq];
   curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->r.status);
+  curl_easy_getinfo(x->h, CURLINFO_REQUEST_SIZE, &x->r.nReqSize);
   int rc = s3Judge(p, &x->q, &x->r, azLast[x->iReq], sizeof(azLast[0]), &aErr[x->iReq]);
   if (rc == SDB_OK) rc = s3TakeBody(&x->q, &x->r, &pReq->out);
   if (rc == SDB_OK) STAT_ADD(p, nBytesIn, pReq->out.n);
@@ -1194,8 +1332,10 @@ static int s3CheckEndpoint(const char *zEp, const char *zWhere, int bPathOk, Sdb
 }
 
 /* The region from pCfg, the environment or the default, checked (it becomes
-** part of AWS's host name). *pzRegion is borrowed. */
-static int s3PickRegion(const SdbS3Config *pCfg, const char **pzRegion, SdbErr *pErr) {
+** part of AWS's host name). *pzRegion is borrowed; *pzFrom (static) says where
+** it came from. */
+static int s3PickRegion(const SdbS3Config *pCfg, const char **pzRegion, const char **pzFrom,
+                        SdbErr *pErr) {
   const char *zWhere = "the region option";
   const char *zRegion = pCfg && pCfg->zRegion && pCfg->zRegion[0] ? pCfg->zRegion : NULL;
   if (!zRegion && s3Env("AWS_REGION")) { zRegion = s3Env("AWS_REGION"); zWhere = "AWS_REGION"; }
@@ -1203,13 +1343,14 @@ static int s3PickRegion(const SdbS3Config *pCfg, const char **pzRegion, SdbErr *
     zRegion = s3Env("AWS_DEFAULT_REGION");
     zWhere = "AWS_DEFAULT_REGION";
   }
-  if (!zRegion) zRegion = "us-east-1";
+  if (!zRegion) { zRegion = "us-east-1"; zWhere = "the default; AWS_REGION is not set"; }
   const char *zWhy = sdbS3RegionProblem(zRegion);
   if (zWhy) {
     return sdbErrSet(pErr, SDB_ERROR, "invalid S3 region %s (%s): %s",
                      sdbS3Shown(zRegion), zWhere, zWhy);
   }
   *pzRegion = zRegion;
+  *pzFrom = zWhere;
   return SDB_OK;
 }
 
@@ -1232,13 +1373,14 @@ static int s3Configure(S3Store *p, const SdbS3Config *pCfg, int *pbHttp, int *pb
   const char *zEnvVar = s3EnvEndpointVar();
   const char *zEnvEp = zEnvVar ? s3Env(zEnvVar) : NULL;
   const char *zCfgEp = pCfg && pCfg->zEndpoint && pCfg->zEndpoint[0] ? pCfg->zEndpoint : NULL;
-  int rc = s3PickRegion(pCfg, &zRegion, pErr);
+  int rc = s3PickRegion(pCfg, &zRegion, &p->zRegionFrom, pErr);
   if (rc == SDB_OK && zEnvEp) rc = s3CheckEndpoint(zEnvEp, zEnvVar, 1, pErr);
   if (rc == SDB_OK && zCfgEp) rc = s3CheckEndpoint(zCfgEp, "the endpoint option", 0, pErr);
   if (rc) return rc;
   p->zRegion = sdbStrdup(zRegion);
   p->zEnvEndpoint = zEnvEp ? s3TrimEndpoint(zEnvEp) : sdbMprintf("https://s3.%s.amazonaws.com", zRegion);
   p->zEndpoint = zCfgEp ? s3TrimEndpoint(zCfgEp) : sdbStrdup(p->zEnvEndpoint ? p->zEnvEndpoint : "");
+  p->zEpFrom = zCfgEp ? "the endpoint option" : zEnvVar;
   if (s3Env("AWS_CA_BUNDLE")) p->zCaBundle = sdbStrdup(s3Env("AWS_CA_BUNDLE"));
   if (!p->zRegion || !p->zEnvEndpoint || !p->zEndpoint) return SDB_NOMEM_ERR(pErr);
   int eHttp = pCfg ? pCfg->eAllowHttp : -1;
@@ -1247,7 +1389,7 @@ static int s3Configure(S3Store *p, const SdbS3Config *pCfg, int *pbHttp, int *pb
   *pbVhost = eVhost < 0 ? s3EnvTrue("AWS_VIRTUAL_HOSTED_STYLE_REQUEST") : eVhost != 0;
   *pzCfgEp = zCfgEp;
   p->timeoutMs = pCfg && pCfg->timeoutMs ? pCfg->timeoutMs : 30000;
-  p->connectTimeoutMs = pCfg && pCfg->connectTimeoutMs ? pCfg->connectTimeoutMs : 5000;
+  p->connectTimeoutMs = pCfg && pCfg->connectTimeoutMs ? pCfg->connectTimeoutMs : S3_CONNECT_MS;
   p->nParallel = pCfg && pCfg->nParallel > 0 ? pCfg->nParallel : 8;
   return SDB_OK;
 }
