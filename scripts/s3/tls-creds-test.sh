@@ -2,8 +2,8 @@
 # tls-creds-test.sh: HTTPS certificate checks and the credentials file, through SQL.
 #
 #  tls-untrusted   moto over TLS with a self-signed certificate: without AWS_CA_BUNDLE the
-#                  table fails at once with a certificate error (never retried, never
-#                  downgraded to plain HTTP)
+#                  table fails at once with a certificate error naming the host and the CA
+#                  bundle in use (never retried, never downgraded to plain HTTP)
 #  tls-ca-bundle   with AWS_CA_BUNDLE naming the certificate: write, reopen, read back
 #  tls-wrong-host  the certificate names localhost only: the same server reached as
 #                  127.0.0.1 is refused (host name verification is on)
@@ -56,8 +56,10 @@ else
   t0=$(date +%s%N)
   sq "${E[@]}" AWS_CA_BUNDLE= -- "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://sdb-tls/db'); INSERT INTO t VALUES('a','1');"
   ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-  grep -qi 'certificate' "$W/out" && [ "$RC" -ne 0 ] && [ "$ms" -lt 10000 ]
-  check "tls-untrusted ($ms ms): $(head -c 150 "$W/out")" $? "status $RC: $(head -c 300 "$W/out")"
+  grep -qi 'certificate' "$W/out" && [ "$RC" -ne 0 ] && [ "$ms" -lt 10000 ] &&
+    grep -q "host localhost:$PORT" "$W/out" && grep -q "AWS_CA_BUNDLE is not set" "$W/out"
+  ok=$?     # before the command substitutions below, which would set $? to their own status
+  check "tls-untrusted ($ms ms): $(head -c 400 "$W/out")" $ok "status $RC: $(head -c 500 "$W/out")"
 
   sq "${E[@]}" AWS_CA_BUNDLE="$W/cert.pem" -- \
     "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://sdb-tls/db'); INSERT INTO t VALUES('a','1'),('b','2');"
@@ -69,7 +71,7 @@ else
 
   sq "${E[@]}" AWS_ENDPOINT="https://127.0.0.1:$PORT" AWS_CA_BUNDLE="$W/cert.pem" -- \
     "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://sdb-tls/db', mode=reader, request_timeout='5s'); SELECT count(*) FROM t;"
-  [ "$RC" -ne 0 ] && grep -qiE 'certificate|SSL|host' "$W/out"
+  [ "$RC" -ne 0 ] && grep -qiE 'certificate|SSL|host' "$W/out" && grep -q "AWS_CA_BUNDLE=$W/cert.pem" "$W/out"
   check "tls-wrong-host" $? "status $RC: $(head -c 300 "$W/out")"
 fi
 
