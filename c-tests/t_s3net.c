@@ -3,8 +3,8 @@
 ** wrong, against loopback servers this program runs itself (no moto, no
 ** proxy, so it always runs):
 **
-**   refused       a closed loopback port fails in well under a second (3
-**                 attempts, not request_timeout), naming the endpoint and the
+**   refused       a closed loopback port fails in under 3 s (3 attempts, 250
+**                 and 500 ms apart, not request_timeout), naming the endpoint and the
 **                 variable or option it came from; a create-only PUT that never
 **                 connected is a plain SDB_IOERR, not an unknown outcome; so
 **                 does opening a database (what CREATE VIRTUAL TABLE runs)

@@ -71,6 +71,7 @@
 #define S3_RETRY          (-1)    /* internal verdict: try again */
 #define S3_MAX_CONN_FAIL  3       /* attempts of one operation that get no connection */
 #define S3_CONNECT_MS     3000    /* default connect_timeout (TCP + TLS handshake) */
+#define S3_CONN_BACKOFF_MS 250    /* least backoff after the first attempt without one */
 
 #define S3_CRED_OK        0       /* requests are signed */
 #define S3_CRED_NONE      1       /* no credentials in the environment */
@@ -684,11 +685,12 @@ static int s3Judge(S3Store *p, S3Req *q, S3Resp *r, char *zLast, size_t nLast, S
 /* ------------------------------------------------------------ retry loop */
 
 /* Sleep a full-jitter backoff of up to *pBackoff ms (doubling it, capped),
-** unless that passes the deadline. Returns 0 if there is no time left. */
-static int s3Backoff(int *pBackoff, i64 deadline) {
+** at least msMin, unless that passes the deadline. Returns 0 if there is no
+** time left. */
+static int s3Backoff(int *pBackoff, i64 msMin, i64 deadline) {
   u32 rnd = 0;
   sdbRandomBytes(&rnd, sizeof(rnd));
-  i64 ms = (i64)(rnd % (u32)(*pBackoff + 1));
+  i64 ms = SDB_MAX((i64)(rnd % (u32)(*pBackoff + 1)), msMin);
   *pBackoff = SDB_MIN(*pBackoff * 2, S3_BACKOFF_MAX_MS);
   if (s3NowMs() + ms >= deadline) return 0;
   s3SleepMs(ms);
@@ -734,7 +736,11 @@ static int s3Run(S3Store *p, S3Req *q, S3Resp *r, i64 deadline, int bBackoffFirs
   snprintf(zLast, sizeof(zLast), "%s", zLastIn ? zLastIn : "");
   for (int iTry = 0;; iTry++) {
     if (iTry > 0 || bBackoffFirst) {
-      if (!s3Backoff(&backoff, deadline)) return s3GiveUp(p, q, zLast, pErr);
+      /* After attempts without a connection wait at least 250, then 500 ms,
+      ** so that the S3_MAX_CONN_FAIL attempts span a restart of about a
+      ** second rather than a few ms. */
+      i64 msMin = nNoConn ? (i64)S3_CONN_BACKOFF_MS << (nNoConn - 1) : 0;
+      if (!s3Backoff(&backoff, msMin, deadline)) return s3GiveUp(p, q, zLast, pErr);
       STAT_ADD(p, nRetry, 1);
     }
     i64 msLeft = deadline - s3NowMs();
