@@ -14,7 +14,7 @@ OPT     ?= -O2 -g
 SAN     ?=
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -fPIC $(OPT) $(SAN) \
            -Icore -pthread
-LIBS    := -lcurl -lssl -lcrypto -lsnappy -llz4 -lzstd -lz -lpthread -lm
+LIBS    := -lcurl -lssl -lcrypto -lsnappy -llz4 -lzstd -lz -lxxhash -lpthread -lm
 
 CORE_SRC := $(sort $(wildcard core/*/*.c))
 EXT_SRC  := $(sort $(wildcard ext/*.c))

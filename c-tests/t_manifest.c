@@ -1180,7 +1180,7 @@ static void testLoad(const u8 *aReal, size_t nReal) {
   CHECK("load: by id", rc == SDB_OK && m && m->nRaw == nReal);
   sdbManifestFree(m);
 
-  FakeStore f = {{&kFakeMethods, {0}, (char *)"fake"}, s, 2};
+  FakeStore f = {{&kFakeMethods, {0}, (char *)"fake", NULL}, s, 2};
   rc = sdbManifestLoadLatest(&f.base, &m, &id, &err);
   CHECKF("load: a vanished manifest is listed again", rc == SDB_OK && id == 3 && f.nFake == 0,
          "rc=%d id=%llu %s", rc, (unsigned long long)id, err.zMsg);

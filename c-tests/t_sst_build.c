@@ -179,7 +179,7 @@ static void testParallelReadAhead(SdbStore *s) {
   SdbCache *pCache = sdbCacheNew(64 << 20);
   for (int bDesc = 0; ok && bDesc < 2; bDesc++) {
     for (int bCache = 0; bCache < 2; bCache++) {
-      ParStore q = {{&parMethods, {0}, NULL}, s, 0, 0, 0, 0};
+      ParStore q = {{&parMethods, {0}, NULL, NULL}, s, 0, 0, 0, 0};
       int bRows = parScan(&q, "compacted/par.sst", &info, bCache ? pCache : NULL, a, N, bDesc, &err);
       u64 nData = info.filterOffset;   /* data blocks end where the filter starts */
       char zName[128];
@@ -196,7 +196,7 @@ static void testParallelReadAhead(SdbStore *s) {
   }
   /* A 1 MiB cache allows 256 KiB of read-ahead; it is all given back. */
   SdbCache *pSmall = sdbCacheNew(1 << 20);
-  ParStore q = {{&parMethods, {0}, NULL}, s, 0, 0, 0, 0};
+  ParStore q = {{&parMethods, {0}, NULL, NULL}, s, 0, 0, 0, 0};
   int bRows = parScan(&q, "compacted/par.sst", &info, pSmall, a, N, 0, &err);
   SdbCacheStats st;
   sdbCacheGetStats(pSmall, &st);

@@ -157,6 +157,10 @@ typedef struct SdbConfig {
   uint64_t gcMinAgeMs;         /* objects younger than this are never deleted (300000) */
   /* Readers: open the state a checkpoint pins ("8-4-4-4-12" UUID), or NULL. */
   const char *zCheckpoint;
+  /* A local disk cache of immutable objects (SSTs), shared by processes, or
+  ** NULL; nDiskCacheBytes bounds it (0 = 1 GiB). */
+  const char *zDiskCache;
+  uint64_t nDiskCacheBytes;
 } SdbConfig;
 
 /* Open a database. On success *ppDb owns the handle (free with sdb_db_close). */
@@ -274,6 +278,8 @@ typedef struct SdbStats {
   uint64_t nCompactions;       /* compactions this handle committed */
   uint64_t nGcDeleted;         /* objects this handle's GC deleted */
   uint64_t nCheckpoints;       /* checkpoints in the current manifest */
+  uint64_t nDiskHit, nDiskMiss;  /* disk cache: parts read from disk, parts fetched */
+  uint64_t nDiskBytes;           /* disk cache: bytes served from disk (GETs saved) */
 } SdbStats;
 void sdb_db_stats(SdbDb *pDb, SdbStats *pStats);
 

@@ -4,7 +4,7 @@
 # one command to run.
 need=""
 for p in libsqlite3-dev libcurl4-openssl-dev libssl-dev libsnappy-dev zlib1g-dev \
-         liblz4-dev libzstd-dev sqlite3 pkg-config; do
+         liblz4-dev libzstd-dev libxxhash-dev sqlite3 pkg-config; do
   dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 [ -z "$need" ] && exit 0

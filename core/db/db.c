@@ -11,6 +11,7 @@
 
 #include "db/batch.h"
 #include "db/dbInt.h"
+#include "store/diskcache.h"
 
 #define DB_DEFAULT_CACHE (64ull << 20)
 
@@ -64,6 +65,9 @@ int sdb_db_open(const SdbConfig *pConfig, SdbDb **ppDb, SdbErr *pErr) {
   if (rc == SDB_OK) {
     int bCreate = !db->bReadOnly && db->cfg.bCreateIfMissing;
     rc = sdbStoreOpenUrl(pConfig->zUrl, db->bReadOnly, bCreate, &pConfig->s3, &db->pStore, pErr);
+  }
+  if (rc == SDB_OK && pConfig->zDiskCache) {
+    rc = sdbStoreWrapDiskCache(&db->pStore, pConfig->zDiskCache, pConfig->nDiskCacheBytes, 0, pErr);
   }
   if (rc == SDB_OK) rc = db->bReadOnly ? sdbReaderOpen(db, pErr) : dbOpenWriter(db, pErr);
   db->cfg.zCheckpoint = NULL;     /* borrowed from the caller for the open only */
@@ -154,15 +158,19 @@ int sdb_db_checkpoints(SdbDb *db, SdbCheckpointInfo **pa, int *pn, SdbErr *pErr)
 /* ------------------------------------------------------------ stats */
 void sdb_db_stats(SdbDb *db, SdbStats *s) {
   memset(s, 0, sizeof(*s));
-  const SdbStoreStats *st = &db->pStore->stats;
-  s->nGet = __atomic_load_n(&st->nGet, __ATOMIC_RELAXED);
-  s->nPut = __atomic_load_n(&st->nPut, __ATOMIC_RELAXED);
-  s->nList = __atomic_load_n(&st->nList, __ATOMIC_RELAXED);
-  s->nDelete = __atomic_load_n(&st->nDelete, __ATOMIC_RELAXED);
-  s->nHead = __atomic_load_n(&st->nHead, __ATOMIC_RELAXED);
-  s->nBytesIn = __atomic_load_n(&st->nBytesIn, __ATOMIC_RELAXED);
-  s->nBytesOut = __atomic_load_n(&st->nBytesOut, __ATOMIC_RELAXED);
-  s->nRetry = __atomic_load_n(&st->nRetry, __ATOMIC_RELAXED);
+  SdbStoreStats st;
+  sdbStoreGetStats(db->pStore, &st);
+  s->nGet = st.nGet;
+  s->nPut = st.nPut;
+  s->nList = st.nList;
+  s->nDelete = st.nDelete;
+  s->nHead = st.nHead;
+  s->nBytesIn = st.nBytesIn;
+  s->nBytesOut = st.nBytesOut;
+  s->nRetry = st.nRetry;
+  s->nDiskHit = st.nDiskHit;
+  s->nDiskMiss = st.nDiskMiss;
+  s->nDiskBytes = st.nDiskBytes;
   SdbCacheStats cs;
   sdbCacheGetStats(db->pCache, &cs);
   s->nCacheHit = cs.nHit;

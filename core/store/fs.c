@@ -547,6 +547,7 @@ static const SdbStoreMethods fsMethods;
 
 int sdbStoreSweepTemp(SdbStore *pStore, const char *zDirKey, u64 minAgeMs, i64 nowMs, int *pn,
                       SdbErr *pErr) {
+  while (pStore->pInner) pStore = pStore->pInner;   /* through a disk cache */
   FsStore *p = (FsStore *)pStore;
   size_t nDir = strlen(zDirKey);
   *pn = 0;

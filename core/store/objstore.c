@@ -43,6 +43,17 @@ void sdbStoreFree(SdbStore *p) {
   if (p) p->pMethods->xFree(p);
 }
 
+void sdbStoreGetStats(SdbStore *p, SdbStoreStats *pOut) {
+  memset(pOut, 0, sizeof(*pOut));
+  for (; p; p = p->pInner) {
+    const u64 *a = (const u64 *)&p->stats;
+    u64 *aOut = (u64 *)pOut;
+    for (size_t i = 0; i < sizeof(*pOut) / sizeof(u64); i++) {
+      aOut[i] += __atomic_load_n(&a[i], __ATOMIC_RELAXED);
+    }
+  }
+}
+
 int sdbStoreGetMany(SdbStore *p, SdbGetReq *a, int n, SdbErr *pErr) {
   if (p->pMethods->xGetMany) return p->pMethods->xGetMany(p, a, n, pErr);
   int rcFirst = SDB_OK;

@@ -19,6 +19,8 @@
 typedef struct SdbStoreStats {
   u64 nGet, nPut, nList, nDelete, nHead;
   u64 nBytesIn, nBytesOut, nRetry;
+  u64 nDiskHit, nDiskMiss, nDiskBytes;  /* disk cache (diskcache.c): parts found, parts
+                                        ** fetched, bytes served from disk */
 } SdbStoreStats;
 
 typedef struct SdbObjInfo {
@@ -81,7 +83,12 @@ struct SdbStore {
   const SdbStoreMethods *pMethods;
   SdbStoreStats stats;    /* request counters */
   char *zDescr;           /* the root, for messages ("/data/db"); owned */
+  SdbStore *pInner;       /* a wrapper's (diskcache.c) wrapped store, owned by the
+                          ** wrapper; NULL for a backend */
 };
+
+/* The counters of p and of the stores it wraps, summed (atomic loads). */
+void sdbStoreGetStats(SdbStore *p, SdbStoreStats *pOut);
 
 /* Open the local-directory store rooted at zRoot. With bMustExist, a missing
 ** directory is SDB_CANTOPEN; otherwise a writable store creates it (mkdir -p).
