@@ -425,6 +425,20 @@ static void testBatch(MemStore *m, const char *zDir) {
   bOk = readOk(s, KEY_A, 1, NA, 0, 8000) &&
         readOk(s, "wal/00000000000000000002.sst", 3, 5000, 0, SDB_TO_END);
   CHECK("diskcache: a batch's parts are cached", bOk && m->base.stats.nGet == nGet0);
+  /* Two requests of a batch needing one missing part fetch it once. */
+  memAdd(m, "wal/00000000000000000003.sst", 5, 4 * PART);
+  memset(a, 0, sizeof(a));
+  a[0] = (SdbGetReq){"wal/00000000000000000003.sst", 0, 1500, {0}, -1};
+  a[1] = (SdbGetReq){"wal/00000000000000000003.sst", 1000, 2000, {0}, -1};
+  u64 nIn0 = m->base.stats.nBytesIn;
+  rc = s ? sdbStoreGetMany(s, a, 2, &err) : 1;
+  bData = rc == SDB_OK && a[0].out.n == 1500 && a[1].out.n == 2000;
+  for (u64 i = 0; bData && i < 1500; i++) bData = a[0].out.a[i] == pat(5, i);
+  for (u64 i = 0; bData && i < 2000; i++) bData = a[1].out.a[i] == pat(5, 1000 + i);
+  CHECKF("diskcache: a batch fetches a part two requests need once", bData &&
+         m->base.stats.nBytesIn - nIn0 == 3 * PART, "rc %d bytes %llu", rc,
+         (unsigned long long)(m->base.stats.nBytesIn - nIn0));
+  for (int i = 0; i < 2; i++) sdbBufFree(&a[i].out);
   sdbStoreFree(s);
 }
 

@@ -453,8 +453,23 @@ typedef struct DcPlan {
   int iInner;                 /* its request of the inner batch, or -1 */
 } DcPlan;
 
+/* 1 if an inner request of aIn[0..nIn) fetches part iPart of zKey (the
+** earlier requests of a batch are finished first, so their parts are on disk
+** by the time a later one is). */
+static int dcClaimed(const DcStore *p, const SdbGetReq *aIn, int nIn, const char *zKey,
+                     u64 iPart) {
+  u64 iOff = iPart * p->partSize;
+  for (int j = 0; j < nIn; j++) {
+    if (aIn[j].iOff <= iOff && iOff - aIn[j].iOff < aIn[j].nLen && strcmp(aIn[j].zKey, zKey) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* Plan request *q: its end, and the inner request it needs (added as
-** aIn[*pnIn]) if it is not cached or some of its parts are missing. */
+** aIn[*pnIn]) if it is not cached or some of its parts are missing (on disk
+** nor fetched by an earlier request of the batch). */
 static int dcPlan(DcStore *p, const SdbGetReq *q, DcPlan *pPlan, SdbGetReq *aIn, int *pnIn,
                   SdbErr *pErr) {
   u64 P = p->partSize;
@@ -474,7 +489,7 @@ static int dcPlan(DcStore *p, const SdbGetReq *q, DcPlan *pPlan, SdbGetReq *aIn,
   if (rc != SDB_OK || q->iOff >= pPlan->end) return rc;
   u64 iLast = (pPlan->end - 1) / P, iMiss = UINT64_MAX, iMissEnd = 0;
   for (u64 i = q->iOff / P; i <= iLast; i++) {
-    if (dcHas(p, q->zKey, i)) continue;
+    if (dcClaimed(p, aIn, *pnIn, q->zKey, i) || dcHas(p, q->zKey, i)) continue;
     if (iMiss == UINT64_MAX) iMiss = i;
     iMissEnd = i;
   }
