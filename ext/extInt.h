@@ -100,6 +100,9 @@ typedef struct SdbExtHandleOpts {
   u64 gcMinAgeMs;         /* gc_min_age= */
   /* Readers: checkpoint= UUID text ("" = the latest state). */
   char zCheckpoint[37];
+  /* disk_cache= directory ("" = none) and disk_cache_size= bytes. */
+  char zDiskCache[512];
+  u64 nDiskCacheBytes;
 } SdbExtHandleOpts;
 
 /* The parsed arguments of one CREATE VIRTUAL TABLE ... USING slatedb(...). */

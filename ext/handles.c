@@ -199,6 +199,8 @@ static void handleConfig(const SdbExtArgs *pArgs, const char *zPath, SdbConfig *
   pCfg->s3.connectTimeoutMs = o->connectTimeoutMs;
   pCfg->s3.nParallel = (int)o->nParallelReads;
   pCfg->zCheckpoint = o->zCheckpoint[0] ? o->zCheckpoint : 0;
+  pCfg->zDiskCache = o->zDiskCache[0] ? o->zDiskCache : 0;
+  pCfg->nDiskCacheBytes = o->nDiskCacheBytes;
   if (!pArgs->bWriter) return;
   pCfg->bNoCompactor = !o->bCompactor;
   pCfg->compactorPollMs = o->compactorPollMs;

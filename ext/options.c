@@ -45,6 +45,7 @@ static const char *const azOptBool[] = { "true", "false", 0 };
 static int optEndpointOk(const char *zVal, SdbErr *pErr);
 static int optRegionOk(const char *zVal, SdbErr *pErr);
 static int optCheckpointOk(const char *zVal, SdbErr *pErr);
+static int optDiskCacheOk(const char *zVal, SdbErr *pErr);
 
 /* Shorthands for the rows below. */
 #define B SDB_OPTM_BOTH
@@ -77,6 +78,10 @@ const SdbExtOption sdbExtOptionTable[] = {
   { "cache_size", SDB_OPT_SIZE, B, 0, "'64MiB'", 1, U64MAX, 0, 0, OPT_FIELD(nCacheBytes), 0,
     "a positive size such as '64MiB'; units B, KiB, MiB, GiB",
     "the block cache of the database handle (the first table's size wins)" },
+  { "disk_cache", SDB_OPT_TEXT, B, SH, 0, 0, 0, 0, 0, OPT_FIELD(opts.zDiskCache), optDiskCacheOk,
+    "a directory path", "a local directory caching SST data (shared by processes)" },
+  { "disk_cache_size", SDB_OPT_SIZE, B, SH, "'1GiB'", 1, U64MAX, 0, 0,
+    OPT_FIELD(opts.nDiskCacheBytes), 0, 0, "the disk cache's bound (least recently used goes)" },
   { "create", SDB_OPT_ENUM, W, 0, "if_missing", 0, 0, azOptCreate, 0, OPT_FIELD(eCreate), 0, 0,
     "create the database (and its directory) if it does not exist" },
   { "durability", SDB_OPT_ENUM, W, 0, "commit", 0, 0, azOptDurability, 0, OPT_FIELD(eDurability),
@@ -233,6 +238,17 @@ static int optCheckpointOk(const char *zVal, SdbErr *pErr) {
     bOk = bDash ? zVal[i] == '-' : isxdigit((unsigned char)zVal[i]) != 0;
   }
   return bOk;
+}
+
+/* disk_cache=: a non-empty path that fits the field. */
+static int optDiskCacheOk(const char *zVal, SdbErr *pErr) {
+  if (!zVal[0]) {
+    snprintf(pErr->zMsg, sizeof(pErr->zMsg), "the path is empty");
+    return 0;
+  }
+  if (strlen(zVal) < sizeof(((SdbExtHandleOpts *)0)->zDiskCache)) return 1;
+  snprintf(pErr->zMsg, sizeof(pErr->zMsg), "it is too long");
+  return 0;
 }
 
 /* Store v in the (integer) field of pOpt in *p. */

@@ -30,7 +30,8 @@ static const char *const azStatCol[] = {
   "manifest_id", "last_seq", "last_l0_seq", "l0_ssts", "sorted_runs",
   "memtable_rows", "memtable_bytes",
   "writer_epoch", "durable_seq", "next_wal_id", "wal_writes", "l0_flushes", "fenced",
-  "compactor_epoch", "compactions", "gc_deleted", "checkpoints"
+  "compactor_epoch", "compactions", "gc_deleted", "checkpoints",
+  "disk_cache_hits", "disk_cache_misses", "disk_cache_bytes"
 };
 #define INFO_NSTAT ((int)(sizeof(azStatCol) / sizeof(azStatCol[0])))
 #define INFO_FIRST_WRITER_STAT 20     /* writer_epoch: NULL for readers from here */
@@ -149,7 +150,8 @@ static u64 infoStat(const SdbStats *s, int iStat) {
     s->manifestId, s->lastSeq, s->lastL0Seq, s->nL0, s->nSortedRun,
     s->nMemtableRows, s->nMemtableBytes,
     s->writerEpoch, s->durableSeq, s->nextWalId, s->nWalWrites, s->nL0Flushes, (u64)s->bFenced,
-    s->compactorEpoch, s->nCompactions, s->nGcDeleted, s->nCheckpoints
+    s->compactorEpoch, s->nCompactions, s->nGcDeleted, s->nCheckpoints,
+    s->nDiskHit, s->nDiskMiss, s->nDiskBytes
   };
   return a[iStat - 1];
 }
