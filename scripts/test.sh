@@ -86,6 +86,7 @@ fi
 [ -x "$SRC/scripts/s3/tls-creds-test.sh" ] && run s3-tls-creds 300 "$SRC/scripts/s3/tls-creds-test.sh"
 [ -x "$SRC/scripts/s3/creds-binding-test.sh" ] && run s3-creds-binding 300 "$SRC/scripts/s3/creds-binding-test.sh"
 [ -x "$SRC/scripts/s3/answers-test.sh" ] && run s3-answers 300 "$SRC/scripts/s3/answers-test.sh"
+[ -x "$SRC/scripts/s3/diskcache-test.sh" ] && run s3-diskcache 300 "$SRC/scripts/s3/diskcache-test.sh"
 if [ "${SDB_ASAN:-0}" != 1 ] || [ "${SDB_ASAN_INTEROP:-0}" = 1 ]; then
   [ -x "$SRC/scripts/interop-live.sh" ] && run interop-live 1800 "$SRC/scripts/interop-live.sh"
   [ -x "$SRC/scripts/interop-write.sh" ] && run interop-write 900 "$SRC/scripts/interop-write.sh"

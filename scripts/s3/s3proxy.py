@@ -61,6 +61,7 @@ Control endpoints (answered here, never forwarded, never signature-checked,
 not counted in "requests"):
   GET  /__proxy/stats   -> {"requests":N,"by_method":{..},"by_status":{..},
                             "faults":{..},"sigv4_fail":N,"connections":N,
+                            "body_bytes":N (bytes of forwarded answer bodies),
                             "rules":[{"matched":N,"fired":N},..]}
   GET  /__proxy/rules   -> the current rules
   POST /__proxy/rules[?seed=N]  body: JSON list of rules (or
@@ -249,7 +250,7 @@ class Proxy:
     # ------------------------------------------------------------ bookkeeping
     def reset_stats(self):
         self.stats = {"requests": 0, "by_method": {}, "by_status": {}, "faults": {},
-                      "sigv4_fail": 0, "connections": 0}
+                      "sigv4_fail": 0, "connections": 0, "body_bytes": 0}
 
     def count(self, field, key):
         d = self.stats[field]
@@ -502,6 +503,8 @@ class Proxy:
                 await writer.drain()
                 return keep
         done(resp.status)
+        if req.method != "HEAD":
+            self.stats["body_bytes"] += len(resp.body)
         await self.send(writer, resp, keep, req.method)
         return keep
 
