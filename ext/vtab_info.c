@@ -6,7 +6,7 @@
 **
 ** One row per registry entry, snapshotted at xFilter. Columns other than
 ** path, the echoed settings (mode, merge_operator: see options.c) and refs
-** are the SdbStats fields of core/slatedb.h, in that order; the writer columns (writer_epoch,
+** are the SdbStats fields of core/slatedb.h, in that order (the disk cache's last); the writer columns (writer_epoch,
 ** durable_seq, next_wal_id, wal_writes, l0_flushes, fenced) are NULL for
 ** mode=reader handles. The table is read-only and DIRECTONLY.
 **

@@ -7,7 +7,9 @@
 
 #include "store/objstore.h"
 
-#define SDB_DISKCACHE_PART (1u << 20)          /* part size: 1 MiB, as SlateDB's default */
+/* Part size: 1 MiB, the size of a scan's read-ahead GETs, so a miss fetches
+** no more than a read without the cache would (SlateDB's default: 4 MiB). */
+#define SDB_DISKCACHE_PART (1u << 20)
 #define SDB_DISKCACHE_DEFAULT_MAX (1ull << 30) /* disk_cache_size default: 1 GiB */
 
 /*
