@@ -237,6 +237,15 @@ static void testPartial(MemStore *m, const char *zDir) {
          m->base.stats.nGet - nGet0 == 5 && m->base.stats.nBytesIn - nIn0 == 3 * PART,
          "ok %d gets +%llu bytes +%llu", bOk, (unsigned long long)(m->base.stats.nGet - nGet0),
          (unsigned long long)(m->base.stats.nBytesIn - nIn0));
+  /* A cold read with a length far past the object: its parts, not a loop
+  ** over the length's. */
+  memAdd(m, "wal/00000000000000000009.sst", 6, 3000);
+  nGet0 = m->base.stats.nGet;
+  bOk = s && readOk(s, "wal/00000000000000000009.sst", 6, 3000, 100, 1ull << 50) &&
+        readOk(s, "wal/00000000000000000009.sst", 6, 3000, 200, UINT64_MAX - 100);
+  CHECKF("diskcache: a long length reads the object's parts only", bOk &&
+         m->base.stats.nGet - nGet0 == 1, "ok %d gets +%llu", bOk,
+         (unsigned long long)(m->base.stats.nGet - nGet0));
   sdbStoreFree(s);
 }
 

@@ -419,14 +419,20 @@ static int dcSize(DcStore *p, const char *zKey, u64 *pnSize, SdbErr *pErr) {
   return SDB_OK;
 }
 
-/* The end of [iOff, iOff+nLen) of zKey: for SDB_TO_END (or an overflowing
-** length) the object's size. */
+/* The end of [iOff, iOff+nLen) of zKey: for SDB_TO_END, an overflowing or a
+** long length (above DC_LONG_PARTS parts), clipped to the object's size, so
+** the loops over parts stay as short as the object. */
+#define DC_LONG_PARTS 64
 static int dcEnd(DcStore *p, const char *zKey, u64 iOff, u64 nLen, u64 *pEnd, SdbErr *pErr) {
-  if (nLen != SDB_TO_END && iOff + nLen >= iOff) {
+  if (nLen <= (u64)DC_LONG_PARTS * p->partSize) {
     *pEnd = iOff + nLen;
-    return SDB_OK;
+    if (*pEnd >= iOff) return SDB_OK;
   }
-  return dcSize(p, zKey, pEnd, pErr);
+  int rc = dcSize(p, zKey, pEnd, pErr);
+  if (rc == SDB_OK && nLen != SDB_TO_END && iOff + nLen >= iOff && iOff + nLen < *pEnd) {
+    *pEnd = iOff + nLen;
+  }
+  return rc;
 }
 
 static int dcGet(SdbStore *pStore, const char *zKey, u64 iOff, u64 nLen, SdbBuf *pOut,
