@@ -16,6 +16,7 @@
 
 #include "test.h"
 #include "store/diskcache.h"
+#include "util/ids.h"
 
 #define PART 1024u
 
@@ -526,6 +527,25 @@ static void testDb(const char *zDir) {
          (unsigned long long)s1.nBytesIn, (unsigned long long)s2.nBytesIn);
 }
 
+/* GC's sweep of temp files reaches a local store through the cache. */
+static void testSweep(const char *zDir) {
+  char zDb[300], zFile[400];
+  snprintf(zDb, sizeof(zDb), "%s/sweepdb", zTmp);
+  SdbStore *s = NULL;
+  SdbErr err = {0};
+  int rc = sdbStoreOpenDir(zDb, 0, 0, &s, &err);
+  if (rc == SDB_OK) rc = s->pMethods->xPut(s, "wal/00000000000000000001.sst", (const u8 *)"x", 1, 0, &err);
+  snprintf(zFile, sizeof(zFile), "%s/wal/.tmp-1-2-3", zDb);
+  FILE *f = fopen(zFile, "w");
+  if (f) fclose(f);
+  if (rc == SDB_OK) rc = sdbStoreWrapDiskCache(&s, zDir, 0, PART, &err);
+  int n = 0;
+  if (rc == SDB_OK) rc = sdbStoreSweepTemp(s, "wal/", 0, sdbNowMs() + 1000, &n, &err);
+  CHECKF("diskcache: the temp-file sweep reaches the local store it wraps", rc == SDB_OK && n == 1,
+         "rc %d n %d: %s", rc, n, err.zMsg);
+  sdbStoreFree(s);
+}
+
 int main(void) {
   snprintf(zTmp, sizeof(zTmp), "/tmp/t_diskcache.%d", (int)getpid());
   mkdir(zTmp, 0755);
@@ -543,6 +563,7 @@ int main(void) {
   testBatch(&m, zDir);
   memClear(&m);
   testDb(zDir);
+  testSweep(zDir);
   SdbErr err = {0};
   char zFile[300];
   snprintf(zFile, sizeof(zFile), "%s/afile", zTmp);
