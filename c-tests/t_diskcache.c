@@ -4,7 +4,7 @@
 ** process's view), a corrupted part discarded and fetched again, the size
 ** bound, concurrent readers in forked processes and threads never seeing a
 ** torn part, keys with odd characters staying inside the directory,
-** manifests and the compactions file never cached, deletes dropping parts,
+** manifests, the compactions file and WAL SSTs never cached, deletes dropping parts,
 ** batches (xGetMany); and a database opened with disk_cache over a local
 ** directory (a second reader's scan is served from disk).
 */
@@ -240,10 +240,10 @@ static void testPartial(MemStore *m, const char *zDir) {
          (unsigned long long)(m->base.stats.nBytesIn - nIn0));
   /* A cold read with a length far past the object: its parts, not a loop
   ** over the length's. */
-  memAdd(m, "wal/00000000000000000009.sst", 6, 3000);
+  memAdd(m, "compacted/01J00000000000000000000009.sst", 6, 3000);
   nGet0 = m->base.stats.nGet;
-  bOk = s && readOk(s, "wal/00000000000000000009.sst", 6, 3000, 100, 1ull << 50) &&
-        readOk(s, "wal/00000000000000000009.sst", 6, 3000, 200, UINT64_MAX - 100);
+  bOk = s && readOk(s, "compacted/01J00000000000000000000009.sst", 6, 3000, 100, 1ull << 50) &&
+        readOk(s, "compacted/01J00000000000000000000009.sst", 6, 3000, 200, UINT64_MAX - 100);
   CHECKF("diskcache: a long length reads the object's parts only", bOk &&
          m->base.stats.nGet - nGet0 == 1, "ok %d gets +%llu", bOk,
          (unsigned long long)(m->base.stats.nGet - nGet0));
@@ -356,13 +356,13 @@ static void testConcurrent(MemStore *m, const char *zDir) {
          nFile == 11, "ok %d bad %d files %d", bChildOk, bBad, nFile);
 }
 
-/* Keys with odd characters stay inside the directory; manifests and the
-** compactions file are never cached; a delete drops the parts. */
+/* Keys with odd characters stay inside the directory; manifests, the
+** compactions file and WAL SSTs are never cached; a delete drops the parts. */
 static void testKeys(MemStore *m, const char *zDir) {
   rmrf(zDir);
   static const char *azOdd[] = {
-    "compacted/../../../escape.sst", "wal/.hidden/.. /x%2F y\n.sst",
-    "compacted/\xc3\xa9t\xc3\xa9/%00/?#.sst", "wal/00000000000000000001.sst",
+    "compacted/../../../escape.sst", "compacted/.hidden/.. /x%2F y\n.sst",
+    "compacted/\xc3\xa9t\xc3\xa9/%00/?#.sst", "compacted/01J00000000000000000000001.sst",
   };
   memClear(m);
   char zLong[400];
@@ -373,6 +373,7 @@ static void testKeys(MemStore *m, const char *zDir) {
   memAdd(m, zLong, 14, 3000);
   memAdd(m, "manifest/00000000000000000001.manifest", 15, 3000);
   memAdd(m, "compactions/00000000000000000001.compactions", 16, 3000);
+  memAdd(m, "wal/00000000000000000001.sst", 17, 3000);
   SdbStore *s = wrap(m, zDir, 0);
   int bOk = s != NULL;
   for (int r = 0; r < 2; r++) {
@@ -383,12 +384,15 @@ static void testKeys(MemStore *m, const char *zDir) {
   bOk = bOk && readOk(s, "manifest/00000000000000000001.manifest", 15, 3000, 0, SDB_TO_END);
   bOk = bOk && readOk(s, "compactions/00000000000000000001.compactions", 16, 3000, 0, 100);
   bOk = bOk && readOk(s, "manifest/00000000000000000001.manifest", 15, 3000, 0, SDB_TO_END);
+  bOk = bOk && readOk(s, "wal/00000000000000000001.sst", 17, 3000, 0, SDB_TO_END);
+  bOk = bOk && readOk(s, "wal/00000000000000000001.sst", 17, 3000, 0, SDB_TO_END);
   int nFile = 0, bBad = 0;
   u64 nByte = 0;
   walk(zDir, 0, &nFile, &nByte, &bBad);
   CHECKF("diskcache: odd keys are cached inside the directory", bOk && !bBad && nFile == 4 * 4 + 3,
          "ok %d bad %d files %d", bOk, bBad, nFile);
-  CHECK("diskcache: manifests and compactions are never cached", bOk && m->base.stats.nGet == nGet0 + 3);
+  CHECK("diskcache: manifests, compactions and WAL SSTs are never cached",
+        bOk && m->base.stats.nGet == nGet0 + 5);
   struct stat st;
   char zEscape[300];
   snprintf(zEscape, sizeof(zEscape), "%s/../escape.sst", zDir);
@@ -411,14 +415,14 @@ static void testBatch(MemStore *m, const char *zDir) {
   rmrf(zDir);
   memClear(m);
   memAdd(m, KEY_A, 1, NA);
-  memAdd(m, "wal/00000000000000000002.sst", 3, 5000);
+  memAdd(m, "compacted/01J00000000000000000000002.sst", 3, 5000);
   memAdd(m, "manifest/00000000000000000002.manifest", 4, 700);
   SdbStore *s = wrap(m, zDir, 0);
   int bOk = s && readOk(s, KEY_A, 1, NA, 0, 4000);            /* parts 0..3 cached */
   SdbGetReq a[4];
   memset(a, 0, sizeof(a));
   a[0] = (SdbGetReq){KEY_A, 2000, 6000, {0}, -1};
-  a[1] = (SdbGetReq){"wal/00000000000000000002.sst", 0, SDB_TO_END, {0}, -1};
+  a[1] = (SdbGetReq){"compacted/01J00000000000000000000002.sst", 0, SDB_TO_END, {0}, -1};
   a[2] = (SdbGetReq){"manifest/00000000000000000002.manifest", 10, 100, {0}, -1};
   a[3] = (SdbGetReq){"compacted/01J0000000000000000000NONE.sst", 0, 100, {0}, -1};
   SdbErr err = {0};
@@ -433,13 +437,13 @@ static void testBatch(MemStore *m, const char *zDir) {
   for (int i = 0; i < 4; i++) sdbBufFree(&a[i].out);
   u64 nGet0 = m->base.stats.nGet;
   bOk = readOk(s, KEY_A, 1, NA, 0, 8000) &&
-        readOk(s, "wal/00000000000000000002.sst", 3, 5000, 0, SDB_TO_END);
+        readOk(s, "compacted/01J00000000000000000000002.sst", 3, 5000, 0, SDB_TO_END);
   CHECK("diskcache: a batch's parts are cached", bOk && m->base.stats.nGet == nGet0);
   /* Two requests of a batch needing one missing part fetch it once. */
-  memAdd(m, "wal/00000000000000000003.sst", 5, 4 * PART);
+  memAdd(m, "compacted/01J00000000000000000000003.sst", 5, 4 * PART);
   memset(a, 0, sizeof(a));
-  a[0] = (SdbGetReq){"wal/00000000000000000003.sst", 0, 1500, {0}, -1};
-  a[1] = (SdbGetReq){"wal/00000000000000000003.sst", 1000, 2000, {0}, -1};
+  a[0] = (SdbGetReq){"compacted/01J00000000000000000000003.sst", 0, 1500, {0}, -1};
+  a[1] = (SdbGetReq){"compacted/01J00000000000000000000003.sst", 1000, 2000, {0}, -1};
   u64 nIn0 = m->base.stats.nBytesIn;
   rc = s ? sdbStoreGetMany(s, a, 2, &err) : 1;
   bData = rc == SDB_OK && a[0].out.n == 1500 && a[1].out.n == 2000;

@@ -79,7 +79,7 @@ const SdbExtOption sdbExtOptionTable[] = {
     "a positive size such as '64MiB'; units B, KiB, MiB, GiB",
     "the block cache of the database handle (the first table's size wins)" },
   { "disk_cache", SDB_OPT_TEXT, B, SH, 0, 0, 0, 0, 0, OPT_FIELD(opts.zDiskCache), optDiskCacheOk,
-    "a directory path", "a local directory caching SST data (shared by processes)" },
+    "a directory path", "a local directory caching SST data (shared by processes)", "'DIR'" },
   { "disk_cache_size", SDB_OPT_SIZE, B, SH, "'1GiB'", 1, U64MAX, 0, 0,
     OPT_FIELD(opts.nDiskCacheBytes), 0, 0, "the disk cache's bound (least recently used goes)" },
   { "create", SDB_OPT_ENUM, W, 0, "if_missing", 0, 0, azOptCreate, 0, OPT_FIELD(eCreate), 0, 0,

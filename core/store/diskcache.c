@@ -1,8 +1,11 @@
 /*
 ** diskcache.c: a local disk cache in front of another store, for immutable
-** objects only (SlateDB's object_store_cache_options): SSTs under compacted/
-** and WAL SSTs under wal/. Manifests, the compactions file and everything
-** else go straight to the wrapped store.
+** objects only (SlateDB's object_store_cache_options): SSTs under compacted/.
+** Manifests, the compactions file, WAL SSTs and everything else go straight
+** to the wrapped store. WAL SSTs are immutable too, but their names repeat
+** from one database to the next (wal/00000000000000000001.sst), so a database
+** deleted and created again at the same URL would read the old one's WAL from
+** the cache; a compacted SST's name is a ULID, never reused.
 **
 ** Layout: DIR/<16 hex digits of XXH3(wrapped store's zDescr)>/ holds, per
 ** object, its parts "<escaped key>.p<index>" (part i holds bytes
@@ -86,11 +89,12 @@ typedef struct DcRange {
 
 /* ------------------------------------------------------------ names */
 
-/* 1 if zKey names an immutable object: compacted/ *.sst or wal/ *.sst. */
+/* 1 if zKey names an object whose name is never reused: compacted/ *.sst
+** (see the top of the file for why not wal/). */
 static int dcCacheable(const char *zKey) {
   size_t n = strlen(zKey);
   int bSst = n > 4 && memcmp(zKey + n - 4, ".sst", 4) == 0;
-  return bSst && (strncmp(zKey, "compacted/", 10) == 0 || strncmp(zKey, "wal/", 4) == 0);
+  return bSst && strncmp(zKey, "compacted/", 10) == 0;
 }
 
 /* The file of part iPart (DC_SIZE_REC: the size record) of zKey: a
