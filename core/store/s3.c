@@ -44,8 +44,16 @@
 ** them is refused (SDB_PERM) so that a table definition cannot aim signed
 ** requests elsewhere (s3CheckBinding).
 **
+** Credentials come from the chain of creds.c (environment, profile, web
+** identity, container, IMDS). Each attempt signs with the chain's current set,
+** refreshed before it expires; a 403 ExpiredToken, InvalidToken,
+** TokenRefreshRequired or InvalidAccessKeyId with temporary credentials renews
+** them once and retries. Without credentials requests go unsigned, and a 403
+** then lists the sources tried and why each was skipped.
+**
 ** Threads: the store is immutable after open except for the handle pools
-** (mutex) and the stats (atomic adds), so any number of threads may call it.
+** (mutex), the credentials (creds.c's locks) and the stats (atomic adds), so
+** any number of threads may call it.
 ** Easy handles are pooled and reused (curl_easy_reset keeps their connection
 ** cache, so connections stay alive); xGetMany uses a pooled multi handle.
 */
@@ -59,6 +67,7 @@
 #include <curl/curl.h>
 
 #include "util/ids.h"
+#include "store/creds.h"
 #include "store/objstore.h"
 #include "store/s3parse.h"
 #include "store/sigv4.h"
@@ -74,7 +83,7 @@
 #define S3_CONN_BACKOFF_MS 250    /* least backoff after the first attempt without one */
 
 #define S3_CRED_OK        0       /* requests are signed */
-#define S3_CRED_NONE      1       /* no credentials in the environment */
+#define S3_CRED_NONE      1       /* no source of the chain gave credentials */
 
 typedef struct S3Store {
   SdbStore base;          /* must be first */
@@ -89,9 +98,7 @@ typedef struct S3Store {
   char *zHost;            /* Host header value (authority, vhost: bucket.authority) */
   char *zPathBase;        /* encoded path before the key: "/bkt" or "" (vhost) */
   char *zRegion;          /* signing region */
-  char *zKeyId;           /* credentials (NULL unless eCred == S3_CRED_OK) */
-  char *zSecret;
-  char *zToken;           /* session token or NULL */
+  SdbCreds *pCreds;       /* the credential chain (creds.c) */
   int eCred;              /* S3_CRED_* */
   char *zCaBundle;        /* $AWS_CA_BUNDLE or NULL */
   int bReadOnly;          /* refuse PUT and DELETE */
@@ -122,6 +129,8 @@ typedef struct S3Req {
   int bIfNoneMatch;       /* create-only PUT */
   char zPutId[27];        /* x-amz-meta-slatedbputid or "" */
   int bMaybeApplied;      /* an attempt may have reached the store unanswered */
+  u64 iCredGen;           /* generation of the credentials the last attempt was signed with */
+  int bCredRenewed;       /* a 403 for expired credentials already renewed them once */
 } S3Req;
 
 /* What one attempt got back. */
@@ -356,24 +365,27 @@ static int s3BuildHeaders(S3Store *p, S3Req *q, struct curl_slist **pp) {
   SdbSigv4Pair aH[8];
   int nH = 0;
   char zDate[17];
+  SdbCredSet *pSet = sdbCredsAcquire(p->pCreds);    /* refreshed if due */
+  q->iCredGen = pSet ? pSet->iGen : 0;
   sdbSigv4AmzDate(sdbNowMs() / 1000, zDate);
   aH[nH++] = (SdbSigv4Pair){"host", p->zHost};
   aH[nH++] = (SdbSigv4Pair){"x-amz-content-sha256", q->zBodyHash};
-  if (p->eCred == S3_CRED_OK) aH[nH++] = (SdbSigv4Pair){"x-amz-date", zDate};
-  if (p->eCred == S3_CRED_OK && p->zToken) aH[nH++] = (SdbSigv4Pair){"x-amz-security-token", p->zToken};
+  if (pSet) aH[nH++] = (SdbSigv4Pair){"x-amz-date", zDate};
+  if (pSet && pSet->zToken) aH[nH++] = (SdbSigv4Pair){"x-amz-security-token", pSet->zToken};
   if (q->bRange) aH[nH++] = (SdbSigv4Pair){"range", q->zRange};
   if (q->bIfNoneMatch) aH[nH++] = (SdbSigv4Pair){"if-none-match", "*"};
   if (q->zPutId[0]) aH[nH++] = (SdbSigv4Pair){"x-amz-meta-slatedbputid", q->zPutId};
   int ok = 1;
   for (int i = 0; ok && i < nH; i++) ok = s3AddHeader(pp, aH[i].zName, aH[i].zValue);
   if (ok && strcmp(q->zMethod, "PUT") == 0) ok = s3AddHeader(pp, "Content-Type", "application/octet-stream");
-  if (ok && p->eCred == S3_CRED_OK) {
+  if (ok && pSet) {
     SdbSigv4Req s = {q->zMethod, q->zPath, q->aQuery, q->nQuery, aH, nH,
                      q->zBodyHash, zDate, p->zRegion, "s3"};
-    char *zAuth = sdbSigv4Authorization(&s, p->zKeyId, p->zSecret, NULL);
+    char *zAuth = sdbSigv4Authorization(&s, pSet->zKeyId, pSet->zSecret, NULL);
     ok = zAuth && s3AddHeader(pp, "Authorization", zAuth);
     sdbFree(zAuth);
   }
+  sdbCredsRelease(p->pCreds, pSet);
   return ok ? SDB_OK : SDB_NOMEM;
 }
 
@@ -597,14 +609,15 @@ static int s3Denied(S3Store *p, S3Req *q, S3Resp *r, SdbErr *pErr) {
   char zCode[64], zMsg[160];
   xmlText(r, "Code", zCode, sizeof(zCode));
   xmlText(r, "Message", zMsg, sizeof(zMsg));
-  const char *zHint = "";
   if (p->eCred == S3_CRED_NONE) {
-    zHint = " (no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; "
-            "requests were sent unsigned)";
+    return sdbErrSet(pErr, SDB_PERM, "s3 %s %s: access denied by %s: %s%s%s (no credentials found,"
+                     " requests were sent unsigned; sources tried: %s)", q->zMethod, q->zName,
+                     p->zEndpoint, zCode[0] ? zCode : "HTTP 403", zMsg[0] ? ": " : "", zMsg,
+                     sdbCredsTried(p->pCreds));
   }
-  return sdbErrSet(pErr, SDB_PERM, "s3 %s %s: access denied by %s: %s%s%s%s", q->zMethod,
-                   q->zName, p->zEndpoint, zCode[0] ? zCode : "HTTP 403", zMsg[0] ? ": " : "",
-                   zMsg, zHint);
+  return sdbErrSet(pErr, SDB_PERM, "s3 %s %s: access denied by %s: %s%s%s (credentials from %s)",
+                   q->zMethod, q->zName, p->zEndpoint, zCode[0] ? zCode : "HTTP 403",
+                   zMsg[0] ? ": " : "", zMsg, sdbCredsSource(p->pCreds));
 }
 
 /* Does the 2xx body of a GET hold exactly what was asked for? If not, write
@@ -624,6 +637,12 @@ static int s3BodyComplete(S3Req *q, S3Resp *r, char *zLast, size_t nLast) {
     snprintf(zLast, nLast, "truncated body (%llu bytes for %s)", (unsigned long long)n, q->zRange);
   }
   return ok;
+}
+
+/* Does S3 error code zCode say the credentials expired or are unknown? */
+static int s3CredExpired(const char *zCode) {
+  return strcmp(zCode, "ExpiredToken") == 0 || strcmp(zCode, "InvalidToken") == 0 ||
+         strcmp(zCode, "TokenRefreshRequired") == 0 || strcmp(zCode, "InvalidAccessKeyId") == 0;
 }
 
 /* Verdict on a non-2xx answer. */
@@ -650,6 +669,13 @@ static int s3JudgeStatus(S3Store *p, S3Req *q, S3Resp *r, char *zLast, size_t nL
   if (st == 416 && q->bRange && (!r->bHasTotal || q->iOff >= r->crTotal)) {
     r->bEmpty = 1;
     return SDB_OK;
+  }
+  if (st == 403 && s3CredExpired(zCode) && !q->bCredRenewed) {
+    q->bCredRenewed = 1;    /* temporary credentials expired or revoked: renew once */
+    if (sdbCredsRenew(p->pCreds, q->iCredGen)) {
+      snprintf(zLast, nLast, "HTTP 403 %s (credentials renewed)", zCode);
+      return S3_RETRY;
+    }
   }
   if (st == 403) return s3Denied(p, q, r, pErr);
   if (s3IsRegionError(st, zCode)) return s3WrongRegion(p, q, r, zCode, pErr);
@@ -1143,10 +1169,9 @@ static void s3Free(SdbStore *pStore) {
   for (int i = 0; i < p->nEasy; i++) curl_easy_cleanup(p->apEasy[i]);
   for (int i = 0; i < p->nMulti; i++) curl_multi_cleanup(p->apMulti[i]);
   pthread_mutex_destroy(&p->mu);
-  if (p->zSecret) memset(p->zSecret, 0, strlen(p->zSecret));
+  sdbCredsFree(p->pCreds);
   char *az[] = {p->zBucket, p->zPrefix, p->zEndpoint, p->zEnvEndpoint, p->zUrlBase, p->zHost,
-                p->zPathBase, p->zRegion, p->zKeyId, p->zSecret, p->zToken, p->zCaBundle,
-                p->base.zDescr};
+                p->zPathBase, p->zRegion, p->zCaBundle, p->base.zDescr};
   for (int i = 0; i < SDB_ARRAY_SIZE(az); i++) sdbFree(az[i]);
   sdbFree(p);
 }
@@ -1230,63 +1255,15 @@ static int s3SetAddress(S3Store *p, int bAllowHttp, int bVhost, SdbErr *pErr) {
 
 /* ------------------------------------------------------------ open: credentials */
 
-/* Read key zName of section [zProfile] from an AWS credentials file into a new
-** string (caller frees), NULL if absent. */
-static char *s3CredFileValue(const char *zFile, const char *zProfile, const char *zName) {
-  FILE *f = fopen(zFile, "r");
-  char zLine[1024], *zVal = NULL;
-  int bIn = 0;
-  if (!f) return NULL;
-  while (!zVal && fgets(zLine, sizeof(zLine), f)) {
-    char *z = zLine, *zEnd;
-    while (isspace((unsigned char)*z)) z++;
-    zEnd = z + strlen(z);
-    while (zEnd > z && isspace((unsigned char)zEnd[-1])) *--zEnd = 0;
-    if (*z == '[') {
-      bIn = zEnd > z + 1 && zEnd[-1] == ']' && (size_t)(zEnd - z - 2) == strlen(zProfile) &&
-            strncmp(z + 1, zProfile, strlen(zProfile)) == 0;
-      continue;
-    }
-    char *zEq = strchr(z, '=');
-    if (!bIn || !zEq) continue;
-    char *zK = z, *zKEnd = zEq;
-    while (zKEnd > zK && isspace((unsigned char)zKEnd[-1])) zKEnd--;
-    char *zV = zEq + 1;
-    while (isspace((unsigned char)*zV)) zV++;
-    if ((size_t)(zKEnd - zK) == strlen(zName) && strncmp(zK, zName, strlen(zName)) == 0 && *zV) {
-      zVal = sdbStrdup(zV);
-    }
-  }
-  fclose(f);
-  return zVal;
-}
-
-/* Credentials from ~/.aws/credentials ($AWS_SHARED_CREDENTIALS_FILE), profile
-** $AWS_PROFILE or "default". */
-static void s3CredFromFile(S3Store *p) {
-  const char *zProfile = s3Env("AWS_PROFILE") ? s3Env("AWS_PROFILE") : "default";
-  char *zFile = s3Env("AWS_SHARED_CREDENTIALS_FILE") ? sdbStrdup(s3Env("AWS_SHARED_CREDENTIALS_FILE"))
-              : s3Env("HOME") ? sdbMprintf("%s/.aws/credentials", s3Env("HOME")) : NULL;
-  if (!zFile) return;
-  p->zKeyId = s3CredFileValue(zFile, zProfile, "aws_access_key_id");
-  p->zSecret = s3CredFileValue(zFile, zProfile, "aws_secret_access_key");
-  p->zToken = s3CredFileValue(zFile, zProfile, "aws_session_token");
-  sdbFree(zFile);
-}
-
-/* Load credentials (environment, else the credentials file) into p; sets
+/* Run the credential chain (creds.h: environment, profile, web identity,
+** container, IMDS; the last three may ask their servers) into p->pCreds; sets
 ** p->eCred. Binding them to an endpoint is s3CheckBinding's job. */
 static int s3SetCredentials(S3Store *p, SdbErr *pErr) {
-  if (s3Env("AWS_ACCESS_KEY_ID")) {
-    p->zKeyId = sdbStrdup(s3Env("AWS_ACCESS_KEY_ID"));
-    p->zSecret = sdbStrdup(s3Env("AWS_SECRET_ACCESS_KEY") ? s3Env("AWS_SECRET_ACCESS_KEY") : "");
-    const char *zTok = s3Env("AWS_SESSION_TOKEN") ? s3Env("AWS_SESSION_TOKEN") : s3Env("AWS_TOKEN");
-    if (zTok) p->zToken = sdbStrdup(zTok);
-    if (!p->zKeyId || !p->zSecret || (zTok && !p->zToken)) return SDB_NOMEM_ERR(pErr);
-  } else {
-    s3CredFromFile(p);
-  }
-  p->eCred = (p->zKeyId && p->zSecret) ? S3_CRED_OK : S3_CRED_NONE;
+  int rc = sdbCredsOpen(p->zRegion, p->zCaBundle, &p->pCreds, pErr);
+  if (rc) return rc;
+  SdbCredSet *pSet = sdbCredsAcquire(p->pCreds);
+  p->eCred = pSet ? S3_CRED_OK : S3_CRED_NONE;
+  sdbCredsRelease(p->pCreds, pSet);
   return SDB_OK;
 }
 
@@ -1401,7 +1378,8 @@ static int s3Configure(S3Store *p, const SdbS3Config *pCfg, int *pbHttp, int *pb
 }
 
 /* See objstore.h. Parses and checks the URL and the configuration, loads the
-** credentials; no network I/O. */
+** credentials (which asks the credential servers of web identity, container
+** or IMDS credentials when those apply; no request to the store). */
 int sdbStoreOpenS3(const char *zUrl, const SdbS3Config *pCfg, int bReadOnly, SdbStore **pp,
                    SdbErr *pErr) {
   *pp = NULL;
