@@ -49,6 +49,10 @@ else
   echo "FAIL layers: $(printf '%s\n' "$layers_bad" | head -3 | paste -sd ';')" | tee -a "$LOG"
 fi
 
+# No test asks the real instance metadata service (169.254.169.254): the
+# credential-chain test points IMDS at its own fake server.
+export AWS_EC2_METADATA_DISABLED=true
+
 # One moto S3 server behind the project's verifying, fault-injecting proxy for
 # every S3 test (t_s3, interop-s3), started here and stopped by PID at exit.
 . "$SRC/scripts/s3/lib.sh"
@@ -85,6 +89,7 @@ fi
 [ -x "$SRC/sql-tests/run.sh" ] && run sql-tests 900 "$SRC/sql-tests/run.sh"
 [ -x "$SRC/scripts/s3/tls-creds-test.sh" ] && run s3-tls-creds 300 "$SRC/scripts/s3/tls-creds-test.sh"
 [ -x "$SRC/scripts/s3/creds-binding-test.sh" ] && run s3-creds-binding 300 "$SRC/scripts/s3/creds-binding-test.sh"
+[ -x "$SRC/scripts/s3/creds-chain-test.sh" ] && run s3-creds-chain 300 "$SRC/scripts/s3/creds-chain-test.sh"
 [ -x "$SRC/scripts/s3/answers-test.sh" ] && run s3-answers 300 "$SRC/scripts/s3/answers-test.sh"
 [ -x "$SRC/scripts/s3/diskcache-test.sh" ] && run s3-diskcache 300 "$SRC/scripts/s3/diskcache-test.sh"
 if [ "${SDB_ASAN:-0}" != 1 ] || [ "${SDB_ASAN_INTEROP:-0}" = 1 ]; then

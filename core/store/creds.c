@@ -304,6 +304,17 @@ static CURLcode credAttempt(SdbCreds *p, const CredReq *q, CredAnswer *r, char *
   return cc;
 }
 
+/* A short reason for a failed transfer (curl's message zErr when it adds
+** something, e.g. a TLS problem). */
+static const char *credCurlWhy(CURLcode cc, const char *zErr) {
+  switch (cc) {
+    case CURLE_COULDNT_CONNECT: return "connection refused or unreachable";
+    case CURLE_COULDNT_RESOLVE_HOST: return "host name does not resolve";
+    case CURLE_OPERATION_TIMEDOUT: return "timed out";
+    default: return zErr[0] ? zErr : curl_easy_strerror(cc);
+  }
+}
+
 /* Perform q: up to q->nAttempt attempts while the answer is a 5xx or the
 ** transfer broke after connecting (a refused or unresolvable server is not
 ** retried: it is not there). SDB_OK with an HTTP answer in r (caller frees
@@ -325,7 +336,7 @@ static int credHttp(SdbCreds *p, const CredReq *q, CredAnswer *r, char *zWhy, si
     }
     if (cc == CURLE_OK && r->status < 500) return SDB_OK;
     if (cc == CURLE_OK) snprintf(zWhy, nWhy, "HTTP %ld", r->status);
-    else snprintf(zWhy, nWhy, "%s", zErr[0] ? zErr : curl_easy_strerror(cc));
+    else snprintf(zWhy, nWhy, "%s", credCurlWhy(cc, zErr));
     if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
         cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_URL_MALFORMAT) {
       break;
@@ -528,7 +539,7 @@ static const char *credContainerUrlProblem(const char *zUrl) {
 /* Container credentials (ECS task role, EKS Pod Identity). */
 static int credContainer(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy) {
   if (!p->zCtUrl) {
-    snprintf(zWhy, nWhy, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI unset");
+    snprintf(zWhy, nWhy, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/_FULL_URI unset");
     return CRED_SKIP;
   }
   const char *zVar = p->bCtRelative ? "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"

@@ -610,10 +610,10 @@ static int s3Denied(S3Store *p, S3Req *q, S3Resp *r, SdbErr *pErr) {
   xmlText(r, "Code", zCode, sizeof(zCode));
   xmlText(r, "Message", zMsg, sizeof(zMsg));
   if (p->eCred == S3_CRED_NONE) {
-    return sdbErrSet(pErr, SDB_PERM, "s3 %s %s: access denied by %s: %s%s%s (no credentials found,"
-                     " requests were sent unsigned; sources tried: %s)", q->zMethod, q->zName,
-                     p->zEndpoint, zCode[0] ? zCode : "HTTP 403", zMsg[0] ? ": " : "", zMsg,
-                     sdbCredsTried(p->pCreds));
+    /* S3's message is left out: the list of sources must fit. */
+    return sdbErrSet(pErr, SDB_PERM, "s3 %s %s: access denied by %s: %s (no credentials found,"
+                     " sent unsigned; tried %s)", q->zMethod, q->zName, p->zEndpoint,
+                     zCode[0] ? zCode : "HTTP 403", sdbCredsTried(p->pCreds));
   }
   return sdbErrSet(pErr, SDB_PERM, "s3 %s %s: access denied by %s: %s%s%s (credentials from %s)",
                    q->zMethod, q->zName, p->zEndpoint, zCode[0] ? zCode : "HTTP 403",

@@ -22,7 +22,7 @@ request line; nothing is decoded and re-encoded leniently:
   * malformed Authorization / credential scope    -> 400 AuthorizationHeaderMalformed
     (scope date != x-amz-date date, service != s3, terminator != aws4_request,
      region != --region when --region is given)
-  * access key differs                            -> 403 InvalidAccessKeyId
+  * access key not one of the --verify sets       -> 403 InvalidAccessKeyId
   * x-amz-content-sha256 missing                  -> 400 InvalidRequest
     "Missing required header for this request: x-amz-content-sha256"
   * x-amz-content-sha256 not 64 lower-case hex nor UNSIGNED-PAYLOAD
@@ -44,8 +44,8 @@ request line; nothing is decoded and re-encoded leniently:
     query gets 403 SignatureDoesNotMatch (with a hint in the message).
   * signature differs                             -> 403 SignatureDoesNotMatch
     (the error XML carries <CanonicalRequest> and <StringToSign> as AWS does)
-  * x-amz-security-token: must equal the configured token (third part of
-    --verify); sent when none is configured       -> 403 InvalidToken
+  * x-amz-security-token: must equal the token of the key's set (third part of
+    --verify); sent when that set has none        -> 403 InvalidToken
   * body SHA-256 differs from x-amz-content-sha256 -> 400 XAmzContentSHA256Mismatch
 Header values are trimmed and inner whitespace runs collapsed; repeated
 headers are joined with ','. Every failure counts in stats "sigv4_fail".
@@ -67,6 +67,10 @@ not counted in "requests"):
   POST /__proxy/rules[?seed=N]  body: JSON list of rules (or
                         {"rules":[..],"seed":N}); replaces the rules and their
                         counters; reseeds the RNG when a seed is given
+  GET  /__proxy/creds   -> the access key ids accepted (sorted JSON list)
+  POST /__proxy/creds   body {"add":[[KEY,SECRET,TOKEN or null],..],"remove":[KEY,..]}:
+                        accept more credential sets / revoke some (credential
+                        rotation tests); not undone by /__proxy/reset
   POST /__proxy/reset[?seed=N]  clear rules and all counters, reseed the RNG
                         (to --seed unless ?seed=N)
 
@@ -235,12 +239,12 @@ class Proxy:
         self.args = args
         host, _, port = args.upstream.rpartition(":")
         self.up_host, self.up_port = host or "127.0.0.1", int(port)
-        self.verify = None
-        if args.verify:
-            parts = args.verify.split(":", 2)
+        self.verify = {}       # access key id -> (secret, session token or None)
+        for v in args.verify or []:
+            parts = v.split(":", 2)
             if len(parts) < 2:
                 sys.exit("s3proxy: --verify needs KEY:SECRET")
-            self.verify = (parts[0], parts[1], parts[2] if len(parts) > 2 else None)
+            self.verify[parts[0]] = (parts[1], parts[2] if len(parts) > 2 else None)
         self.seed = args.seed
         self.rng = random.Random(self.seed)
         self.rules = []
@@ -616,6 +620,22 @@ class Proxy:
                 self.rng = random.Random(seed)
             self.log(f"rules set ({len(rules)}), seed={seed}: {json.dumps(spec)}")
             return self.json_response(200, {"ok": True, "rules": len(rules), "seed": seed})
+        if path == "/__proxy/creds" and req.method == "GET":
+            return self.json_response(200, sorted(self.verify))
+        if path == "/__proxy/creds" and req.method == "POST":
+            try:
+                spec = json.loads(req.body.decode("utf-8") or "{}")
+                add = [(str(k), str(s), None if t is None else str(t))
+                       for k, s, t in spec.get("add", [])]
+                remove = [str(k) for k in spec.get("remove", [])]
+            except (ValueError, TypeError, AttributeError) as e:
+                return self.json_response(400, {"error": str(e)})
+            for k in remove:
+                self.verify.pop(k, None)
+            for k, s, t in add:
+                self.verify[k] = (s, t)
+            self.log(f"creds: +{[k for k, _, _ in add]} -{remove}")
+            return self.json_response(200, {"ok": True, "keys": sorted(self.verify)})
         if path == "/__proxy/reset" and req.method == "POST":
             self.rules = []
             self.reset_stats()
@@ -626,7 +646,6 @@ class Proxy:
 
     # ------------------------------------------------------------ SigV4
     def check_sigv4(self, req):
-        key, secret, token = self.verify
         auth = req.get("authorization")
         if auth is None:
             raise HttpError(403, "AccessDenied", "Access Denied (no Authorization header; "
@@ -650,10 +669,11 @@ class Proxy:
             raise HttpError(400, "AuthorizationHeaderMalformed",
                             "Credential must be KEY/YYYYMMDD/REGION/s3/aws4_request")
         ak, cdate, region, service, term = cred
-        if ak != key:
+        if ak not in self.verify:
             raise HttpError(403, "InvalidAccessKeyId",
                             "The AWS Access Key Id you provided does not exist in our records.",
                             {"AWSAccessKeyId": ak})
+        secret, token = self.verify[ak]
         payload = req.get("x-amz-content-sha256")
         if payload is None:
             raise HttpError(400, "InvalidRequest",
@@ -802,7 +822,8 @@ def main():
     ap.add_argument("--listen", default="127.0.0.1:0", help="HOST:PORT (loopback only)")
     ap.add_argument("--port-file")
     ap.add_argument("--log")
-    ap.add_argument("--verify", metavar="KEY:SECRET[:TOKEN]")
+    ap.add_argument("--verify", metavar="KEY:SECRET[:TOKEN]", action="append",
+                    help="accepted credentials; repeatable (any of them signs)")
     ap.add_argument("--region", help="with --verify: required credential-scope region")
     ap.add_argument("--max-skew", type=int, default=900,
                     help="with --verify: max |x-amz-date - now| in seconds (0: no check)")
