@@ -299,6 +299,9 @@ static CURLcode credAttempt(SdbCreds *p, const CredReq *q, CredAnswer *r, char *
   }
   CURLcode cc = curl_easy_perform(h);
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+  curl_off_t tConnect = 0;
+  curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &tConnect);
+  if (cc == CURLE_OPERATION_TIMEDOUT && tConnect == 0) cc = CURLE_COULDNT_CONNECT;  /* never connected */
   curl_slist_free_all(pHdr);
   curl_easy_cleanup(h);
   return cc;
@@ -831,7 +834,7 @@ static int credDue(SdbCreds *p) {
 
 /* See creds.h. */
 SdbCredSet *sdbCredsAcquire(SdbCreds *p) {
-  if (!p || !p->pCur) return NULL;      /* pCur is never cleared once set */
+  if (!p || p->eSrc == SRC_NONE) return NULL;   /* eSrc is fixed at open */
   int due = credDue(p);
   /* Before expiry one thread refreshes while the others sign with the
   ** current set; after it, they wait for the refresh. */
@@ -858,7 +861,7 @@ void sdbCredsRelease(SdbCreds *p, SdbCredSet *pSet) {
 /* See creds.h. A set fetched less than a second ago is not fetched again
 ** (a server that keeps refusing fresh sets gets one request per second). */
 int sdbCredsRenew(SdbCreds *p, u64 iGen) {
-  if (!p || !p->pCur || p->eSrc < SRC_WEBID) return 0;
+  if (!p || p->eSrc < SRC_WEBID) return 0;
   pthread_mutex_lock(&p->muFetch);
   pthread_mutex_lock(&p->mu);
   int bNewer = p->pCur->iGen > iGen;
