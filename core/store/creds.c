@@ -89,6 +89,7 @@ typedef struct CredReq {
   const char *zBody;        /* POST/PUT body or NULL */
   long connectMs, totalMs;
   int nAttempt;
+  int bNoProxy;             /* link-local or loopback server: ignore proxy variables */
 } CredReq;
 
 /* ------------------------------------------------------------ small helpers */
@@ -113,8 +114,9 @@ static char *credEnvDup(const char *zName, int *pbOom) {
 static void credTried(SdbCreds *p, const char *zName, const char *zWhy) {
   char *z = sdbMprintf("%s%s (%s)", p->tried.n ? ", " : "", zName, zWhy);
   if (!z) return;
-  if (p->tried.n) p->tried.n--;        /* drop the NUL */
-  if (sdbBufAppend(&p->tried, z, strlen(z) + 1) && p->tried.n) p->tried.a[p->tried.n - 1] = 0;
+  size_t n = p->tried.n;
+  if (n) p->tried.n--;                 /* append over the NUL */
+  if (sdbBufAppend(&p->tried, z, strlen(z) + 1)) p->tried.n = n;   /* OOM: unchanged */
   sdbFree(z);
 }
 
@@ -284,7 +286,7 @@ static CURLcode credAttempt(SdbCreds *p, const CredReq *q, CredAnswer *r, char *
   curl_easy_setopt(h, CURLOPT_URL, q->zUrl);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_NOPROXY, "*");   /* the metadata hosts are local: no proxy */
+  if (q->bNoProxy) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, pHdr);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "sqlite-slatedb");
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, zErr);
@@ -479,7 +481,7 @@ static int credWebIdentity(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy
   if (!zBody) return (snprintf(zWhy, nWhy, "out of memory"), SDB_NOMEM);
   CredReq q = {"POST", p->zStsUrl, {"Content-Type: application/x-www-form-urlencoded",
                "Accept: application/xml", NULL}, zBody, CRED_STS_CONNECT_MS, CRED_STS_TOTAL_MS,
-               CRED_STS_ATTEMPTS};
+               CRED_STS_ATTEMPTS, 0};
   CredAnswer r = {0};
   char zNet[160];
   rc = credHttp(p, &q, &r, zNet, sizeof(zNet));
@@ -568,7 +570,8 @@ static int credContainer(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy) 
   sdbFree(zTok);
   if (rc) return rc;
   CredReq q = {"GET", p->zCtUrl, {"Accept: application/json", zAuth, NULL}, NULL,
-               CRED_CT_CONNECT_MS, CRED_CT_TOTAL_MS, CRED_CT_ATTEMPTS};
+               CRED_CT_CONNECT_MS, CRED_CT_TOTAL_MS, CRED_CT_ATTEMPTS, 0};
+  q.bNoProxy = strncasecmp(p->zCtUrl, "http://", 7) == 0;   /* then a local host */
   CredAnswer r = {0};
   char zNet[160];
   rc = credHttp(p, &q, &r, zNet, sizeof(zNet));
@@ -596,7 +599,7 @@ static int credImdsGet(SdbCreds *p, const char *zMethod, const char *zPath, cons
   char *zUrl = sdbMprintf("%s%s", p->zImdsUrl, zPath);
   if (!zUrl) return (snprintf(zWhy, nWhy, "out of memory"), SDB_NOMEM);
   CredReq q = {zMethod, zUrl, {zHdr, NULL}, NULL, CRED_IMDS_CONNECT_MS, CRED_IMDS_TOTAL_MS,
-               CRED_IMDS_ATTEMPTS};
+               CRED_IMDS_ATTEMPTS, 1};
   char zNet[160];
   int rc = credHttp(p, &q, r, zNet, sizeof(zNet));
   sdbFree(zUrl);

@@ -1,0 +1,238 @@
+/*
+** t_creds.c: the AWS credential chain (core/store/creds.c) without S3.
+**
+** Local sources (environment, profile, nothing at all, a refused container
+** URL) and, against scripts/s3/credserver.py started here on loopback (no
+** proxy), IMDSv2: the set's fields and Expiration, renewal, and 4 threads
+** acquiring and releasing sets while a set handed out 5 min + 1 s before
+** expiry reaches the refresh point (run it under ASan/TSan for the locking).
+** Messages never hold a secret or a token.
+*/
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/creds.h"
+#include "test.h"
+
+static const char *azVars[] = {
+  "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_TOKEN", "AWS_PROFILE",
+  "AWS_SHARED_CREDENTIALS_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+  "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_ENDPOINT_URL_STS"};
+
+/* No credential variable set, HOME without .aws, IMDS off. */
+static void clearEnv(const char *zHome) {
+  for (size_t i = 0; i < sizeof(azVars) / sizeof(azVars[0]); i++) unsetenv(azVars[i]);
+  setenv("HOME", zHome, 1);
+  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+}
+
+static i64 nowMs(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (i64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void testLocal(const char *zDir) {
+  SdbCreds *p = NULL;
+  SdbErr err = {0};
+  clearEnv(zDir);
+  setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "env-secret-XYZ", 1);
+  setenv("AWS_SESSION_TOKEN", "env-token-XYZ", 1);
+  int rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+  SdbCredSet *s = rc ? NULL : sdbCredsAcquire(p);
+  CHECKF("creds: environment", s && strcmp(s->zKeyId, "AKIDENV") == 0 &&
+         strcmp(s->zToken, "env-token-XYZ") == 0 && s->expiresMs == 0 &&
+         strcmp(sdbCredsSource(p), "environment") == 0 && sdbCredsRenew(p, s->iGen) == 0,
+         "rc=%d %s", rc, err.zMsg);
+  sdbCredsRelease(p, s);
+  sdbCredsFree(p);
+
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+  rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+  CHECKF("creds: a key id without a secret is an error naming both", rc == SDB_PERM && !p &&
+         strstr(err.zMsg, "AWS_SECRET_ACCESS_KEY is not"), "rc=%d %s", rc, err.zMsg);
+
+  clearEnv(zDir);
+  char zFile[512];
+  snprintf(zFile, sizeof(zFile), "%s/creds.ini", zDir);
+  FILE *f = fopen(zFile, "w");
+  fprintf(f, "[default]\naws_access_key_id = AKIDDEF\naws_secret_access_key = def-secret\n"
+             "[p1]\n  aws_access_key_id=AKIDP1 \naws_secret_access_key= p1-secret\n[half]\n"
+             "aws_access_key_id = AKIDHALF\n");
+  fclose(f);
+  setenv("AWS_SHARED_CREDENTIALS_FILE", zFile, 1);
+  setenv("AWS_PROFILE", "p1", 1);
+  rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+  s = rc ? NULL : sdbCredsAcquire(p);
+  CHECKF("creds: profile from AWS_SHARED_CREDENTIALS_FILE", s && strcmp(s->zKeyId, "AKIDP1") == 0 &&
+         strcmp(s->zSecret, "p1-secret") == 0 && !s->zToken &&
+         strcmp(sdbCredsSource(p), "profile p1") == 0 &&
+         strcmp(sdbCredsTried(p), "environment (AWS_ACCESS_KEY_ID unset)") == 0,
+         "rc=%d %s / %s", rc, err.zMsg, p ? sdbCredsTried(p) : "");
+  sdbCredsRelease(p, s);
+  sdbCredsFree(p);
+
+  setenv("AWS_PROFILE", "half", 1);
+  rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+  CHECKF("creds: a profile without a secret is skipped, saying so", rc == SDB_OK &&
+         !sdbCredsAcquire(p) && strstr(sdbCredsTried(p), "no aws_access_key_id and "
+         "aws_secret_access_key in [half]"), "rc=%d %s", rc, p ? sdbCredsTried(p) : err.zMsg);
+  sdbCredsFree(p);
+
+  clearEnv(zDir);
+  rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+  CHECKF("creds: nothing: every source with why it was skipped", rc == SDB_OK && !sdbCredsAcquire(p) &&
+         !sdbCredsSource(p) && strcmp(sdbCredsTried(p), "environment (AWS_ACCESS_KEY_ID unset), "
+         "profile default (~/.aws/credentials: No such file or directory), web identity "
+         "(AWS_WEB_IDENTITY_TOKEN_FILE unset), container (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/"
+         "_FULL_URI unset), IMDS (AWS_EC2_METADATA_DISABLED=true)") == 0,
+         "rc=%d %s", rc, p ? sdbCredsTried(p) : err.zMsg);
+  sdbCredsFree(p);
+
+  setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent/token", 1);
+  rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+  CHECKF("creds: web identity without AWS_ROLE_ARN is skipped", rc == SDB_OK &&
+         strstr(sdbCredsTried(p), "web identity (AWS_ROLE_ARN unset)"), "rc=%d %s", rc,
+         p ? sdbCredsTried(p) : err.zMsg);
+  sdbCredsFree(p);
+
+  clearEnv(zDir);
+  const char *azBad[] = {"http://10.0.0.1/creds", "http://user@127.0.0.1/creds",
+                         "ftp://127.0.0.1/creds", "http://169.254.170.3/x"};
+  for (int i = 0; i < 4; i++) {
+    setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", azBad[i], 1);
+    setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "ct-token-SECRET", 1);
+    rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+    CHECKF("creds: container URL refused", rc == SDB_PERM && !p && strstr(err.zMsg, "refused") &&
+           !strstr(err.zMsg, "ct-token-SECRET"), "%s: rc=%d %s", azBad[i], rc, err.zMsg);
+  }
+}
+
+/* ------------------------------------------------------------ IMDS */
+
+static pid_t startServer(char *zUrl, size_t nUrl, const char *zDir, int ttl) {
+  char zPort[512], zTtl[16];
+  snprintf(zPort, sizeof(zPort), "%s/port", zDir);
+  snprintf(zTtl, sizeof(zTtl), "%d", ttl);
+  unlink(zPort);
+  pid_t pid = fork();
+  if (pid == 0) {
+    char zScript[1024];
+    snprintf(zScript, sizeof(zScript), "%s/scripts/s3/credserver.py", test_srcdir());
+    execlp("python3", "python3", zScript, "--port-file", zPort, "--ttl", zTtl, (char *)NULL);
+    _exit(127);
+  }
+  for (int i = 0; i < 100; i++) {
+    FILE *f = fopen(zPort, "r");
+    int port = 0;
+    if (f && fscanf(f, "%d", &port) == 1 && port > 0) {
+      fclose(f);
+      snprintf(zUrl, nUrl, "http://127.0.0.1:%d", port);
+      return pid;
+    }
+    if (f) fclose(f);
+    usleep(100000);
+  }
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+  return -1;
+}
+
+typedef struct Worker {
+  SdbCreds *p;
+  i64 untilMs;
+  u64 maxGen;
+  int bad;                /* a generation went backwards or a set was incomplete */
+  int n;
+} Worker;
+
+static void *workerMain(void *pArg) {
+  Worker *w = pArg;
+  u64 last = 0;
+  while (nowMs() < w->untilMs) {
+    SdbCredSet *s = sdbCredsAcquire(w->p);
+    if (!s || s->iGen < last || !s->zKeyId || !s->zSecret || !s->zToken) w->bad = 1;
+    if (s) last = s->iGen;
+    w->n++;
+    usleep(1000);
+    sdbCredsRelease(w->p, s);
+  }
+  w->maxGen = last;
+  return NULL;
+}
+
+static void testImds(const char *zDir) {
+  char zUrl[128];
+  pid_t pid = startServer(zUrl, sizeof(zUrl), zDir, 301);   /* due 1 s after it is handed out */
+  if (pid < 0) {
+    printf("SKIP creds: IMDS: credserver.py did not start\n");
+    return;
+  }
+  clearEnv(zDir);
+  setenv("AWS_EC2_METADATA_DISABLED", "false", 1);
+  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", zUrl, 1);
+  SdbCreds *p = NULL;
+  SdbErr err = {0};
+  i64 t0 = nowMs();
+  int rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+  SdbCredSet *s = rc ? NULL : sdbCredsAcquire(p);
+  CHECKF("creds: IMDSv2 set with token and Expiration", s && strncmp(s->zKeyId, "ASIAIMDS", 8) == 0 &&
+         s->zToken && s->expiresMs > t0 + 299000 && s->expiresMs < t0 + 303000 && s->iGen == 1 &&
+         strcmp(sdbCredsSource(p), "IMDS") == 0, "rc=%d %s", rc, err.zMsg);
+  u64 g = s ? s->iGen : 0;
+  sdbCredsRelease(p, s);
+  CHECK("creds: renew right after a fetch is not repeated", p && sdbCredsRenew(p, g) == 0);
+  usleep(1100000);
+  CHECK("creds: renew after a second fetches a new set", p && sdbCredsRenew(p, g) == 1);
+
+  /* Threads across the refresh point: the set is due 1 s after it was fetched. */
+  Worker aW[4];
+  pthread_t aT[4];
+  for (int i = 0; p && i < 4; i++) {
+    aW[i] = (Worker){p, nowMs() + 2500, 0, 0, 0};
+    pthread_create(&aT[i], NULL, workerMain, &aW[i]);
+  }
+  int bad = !p, nAcq = 0;
+  u64 maxGen = 0;
+  for (int i = 0; p && i < 4; i++) {
+    pthread_join(aT[i], NULL);
+    bad |= aW[i].bad;
+    nAcq += aW[i].n;
+    if (aW[i].maxGen > maxGen) maxGen = aW[i].maxGen;
+  }
+  /* Each set is due 1 s after its fetch: about two refreshes in 2.5 s. */
+  CHECKF("creds: 4 threads across refreshes see whole sets, generations only grow",
+         !bad && maxGen >= 3 && maxGen <= 8, "bad=%d maxGen=%llu acquisitions=%d", bad,
+         (unsigned long long)maxGen, nAcq);
+  sdbCredsFree(p);
+
+  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1", 1);
+  t0 = nowMs();
+  rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+  CHECKF("creds: IMDS unreachable is skipped at once", rc == SDB_OK && !sdbCredsAcquire(p) &&
+         nowMs() - t0 < 3000 && strstr(sdbCredsTried(p), "IMDS (connection refused or "
+         "unreachable at http://127.0.0.1:1)"), "rc=%d %s", rc, p ? sdbCredsTried(p) : err.zMsg);
+  sdbCredsFree(p);
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+}
+
+int main(void) {
+  char zDir[] = "/tmp/t_creds.XXXXXX";
+  if (!mkdtemp(zDir)) return 1;
+  testLocal(zDir);
+  testImds(zDir);
+  char zCmd[256];
+  snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
+  if (system(zCmd) != 0) printf("# could not remove %s\n", zDir);
+  return test_done();
+}
