@@ -5,7 +5,8 @@
 ** URL) and, against scripts/s3/credserver.py started here on loopback (no
 ** proxy), IMDSv2: the set's fields and Expiration, renewal, and 4 threads
 ** acquiring and releasing sets while a set handed out 5 min + 1 s before
-** expiry reaches the refresh point (run it under ASan/TSan for the locking).
+** expiry reaches the refresh point (run it under ASan/TSan for the locking);
+** web identity through its STS, with the token file rotated between fetches.
 ** Messages never hold a secret or a token.
 */
 #include <pthread.h>
@@ -128,7 +129,10 @@ static pid_t startServer(char *zUrl, size_t nUrl, const char *zDir, int ttl) {
   if (pid == 0) {
     char zScript[1024];
     snprintf(zScript, sizeof(zScript), "%s/scripts/s3/credserver.py", test_srcdir());
-    execlp("python3", "python3", zScript, "--port-file", zPort, "--ttl", zTtl, (char *)NULL);
+    char zTok[512];
+    snprintf(zTok, sizeof(zTok), "%s/webtoken", zDir);
+    execlp("python3", "python3", zScript, "--port-file", zPort, "--ttl", zTtl,
+           "--web-token-file", zTok, (char *)NULL);
     _exit(127);
   }
   for (int i = 0; i < 100; i++) {
@@ -215,6 +219,40 @@ static void testImds(const char *zDir) {
          (unsigned long long)maxGen, nAcq);
   sdbCredsFree(p);
 
+  /* Web identity: the token file is read at each fetch (a rotated token works). */
+  char zTokFile[512], zSts[160];
+  snprintf(zTokFile, sizeof(zTokFile), "%s/webtoken", zDir);
+  snprintf(zSts, sizeof(zSts), "%s/sts/", zUrl);
+  FILE *f = fopen(zTokFile, "w");
+  fputs("web-token-one\n", f);
+  fclose(f);
+  clearEnv(zDir);
+  setenv("AWS_WEB_IDENTITY_TOKEN_FILE", zTokFile, 1);
+  setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/sdb-test", 1);
+  setenv("AWS_ENDPOINT_URL_STS", zSts, 1);
+  rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+  s = rc ? NULL : sdbCredsAcquire(p);
+  CHECKF("creds: web identity from STS", s && strncmp(s->zKeyId, "ASIASTS", 7) == 0 && s->zToken &&
+         s->expiresMs > t0 && strcmp(sdbCredsSource(p), "web identity") == 0, "rc=%d %s", rc, err.zMsg);
+  g = s ? s->iGen : 0;
+  sdbCredsRelease(p, s);
+  f = fopen(zTokFile, "w");
+  fputs("web-token-two\n", f);
+  fclose(f);
+  usleep(1100000);
+  CHECK("creds: web identity renews with the rotated token file", p && sdbCredsRenew(p, g) == 1);
+  sdbCredsFree(p);
+  f = fopen(zTokFile, "w");
+  fputs("web-token-three\n", f);
+  fclose(f);
+  setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/other", 1);
+  rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+  CHECKF("creds: STS refusal names the source and code, not the token", rc == SDB_PERM && !p &&
+         strstr(err.zMsg, "web identity") && strstr(err.zMsg, "AccessDenied") &&
+         !strstr(err.zMsg, "web-token-three"), "rc=%d %s", rc, err.zMsg);
+
+  clearEnv(zDir);
+  setenv("AWS_EC2_METADATA_DISABLED", "false", 1);
   setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1", 1);
   t0 = nowMs();
   rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
