@@ -32,6 +32,15 @@
 **       sdbMaintStop before it closes): compactions and GC. Touches SdbMaint
 **       under its locks, versions, the writer only through
 **       sdbWriterUpdateManifest / sdbWriterPoll, the store.
+**   scan read-ahead threads (table/sst.c, version.c), short-lived, owned by
+**       one scan's iterators: on S3, an SST iterator keeps up to 3 read-ahead
+**       windows in flight, one thread each (a window's ranged GETs, no
+**       decoding); a sorted run's iterator opens its next SST (index and
+**       first block) on a thread when the current SST has requested its last
+**       blocks. They touch only the store, the block cache (read-ahead
+**       charge), SdbDb.muOpen (sdbDbTableSst) and their own window; each is
+**       joined before its iterator steps past it or is freed, so none
+**       outlives its scan; an error is kept until the scan needs the data.
 **   libcurl (store/s3.c) runs in the calling thread; no thread of its own.
 ** None of these threads calls SQLite.
 */
@@ -111,7 +120,11 @@ typedef struct DbVersion {
 **   SdbDb.muOpen       DbTable.pSst and bOpening; held only to test or set
 **                      them, never across store I/O (sdbDbTableSst opens
 **                      SSTs outside it; a second user of the same table
-**                      waits on condOpen, which releases it)
+**                      waits on condOpen, which releases it); also taken
+**                      by a run scan's next-SST thread
+**   (scan read-ahead threads hold no lock of db/ while they wait: the
+**   iterator joins them outside every lock, and they take only muOpen and
+**   the locks below db/)
 **   SdbDb.mu           the database lock: pCur only, to pin or replace the
 **                      current version; NO store or disk I/O under it, nor
 **                      a call that may do any (a version's last release

@@ -616,22 +616,80 @@ int sdbDbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter 
 }
 
 /* Context of a sorted-run concatenation: the run's tables that may hold keys
-** in the range, the range and the handle. Owned by the concatenating iterator. */
+** in the range, the range and the handle. Owned by the concatenating iterator.
+**
+** The run's next SST is opened ahead: when the iterator of table i has
+** requested its last blocks (sdbSstIterOnTail), a thread opens table i+1
+** (i-1 descending) and its iterator, which loads its first block, while
+** table i is still being read; the concatenation takes that iterator when it
+** reaches table i+1. The thread runs engine code only (the table cache under
+** db->muOpen, the store, the block cache); it is joined before the next
+** table is opened and before the context is freed, so it never outlives the
+** scan. An error it met is reported when the scan reaches that table. */
 typedef struct RunCtx {
   SdbDb *db;
   DbTable **apTable;      /* borrowed from the pinned version */
   int nTable;
   SdbRangeCopy range;
   int bHasRange;
+  int bDesc;              /* the direction of the scan */
+  int iAhead;             /* the table the thread opens (valid while bThread) */
+  pthread_t thread;
+  int bThread;            /* the thread runs or has not been joined */
+  int rcAhead;            /* its result, once joined */
+  SdbErr errAhead;
+  SdbIter *pAhead;        /* its iterator, owned (may be NULL: no rows in range) */
 } RunCtx;
+
+static const SdbRange *runCtxRange(RunCtx *c) { return c->bHasRange ? &c->range.r : NULL; }
+
+static void *runAheadMain(void *pArg) {
+  RunCtx *c = (RunCtx *)pArg;
+  c->rcAhead = sdbDbTableIter(c->db, c->apTable[c->iAhead], runCtxRange(c), c->bDesc,
+                              &c->pAhead, &c->errAhead);
+  if (c->rcAhead == SDB_OK) sdbSstIterReadAhead(c->pAhead);
+  return NULL;
+}
+
+/* Tail hook of table i's iterator: open the table after it in the background. */
+static void runAheadStart(void *pArg) {
+  RunCtx *c = (RunCtx *)pArg;
+  if (c->bThread || c->iAhead < 0 || c->iAhead >= c->nTable) return;
+  c->rcAhead = SDB_OK;
+  memset(&c->errAhead, 0, sizeof(c->errAhead));
+  c->bThread = pthread_create(&c->thread, NULL, runAheadMain, c) == 0;
+}
+
+/* Join the thread, if any. */
+static void runAheadJoin(RunCtx *c) {
+  if (!c->bThread) return;
+  pthread_join(c->thread, NULL);
+  c->bThread = 0;
+}
 
 static int runCtxOpen(void *pCtx, int i, int bDesc, SdbIter **pp, SdbErr *pErr) {
   RunCtx *c = (RunCtx *)pCtx;
-  return sdbDbTableIter(c->db, c->apTable[i], c->bHasRange ? &c->range.r : NULL, bDesc, pp, pErr);
+  int bAhead = c->bThread && c->iAhead == i, rc;
+  runAheadJoin(c);
+  if (bAhead) {
+    rc = c->rcAhead;
+    if (rc) sdbErrSet(pErr, rc, "%s", c->errAhead.zMsg);
+    *pp = c->pAhead;
+  } else {
+    sdb_iter_free(c->pAhead);
+    rc = sdbDbTableIter(c->db, c->apTable[i], runCtxRange(c), bDesc, pp, pErr);
+  }
+  c->pAhead = NULL;
+  c->bDesc = bDesc;
+  c->iAhead = bDesc ? i - 1 : i + 1;
+  if (rc == SDB_OK && *pp) sdbSstIterOnTail(*pp, runAheadStart, c);
+  return rc;
 }
 
 static void runCtxFree(void *pCtx) {
   RunCtx *c = (RunCtx *)pCtx;
+  runAheadJoin(c);
+  sdb_iter_free(c->pAhead);
   sdbRangeCopyFree(&c->range);
   sdbFree(c);
 }

@@ -28,8 +28,11 @@
 ** Blocks are fetched one GET each, except that once an iterator has loaded
 ** two blocks, a miss fetches a window of the following blocks (4, doubling
 ** to 32, at most 1 MiB, ending before the first block the cache holds) in
-** one coalesced GET; where the store overlaps reads (S3) the window doubles
-** up to 1024 blocks, fetched as up to 4 parallel GETs of at most 1 MiB each.
+** one coalesced GET; where the store overlaps reads (S3) the window grows
+** fourfold up to 2048 blocks, fetched as up to 8 parallel GETs of at most
+** 1 MiB each, and up to 3 windows are fetched ahead on background threads
+** (SstAhead) while the iterator decodes the current one; a sorted run asks
+** for its next SST's windows at once (sdbSstIterReadAhead).
 ** A window never holds more than the cache's read-ahead room. The iterator
 ** keeps that run as stored bytes and checks and decodes each block only
 ** when it reaches it (then it goes to the cache), so
@@ -48,9 +51,10 @@
 #define SST_TAIL_READ (64 * 1024)
 #define SST_AHEAD_MIN 4
 #define SST_AHEAD_MAX 32                /* window cap, blocks (one GET at a time) */
-#define SST_AHEAD_MAX_PAR 1024          /* idem where the store overlaps reads */
+#define SST_AHEAD_MAX_PAR 2048          /* idem where the store overlaps reads */
 #define SST_AHEAD_BYTES (1u << 20)      /* one GET of a run */
-#define SST_RUN_PARTS 4                 /* GETs of one run where the store overlaps reads */
+#define SST_AHEAD_DEPTH 3               /* windows in flight in the background (S3) */
+#define SST_RUN_PARTS 8                 /* GETs of one run where the store overlaps reads */
 #define SST_SECTION_MAX ((u64)SDB_DECOMPRESS_MAX + 4)
 
 static atomic_uint_fast64_t gSstUid = 0;
@@ -820,11 +824,65 @@ static int sstRunFetch(SdbSst *p, SstRun *r, u32 iFirst, u32 iLast, SdbErr *pErr
   }
   r->iFirst = iFirst;
   r->iLast = iLast;
-  if (p->pCache) {
-    for (int k = 0; k < r->nPart; k++) r->nCharged += r->aReq[k].out.nAlloc;
-    sdbCacheAheadCharge(p->pCache, r->nCharged);
-  }
   return SDB_OK;
+}
+
+/* Charge the planned parts of r to the cache as read-ahead, before they are
+** fetched (so that a window in flight counts against the room too). */
+static void sstRunCharge(const SdbSst *p, SstRun *r) {
+  if (!p->pCache) return;
+  for (int k = 0; k < r->nPart; k++) {
+    r->nCharged += p->aOff[r->aPartFirst[k + 1]] - p->aOff[r->aPartFirst[k]];
+  }
+  sdbCacheAheadCharge(p->pCache, r->nCharged);
+}
+
+/* Exchange two runs (buffers, blocks and charges). */
+static void sstRunSwap(SstRun *a, SstRun *b) {
+  SstRun t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/*
+** A window fetched in the background: the next read-ahead window of an
+** iterator, started while the iterator decodes the blocks of its current
+** one. One thread per window, running sstRunFetch only (store and cache
+** calls, both thread-safe; never SQLite); joined by sstAheadJoin, which every
+** owner calls before it frees the window, so no thread outlives its
+** iterator. The fetch's error stays in rc/err until the iterator needs a
+** block of the window.
+*/
+typedef struct SstAhead {
+  SdbSst *pSst;           /* borrowed from the iterator (which holds a reference) */
+  SstRun run;             /* owned; filled by the thread */
+  u32 iFirst, iLast;      /* blocks planned, inclusive */
+  pthread_t thread;
+  int bThread;            /* the thread runs or has not been joined */
+  int rc;                 /* the fetch's result, valid once joined */
+  SdbErr err;
+} SstAhead;
+
+static void *sstAheadMain(void *pArg) {
+  SstAhead *a = (SstAhead *)pArg;
+  a->rc = sstRunFetch(a->pSst, &a->run, a->iFirst, a->iLast, &a->err);
+  return NULL;
+}
+
+/* Start fetching a->run (planned, charged) on a new thread. Returns 0 if no
+** thread could be started (the caller then fetches in the foreground). */
+static int sstAheadStart(SstAhead *a) {
+  a->rc = SDB_OK;
+  memset(&a->err, 0, sizeof(a->err));
+  a->bThread = pthread_create(&a->thread, NULL, sstAheadMain, a) == 0;
+  return a->bThread;
+}
+
+/* Wait for the window's thread, if any. */
+static void sstAheadJoin(SstAhead *a) {
+  if (!a->bThread) return;
+  pthread_join(a->thread, NULL);
+  a->bThread = 0;
 }
 
 /* ------------------------------------------------------------ iterator */
@@ -841,11 +899,45 @@ typedef struct SstIter {
   u32 nLoaded;            /* blocks this iterator has loaded */
   u32 nAhead;             /* next read-ahead window */
   SstRun run;             /* the read-ahead run */
+  SstAhead *aFly;         /* SST_AHEAD_DEPTH windows fetched in the background; owned */
+  int iFly, nFly;         /* the oldest window in flight, and how many are */
+  i64 iPlanNext;          /* the block after the newest window in flight */
+  void (*xTail)(void *);  /* sdbSstIterOnTail's hook, called once; may be NULL */
+  void *pTailArg;
 } SstIter;
+
+/* True when the iterator will request no more blocks: every block left is
+** in the current run, in a window in flight, or past the end. */
+static int sstIterAtTail(const SstIter *it) {
+  i64 j = it->nFly ? it->iPlanNext : it->iBlkNext;
+  if (!it->nFly && sstRunHas(&it->run, (u32)it->iBlkNext)) {
+    j = it->bDesc ? it->run.iFirst - 1 : it->run.iLast + 1;
+  }
+  return it->base.bEof || j < it->iBlkLo || j > it->iBlkHi;
+}
+
+/* Call the tail hook once, as soon as the iterator is at its tail. */
+static void sstIterMaybeTail(SstIter *it) {
+  if (!it->xTail || !sstIterAtTail(it)) return;
+  void (*xTail)(void *) = it->xTail;
+  it->xTail = NULL;
+  xTail(it->pTailArg);
+}
+
+/* Wait for the windows in flight, if any, and forget them. */
+static void sstIterAheadDrop(SstIter *it) {
+  for (; it->nFly > 0; it->nFly--, it->iFly = (it->iFly + 1) % SST_AHEAD_DEPTH) {
+    SstAhead *a = &it->aFly[it->iFly];
+    sstAheadJoin(a);
+    sstRunEmpty(it->pSst, &a->run);
+  }
+  it->iFly = 0;
+}
 
 static void sstIterDrop(SstIter *it) {
   blockRefRelease(it->pSst, &it->cur);
   sstRunEmpty(it->pSst, &it->run);
+  sstIterAheadDrop(it);
 }
 
 static void sstIterStop(SstIter *it) {
@@ -855,29 +947,105 @@ static void sstIterStop(SstIter *it) {
 }
 
 /*
-** Fetch the run for a miss on block i: block i alone, or once this iterator
-** has loaded two blocks a read-ahead window in its direction (4 blocks,
+** Plan in r the run for block i: block i alone, or once this iterator has
+** loaded two blocks a read-ahead window in its direction (4 blocks,
 ** doubling), cut at the end of its range, before the first block the cache
 ** already holds, and at one GET of SST_AHEAD_BYTES, or where the store
-** overlaps reads SST_RUN_PARTS such GETs in parallel.
+** overlaps reads SST_RUN_PARTS such GETs in parallel. Sets the blocks
+** [*piFirst, *piLast]. REQUIRES r is empty.
 */
-static int sstIterFetch(SstIter *it, u32 i, SdbErr *pErr) {
+static void sstIterPlan(SstIter *it, u32 i, SstRun *r, u32 *piFirst, u32 *piLast) {
   SdbSst *p = it->pSst;
   int bPar = p->pStore->pMethods->xGetMany != NULL;
   u32 k = 1;
   if (it->nLoaded >= 2) {
     k = it->nAhead;
-    if (it->nAhead < (bPar ? SST_AHEAD_MAX_PAR : SST_AHEAD_MAX)) it->nAhead *= 2;
+    if (it->nAhead < (bPar ? SST_AHEAD_MAX_PAR : SST_AHEAD_MAX)) it->nAhead *= bPar ? 4 : 2;
   }
-  u64 nLeft = it->bDesc ? (u64)(it->iBlkNext - it->iBlkLo) + 1 : (u64)(it->iBlkHi - it->iBlkNext) + 1;
+  u64 nLeft = it->bDesc ? (u64)((i64)i - it->iBlkLo) + 1 : (u64)(it->iBlkHi - (i64)i) + 1;
   if (k > nLeft) k = (u32)nLeft;
   u32 n = 1;
   while (n < k && !(p->pCache && sdbCacheContains(p->pCache, p->uid, it->bDesc ? i - n : i + n))) n++;
-  sstRunEmpty(p, &it->run);
   u64 nRoom = (n > 1 && p->pCache) ? sdbCacheAheadRoom(p->pCache) : UINT64_MAX;
-  n = sstRunPlan(p, &it->run, i, n, it->bDesc, bPar ? SST_RUN_PARTS : 1, nRoom);
-  u32 iFirst = it->bDesc ? i - (n - 1) : i, iLast = it->bDesc ? i : i + (n - 1);
+  n = sstRunPlan(p, r, i, n, it->bDesc, bPar ? SST_RUN_PARTS : 1, nRoom);
+  *piFirst = it->bDesc ? i - (n - 1) : i;
+  *piLast = it->bDesc ? i : i + (n - 1);
+}
+
+/* Fetch, in the foreground, the run for a miss on block i (sstIterPlan). */
+static int sstIterFetch(SstIter *it, u32 i, SdbErr *pErr) {
+  SdbSst *p = it->pSst;
+  u32 iFirst, iLast;
+  sstRunEmpty(p, &it->run);
+  sstIterPlan(it, i, &it->run, &iFirst, &iLast);
+  sstRunCharge(p, &it->run);
   return sstRunFetch(p, &it->run, iFirst, iLast, pErr);
+}
+
+/* The windows of the iterator, allocated on first use; NULL if out of
+** memory (then it reads in the foreground only). */
+static SstAhead *sstIterFly(SstIter *it) {
+  if (it->aFly) return it->aFly;
+  it->aFly = sdbMallocZero(sizeof(SstAhead) * SST_AHEAD_DEPTH);
+  for (int k = 0; it->aFly && k < SST_AHEAD_DEPTH; k++) {
+    it->aFly[k].pSst = it->pSst;
+    it->aFly[k].run.iLast = -1;
+  }
+  return it->aFly;
+}
+
+/*
+** After block i was loaded: once the iterator reads ahead (two blocks
+** loaded) on a store that overlaps reads (S3), keep SST_AHEAD_DEPTH windows
+** in flight in the background, each following the one before it (the first
+** follows the current run, or block i), so that the GETs of the next windows
+** run while the blocks of this one are decoded and the windows grow without
+** waiting a round trip each. Planning stops at the end of the range and at a
+** cached block. Failing to start one (no memory, no thread) only means less
+** overlap.
+*/
+static void sstIterAheadMaybe(SstIter *it, u32 i) {
+  SdbSst *p = it->pSst;
+  if (it->nLoaded < 2 || !p->pStore->pMethods->xGetMany || !sstIterFly(it)) return;
+  i64 j = it->iPlanNext;
+  if (it->nFly == 0) {
+    j = it->bDesc ? (sstRunHas(&it->run, i) ? it->run.iFirst : (i64)i) - 1
+                  : (sstRunHas(&it->run, i) ? it->run.iLast : (i64)i) + 1;
+  }
+  while (it->nFly < SST_AHEAD_DEPTH && j >= it->iBlkLo && j <= it->iBlkHi) {
+    if (p->pCache && sdbCacheContains(p->pCache, p->uid, (u32)j)) return;
+    SstAhead *a = &it->aFly[(it->iFly + it->nFly) % SST_AHEAD_DEPTH];
+    sstIterPlan(it, (u32)j, &a->run, &a->iFirst, &a->iLast);
+    sstRunCharge(p, &a->run);
+    if (!sstAheadStart(a)) {
+      sstRunEmpty(p, &a->run);
+      return;
+    }
+    it->nFly++;
+    j = it->bDesc ? (i64)a->iFirst - 1 : (i64)a->iLast + 1;
+    it->iPlanNext = j;
+  }
+}
+
+/* If a window in flight holds block i, wait for it and make it the current
+** run. A failed fetch is reported now, when the iterator needs the block.
+** Older windows (their blocks came from the cache meanwhile) are dropped. */
+static int sstIterTakeAhead(SstIter *it, u32 i, SdbErr *pErr) {
+  while (it->nFly > 0) {
+    SstAhead *a = &it->aFly[it->iFly];
+    if (it->bDesc ? i > a->iLast : i < a->iFirst) return SDB_OK;   /* not fetched ahead */
+    sstAheadJoin(a);
+    it->iFly = (it->iFly + 1) % SST_AHEAD_DEPTH;
+    it->nFly--;
+    if (i >= a->iFirst && i <= a->iLast) {
+      if (a->rc) return sdbErrSet(pErr, a->rc, "%s", a->err.zMsg);
+      sstRunSwap(&it->run, &a->run);
+      sstRunEmpty(it->pSst, &a->run);
+      return SDB_OK;
+    }
+    sstRunEmpty(it->pSst, &a->run);
+  }
+  return SDB_OK;
 }
 
 /* Load block it->iBlkNext into it->cur: from the read-ahead run if it holds
@@ -886,18 +1054,22 @@ static int sstIterFetch(SstIter *it, u32 i, SdbErr *pErr) {
 static int sstIterLoad(SstIter *it, SdbErr *pErr) {
   SdbSst *p = it->pSst;
   u32 i = (u32)it->iBlkNext;
+  int rc = sstIterTakeAhead(it, i, pErr);
+  if (rc) return sstWrap(p, rc, pErr);
   int bInRun = sstRunHas(&it->run, i);
   SdbCacheHandle *h = (!bInRun && p->pCache) ? sdbCacheLookup(p->pCache, p->uid, i) : NULL;
   if (h) {
     it->cur.h = h;
     it->cur.p = sdbCacheValue(h);
   } else {
-    int rc = bInRun ? SDB_OK : sstIterFetch(it, i, pErr);
+    rc = bInRun ? SDB_OK : sstIterFetch(it, i, pErr);
     if (rc == SDB_OK) rc = sstDecodeRun(p, i, i, i, sstRunBlock(p, &it->run, i), &it->cur, pErr);
     if (rc) return sstWrap(p, rc, pErr);
   }
   it->iBlkNext += it->bDesc ? -1 : 1;
   it->nLoaded++;
+  sstIterAheadMaybe(it, i);
+  sstIterMaybeTail(it);
   return SDB_OK;
 }
 
@@ -968,12 +1140,30 @@ static void sstIterFree(SdbIter *pIter) {
   SstIter *it = (SstIter *)pIter;
   sstIterDrop(it);
   sstRunFree(it->pSst, &it->run);
+  for (int k = 0; it->aFly && k < SST_AHEAD_DEPTH; k++) sstRunFree(it->pSst, &it->aFly[k].run);
+  sdbFree(it->aFly);
   sdbRangeCopyFree(&it->range);
   sdbSstUnref(it->pSst);
   sdbFree(it);
 }
 
 static const SdbIterMethods sstIterMethods = {sstIterNext, sstIterFree};
+
+void sdbSstIterReadAhead(SdbIter *pIter) {
+  SstIter *it = (SstIter *)pIter;
+  if (!pIter || pIter->pMethods != &sstIterMethods || it->base.bEof) return;
+  if (it->nLoaded < 2) it->nLoaded = 2;
+  it->nAhead = SST_AHEAD_MAX_PAR;
+  sstIterAheadMaybe(it, (u32)(it->iBlkNext + (it->bDesc ? 1 : -1)));
+}
+
+void sdbSstIterOnTail(SdbIter *pIter, void (*xTail)(void *), void *pArg) {
+  SstIter *it = (SstIter *)pIter;
+  if (!pIter || pIter->pMethods != &sstIterMethods) return;
+  it->xTail = xTail;
+  it->pTailArg = pArg;
+  sstIterMaybeTail(it);
+}
 
 /* True if the range cannot meet the SST's [first_entry, last_entry]. */
 static int sstOutsideRange(const SdbSst *p, const SdbRange *r) {

@@ -115,6 +115,20 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
                   SdbErr *pErr);
 
 /*
+** Call xTail(pArg) once, in the thread that steps the iterator, as soon as
+** pIter (from sdbSstIterNew; other iterators are left alone) requests no more
+** blocks: the ones it still needs are fetched, in flight, or it is at EOF
+** (then at once). A sorted run uses it to open its next SST while this one
+** is still being read. xTail must not step or free pIter.
+*/
+void sdbSstIterOnTail(SdbIter *pIter, void (*xTail)(void *), void *pArg);
+/* Treat pIter (from sdbSstIterNew; others are left alone) as a long scan:
+** start reading ahead now, in windows of the largest size, instead of after
+** two blocks with growing windows (a sorted run's next SST, once the scan has
+** read the whole SST before it). */
+void sdbSstIterReadAhead(SdbIter *pIter);
+
+/*
 ** *pbMay = 0 if the SST's bloom filter proves key absent, else 1 (also when
 ** the SST has no filter). Loads the filter on first use. Does not count a
 ** skip. Returns SDB_OK or an error reading the filter.
