@@ -16,7 +16,8 @@
 ** 503/409/drops/short bodies, timeouts (hang, unreachable endpoint), 403 and
 ** missing-bucket errors, allow_http,
 ** parallel xGetMany, the credential hardening for non-environment endpoints,
-** and concurrent use from several threads.
+** concurrent use from several threads, scans reading ahead in the background,
+** and multipart uploads of large PUTs (retried parts, abort).
 */
 #include <pthread.h>
 #include <stdlib.h>
@@ -966,6 +967,88 @@ static void testEnginePrefetch(void) {
   testEngineColdOpen(zUrl);
 }
 
+/* ------------------------------------------------------------ multipart uploads */
+
+/* Requests of method zMethod the proxy has seen since its last reset. */
+static long long proxyMethod(const char *zMethod) {
+  long long n = proxyStat(zMethod);
+  return n < 0 ? 0 : n;
+}
+
+/* Multipart uploads still open in bucket zB (moto's ListMultipartUploads). */
+static int openUploads(const char *zB) {
+  char zUrl[512];
+  SdbBuf b = {0};
+  snprintf(zUrl, sizeof(zUrl), "%s/%s?uploads", zMoto, zB);
+  http("GET", zUrl, NULL, &b);
+  sdbBufAppend(&b, "", 1);
+  int n = 0;
+  for (const char *z = b.a ? (const char *)b.a : ""; (z = strstr(z, "<UploadId>")) != NULL; z++) n++;
+  sdbBufFree(&b);
+  return n;
+}
+
+/*
+** Plain PUTs at or above SdbS3Config.multipartThreshold go as multipart
+** uploads (here 6 MiB, parts of 5 MiB: an 11 MiB object is 3 parts): the
+** strict proxy accepts the signed ?uploads, ?partNumber&uploadId and
+** ?uploadId requests; a part answered 503 is retried; a part refused for good
+** aborts the upload (nothing stored, no upload left open); create-only and
+** smaller PUTs stay single PUTs.
+*/
+static void testMultipart(void) {
+  char zB[64];
+  SdbErr err = {0};
+  size_t n = (11u << 20) + 123;
+  u8 *a = pattern(n, 5);
+  newBucket(zB);
+  SdbS3Config c = defCfg();
+  c.multipartThreshold = 6u << 20;
+  c.multipartPartSize = 5u << 20;
+  SdbStore *s = openStore(zB, "mpu", &c);
+  if (!s) return;
+  proxyReset();
+  int rc = put(s, "compacted/a.sst", a, n, 0, &err);
+  long long nPost = proxyMethod("POST"), nPutReq = proxyMethod("PUT"), nFail = proxyStat("sigv4_fail");
+  CHECKF("s3 multipart: an 11 MiB PUT is CreateMultipartUpload, 3 parts, Complete",
+         rc == SDB_OK && nPost == 2 && nPutReq == 3 && nFail <= 0, "rc=%d POST %lld PUT %lld sigv4_fail %lld %s",
+         rc, nPost, nPutReq, nFail, err.zMsg);
+  CHECK("s3 multipart: the object reads back whole", getIs(s, "compacted/a.sst", a, n));
+  u64 nRetry0 = s->stats.nRetry;
+  proxyReset();
+  rules("[{\"method\":\"PUT\",\"path\":\"partNumber=2&\",\"status\":503,\"code\":\"SlowDown\",\"times\":2}]");
+  a[n / 2] ^= 0xff;
+  rc = put(s, "compacted/b.sst", a, n, 0, &err);
+  nPutReq = proxyMethod("PUT");
+  proxyReset();
+  CHECKF("s3 multipart: a part answered 503 is retried", rc == SDB_OK && nPutReq == 5 &&
+         s->stats.nRetry >= nRetry0 + 2, "rc=%d PUT %lld retries %llu %s", rc, nPutReq,
+         (unsigned long long)(s->stats.nRetry - nRetry0), err.zMsg);
+  CHECK("s3 multipart: the retried upload reads back whole", getIs(s, "compacted/b.sst", a, n));
+  rules("[{\"method\":\"PUT\",\"path\":\"partNumber=3&\",\"status\":403,\"code\":\"AccessDenied\"}]");
+  rc = put(s, "compacted/c.sst", a, n, 0, &err);
+  long long nDel = proxyMethod("DELETE");
+  proxyReset();
+  u64 size = 0;
+  SdbErr e2 = {0};
+  int rcHead = s->pMethods->xHead(s, "compacted/c.sst", &size, &e2);
+  int nOpen = openUploads(zB);
+  CHECKF("s3 multipart: a part refused for good aborts the upload",
+         rc == SDB_PERM && strstr(err.zMsg, "multipart upload of compacted/c.sst") && nDel == 1 &&
+         rcHead == SDB_NOTFOUND && nOpen == 0,
+         "rc=%d DELETE %lld head rc=%d open uploads %d: %s", rc, nDel, rcHead, nOpen, err.zMsg);
+  rc = put(s, "manifest/1", a, n, 1, &err);
+  long long nPost1 = proxyMethod("POST");
+  rc = rc ? rc : put(s, "compacted/small.sst", a, 1u << 20, 0, &err);
+  long long nPost2 = proxyMethod("POST");
+  proxyReset();
+  CHECKF("s3 multipart: create-only and smaller PUTs stay single PUTs",
+         rc == SDB_OK && nPost1 == 0 && nPost2 == 0, "rc=%d POST %lld / %lld %s", rc, nPost1,
+         nPost2, err.zMsg);
+  sdbFree(a);
+  sdbStoreFree(s);
+}
+
 /* ------------------------------------------------------------ scan read-ahead */
 
 /* Compact the L0s of zUrl into one sorted run of SSTs of about nSstBytes. */
@@ -1351,6 +1434,7 @@ int main(void) {
   testEnginePrefetch();
   testCompactionFailure();
   testScanAhead();
+  testMultipart();
   testCommitOutcome();
   proxyReset();
   curl_global_cleanup();

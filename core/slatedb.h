@@ -127,6 +127,12 @@ typedef struct SdbS3Config {
   uint64_t timeoutMs;          /* one store operation, retries included (30000) */
   uint64_t connectTimeoutMs;   /* one TCP+TLS connect (3000) */
   int nParallel;               /* concurrent GETs of one batch read (8) */
+  /* Plain PUTs (SSTs: compaction outputs, large L0s; never the create-only
+  ** manifest, WAL and compactions objects) of at least multipartThreshold
+  ** bytes go as S3 multipart uploads of multipartPartSize-byte parts, 4 in
+  ** flight (0: 16 MiB and 8 MiB; parts are at least 5 MiB, S3's minimum). */
+  uint64_t multipartThreshold;
+  uint64_t multipartPartSize;
 } SdbS3Config;
 
 /* Open configuration. Strings are borrowed for the duration of sdb_db_open. */

@@ -81,6 +81,11 @@
 #define S3_MAX_CONN_FAIL  3       /* attempts of one operation that get no connection */
 #define S3_CONNECT_MS     3000    /* default connect_timeout (TCP + TLS handshake) */
 #define S3_CONN_BACKOFF_MS 250    /* least backoff after the first attempt without one */
+#define S3_MPU_THRESHOLD  (16u << 20)   /* plain PUTs from this size go multipart */
+#define S3_MPU_PART       (8u << 20)    /* bytes per part */
+#define S3_MPU_PART_MIN   (5u << 20)    /* S3's smallest part but the last */
+#define S3_MPU_PARALLEL   4             /* UploadPart requests in flight */
+#define S3_MPU_MAX_PARTS  10000         /* S3's limit */
 
 #define S3_CRED_OK        0       /* requests are signed */
 #define S3_CRED_NONE      1       /* no source of the chain gave credentials */
@@ -105,6 +110,8 @@ typedef struct S3Store {
   u64 timeoutMs;          /* one operation, retries included */
   u64 connectTimeoutMs;   /* one connect */
   int nParallel;          /* xGetMany transfers in flight */
+  u64 mpuThreshold;       /* plain PUTs of at least this many bytes go multipart */
+  u64 mpuPartSize;        /* bytes per part (the last may be shorter) */
   pthread_mutex_t mu;     /* guards the pools */
   CURL *apEasy[S3_POOL_EASY];     /* idle easy handles */
   int nEasy;
@@ -114,7 +121,7 @@ typedef struct S3Store {
 
 /* One logical request, the same on every attempt. */
 typedef struct S3Req {
-  const char *zMethod;    /* "GET", "HEAD", "PUT", "DELETE" */
+  const char *zMethod;    /* "GET", "HEAD", "PUT", "DELETE", "POST" (multipart) */
   char *zName;            /* "s3://bucket/object-key" for messages; owned */
   char *zPath;            /* encoded request path; owned */
   char *zQuery;           /* canonical query ("" if none); owned */
@@ -151,6 +158,7 @@ typedef struct S3Resp {
   long nReqSize;          /* bytes of request heads sent (0: the request never left) */
   int bEmpty;             /* GET answered 416: the range starts past the end */
   int nReqSent;           /* request heads curl sent (create-only PUT only; see s3OnDebug) */
+  char zEtag[128];        /* ETag (UploadPart answers) */
 } S3Resp;
 
 #define STAT_ADD(p, f, v) __atomic_add_fetch(&(p)->base.stats.f, (v), __ATOMIC_RELAXED)
@@ -318,6 +326,7 @@ static size_t s3OnHeader(char *a, size_t sz, size_t n, void *pArg) {
     r->bHasLen = r->bHasRange = r->bHasTotal = 0;
     r->zPutId[0] = 0;
     r->zBucketRegion[0] = 0;
+    r->zEtag[0] = 0;
     return nByte;
   }
   char *zColon = strchr(zLine, ':');
@@ -333,6 +342,8 @@ static size_t s3OnHeader(char *a, size_t sz, size_t n, void *pArg) {
     snprintf(r->zPutId, sizeof(r->zPutId), "%s", zVal);
   } else if (strcasecmp(zLine, "x-amz-bucket-region") == 0) {
     snprintf(r->zBucketRegion, sizeof(r->zBucketRegion), "%s", zVal);
+  } else if (strcasecmp(zLine, "etag") == 0) {
+    snprintf(r->zEtag, sizeof(r->zEtag), "%s", zVal);
   }
   return nByte;
 }
@@ -378,6 +389,7 @@ static int s3BuildHeaders(S3Store *p, S3Req *q, struct curl_slist **pp) {
   int ok = 1;
   for (int i = 0; ok && i < nH; i++) ok = s3AddHeader(pp, aH[i].zName, aH[i].zValue);
   if (ok && strcmp(q->zMethod, "PUT") == 0) ok = s3AddHeader(pp, "Content-Type", "application/octet-stream");
+  if (ok && strcmp(q->zMethod, "POST") == 0) ok = s3AddHeader(pp, "Content-Type", "application/xml");
   if (ok && pSet) {
     SdbSigv4Req s = {q->zMethod, q->zPath, q->aQuery, q->nQuery, aH, nH,
                      q->zBodyHash, zDate, p->zRegion, "s3"};
@@ -421,8 +433,8 @@ static int s3Prepare(S3Store *p, CURL *h, S3Req *q, S3Resp *r, i64 msLeft,
   if (p->zCaBundle) curl_easy_setopt(h, CURLOPT_CAINFO, p->zCaBundle);
   if (strcmp(q->zMethod, "HEAD") == 0) {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-  } else if (strcmp(q->zMethod, "PUT") == 0) {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+  } else if (strcmp(q->zMethod, "PUT") == 0 || strcmp(q->zMethod, "POST") == 0) {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->zMethod);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->nBody ? (const char *)q->aBody : "");
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->nBody);
   } else if (strcmp(q->zMethod, "DELETE") == 0) {
@@ -905,11 +917,229 @@ static int s3PutVerdict(S3Req *q, int rc, SdbErr *pErr) {
   return SDB_UNKNOWN;
 }
 
+/* ------------------------------------------------------------ multipart PUT */
+/*
+** A plain PUT of mpuThreshold bytes or more (SSTs: compaction outputs, large
+** L0s; create-only objects are small and stay single PUTs) is an S3
+** multipart upload: CreateMultipartUpload (POST ?uploads), UploadPart (PUT
+** ?partNumber=N&uploadId=U) of mpuPartSize bytes each, S3_MPU_PARALLEL at a
+** time, then CompleteMultipartUpload (POST ?uploadId=U with the parts'
+** ETags). Each request is retried like any other (s3Run, its own deadline of
+** request_timeout). On failure the upload is aborted (DELETE ?uploadId=U),
+** so no parts are left stored; the object appears whole at Complete or not.
+*/
+
+/* One request of a multipart upload of zKey: zMethod with query aQ[0..nQ)
+** and body a[0..n) (borrowed), retried by s3Run. The answer is in *pResp
+** (caller frees its body). */
+static int s3MpuRequest(S3Store *p, const char *zMethod, const char *zKey, const SdbSigv4Pair *aQ,
+                        int nQ, const u8 *a, size_t n, S3Resp *pResp, SdbErr *pErr) {
+  S3Req q = {0};
+  int rc = s3ReqInit(p, &q, zMethod, zKey);
+  if (rc == SDB_OK) {
+    sdbFree(q.zQuery);
+    q.zQuery = sdbSigv4CanonicalQuery(aQ, nQ);
+    if (!q.zQuery) rc = SDB_NOMEM;
+  }
+  if (rc) {
+    s3ReqFree(&q);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  q.aQuery = aQ;
+  q.nQuery = nQ;
+  q.aBody = a;
+  q.nBody = n;
+  sdbSigv4Sha256Hex(a, n, q.zBodyHash);
+  STAT_ADD(p, nPut, 1);
+  rc = s3Run(p, &q, pResp, s3Deadline(p), 0, NULL, pErr);
+  s3ReqFree(&q);
+  return rc;
+}
+
+/* CreateMultipartUpload: the upload id into zId[nId]. */
+static int s3MpuCreate(S3Store *p, const char *zKey, char *zId, size_t nId, SdbErr *pErr) {
+  SdbSigv4Pair aQ[1] = {{"uploads", ""}};
+  S3Resp r = {0};
+  int rc = s3MpuRequest(p, "POST", zKey, aQ, 1, NULL, 0, &r, pErr);
+  if (rc == SDB_OK) {
+    xmlText(&r, "UploadId", zId, nId);
+    if (!zId[0] || strlen(zId) + 1 >= nId) {
+      rc = sdbErrSet(pErr, SDB_IOERR, "CreateMultipartUpload: no usable UploadId in the answer");
+    }
+  }
+  sdbBufFree(&r.body);
+  return rc;
+}
+
+/* The parts of one upload, shared by the threads that send them. */
+typedef struct S3Mpu {
+  S3Store *p;
+  const char *zKey, *zId; /* borrowed */
+  const u8 *a;            /* the object, borrowed */
+  size_t n;
+  u64 nPart;              /* bytes per part */
+  int nParts;
+  char (*azEtag)[128];    /* ETag of each part; owned by the caller */
+  pthread_mutex_t mu;     /* guards iNext, rc, err */
+  int iNext;              /* next part to send (0-based) */
+  int rc;                 /* first failure */
+  SdbErr err;
+} S3Mpu;
+
+/* Claim the next part to send, or -1 when all are claimed or one failed. */
+static int s3MpuClaim(S3Mpu *m) {
+  pthread_mutex_lock(&m->mu);
+  int i = (m->rc || m->iNext >= m->nParts) ? -1 : m->iNext++;
+  pthread_mutex_unlock(&m->mu);
+  return i;
+}
+
+/* UploadPart of part i (0-based), its ETag into m->azEtag[i]. */
+static int s3MpuPart(S3Mpu *m, int i, SdbErr *pErr) {
+  char zNum[16];
+  snprintf(zNum, sizeof(zNum), "%d", i + 1);
+  SdbSigv4Pair aQ[2] = {{"partNumber", zNum}, {"uploadId", m->zId}};
+  u64 off = (u64)i * m->nPart;
+  size_t len = (size_t)SDB_MIN(m->nPart, (u64)m->n - off);
+  S3Resp r = {0};
+  int rc = s3MpuRequest(m->p, "PUT", m->zKey, aQ, 2, m->a + off, len, &r, pErr);
+  if (rc == SDB_OK && !r.zEtag[0]) rc = sdbErrSet(pErr, SDB_IOERR, "part %d: no ETag in the answer", i + 1);
+  if (rc == SDB_OK) memcpy(m->azEtag[i], r.zEtag, sizeof(m->azEtag[i]));
+  sdbBufFree(&r.body);
+  return rc;
+}
+
+/* A sending thread (and the caller's): parts until none is left or one
+** failed. Runs only the store's own code. */
+static void *s3MpuWorker(void *pArg) {
+  S3Mpu *m = pArg;
+  for (int i; (i = s3MpuClaim(m)) >= 0;) {
+    SdbErr err;
+    sdb_err_clear(&err);
+    int rc = s3MpuPart(m, i, &err);
+    if (rc == SDB_OK) continue;
+    pthread_mutex_lock(&m->mu);
+    if (!m->rc) {
+      m->rc = rc;
+      m->err = err;
+    }
+    pthread_mutex_unlock(&m->mu);
+  }
+  return NULL;
+}
+
+/* Send every part of m, S3_MPU_PARALLEL at a time (threads joined here). */
+static int s3MpuParts(S3Mpu *m, SdbErr *pErr) {
+  pthread_t aT[S3_MPU_PARALLEL];
+  int nT = 0;
+  pthread_mutex_init(&m->mu, NULL);
+  while (nT < S3_MPU_PARALLEL - 1 && nT < m->nParts - 1 &&
+         pthread_create(&aT[nT], NULL, s3MpuWorker, m) == 0) {
+    nT++;
+  }
+  s3MpuWorker(m);
+  for (int k = 0; k < nT; k++) pthread_join(aT[k], NULL);
+  pthread_mutex_destroy(&m->mu);
+  if (m->rc && pErr) *pErr = m->err;
+  return m->rc;
+}
+
+/* The CompleteMultipartUpload body of m's parts (caller frees), or NULL. */
+static char *s3MpuCompleteXml(const S3Mpu *m) {
+  SdbBuf b = {0};
+  char zPart[256];
+  const char *z = "<CompleteMultipartUpload>";
+  int bOom = sdbBufAppend(&b, z, strlen(z)) != SDB_OK;
+  for (int i = 0; !bOom && i < m->nParts; i++) {
+    int n = snprintf(zPart, sizeof(zPart), "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
+                     i + 1, m->azEtag[i]);
+    bOom = sdbBufAppend(&b, zPart, (size_t)n) != SDB_OK;
+  }
+  z = "</CompleteMultipartUpload>";
+  bOom = bOom || sdbBufAppend(&b, z, strlen(z) + 1) != SDB_OK;
+  char *zXml = bOom ? NULL : (char *)sdbBufDetach(&b);
+  sdbBufFree(&b);
+  return zXml;
+}
+
+/* CompleteMultipartUpload. S3 may answer 200 with an <Error> body. A retry
+** that finds the upload gone (an earlier attempt completed it unanswered)
+** succeeds if the object now has the upload's size. */
+static int s3MpuComplete(S3Mpu *m, SdbErr *pErr) {
+  SdbSigv4Pair aQ[1] = {{"uploadId", m->zId}};
+  char *zXml = s3MpuCompleteXml(m);
+  if (!zXml) return SDB_NOMEM_ERR(pErr);
+  S3Resp r = {0};
+  int rc = s3MpuRequest(m->p, "POST", m->zKey, aQ, 1, (const u8 *)zXml, strlen(zXml), &r, pErr);
+  char zCode[64] = "";
+  if (rc == SDB_OK) xmlText(&r, "Code", zCode, sizeof(zCode));
+  if (rc == SDB_OK && zCode[0]) {
+    char zMsg[160];
+    xmlText(&r, "Message", zMsg, sizeof(zMsg));
+    rc = sdbErrSet(pErr, SDB_IOERR, "CompleteMultipartUpload answered %s: %s", zCode, zMsg);
+  }
+  if (rc == SDB_NOTFOUND) {
+    u64 size = 0;
+    SdbErr err;
+    sdb_err_clear(&err);
+    if (s3HeadUntil(m->p, m->zKey, &size, NULL, s3Deadline(m->p), &err) == SDB_OK && size == m->n) {
+      rc = SDB_OK;
+    }
+  }
+  sdbBufFree(&r.body);
+  sdbFree(zXml);
+  return rc;
+}
+
+/* AbortMultipartUpload, best effort (its failure leaves parts that S3's
+** lifecycle rules, or a later abort, remove; the object itself never appears). */
+static void s3MpuAbort(S3Store *p, const char *zKey, const char *zId) {
+  SdbSigv4Pair aQ[1] = {{"uploadId", zId}};
+  S3Resp r = {0};
+  SdbErr err;
+  sdb_err_clear(&err);
+  s3MpuRequest(p, "DELETE", zKey, aQ, 1, NULL, 0, &r, &err);
+  sdbBufFree(&r.body);
+}
+
+/* PUT a[0..n) at zKey as a multipart upload (see above). */
+static int s3PutMultipart(S3Store *p, const char *zKey, const u8 *a, size_t n, SdbErr *pErr) {
+  S3Mpu m;
+  memset(&m, 0, sizeof(m));
+  char zId[512] = "";
+  m.p = p;
+  m.zKey = zKey;
+  m.zId = zId;
+  m.a = a;
+  m.n = n;
+  m.nPart = p->mpuPartSize;
+  u64 nParts = ((u64)n + m.nPart - 1) / m.nPart;
+  if (nParts > S3_MPU_MAX_PARTS) m.nPart = ((u64)n + S3_MPU_MAX_PARTS - 1) / S3_MPU_MAX_PARTS;
+  m.nParts = (int)(((u64)n + m.nPart - 1) / m.nPart);
+  m.azEtag = sdbMallocZero(sizeof(m.azEtag[0]) * (size_t)m.nParts);
+  if (!m.azEtag) return SDB_NOMEM_ERR(pErr);
+  int rc = s3MpuCreate(p, zKey, zId, sizeof(zId), pErr);
+  if (rc == SDB_OK) {
+    rc = s3MpuParts(&m, pErr);
+    if (rc == SDB_OK) rc = s3MpuComplete(&m, pErr);
+    if (rc) s3MpuAbort(p, zKey, zId);
+  }
+  if (rc == SDB_OK) STAT_ADD(p, nBytesOut, n);
+  if (rc) {
+    sdbErrWrap(pErr, "s3 multipart upload of %s (%zu bytes, %d parts): ", zKey, n, m.nParts);
+  }
+  sdbFree(m.azEtag);
+  return rc;
+}
+
 /* PUT a[0..n) at zKey; create-only when zPutId is not NULL (If-None-Match: *
 ** plus that put-id, the same on every retry, resolved by s3CheckPutId). */
 static int s3PutWith(S3Store *p, const char *zKey, const u8 *a, size_t n, const char *zPutId,
                      SdbErr *pErr) {
   if (p->bReadOnly) return s3ReadOnly(p, pErr);
+  if (!zPutId && n >= p->mpuThreshold && n > p->mpuPartSize) {
+    return s3PutMultipart(p, zKey, a, n, pErr);
+  }
   S3Req q = {0};
   S3Resp r = {0};
   i64 deadline = s3Deadline(p);
@@ -1374,6 +1604,9 @@ static int s3Configure(S3Store *p, const SdbS3Config *pCfg, int *pbHttp, int *pb
   p->timeoutMs = pCfg && pCfg->timeoutMs ? pCfg->timeoutMs : 30000;
   p->connectTimeoutMs = pCfg && pCfg->connectTimeoutMs ? pCfg->connectTimeoutMs : S3_CONNECT_MS;
   p->nParallel = pCfg && pCfg->nParallel > 0 ? pCfg->nParallel : 8;
+  p->mpuThreshold = pCfg && pCfg->multipartThreshold ? pCfg->multipartThreshold : S3_MPU_THRESHOLD;
+  p->mpuPartSize = pCfg && pCfg->multipartPartSize ? pCfg->multipartPartSize : S3_MPU_PART;
+  if (p->mpuPartSize < S3_MPU_PART_MIN) p->mpuPartSize = S3_MPU_PART_MIN;
   return SDB_OK;
 }
 
