@@ -47,6 +47,9 @@
 #   BENCH_S3_N warm-up lookups                 BENCH_S3_INLISTS [10] IN-list queries of 100 keys
 #   BENCH_S3_PARALLEL [8] ours parallel_reads, SlateDB gets in flight / scan fetch tasks
 #   BENCH_S3_DELAY_MS [0] added latency of every request at the proxy (0 = moto on loopback)
+#   (workload 6 also measures the store's own ceiling in the same run: bench/s3ceiling.c reads the
+#   same SSTs as BENCH_S3_PARALLEL parallel 1 MiB ranged GETs, no decoding; the full scan's bytes
+#   per second are reported as a fraction of it, target >= 0.70)
 #   compaction (workload 8): BENCH_COMPACT_N [BENCH_N] rows written over all rounds
 #   BENCH_COMPACT_ROUNDS [5]  BENCH_COMPACT_L0 [1MiB] l0_sst_size_bytes
 #   BENCH_COMPACT_LOOKUPS [20000] lookups per reader (after as many warm-up lookups)
@@ -93,6 +96,7 @@ WORK=${BENCH_DIR:-${TMPDIR:-/tmp}/sdb-bench.$$}
 SO=${SDB_SO:-$SRC/slatedb.so}
 case "$SO" in /*) ;; *) SO="$START_DIR/$SO" ;; esac
 DRV="$SRC/build/bench/sqlbench"
+CEIL="$SRC/build/bench/s3ceiling"
 MJS="$SRC/scripts/oracle/bench.mjs"
 
 COMMAND="BENCH_N=$N BENCH_TXN=$TXN BENCH_REPS=$REPS BENCH_SLOW_REPS=$SLOW_REPS BENCH_COMMITS=$COMMITS"
@@ -122,6 +126,13 @@ mkdir -p "$SRC/build/bench"
 if [ ! -x "$DRV" ] || [ "$SRC/bench/sqlbench.c" -nt "$DRV" ]; then
   ${CC:-cc} -std=c11 -O2 -g -Wall -Wextra -Wno-unused-parameter -o "$DRV" "$SRC/bench/sqlbench.c" -lsqlite3 \
     || { echo "bench: cannot build $DRV (needs libsqlite3-dev)" >&2; exit 2; }
+fi
+# the store's own read ceiling (workload 6): bench/s3ceiling.c on the engine's core library
+if want 6 && { [ ! -x "$CEIL" ] || [ "$SRC/bench/s3ceiling.c" -nt "$CEIL" ] || [ "$SRC/build/libsdbcore.a" -nt "$CEIL" ]; }; then
+  make -s -C "$SRC" build/libsdbcore.a && ${CC:-cc} -std=c11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
+    -I"$SRC/core" -o "$CEIL" "$SRC/bench/s3ceiling.c" "$SRC/build/libsdbcore.a" \
+    -lcurl -lssl -lcrypto -lsnappy -llz4 -lzstd -lz -lpthread -lm \
+    || { echo "bench: cannot build $CEIL" >&2; exit 2; }
 fi
 SLATEDB_SKIP=""
 if has slatedb; then
@@ -335,6 +346,8 @@ if want 6 && [ -z "$S3_SKIP" ]; then
   done
   for r in $(seq 1 "$REPS"); do
     has ours && run s3-scan ours "$r" o3 scan --url "$U/ours-load1/db" --opts "$PAR"
+    # the ceiling: the same SST bytes as parallel 1 MiB ranged GETs, no decoding, same proxy rule
+    has ours && run s3-ceiling ours "$r" "$CEIL" --url "$U/ours-load1/db" --parallel "$S3_PARALLEL" --reps 1
     has slatedb && run s3-scan slatedb "$r" sl3 scan --url "$U/slatedb-load1/db" --cache-blocks 0 --read-ahead 1048576 --fetch-tasks "$S3_PARALLEL"
     has sqlite && { evict "$WORK/s3ref"; PRE_HOOK= POST_HOOK= run s3-scan sqlite "$r" s3n scan; }
   done
@@ -503,6 +516,19 @@ else
   fig s3.inlist.mean_us "  IN-list of 100 keys, new process: per query" us 0 0 s3-inlist mean_us
   fig s3.inlist.first_us "  IN-list of 100 keys: first query" us 0 0 s3-inlist first_us
   fig s3.scan.rows_per_s "  full scan, new process" rows/s 1 0 s3-scan rows_per_s
+  # full-scan throughput as a fraction of the store's ceiling (target >= 70%)
+  v_scan=$(med s3-scan ours store_bytes_in/scan_s); v_ceil=$(med s3-ceiling ours mb_per_s)
+  frac=$(awk -v a="$v_scan" -v c="$v_ceil" 'BEGIN { if (a == "-" || c == "-" || c + 0 == 0) print "-"; else printf "%.2f\n", a / 1e6 / c }')
+  ftgt="target >=0.70 of the ceiling: n/a"
+  [ "$frac" != "-" ] && { awk -v f="$frac" 'BEGIN { exit !(f >= 0.7) }' && ftgt="target >=0.70 of the ceiling: met" || ftgt="target >=0.70 of the ceiling: MISSED"; }
+  printf '%-44s %-7s %12s\n' "  full scan: bytes in / scan time" MB/s "$(awk -v a="$v_scan" 'BEGIN { if (a == "-") print "-"; else printf "%.1f\n", a / 1e6 }')" >> "$TABLE"
+  printf '%-44s %-7s %12s\n' "  store ceiling ($S3_PARALLEL parallel 1 MiB GETs)" MB/s "$(fmt "$v_ceil" 1)" >> "$TABLE"
+  printf '%-44s %-7s %12s %12s %12s %10s %10s  %s\n' "  full scan / ceiling" ratio "$frac" - - - - "$ftgt" >> "$TABLE"
+  [ "$v_ceil" != "-" ] && echo "figure=s3.ceiling.mb_per_s engine=store value=$v_ceil unit=MB/s runs=$(runs s3-ceiling ours)" >> "$SUMMARY"
+  if [ "$frac" != "-" ]; then
+    echo "figure=s3.scan.ceiling_fraction engine=ours value=$frac" >> "$SUMMARY"
+    echo "figure=s3.scan.ceiling_fraction target=\">=0.70 of the ceiling\" status=${ftgt##*: }" >> "$SUMMARY"
+  fi
   section "  requests (proxy counts; GET includes ListObjectsV2 in the measured phases); fewer = better"
   SQL_ENG=none fig s3.req.cold_get "  GET per cold lookup" req 0 2 s3-get-cold px_get/lookups
   SQL_ENG=none fig s3.req.warm_get "  GET per warm lookup" req 0 4 s3-get-warm px_get/lookups

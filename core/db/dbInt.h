@@ -41,7 +41,9 @@
 **       charge), SdbDb.muOpen (sdbDbTableSst) and their own window; each is
 **       joined before its iterator steps past it or is freed, so none
 **       outlives its scan; an error is kept until the scan needs the data.
-**   libcurl (store/s3.c) runs in the calling thread; no thread of its own.
+**   libcurl (store/s3.c) runs in the calling thread; its only threads are a
+**       multipart upload's part senders (up to 3 beside the caller, store
+**       code only, joined before the PUT returns).
 ** None of these threads calls SQLite.
 */
 #ifndef SDB_DBINT_H
