@@ -618,7 +618,8 @@ int sdbDbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter 
 /* Context of a sorted-run concatenation: the run's tables that may hold keys
 ** in the range, the range and the handle. Owned by the concatenating iterator.
 **
-** The run's next SST is opened ahead: when the iterator of table i has
+** On stores that overlap reads (S3), the run's next SST is opened ahead:
+** when the iterator of table i has
 ** requested its last blocks (sdbSstIterOnTail), a thread opens table i+1
 ** (i-1 descending) and its iterator, which loads its first block, while
 ** table i is still being read; the concatenation takes that iterator when it
@@ -682,7 +683,10 @@ static int runCtxOpen(void *pCtx, int i, int bDesc, SdbIter **pp, SdbErr *pErr) 
   c->pAhead = NULL;
   c->bDesc = bDesc;
   c->iAhead = bDesc ? i - 1 : i + 1;
-  if (rc == SDB_OK && *pp) sdbSstIterOnTail(*pp, runAheadStart, c);
+  /* Only where the store overlaps reads (S3): a local read is too short to hide. */
+  if (rc == SDB_OK && *pp && c->db->pStore->pMethods->xGetMany) {
+    sdbSstIterOnTail(*pp, runAheadStart, c);
+  }
   return rc;
 }
 
