@@ -48,31 +48,39 @@ $(BUILD)/libsdbcore.a: $(CORE_OBJ) $(BUILD)/core-objects.list
 	@rm -f $@
 	ar rcs $@ $(CORE_OBJ)
 
-# -MMD -MP: each object's header dependencies go to a .d file beside it.
-$(BUILD)/%.o: %.c
+# -MMD -MP: each object's header dependencies go to a .d file beside it. The
+# .d is a prerequisite too, with an empty rule (at the end): an object without
+# one (built before, or after a crash) is rebuilt instead of trusted; the
+# touch keeps the object newer than the .d the compiler wrote beside it.
+$(BUILD)/%.o: %.c $(BUILD)/%.d
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@touch $@
 
-$(BUILD)/c-tests/%: c-tests/%.c $(BUILD)/libsdbcore.a
+$(BUILD)/c-tests/%: c-tests/%.c $(BUILD)/libsdbcore.a $(BUILD)/c-tests/%.d
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -Ic-tests -o $@ $< $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
+	@touch $@
 
 # Fuzz builds define SDB_FUZZING (test switches such as sdbSstFuzzIgnoreCrc,
 # never in the extension), so the fuzz replays link their own copy of core,
 # built under $(BUILD)/fuzzing/ (the shorter stem picks this rule over the one above).
-$(BUILD)/fuzzing/%.o: %.c
+$(BUILD)/fuzzing/%.o: %.c $(BUILD)/fuzzing/%.d
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DSDB_FUZZING -MMD -MP -c -o $@ $<
+	@touch $@
 
 $(BUILD)/fuzzing/libsdbcore.a: $(FUZZ_CORE_OBJ) $(BUILD)/core-objects.list
 	@rm -f $@
 	ar rcs $@ $(FUZZ_CORE_OBJ)
 
 # fuzz_options and fuzz_keycodec compile ext/ sources in (-DSQLITE_CORE), hence -lsqlite3.
-$(BUILD)/fuzz-replay/%: fuzz/%.c $(BUILD)/fuzz/replay_main.o $(BUILD)/fuzzing/libsdbcore.a
+$(BUILD)/fuzz-replay/%: fuzz/%.c $(BUILD)/fuzz/replay_main.o $(BUILD)/fuzzing/libsdbcore.a \
+                         $(BUILD)/fuzz-replay/%.d
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DSDB_FUZZING -MMD -MP -o $@ $< $(BUILD)/fuzz/replay_main.o \
 	  $(BUILD)/fuzzing/libsdbcore.a $(LIBS) -lsqlite3
+	@touch $@
 
 ctests: $(CTEST_BIN) $(FUZZ_REPLAY)
 
@@ -103,8 +111,10 @@ fuzz:
 	  clang -std=c11 -D_GNU_SOURCE -DSDB_FUZZING -g -O1 -Icore -fsanitize=fuzzer,address,undefined \
 	    -o $(BUILD)/fuzz/$$(basename $$f .c) $$f $(CORE_SRC) $(LIBS) -lsqlite3 || exit 1; done
 
--include $(CORE_OBJ:.o=.d) $(EXT_OBJ:.o=.d) $(FUZZ_CORE_OBJ:.o=.d) $(CTEST_BIN:=.d) $(FUZZ_REPLAY:=.d) \
-  $(BUILD)/fuzz/replay_main.d
+DEPFILES := $(CORE_OBJ:.o=.d) $(EXT_OBJ:.o=.d) $(FUZZ_CORE_OBJ:.o=.d) $(CTEST_BIN:=.d) \
+            $(FUZZ_REPLAY:=.d) $(BUILD)/fuzz/replay_main.d
+$(DEPFILES):
+-include $(wildcard $(DEPFILES))
 
 clean:
 	rm -rf build build-asan slatedb.so
