@@ -9,6 +9,7 @@
 ** directory (a second reader's scan is served from disk).
 */
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -550,6 +551,73 @@ static void testSweep(const char *zDir) {
   sdbStoreFree(s);
 }
 
+
+/* Symlinks planted in DIR never lead the cache outside it: a symlink named
+** like another store's folder is not followed by eviction (the files it
+** points to stay), and a symlink in place of this store's own folder, or a
+** folder others may write, is refused at open. */
+static void testSymlinks(MemStore *m, const char *zDir) {
+  char zVictim[400], zLink[400], zF[500];
+  rmrf(zDir);
+  mkdir(zDir, 0755);
+  snprintf(zVictim, sizeof(zVictim), "%s/victim", zTmp);
+  rmrf(zVictim);
+  mkdir(zVictim, 0755);
+  for (int i = 0; i < 5; i++) {
+    snprintf(zF, sizeof(zF), "%s/precious%d", zVictim, i);
+    FILE *f = fopen(zF, "w");
+    if (f) { fputs("precious data precious data precious data\n", f); fclose(f); }
+    struct timespec ts[2] = {{1000, 0}, {1000, 0}};   /* old: first in line for eviction */
+    utimensat(AT_FDCWD, zF, ts, 0);
+  }
+  snprintf(zLink, sizeof(zLink), "%s/0123456789abcdef", zDir);
+  int bLink = symlink(zVictim, zLink) == 0;
+  const char *zKey = "compacted/01J000000000000000000000BIG.sst";
+  memAdd(m, zKey, 2, 64 * PART);
+  SdbStore *s = wrap(m, zDir, 8 * PART);
+  int bOk = s != NULL;
+  for (int i = 0; bOk && i < 20; i++) bOk = readOk(s, zKey, 2, 64 * PART, (u64)i * PART, PART);
+  int nLeft = 0;
+  for (int i = 0; i < 5; i++) {
+    snprintf(zF, sizeof(zF), "%s/precious%d", zVictim, i);
+    nLeft += access(zF, F_OK) == 0;
+  }
+  CHECKF("diskcache: eviction never follows a symlink in DIR", bLink && bOk && nLeft == 5,
+         "link %d ok %d, %d of 5 files outside DIR left", bLink, bOk, nLeft);
+  if (s) sdbStoreFree(s);
+  /* This store's own folder replaced by a symlink: refused. */
+  rmrf(zDir);
+  mkdir(zDir, 0755);
+  s = wrap(m, zDir, 0);
+  char zOwn[400] = "";
+  DIR *d = opendir(zDir);
+  struct dirent *e;
+  while (d && (e = readdir(d)) != NULL) {
+    if (e->d_name[0] != '.') snprintf(zOwn, sizeof(zOwn), "%s/%s", zDir, e->d_name);
+  }
+  if (d) closedir(d);
+  if (s) sdbStoreFree(s);
+  rmrf(zOwn);
+  int bLink2 = zOwn[0] && symlink(zVictim, zOwn) == 0;
+  SdbStore *s2 = &m->base;
+  SdbErr err = {0};
+  int rc = sdbStoreWrapDiskCache(&s2, zDir, 0, PART, &err);
+  CHECKF("diskcache: a symlink in place of the store's own folder is refused", bLink2 &&
+         rc == SDB_CANTOPEN && s2 == &m->base, "link %d rc %d: %s", bLink2, rc, err.zMsg);
+  if (rc == SDB_OK) sdbStoreFree(s2);
+  /* A store folder others may write: refused. */
+  unlink(zOwn);
+  mkdir(zOwn, 0755);
+  chmod(zOwn, 0777);
+  s2 = &m->base;
+  rc = sdbStoreWrapDiskCache(&s2, zDir, 0, PART, &err);
+  CHECKF("diskcache: a store folder others may write is refused", rc == SDB_PERM &&
+         s2 == &m->base, "rc %d: %s", rc, err.zMsg);
+  if (rc == SDB_OK) sdbStoreFree(s2);
+  rmrf(zVictim);
+  rmrf(zDir);
+}
+
 int main(void) {
   snprintf(zTmp, sizeof(zTmp), "/tmp/t_diskcache.%d", (int)getpid());
   mkdir(zTmp, 0755);
@@ -565,6 +633,7 @@ int main(void) {
   testConcurrent(&m, zDir);
   testKeys(&m, zDir);
   testBatch(&m, zDir);
+  testSymlinks(&m, zDir);
   memClear(&m);
   testDb(zDir);
   testSweep(zDir);

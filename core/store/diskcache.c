@@ -232,30 +232,47 @@ static int dcFileCmp(const void *a, const void *b) {
 }
 
 /* Add the files of folder zSub of DIR (a store folder: 16 hex digits) to
-** pFiles/pNames; delete temp files left for DC_TMP_AGE_S. */
-static void dcScanFolder(DcStore *p, const char *zSub, SdbBuf *pFiles, SdbBuf *pNames) {
-  char *zDir = sdbMprintf("%s/%s", p->zRoot, zSub);
-  DIR *d = zDir ? opendir(zDir) : NULL;
+** pFiles/pNames (as "zSub/name"); delete temp files left for DC_TMP_AGE_S.
+** rootFd is DIR, open. The folder is opened without following a symlink and
+** its entries are read and deleted relative to it, so a symlink planted in
+** DIR never leads outside it. */
+static void dcScanFolder(int rootFd, const char *zSub, SdbBuf *pFiles, SdbBuf *pNames) {
+  int fd = openat(rootFd, zSub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (fd >= 0 && !d) close(fd);
   struct dirent *e;
   while (d && (e = readdir(d)) != NULL) {
     if (e->d_name[0] == '.' && strncmp(e->d_name, ".tmp-", 5) != 0) continue;
-    char *zPath = sdbMprintf("%s/%s", zDir, e->d_name);
     struct stat st;
-    if (zPath && lstat(zPath, &st) == 0 && S_ISREG(st.st_mode)) {
-      if (e->d_name[0] == '.') {
-        if (st.st_mtime + DC_TMP_AGE_S < time(NULL)) unlink(zPath);
-      } else {
-        DcFile f = {(i64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec, (u64)st.st_size,
-                    pNames->n};
-        if (sdbBufAppend(pNames, zPath, strlen(zPath) + 1) == SDB_OK) {
-          sdbBufAppend(pFiles, &f, sizeof(f));
-        }
-      }
+    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (e->d_name[0] == '.') {
+      if (st.st_mtime + DC_TMP_AGE_S < time(NULL)) unlinkat(dirfd(d), e->d_name, 0);
+      continue;
     }
-    sdbFree(zPath);
+    char *zName = sdbMprintf("%s/%s", zSub, e->d_name);
+    DcFile f = {(i64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec, (u64)st.st_size,
+                pNames->n};
+    if (zName && sdbBufAppend(pNames, zName, strlen(zName) + 1) == SDB_OK) {
+      sdbBufAppend(pFiles, &f, sizeof(f));
+    }
+    sdbFree(zName);
   }
   if (d) closedir(d);
-  sdbFree(zDir);
+}
+
+/* Delete "sub/name" zRel of DIR (rootFd), without following a symlink for the
+** folder. 1 if it is gone. */
+static int dcUnlinkRel(int rootFd, const char *zRel) {
+  const char *zSlash = strchr(zRel, '/');
+  char zSub[32];
+  if (!zSlash || (size_t)(zSlash - zRel) >= sizeof(zSub)) return 0;
+  memcpy(zSub, zRel, (size_t)(zSlash - zRel));
+  zSub[zSlash - zRel] = 0;
+  int fd = openat(rootFd, zSub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT;
+  int bGone = unlinkat(fd, zSlash + 1, 0) == 0 || errno == ENOENT;
+  close(fd);
+  return bGone;
 }
 
 /* 1 if z is a store folder's name: 16 lowercase hex digits. */
@@ -274,10 +291,11 @@ static int dcIsStoreFolder(const char *z) {
 */
 static u64 dcTrim(DcStore *p, u64 nTarget) {
   SdbBuf files = {0}, names = {0};
-  DIR *d = opendir(p->zRoot);
+  int rootFd = open(p->zRoot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = rootFd >= 0 ? fdopendir(dup(rootFd)) : NULL;
   struct dirent *e;
   while (d && (e = readdir(d)) != NULL) {
-    if (dcIsStoreFolder(e->d_name)) dcScanFolder(p, e->d_name, &files, &names);
+    if (dcIsStoreFolder(e->d_name)) dcScanFolder(rootFd, e->d_name, &files, &names);
   }
   if (d) closedir(d);
   DcFile *a = (DcFile *)files.a;
@@ -286,8 +304,9 @@ static u64 dcTrim(DcStore *p, u64 nTarget) {
   for (size_t i = 0; i < n; i++) nTotal += a[i].size;
   if (nTotal > nTarget && n > 1) qsort(a, n, sizeof(DcFile), dcFileCmp);
   for (size_t i = 0; i < n && nTotal > nTarget; i++) {
-    if (unlink((const char *)names.a + a[i].iName) == 0 || errno == ENOENT) nTotal -= a[i].size;
+    if (dcUnlinkRel(rootFd, (const char *)names.a + a[i].iName)) nTotal -= a[i].size;
   }
+  if (rootFd >= 0) close(rootFd);
   sdbBufFree(&files);
   sdbBufFree(&names);
   return nTotal;
@@ -646,14 +665,26 @@ static void dcFree(SdbStore *pStore) {
   sdbFree(p);
 }
 
-/* mkdir zPath unless it exists as a directory. */
-static int dcMkdir(const char *zPath, SdbErr *pErr) {
+/* mkdir zPath unless it exists as a directory. With bOwn (a store folder in
+** DIR) it must be a real directory, not a symlink, owned by this user and
+** writable by no one else: another user who could write parts there could
+** feed this process data (the checksums catch accidents, not forgeries). */
+static int dcMkdir(const char *zPath, int bOwn, SdbErr *pErr) {
   struct stat st;
-  if (mkdir(zPath, 0755) == 0 || (errno == EEXIST && stat(zPath, &st) == 0 && S_ISDIR(st.st_mode))) {
-    return SDB_OK;
+  if (mkdir(zPath, 0755) != 0 && errno != EEXIST) {
+    return sdbErrSet(pErr, SDB_CANTOPEN, "disk cache: cannot create directory %s: %s", zPath,
+                     strerror(errno));
   }
-  return sdbErrSet(pErr, SDB_CANTOPEN, "disk cache: cannot create directory %s: %s", zPath,
-                   errno == EEXIST ? "a file is in the way" : strerror(errno));
+  int rc = bOwn ? lstat(zPath, &st) : stat(zPath, &st);
+  if (rc != 0 || !S_ISDIR(st.st_mode)) {
+    return sdbErrSet(pErr, SDB_CANTOPEN, "disk cache: %s is not a directory%s", zPath,
+                     bOwn ? " (a symlink or a file is in the way)" : " (a file is in the way)");
+  }
+  if (bOwn && (st.st_uid != geteuid() || (st.st_mode & 022) != 0)) {
+    return sdbErrSet(pErr, SDB_PERM, "disk cache: %s belongs to another user or is writable by"
+                     " others; use a cache directory only this user writes", zPath);
+  }
+  return SDB_OK;
 }
 
 int sdbStoreWrapDiskCache(SdbStore **ppStore, const char *zDir, u64 nMaxBytes, u32 partSize,
@@ -672,8 +703,8 @@ int sdbStoreWrapDiskCache(SdbStore **ppStore, const char *zDir, u64 nMaxBytes, u
     return SDB_NOMEM_ERR(pErr);
   }
   p->zDir[strlen(p->zDir) - 1] = 0;
-  int rc = dcMkdir(zDir, pErr);
-  if (rc == SDB_OK) rc = dcMkdir(p->zDir, pErr);
+  int rc = dcMkdir(zDir, 0, pErr);
+  if (rc == SDB_OK) rc = dcMkdir(p->zDir, 1, pErr);
   p->zDir[strlen(p->zDir)] = '/';
   if (rc != SDB_OK) {
     dcFree(&p->base);
