@@ -243,6 +243,33 @@ static void testRefused(void) {
   sdbBufFree(&b);
 }
 
+/* A batch of reads (xGetMany: read-ahead windows, prefetches) at a refused
+** port fails as fast as one read: the attempts without a connection count for
+** the whole batch, not for each of its requests in turn. */
+static void testRefusedBatch(void) {
+  char zEp[64];
+  snprintf(zEp, sizeof(zEp), "http://127.0.0.1:%d", closedPort());
+  SdbStore *s = openAt(zEp, "AWS_ENDPOINT", 30000, 0);
+  if (!s) return;
+  SdbGetReq a[8];
+  memset(a, 0, sizeof(a));
+  char azKey[8][32];
+  for (int i = 0; i < 8; i++) {
+    snprintf(azKey[i], sizeof(azKey[i]), "compacted/%d.sst", i);
+    a[i].zKey = azKey[i];
+    a[i].nLen = 100;
+  }
+  SdbErr err = {0};
+  long long t0 = nowMs();
+  int rc = sdbStoreGetMany(s, a, 8, &err);
+  long long ms = nowMs() - t0;
+  CHECKF("s3net: refused: a batch of 8 reads fails in under 3 s, naming the endpoint",
+         rc == SDB_IOERR && ms < 3000 && hasAll(err.zMsg, "cannot connect to endpoint", zEp, NULL),
+         "rc=%d %lld ms (%llu retries): %s", rc, ms, (unsigned long long)s->stats.nRetry, err.zMsg);
+  for (int i = 0; i < 8; i++) sdbBufFree(&a[i].out);
+  sdbStoreFree(s);
+}
+
 /* What CREATE VIRTUAL TABLE runs: opening a database (writer and reader) at a
 ** closed port fails in under 3 s with the endpoint and its source. */
 static void testOpenRefused(void) {
@@ -403,6 +430,7 @@ int main(void) {
   setenv("AWS_ALLOW_HTTP", "true", 1);
   setenv("AWS_REGION", "us-east-1", 1);
   testRefused();
+  testRefusedBatch();
   testOpenRefused();
   testNoHost();
   testConnectTimeout();

@@ -138,6 +138,8 @@ typedef struct S3Req {
   int bMaybeApplied;      /* an attempt may have reached the store unanswered */
   u64 iCredGen;           /* generation of the credentials the last attempt was signed with */
   int bCredRenewed;       /* a 403 for expired credentials already renewed them once */
+  int *pnNoConn;          /* count of attempts without a connection, shared by
+                          ** the requests of one batch (s3GetMany), or NULL */
 } S3Req;
 
 /* What one attempt got back. */
@@ -770,13 +772,15 @@ static int s3Run(S3Store *p, S3Req *q, S3Resp *r, i64 deadline, int bBackoffFirs
                  const char *zLastIn, SdbErr *pErr) {
   char zLast[256];
   int backoff = S3_BACKOFF_MIN_MS;
-  int nNoConn = 0;        /* attempts that got no connection */
+  int nNoConnOwn = 0;     /* attempts that got no connection (or the batch's) */
+  int *pnNoConn = q->pnNoConn ? q->pnNoConn : &nNoConnOwn;
   snprintf(zLast, sizeof(zLast), "%s", zLastIn ? zLastIn : "");
   for (int iTry = 0;; iTry++) {
     if (iTry > 0 || bBackoffFirst) {
       /* After attempts without a connection wait at least 250, then 500 ms,
       ** so that the S3_MAX_CONN_FAIL attempts span a restart of about a
       ** second rather than a few ms. */
+      int nNoConn = SDB_MIN(*pnNoConn, S3_MAX_CONN_FAIL);
       i64 msMin = nNoConn ? (i64)S3_CONN_BACKOFF_MS << (nNoConn - 1) : 0;
       if (!s3Backoff(&backoff, msMin, deadline)) return s3GiveUp(p, q, zLast, pErr);
       STAT_ADD(p, nRetry, 1);
@@ -790,8 +794,8 @@ static int s3Run(S3Store *p, S3Req *q, S3Resp *r, i64 deadline, int bBackoffFirs
     if (s3MaybeApplied(r)) q->bMaybeApplied = 1;
     /* No connection S3_MAX_CONN_FAIL times is a setting or an outage, not a
     ** blip: say so now rather than at request_timeout. */
-    if (s3NoConnection(r) && ++nNoConn >= S3_MAX_CONN_FAIL) {
-      return s3ConnError(p, q, r, nNoConn, pErr);
+    if (s3NoConnection(r) && ++*pnNoConn >= S3_MAX_CONN_FAIL) {
+      return s3ConnError(p, q, r, *pnNoConn, pErr);
     }
   }
 }
@@ -822,7 +826,8 @@ static int s3TakeBody(S3Req *q, S3Resp *r, SdbBuf *pOut) {
 /* One ranged GET with its own retries until deadline. bBackoffFirst: as
 ** s3Run. */
 static int s3GetUntil(S3Store *p, const char *zKey, u64 iOff, u64 nLen, SdbBuf *pOut,
-                      i64 deadline, int bBackoffFirst, const char *zLast, SdbErr *pErr) {
+                      i64 deadline, int bBackoffFirst, const char *zLast, int *pnNoConn,
+                      SdbErr *pErr) {
   S3Req q = {0};
   S3Resp r = {0};
   int rc = s3ReqInit(p, &q, "GET", zKey);
@@ -830,6 +835,7 @@ static int s3GetUntil(S3Store *p, const char *zKey, u64 iOff, u64 nLen, SdbBuf *
     s3ReqFree(&q);
     return SDB_NOMEM_ERR(pErr);
   }
+  q.pnNoConn = pnNoConn;
   s3ReqRange(&q, iOff, nLen);
   rc = s3Run(p, &q, &r, deadline, bBackoffFirst, zLast, pErr);
   if (rc == SDB_OK) rc = s3TakeBody(&q, &r, pOut);
@@ -845,7 +851,7 @@ static int s3Get(SdbStore *pStore, const char *zKey, u64 iOff, u64 nLen, SdbBuf 
                  SdbErr *pErr) {
   S3Store *p = (S3Store *)pStore;
   STAT_ADD(p, nGet, 1);
-  return s3GetUntil(p, zKey, iOff, nLen, pOut, s3Deadline(p), 0, NULL, pErr);
+  return s3GetUntil(p, zKey, iOff, nLen, pOut, s3Deadline(p), 0, NULL, NULL, pErr);
 }
 
 /* ------------------------------------------------------------ HEAD */
@@ -1372,10 +1378,20 @@ static int s3GetMany(SdbStore *pStore, SdbGetReq *a, int n, SdbErr *pErr) {
     curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)nSlot);
     rc = s3MultiPass(p, m, a, n, aErr, azLast, aX, nSlot, deadline);
   }
-  for (int i = 0; rc == SDB_OK && i < n; i++) {   /* transient failures: retry one by one */
+  /* Transient failures: retry one by one. Attempts without a connection
+  ** count for the whole batch: once S3_MAX_CONN_FAIL of them, the requests
+  ** not yet retried end with the same error instead of trying in turn. */
+  int nNoConn = 0, iConnErr = -1;
+  for (int i = 0; rc == SDB_OK && i < n; i++) {
     if (a[i].rc != S3_RETRY) continue;
+    if (iConnErr >= 0) {
+      a[i].rc = a[iConnErr].rc;
+      aErr[i] = aErr[iConnErr];
+      continue;
+    }
     a[i].rc = s3GetUntil(p, a[i].zKey, a[i].iOff, a[i].nLen, &a[i].out, deadline, 1,
-                         azLast[i], &aErr[i]);
+                         azLast[i], &nNoConn, &aErr[i]);
+    if (a[i].rc != SDB_OK && nNoConn >= S3_MAX_CONN_FAIL) iConnErr = i;
   }
   for (int i = 0; rc == SDB_OK && i < n; i++) {
     if (a[i].rc == SDB_OK || a[i].rc == SDB_NOTFOUND) continue;
