@@ -9,11 +9,14 @@
 ** web identity through its STS, with the token file rotated between fetches.
 ** Messages never hold a secret or a token.
 */
+#include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,9 +87,20 @@ static void testLocal(const char *zDir) {
 
   setenv("AWS_PROFILE", "half", 1);
   rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
-  CHECKF("creds: a profile without a secret is skipped, saying so", rc == SDB_OK &&
-         !sdbCredsAcquire(p) && strstr(sdbCredsTried(p), "no aws_access_key_id and "
-         "aws_secret_access_key in [half]"), "rc=%d %s", rc, p ? sdbCredsTried(p) : err.zMsg);
+  CHECKF("creds: a profile with a key id but no secret is an error naming it", rc == SDB_PERM &&
+         !p && strstr(err.zMsg, "profile [half] has aws_access_key_id but not "
+         "aws_secret_access_key"), "rc=%d %s", rc, p ? sdbCredsTried(p) : err.zMsg);
+  sdbCredsFree(p);
+  setenv("AWS_PROFILE", "nosuch", 1);
+  rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+  CHECKF("creds: AWS_PROFILE naming a missing profile is an error naming it", rc == SDB_PERM &&
+         !p && strstr(err.zMsg, "AWS_PROFILE is set but") && strstr(err.zMsg, "no profile [nosuch]"),
+         "rc=%d %s", rc, p ? sdbCredsTried(p) : err.zMsg);
+  sdbCredsFree(p);
+  setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
+  rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+  CHECKF("creds: AWS_PROFILE set without a credentials file is an error", rc == SDB_PERM && !p &&
+         strstr(err.zMsg, "profile nosuch"), "rc=%d %s", rc, p ? sdbCredsTried(p) : err.zMsg);
   sdbCredsFree(p);
 
   clearEnv(zDir);
@@ -107,9 +121,22 @@ static void testLocal(const char *zDir) {
   sdbCredsFree(p);
 
   clearEnv(zDir);
+  /* A host name other than localhost is refused for plain http even if it
+  ** resolves to loopback now (it could resolve elsewhere when curl connects). */
+  char zHost[256] = "", zHostUrl[300] = "http://10.0.0.1/creds";
+  struct addrinfo hints = {0}, *pRes = NULL;
+  hints.ai_family = AF_INET;
+  if (gethostname(zHost, sizeof(zHost) - 1) == 0 && strcmp(zHost, "localhost") &&
+      getaddrinfo(zHost, NULL, &hints, &pRes) == 0 && pRes &&
+      (ntohl(((struct sockaddr_in *)pRes->ai_addr)->sin_addr.s_addr) >> 24) == 127) {
+    snprintf(zHostUrl, sizeof(zHostUrl), "http://%s/creds", zHost);
+  } else {
+    printf("SKIP creds: container host name resolving to loopback: %s does not\n", zHost);
+  }
+  if (pRes) freeaddrinfo(pRes);
   const char *azBad[] = {"http://10.0.0.1/creds", "http://user@127.0.0.1/creds",
-                         "ftp://127.0.0.1/creds", "http://169.254.170.3/x"};
-  for (int i = 0; i < 4; i++) {
+                         "ftp://127.0.0.1/creds", "http://169.254.170.3/x", zHostUrl};
+  for (int i = 0; i < 5; i++) {
     setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", azBad[i], 1);
     setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "ct-token-SECRET", 1);
     rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
@@ -131,8 +158,10 @@ static pid_t startServer(char *zUrl, size_t nUrl, const char *zDir, int ttl) {
     snprintf(zScript, sizeof(zScript), "%s/scripts/s3/credserver.py", test_srcdir());
     char zTok[512];
     snprintf(zTok, sizeof(zTok), "%s/webtoken", zDir);
+    char zLog[512];
+    snprintf(zLog, sizeof(zLog), "%s/server.log", zDir);
     execlp("python3", "python3", zScript, "--port-file", zPort, "--ttl", zTtl,
-           "--web-token-file", zTok, (char *)NULL);
+           "--web-token-file", zTok, "--log", zLog, (char *)NULL);
     _exit(127);
   }
   for (int i = 0; i < 100; i++) {
@@ -172,6 +201,125 @@ static void *workerMain(void *pArg) {
   }
   w->maxGen = last;
   return NULL;
+}
+
+/* How many lines of the server's log start with zReq ("GET /canned/near"). */
+static int logCount(const char *zDir, const char *zReq) {
+  char zLog[512], zLine[512];
+  snprintf(zLog, sizeof(zLog), "%s/server.log", zDir);
+  FILE *f = fopen(zLog, "r");
+  int n = 0;
+  while (f && fgets(zLine, sizeof(zLine), f)) {
+    if (strncmp(zLine, zReq, strlen(zReq)) == 0 && zLine[strlen(zReq)] == '\n') n++;
+  }
+  if (f) fclose(f);
+  return n;
+}
+
+/* Open a chain whose only source is the container at zUrl/canned/zName. */
+static int openCanned(const char *zDir, const char *zUrl, const char *zName, SdbCreds **pp,
+                      SdbErr *pErr) {
+  char zCt[256];
+  snprintf(zCt, sizeof(zCt), "%s/canned/%s", zUrl, zName);
+  clearEnv(zDir);
+  setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", zCt, 1);
+  return sdbCredsOpen("us-east-1", NULL, pp, pErr);
+}
+
+/* Container answers from credserver.py's /canned/ (see its header). */
+static void testCanned(const char *zDir, const char *zUrl) {
+  SdbCreds *p = NULL;
+  SdbErr err = {0};
+  const char *azNear[] = {"near", "past"};
+  for (int i = 0; i < 2; i++) {
+    int rc = openCanned(zDir, zUrl, azNear[i], &p, &err);
+    int nAcq = 0;
+    for (int j = 0; rc == SDB_OK && j < 200; j++) {
+      SdbCredSet *s = sdbCredsAcquire(p);
+      nAcq += s != NULL;
+      sdbCredsRelease(p, s);
+    }
+    char zReq[64];
+    snprintf(zReq, sizeof(zReq), "GET /canned/%s", azNear[i]);
+    int n = logCount(zDir, zReq);
+    CHECKF("creds: a set handed out near or past expiry is not fetched again at each acquire",
+           rc == SDB_OK && nAcq == 200 && n >= 1 && n <= 2, "%s: rc=%d %s acquired=%d requests=%d",
+           azNear[i], rc, err.zMsg, nAcq, n);
+    sdbCredsFree(p);
+  }
+
+  int rc = openCanned(zDir, zUrl, "once", &p, &err);
+  SdbCredSet *s = rc ? NULL : sdbCredsAcquire(p);
+  u64 g = s ? s->iGen : 0;
+  sdbCredsRelease(p, s);
+  usleep(1100000);
+  int nNewer = 0;
+  for (int j = 0; rc == SDB_OK && j < 100; j++) nNewer += sdbCredsRenew(p, g);
+  int n = logCount(zDir, "GET /canned/once");
+  /* 1 at open, then one failed refresh (up to 3 attempts): not one per renew */
+  CHECKF("creds: renews after a failed refresh wait SDB_CREDS_RETRY_MS", rc == SDB_OK &&
+         nNewer == 0 && n >= 2 && n <= 4, "rc=%d %s newer=%d requests=%d", rc, err.zMsg, nNewer, n);
+  sdbCredsFree(p);
+
+  setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "tok\r\nX-Injected: 1", 1);
+  char zCt[256];
+  snprintf(zCt, sizeof(zCt), "%s/canned/crlf", zUrl);
+  setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", zCt, 1);
+  rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+  CHECKF("creds: a CR/LF in AWS_CONTAINER_AUTHORIZATION_TOKEN is refused, nothing sent",
+         rc == SDB_PERM && !p && strstr(err.zMsg, "AWS_CONTAINER_AUTHORIZATION_TOKEN: not "
+         "printable") && logCount(zDir, "GET /canned/crlf") == 0, "rc=%d %s", rc, err.zMsg);
+  sdbCredsFree(p);
+
+  const char *azBad[][2] = {{"nul", "SecretAccessKey is not a JSON string"},
+                            {"bigtok", "Token is not a JSON string"},
+                            {"utok", "Token is not a JSON string"},
+                            {"noexp", "no Expiration"}, {"nullexp", "no Expiration"}};
+  for (int i = 0; i < 5; i++) {
+    rc = openCanned(zDir, zUrl, azBad[i][0], &p, &err);
+    CHECKF("creds: a container answer not representable exactly, or without Expiration, is an error",
+           rc == SDB_IOERR && !p && strstr(err.zMsg, azBad[i][1]) && strstr(err.zMsg, "container"),
+           "%s: rc=%d %s", azBad[i][0], rc, err.zMsg);
+    sdbCredsFree(p);
+    p = NULL;
+  }
+}
+
+/* IMDS at a port that accepts connections but never answers: one open costs
+** about CRED_IMDS_TOTAL_MS, the next one nothing (remembered per process). */
+static void testSilentImds(const char *zDir) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t na = sizeof(a);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&a, na) || listen(fd, 16) ||
+      getsockname(fd, (struct sockaddr *)&a, &na)) {
+    printf("SKIP creds: silent IMDS: no socket\n");
+    if (fd >= 0) close(fd);
+    return;
+  }
+  char zUrl[64];
+  snprintf(zUrl, sizeof(zUrl), "http://127.0.0.1:%d", ntohs(a.sin_port));
+  clearEnv(zDir);
+  setenv("AWS_EC2_METADATA_DISABLED", "false", 1);
+  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", zUrl, 1);
+  i64 aMs[2];
+  int aRc[2];
+  SdbCreds *p = NULL;
+  SdbErr err = {0};
+  for (int i = 0; i < 2; i++) {
+    i64 t0 = nowMs();
+    aRc[i] = sdbCredsOpen("us-east-1", NULL, &p, &err);
+    aMs[i] = nowMs() - t0;
+    if (i == 1 && p && !strstr(sdbCredsTried(p), "not probed again")) aRc[i] = -1;
+    sdbCredsFree(p);
+    p = NULL;
+  }
+  CHECKF("creds: a silent IMDS costs one 1 s attempt, then is not probed again for a while",
+         aRc[0] == SDB_OK && aRc[1] == SDB_OK && aMs[0] >= 900 && aMs[0] < 2500 && aMs[1] < 500,
+         "rc=%d,%d ms=%lld,%lld", aRc[0], aRc[1], (long long)aMs[0], (long long)aMs[1]);
+  close(fd);
 }
 
 static void testImds(const char *zDir) {
@@ -260,6 +408,7 @@ static void testImds(const char *zDir) {
          nowMs() - t0 < 3000 && strstr(sdbCredsTried(p), "IMDS (connection refused or "
          "unreachable at http://127.0.0.1:1)"), "rc=%d %s", rc, p ? sdbCredsTried(p) : err.zMsg);
   sdbCredsFree(p);
+  testCanned(zDir, zUrl);
   kill(pid, SIGTERM);
   waitpid(pid, NULL, 0);
 }
@@ -269,6 +418,7 @@ int main(void) {
   if (!mkdtemp(zDir)) return 1;
   testLocal(zDir);
   testImds(zDir);
+  testSilentImds(zDir);
   char zCmd[256];
   snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
   if (system(zCmd) != 0) printf("# could not remove %s\n", zDir);

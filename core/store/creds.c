@@ -15,8 +15,9 @@
 **            the container's ("Code":"Success")
 ** Answers are read up to CRED_MAX_BODY bytes; every value is length-checked and
 ** must be printable ASCII (it becomes a header). Plain http to a container
-** endpoint is allowed only to loopback, 169.254.170.2, 169.254.170.23 and
-** fd00:ec2::23 (every address the host name resolves to).
+** endpoint is allowed only to "localhost" and the IP literals loopback,
+** 169.254.170.2, 169.254.170.23 and fd00:ec2::23 (no DNS name: see
+** credHostAllowed).
 */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -42,9 +43,10 @@
 #define CRED_SKIP         (-1)          /* internal: the source does not apply */
 
 /* Timeouts (ms) and attempts per request of each credential server. */
-#define CRED_IMDS_CONNECT_MS  1000
-#define CRED_IMDS_TOTAL_MS    2000
-#define CRED_IMDS_ATTEMPTS    2
+#define CRED_IMDS_CONNECT_MS  1000   /* botocore's defaults: 1 s, one attempt */
+#define CRED_IMDS_TOTAL_MS    1000
+#define CRED_IMDS_ATTEMPTS    1
+#define CRED_IMDS_DOWN_MS     60000  /* an unreachable IMDS is not probed again this long */
 #define CRED_CT_CONNECT_MS    1000
 #define CRED_CT_TOTAL_MS      5000
 #define CRED_CT_ATTEMPTS      3
@@ -67,6 +69,7 @@ struct SdbCreds {
   /* the environment, read at open */
   char *zEnvKey, *zEnvSecret, *zEnvToken;
   char *zProfile, *zCredFile, *zCredFileShown;
+  int bProfileSet;          /* AWS_PROFILE was set (then a missing profile is an error) */
   char *zWebTokenFile, *zRoleArn, *zSessionName, *zStsUrl;
   char *zCtUrl, *zCtToken, *zCtTokenFile;
   int bCtRelative;
@@ -205,7 +208,9 @@ static int credReadFile(const char *zPath, const char *zWhat, size_t nMax, char 
 
 /* The string value of key zKey in JSON object a[0..n) into zOut[nOut]: the
 ** first "zKey" followed by ':' and a string. Escapes \" \\ \/ \b \f \n \r \t
-** are decoded; \u escapes and a value that does not fit give 0. 1 if found. */
+** are decoded. 1 if found, 0 if absent (or not a string, e.g. null), -1 if
+** the value cannot be represented exactly: a \u escape, a raw control
+** character (NUL included), too long for zOut, or unterminated. */
 static int credJsonStr(const u8 *a, size_t n, const char *zKey, char *zOut, size_t nOut) {
   const char *z = (const char *)a, *zEnd = z + n;
   size_t nKey = strlen(zKey);
@@ -219,40 +224,59 @@ static int credJsonStr(const u8 *a, size_t n, const char *zKey, char *zOut, size
     size_t o = 0;
     for (v++; v < zEnd && *v != '"'; v++) {
       char ch = *v;
+      if ((unsigned char)ch < 0x20) return -1;
       if (ch == '\\') {
-        if (++v >= zEnd) return 0;
+        if (++v >= zEnd) return -1;
         const char *zFrom = "\"\\/bfnrt", *zTo = "\"\\/\b\f\n\r\t";
         const char *k = strchr(zFrom, *v);
-        if (!k || !*v) return 0;
+        if (!k || !*v) return -1;
         ch = zTo[k - zFrom];
       }
-      if (o + 1 >= nOut) return 0;
+      if (o + 1 >= nOut) return -1;
       zOut[o++] = ch;
     }
-    if (v >= zEnd) return 0;
+    if (v >= zEnd) return -1;
     zOut[o] = 0;
     return 1;
   }
   return 0;
 }
 
-/* A set from a container or IMDS JSON answer. */
+/* A set from a container or IMDS JSON answer. Expiration is required (these
+** sets are temporary); a value that cannot be represented exactly is an error,
+** never cut or dropped. */
 static int credFromJson(const CredAnswer *r, SdbCredSet **pp, char *zWhy, size_t nWhy) {
   char zKey[CRED_MAX_KEYID + 1], zSec[CRED_MAX_SECRET + 1], zExp[64], zCode[64];
   char *zTok = sdbMalloc(CRED_MAX_TOKEN + 1);
   if (!zTok) return (snprintf(zWhy, nWhy, "out of memory"), SDB_NOMEM);
-  int rc = SDB_OK;
-  if (credJsonStr(r->body.a, r->body.n, "Code", zCode, sizeof(zCode)) && strcmp(zCode, "Success")) {
+  static const char *const azName[] = {"Code", "AccessKeyId", "SecretAccessKey", "Token",
+                                       "Expiration"};
+  char *azOut[] = {zCode, zKey, zSec, zTok, zExp};
+  size_t anOut[] = {sizeof(zCode), sizeof(zKey), sizeof(zSec), CRED_MAX_TOKEN + 1, sizeof(zExp)};
+  int aOk[5], rc = SDB_OK;
+  for (int i = 0; i < 5; i++) {
+    aOk[i] = credJsonStr(r->body.a, r->body.n, azName[i], azOut[i], anOut[i]);
+    if (aOk[i] < 0 && rc == SDB_OK) {
+      snprintf(zWhy, nWhy, "the answer's %s is not a JSON string this reader can represent "
+               "exactly (a \\u escape, a control character, or longer than %zu bytes)",
+               azName[i], anOut[i] - 1);
+      rc = SDB_IOERR;
+    }
+    if (aOk[i] <= 0) azOut[i][0] = 0;
+  }
+  if (rc) {
+    /* reported above */
+  } else if (aOk[0] && strcmp(zCode, "Success")) {
     snprintf(zWhy, nWhy, "the answer's Code is %s, not Success",
              credPrintable(zCode, strlen(zCode)) ? zCode : "?");
     rc = SDB_PERM;
-  } else if (!credJsonStr(r->body.a, r->body.n, "AccessKeyId", zKey, sizeof(zKey)) ||
-             !credJsonStr(r->body.a, r->body.n, "SecretAccessKey", zSec, sizeof(zSec))) {
+  } else if (!aOk[1] || !aOk[2]) {
     snprintf(zWhy, nWhy, "the answer is not JSON with AccessKeyId and SecretAccessKey");
     rc = SDB_IOERR;
+  } else if (!aOk[4]) {
+    snprintf(zWhy, nWhy, "the answer has no Expiration (temporary credentials must expire)");
+    rc = SDB_IOERR;
   } else {
-    if (!credJsonStr(r->body.a, r->body.n, "Token", zTok, CRED_MAX_TOKEN + 1)) zTok[0] = 0;
-    if (!credJsonStr(r->body.a, r->body.n, "Expiration", zExp, sizeof(zExp))) zExp[0] = 0;
     rc = credSetNew(zKey, zSec, zTok, zExp, pp, zWhy, nWhy);
   }
   memset(zSec, 0, sizeof(zSec));
@@ -354,10 +378,10 @@ static int credHttp(SdbCreds *p, const CredReq *q, CredAnswer *r, char *zWhy, si
 /* ------------------------------------------------------------ sources */
 
 /* Key zName of section [zProfile] of credentials file zFile into zOut[nOut]
-** ("" if absent). */
-static void credFileValue(FILE *f, const char *zProfile, const char *zName, char *zOut, size_t nOut) {
+** ("" if absent). 1 if the section exists. */
+static int credFileValue(FILE *f, const char *zProfile, const char *zName, char *zOut, size_t nOut) {
   char zLine[CRED_MAX_TOKEN + 64];
-  int bIn = 0;
+  int bIn = 0, bSeen = 0;
   zOut[0] = 0;
   rewind(f);
   while (!zOut[0] && fgets(zLine, sizeof(zLine), f)) {
@@ -368,6 +392,7 @@ static void credFileValue(FILE *f, const char *zProfile, const char *zName, char
     if (*z == '[') {
       bIn = zEnd > z + 1 && zEnd[-1] == ']' && (size_t)(zEnd - z - 2) == strlen(zProfile) &&
             strncmp(z + 1, zProfile, strlen(zProfile)) == 0;
+      bSeen |= bIn;
       continue;
     }
     char *zEq = strchr(z, '=');
@@ -381,13 +406,21 @@ static void credFileValue(FILE *f, const char *zProfile, const char *zName, char
     }
   }
   memset(zLine, 0, sizeof(zLine));
+  return bSeen || zOut[0];
 }
 
-/* The profile of the credentials file. */
+/* The profile of the credentials file. The [default] profile missing or
+** without keys is a skip; a profile named by AWS_PROFILE that is missing, or
+** any profile with only one of the two keys, is an error (as in the SDKs). */
 static int credProfile(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy) {
-  if (!p->zCredFile) return (snprintf(zWhy, nWhy, "HOME unset"), CRED_SKIP);
+  int rcMiss = p->bProfileSet ? SDB_PERM : CRED_SKIP;
+  const char *zSet = p->bProfileSet ? "AWS_PROFILE is set but " : "";
+  if (!p->zCredFile) return (snprintf(zWhy, nWhy, "%sHOME unset", zSet), rcMiss);
   FILE *f = fopen(p->zCredFile, "r");
-  if (!f) return (snprintf(zWhy, nWhy, "%s: %s", p->zCredFileShown, strerror(errno)), CRED_SKIP);
+  if (!f) {
+    snprintf(zWhy, nWhy, "%s%s: %s", zSet, p->zCredFileShown, strerror(errno));
+    return rcMiss;
+  }
   char zKey[CRED_MAX_KEYID + 2], zSec[CRED_MAX_SECRET + 2];
   char *zTok = sdbMalloc(CRED_MAX_TOKEN + 2);
   int rc = CRED_SKIP;
@@ -395,12 +428,21 @@ static int credProfile(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy) {
     snprintf(zWhy, nWhy, "out of memory");
     rc = SDB_NOMEM;
   } else {
-    credFileValue(f, p->zProfile, "aws_access_key_id", zKey, sizeof(zKey));
+    int bSeen = credFileValue(f, p->zProfile, "aws_access_key_id", zKey, sizeof(zKey));
     credFileValue(f, p->zProfile, "aws_secret_access_key", zSec, sizeof(zSec));
     credFileValue(f, p->zProfile, "aws_session_token", zTok, CRED_MAX_TOKEN + 2);
-    if (!zKey[0] || !zSec[0]) {
-      snprintf(zWhy, nWhy, "%s: no aws_access_key_id and aws_secret_access_key in [%s]",
-               p->zCredFileShown, p->zProfile);
+    if (!bSeen) {
+      snprintf(zWhy, nWhy, "%s%s: no profile [%s]", zSet, p->zCredFileShown, p->zProfile);
+      rc = rcMiss;
+    } else if (!zKey[0] != !zSec[0]) {
+      snprintf(zWhy, nWhy, "%s: profile [%s] has %s but not %s", p->zCredFileShown, p->zProfile,
+               zKey[0] ? "aws_access_key_id" : "aws_secret_access_key",
+               zKey[0] ? "aws_secret_access_key" : "aws_access_key_id");
+      rc = SDB_PERM;
+    } else if (!zKey[0]) {
+      snprintf(zWhy, nWhy, "%s%s: no aws_access_key_id and aws_secret_access_key in [%s]",
+               zSet, p->zCredFileShown, p->zProfile);
+      rc = rcMiss;
     } else {
       rc = credSetNew(zKey, zSec, zTok, NULL, pp, zWhy, nWhy);
     }
@@ -493,11 +535,16 @@ static int credWebIdentity(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy
   return rc;
 }
 
-/* Is every address host zHost resolves to one that plain http may reach
-** (loopback, 169.254.170.2, 169.254.170.23, fd00:ec2::23)? */
+/* May plain http reach host zHost: "localhost" (which curl resolves itself,
+** to loopback, without asking DNS) or an IP literal that is loopback,
+** 169.254.170.2, 169.254.170.23 or fd00:ec2::23? Any other name is refused,
+** as botocore does: a name checked here would be resolved again by curl,
+** and a rebinding DNS server could then send the token elsewhere. */
 static int credHostAllowed(const char *zHost) {
+  if (strcasecmp(zHost, "localhost") == 0) return 1;
   struct addrinfo hints = {0}, *pRes = NULL;
   hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST;
   if (getaddrinfo(zHost, NULL, &hints, &pRes) != 0 || !pRes) return 0;
   int ok = 1;
   static const u8 aEks6[16] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x23};
@@ -535,8 +582,8 @@ static const char *credContainerUrlProblem(const char *zUrl) {
     snprintf(zHost, sizeof(zHost), "%.*s", (int)nH, zA);
   }
   if (!credHostAllowed(zHost)) {
-    return "plain http is allowed only to loopback, 169.254.170.2, 169.254.170.23 or "
-           "fd00:ec2::23 (use https)";
+    return "plain http is allowed only to localhost or the IP addresses loopback, "
+           "169.254.170.2, 169.254.170.23 or fd00:ec2::23, not to another host name (use https)";
   }
   return NULL;
 }
@@ -559,6 +606,9 @@ static int credContainer(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy) 
   if (p->zCtTokenFile) {
     rc = credReadFile(p->zCtTokenFile, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", 4096, &zTok,
                       zWhy, nWhy);
+  } else if (p->zCtToken && !credPrintable(p->zCtToken, strlen(p->zCtToken))) {
+    snprintf(zWhy, nWhy, "AWS_CONTAINER_AUTHORIZATION_TOKEN: not printable ASCII");
+    rc = SDB_PERM;
   } else if (p->zCtToken && !(zTok = sdbStrdup(p->zCtToken))) {
     rc = (snprintf(zWhy, nWhy, "out of memory"), SDB_NOMEM);
   }
@@ -592,6 +642,26 @@ static int credContainer(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy) 
   return rc;
 }
 
+/* The IMDS endpoint found unreachable last, and until when it is not probed
+** again (per process: every store open runs the chain). */
+static pthread_mutex_t credImdsMu = PTHREAD_MUTEX_INITIALIZER;
+static char credImdsDownUrl[256];
+static i64 credImdsDownUntil;
+
+/* Is IMDS at zUrl known unreachable (bSet 0), or mark it so (bSet 1)? */
+static int credImdsDown(const char *zUrl, int bSet) {
+  pthread_mutex_lock(&credImdsMu);
+  int bDown = 0;
+  if (bSet) {
+    snprintf(credImdsDownUrl, sizeof(credImdsDownUrl), "%s", zUrl);
+    credImdsDownUntil = credNowMs() + CRED_IMDS_DOWN_MS;
+  } else {
+    bDown = strcmp(credImdsDownUrl, zUrl) == 0 && credNowMs() < credImdsDownUntil;
+  }
+  pthread_mutex_unlock(&credImdsMu);
+  return bDown;
+}
+
 /* One IMDS request: path zPath, zHdr an extra header line. SDB_OK with a 200
 ** answer in r (caller frees r->body); else CRED_SKIP with why in zWhy. */
 static int credImdsGet(SdbCreds *p, const char *zMethod, const char *zPath, const char *zHdr,
@@ -606,6 +676,7 @@ static int credImdsGet(SdbCreds *p, const char *zMethod, const char *zPath, cons
   if (rc == SDB_NOMEM) return (snprintf(zWhy, nWhy, "out of memory"), SDB_NOMEM);
   if (rc) {
     snprintf(zWhy, nWhy, "%s at %s", zNet, sdbS3Shown(p->zImdsUrl));
+    if (p->eSrc != SRC_IMDS) credImdsDown(p->zImdsUrl, 1);
     return CRED_SKIP;
   }
   if (r->status == 200) return SDB_OK;
@@ -641,6 +712,11 @@ static int credImdsRole(const CredAnswer *r, char *zRole, size_t nRole) {
 /* EC2 instance metadata, IMDSv2. Every failure is a skip (it is a probe). */
 static int credImds(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy) {
   if (p->bImdsOff) return (snprintf(zWhy, nWhy, "AWS_EC2_METADATA_DISABLED=true"), CRED_SKIP);
+  if (p->eSrc != SRC_IMDS && credImdsDown(p->zImdsUrl, 0)) {
+    snprintf(zWhy, nWhy, "unreachable at %s less than %d s ago, not probed again",
+             sdbS3Shown(p->zImdsUrl), CRED_IMDS_DOWN_MS / 1000);
+    return CRED_SKIP;
+  }
   CredAnswer r = {0};
   char zTok[1024], zHdr[1100], zRole[80], zPath[160];
   int rc = credImdsGet(p, "PUT", "/latest/api/token", "X-aws-ec2-metadata-token-ttl-seconds: 21600",
@@ -703,6 +779,7 @@ static int credReadEnv(SdbCreds *p) {
   p->zEnvToken = credEnvDup("AWS_SESSION_TOKEN", &bOom);
   if (!p->zEnvToken) p->zEnvToken = credEnvDup("AWS_TOKEN", &bOom);
   p->zProfile = credEnvDup("AWS_PROFILE", &bOom);
+  p->bProfileSet = p->zProfile != NULL;
   if (!p->zProfile && !(p->zProfile = sdbStrdup("default"))) bOom = 1;
   p->zCredFile = credEnvDup("AWS_SHARED_CREDENTIALS_FILE", &bOom);
   p->zCredFileShown = p->zCredFile ? sdbStrdup(p->zCredFile) : sdbStrdup("~/.aws/credentials");
@@ -743,6 +820,15 @@ static char *credSrcName(SdbCreds *p, int e) {
   return sdbStrdup(azSrcName[e]);
 }
 
+/* When set s, fetched at now, may be fetched again at the earliest: a set
+** that expires within SDB_CREDS_REFRESH_MS (or has expired) when handed out
+** would otherwise be fetched again at every acquire, so the next try waits
+** SDB_CREDS_RETRY_MS plus up to half as much again of jitter; else 0. */
+static i64 credNextTry(const SdbCredSet *s, i64 now) {
+  if (!s->expiresMs || s->expiresMs - SDB_CREDS_REFRESH_MS > now) return 0;
+  return now + SDB_CREDS_RETRY_MS + (i64)(((u64)now * 2654435761u) % (SDB_CREDS_RETRY_MS / 2));
+}
+
 /* Run the chain: the first source that yields a set becomes current. */
 static int credRunChain(SdbCreds *p, SdbErr *pErr) {
   for (int e = SRC_ENV; e <= SRC_IMDS; e++) {
@@ -772,6 +858,7 @@ static int credRunChain(SdbCreds *p, SdbErr *pErr) {
     p->eSrc = e;
     p->zSource = zName;
     p->lastFetchMs = credNowMs();
+    p->nextTryMs = credNextTry(s, p->lastFetchMs);
     return SDB_OK;
   }
   return SDB_OK;
@@ -812,7 +899,7 @@ static void credRefresh(SdbCreds *p) {
     s->iGen = pOld ? pOld->iGen + 1 : 1;
     p->pCur = s;
     p->lastFetchMs = now;
-    p->nextTryMs = 0;
+    p->nextTryMs = credNextTry(s, now);
     s = NULL;
     if (pOld && --pOld->nRef == 0) credSetFree(pOld);
   } else {
@@ -862,13 +949,15 @@ void sdbCredsRelease(SdbCreds *p, SdbCredSet *pSet) {
 }
 
 /* See creds.h. A set fetched less than a second ago is not fetched again
-** (a server that keeps refusing fresh sets gets one request per second). */
+** (a server that keeps refusing fresh sets gets one request per second), nor
+** before nextTryMs (after a failed fetch, or a set handed out near expiry). */
 int sdbCredsRenew(SdbCreds *p, u64 iGen) {
   if (!p || p->eSrc < SRC_WEBID) return 0;
   pthread_mutex_lock(&p->muFetch);
   pthread_mutex_lock(&p->mu);
   int bNewer = p->pCur->iGen > iGen;
-  int bRecent = credNowMs() - p->lastFetchMs < 1000;
+  i64 now = credNowMs();
+  int bRecent = now - p->lastFetchMs < 1000 || now < p->nextTryMs;
   pthread_mutex_unlock(&p->mu);
   if (!bNewer && !bRecent) credRefresh(p);
   pthread_mutex_lock(&p->mu);

@@ -1,25 +1,32 @@
 /*
 ** creds.h: where the S3 store's AWS credentials come from (core/store/creds.c).
 **
-** The chain, first source that applies wins (as the AWS SDKs and SlateDB's
-** object_store look):
+** The chain, first source that applies wins, in the order of the AWS SDK for
+** Rust (botocore and the JS SDK try web identity before the profile; SlateDB's
+** object_store reads no profile at all):
 **   1. environment   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
 **   2. profile       $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials,
-**                    section $AWS_PROFILE or [default]
+**                    section $AWS_PROFILE or [default] ($AWS_PROFILE missing,
+**                    or a key without its secret: an error)
 **   3. web identity  AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN
 **                    [+ AWS_ROLE_SESSION_NAME] -> STS AssumeRoleWithWebIdentity
 **                    at $AWS_ENDPOINT_URL_STS or https://sts.<region>.amazonaws.com
 **   4. container     AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (http://169.254.170.2<uri>)
+**                    (plain http: localhost or an allowed IP literal only)
 **                    or _FULL_URI, with AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or
 **                    AWS_CONTAINER_AUTHORIZATION_TOKEN
 **   5. IMDS          EC2 instance metadata, IMDSv2 only, at
 **                    $AWS_EC2_METADATA_SERVICE_ENDPOINT or http://169.254.169.254;
-**                    skipped when AWS_EC2_METADATA_DISABLED=true
+**                    skipped when AWS_EC2_METADATA_DISABLED=true; 1 s, 1 attempt,
+**                    and not probed again for 60 s per process after no answer
 ** Sources 3-5 give temporary credentials with an Expiration: they are fetched
 ** again SDB_CREDS_REFRESH_MS before it (and on demand after the store said the
 ** token expired), by the thread that needs them; other threads keep signing
 ** with the current set meanwhile. A failed refresh keeps the current set and is
-** tried again SDB_CREDS_RETRY_MS later. Token files are read at each fetch.
+** tried again SDB_CREDS_RETRY_MS later (a renew too); a set handed out already
+** inside the margin is fetched again no sooner than SDB_CREDS_RETRY_MS plus
+** jitter. Container and IMDS sets must have an Expiration. Token files are
+** read at each fetch.
 **
 ** The environment is read once, at sdbCredsOpen. Nothing here prints, and no
 ** message contains a secret, a session token or a web-identity token.

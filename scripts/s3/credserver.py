@@ -19,6 +19,12 @@ Python standard library only. Listens on 127.0.0.1 (one port for all three):
                                      RoleSessionName, WebIdentityToken == the
                                      contents of --web-token-file (read at each
                                      request) -> XML set; else 400/403 XML error
+  canned answers (for the container tests of c-tests/t_creds.c; no Authorization needed)
+    GET /canned/<name>               near: a set expiring in 60 s; past: one that expired
+                                     60 s ago; once: a set at the first request, then
+                                     HTTP 500; nul: a raw NUL in SecretAccessKey; bigtok:
+                                     a Token over 16 KiB; utok: a \\u escape in Token;
+                                     noexp: a Token, no Expiration; nullexp: Expiration null
   control (never used by the code under test)
     GET  /__ctl/stats                {"imds":N,"container":N,"sts":N,"denied":N,"keys":[..]}
     POST /__ctl/revoke               revoke every set handed out at the proxy
@@ -49,6 +55,7 @@ class State:
         self.stats = {"imds": 0, "container": 0, "sts": 0, "denied": 0}
         self.keys = []
         self.imds_tokens = set()
+        self.canned = {}
         self.n = 0
 
     def proxy(self, body):
@@ -105,6 +112,29 @@ class Handler(BaseHTTPRequestHandler):
                                      "SecretAccessKey": secret, "Token": token,
                                      "Expiration": exp}), "application/json")
 
+    def canned(self, name):
+        st = self.server.state
+        with st.lock:
+            st.canned[name] = st.canned.get(name, 0) + 1
+            n = st.canned[name]
+        now = datetime.datetime.now(datetime.timezone.utc)
+        iso = lambda sec: (now + datetime.timedelta(seconds=sec)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        base = {"AccessKeyId": "ASIACANNED", "SecretAccessKey": "canned-secret", "Token": "canned-tok",
+                "Expiration": iso(3600)}
+        if name == "once" and n > 1:
+            return self.answer(500, "down")
+        body = {"near": dict(base, Expiration=iso(60)), "past": dict(base, Expiration=iso(-60)),
+                "once": base, "bigtok": dict(base, Token="t" * 17000),
+                "noexp": {k: v for k, v in base.items() if k != "Expiration"},
+                "nullexp": dict(base, Expiration=None)}.get(name)
+        if body is not None:
+            return self.answer(200, json.dumps(body), "application/json")
+        raw = {"nul": json.dumps(base).replace("canned-secret", "se\0c"),
+               "utok": json.dumps(base).replace("canned-tok", "ab\\u0041")}.get(name)
+        if raw is None:
+            return self.deny(404)
+        self.answer(200, raw.encode(), "application/json")
+
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
@@ -137,6 +167,11 @@ class Handler(BaseHTTPRequestHandler):
             if self.path == base + ROLE:
                 return self.json_set("imds")
             return self.deny(404)
+        if self.path.startswith("/canned/"):
+            return self.canned(self.path[len("/canned/"):])
+        if self.path == "/__ctl/canned":
+            with st.lock:
+                return self.answer(200, json.dumps(st.canned), "application/json")
         if self.path == "/container/creds":
             if self.headers.get("Authorization") != st.args.container_auth:
                 return self.deny(401, "bad Authorization")
