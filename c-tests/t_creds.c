@@ -226,6 +226,66 @@ static int openCanned(const char *zDir, const char *zUrl, const char *zName, Sdb
   return sdbCredsOpen("us-east-1", NULL, pp, pErr);
 }
 
+/* An allocator that, on each free (and on the old block of a realloc), counts
+** blocks that still hold a canned secret or token. */
+static int nLeftSecret = 0;
+
+static void wipeCheck(void *p) {
+  size_t n;
+  memcpy(&n, (char *)p - 16, sizeof(n));
+  const char *az[] = {"canned-secret", "canned-tok", "ct-wipe-SECRET"};
+  for (int i = 0; i < 3; i++) {
+    if (memmem(p, n, az[i], strlen(az[i]))) __atomic_add_fetch(&nLeftSecret, 1, __ATOMIC_RELAXED);
+  }
+}
+static void *wipeMalloc(void *pCtx, size_t n) {
+  char *p = malloc(n + 16);
+  if (!p) return NULL;
+  memcpy(p, &n, sizeof(n));
+  return p + 16;
+}
+static void wipeFree(void *pCtx, void *p) {
+  if (!p) return;
+  wipeCheck(p);
+  free((char *)p - 16);
+}
+static void *wipeRealloc(void *pCtx, void *p, size_t n) {
+  char *pNew = wipeMalloc(pCtx, n);
+  if (pNew && p) {
+    size_t nOld;
+    memcpy(&nOld, (char *)p - 16, sizeof(nOld));
+    memcpy(pNew, p, nOld < n ? nOld : n);
+    wipeFree(pCtx, p);
+  }
+  return pNew;
+}
+
+/* A container fetch frees no memory still holding the secret, the session
+** token or the Authorization token (answer bodies are wiped too). */
+static void testWipe(const char *zDir, const char *zUrl) {
+  SdbAllocMethods m = {wipeMalloc, wipeRealloc, wipeFree, NULL};
+  if (sdb_config_alloc(&m) != SDB_OK) {
+    printf("SKIP creds: secrets wiped before free: memory still allocated\n");
+    return;
+  }
+  SdbCreds *p = NULL;
+  SdbErr err = {0};
+  char zCt[256];
+  snprintf(zCt, sizeof(zCt), "%s/canned/near", zUrl);
+  clearEnv(zDir);
+  setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", zCt, 1);
+  setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "ct-wipe-SECRET", 1);
+  int rc = sdbCredsOpen("us-east-1", NULL, &p, &err);
+  SdbCredSet *s = rc ? NULL : sdbCredsAcquire(p);
+  int bSet = s && strcmp(s->zSecret, "canned-secret") == 0;
+  sdbCredsRelease(p, s);
+  sdbCredsFree(p);
+  int rcAlloc = sdb_config_alloc(NULL);
+  CHECKF("creds: secrets and tokens are wiped before their memory is freed", rc == SDB_OK && bSet &&
+         nLeftSecret == 0 && rcAlloc == SDB_OK, "rc=%d %s set=%d blocks=%d alloc=%d", rc, err.zMsg,
+         bSet, nLeftSecret, rcAlloc);
+}
+
 /* Container answers from credserver.py's /canned/ (see its header). */
 static void testCanned(const char *zDir, const char *zUrl) {
   SdbCreds *p = NULL;
@@ -409,6 +469,7 @@ static void testImds(const char *zDir) {
          "unreachable at http://127.0.0.1:1)"), "rc=%d %s", rc, p ? sdbCredsTried(p) : err.zMsg);
   sdbCredsFree(p);
   testCanned(zDir, zUrl);
+  testWipe(zDir, zUrl);
   kill(pid, SIGTERM);
   waitpid(pid, NULL, 0);
 }

@@ -131,11 +131,29 @@ static int credPrintable(const char *z, size_t n) {
   return 1;
 }
 
+/* Zero n bytes at z (a secret about to be freed or go out of scope) in a way
+** the compiler may not drop as a dead store. */
+static void credWipe(void *z, size_t n) {
+  if (z && n) explicit_bzero(z, n);
+}
+
+/* Wipe and free an answer's body (it may hold a set, a token or a role). */
+static void credBodyFree(SdbBuf *b) {
+  credWipe(b->a, b->n);
+  sdbBufFree(b);
+}
+
+/* Wipe the lines of header list p (an Authorization or IMDS token) and free it. */
+static void credHdrFree(struct curl_slist *p) {
+  for (struct curl_slist *q = p; q; q = q->next) credWipe(q->data, q->data ? strlen(q->data) : 0);
+  curl_slist_free_all(p);
+}
+
 /* Free a set (its secret wiped). */
 static void credSetFree(SdbCredSet *s) {
   if (!s) return;
-  if (s->zSecret) memset(s->zSecret, 0, strlen(s->zSecret));
-  if (s->zToken) memset(s->zToken, 0, strlen(s->zToken));
+  if (s->zSecret) credWipe(s->zSecret, strlen(s->zSecret));
+  if (s->zToken) credWipe(s->zToken, strlen(s->zToken));
   sdbFree(s->zKeyId);
   sdbFree(s->zSecret);
   sdbFree(s->zToken);
@@ -186,6 +204,7 @@ static int credReadFile(const char *zPath, const char *zWhat, size_t nMax, char 
     snprintf(zWhy, nWhy, "%s %s: %s", zWhat, zPath, strerror(errno));
     return SDB_CANTOPEN;
   }
+  setvbuf(f, NULL, _IONBF, 0);          /* no copy of the token in a stdio buffer */
   char *z = sdbMalloc(nMax + 2);
   size_t n = z ? fread(z, 1, nMax + 1, f) : 0;
   int bErr = ferror(f);
@@ -196,6 +215,7 @@ static int credReadFile(const char *zPath, const char *zWhat, size_t nMax, char 
   const char *zBad = bErr ? "read error" : n == 0 ? "empty" : n > nMax ? "too long"
                    : !credPrintable(z, n) ? "not printable ASCII" : NULL;
   if (zBad) {
+    credWipe(z, nMax + 2);
     sdbFree(z);
     snprintf(zWhy, nWhy, "%s %s: %s", zWhat, zPath, zBad);
     return SDB_CANTOPEN;
@@ -279,8 +299,8 @@ static int credFromJson(const CredAnswer *r, SdbCredSet **pp, char *zWhy, size_t
   } else {
     rc = credSetNew(zKey, zSec, zTok, zExp, pp, zWhy, nWhy);
   }
-  memset(zSec, 0, sizeof(zSec));
-  memset(zTok, 0, CRED_MAX_TOKEN + 1);
+  credWipe(zSec, sizeof(zSec));
+  credWipe(zTok, CRED_MAX_TOKEN + 1);
   sdbFree(zTok);
   return rc;
 }
@@ -304,7 +324,7 @@ static CURLcode credAttempt(SdbCreds *p, const CredReq *q, CredAnswer *r, char *
   if (!h) return CURLE_OUT_OF_MEMORY;
   for (int i = 0; q->azHdr[i]; i++) {
     struct curl_slist *pNew = curl_slist_append(pHdr, q->azHdr[i]);
-    if (!pNew) { curl_slist_free_all(pHdr); curl_easy_cleanup(h); return CURLE_OUT_OF_MEMORY; }
+    if (!pNew) { credHdrFree(pHdr); curl_easy_cleanup(h); return CURLE_OUT_OF_MEMORY; }
     pHdr = pNew;
   }
   curl_easy_setopt(h, CURLOPT_URL, q->zUrl);
@@ -328,7 +348,7 @@ static CURLcode credAttempt(SdbCreds *p, const CredReq *q, CredAnswer *r, char *
   curl_off_t tConnect = 0;
   curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &tConnect);
   if (cc == CURLE_OPERATION_TIMEDOUT && tConnect == 0) cc = CURLE_COULDNT_CONNECT;  /* never connected */
-  curl_slist_free_all(pHdr);
+  credHdrFree(pHdr);
   curl_easy_cleanup(h);
   return cc;
 }
@@ -355,8 +375,8 @@ static int credHttp(SdbCreds *p, const CredReq *q, CredAnswer *r, char *zWhy, si
       struct timespec ts = {0, 100000000L << (i - 1)};
       nanosleep(&ts, NULL);
     }
-    sdbBufFree(&r->body);
-    memset(r, 0, sizeof(*r));
+    credBodyFree(&r->body);
+    memset(r, 0, sizeof(*r));   /* after the body was wiped and freed */
     CURLcode cc = credAttempt(p, q, r, zErr);
     if (cc == CURLE_OUT_OF_MEMORY) return (snprintf(zWhy, nWhy, "out of memory"), SDB_NOMEM);
     if (r->bTooBig) {
@@ -371,7 +391,7 @@ static int credHttp(SdbCreds *p, const CredReq *q, CredAnswer *r, char *zWhy, si
       break;
     }
   }
-  sdbBufFree(&r->body);
+  credBodyFree(&r->body);
   return SDB_IOERR;
 }
 
@@ -405,7 +425,7 @@ static int credFileValue(FILE *f, const char *zProfile, const char *zName, char 
       snprintf(zOut, nOut, "%s", zV);
     }
   }
-  memset(zLine, 0, sizeof(zLine));
+  credWipe(zLine, sizeof(zLine));
   return bSeen || zOut[0];
 }
 
@@ -421,6 +441,8 @@ static int credProfile(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy) {
     snprintf(zWhy, nWhy, "%s%s: %s", zSet, p->zCredFileShown, strerror(errno));
     return rcMiss;
   }
+  char aIo[4096];                       /* stdio's buffer, wiped after fclose */
+  setvbuf(f, aIo, _IOFBF, sizeof(aIo));
   char zKey[CRED_MAX_KEYID + 2], zSec[CRED_MAX_SECRET + 2];
   char *zTok = sdbMalloc(CRED_MAX_TOKEN + 2);
   int rc = CRED_SKIP;
@@ -446,11 +468,12 @@ static int credProfile(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy) {
     } else {
       rc = credSetNew(zKey, zSec, zTok, NULL, pp, zWhy, nWhy);
     }
-    memset(zTok, 0, CRED_MAX_TOKEN + 2);
+    credWipe(zTok, CRED_MAX_TOKEN + 2);
   }
-  memset(zSec, 0, sizeof(zSec));
+  credWipe(zSec, sizeof(zSec));
   sdbFree(zTok);
   fclose(f);
+  credWipe(aIo, sizeof(aIo));
   return rc;
 }
 
@@ -470,8 +493,7 @@ static char *credStsBody(SdbCreds *p, const char *zToken) {
   }
   if (rc == SDB_OK) rc = sdbBufAppend(&b, "", 1);
   if (rc != SDB_OK) {
-    if (b.a) memset(b.a, 0, b.n);
-    sdbBufFree(&b);
+    credBodyFree(&b);
     return NULL;
   }
   return (char *)b.a;
@@ -503,8 +525,8 @@ static int credFromSts(const CredAnswer *r, SdbCredSet **pp, char *zWhy, size_t 
   } else {
     rc = credSetNew(zKey, zSec, zTok, zExp, pp, zWhy, nWhy);
   }
-  memset(zSec, 0, sizeof(zSec));
-  memset(zTok, 0, CRED_MAX_TOKEN + 1);
+  credWipe(zSec, sizeof(zSec));
+  credWipe(zTok, CRED_MAX_TOKEN + 1);
   sdbFree(zTok);
   return rc;
 }
@@ -518,7 +540,7 @@ static int credWebIdentity(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy
                         zWhy, nWhy);
   if (rc) return rc;
   char *zBody = credStsBody(p, zTok);
-  memset(zTok, 0, strlen(zTok));
+  credWipe(zTok, strlen(zTok));
   sdbFree(zTok);
   if (!zBody) return (snprintf(zWhy, nWhy, "out of memory"), SDB_NOMEM);
   CredReq q = {"POST", p->zStsUrl, {"Content-Type: application/x-www-form-urlencoded",
@@ -527,11 +549,11 @@ static int credWebIdentity(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy
   CredAnswer r = {0};
   char zNet[160];
   rc = credHttp(p, &q, &r, zNet, sizeof(zNet));
-  memset(zBody, 0, strlen(zBody));
+  credWipe(zBody, strlen(zBody));
   sdbFree(zBody);
   if (rc) snprintf(zWhy, nWhy, "STS at %s: %s", sdbS3Shown(p->zStsUrl), zNet);
   else rc = credFromSts(&r, pp, zWhy, nWhy);
-  sdbBufFree(&r.body);
+  credBodyFree(&r.body);
   return rc;
 }
 
@@ -616,7 +638,7 @@ static int credContainer(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy) 
   if (zTok && !(zAuth = sdbMprintf("Authorization: %s", zTok))) {
     rc = (snprintf(zWhy, nWhy, "out of memory"), SDB_NOMEM);
   }
-  if (zTok) memset(zTok, 0, strlen(zTok));
+  if (zTok) credWipe(zTok, strlen(zTok));
   sdbFree(zTok);
   if (rc) return rc;
   CredReq q = {"GET", p->zCtUrl, {"Accept: application/json", zAuth, NULL}, NULL,
@@ -625,7 +647,7 @@ static int credContainer(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy) 
   CredAnswer r = {0};
   char zNet[160];
   rc = credHttp(p, &q, &r, zNet, sizeof(zNet));
-  if (zAuth) memset(zAuth, 0, strlen(zAuth));
+  if (zAuth) credWipe(zAuth, strlen(zAuth));
   sdbFree(zAuth);
   if (rc) snprintf(zWhy, nWhy, "%s %s: %s", zVar, sdbS3Shown(p->zCtUrl), zNet);
   else if (r.status != 200) {
@@ -638,7 +660,7 @@ static int credContainer(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy) 
     rc = credFromJson(&r, pp, zIn, sizeof(zIn));
     if (rc) snprintf(zWhy, nWhy, "%s %s: %s", zVar, sdbS3Shown(p->zCtUrl), zIn);
   }
-  sdbBufFree(&r.body);
+  credBodyFree(&r.body);
   return rc;
 }
 
@@ -682,7 +704,7 @@ static int credImdsGet(SdbCreds *p, const char *zMethod, const char *zPath, cons
   if (r->status == 200) return SDB_OK;
   snprintf(zWhy, nWhy, "%s %s answered HTTP %ld at %s", zMethod, zPath, r->status,
            sdbS3Shown(p->zImdsUrl));
-  sdbBufFree(&r->body);
+  credBodyFree(&r->body);
   return CRED_SKIP;
 }
 
@@ -723,14 +745,14 @@ static int credImds(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy) {
                        &r, zWhy, nWhy);
   if (rc) return rc;
   int ok = credImdsToken(&r, zTok, sizeof(zTok));
-  sdbBufFree(&r.body);
+  credBodyFree(&r.body);
   if (!ok) return (snprintf(zWhy, nWhy, "unusable session token at %s", sdbS3Shown(p->zImdsUrl)), CRED_SKIP);
   snprintf(zHdr, sizeof(zHdr), "X-aws-ec2-metadata-token: %s", zTok);
-  memset(zTok, 0, sizeof(zTok));
+  credWipe(zTok, sizeof(zTok));
   rc = credImdsGet(p, "GET", "/latest/meta-data/iam/security-credentials/", zHdr, &r, zWhy, nWhy);
   if (rc == SDB_OK) {
     ok = credImdsRole(&r, zRole, sizeof(zRole));
-    sdbBufFree(&r.body);
+    credBodyFree(&r.body);
     if (!ok) rc = (snprintf(zWhy, nWhy, "no usable IAM role name at %s", sdbS3Shown(p->zImdsUrl)), CRED_SKIP);
   }
   if (rc == SDB_OK) {
@@ -744,9 +766,9 @@ static int credImds(SdbCreds *p, SdbCredSet **pp, char *zWhy, size_t nWhy) {
       snprintf(zWhy, nWhy, "role %s at %s: %s", zRole, sdbS3Shown(p->zImdsUrl), zIn);
       rc = CRED_SKIP;
     }
-    sdbBufFree(&r.body);
+    credBodyFree(&r.body);
   }
-  memset(zHdr, 0, sizeof(zHdr));
+  credWipe(zHdr, sizeof(zHdr));
   return rc;
 }
 
@@ -979,9 +1001,9 @@ const char *sdbCredsTried(const SdbCreds *p) {
 void sdbCredsFree(SdbCreds *p) {
   if (!p) return;
   if (p->pCur && --p->pCur->nRef == 0) credSetFree(p->pCur);
-  if (p->zEnvSecret) memset(p->zEnvSecret, 0, strlen(p->zEnvSecret));
-  if (p->zEnvToken) memset(p->zEnvToken, 0, strlen(p->zEnvToken));
-  if (p->zCtToken) memset(p->zCtToken, 0, strlen(p->zCtToken));
+  if (p->zEnvSecret) credWipe(p->zEnvSecret, strlen(p->zEnvSecret));
+  if (p->zEnvToken) credWipe(p->zEnvToken, strlen(p->zEnvToken));
+  if (p->zCtToken) credWipe(p->zCtToken, strlen(p->zCtToken));
   char *az[] = {p->zSource, p->zRegion, p->zCaBundle, p->zEnvKey, p->zEnvSecret, p->zEnvToken,
                 p->zProfile, p->zCredFile, p->zCredFileShown, p->zWebTokenFile, p->zRoleArn,
                 p->zSessionName, p->zStsUrl, p->zCtUrl, p->zCtToken, p->zCtTokenFile, p->zImdsUrl};
