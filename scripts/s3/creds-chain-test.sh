@@ -183,7 +183,7 @@ check "binding: IMDS credentials are not sent to another endpoint" $? "$(out)"
 sq "${IMDS[@]}" -- "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://$B/db'); INSERT OR REPLACE INTO t VALUES('k','v');
 SELECT key||value FROM t;
 .shell sleep 1.1
-.shell curl --noproxy 127.0.0.1 --max-time 10 -s -X POST $CP/__ctl/revoke >/dev/null
+.shell env -u LD_PRELOAD curl --noproxy 127.0.0.1 --max-time 10 -s -X POST $CP/__ctl/revoke >/dev/null
 INSERT OR REPLACE INTO t VALUES('k2','v2');
 SELECT count(*) FROM t;"
 [ "$RC" = 0 ] && [ "$(tail -1 "$W/out")" = 2 ]
