@@ -25,7 +25,7 @@
 # Uses the suite's moto + proxy (scripts/test.sh) when SDB_TEST_PROXY is set,
 # else starts its own. Prints PASS/FAIL/SKIP lines.
 set -u
-SQL_PRELOAD=${LD_PRELOAD:-}
+SQL_PRELOAD=${SDB_SQL_PRELOAD:-${LD_PRELOAD:-}}   # for the sqlite3 shells only
 unset LD_PRELOAD
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 SO=${SDB_SO:-$SRC/slatedb.so}
