@@ -262,6 +262,19 @@ static int credJsonStr(const u8 *a, size_t n, const char *zKey, char *zOut, size
   return 0;
 }
 
+/* The end of reading a credential server's answer: with rc SDB_OK (the fields
+** were found and checked) the new set in *pp (credSetNew), else rc; either
+** way the secret (zSec, nSec bytes) and the token (zTok, CRED_MAX_TOKEN + 1
+** bytes, sdbMalloc'd: freed here) are wiped first. */
+static int credSetFromAnswer(int rc, const char *zKey, char *zSec, size_t nSec, char *zTok,
+                             const char *zExp, SdbCredSet **pp, char *zWhy, size_t nWhy) {
+  if (rc == SDB_OK) rc = credSetNew(zKey, zSec, zTok, zExp, pp, zWhy, nWhy);
+  credWipe(zSec, nSec);
+  credWipe(zTok, CRED_MAX_TOKEN + 1);
+  sdbFree(zTok);
+  return rc;
+}
+
 /* A set from a container or IMDS JSON answer. Expiration is required (these
 ** sets are temporary); a value that cannot be represented exactly is an error,
 ** never cut or dropped. */
@@ -296,13 +309,8 @@ static int credFromJson(const CredAnswer *r, SdbCredSet **pp, char *zWhy, size_t
   } else if (!aOk[4]) {
     snprintf(zWhy, nWhy, "the answer has no Expiration (temporary credentials must expire)");
     rc = SDB_IOERR;
-  } else {
-    rc = credSetNew(zKey, zSec, zTok, zExp, pp, zWhy, nWhy);
   }
-  credWipe(zSec, sizeof(zSec));
-  credWipe(zTok, CRED_MAX_TOKEN + 1);
-  sdbFree(zTok);
-  return rc;
+  return credSetFromAnswer(rc, zKey, zSec, sizeof(zSec), zTok, zExp, pp, zWhy, nWhy);
 }
 
 /* ------------------------------------------------------------ HTTP */
@@ -518,17 +526,12 @@ static int credFromSts(const CredAnswer *r, SdbCredSet **pp, char *zWhy, size_t 
   size_t nS = sdbS3XmlText(r->body.a, r->body.n, "SecretAccessKey", zSec, sizeof(zSec));
   size_t nT = sdbS3XmlText(r->body.a, r->body.n, "SessionToken", zTok, CRED_MAX_TOKEN + 1);
   sdbS3XmlText(r->body.a, r->body.n, "Expiration", zExp, sizeof(zExp));
-  int rc;
+  int rc = SDB_OK;
   if (nK >= sizeof(zKey) || nS >= sizeof(zSec) || nT > CRED_MAX_TOKEN || nT == 0) {
     snprintf(zWhy, nWhy, "STS's answer holds no usable AccessKeyId, SecretAccessKey and SessionToken");
     rc = SDB_IOERR;
-  } else {
-    rc = credSetNew(zKey, zSec, zTok, zExp, pp, zWhy, nWhy);
   }
-  credWipe(zSec, sizeof(zSec));
-  credWipe(zTok, CRED_MAX_TOKEN + 1);
-  sdbFree(zTok);
-  return rc;
+  return credSetFromAnswer(rc, zKey, zSec, sizeof(zSec), zTok, zExp, pp, zWhy, nWhy);
 }
 
 /* Web identity: STS AssumeRoleWithWebIdentity with the token file's token. */
