@@ -422,10 +422,10 @@ static void testBatch(MemStore *m, const char *zDir) {
   int bOk = s && readOk(s, KEY_A, 1, NA, 0, 4000);            /* parts 0..3 cached */
   SdbGetReq a[4];
   memset(a, 0, sizeof(a));
-  a[0] = (SdbGetReq){KEY_A, 2000, 6000, {0}, -1};
-  a[1] = (SdbGetReq){"compacted/01J00000000000000000000002.sst", 0, SDB_TO_END, {0}, -1};
-  a[2] = (SdbGetReq){"manifest/00000000000000000002.manifest", 10, 100, {0}, -1};
-  a[3] = (SdbGetReq){"compacted/01J0000000000000000000NONE.sst", 0, 100, {0}, -1};
+  a[0] = (SdbGetReq){KEY_A, 2000, 6000, {0}, -1, NULL};
+  a[1] = (SdbGetReq){"compacted/01J00000000000000000000002.sst", 0, SDB_TO_END, {0}, -1, NULL};
+  a[2] = (SdbGetReq){"manifest/00000000000000000002.manifest", 10, 100, {0}, -1, NULL};
+  a[3] = (SdbGetReq){"compacted/01J0000000000000000000NONE.sst", 0, 100, {0}, -1, NULL};
   SdbErr err = {0};
   int rc = s ? sdbStoreGetMany(s, a, 4, &err) : 1;
   int bData = rc == SDB_OK && a[0].rc == 0 && a[1].rc == 0 && a[2].rc == 0 &&
@@ -443,8 +443,8 @@ static void testBatch(MemStore *m, const char *zDir) {
   /* Two requests of a batch needing one missing part fetch it once. */
   memAdd(m, "compacted/01J00000000000000000000003.sst", 5, 4 * PART);
   memset(a, 0, sizeof(a));
-  a[0] = (SdbGetReq){"compacted/01J00000000000000000000003.sst", 0, 1500, {0}, -1};
-  a[1] = (SdbGetReq){"compacted/01J00000000000000000000003.sst", 1000, 2000, {0}, -1};
+  a[0] = (SdbGetReq){"compacted/01J00000000000000000000003.sst", 0, 1500, {0}, -1, NULL};
+  a[1] = (SdbGetReq){"compacted/01J00000000000000000000003.sst", 1000, 2000, {0}, -1, NULL};
   u64 nIn0 = m->base.stats.nBytesIn;
   rc = s ? sdbStoreGetMany(s, a, 2, &err) : 1;
   bData = rc == SDB_OK && a[0].out.n == 1500 && a[1].out.n == 2000;

@@ -507,6 +507,7 @@ static int dcPlan(DcStore *p, const SdbGetReq *q, DcPlan *pPlan, SdbGetReq *aIn,
   memset(pIn, 0, sizeof(*pIn));
   pPlan->iInner = -1;
   pIn->zKey = q->zKey;
+  pIn->pCancel = q->pCancel;
   pPlan->bCached = dcCacheable(q->zKey) && q->nLen != 0;
   if (!pPlan->bCached) {
     pIn->iOff = q->iOff;

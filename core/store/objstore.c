@@ -54,13 +54,21 @@ void sdbStoreGetStats(SdbStore *p, SdbStoreStats *pOut) {
   }
 }
 
+int sdbGetReqCancelled(const SdbGetReq *q) {
+  return q->pCancel && __atomic_load_n(q->pCancel, __ATOMIC_ACQUIRE);
+}
+
 int sdbStoreGetMany(SdbStore *p, SdbGetReq *a, int n, SdbErr *pErr) {
   if (p->pMethods->xGetMany) return p->pMethods->xGetMany(p, a, n, pErr);
   int rcFirst = SDB_OK;
   for (int i = 0; i < n; i++) {
     SdbErr err;
     sdb_err_clear(&err);
-    a[i].rc = p->pMethods->xGet(p, a[i].zKey, a[i].iOff, a[i].nLen, &a[i].out, &err);
+    if (sdbGetReqCancelled(&a[i])) {
+      a[i].rc = sdbErrSet(&err, SDB_IOERR, "read of %s cancelled", a[i].zKey);
+    } else {
+      a[i].rc = p->pMethods->xGet(p, a[i].zKey, a[i].iOff, a[i].nLen, &a[i].out, &err);
+    }
     if (a[i].rc && a[i].rc != SDB_NOTFOUND && rcFirst == SDB_OK) {
       rcFirst = a[i].rc;
       if (pErr) *pErr = err;

@@ -45,6 +45,9 @@ typedef struct SdbGetReq {
   u64 iOff, nLen;         /* as for xGet; nLen may be SDB_TO_END */
   SdbBuf out;             /* result bytes, owned by the caller */
   int rc;                 /* SDB_OK, SDB_NOTFOUND, or an error */
+  const int *pCancel;     /* optional (NULL: none): once *pCancel is nonzero (read
+                          ** atomically) the request may end early with SDB_IOERR,
+                          ** not started, or its transfer dropped (S3) */
 } SdbGetReq;
 
 typedef struct SdbStore SdbStore;
@@ -109,6 +112,8 @@ int sdbStoreOpenUrl(const char *zUrl, int bReadOnly, int bCreate, const SdbS3Con
 
 /* xGetMany if the backend has it, else the requests one by one. */
 int sdbStoreGetMany(SdbStore *p, SdbGetReq *a, int n, SdbErr *pErr);
+/* True once q's owner cancelled it (q->pCancel set and nonzero). */
+int sdbGetReqCancelled(const SdbGetReq *q);
 
 void sdbStoreFree(SdbStore *p);
 

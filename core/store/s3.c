@@ -1334,15 +1334,38 @@ static void s3MultiReap(S3Store *p, CURLM *m, SdbGetReq *a, SdbErr *aErr, char (
   }
 }
 
+/* End a cancelled request: SDB_IOERR, and no retry. */
+static void s3XferCancel(SdbGetReq *pReq, SdbErr *pErr) {
+  pReq->rc = sdbErrSet(pErr, SDB_IOERR, "read of %s cancelled", pReq->zKey);
+}
+
+/* Drop the transfers in flight whose request was cancelled (sdbGetReqCancelled). */
+static void s3MultiDropCancelled(S3Store *p, CURLM *m, SdbGetReq *a, SdbErr *aErr, S3Xfer *aX,
+                                 int nSlot, int *pnRun) {
+  for (int i = 0; i < nSlot; i++) {
+    if (aX[i].iReq < 0 || !sdbGetReqCancelled(&a[aX[i].iReq])) continue;
+    s3XferCancel(&a[aX[i].iReq], &aErr[aX[i].iReq]);
+    s3XferEnd(p, m, &aX[i], 1);
+    (*pnRun)--;
+  }
+}
+
 /* Run a[0..n) on m with up to nSlot transfers at once; each gets one attempt.
-** SDB_OK or SDB_NOMEM. */
+** A cancelled request is not started, or its transfer dropped (polling every
+** 5 ms when some request can be cancelled). SDB_OK or SDB_NOMEM. */
 static int s3MultiPass(S3Store *p, CURLM *m, SdbGetReq *a, int n, SdbErr *aErr,
                        char (*azLast)[128], S3Xfer *aX, int nSlot, i64 deadline) {
-  int iNext = 0, nRun = 0, rc = SDB_OK;
+  int iNext = 0, nRun = 0, rc = SDB_OK, bCancel = 0;
   for (int i = 0; i < nSlot; i++) aX[i].iReq = -1;
+  for (int i = 0; i < n; i++) bCancel |= a[i].pCancel != NULL;
   while (rc == SDB_OK && (iNext < n || nRun > 0)) {
     for (int i = 0; i < nSlot && iNext < n && rc == SDB_OK; i++) {
       if (aX[i].iReq >= 0) continue;
+      if (sdbGetReqCancelled(&a[iNext])) {
+        s3XferCancel(&a[iNext], &aErr[iNext]);
+        iNext++;
+        continue;
+      }
       a[iNext].rc = SDB_NOMEM;
       rc = s3XferStart(p, m, &aX[i], &a[iNext], iNext, deadline);
       if (rc) s3XferEnd(p, m, &aX[i], 0);
@@ -1352,7 +1375,8 @@ static int s3MultiPass(S3Store *p, CURLM *m, SdbGetReq *a, int n, SdbErr *aErr,
     int nStill = 0;
     if (curl_multi_perform(m, &nStill) != CURLM_OK) rc = SDB_NOMEM;
     s3MultiReap(p, m, a, aErr, azLast, &nRun);
-    if (nRun > 0) curl_multi_poll(m, NULL, 0, 100, NULL);
+    if (bCancel) s3MultiDropCancelled(p, m, a, aErr, aX, nSlot, &nRun);
+    if (nRun > 0) curl_multi_poll(m, NULL, 0, bCancel ? 5 : 100, NULL);
   }
   for (int i = 0; i < nSlot; i++) {
     if (aX[i].iReq >= 0) s3XferEnd(p, m, &aX[i], 1);
@@ -1384,6 +1408,10 @@ static int s3GetMany(SdbStore *pStore, SdbGetReq *a, int n, SdbErr *pErr) {
   int nNoConn = 0, iConnErr = -1;
   for (int i = 0; rc == SDB_OK && i < n; i++) {
     if (a[i].rc != S3_RETRY) continue;
+    if (sdbGetReqCancelled(&a[i])) {
+      s3XferCancel(&a[i], &aErr[i]);
+      continue;
+    }
     if (iConnErr >= 0) {
       a[i].rc = a[iConnErr].rc;
       aErr[i] = aErr[iConnErr];
