@@ -1155,6 +1155,94 @@ static void testScanAhead(void) {
          "%d rows, rc=%d %s", nErr, rc, err.zMsg);
 }
 
+/* Sets *(int *)pArg after 150 ms (a scan that ends while its reads are in flight). */
+static void *cancelLater(void *pArg) {
+  struct timespec ts = {0, 150 * 1000000L};
+  nanosleep(&ts, NULL);
+  __atomic_store_n((int *)pArg, 1, __ATOMIC_RELEASE);
+  return NULL;
+}
+
+/*
+** A batch of reads its owner cancels (SdbGetReq.pCancel, what a scan that
+** ends early does to its read-ahead windows): GETs held 3 s at the proxy end
+** about when the flag is set, with SDB_IOERR, instead of after the 3 s; a
+** request already cancelled is not sent at all.
+*/
+static void testGetCancel(void) {
+  char zB[64];
+  SdbErr err = {0};
+  newBucket(zB);
+  proxyReset();
+  SdbStore *s = openStore(zB, "cancel", NULL);
+  if (!s) return;
+  char a[4096];
+  memset(a, 'c', sizeof(a));
+  CHECK("s3 get cancel: put", put(s, "compacted/x.sst", a, sizeof(a), 0, &err) == SDB_OK);
+  rules("[{\"method\":\"GET\",\"path\":\"compacted/.*\",\"delay_ms\":3000}]");
+  int bCancel = 0;
+  SdbGetReq q[3];
+  memset(q, 0, sizeof(q));
+  for (int i = 0; i < 3; i++) {
+    q[i].zKey = "compacted/x.sst";
+    q[i].iOff = (u64)i * 1024;
+    q[i].nLen = 1024;
+    q[i].pCancel = &bCancel;
+  }
+  pthread_t t;
+  pthread_create(&t, NULL, cancelLater, &bCancel);
+  long long t0 = nowMs();
+  int rc = sdbStoreGetMany(s, q, 3, &err);
+  long long ms = nowMs() - t0;
+  pthread_join(t, NULL);
+  CHECKF("s3 get cancel: the GETs in flight end when cancelled",
+         rc == SDB_IOERR && q[0].rc == SDB_IOERR && q[2].rc == SDB_IOERR && ms < 1500,
+         "rc=%d %d %d after %lld ms: %s", rc, q[0].rc, q[2].rc, ms, err.zMsg);
+  proxyReset();
+  long long nBefore = proxyStat("requests");
+  t0 = nowMs();
+  rc = sdbStoreGetMany(s, q, 3, &err);
+  ms = nowMs() - t0;
+  CHECKF("s3 get cancel: a cancelled request is not sent",
+         rc == SDB_IOERR && q[1].rc == SDB_IOERR && ms < 500 && proxyStat("requests") == nBefore,
+         "rc=%d after %lld ms, requests %lld -> %lld", rc, ms, nBefore, proxyStat("requests"));
+  for (int i = 0; i < 3; i++) sdbBufFree(&q[i].out);
+  sdbStoreFree(s);
+}
+
+/*
+** A scan that starts at an SST's first key reads the index and the first
+** blocks in one round trip (sdbSstOpenForScan): with 400 ms per GET, the
+** first row of a new reader's scan of one SST comes after one round trip,
+** not two (index, then block 0).
+*/
+static void testScanHead(void) {
+  char zB[64], zUrl[128];
+  SdbErr err = {0};
+  newBucket(zB);
+  proxyReset();
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/head", zB);
+  CHECK("s3 scan head: load and compact into one SST",
+        engineLoad(zUrl) == SDB_OK && aheadCompact(zUrl, 64 * 1024 * 1024) == SDB_OK);
+  SdbDb *db = engineReader(zUrl, 8);
+  if (!db) return;
+  rules("[{\"method\":\"GET\",\"path\":\"compacted/.*\",\"delay_ms\":400}]");
+  SdbIter *it = NULL;
+  long long t0 = nowMs();
+  int rc = sdb_db_scan(db, NULL, 0, &it, &err);
+  long long ms = nowMs() - t0;
+  int n = 0;
+  while (rc == SDB_OK && !it->bEof && n < 100) {
+    n++;
+    rc = sdb_iter_next(it, &err);
+  }
+  sdb_iter_free(it);
+  proxyReset();
+  sdb_db_close(db);
+  CHECKF("s3 scan head: the first rows after one round trip", rc == SDB_OK && n == 100 && ms < 700,
+         "rc=%d rows=%d first row after %lld ms: %s", rc, n, ms, err.zMsg);
+}
+
 /* A compaction whose output PUTs keep failing leaves the database as it was
 ** (no manifest change, no stray output objects); the next one succeeds. */
 static void testCompactionFailure(void) {
@@ -1434,6 +1522,8 @@ int main(void) {
   testEnginePrefetch();
   testCompactionFailure();
   testScanAhead();
+  testGetCancel();
+  testScanHead();
   testMultipart();
   testCommitOutcome();
   proxyReset();

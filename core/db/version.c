@@ -205,7 +205,9 @@ int sdbDbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, SdbSst **ppSst, SdbE
   pthread_mutex_unlock(&db->muOpen);
   *ppSst = pSst;
   if (pSst) return SDB_OK;
-  int rc = (sdbRangeIsPoint(r) ? sdbSstOpenForLookups : sdbSstOpen)(
+  /* A read that starts at the SST's first key gets its first blocks with the index. */
+  int bFromFirst = !r || !t->info.bHasFirst || sdbRangeAboveLo(r, t->info.pFirst, t->info.nFirst);
+  int rc = (sdbRangeIsPoint(r) ? sdbSstOpenForLookups : bFromFirst ? sdbSstOpenForScan : sdbSstOpen)(
       db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache, &pSst, pErr);
   if (rc == SDB_OK) sdbSstSetMaxSeq(pSst, t->maxSeq);
   pthread_mutex_lock(&db->muOpen);

@@ -49,11 +49,13 @@
 
 #define SST_FOOTER_SIZE 10
 #define SST_TAIL_READ (64 * 1024)
+#define SST_HEAD_READ (64 * 1024)       /* first data bytes a scan's open reads with the index */
 #define SST_AHEAD_MIN 4
 #define SST_AHEAD_MAX 32                /* window cap, blocks (one GET at a time) */
-#define SST_AHEAD_MAX_PAR 2048          /* idem where the store overlaps reads */
+#define SST_AHEAD_MAX_PAR 256          /* idem where the store overlaps reads */
+#define SST_AHEAD_MIN_PAR 16            /* first window there (then x4 up to MAX_PAR) */
 #define SST_AHEAD_BYTES (1u << 20)      /* one GET of a run */
-#define SST_AHEAD_DEPTH 3               /* windows in flight in the background (S3) */
+#define SST_AHEAD_DEPTH 16              /* windows in flight in the background (S3) */
 #define SST_RUN_PARTS 8                 /* GETs of one run where the store overlaps reads */
 #define SST_SECTION_MAX ((u64)SDB_DECOMPRESS_MAX + 4)
 
@@ -792,13 +794,15 @@ static u32 sstRunPlan(const SdbSst *p, SstRun *r, u32 i, u32 n, int bDesc, int n
   return m;
 }
 
-/* Fetch the planned parts of blocks [iFirst, iLast] (one GET, or a batch)
-** and charge the buffers to the cache as read-ahead; on failure the run is
-** left empty. REQUIRES the run is empty. */
-static int sstRunFetch(SdbSst *p, SstRun *r, u32 iFirst, u32 iLast, SdbErr *pErr) {
+/* Fetch the planned parts of blocks [iFirst, iLast] (one GET, or a batch;
+** a batch when pCancel is given, which can then end it early) into the run;
+** on failure the run is left empty. REQUIRES the run is empty. */
+static int sstRunFetch(SdbSst *p, SstRun *r, u32 iFirst, u32 iLast, const int *pCancel,
+                       SdbErr *pErr) {
   int rc = SDB_OK;
   for (int k = 0; k < r->nPart; k++) {
     SdbGetReq *q = &r->aReq[k];
+    q->pCancel = pCancel;
     q->zKey = p->zKey;
     q->iOff = p->aOff[r->aPartFirst[k]];
     q->nLen = p->aOff[r->aPartFirst[k + 1]] - q->iOff;
@@ -806,7 +810,7 @@ static int sstRunFetch(SdbSst *p, SstRun *r, u32 iFirst, u32 iLast, SdbErr *pErr
     if (q->out.nAlloc > 2 * q->nLen + 4096) sdbBufFree(&q->out);   /* hold no more than needed */
   }
   for (int k = r->nPart; k < SST_RUN_PARTS; k++) sdbBufFree(&r->aReq[k].out);
-  if (r->nPart == 1) {
+  if (r->nPart == 1 && !pCancel) {
     rc = sstRead(p, r->aReq[0].iOff, r->aReq[0].nLen, &r->aReq[0].out, pErr);
   } else {
     rc = sdbStoreGetMany(p->pStore, r->aReq, r->nPart, pErr);
@@ -860,12 +864,13 @@ typedef struct SstAhead {
   pthread_t thread;
   int bThread;            /* the thread runs or has not been joined */
   int rc;                 /* the fetch's result, valid once joined */
+  int bCancel;            /* set (atomically) when the window is no longer wanted */
   SdbErr err;
 } SstAhead;
 
 static void *sstAheadMain(void *pArg) {
   SstAhead *a = (SstAhead *)pArg;
-  a->rc = sstRunFetch(a->pSst, &a->run, a->iFirst, a->iLast, &a->err);
+  a->rc = sstRunFetch(a->pSst, &a->run, a->iFirst, a->iLast, &a->bCancel, &a->err);
   return NULL;
 }
 
@@ -873,6 +878,7 @@ static void *sstAheadMain(void *pArg) {
 ** thread could be started (the caller then fetches in the foreground). */
 static int sstAheadStart(SstAhead *a) {
   a->rc = SDB_OK;
+  a->bCancel = 0;
   memset(&a->err, 0, sizeof(a->err));
   a->bThread = pthread_create(&a->thread, NULL, sstAheadMain, a) == 0;
   return a->bThread;
@@ -924,8 +930,12 @@ static void sstIterMaybeTail(SstIter *it) {
   xTail(it->pTailArg);
 }
 
-/* Wait for the windows in flight, if any, and forget them. */
+/* Cancel the windows in flight (their GETs end early), wait for them and
+** forget them: the iterator will not need them. */
 static void sstIterAheadDrop(SstIter *it) {
+  for (int k = 0; k < it->nFly; k++) {
+    __atomic_store_n(&it->aFly[(it->iFly + k) % SST_AHEAD_DEPTH].bCancel, 1, __ATOMIC_RELEASE);
+  }
   for (; it->nFly > 0; it->nFly--, it->iFly = (it->iFly + 1) % SST_AHEAD_DEPTH) {
     SstAhead *a = &it->aFly[it->iFly];
     sstAheadJoin(a);
@@ -947,18 +957,17 @@ static void sstIterStop(SstIter *it) {
 }
 
 /*
-** Plan in r the run for block i: block i alone, or once this iterator has
-** loaded two blocks a read-ahead window in its direction (4 blocks,
-** doubling), cut at the end of its range, before the first block the cache
-** already holds, and at one GET of SST_AHEAD_BYTES, or where the store
-** overlaps reads SST_RUN_PARTS such GETs in parallel. Sets the blocks
-** [*piFirst, *piLast]. REQUIRES r is empty.
+** Plan in r the run for block i: block i alone, or with bWindow a read-ahead
+** window in its direction (it->nAhead blocks, growing), cut at the end of its
+** range, before the first block the cache already holds, and at one GET of
+** SST_AHEAD_BYTES, or where the store overlaps reads SST_RUN_PARTS such GETs
+** in parallel. Sets the blocks [*piFirst, *piLast]. REQUIRES r is empty.
 */
-static void sstIterPlan(SstIter *it, u32 i, SstRun *r, u32 *piFirst, u32 *piLast) {
+static void sstIterPlan(SstIter *it, u32 i, int bWindow, SstRun *r, u32 *piFirst, u32 *piLast) {
   SdbSst *p = it->pSst;
   int bPar = p->pStore->pMethods->xGetMany != NULL;
   u32 k = 1;
-  if (it->nLoaded >= 2) {
+  if (bWindow) {
     k = it->nAhead;
     if (it->nAhead < (bPar ? SST_AHEAD_MAX_PAR : SST_AHEAD_MAX)) it->nAhead *= bPar ? 4 : 2;
   }
@@ -970,16 +979,6 @@ static void sstIterPlan(SstIter *it, u32 i, SstRun *r, u32 *piFirst, u32 *piLast
   n = sstRunPlan(p, r, i, n, it->bDesc, bPar ? SST_RUN_PARTS : 1, nRoom);
   *piFirst = it->bDesc ? i - (n - 1) : i;
   *piLast = it->bDesc ? i : i + (n - 1);
-}
-
-/* Fetch, in the foreground, the run for a miss on block i (sstIterPlan). */
-static int sstIterFetch(SstIter *it, u32 i, SdbErr *pErr) {
-  SdbSst *p = it->pSst;
-  u32 iFirst, iLast;
-  sstRunEmpty(p, &it->run);
-  sstIterPlan(it, i, &it->run, &iFirst, &iLast);
-  sstRunCharge(p, &it->run);
-  return sstRunFetch(p, &it->run, iFirst, iLast, pErr);
 }
 
 /* The windows of the iterator, allocated on first use; NULL if out of
@@ -995,27 +994,21 @@ static SstAhead *sstIterFly(SstIter *it) {
 }
 
 /*
-** After block i was loaded: once the iterator reads ahead (two blocks
-** loaded) on a store that overlaps reads (S3), keep SST_AHEAD_DEPTH windows
-** in flight in the background, each following the one before it (the first
-** follows the current run, or block i), so that the GETs of the next windows
-** run while the blocks of this one are decoded and the windows grow without
-** waiting a round trip each. Planning stops at the end of the range and at a
-** cached block. Failing to start one (no memory, no thread) only means less
-** overlap.
+** On a store that overlaps reads (S3), keep SST_AHEAD_DEPTH windows in
+** flight in the background from block j on (j: the block after the current
+** run, or after the newest window in flight), each following the one before
+** it, so that the GETs of the next windows run while the blocks of this one
+** are decoded. Planning stops at the end of the range and at a cached block.
+** Failing to start one (no memory, no thread) only means less overlap.
 */
-static void sstIterAheadMaybe(SstIter *it, u32 i) {
+static void sstIterAheadFrom(SstIter *it, i64 j) {
   SdbSst *p = it->pSst;
-  if (it->nLoaded < 2 || !p->pStore->pMethods->xGetMany || !sstIterFly(it)) return;
-  i64 j = it->iPlanNext;
-  if (it->nFly == 0) {
-    j = it->bDesc ? (sstRunHas(&it->run, i) ? it->run.iFirst : (i64)i) - 1
-                  : (sstRunHas(&it->run, i) ? it->run.iLast : (i64)i) + 1;
-  }
+  if (!p->pStore->pMethods->xGetMany || !sstIterFly(it)) return;
+  if (it->nFly) j = it->iPlanNext;
   while (it->nFly < SST_AHEAD_DEPTH && j >= it->iBlkLo && j <= it->iBlkHi) {
     if (p->pCache && sdbCacheContains(p->pCache, p->uid, (u32)j)) return;
     SstAhead *a = &it->aFly[(it->iFly + it->nFly) % SST_AHEAD_DEPTH];
-    sstIterPlan(it, (u32)j, &a->run, &a->iFirst, &a->iLast);
+    sstIterPlan(it, (u32)j, 1, &a->run, &a->iFirst, &a->iLast);
     sstRunCharge(p, &a->run);
     if (!sstAheadStart(a)) {
       sstRunEmpty(p, &a->run);
@@ -1025,6 +1018,28 @@ static void sstIterAheadMaybe(SstIter *it, u32 i) {
     j = it->bDesc ? (i64)a->iFirst - 1 : (i64)a->iLast + 1;
     it->iPlanNext = j;
   }
+}
+
+/* After block i was loaded: top up the windows in flight (sstIterAheadFrom),
+** the first following the current run, or block i. */
+static void sstIterAheadMaybe(SstIter *it, u32 i) {
+  i64 j = it->bDesc ? (sstRunHas(&it->run, i) ? it->run.iFirst : (i64)i) - 1
+                    : (sstRunHas(&it->run, i) ? it->run.iLast : (i64)i) + 1;
+  sstIterAheadFrom(it, j);
+}
+
+/* Fetch, in the foreground, the run for a miss on block i: block i alone
+** until the iterator has loaded two blocks, then a window (sstIterPlan).
+** Where the store overlaps reads, the windows after it start first, so that
+** a scan has its first windows in flight from its first GET on (a scan that
+** ends early cancels them, sstIterCancel). */
+static int sstIterFetch(SstIter *it, u32 i, SdbErr *pErr) {
+  SdbSst *p = it->pSst;
+  u32 iFirst, iLast;
+  sstRunEmpty(p, &it->run);
+  sstIterPlan(it, i, it->nLoaded >= 2, &it->run, &iFirst, &iLast);
+  sstRunCharge(p, &it->run);
+  return sstRunFetch(p, &it->run, iFirst, iLast, NULL, pErr);
 }
 
 /* If a window in flight holds block i, wait for it and make it the current
@@ -1217,7 +1232,7 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
   it->pSst = p;
   sdbSstRef(p);
   it->bDesc = bDesc;
-  it->nAhead = SST_AHEAD_MIN;
+  it->nAhead = p->pStore->pMethods->xGetMany ? SST_AHEAD_MIN_PAR : SST_AHEAD_MIN;
   it->run.iLast = -1;
   if (sdbRangeCopyInit(&it->range, pRange)) {
     sstIterFree(&it->base);
@@ -1239,6 +1254,39 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
   }
   *pp = &it->base;
   return SDB_OK;
+}
+
+/* Decode the blocks that lie wholly in a[0..n), the object's first bytes,
+** into the cache (at most SST_AHEAD_MAX blocks). Nothing is required: a
+** block that does not decode is reported by the iterator that needs it. */
+static void sstInstallHead(SdbSst *p, const u8 *a, size_t n) {
+  BlockRef aRef[SST_AHEAD_MAX];
+  u32 k = 0;
+  while (k < p->nBlock && k < SST_AHEAD_MAX && p->aOff[k + 1] <= n) k++;
+  if (!p->pCache || k == 0) return;
+  sstDecodeRun(p, 0, k - 1, UINT32_MAX, a, aRef, NULL);
+  for (u32 i = 0; i < k; i++) blockRefRelease(p, &aRef[i]);
+}
+
+int sdbSstOpenForScan(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
+                      u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr) {
+  if (!pStore->pMethods->xGetMany || !pCache || !pInfo || pInfo->filterOffset == 0) {
+    return sstOpen(pStore, zKey, pInfo, formatVersion, pCache, 0, NULL, pp, pErr);
+  }
+  SdbGetReq a[2];
+  memset(a, 0, sizeof(a));
+  a[0].zKey = a[1].zKey = zKey;
+  sdbSstOpenSpan(pInfo, 0, &a[0].iOff, &a[0].nLen);
+  a[1].nLen = SDB_MIN((u64)SST_HEAD_READ, pInfo->filterOffset);
+  SdbErr err;
+  sdbStoreGetMany(pStore, a, 2, &err);
+  SstBytes have = {a[0].out.a, a[0].out.n, a[0].iOff};
+  /* A failed index read is read (and reported) again by the open. */
+  int rc = sstOpen(pStore, zKey, pInfo, formatVersion, pCache, 0, a[0].rc ? NULL : &have, pp, pErr);
+  if (rc == SDB_OK && a[1].rc == SDB_OK) sstInstallHead(*pp, a[1].out.a, a[1].out.n);
+  sdbBufFree(&a[0].out);
+  sdbBufFree(&a[1].out);
+  return rc;
 }
 
 /* ------------------------------------------------------------ prefetch */

@@ -60,6 +60,13 @@ int sdbSstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
 int sdbSstOpenForLookups(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
                          u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr);
 
+/* As sdbSstOpen with pInfo, for a scan that starts at the first block: where
+** the store overlaps reads (S3) and there is a cache, the index and the first
+** 64 KiB of data blocks are read at once (one round trip instead of two) and
+** the blocks wholly inside go to the cache. */
+int sdbSstOpenForScan(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
+                      u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr);
+
 /* The bytes [*pOff, *pOff + *pLen) an open with pInfo reads: from the index
 ** (for lookups, bForLookups, a filter right before it) to the end of the
 ** object (*pLen = SDB_TO_END). */
