@@ -6,6 +6,7 @@
 ** directions and the info returned to the caller must all agree. The empty
 ** SST (the fence WAL) has the exact 114-byte layout SlateDB writes.
 */
+#include <pthread.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -104,13 +105,17 @@ typedef struct ParStore {
   u64 nBytes, nMaxReq;    /* bytes read in all, largest single request */
 } ParStore;
 
+static pthread_mutex_t parMu = PTHREAD_MUTEX_INITIALIZER;
+
 static int parGet(SdbStore *p, const char *zKey, u64 iOff, u64 nLen, SdbBuf *pOut, SdbErr *pErr) {
   ParStore *q = (ParStore *)p;
   int rc = q->pIn->pMethods->xGet(q->pIn, zKey, iOff, nLen, pOut, pErr);
+  pthread_mutex_lock(&parMu);   /* read-ahead windows call from several threads */
   if (rc == SDB_OK) {
     q->nBytes += pOut->n;
     if (pOut->n > q->nMaxReq) q->nMaxReq = pOut->n;
   }
+  pthread_mutex_unlock(&parMu);
   return rc;
 }
 static int parHead(SdbStore *p, const char *zKey, u64 *pn, SdbErr *pErr) {
@@ -118,8 +123,10 @@ static int parHead(SdbStore *p, const char *zKey, u64 *pn, SdbErr *pErr) {
 }
 static int parGetMany(SdbStore *p, SdbGetReq *a, int n, SdbErr *pErr) {
   ParStore *q = (ParStore *)p;
+  pthread_mutex_lock(&parMu);
   q->nBatch++;
   if (n > q->nMaxPart) q->nMaxPart = n;
+  pthread_mutex_unlock(&parMu);
   for (int i = 0; i < n; i++) a[i].rc = parGet(p, a[i].zKey, a[i].iOff, a[i].nLen, &a[i].out, pErr);
   for (int i = 0; i < n; i++) if (a[i].rc) return a[i].rc;
   return SDB_OK;
@@ -146,7 +153,8 @@ static int parScan(ParStore *q, const char *zKey, const SdbSstInfo *pInfo, SdbCa
 }
 
 /* A multi-megabyte SST read through a store that overlaps reads: the scan's
-** read-ahead grows into batches of up to 4 GETs of at most 1 MiB, reads every
+** read-ahead windows (on background threads, one GET of at most 1 MiB each,
+** several in flight) read every
 ** data byte exactly once (the open reads from the index to the end: index,
 ** stats, info, footer), and returns every row in both directions. */
 static void testParallelReadAhead(SdbStore *s) {
@@ -186,7 +194,7 @@ static void testParallelReadAhead(SdbStore *s) {
       snprintf(zName, sizeof(zName), "read-ahead: %s scan %s a cache, in parallel batches",
                bDesc ? "descending" : "ascending", bCache ? "with" : "without");
       CHECKF(zName,
-             bRows && q.nBatch > 0 && q.nMaxPart == 4 && q.nMaxReq <= (1u << 20) &&
+             bRows && q.nBatch > 0 && q.nMaxPart >= 1 && q.nMaxPart <= 8 && q.nMaxReq <= (1u << 20) &&
                  q.nBytes == nData + (out.n - info.indexOffset),
              "rows %d, batches %d, most parts %d, largest GET %llu, bytes %llu for %llu data + %llu"
              " index to end: %s", bRows, q.nBatch, q.nMaxPart, (unsigned long long)q.nMaxReq,
