@@ -33,9 +33,10 @@
 **       under its locks, versions, the writer only through
 **       sdbWriterUpdateManifest / sdbWriterPoll, the store.
 **   scan read-ahead threads (table/sst.c, version.c), short-lived, owned by
-**       one scan's iterators: on S3, an SST iterator keeps up to 3 read-ahead
+**       one scan's iterators: on S3, an SST iterator keeps up to 16 read-ahead
 **       windows in flight, one thread each (a window's ranged GETs, no
-**       decoding); a sorted run's iterator opens its next SST (index and
+**       decoding; cancelled through SdbGetReq.pCancel when the scan ends
+**       early, so the join is quick); a sorted run's iterator opens its next SST (index and
 **       first block) on a thread when the current SST has requested its last
 **       blocks. They touch only the store, the block cache (read-ahead
 **       charge), SdbDb.muOpen (sdbDbTableSst) and their own window; each is

@@ -28,11 +28,13 @@
 ** Blocks are fetched one GET each, except that once an iterator has loaded
 ** two blocks, a miss fetches a window of the following blocks (4, doubling
 ** to 32, at most 1 MiB, ending before the first block the cache holds) in
-** one coalesced GET; where the store overlaps reads (S3) the window grows
-** fourfold up to 2048 blocks, fetched as up to 8 parallel GETs of at most
-** 1 MiB each, and up to 3 windows are fetched ahead on background threads
-** (SstAhead) while the iterator decodes the current one; a sorted run asks
-** for its next SST's windows at once (sdbSstIterReadAhead).
+** one coalesced GET. Where the store overlaps reads (S3), from the first
+** block loaded on, up to 16 windows are fetched ahead on background threads
+** (SstAhead) while the iterator decodes the current one, 16 blocks growing
+** fourfold to 256 (one GET of at most 1 MiB each); a scan that ends early
+** cancels them (SdbGetReq.pCancel); a scan's open from the first block
+** reads the index and the first 64 KiB in one batch (sdbSstOpenForScan); a
+** sorted run asks for its next SST's windows at once (sdbSstIterReadAhead).
 ** A window never holds more than the cache's read-ahead room. The iterator
 ** keeps that run as stored bytes and checks and decodes each block only
 ** when it reaches it (then it goes to the cache), so
