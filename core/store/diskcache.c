@@ -38,11 +38,16 @@
 ** count, so several writers may overshoot it by their writes since their
 ** last rescan.
 **
-** Threads and locks: none. The counters are atomic; the files are the only
-** shared state and are replaced only by rename and unlink. Any thread may
-** call any method at once (as for every store).
+** Threads and locks: the counters are atomic; the files are shared state
+** replaced only by rename and unlink. One leaf lock (DcStore.mu, no I/O
+** under it) guards the parts batches of this store are fetching: a batch
+** notes the parts it fetches, and another batch that needs one of them (two
+** read-ahead windows sharing a part) waits until it is stored and reads it
+** from disk instead of fetching it again. Any thread may call any method at
+** once (as for every store).
 */
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -63,6 +68,13 @@
 #define DC_MAX_NAME 200               /* longest escaped key kept as is */
 #define DC_TOUCH_S 60                 /* refresh a hit's mtime once it is this old */
 #define DC_TMP_AGE_S 600              /* leftover temp files older than this go */
+#define DC_MAX_CLAIMS 256             /* parts being fetched, noted at once */
+#define DC_WAIT_MS 60000              /* longest wait for another batch's part */
+
+/* A part some batch of this store is fetching: the key's XXH3 and the index. */
+typedef struct DcClaim {
+  u64 h, iPart;
+} DcClaim;
 
 typedef struct DcStore {
   SdbStore base;
@@ -73,6 +85,10 @@ typedef struct DcStore {
   u64 nMax;                   /* disk_cache_size */
   u64 nTotal;                 /* atomic: bytes of DIR as last counted + our writes */
   int bEvicting;              /* atomic: one eviction at a time */
+  pthread_mutex_t mu;         /* guards aClaim, nClaim (a leaf lock: no I/O under it) */
+  pthread_cond_t cond;        /* signalled when claims are released */
+  DcClaim aClaim[DC_MAX_CLAIMS];
+  int nClaim;
 } DcStore;
 
 /* Temp file names: "<pid>-<n>", n from this counter (atomic), so two
@@ -480,6 +496,11 @@ typedef struct DcPlan {
   int bDone;                  /* settled while planning (a[i].rc set) */
   u64 end;                    /* bCached: the end of its range */
   int iInner;                 /* its request of the inner batch, or -1 */
+  u64 h;                      /* XXH3 of the key (claims) */
+  u64 iClaimLo, iClaimHi;     /* parts claimed for its inner request (lo > hi: none) */
+  u64 mClaim;                 /* which of them (bit i: part iClaimLo + i) */
+  int bWait;                  /* some of its parts are being fetched by another batch */
+  DcRange fetched;            /* its inner request's bytes, once stored */
 } DcPlan;
 
 /* 1 if an inner request of aIn[0..nIn) fetches part iPart of zKey (the
@@ -496,6 +517,65 @@ static int dcClaimed(const DcStore *p, const SdbGetReq *aIn, int nIn, const char
   return 0;
 }
 
+/* 1 if part iPart of the key hashed h is claimed. REQUIRES p->mu. */
+static int dcInFlight(const DcStore *p, u64 h, u64 iPart) {
+  for (int i = 0; i < p->nClaim; i++) {
+    if (p->aClaim[i].h == h && p->aClaim[i].iPart == iPart) return 1;
+  }
+  return 0;
+}
+
+/* Claim the parts [lo, hi] of the plan's key that no one claimed yet (as
+** many as there is room for); the plan notes the range it must release. */
+static void dcClaim(DcStore *p, DcPlan *pPlan, u64 lo, u64 hi) {
+  pPlan->mClaim = 0;
+  pthread_mutex_lock(&p->mu);
+  for (u64 i = lo; i <= hi && i - lo < 64 && p->nClaim < DC_MAX_CLAIMS; i++) {
+    if (dcInFlight(p, pPlan->h, i)) continue;
+    p->aClaim[p->nClaim++] = (DcClaim){pPlan->h, i};
+    pPlan->mClaim |= 1ull << (i - lo);
+  }
+  pthread_mutex_unlock(&p->mu);
+  pPlan->iClaimLo = lo;
+  pPlan->iClaimHi = hi;
+}
+
+/* Release the plan's claims (its parts are on disk, or failed) and wake the
+** batches that wait for them. */
+static void dcRelease(DcStore *p, DcPlan *pPlan) {
+  if (pPlan->iClaimLo > pPlan->iClaimHi) return;
+  pthread_mutex_lock(&p->mu);
+  for (int i = 0; i < p->nClaim;) {
+    DcClaim *c = &p->aClaim[i];
+    u64 k = c->iPart - pPlan->iClaimLo;
+    if (c->h == pPlan->h && c->iPart >= pPlan->iClaimLo && k < 64 && (pPlan->mClaim >> k & 1)) {
+      *c = p->aClaim[--p->nClaim];
+    } else {
+      i++;
+    }
+  }
+  pthread_cond_broadcast(&p->cond);
+  pthread_mutex_unlock(&p->mu);
+  pPlan->iClaimLo = 1;
+  pPlan->iClaimHi = 0;
+}
+
+/* Wait (at most DC_WAIT_MS) until no other batch fetches a part of
+** [lo, hi] of the plan's key; what is then still missing is fetched by the
+** read that follows. */
+static void dcAwait(DcStore *p, const DcPlan *pPlan, u64 lo, u64 hi) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += DC_WAIT_MS / 1000;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    int bBusy = 0;
+    for (u64 i = lo; i <= hi && !bBusy; i++) bBusy = dcInFlight(p, pPlan->h, i);
+    if (!bBusy || pthread_cond_timedwait(&p->cond, &p->mu, &ts) != 0) break;
+  }
+  pthread_mutex_unlock(&p->mu);
+}
+
 /* Plan request *q: its end, and the inner request it needs (added as
 ** aIn[*pnIn]) if it is not cached or some of its parts are missing (on disk
 ** nor fetched by an earlier request of the batch). */
@@ -506,6 +586,7 @@ static int dcPlan(DcStore *p, const SdbGetReq *q, DcPlan *pPlan, SdbGetReq *aIn,
   memset(pPlan, 0, sizeof(*pPlan));
   memset(pIn, 0, sizeof(*pIn));
   pPlan->iInner = -1;
+  pPlan->iClaimLo = 1;
   pIn->zKey = q->zKey;
   pIn->pCancel = q->pCancel;
   pPlan->bCached = dcCacheable(q->zKey) && q->nLen != 0;
@@ -518,22 +599,45 @@ static int dcPlan(DcStore *p, const SdbGetReq *q, DcPlan *pPlan, SdbGetReq *aIn,
   int rc = dcEnd(p, q->zKey, q->iOff, q->nLen, &pPlan->end, pErr);
   if (rc != SDB_OK || q->iOff >= pPlan->end) return rc;
   u64 iLast = (pPlan->end - 1) / P, iMiss = UINT64_MAX, iMissEnd = 0;
+  pPlan->h = XXH3_64bits(q->zKey, strlen(q->zKey));
   for (u64 i = q->iOff / P; i <= iLast; i++) {
     if (dcClaimed(p, aIn, *pnIn, q->zKey, i) || dcHas(p, q->zKey, i)) continue;
+    pthread_mutex_lock(&p->mu);
+    int bOther = dcInFlight(p, pPlan->h, i);   /* another batch fetches it: wait for it */
+    pthread_mutex_unlock(&p->mu);
+    pPlan->bWait |= bOther;
+    if (bOther) continue;
     if (iMiss == UINT64_MAX) iMiss = i;
     iMissEnd = i;
   }
   if (iMiss == UINT64_MAX) return SDB_OK;
+  dcClaim(p, pPlan, iMiss, iMissEnd);
   pIn->iOff = iMiss * P;
   pIn->nLen = (iMissEnd - iMiss + 1) * P;
   pPlan->iInner = (*pnIn)++;
   return SDB_OK;
 }
 
-/* Finish request *q from its plan and its inner request pIn (its buffer is
-** taken; NULL if it had none). */
-static int dcFinish(DcStore *p, SdbGetReq *q, const DcPlan *pPlan, SdbGetReq *pIn,
-                    SdbErr *pErr) {
+/* First step of finishing a cached request once the inner batch is done:
+** write the parts its inner request pIn fetched (its buffer is taken into
+** pPlan->fetched) and release its claims, failed or not. */
+static void dcStoreFetched(DcStore *p, const SdbGetReq *q, DcPlan *pPlan, SdbGetReq *pIn) {
+  if (pIn && pPlan->bCached && pIn->rc == SDB_OK && q->iOff < pPlan->end) {
+    DcRange *r = &pPlan->fetched;
+    r->iOff = pIn->iOff;
+    r->buf = pIn->out;
+    r->bShort = pIn->out.n < pIn->nLen;
+    memset(&pIn->out, 0, sizeof(pIn->out));
+    __atomic_add_fetch(&p->base.stats.nDiskMiss, pIn->nLen / p->partSize, __ATOMIC_RELAXED);
+    dcStoreRange(p, q->zKey, r);
+  }
+  dcRelease(p, pPlan);
+}
+
+/* Finish request *q from its plan and its inner request pIn (NULL if it had
+** none), after dcStoreFetched: parts another batch was fetching are waited
+** for, then read from disk. */
+static int dcFinish(DcStore *p, SdbGetReq *q, DcPlan *pPlan, SdbGetReq *pIn, SdbErr *pErr) {
   if (pIn && (!pPlan->bCached || pIn->rc != SDB_OK)) {   /* passed through, or failed */
     sdbBufFree(&q->out);
     q->out = pIn->out;
@@ -544,17 +648,10 @@ static int dcFinish(DcStore *p, SdbGetReq *q, const DcPlan *pPlan, SdbGetReq *pI
     q->out.n = 0;
     return SDB_OK;
   }
-  DcRange r = {0};
-  if (pIn) {
-    r.iOff = pIn->iOff;
-    r.buf = pIn->out;
-    r.bShort = pIn->out.n < pIn->nLen;
-    memset(&pIn->out, 0, sizeof(pIn->out));
-    __atomic_add_fetch(&p->base.stats.nDiskMiss, pIn->nLen / p->partSize, __ATOMIC_RELAXED);
-    dcStoreRange(p, q->zKey, &r);
-  }
-  int rc = dcGetRange(p, q->zKey, q->iOff, pPlan->end, pIn ? &r : NULL, &q->out, pErr);
-  sdbBufFree(&r.buf);
+  if (pPlan->bWait) dcAwait(p, pPlan, q->iOff / p->partSize, (pPlan->end - 1) / p->partSize);
+  int rc = dcGetRange(p, q->zKey, q->iOff, pPlan->end, pIn ? &pPlan->fetched : NULL, &q->out,
+                      pErr);
+  sdbBufFree(&pPlan->fetched.buf);
   return rc;
 }
 
@@ -589,6 +686,11 @@ static int dcGetMany(SdbStore *pStore, SdbGetReq *a, int n, SdbErr *pErr) {
   }
   SdbErr errIn = {0};
   if (nIn > 0) sdbStoreGetMany(pStore->pInner, aIn, nIn, &errIn);
+  /* Every part of the batch is stored and released before any request waits
+  ** for another batch's parts, so two batches never wait for each other. */
+  for (int i = 0; i < n; i++) {
+    dcStoreFetched(p, &a[i], &aPlan[i], aPlan[i].iInner >= 0 ? &aIn[aPlan[i].iInner] : NULL);
+  }
   for (int i = 0; i < n; i++) {
     if (aPlan[i].bDone) continue;
     SdbErr err = {0};
@@ -663,6 +765,8 @@ static void dcFree(SdbStore *pStore) {
   sdbFree(pStore->zDescr);
   sdbFree(p->zRoot);
   sdbFree(p->zDir);
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->cond);
   sdbFree(p);
 }
 
@@ -695,6 +799,8 @@ int sdbStoreWrapDiskCache(SdbStore **ppStore, const char *zDir, u64 nMaxBytes, u
   DcStore *p = sdbMallocZero(sizeof(*p));
   const char *zId = pIn->zDescr ? pIn->zDescr : "";
   if (p) {
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cond, NULL);
     p->zRoot = sdbStrdup(zDir);
     p->zDir = sdbMprintf("%s/%016llx/", zDir, (unsigned long long)XXH3_64bits(zId, strlen(zId)));
     p->base.zDescr = sdbStrdup(zId);

@@ -8,6 +8,9 @@
 #                  with the same DIR does: the second downloads under a tenth of
 #                  the first's bytes (answer bodies counted at the proxy), gets
 #                  the same rows, and shows disk_cache_hits in slatedb_handles
+#  first-once      the first process with the cache downloads at most 10% more
+#                  than the one without (read-ahead windows that share a part
+#                  fetch it once: 5.6 MB for 4.5 MB before)
 #  no-manifest     no manifest or compactions file is in DIR
 #  signed          the proxy saw no SigV4 failure
 #
@@ -67,6 +70,9 @@ ok=1
 [ "$rc1" = 0 ] && [ "$rc2" = 0 ] && [ "$rows1" = "rows|20000|4000000" ] && [ "$rows1" = "$rows2" ] &&
   [ "$first" -gt 0 ] && [ $((second * 10)) -lt "$first" ] && [ "${hits2:-0}" -gt 0 ] && ok=0
 check second-process "$ok" "rc $rc1/$rc2 rows '$rows1'/'$rows2' bytes $first/$second handle $h2"
+nocache=$((b0 - bn))
+ok=1; [ "$first" -gt 0 ] && [ $((first * 10)) -le $((nocache * 11)) ] && ok=0
+check first-once "$ok" "the first process downloaded $first bytes, $nocache without the cache"
 
 n=$(find "$DC" -name '*manifest*' -o -name '*compactions*' | wc -l)
 check no-manifest "$n" "$n manifest or compactions files cached"
