@@ -134,7 +134,9 @@ typedef struct DbVersion {
 **                      happens after it is dropped)
 **   dbGenMu (version.c)  the list of change counters; no I/O
 **   below db/, taken last and held without calling up: the store's mutexes
-**   (fs.c descriptor cache, s3.c handle pools; no I/O; creds.c's muFetch,
+**   (fs.c descriptor cache, s3.c handle pools, diskcache.c's parts being
+**   fetched; no I/O, a disk-cache batch waits on its cond holding no other
+**   lock of its own; creds.c's muFetch,
 **   held across a credential server's answer, then its mu, no I/O), SdbSst.mu (the filter
 **   of an SST without a cache; held across that filter's read: db/ always
 **   gives SSTs a cache), SdbCache.mu (no I/O).
