@@ -208,7 +208,8 @@ int sdbDbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter 
 int sdbDbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter **pp, SdbErr *pErr);
 /* The open SST of table t, opened on first use (for a point read r, with its
 ** filter); owned by t. */
-int sdbDbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, SdbSst **ppSst, SdbErr *pErr);
+int sdbDbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbSst **ppSst,
+                  SdbErr *pErr);
 /* r (NULL = everything) intersected with t's visible range, into *pOut
 ** (borrowing both). */
 void sdbDbClipRange(const SdbRange *r, const DbTable *t, SdbRange *pOut);

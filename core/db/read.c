@@ -293,7 +293,7 @@ static void dbPassTable(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, DbP
     dbPassOpen(db, t, &clipped, p);
     return;
   }
-  if (sdbDbTableSst(db, t, &clipped, &pSst, &err)) return;
+  if (sdbDbTableSst(db, t, &clipped, bDesc, &pSst, &err)) return;
   if (sdbSstPrefetchPlan(pSst, &clipped, bDesc, &p->a[p->n].span, &err) == SDB_OK &&
       p->a[p->n].span.bNeed) {
     p->a[p->n++].pSst = pSst;

@@ -197,7 +197,8 @@ static int dbTableGet(DbVersion *pOld, const SdbSstHandle *h, u64 maxSeq, DbTabl
 ** wait for them; a thread that needs t while another opens it waits for that
 ** open (DbTable.bOpening, SdbDb.condOpen) instead of reading the SST again,
 ** and opens it itself only if that open failed. */
-int sdbDbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, SdbSst **ppSst, SdbErr *pErr) {
+int sdbDbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbSst **ppSst,
+                  SdbErr *pErr) {
   pthread_mutex_lock(&db->muOpen);
   while (!t->pSst && t->bOpening) pthread_cond_wait(&db->condOpen, &db->muOpen);
   SdbSst *pSst = t->pSst;
@@ -205,10 +206,18 @@ int sdbDbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, SdbSst **ppSst, SdbE
   pthread_mutex_unlock(&db->muOpen);
   *ppSst = pSst;
   if (pSst) return SDB_OK;
-  /* A read that starts at the SST's first key gets its first blocks with the index. */
-  int bFromFirst = !r || !t->info.bHasFirst || sdbRangeAboveLo(r, t->info.pFirst, t->info.nFirst);
-  int rc = (sdbRangeIsPoint(r) ? sdbSstOpenForLookups : bFromFirst ? sdbSstOpenForScan : sdbSstOpen)(
-      db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache, &pSst, pErr);
+  /* A read from the SST's first key (last if bDesc) fetches its data with the index. */
+  int bFromEdge = !r || (bDesc ? !t->info.bHasLast || sdbRangeBelowHi(r, t->info.pLast, t->info.nLast)
+                               : !t->info.bHasFirst || sdbRangeAboveLo(r, t->info.pFirst, t->info.nFirst));
+  int rc;
+  if (sdbRangeIsPoint(r)) {
+    rc = sdbSstOpenForLookups(db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache, &pSst, pErr);
+  } else if (bFromEdge) {
+    rc = sdbSstOpenForScan(db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache, bDesc, &pSst,
+                           pErr);
+  } else {
+    rc = sdbSstOpen(db->pStore, t->zKey, &t->info, t->formatVersion, db->pCache, &pSst, pErr);
+  }
   if (rc == SDB_OK) sdbSstSetMaxSeq(pSst, t->maxSeq);
   pthread_mutex_lock(&db->muOpen);
   t->bOpening = 0;
@@ -612,7 +621,7 @@ int sdbDbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter 
   sdbDbClipRange(r, t, &clipped);
   const SdbRange *rr = (r || t->bHasVisible) ? &clipped : NULL;
   if ((rr && sdbRangeIsEmpty(rr)) || !sdbDbTableOverlaps(t, rr)) return SDB_OK;
-  int rc = sdbDbTableSst(db, t, rr, &pSst, pErr);   /* SST errors name the object */
+  int rc = sdbDbTableSst(db, t, rr, bDesc, &pSst, pErr);   /* SST errors name the object */
   if (rc == SDB_OK) rc = sdbSstIterNew(pSst, rr, bDesc, pp, pErr);
   return rc;
 }

@@ -52,6 +52,10 @@
 #define SST_FOOTER_SIZE 10
 #define SST_TAIL_READ (64 * 1024)
 #define SST_HEAD_READ (64 * 1024)       /* first data bytes a scan's open reads with the index */
+#define SST_RAW_OVERLAP (32 * 1024)     /* a raw window's bytes past its end (SstRaw) */
+#ifndef SST_RAW_MAX
+#define SST_RAW_MAX 4                   /* raw windows started with the index (SstRaw) */
+#endif
 #define SST_AHEAD_MIN 4
 #define SST_AHEAD_MAX 32                /* window cap, blocks (one GET at a time) */
 #define SST_AHEAD_MAX_PAR 256          /* idem where the store overlaps reads */
@@ -95,6 +99,8 @@ struct SdbSst {
   pthread_mutex_t mu;     /* guards pFilter */
   SstFilter *pFilter;     /* loaded filter when there is no cache */
   u64 maxSeq;             /* a row above this seq is corruption (sdbSstSetMaxSeq) */
+  struct SstRaw *pRaw;    /* guarded by mu: windows read before the index came
+                          ** (sdbSstOpenForScan), for the first iterator from block 0 */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -226,7 +232,10 @@ static int sstParseIndex(SdbSst *p, const u8 *a, size_t n, SdbErr *pErr) {
   return SDB_OK;
 }
 
+static void sstRawFree(struct SstRaw *r, SdbCache *pCache);
+
 static void sstDestroy(SdbSst *p) {
+  sstRawFree(p->pRaw, p->pCache);
   if (p->pFilter) {
     sdbFree(p->pFilter->a);
     sdbFree(p->pFilter);
@@ -759,7 +768,7 @@ static int sstRunHas(const SstRun *r, u32 i) {
 static const u8 *sstRunBlock(const SdbSst *p, const SstRun *r, u32 i) {
   int k = 0;
   while (i >= r->aPartFirst[k + 1]) k++;
-  return r->aReq[k].out.a + (p->aOff[i] - p->aOff[r->aPartFirst[k]]);
+  return r->aReq[k].out.a + (p->aOff[i] - r->aReq[k].iOff);
 }
 
 /*
@@ -860,13 +869,15 @@ static void sstRunSwap(SstRun *a, SstRun *b) {
 ** block of the window.
 */
 typedef struct SstAhead {
-  SdbSst *pSst;           /* borrowed from the iterator (which holds a reference) */
+  SdbSst *pSst;           /* borrowed from the iterator (which holds a reference);
+                          ** NULL while a raw window has no SST yet (SstRaw) */
   SstRun run;             /* owned; filled by the thread */
   u32 iFirst, iLast;      /* blocks planned, inclusive */
   pthread_t thread;
   int bThread;            /* the thread runs or has not been joined */
   int rc;                 /* the fetch's result, valid once joined */
   int bCancel;            /* set (atomically) when the window is no longer wanted */
+  SdbStore *pRawStore;    /* a raw window's store (SstRaw) */
   SdbErr err;
 } SstAhead;
 
@@ -912,6 +923,7 @@ typedef struct SstIter {
   i64 iPlanNext;          /* the block after the newest window in flight */
   void (*xTail)(void *);  /* sdbSstIterOnTail's hook, called once; may be NULL */
   void *pTailArg;
+  char *zRawKey;          /* the key copy adopted raw windows read with; owned */
 } SstIter;
 
 /* True when the iterator will request no more blocks: every block left is
@@ -1159,6 +1171,7 @@ static void sstIterFree(SdbIter *pIter) {
   sstRunFree(it->pSst, &it->run);
   for (int k = 0; it->aFly && k < SST_AHEAD_DEPTH; k++) sstRunFree(it->pSst, &it->aFly[k].run);
   sdbFree(it->aFly);
+  sdbFree(it->zRawKey);
   sdbRangeCopyFree(&it->range);
   sdbSstUnref(it->pSst);
   sdbFree(it);
@@ -1180,6 +1193,148 @@ void sdbSstIterOnTail(SdbIter *pIter, void (*xTail)(void *), void *pArg) {
   it->xTail = xTail;
   it->pTailArg = pArg;
   sstIterMaybeTail(it);
+}
+
+/* ------------------------------------------------------------ raw windows */
+/*
+** Windows started before the SST's index is read (sdbSstOpenForScan): byte
+** ranges of the data section from offset 0, each a single GET on its own
+** thread, reaching SST_RAW_OVERLAP bytes into the next so that the block that
+** straddles the boundary is whole in one of them. Once the index is known,
+** the first iterator from block 0 ascending adopts them (sstIterAdoptRaw):
+** window k then holds the blocks that start in it and end inside its bytes.
+** Owned by the SST until then; freed (cancelled, joined) by whoever drops them.
+*/
+typedef struct SstRaw {
+  SstAhead a[SST_AHEAD_DEPTH];  /* the array becomes the iterator's aFly */
+  u64 aEnd[SST_AHEAD_DEPTH];    /* blocks starting before aEnd[k] belong to window k */
+  int n;
+  char *zKey;                   /* owned copy the GETs read with */
+  SdbStore *pStore;             /* borrowed */
+} SstRaw;
+
+static void *sstRawMain(void *pArg) {
+  SstAhead *a = (SstAhead *)pArg;
+  SdbGetReq *q = &a->run.aReq[0];
+  a->rc = sdbStoreGetMany(a->pRawStore, q, 1, &a->err);
+  if (a->rc == SDB_OK && q->rc == SDB_OK && q->out.n != q->nLen) {
+    a->rc = sdbCorrupt(&a->err, "short read: %llu bytes at offset %llu, got %zu (object truncated?)",
+                       (unsigned long long)q->nLen, (unsigned long long)q->iOff, q->out.n);
+  }
+  return NULL;
+}
+
+/* Cancel, join and free the windows of r (NULL-safe), giving their charge
+** back to pCache. */
+static void sstRawFree(SstRaw *r, SdbCache *pCache) {
+  if (!r) return;
+  for (int k = 0; k < r->n; k++) __atomic_store_n(&r->a[k].bCancel, 1, __ATOMIC_RELEASE);
+  for (int k = 0; k < r->n; k++) {
+    sstAheadJoin(&r->a[k]);
+    if (pCache && r->a[k].run.nCharged) sdbCacheAheadRelease(pCache, r->a[k].run.nCharged);
+    sdbBufFree(&r->a[k].run.aReq[0].out);
+  }
+  sdbFree(r->zKey);
+  sdbFree(r);
+}
+
+/* Start the raw windows of a scan of the data section [0, nData) of zKey:
+** 64 KiB, 256 KiB, then 1 MiB each, as many as the cache's read-ahead room and
+** SST_AHEAD_DEPTH allow. NULL if none could start. */
+static SstRaw *sstRawStart(SdbStore *pStore, SdbCache *pCache, const char *zKey, u64 nData) {
+  SstRaw *r = sdbMallocZero(sizeof(*r));
+  if (r) r->zKey = sdbStrdup(zKey);
+  if (!r || !r->zKey) {
+    sstRawFree(r, pCache);
+    return NULL;
+  }
+  r->pStore = pStore;
+  u64 nRoom = sdbCacheAheadRoom(pCache), off = 0, nStep = SST_HEAD_READ;
+  while (r->n < SST_RAW_MAX && off < nData) {
+    u64 end = SDB_MIN(off + nStep, nData), reqEnd = SDB_MIN(end + SST_RAW_OVERLAP, nData);
+    if (reqEnd - off > nRoom) break;
+    SstAhead *a = &r->a[r->n];
+    a->run.iLast = -1;
+    a->run.nPart = 1;
+    a->run.aReq[0] = (SdbGetReq){r->zKey, off, reqEnd - off, {0}, SDB_OK, &a->bCancel};
+    a->pRawStore = pStore;
+    a->run.nCharged = reqEnd - off;
+    sdbCacheAheadCharge(pCache, a->run.nCharged);
+    a->bThread = pthread_create(&a->thread, NULL, sstRawMain, a) == 0;
+    if (!a->bThread) {
+      sdbCacheAheadRelease(pCache, a->run.nCharged);
+      a->run.nCharged = 0;
+      break;
+    }
+    r->aEnd[r->n++] = end;
+    nRoom -= reqEnd - off;
+    off = end;
+    nStep = SDB_MIN(nStep * 4, (u64)SST_AHEAD_BYTES);
+  }
+  if (r->n == 0) {
+    sstRawFree(r, pCache);
+    return NULL;
+  }
+  return r;
+}
+
+/* The first block whose offset is at least off. */
+static u32 sstBlockAt(const SdbSst *p, u64 off) {
+  u32 lo = 0, hi = p->nBlock;
+  while (lo < hi) {
+    u32 mid = lo + (hi - lo) / 2;
+    if (p->aOff[mid] < off) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* Lay the blocks over raw windows r: 1 if they tile blocks 0.. without a gap
+** (else, e.g. a block longer than the overlap, the windows are not used). */
+static int sstRawPlace(const SdbSst *p, SstRaw *r) {
+  u32 iNext = 0;
+  for (int k = 0; k < r->n; k++) {
+    SstAhead *a = &r->a[k];
+    u64 reqEnd = a->run.aReq[0].iOff + a->run.aReq[0].nLen;
+    u32 iFirst = sstBlockAt(p, a->run.aReq[0].iOff), iEnd = sstBlockAt(p, r->aEnd[k]);
+    while (iEnd > iFirst && p->aOff[iEnd] > reqEnd) iEnd--;   /* blocks [iFirst, iEnd) fit */
+    if (iFirst != iNext || iEnd == iFirst) return 0;
+    a->iFirst = iFirst;
+    a->iLast = iEnd - 1;
+    a->run.iFirst = iFirst;
+    a->run.iLast = iEnd - 1;
+    a->run.aPartFirst[0] = iFirst;
+    a->run.aPartFirst[1] = iEnd;
+    iNext = iEnd;
+  }
+  return 1;
+}
+
+/* A new iterator takes the SST's raw windows if it reads ascending from
+** block 0 (they become its windows in flight); any other drops them. */
+static void sstIterAdoptRaw(SstIter *it) {
+  SdbSst *p = it->pSst;
+  if (!p->pRaw) return;   /* racy peek; taken under mu below */
+  pthread_mutex_lock(&p->mu);
+  SstRaw *r = p->pRaw;
+  p->pRaw = NULL;
+  pthread_mutex_unlock(&p->mu);
+  if (!r) return;
+  if (it->bDesc || it->iBlkLo != 0 || it->iBlkHi < 0 || it->aFly || !sstRawPlace(p, r)) {
+    sstRawFree(r, p->pCache);
+    return;
+  }
+  for (int k = 0; k < r->n; k++) r->a[k].pSst = p;
+  it->aFly = r->a;   /* the first member: sdbFree(it->aFly) frees r */
+  it->iFly = 0;
+  it->nFly = r->n;
+  it->iPlanNext = r->a[r->n - 1].iLast + 1;
+  it->nAhead = SST_AHEAD_MAX_PAR;   /* the windows after them are full-size at once */
+  it->zRawKey = r->zKey;
+  for (int k = r->n; k < SST_AHEAD_DEPTH; k++) {
+    r->a[k].pSst = p;
+    r->a[k].run.iLast = -1;
+  }
 }
 
 /* True if the range cannot meet the SST's [first_entry, last_entry]. */
@@ -1249,6 +1404,7 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
     return rc;
   }
   it->iBlkNext = bDesc ? it->iBlkHi : it->iBlkLo;
+  sstIterAdoptRaw(it);
   rc = sstIterAdvance(it, pErr);
   if (rc) {
     sstIterFree(&it->base);
@@ -1258,34 +1414,48 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
   return SDB_OK;
 }
 
-/* Decode the blocks that lie wholly in a[0..n), the object's first bytes,
-** into the cache (at most SST_AHEAD_MAX blocks). Nothing is required: a
-** block that does not decode is reported by the iterator that needs it. */
-static void sstInstallHead(SdbSst *p, const u8 *a, size_t n) {
+/* Decode the blocks that lie wholly in a[0..n), the object's bytes from
+** offset off, into the cache (the last SST_AHEAD_MAX of them). Nothing is
+** required: a block that does not decode is reported by the iterator that
+** needs it. */
+static void sstInstallSpan(SdbSst *p, const u8 *a, size_t n, u64 off) {
   BlockRef aRef[SST_AHEAD_MAX];
-  u32 k = 0;
-  while (k < p->nBlock && k < SST_AHEAD_MAX && p->aOff[k + 1] <= n) k++;
-  if (!p->pCache || k == 0) return;
-  sstDecodeRun(p, 0, k - 1, UINT32_MAX, a, aRef, NULL);
-  for (u32 i = 0; i < k; i++) blockRefRelease(p, &aRef[i]);
+  u32 iFirst = sstBlockAt(p, off), iEnd = iFirst;
+  while (iEnd < p->nBlock && p->aOff[iEnd + 1] <= off + n) iEnd++;
+  if (iEnd - iFirst > SST_AHEAD_MAX) iFirst = iEnd - SST_AHEAD_MAX;
+  if (!p->pCache || iEnd == iFirst) return;
+  sstDecodeRun(p, iFirst, iEnd - 1, UINT32_MAX, a + (p->aOff[iFirst] - off), aRef, NULL);
+  for (u32 i = iFirst; i < iEnd; i++) blockRefRelease(p, &aRef[i - iFirst]);
 }
 
 int sdbSstOpenForScan(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
-                      u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr) {
+                      u16 formatVersion, SdbCache *pCache, int bDesc, SdbSst **pp,
+                      SdbErr *pErr) {
   if (!pStore->pMethods->xGetMany || !pCache || !pInfo || pInfo->filterOffset == 0) {
     return sstOpen(pStore, zKey, pInfo, formatVersion, pCache, 0, NULL, pp, pErr);
+  }
+  SstRaw *r = bDesc ? NULL : sstRawStart(pStore, pCache, zKey, pInfo->filterOffset);
+  if (r) {   /* the data's first windows and the index at once */
+    int rc = sstOpen(pStore, zKey, pInfo, formatVersion, pCache, 0, NULL, pp, pErr);
+    if (rc) {
+      sstRawFree(r, pCache);
+      return rc;
+    }
+    (*pp)->pRaw = r;   /* not shared yet: no lock needed */
+    return SDB_OK;
   }
   SdbGetReq a[2];
   memset(a, 0, sizeof(a));
   a[0].zKey = a[1].zKey = zKey;
   sdbSstOpenSpan(pInfo, 0, &a[0].iOff, &a[0].nLen);
   a[1].nLen = SDB_MIN((u64)SST_HEAD_READ, pInfo->filterOffset);
+  a[1].iOff = bDesc ? pInfo->filterOffset - a[1].nLen : 0;   /* the last blocks, or the first */
   SdbErr err;
   sdbStoreGetMany(pStore, a, 2, &err);
   SstBytes have = {a[0].out.a, a[0].out.n, a[0].iOff};
   /* A failed index read is read (and reported) again by the open. */
   int rc = sstOpen(pStore, zKey, pInfo, formatVersion, pCache, 0, a[0].rc ? NULL : &have, pp, pErr);
-  if (rc == SDB_OK && a[1].rc == SDB_OK) sstInstallHead(*pp, a[1].out.a, a[1].out.n);
+  if (rc == SDB_OK && a[1].rc == SDB_OK) sstInstallSpan(*pp, a[1].out.a, a[1].out.n, a[1].iOff);
   sdbBufFree(&a[0].out);
   sdbBufFree(&a[1].out);
   return rc;

@@ -60,12 +60,16 @@ int sdbSstOpen(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
 int sdbSstOpenForLookups(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
                          u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr);
 
-/* As sdbSstOpen with pInfo, for a scan that starts at the first block: where
-** the store overlaps reads (S3) and there is a cache, the index and the first
-** 64 KiB of data blocks are read at once (one round trip instead of two) and
-** the blocks wholly inside go to the cache. */
+/* As sdbSstOpen with pInfo, for a scan that starts at the first block (the
+** last if bDesc). Where the store overlaps reads (S3) and there is a cache,
+** the data is requested with the index instead of after it: ascending, the
+** first 2.3 MiB as 4 windows on background threads that the first iterator
+** from block 0 adopts (SstRaw in sst.c; any other iterator cancels them);
+** descending, or if no thread starts, the last (first) 64 KiB read in one
+** batch with the index, whose whole blocks go to the cache. */
 int sdbSstOpenForScan(SdbStore *pStore, const char *zKey, const SdbSstInfo *pInfo,
-                      u16 formatVersion, SdbCache *pCache, SdbSst **pp, SdbErr *pErr);
+                      u16 formatVersion, SdbCache *pCache, int bDesc, SdbSst **pp,
+                      SdbErr *pErr);
 
 /* The bytes [*pOff, *pOff + *pLen) an open with pInfo reads: from the index
 ** (for lookups, bForLookups, a filter right before it) to the end of the
