@@ -36,7 +36,10 @@
 **       one scan's iterators: on S3, an SST iterator keeps up to 16 read-ahead
 **       windows in flight, one thread each (a window's ranged GETs, no
 **       decoding; cancelled through SdbGetReq.pCancel when the scan ends
-**       early, so the join is quick); a sorted run's iterator opens its next SST (index and
+**       early, so the join is quick), the first 4 of them possibly started by
+**       the SST's open before its index GET (SstRaw: owned by the SST until
+**       its first iterator from block 0 adopts them; any other iterator, or
+**       the SST's end, cancels and joins them); a sorted run's iterator opens its next SST (index and
 **       first block) on a thread when the current SST has requested its last
 **       blocks. They touch only the store, the block cache (read-ahead
 **       charge), SdbDb.muOpen (sdbDbTableSst) and their own window; each is

@@ -33,8 +33,10 @@
 ** (SstAhead) while the iterator decodes the current one, 16 blocks growing
 ** fourfold to 256 (one GET of at most 1 MiB each); a scan that ends early
 ** cancels them (SdbGetReq.pCancel); a scan's open from the first block
-** reads the index and the first 64 KiB in one batch (sdbSstOpenForScan); a
-** sorted run asks for its next SST's windows at once (sdbSstIterReadAhead).
+** starts 4 raw windows of the data with the index GET (SstRaw), adopted by the
+** first iterator from block 0 (descending from the last block: the index and
+** the last 64 KiB in one batch) (sdbSstOpenForScan); a sorted run asks for
+** its next SST's windows at once (sdbSstIterReadAhead).
 ** A window never holds more than the cache's read-ahead room. The iterator
 ** keeps that run as stored bytes and checks and decodes each block only
 ** when it reaches it (then it goes to the cache), so
