@@ -1023,6 +1023,9 @@ static void sstIterAheadFrom(SstIter *it, i64 j) {
   if (it->nFly) j = it->iPlanNext;
   while (it->nFly < SST_AHEAD_DEPTH && j >= it->iBlkLo && j <= it->iBlkHi) {
     if (p->pCache && sdbCacheContains(p->pCache, p->uid, (u32)j)) return;
+    /* Out of read-ahead room (several scans or SSTs share it): no more
+    ** windows while one is in flight, rather than windows of a block each. */
+    if (p->pCache && it->nFly > 0 && sdbCacheAheadRoom(p->pCache) < SST_AHEAD_BYTES) return;
     SstAhead *a = &it->aFly[(it->iFly + it->nFly) % SST_AHEAD_DEPTH];
     sstIterPlan(it, (u32)j, 1, &a->run, &a->iFirst, &a->iLast);
     sstRunCharge(p, &a->run);
