@@ -98,7 +98,7 @@ struct SdbSst {
   u64 *aOff;              /* nBlock+1 block offsets; aOff[nBlock] = filter_offset */
   u32 *aKeyOff;           /* nBlock+1 offsets into aKey (first keys) */
   u8 *aKey;               /* index first keys, concatenated */
-  pthread_mutex_t mu;     /* guards pFilter */
+  pthread_mutex_t mu;     /* guards pFilter and pRaw */
   SstFilter *pFilter;     /* loaded filter when there is no cache */
   u64 maxSeq;             /* a row above this seq is corruption (sdbSstSetMaxSeq) */
   struct SstRaw *pRaw;    /* guarded by mu: windows read before the index came
@@ -1222,7 +1222,10 @@ static void *sstRawMain(void *pArg) {
   SstAhead *a = (SstAhead *)pArg;
   SdbGetReq *q = &a->run.aReq[0];
   a->rc = sdbStoreGetMany(a->pRawStore, q, 1, &a->err);
-  if (a->rc == SDB_OK && q->rc == SDB_OK && q->out.n != q->nLen) {
+  if (a->rc == SDB_OK && q->rc != SDB_OK) {   /* as sstRunFetch: e.g. SDB_NOTFOUND */
+    a->rc = sdbErrSet(&a->err, q->rc, "read of %llu bytes at %llu failed",
+                      (unsigned long long)q->nLen, (unsigned long long)q->iOff);
+  } else if (a->rc == SDB_OK && q->out.n != q->nLen) {
     a->rc = sdbCorrupt(&a->err, "short read: %llu bytes at offset %llu, got %zu (object truncated?)",
                        (unsigned long long)q->nLen, (unsigned long long)q->iOff, q->out.n);
   }
@@ -1319,7 +1322,6 @@ static int sstRawPlace(const SdbSst *p, SstRaw *r) {
 ** block 0 (they become its windows in flight); any other drops them. */
 static void sstIterAdoptRaw(SstIter *it) {
   SdbSst *p = it->pSst;
-  if (!p->pRaw) return;   /* racy peek; taken under mu below */
   pthread_mutex_lock(&p->mu);
   SstRaw *r = p->pRaw;
   p->pRaw = NULL;
