@@ -497,8 +497,8 @@ typedef struct DcPlan {
   u64 end;                    /* bCached: the end of its range */
   int iInner;                 /* its request of the inner batch, or -1 */
   u64 h;                      /* XXH3 of the key (claims) */
-  u64 iClaimLo, iClaimHi;     /* parts claimed for its inner request (lo > hi: none) */
-  u64 mClaim;                 /* which of them (bit i: part iClaimLo + i) */
+  u64 iClaimLo, iClaimHi;     /* the parts it covers, for claims */
+  u64 mClaim;                 /* the parts it claimed (bit i: part iClaimLo + i) */
   int bWait;                  /* some of its parts are being fetched by another batch */
   DcRange fetched;            /* its inner request's bytes, once stored */
 } DcPlan;
@@ -525,25 +525,43 @@ static int dcInFlight(const DcStore *p, u64 h, u64 iPart) {
   return 0;
 }
 
-/* Claim the parts [lo, hi] of the plan's key that no one claimed yet (as
-** many as there is room for); the plan notes the range it must release. */
-static void dcClaim(DcStore *p, DcPlan *pPlan, u64 lo, u64 hi) {
-  pPlan->mClaim = 0;
+/* Claim part i of the plan's key for its inner request, in one step with
+** the test (two batches never both claim it): 1 if another batch already
+** did (then the caller waits for it), else 0 (claimed, or no room to note
+** it: then it is simply fetched). REQUIRES i - pPlan->iClaimLo < 64 to note it. */
+static int dcClaim(DcStore *p, DcPlan *pPlan, u64 i) {
+  int bOther = 0;
   pthread_mutex_lock(&p->mu);
-  for (u64 i = lo; i <= hi && i - lo < 64 && p->nClaim < DC_MAX_CLAIMS; i++) {
-    if (dcInFlight(p, pPlan->h, i)) continue;
+  if (dcInFlight(p, pPlan->h, i)) {
+    bOther = 1;
+  } else if (i - pPlan->iClaimLo < 64 && p->nClaim < DC_MAX_CLAIMS) {
     p->aClaim[p->nClaim++] = (DcClaim){pPlan->h, i};
-    pPlan->mClaim |= 1ull << (i - lo);
+    pPlan->mClaim |= 1ull << (i - pPlan->iClaimLo);
   }
   pthread_mutex_unlock(&p->mu);
-  pPlan->iClaimLo = lo;
-  pPlan->iClaimHi = hi;
+  return bOther;
+}
+
+/* Give back the plan's claim of part i (found on disk after all). */
+static void dcUnclaim(DcStore *p, DcPlan *pPlan, u64 i) {
+  u64 k = i - pPlan->iClaimLo;
+  if (k >= 64 || !(pPlan->mClaim >> k & 1)) return;
+  pthread_mutex_lock(&p->mu);
+  for (int j = 0; j < p->nClaim; j++) {
+    if (p->aClaim[j].h == pPlan->h && p->aClaim[j].iPart == i) {
+      p->aClaim[j] = p->aClaim[--p->nClaim];
+      break;
+    }
+  }
+  pthread_cond_broadcast(&p->cond);
+  pthread_mutex_unlock(&p->mu);
+  pPlan->mClaim &= ~(1ull << k);
 }
 
 /* Release the plan's claims (its parts are on disk, or failed) and wake the
 ** batches that wait for them. */
 static void dcRelease(DcStore *p, DcPlan *pPlan) {
-  if (pPlan->iClaimLo > pPlan->iClaimHi) return;
+  if (pPlan->mClaim == 0) return;
   pthread_mutex_lock(&p->mu);
   for (int i = 0; i < p->nClaim;) {
     DcClaim *c = &p->aClaim[i];
@@ -556,8 +574,7 @@ static void dcRelease(DcStore *p, DcPlan *pPlan) {
   }
   pthread_cond_broadcast(&p->cond);
   pthread_mutex_unlock(&p->mu);
-  pPlan->iClaimLo = 1;
-  pPlan->iClaimHi = 0;
+  pPlan->mClaim = 0;
 }
 
 /* Wait (at most DC_WAIT_MS) until no other batch fetches a part of
@@ -586,7 +603,6 @@ static int dcPlan(DcStore *p, const SdbGetReq *q, DcPlan *pPlan, SdbGetReq *aIn,
   memset(pPlan, 0, sizeof(*pPlan));
   memset(pIn, 0, sizeof(*pIn));
   pPlan->iInner = -1;
-  pPlan->iClaimLo = 1;
   pIn->zKey = q->zKey;
   pIn->pCancel = q->pCancel;
   pPlan->bCached = dcCacheable(q->zKey) && q->nLen != 0;
@@ -600,18 +616,22 @@ static int dcPlan(DcStore *p, const SdbGetReq *q, DcPlan *pPlan, SdbGetReq *aIn,
   if (rc != SDB_OK || q->iOff >= pPlan->end) return rc;
   u64 iLast = (pPlan->end - 1) / P, iMiss = UINT64_MAX, iMissEnd = 0;
   pPlan->h = XXH3_64bits(q->zKey, strlen(q->zKey));
+  pPlan->iClaimLo = q->iOff / P;
+  pPlan->iClaimHi = iLast;
   for (u64 i = q->iOff / P; i <= iLast; i++) {
     if (dcClaimed(p, aIn, *pnIn, q->zKey, i) || dcHas(p, q->zKey, i)) continue;
-    pthread_mutex_lock(&p->mu);
-    int bOther = dcInFlight(p, pPlan->h, i);   /* another batch fetches it: wait for it */
-    pthread_mutex_unlock(&p->mu);
-    pPlan->bWait |= bOther;
-    if (bOther) continue;
+    if (dcClaim(p, pPlan, i)) {   /* another batch fetches it: wait for it */
+      pPlan->bWait = 1;
+      continue;
+    }
+    if (dcHas(p, q->zKey, i)) {   /* stored by a batch that ended since the test above */
+      dcUnclaim(p, pPlan, i);
+      continue;
+    }
     if (iMiss == UINT64_MAX) iMiss = i;
     iMissEnd = i;
   }
   if (iMiss == UINT64_MAX) return SDB_OK;
-  dcClaim(p, pPlan, iMiss, iMissEnd);
   pIn->iOff = iMiss * P;
   pIn->nLen = (iMissEnd - iMiss + 1) * P;
   pPlan->iInner = (*pnIn)++;
