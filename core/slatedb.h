@@ -5,7 +5,7 @@
 ** (Rust, release commit fce6ed00). It never includes sqlite3.h; ext/ translates
 ** between SQLite and this interface.
 **
-** Conventions (see README "Code conventions"):
+** Conventions (see docs/internals.md "Layout and conventions"):
 **   - Every fallible function returns an int rc. SDB_OK is 0 and codes that mean
 **     the same as SQLite's have SQLite's numbers, so ext/ can pass them through.
 **   - Details go into a caller-owned SdbErr (may be NULL): rc plus a message
@@ -41,7 +41,7 @@
 #define SDB_CONFLICT  103   /* versioned-object commit lost a race */
 #define SDB_UNSUPPORTED 104 /* a format feature this build does not support */
 #define SDB_UNKNOWN   105   /* a create-only write's outcome could not be learned in time:
-                            ** it may or may not have happened (see README) */
+                            ** it may or may not have happened (see docs/sql.md) */
 
 /* Error detail, owned by the caller. zMsg is always NUL-terminated. */
 typedef struct SdbErr {

@@ -152,7 +152,7 @@ typedef struct SdbExtOption {
   u8 flags;               /* SDB_OPTF_* */
   const char *zDefault;   /* as SQL writes it ('64MiB', 8, none), parsed like a value given;
                           ** "$VAR[, else ...]": the store reads environment variable VAR (BOOL
-                          ** -1, TEXT ""), the rest says what it falls back to (README's
+                          ** -1, TEXT ""), the rest says what it falls back to (docs/sql.md's
                           ** wording, without backticks); NULL: none (the field stays zero) */
   u64 iMin, iMax;         /* SIZE, DURATION, INT: the accepted range */
   const char *const *azChoice;   /* ENUM, BOOL: the values, NULL-terminated, default first */
@@ -161,12 +161,12 @@ typedef struct SdbExtOption {
   int (*xCheck)(const char *zVal, SdbErr *pErr);   /* TEXT: 1 if acceptable, else 0 (and
                           ** maybe pErr->zMsg: what is wrong, not repeating the value) */
   const char *zExpect;    /* what errors say is expected, if not the type's wording */
-  const char *zDoc;       /* one line: what it does (README.md has the long form) */
+  const char *zDoc;       /* one line: what it does (docs/sql.md has the long form) */
   const char *zExample;   /* what the usage text shows after name= ('<uuid>'); NULL: the
                           ** choices of ENUM and BOOL, else the default; TEXT needs one */
 } SdbExtOption;
 
-/* Every option, in the order of README.md's option table. */
+/* Every option, in the order of docs/sql.md's option table. */
 extern const SdbExtOption sdbExtOptionTable[];
 extern const int sdbExtNOption;
 

@@ -4,11 +4,11 @@
 ** parsing and checking a value (vtab_args.c tokenizes the arguments and
 ** calls sdbExtOptionSet), the defaults, the usage text, the settings tables
 ** that share a database must agree on (handles.c), the columns of
-** slatedb_handles that echo settings (vtab_info.c), and the README's option
+** slatedb_handles that echo settings (vtab_info.c), and docs/sql.md's option
 ** table, which c-tests/t_options.c compares with this one.
 **
 ** To add an option: a field in SdbExtArgs or SdbExtHandleOpts (extInt.h), a
-** row below, a row in README.md's option table (same order), and the use of
+** row below, a row in docs/sql.md's option table (same order), and the use of
 ** the field (handles.c handleConfig for engine settings).
 **
 ** Value syntax: a size is an integer number of bytes, or quoted with a unit
@@ -57,7 +57,7 @@ static int optDiskCacheOk(const char *zVal, SdbErr *pErr);
 #define MS OPT_MAX_DURATION_MS
 
 /*
-** The options, in README order. Columns: name, type, mode, flags, default,
+** The options, in docs/sql.md order. Columns: name, type, mode, flags, default,
 ** min, max, choices, stored values, field, check (TEXT), expected (error
 ** wording, when not the type's own), one-line doc, example (what the usage shows
 ** instead of the default; TEXT options have one).

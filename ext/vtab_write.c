@@ -69,7 +69,7 @@
 ** message that says so; reads keep working. A commit whose WAL PUT got no
 ** settling answer within request_timeout (SDB_UNKNOWN) is SQLITE_IOERR with
 ** "slatedb: commit outcome unknown: ...": it may have been stored; the
-** engine settles it before the next write (README, "Unknown outcomes").
+** engine settles it before the next write (docs/sql.md, Writing, "Unknown outcomes").
 */
 #include <stdarg.h>
 #include <string.h>

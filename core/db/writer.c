@@ -968,7 +968,7 @@ void sdbWriterClose(SdbDb *db) {
   /* Frozen memtables become L0s before the close (the flusher may not have
   ** reached them): a later writer then replays only the WAL of the active
   ** memtable. SlateDB 0.12.1's replay loses rows when that tail is longer
-  ** than l0_sst_size_bytes (README, Caveats). A failure leaves them in the
+  ** than l0_sst_size_bytes (docs/sql.md, Caveats). A failure leaves them in the
   ** WAL, as before. */
   if (!w->bFenced && db->pCur) wrFlushImms(db, 0, &err);
   sdb_err_clear(&err);

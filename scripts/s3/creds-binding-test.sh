@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# creds-binding-test.sh: CREATE options never steer credentials (README "S3").
+# creds-binding-test.sh: CREATE options never steer credentials (docs/s3.md).
 #
 # A loopback recording server (scripts/s3/recorder.py: TLS with a certificate
 # made here and trusted through AWS_CA_BUNDLE, or plain HTTP) keeps every byte

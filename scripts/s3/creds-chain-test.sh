@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# creds-chain-test.sh: where the S3 store finds credentials (README "S3",
+# creds-chain-test.sh: where the S3 store finds credentials (docs/s3.md,
 # core/store/creds.c), end to end through the sqlite3 shell.
 #
 # Fake credential servers (scripts/s3/credserver.py on loopback: IMDSv2 that
