@@ -87,6 +87,7 @@ if [ "${SDB_ASAN:-0}" = 1 ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 fi
 [ -x "$SRC/sql-tests/run.sh" ] && run sql-tests 900 "$SRC/sql-tests/run.sh"
+[ -x "$SRC/scripts/docs-test.sh" ] && run docs 120 "$SRC/scripts/docs-test.sh"
 [ -x "$SRC/scripts/s3/tls-creds-test.sh" ] && run s3-tls-creds 300 "$SRC/scripts/s3/tls-creds-test.sh"
 [ -x "$SRC/scripts/s3/creds-binding-test.sh" ] && run s3-creds-binding 300 "$SRC/scripts/s3/creds-binding-test.sh"
 # The chain test's own bash must not carry the sanitizer runtime (LeakSanitizer
