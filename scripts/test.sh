@@ -94,6 +94,9 @@ fi
 # reports bash's own allocations at its exit): only its sqlite3 shells get it.
 [ -x "$SRC/scripts/s3/creds-chain-test.sh" ] && run s3-creds-chain 300 \
   env -u LD_PRELOAD SDB_SQL_PRELOAD="${LD_PRELOAD:-}" "$SRC/scripts/s3/creds-chain-test.sh"
+# make install / uninstall into a staging folder; the installed extension loaded by sqlite3.
+[ -x "$SRC/scripts/install-test.sh" ] && run install 300 \
+  env -u LD_PRELOAD SDB_SQL_PRELOAD="${LD_PRELOAD:-}" SDB_BUILD="$BUILD" "$SRC/scripts/install-test.sh"
 [ -x "$SRC/scripts/s3/answers-test.sh" ] && run s3-answers 300 "$SRC/scripts/s3/answers-test.sh"
 [ -x "$SRC/scripts/s3/diskcache-test.sh" ] && run s3-diskcache 300 "$SRC/scripts/s3/diskcache-test.sh"
 if [ "${SDB_ASAN:-0}" != 1 ] || [ "${SDB_ASAN_INTEROP:-0}" = 1 ]; then
