@@ -97,6 +97,9 @@ fi
 # make install / uninstall into a staging folder; the installed extension loaded by sqlite3.
 [ -x "$SRC/scripts/install-test.sh" ] && run install 300 \
   env -u LD_PRELOAD SDB_SQL_PRELOAD="${LD_PRELOAD:-}" SDB_BUILD="$BUILD" "$SRC/scripts/install-test.sh"
+# The Python package: pip install from a copy of the checkout into a venv of
+# Debian's python3, then a session through it (builds its own slatedb.so).
+[ -x "$SRC/scripts/python-test.sh" ] && run python 600 env -u LD_PRELOAD "$SRC/scripts/python-test.sh"
 [ -x "$SRC/scripts/s3/answers-test.sh" ] && run s3-answers 300 "$SRC/scripts/s3/answers-test.sh"
 [ -x "$SRC/scripts/s3/diskcache-test.sh" ] && run s3-diskcache 300 "$SRC/scripts/s3/diskcache-test.sh"
 if [ "${SDB_ASAN:-0}" != 1 ] || [ "${SDB_ASAN_INTEROP:-0}" = 1 ]; then
