@@ -172,6 +172,9 @@ extern const int sdbExtNOption;
 
 /* The row named zName (case-insensitive), or NULL. */
 const SdbExtOption *sdbExtOptionFind(const char *zName);
+/* The option name closest to the unknown zName by edit distance, if close
+** enough to be a misspelling of it ("did you mean"), else NULL. Static. */
+const char *sdbExtOptionSuggest(const char *zName);
 /* Set *p (zeroed first) to every option's default. SQLITE_OK, or
 ** SQLITE_INTERNAL if a default of the table does not parse. */
 int sdbExtOptionDefaults(SdbExtArgs *p);
