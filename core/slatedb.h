@@ -289,6 +289,18 @@ typedef struct SdbStats {
 } SdbStats;
 void sdb_db_stats(SdbDb *pDb, SdbStats *pStats);
 
+/*
+** Estimate the size of the database as the handle sees it now, for query
+** planning: *pnRows rows and *pnBytes bytes (stored data blocks plus the
+** memtables). No store I/O: L0s and sorted runs count from the manifest's
+** SsTableInfo copies (a table with a bloom filter from the filter's size at
+** the handle's filter_bits_per_key, one without from its bytes at the average
+** row size of the others, else of the memtables, else 64 bytes), memtables
+** exactly. Rows are stored row versions: overwritten rows and tombstones not
+** yet compacted away count, so this is an upper estimate of the visible rows.
+*/
+void sdb_db_estimate(SdbDb *pDb, uint64_t *pnRows, uint64_t *pnBytes);
+
 const char *sdb_version(void);
 
 /*

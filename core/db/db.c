@@ -197,4 +197,11 @@ void sdb_db_stats(SdbDb *db, SdbStats *s) {
   }
 }
 
+/* ------------------------------------------------------------ estimates */
+void sdb_db_estimate(SdbDb *db, uint64_t *pnRows, uint64_t *pnBytes) {
+  DbVersion *v = sdbDbPinVersion(db);
+  sdbDbVersionEstimate(v, db->cfg.filterBitsPerKey, db->cfg.minFilterKeys, pnRows, pnBytes);
+  sdbDbVersionUnref(v);
+}
+
 const char *sdb_version(void) { return "sqlite-slatedb 0.1.0 (SlateDB 0.12.1 format)"; }

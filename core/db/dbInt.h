@@ -209,6 +209,12 @@ int sdbDbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, SdbSst **ppSst, SdbE
 /* r (NULL = everything) intersected with t's visible range, into *pOut
 ** (borrowing both). */
 void sdbDbClipRange(const SdbRange *r, const DbTable *t, SdbRange *pOut);
+/* sdb_db_estimate on version v: rows (every stored row version) and data
+** bytes of its tables and memtables, from the manifest's SsTableInfo copies
+** and the memtables' counters; bitsPerKey: the filters' bits per row,
+** minFilterKeys: the row count from which tables have one. No I/O, no lock. */
+void sdbDbVersionEstimate(const DbVersion *v, u32 bitsPerKey, u32 minFilterKeys, u64 *pnRows,
+                          u64 *pnBytes);
 /* True if table t may hold keys in r (from its first/last keys). */
 int sdbDbTableOverlaps(const DbTable *t, const SdbRange *r);
 /* Index of the first table of run d whose last key may reach r's lower bound. */

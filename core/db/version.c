@@ -727,3 +727,61 @@ int sdbDbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter **pp
   c->nTable = iEnd - iFirst;
   return sdbConcatIterNew(c, c->nTable, runCtxOpen, runCtxFree, bDesc, pp, pErr);
 }
+
+/* ------------------------------------------------------------ estimates */
+
+#define DB_EST_ROW_BYTES 64     /* bytes per stored row when nothing tells */
+#define DB_FILTER_FIXED 6       /* a filter section besides its bits: the
+                                ** u16 probe count and the CRC */
+
+/* What the tables of a version say about their rows. */
+typedef struct DbEstimate {
+  u64 nFilterRows;        /* rows of the tables with a filter, from its size */
+  u64 nFilterBytes;       /* data bytes of those tables */
+  u64 nOtherBytes;        /* data bytes of the tables without one */
+  u64 nOther;             /* tables without one */
+} DbEstimate;
+
+/* Add table t. Its data blocks end at filter_offset. A legacy bloom filter
+** holds bitsPerKey bits per row (sst_build.c, SlateDB's filter.rs), so its
+** size gives the row count; a table without one counts by bytes. */
+static void dbEstimateTable(DbEstimate *e, const DbTable *t, u32 bitsPerKey) {
+  u64 nData = t->info.filterOffset;
+  u64 nFilter = t->info.filterLen;
+  if (nFilter > DB_FILTER_FIXED && t->info.eFilterFormat == 0 && bitsPerKey > 0) {
+    e->nFilterRows += (nFilter - DB_FILTER_FIXED) * 8 / bitsPerKey;
+    e->nFilterBytes += nData;
+  } else {
+    e->nOtherBytes += nData;
+    e->nOther++;
+  }
+}
+
+/* See dbInt.h. */
+void sdbDbVersionEstimate(const DbVersion *v, u32 bitsPerKey, u32 minFilterKeys, u64 *pnRows,
+                          u64 *pnBytes) {
+  DbEstimate e = {0, 0, 0, 0};
+  u64 nMemRows = sdbMemtableRows(v->pMem), nMemBytes = sdbMemtableBytes(v->pMem);
+  for (int i = 0; i < v->nImm; i++) {
+    nMemRows += sdbMemtableRows(v->apImm[i]);
+    nMemBytes += sdbMemtableBytes(v->apImm[i]);
+  }
+  for (int i = 0; i < v->nL0; i++) dbEstimateTable(&e, v->apL0[i], bitsPerKey);
+  for (int i = 0; i < v->nRun; i++) {
+    for (int j = 0; j < v->aRun[i].nTable; j++) {
+      dbEstimateTable(&e, v->aRun[i].apTable[j], bitsPerKey);
+    }
+  }
+  u64 nRowBytes = DB_EST_ROW_BYTES;   /* bytes per row of the tables without filter */
+  if (e.nFilterRows > 0) nRowBytes = e.nFilterBytes / e.nFilterRows;
+  else if (nMemRows > 0) nRowBytes = nMemBytes / nMemRows;
+  if (nRowBytes == 0) nRowBytes = 1;
+  u64 nOtherRows = e.nOtherBytes / nRowBytes;
+  /* A table without a filter has fewer than min_filter_keys rows (when its
+  ** writer used the same setting). */
+  if (minFilterKeys > 0 && nOtherRows > e.nOther * (u64)minFilterKeys) {
+    nOtherRows = e.nOther * (u64)minFilterKeys;
+  }
+  *pnRows = e.nFilterRows + nOtherRows + nMemRows;
+  *pnBytes = e.nFilterBytes + e.nOtherBytes + nMemBytes;
+}
