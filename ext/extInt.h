@@ -291,6 +291,7 @@ char *sdbExtErrMsg(const SdbErr *pErr);
 #define SDB_ARG_PREFIX    7       /* the hidden prefix column */
 #define SDB_ARG_LIMIT     8
 #define SDB_ARG_OFFSET    9
+#define SDB_ARG_KEY_LIKE 10       /* key LIKE pattern: a superset range, never omitted */
 
 #define SDB_PLAN_MAXARG  64       /* more constraints are left to SQLite */
 
@@ -359,6 +360,18 @@ int sdbExtBoundsApply(SdbExtBounds *p, int eKeyType, int eRole, int bLoose, sqli
 int sdbExtBoundsNumericHull(SdbExtBounds *p, const SdbExtKey *aKey, int nKey);
 /* Restrict *p to keys starting with the bytes a[0..n-1]. */
 int sdbExtBoundsPrefix(SdbExtBounds *p, const u8 *a, int n);
+/*
+** LIKE pushdown (key_type=text and blob: LIKE reads the key's bytes as
+** text). The literal prefix of a LIKE pattern z (NUL-terminated, no ESCAPE:
+** SQLite offers only two-argument LIKE to a virtual table) is its leading
+** ASCII characters other than % and _; sdbExtLikePrefixLen gives its length.
+** sdbExtBoundsLike restricts *p to a superset of the keys `key LIKE
+** pPattern` can match under the case-insensitive default (ASCII case folds,
+** nothing else), so also under case_sensitive_like; SQLite re-checks the
+** LIKE. A NULL pattern matches nothing. SQLITE_OK or SQLITE_NOMEM.
+*/
+int sdbExtLikePrefixLen(const u8 *z);
+int sdbExtBoundsLike(SdbExtBounds *p, sqlite3_value *pPattern);
 /* Release the bound buffers. */
 void sdbExtBoundsFree(SdbExtBounds *p);
 /* True if key a[0..n-1] lies within *p. */

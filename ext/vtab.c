@@ -177,13 +177,23 @@ static int vtabDisconnect(sqlite3_vtab *pVtab) {
   return SQLITE_OK;
 }
 
+/* The rows the planner assumes: the engine's estimate once the database is
+** open, else (lazy connect: xBestIndex does no I/O) a million. */
+static double vtabEstRows(SdbVtab *p) {
+  uint64_t nRows = 0, nBytes = 0;
+  if (!p->pHandle) return 1e6;
+  sdb_db_estimate(sdbExtHandleDb(p->pHandle), &nRows, &nBytes);
+  return nRows > 0 ? (double)nRows : 1.0;
+}
+
 /* xBestIndex: see vtab_plan.c. */
 static int vtabBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   int bNoOmit = 0;
 #ifdef SDB_TESTHOOKS
   bNoOmit = sdbExtTestNoOmit;
 #endif
-  return sdbExtBestIndex(pInfo, 1e6, ((SdbVtab *)pVtab)->args.eKeyType, bNoOmit);
+  SdbVtab *p = (SdbVtab *)pVtab;
+  return sdbExtBestIndex(pInfo, vtabEstRows(p), p->args.eKeyType, bNoOmit);
 }
 
 /* xOpen: a new cursor; opens the database on first use after xConnect. */
@@ -458,6 +468,7 @@ static int cursorArgs(SdbCursor *p, const SdbExtPlan *pPlan, sqlite3_value **arg
       case SDB_ARG_PREFIX: rc = cursorPrefix(p, pB, argv[i]); break;
       case SDB_ARG_LIMIT:  p->nLimit = cursorIntArg(argv[i]); break;
       case SDB_ARG_OFFSET: *pnOffset = cursorIntArg(argv[i]); break;
+      case SDB_ARG_KEY_LIKE: rc = sdbExtBoundsLike(pB, argv[i]); break;
       default:
         rc = sdbExtBoundsApply(pB, eKeyType, pPlan->aRole[i], pPlan->aLoose[i], argv[i]);
         break;

@@ -18,8 +18,16 @@
 **                              there is no point lookup (an IN handled one
 **                              value per xFilter looks like one)
 **
-** LIKE-derived terms (collation NOCASE), terms on value/seq/timestamps and
-** functions are left to SQLite; so is a second IN on key.
+**   key LIKE 'p%'              text and blob keys: the range of the pattern's
+**                              ASCII literal prefix, covering every ASCII case
+**                              variant (sdbExtBoundsLike); omit=0, so SQLite
+**                              re-checks the LIKE (case_sensitive_like too,
+**                              whose BINARY >= / < terms SQLite derives and
+**                              which make the range exact)
+**
+** The NOCASE terms SQLite derives from a case-insensitive LIKE, terms on
+** value/seq/timestamps and functions are left to SQLite; so is a second IN
+** or LIKE on key. LIKE ... ESCAPE is never offered to a virtual table.
 **
 ** key_type=text: a key term whose right-hand side is not a constant known
 ** here (a parameter, a column of another table, an IN list) is loose (see
@@ -32,11 +40,16 @@
 **
 **   0x001 EQ   0x002 IN   0x004 LOWER   0x008 LOWER_EXCL  0x010 UPPER
 **   0x020 UPPER_EXCL   0x040 PREFIX   0x080 ORDER   0x100 DESC   0x200 LIMIT
-**   0x400 OFFSET   0x800 LOOSE (some key term is loose)
+**   0x400 OFFSET   0x800 LOOSE (some key term is loose)   0x1000 LIKE
 **
-** Costs: a point lookup costs 10 (a loose one 20), k IN keys 10k, ranges N/4
-** per side (N/16 for both), a prefix N/64, a full scan N + 1e6, so that a join
-** puts `key = ...` in the inner loop. No I/O happens here.
+** Costs, for a table of N rows (sdb_db_estimate once the table's database
+** is open, else 1e6; no I/O happens here): a point lookup costs 10 (a loose
+** one 20) and returns one row (SQLITE_INDEX_SCAN_UNIQUE), an IN list 10 per
+** key (10 keys assumed), a range 10 + 4 per row it returns (N/4 per bound,
+** N/64 for a prefix or a LIKE prefix), a full scan 100 + 4N. SQLite's own
+** tables cost about 3 per row scanned, and about log2(rows) per rowid
+** lookup, so with a realistic N a join probes the key of a large database
+** in the inner loop, and scans a small one against a larger native table.
 */
 #include <string.h>
 
@@ -54,6 +67,7 @@
 #define PLAN_LIMIT      0x200
 #define PLAN_OFFSET     0x400
 #define PLAN_LOOSE      0x800
+#define PLAN_LIKE       0x1000
 
 #ifdef SDB_TESTHOOKS
 int sdbExtTestNoOmit = 0;
@@ -61,7 +75,8 @@ int sdbExtTestNoOmit = 0;
 
 /* Token of each SDB_ARG_* role in idxStr (index = role). */
 static const char *const azRoleToken[] = {
-  "", "key=", "key IN", "key>", "key>=", "key<", "key<=", "prefix=", "LIMIT", "OFFSET"
+  "", "key=", "key IN", "key>", "key>=", "key<", "key<=", "prefix=", "LIMIT", "OFFSET",
+  "key LIKE"
 };
 
 /* Work state of one xBestIndex call. */
@@ -142,6 +157,29 @@ static void planKey(PlanBuild *p, int i) {
   p->idxNum |= planKeyBits(eRole);
 }
 
+/*
+** Consider LIKE constraint i on the key (text and blob keys): xFilter scans
+** the range of the pattern's literal prefix (sdbExtBoundsLike), omit=0 so
+** SQLite re-checks the LIKE. A pattern known here without a literal prefix
+** ('%x', '_x') would scan everything: left to SQLite. One LIKE is pushed.
+*/
+static void planLike(PlanBuild *p, int i) {
+  const struct sqlite3_index_constraint *pCons = &p->pInfo->aConstraint[i];
+  sqlite3_value *pRhs = 0;
+  if (!pCons->usable || (p->idxNum & PLAN_LIKE)) return;
+  if (p->eKeyType != SDB_KEY_TEXT && p->eKeyType != SDB_KEY_BLOB) return;
+  if (sqlite3_vtab_rhs_value(p->pInfo, i, &pRhs) == SQLITE_OK && pRhs) {
+    sqlite3_value *pCopy = sqlite3_value_dup(pRhs);
+    const u8 *z = pCopy ? sqlite3_value_text(pCopy) : 0;
+    int n = z ? sdbExtLikePrefixLen(z) : 0;
+    sqlite3_value_free(pCopy);
+    if (n == 0) return;
+  }
+  if (!planUse(p, i, SDB_ARG_KEY_LIKE, 0)) return;
+  p->pInfo->aConstraintUsage[i].omit = 0;
+  p->idxNum |= PLAN_LIKE;
+}
+
 /* Consider constraint i on the hidden prefix column. */
 static void planPrefix(PlanBuild *p, int i) {
   const struct sqlite3_index_constraint *pCons = &p->pInfo->aConstraint[i];
@@ -194,25 +232,34 @@ static void planOrder(PlanBuild *p) {
   if (pInfo->aOrderBy[0].desc) p->idxNum |= PLAN_DESC;
 }
 
-/* Estimated cost and rows of the plan. */
+/* Costs, in the units of SQLite's planner (a native full scan costs about 3
+** per row, a rowid lookup about log2 of the rows). */
+#define COST_ROW   4.0     /* a row a scan reads, decodes and returns */
+#define COST_SCAN  100.0   /* starting a full scan: every table of the version */
+#define COST_PROBE 10.0    /* a point lookup, or a range scan's seek */
+
+/* Estimated cost and rows of the plan for a table of nRows rows. */
 static void planCost(PlanBuild *p, double nRows) {
   sqlite3_index_info *pInfo = p->pInfo;
   double nOut = nRows, rCost;
   if (p->idxNum & PLAN_EQ) {
     nOut = 1;
-    rCost = 10;
+    rCost = COST_PROBE;
     pInfo->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
   } else if (p->idxNum & PLAN_IN) {
     nOut = 10;
-    rCost = 100;
-  } else if ((p->idxNum & PLAN_LOOSE) && !(p->idxNum & (PLAN_LOWER | PLAN_UPPER | PLAN_PREFIX))) {
+    rCost = 10 * COST_PROBE;
+  } else if ((p->idxNum & PLAN_LOOSE)
+             && !(p->idxNum & (PLAN_LOWER | PLAN_UPPER | PLAN_PREFIX | PLAN_LIKE))) {
     nOut = 2;                     /* a loose key = : a lookup for text values */
-    rCost = 20;
+    rCost = 2 * COST_PROBE;
+  } else if (!(p->idxNum & (PLAN_LOWER | PLAN_UPPER | PLAN_PREFIX | PLAN_LIKE))) {
+    rCost = nRows * COST_ROW + COST_SCAN;
   } else {
     if (p->idxNum & PLAN_LOWER) nOut /= 4;
     if (p->idxNum & PLAN_UPPER) nOut /= 4;
-    if (p->idxNum & PLAN_PREFIX) nOut /= 64;
-    rCost = (nOut == nRows) ? nRows + 1e6 : nOut + 100;
+    if (p->idxNum & (PLAN_PREFIX | PLAN_LIKE)) nOut /= 64;
+    rCost = nOut * COST_ROW + COST_PROBE;
   }
   pInfo->estimatedRows = nOut < 1 ? 1 : (sqlite3_int64)nOut;
   pInfo->estimatedCost = rCost;
@@ -251,7 +298,9 @@ int sdbExtBestIndex(sqlite3_index_info *pInfo, double nEstRows, int eKeyType, in
   b.bNoOmit = bNoOmit;
   for (int i = 0; i < pInfo->nConstraint; i++) {
     int iCol = pInfo->aConstraint[i].iColumn;
-    if (iCol == SDB_COL_KEY) planKey(&b, i);
+    if (iCol == SDB_COL_KEY && pInfo->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_LIKE) {
+      planLike(&b, i);
+    } else if (iCol == SDB_COL_KEY) planKey(&b, i);
     else if (iCol == SDB_COL_PREFIX) planPrefix(&b, i);
   }
   if (b.bPrefixUnusable && !(b.idxNum & PLAN_PREFIX)) return SQLITE_CONSTRAINT;
