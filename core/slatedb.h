@@ -301,6 +301,31 @@ void sdb_db_stats(SdbDb *pDb, SdbStats *pStats);
 */
 void sdb_db_estimate(SdbDb *pDb, uint64_t *pnRows, uint64_t *pnBytes);
 
+/*
+** What work cost, for one caller's account (a statement, a connection). Every
+** field is a uint64_t the engine adds to with atomic adds, so a record may be
+** shared by the threads that work for one caller; read it with atomic loads
+** while such work may run.
+*/
+typedef struct SdbCost {
+  uint64_t nGet, nPut, nList, nDelete, nHead; /* object-store requests */
+  uint64_t nBytesIn, nBytesOut;               /* object bytes read, written */
+  uint64_t nRetry;                            /* requests retried (S3) */
+  uint64_t nDiskHit, nDiskMiss, nDiskBytes;   /* disk cache: parts found, parts fetched,
+                                              ** bytes served from disk */
+  uint64_t nCacheHit, nCacheMiss;             /* block cache lookups */
+} SdbCost;
+/*
+** Charge the work the calling thread does from now on to *pCost (NULL: to no
+** one) and return the record charged before. The store's requests and bytes
+** and the block cache's lookups are added to it, also those of the threads a
+** scan starts to read ahead (they take the record of the thread that starts
+** them, and are joined before the scan's iterator is freed). Background
+** threads of a handle (flusher, compactor, GC) charge no one. REQUIRES:
+** *pCost outlives every iterator used while it is attached.
+*/
+SdbCost *sdb_cost_attach(SdbCost *pCost);
+
 const char *sdb_version(void);
 
 /*

@@ -640,12 +640,14 @@ typedef struct RunCtx {
   int rcAhead;            /* its result, once joined */
   SdbErr errAhead;
   SdbIter *pAhead;        /* its iterator, owned (may be NULL: no rows in range) */
+  SdbCost *pCost;         /* the starting thread's cost record (sdb_cost_attach) */
 } RunCtx;
 
 static const SdbRange *runCtxRange(RunCtx *c) { return c->bHasRange ? &c->range.r : NULL; }
 
 static void *runAheadMain(void *pArg) {
   RunCtx *c = (RunCtx *)pArg;
+  sdb_cost_attach(c->pCost);
   c->rcAhead = sdbDbTableIter(c->db, c->apTable[c->iAhead], runCtxRange(c), c->bDesc,
                               &c->pAhead, &c->errAhead);
   if (c->rcAhead == SDB_OK) sdbSstIterReadAhead(c->pAhead);
@@ -658,6 +660,7 @@ static void runAheadStart(void *pArg) {
   if (c->bThread || c->iAhead < 0 || c->iAhead >= c->nTable) return;
   c->rcAhead = SDB_OK;
   memset(&c->errAhead, 0, sizeof(c->errAhead));
+  c->pCost = sdbCostSink();
   c->bThread = pthread_create(&c->thread, NULL, runAheadMain, c) == 0;
 }
 

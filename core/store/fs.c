@@ -58,7 +58,12 @@ typedef struct FsFdRef {
   int iSlot;              /* index in aFd[] holding a reference, or -1 if fd is private */
 } FsFdRef;
 
-#define STAT_ADD(p, f, v) __atomic_add_fetch(&(p)->base.stats.f, (v), __ATOMIC_RELAXED)
+/* Count on the store and on the calling thread's cost record (sdb_cost_attach). */
+#define STAT_ADD(p, f, v)                                            \
+  do {                                                               \
+    __atomic_add_fetch(&(p)->base.stats.f, (v), __ATOMIC_RELAXED);   \
+    SDB_COST_ADD(f, (v));                                            \
+  } while (0)
 
 /* ------------------------------------------------------------ paths */
 

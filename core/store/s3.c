@@ -163,7 +163,12 @@ typedef struct S3Resp {
   char zEtag[128];        /* ETag (UploadPart answers) */
 } S3Resp;
 
-#define STAT_ADD(p, f, v) __atomic_add_fetch(&(p)->base.stats.f, (v), __ATOMIC_RELAXED)
+/* Count on the store and on the calling thread's cost record (sdb_cost_attach). */
+#define STAT_ADD(p, f, v)                                            \
+  do {                                                               \
+    __atomic_add_fetch(&(p)->base.stats.f, (v), __ATOMIC_RELAXED);   \
+    SDB_COST_ADD(f, (v));                                            \
+  } while (0)
 
 /* ------------------------------------------------------------ small helpers */
 
@@ -990,6 +995,7 @@ typedef struct S3Mpu {
   int iNext;              /* next part to send (0-based) */
   int rc;                 /* first failure */
   SdbErr err;
+  SdbCost *pCost;         /* the caller's cost record (sdb_cost_attach) */
 } S3Mpu;
 
 /* Claim the next part to send, or -1 when all are claimed or one failed. */
@@ -1019,6 +1025,7 @@ static int s3MpuPart(S3Mpu *m, int i, SdbErr *pErr) {
 ** failed. Runs only the store's own code. */
 static void *s3MpuWorker(void *pArg) {
   S3Mpu *m = pArg;
+  sdb_cost_attach(m->pCost);   /* the caller's own, in the caller's thread */
   for (int i; (i = s3MpuClaim(m)) >= 0;) {
     SdbErr err;
     sdb_err_clear(&err);
@@ -1038,6 +1045,7 @@ static void *s3MpuWorker(void *pArg) {
 static int s3MpuParts(S3Mpu *m, SdbErr *pErr) {
   pthread_t aT[S3_MPU_PARALLEL];
   int nT = 0;
+  m->pCost = sdbCostSink();
   pthread_mutex_init(&m->mu, NULL);
   while (nT < S3_MPU_PARALLEL - 1 && nT < m->nParts - 1 &&
          pthread_create(&aT[nT], NULL, s3MpuWorker, m) == 0) {

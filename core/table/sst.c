@@ -861,10 +861,12 @@ typedef struct SstAhead {
   int bThread;            /* the thread runs or has not been joined */
   int rc;                 /* the fetch's result, valid once joined */
   SdbErr err;
+  SdbCost *pCost;         /* the starting thread's cost record (sdb_cost_attach) */
 } SstAhead;
 
 static void *sstAheadMain(void *pArg) {
   SstAhead *a = (SstAhead *)pArg;
+  sdb_cost_attach(a->pCost);
   a->rc = sstRunFetch(a->pSst, &a->run, a->iFirst, a->iLast, &a->err);
   return NULL;
 }
@@ -874,6 +876,7 @@ static void *sstAheadMain(void *pArg) {
 static int sstAheadStart(SstAhead *a) {
   a->rc = SDB_OK;
   memset(&a->err, 0, sizeof(a->err));
+  a->pCost = sdbCostSink();
   a->bThread = pthread_create(&a->thread, NULL, sstAheadMain, a) == 0;
   return a->bThread;
 }
