@@ -22,6 +22,8 @@
 **                   per-database writer lock, and the SdbErr -> SQLite
 **                   error mapping
 **   vtab_info.c     the eponymous table slatedb_handles
+**   cost.c          per connection, what the last statement and the
+**                   connection cost (slatedb_cost, slatedb_cost_reset())
 **
 ** Naming: internal functions are sdbExtModuleVerb, static helpers moduleVerb,
 ** types SdbExtCamel. All memory handed between ext/ files comes from
@@ -459,8 +461,27 @@ void sdbExtWriteAbandon(SdbExtVtab *p);
 
 /* Register slatedb_handles on db. */
 int sdbExtRegisterInfo(sqlite3 *db);   /* slatedb_handles and slatedb_checkpoints */
-/* Register the slatedb module on db. */
-int sdbExtRegisterVtab(sqlite3 *db);
+/* ------------------------------------------------------------ cost (cost.c) */
+
+/* A connection's cost records: its last statement's and its own since the
+** last reset (slatedb_cost). Reference counted by what is registered with it. */
+typedef struct SdbExtCost SdbExtCost;
+/* Register the slatedb module on db, its calls charged to pCost (vtab.c). */
+int sdbExtRegisterVtab(sqlite3 *db, SdbExtCost *pCost);
+/* New records for db, one reference held by the caller; NULL on OOM. */
+SdbExtCost *sdbExtCostNew(sqlite3 *db);
+/* Drop one reference (a destructor for SQLite); the last frees. NULL-safe. */
+void sdbExtCostUnref(void *pCost);
+/*
+** Register pInner (static) as zName on db through a per-connection copy whose
+** methods charge the store and cache work of each call to pCost's statement
+** record and tell statements apart (see cost.c). pInnerAux is handed to the
+** inner xCreate/xConnect. Takes a reference to pCost. SQLite's code.
+*/
+int sdbExtCostCreateModule(sqlite3 *db, const char *zName, const sqlite3_module *pInner,
+                           void *pInnerAux, SdbExtCost *pCost);
+/* Register the table slatedb_cost and slatedb_cost_reset() on pCost. */
+int sdbExtRegisterCost(sqlite3 *db, SdbExtCost *pCost);
 
 /* Test builds (-DSDB_TESTHOOKS): when non-zero, xBestIndex never sets omit. */
 #ifdef SDB_TESTHOOKS

@@ -8,6 +8,7 @@
 ** Registers, on the connection that loads it:
 **   - the module "slatedb" (vtab.c; not eponymous: xCreate != xConnect);
 **   - the eponymous tables slatedb_handles and slatedb_checkpoints (vtab_info.c);
+**   - the eponymous table slatedb_cost and slatedb_cost_reset() (cost.c);
 **   - slatedb_version(): the engine's version string (sdb_version()).
 ** Test programs that compile ext/ with -DSQLITE_CORE call
 ** sqlite3_slatedb_init directly or through sqlite3_auto_extension.
@@ -33,7 +34,11 @@ __declspec(dllexport)
 int sqlite3_slatedb_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
   SQLITE_EXTENSION_INIT2(pApi);
   (void)pzErrMsg;
-  int rc = sdbExtRegisterVtab(db);
+  SdbExtCost *pCost = sdbExtCostNew(db);
+  if (!pCost) return SQLITE_NOMEM;
+  int rc = sdbExtRegisterVtab(db, pCost);
+  if (rc == SQLITE_OK) rc = sdbExtRegisterCost(db, pCost);
+  sdbExtCostUnref(pCost);
   if (rc == SQLITE_OK) rc = sdbExtRegisterInfo(db);
   if (rc == SQLITE_OK) {
     rc = sqlite3_create_function(db, "slatedb_version", 0,

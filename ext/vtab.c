@@ -631,6 +631,6 @@ static sqlite3_module slatedbModule = {
 };
 
 /* See extInt.h. */
-int sdbExtRegisterVtab(sqlite3 *db) {
-  return sqlite3_create_module_v2(db, "slatedb", &slatedbModule, 0, 0);
+int sdbExtRegisterVtab(sqlite3 *db, SdbExtCost *pCost) {
+  return sdbExtCostCreateModule(db, "slatedb", &slatedbModule, 0, pCost);
 }
