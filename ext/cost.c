@@ -23,9 +23,13 @@
 ** xSync, xCommit, xRollback, and xUpdate while no cursor is open): such a
 ** call belongs to a new statement if the statement that is running
 ** (sqlite3_stmt_busy) is another one, or the same prepared statement run
-** again (SQLITE_STMTSTATUS_RUN), or if the previous statement ended: its last
-** cursor closed outside a transaction, its transaction committed or rolled
-** back, or slatedb_cost was read. The new statement's record starts at zero
+** again (SQLITE_STMTSTATUS_RUN), or if the previous statement ended: it was a
+** CREATE VIRTUAL TABLE, its last cursor closed (unless an autocommit
+** statement's commit follows), its transaction committed or rolled back, or
+** slatedb_cost was read or reset. Statements that open no cursor inside an
+** explicit transaction (INSERT ... VALUES) are told apart only by the first
+** two rules: one prepared again at the address of the one before it counts
+** with it. The new statement's record starts at zero
 ** and the previous one's is added to the connection's sum. Reading
 ** slatedb_cost or calling slatedb_cost_reset never starts a statement.
 */
@@ -131,6 +135,7 @@ static int costCreate(sqlite3 *db, void *pAux, int argc, const char *const *argv
   CostModule *m = pAux;
   SdbCost *pPrev = costEnter(m->pCost, 1);
   int rc = m->pInner->xCreate(db, m->pInnerAux, argc, argv, ppVtab, pzErr);
+  m->pCost->bEnded = 1;       /* CREATE VIRTUAL TABLE does nothing else */
   costLeave(pPrev);
   return rc;
 }
@@ -163,7 +168,10 @@ static int costClose(sqlite3_vtab_cursor *pCursor) {
   SdbExtCost *c = costOfVtab(pVtab);
   SdbCost *pPrev = costEnter(c, 0);
   int rc = costInner(pVtab)->xClose(pCursor);
-  if (c->nCursor > 0 && --c->nCursor == 0 && c->nTxn == 0) c->bEnded = 1;
+  /* The statement ends with its cursors unless it commits next (autocommit). */
+  if (c->nCursor > 0 && --c->nCursor == 0 && (c->nTxn == 0 || !sqlite3_get_autocommit(c->db))) {
+    c->bEnded = 1;
+  }
   costLeave(pPrev);
   return rc;
 }
