@@ -11,6 +11,7 @@
 ** program prints SKIP with the reason and exits 0.
 */
 #define SQLITE_CORE 1
+#include "../ext/cost.c"
 #include "../ext/handles.c"
 #include "../ext/keycodec.c"
 #include "../ext/options.c"

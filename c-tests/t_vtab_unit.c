@@ -15,6 +15,7 @@
 */
 #define SQLITE_CORE 1
 #define SDB_TESTHOOKS 1
+#include "../ext/cost.c"
 #include "../ext/handles.c"
 #include "../ext/keycodec.c"
 #include "../ext/options.c"
