@@ -23,13 +23,14 @@
 ** xSync, xCommit, xRollback, and xUpdate while no cursor is open): such a
 ** call belongs to a new statement if the statement that is running
 ** (sqlite3_stmt_busy) is another one, or the same prepared statement run
-** again (SQLITE_STMTSTATUS_RUN), or if the previous statement ended: it was a
+** again (SQLITE_STMTSTATUS_RUN), or if a statement that changed rows ended
+** since (sqlite3_total_changes64: SQLite adds a statement's changes when it
+** ends, after its commit), or if the previous statement ended: it was a
 ** CREATE VIRTUAL TABLE, its last cursor closed (unless an autocommit
 ** statement's commit follows), its transaction committed or rolled back, or
-** slatedb_cost was read or reset. Statements that open no cursor inside an
-** explicit transaction (INSERT ... VALUES) are told apart only by the first
-** two rules: one prepared again at the address of the one before it counts
-** with it. The new statement's record starts at zero
+** slatedb_cost was read or reset. Inside an explicit transaction, a
+** statement that opens no cursor and changes no row (an INSERT that fails)
+** counts with the next one if SQLite prepares that one at its address. The new statement's record starts at zero
 ** and the previous one's is added to the connection's sum. Reading
 ** slatedb_cost or calling slatedb_cost_reset never starts a statement.
 */
@@ -47,6 +48,8 @@ struct SdbExtCost {
   SdbCost done;           /* the statements before it since the last reset */
   sqlite3_stmt *pKey;     /* the statement stmt counts (compared, never used), or NULL */
   int iKeyRun;            /* its SQLITE_STMTSTATUS_RUN then */
+  i64 nKeyChanges;        /* sqlite3_total_changes64 then (it moves when a statement
+                          ** that changed rows ends, never during one) */
   int bEnded;             /* the statement ended: the next start is a new one */
   int nCursor;            /* cursors of slatedb tables open on the connection */
   int nTxn;               /* tables in a transaction (xBegin .. xCommit/xRollback) */
@@ -108,10 +111,15 @@ static sqlite3_stmt *costRunning(SdbExtCost *c) {
 static void costStart(SdbExtCost *c) {
   sqlite3_stmt *s = costRunning(c);
   int iRun = s ? sqlite3_stmt_status(s, SQLITE_STMTSTATUS_RUN, 0) : 0;
-  if (!c->bEnded && (s == 0 || (s == c->pKey && iRun == c->iKeyRun))) return;
+  i64 nChanges = sqlite3_total_changes64(c->db);
+  if (!c->bEnded && (s == 0 || (s == c->pKey && iRun == c->iKeyRun &&
+                                nChanges == c->nKeyChanges))) {
+    return;
+  }
   costFold(c);
   c->pKey = s;
   c->iKeyRun = iRun;
+  c->nKeyChanges = nChanges;
   c->bEnded = 0;
 }
 

@@ -63,8 +63,20 @@ SELECT 'update in transaction', requests FROM slatedb_cost WHERE scope = 'last s
 DELETE FROM kv WHERE key = 2;
 COMMIT;
 SELECT 'commit', requests, puts FROM slatedb_cost WHERE scope = 'last statement';
+-- Statements without cursors in a transaction: each INSERT checks that its
+-- key is new (an L0 lookup) and counts only its own check.
+INSERT INTO kv VALUES (100, 'h'), (200, 'i');
+INSERT INTO kv(kv) VALUES ('flush-memtable');
+BEGIN;
+INSERT INTO kv VALUES (110, 'j');
+CREATE TEMP TABLE t1 AS SELECT cache_hits + cache_misses AS n FROM slatedb_cost WHERE scope = 'last statement';
+INSERT INTO kv VALUES (120, 'k');
+INSERT INTO kv VALUES (130, 'l');
+SELECT 'third insert alone', (SELECT n FROM t1) > 0,
+  (SELECT cache_hits + cache_misses FROM slatedb_cost WHERE scope = 'last statement') = (SELECT n FROM t1);
+COMMIT;
 SELECT 'read own rows', count(*) FROM kv;
-SELECT 'memtable read', requests, cache_hits + cache_misses FROM slatedb_cost WHERE scope = 'last statement';
+SELECT 'read, its L0 block cached', requests, cache_hits + cache_misses FROM slatedb_cost WHERE scope = 'last statement';
 SELECT slatedb_cost_reset();
 SELECT 'reset', scope, requests, bytes_in, bytes_out, cache_hits, cache_misses FROM slatedb_cost;
 -- Not in a view or trigger stored in the database, and read-only.
