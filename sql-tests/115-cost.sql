@@ -77,6 +77,15 @@ SELECT 'third insert alone', (SELECT n FROM t1) > 0,
 COMMIT;
 SELECT 'read own rows', count(*) FROM kv;
 SELECT 'read, its L0 block cached', requests, cache_hits + cache_misses FROM slatedb_cost WHERE scope = 'last statement';
+-- The disk cache: parts fetched, then (a new handle, an empty block cache)
+-- parts read from disk instead of GETs.
+CREATE VIRTUAL TABLE d USING slatedb('@FIX@/keys-text/db', mode=reader, disk_cache='@TMP@/dc115');
+SELECT 'disk: cold', count(*) FROM d;
+SELECT 'disk: cold', gets > 0, disk_cache_misses > 0 FROM slatedb_cost WHERE scope = 'last statement';
+DROP TABLE d;
+CREATE VIRTUAL TABLE d USING slatedb('@FIX@/keys-text/db', mode=reader, disk_cache='@TMP@/dc115');
+SELECT 'disk: warm', count(*) FROM d;
+SELECT 'disk: warm', gets, disk_cache_misses, disk_cache_hits > 0, disk_cache_bytes > 0 FROM slatedb_cost WHERE scope = 'last statement';
 SELECT slatedb_cost_reset();
 SELECT 'reset', scope, requests, bytes_in, bytes_out, cache_hits, cache_misses FROM slatedb_cost;
 -- Not in a view or trigger stored in the database, and read-only.
