@@ -381,7 +381,7 @@ static int createTables(Run *r) {
   const Config *c = r->pCfg;
   char *zSql = sqlite3_mprintf(
       "CREATE TABLE ref(key %s PRIMARY KEY NOT NULL, value %s NOT NULL) WITHOUT ROWID;"
-      "CREATE VIRTUAL TABLE kv USING slatedb('%q/db', key_type=%s, value_type=%s,"
+      "CREATE VIRTUAL TABLE kv USING slatedb('%q/db', mode=writer, key_type=%s, value_type=%s,"
       " durability=%s, l0_sst_size_bytes=2048, flush_interval='20ms')",
       c->zKeyDecl, c->bBlobVal ? "BLOB" : "TEXT", r->zDir, sdbExtKeyTypeName(c->eKeyType),
       c->bBlobVal ? "blob" : "text", c->zDurability);
