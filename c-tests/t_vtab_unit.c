@@ -56,8 +56,8 @@ static void testArgsOk(void) {
   char *zErr;
   const char *az1[] = { "'/data/db'" };
   int rc = parse(az1, 1, &a, &zErr);
-  CHECK("args: defaults", rc == SQLITE_OK && strcmp(a.zRoot, "/data/db") == 0 &&
-        a.eKeyType == SDB_KEY_TEXT && a.eValueType == SDB_VAL_TEXT && a.bWriter &&
+  CHECK("args: defaults (a reader)", rc == SQLITE_OK && strcmp(a.zRoot, "/data/db") == 0 &&
+        a.eKeyType == SDB_KEY_TEXT && a.eValueType == SDB_VAL_TEXT && !a.bWriter &&
         a.eMergeOp == SDB_MERGE_NONE && a.nCacheBytes == 64u << 20 &&
         a.eCreate == SDB_CREATE_IF_MISSING && a.eDurability == SDB_DURABLE_COMMIT &&
         a.busyTimeoutMs == 5000 && a.opts.l0SstSizeBytes == 64u << 20 &&
@@ -96,8 +96,8 @@ static void testArgsOk(void) {
   rc = parse(az6, 3, &a, &zErr);
   CHECK("args: reader poll_interval", rc == SQLITE_OK && a.opts.pollIntervalMs == 60000 && !a.bWriter);
   sdbExtArgsFree(&a);
-  const char *az7[] = { "'/d'", "flush_interval=250", "busy_timeout = '1500 MS'" };
-  rc = parse(az7, 3, &a, &zErr);
+  const char *az7[] = { "'/d'", "flush_interval=250", "busy_timeout = '1500 MS'", "mode=writer" };
+  rc = parse(az7, 4, &a, &zErr);
   CHECK("args: bare durations are ms", rc == SQLITE_OK && a.opts.flushIntervalMs == 250 &&
         a.busyTimeoutMs == 1500);
   sdbExtArgsFree(&a);
@@ -123,7 +123,7 @@ static void testArgsBad(void) {
     { { "'/d'", "key_type=float" }, 2, "slatedb: malformed key_type=float option" },
     { { "'/d'", "mode=writer", "poll_interval=5" }, 3, "slatedb: option poll_interval applies to mode=reader only" },
     { { "'/d'", "mode=reader", "durability=async" }, 3, "slatedb: option durability applies to mode=writer only" },
-    { { "'/d'", "mode=rw" }, 2, "slatedb: malformed mode=rw option (expected writer or reader)" },
+    { { "'/d'", "mode=rw" }, 2, "slatedb: malformed mode=rw option (expected reader or writer)" },
     { { "'/d'", "block_size=3000" }, 2, "slatedb: malformed block_size=3000 option" },
     { { "'/d'", "block_size='128KiB'" }, 2, "slatedb: malformed block_size=128KiB option" },
     { { "'/d'", "flush_interval=0" }, 2, "slatedb: malformed flush_interval=0 option" },

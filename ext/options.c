@@ -34,8 +34,8 @@
 ** engine's and extInt.h's), unless the row has aValue. */
 static const char *const azOptKeyType[] = { "text", "blob", "int64", "uint64", 0 };
 static const char *const azOptValueType[] = { "text", "blob", 0 };
-static const char *const azOptMode[] = { "writer", "reader", 0 };
-static const int aOptMode[] = { 1, 0 };                          /* bWriter */
+static const char *const azOptMode[] = { "reader", "writer", 0 };
+static const int aOptMode[] = { 0, 1 };                          /* bWriter */
 static const char *const azOptMerge[] = { "none", "concat", 0 };  /* SDB_MERGE_* */
 static const char *const azOptCreate[] = { "if_missing", "never", 0 };
 static const char *const azOptDurability[] = { "commit", "async", 0 };
@@ -67,8 +67,8 @@ static int optDiskCacheOk(const char *zVal, SdbErr *pErr);
 const SdbExtOption sdbExtOptionTable[] = {
   { "url", SDB_OPT_ROOT, B, 0, 0, 0, 0, 0, 0, OPT_FIELD(zRoot), 0, 0,
     "the database root (the first argument may name it without url=)" },
-  { "mode", SDB_OPT_ENUM, B, SDB_OPTF_ECHO, "writer", 0, 0, azOptMode, aOptMode, OPT_FIELD(bWriter),
-    0, 0, "a writer owns the database; a reader never writes to the store" },
+  { "mode", SDB_OPT_ENUM, B, SDB_OPTF_ECHO, "reader", 0, 0, azOptMode, aOptMode, OPT_FIELD(bWriter),
+    0, 0, "a reader (the default) never writes to the store; a writer owns the database" },
   { "key_type", SDB_OPT_ENUM, B, 0, "text", 0, 0, azOptKeyType, 0, OPT_FIELD(eKeyType), 0, 0,
     "the SQL type of keys and their byte encoding" },
   { "value_type", SDB_OPT_ENUM, B, 0, "text", 0, 0, azOptValueType, 0, OPT_FIELD(eValueType), 0, 0,

@@ -359,9 +359,11 @@ static int argsCheckMode(const SdbExtArgs *p, u64 seen, char **pzErr) {
   for (int i = 0; i < sdbExtNOption; i++) {
     const SdbExtOption *pOpt = &sdbExtOptionTable[i];
     if (!(seen & argsBit(pOpt)) || sdbExtOptionApplies(pOpt, p->bWriter)) continue;
-    return argsError(pzErr, "slatedb: option %s applies to mode=%s only (this table has mode=%s)",
+    int bDefault = !(seen & argsBit(sdbExtOptionFind("mode")));
+    return argsError(pzErr, "slatedb: option %s applies to mode=%s only (this table has mode=%s%s)",
                      pOpt->zName, p->bWriter ? "reader" : "writer",
-                     p->bWriter ? "writer" : "reader");
+                     p->bWriter ? "writer" : "reader",
+                     bDefault ? ", the default: add mode=writer to write" : "");
   }
   return SQLITE_OK;
 }

@@ -73,7 +73,7 @@ static int dbOpenReaderOnce(SdbDb *db, u64 *pId, SdbErr *pErr) {
   SdbManifest *m = NULL;
   int rc = sdbManifestLoadLatest(db->pStore, &m, pId, pErr);
   if (rc == SDB_NOTFOUND) {
-    return sdbErrSet(pErr, SDB_CANTOPEN, "no SlateDB database at %s (no manifest/ objects)",
+    return sdbErrSet(pErr, SDB_CANTOPEN, SDB_MSG_NO_DB "%s (no manifest/ objects)",
                      db->pStore->zDescr);
   }
   if (rc == SDB_OK && db->cfg.zCheckpoint) {

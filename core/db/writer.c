@@ -316,7 +316,7 @@ static int wrLoadOrCreate(SdbDb *db, SdbManifest **pm, u64 *pId, SdbErr *pErr) {
   int rc = sdbManifestLoadLatest(db->pStore, pm, pId, pErr);
   if (rc != SDB_NOTFOUND) return rc;
   if (!db->cfg.bCreateIfMissing) {
-    return sdbErrSet(pErr, SDB_CANTOPEN, "no SlateDB database at %s (no manifest/ objects)",
+    return sdbErrSet(pErr, SDB_CANTOPEN, SDB_MSG_NO_DB "%s (no manifest/ objects)",
                      db->pStore->zDescr);
   }
   rc = wrCreateDb(db, pErr);

@@ -1,0 +1,27 @@
+-- A table without mode= is a reader: it writes nothing, writes to it are refused naming
+-- mode=writer, writer options need mode=writer, and a reader on a location without a
+-- database (a missing path, a typo, an empty folder) is an error, never an empty table.
+.load @EXT@
+.nullvalue NULL
+CREATE VIRTUAL TABLE w USING slatedb('@TMP@/w115/db', mode=writer);
+INSERT INTO w VALUES ('a', '1'), ('b', '2');
+CREATE VIRTUAL TABLE r USING slatedb('@TMP@/w115/db');
+SELECT 'default mode', mode FROM slatedb_handles WHERE path LIKE '%w115/db' ORDER BY mode;
+SELECT 'reader reads', group_concat(key || '=' || value, ' ') FROM r;
+INSERT INTO r VALUES ('c', '3');
+UPDATE r SET value = 'x';
+DELETE FROM r;
+SELECT 'unchanged', group_concat(key || '=' || value, ' ') FROM w;
+CREATE VIRTUAL TABLE c1 USING slatedb('@TMP@/w115/db', durability=async);
+CREATE VIRTUAL TABLE c2 USING slatedb('@TMP@/w115/db', mode=reader, create=never);
+-- a reader on the fixture folder in the source tree writes nothing there
+CREATE VIRTUAL TABLE f USING slatedb('@FIX@/keys-text/db');
+SELECT 'fixture', count(*) FROM f;
+INSERT INTO f VALUES ('new', 'row');
+-- a missing path, a typo in a path, an empty folder: errors, and nothing is created
+CREATE VIRTUAL TABLE m1 USING slatedb('@TMP@/w115/nothere/db');
+CREATE VIRTUAL TABLE m2 USING slatedb('@TMP@/w115/bd');
+CREATE VIRTUAL TABLE m3 USING slatedb('@TMP@/notadb');
+CREATE VIRTUAL TABLE m4 USING slatedb('file://@TMP@/w115/d');
+.shell ls -A @TMP@/w115; ls -A @TMP@/notadb; echo 'listed'
+SELECT 'tables', count(*) FROM sqlite_schema WHERE name LIKE 'm_';
