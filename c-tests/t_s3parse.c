@@ -170,6 +170,27 @@ static void testListing(void) {
          nTiny == 9 && strcmp(zTiny, "NoS") == 0, "%s|%s|%s", zCode, zMsg, zTiny);
 }
 
+/* A page listed with a delimiter: its folders, relative to the root and decoded. */
+static void testListingFolders(void) {
+  const char *zPage =
+    "<ListBucketResult><Prefix>db/</Prefix><Delimiter>/</Delimiter>"
+    "<Contents><Key>db/a.txt</Key><Size>3</Size></Contents>"
+    "<CommonPrefixes><Prefix>db/wal/</Prefix></CommonPrefixes>"
+    "<CommonPrefixes><Prefix>db/x&amp;y/</Prefix></CommonPrefixes>"
+    "<CommonPrefixes><Prefix>db/</Prefix></CommonPrefixes>"
+    "<CommonPrefixes><Prefix>other/</Prefix></CommonPrefixes>"
+    "<CommonPrefixes></CommonPrefixes></ListBucketResult>";
+  SdbObjList l;
+  memset(&l, 0, sizeof(l));
+  int rc = sdbS3ListParse((const u8 *)zPage, strlen(zPage), "db/", &l);
+  if (rc == SDB_OK) rc = sdbS3ListParseFolders((const u8 *)zPage, strlen(zPage), "db/", &l);
+  CHECKF("s3parse: folders of a delimited listing: relative, decoded, others skipped",
+         rc == SDB_OK && l.n == 3 && strcmp(l.a[0].zKey, "a.txt") == 0 &&
+         strcmp(l.a[1].zKey, "wal/") == 0 && strcmp(l.a[2].zKey, "x&y/") == 0,
+         "rc=%d n=%d", rc, l.n);
+  sdbObjListFree(&l);
+}
+
 int main(void) {
   testBuckets();
   testRegions();
@@ -177,5 +198,6 @@ int main(void) {
   testPrefixesAndShow();
   testHeaders();
   testListing();
+  testListingFolders();
   return test_done();
 }

@@ -172,7 +172,9 @@ typedef struct SdbConfig {
 /* Open a database. On success *ppDb owns the handle (free with sdb_db_close).
 ** Where no database is (no manifest) and none is to be created (a reader, or
 ** a writer without bCreateIfMissing), it fails with SDB_CANTOPEN and a message
-** that starts with SDB_MSG_NO_DB. */
+** that starts with SDB_MSG_NO_DB. A writer creates a database only where the
+** location is empty or holds only SlateDB's folders; elsewhere it fails with
+** SDB_CANTOPEN, having written nothing. */
 #define SDB_MSG_NO_DB "no SlateDB database at "
 int sdb_db_open(const SdbConfig *pConfig, SdbDb **ppDb, SdbErr *pErr);
 void sdb_db_close(SdbDb *pDb);

@@ -19,9 +19,10 @@ CREATE VIRTUAL TABLE f USING slatedb('@FIX@/keys-text/db');
 SELECT 'fixture', count(*) FROM f;
 INSERT INTO f VALUES ('new', 'row');
 -- a missing path, a typo in a path, an empty folder: errors, and nothing is created
+.shell mkdir @TMP@/w115/empty
 CREATE VIRTUAL TABLE m1 USING slatedb('@TMP@/w115/nothere/db');
 CREATE VIRTUAL TABLE m2 USING slatedb('@TMP@/w115/bd');
-CREATE VIRTUAL TABLE m3 USING slatedb('@TMP@/notadb');
+CREATE VIRTUAL TABLE m3 USING slatedb('@TMP@/w115/empty');
 CREATE VIRTUAL TABLE m4 USING slatedb('file://@TMP@/w115/d');
-.shell ls -A @TMP@/w115; ls -A @TMP@/notadb; echo 'listed'
+.shell ls -A @TMP@/w115 @TMP@/w115/empty; echo 'listed'
 SELECT 'tables', count(*) FROM sqlite_schema WHERE name LIKE 'm_';

@@ -312,6 +312,34 @@ static int wrCreateDb(SdbDb *db, SdbErr *pErr) {
   return rc;
 }
 
+/* Is zName (a name directly under the root, folders with '/') one of the
+** folders a SlateDB database keeps? */
+static int wrIsSlateDbFolder(const char *zName) {
+  static const char *const az[] = { "manifest/", "wal/", "compacted/", "compactions/" };
+  for (size_t i = 0; i < sizeof(az) / sizeof(az[0]); i++) {
+    if (strcmp(zName, az[i]) == 0) return 1;
+  }
+  return 0;
+}
+
+/* A database is created only where nothing else is: SDB_OK if the root is
+** missing, empty or holds only SlateDB's folders (a first create that stopped
+** half-way), else SDB_CANTOPEN naming the first other object. One listing of
+** the root's top level; at most 4 names are SlateDB's, so 8 names show a
+** foreign one if there is any. */
+static int wrCheckRootFree(SdbDb *db, SdbErr *pErr) {
+  SdbObjList top = {0};
+  int rc = sdbStoreListTop(db->pStore, 8, &top, pErr);
+  for (int i = 0; rc == SDB_OK && i < top.n; i++) {
+    if (wrIsSlateDbFolder(top.a[i].zKey)) continue;
+    rc = sdbErrSet(pErr, SDB_CANTOPEN, "refusing to create a database at %s: it holds other"
+                   " objects (first: \"%s\") and no SlateDB database; a writer creates one only"
+                   " in an empty or new folder or prefix", db->pStore->zDescr, top.a[i].zKey);
+  }
+  sdbObjListFree(&top);
+  return rc;
+}
+
 static int wrLoadOrCreate(SdbDb *db, SdbManifest **pm, u64 *pId, SdbErr *pErr) {
   int rc = sdbManifestLoadLatest(db->pStore, pm, pId, pErr);
   if (rc != SDB_NOTFOUND) return rc;
@@ -319,7 +347,8 @@ static int wrLoadOrCreate(SdbDb *db, SdbManifest **pm, u64 *pId, SdbErr *pErr) {
     return sdbErrSet(pErr, SDB_CANTOPEN, SDB_MSG_NO_DB "%s (no manifest/ objects)",
                      db->pStore->zDescr);
   }
-  rc = wrCreateDb(db, pErr);
+  rc = wrCheckRootFree(db, pErr);
+  if (rc == SDB_OK) rc = wrCreateDb(db, pErr);
   if (rc == SDB_OK) rc = sdbManifestLoadLatest(db->pStore, pm, pId, pErr);
   return rc;
 }

@@ -718,7 +718,8 @@ int sdbStoreWrapDiskCache(SdbStore **ppStore, const char *zDir, u64 nMaxBytes, u
   p->partSize = partSize ? partSize : SDB_DISKCACHE_PART;
   p->nMax = nMaxBytes ? nMaxBytes : SDB_DISKCACHE_DEFAULT_MAX;
   p->methods = (SdbStoreMethods){dcGet, dcHead, dcPut, dcList, dcDelete, dcFree, dcGetMany,
-                                 pIn->pMethods->xPutOnce ? dcPutOnce : NULL};
+                                 pIn->pMethods->xPutOnce ? dcPutOnce : NULL,
+                                 NULL};   /* xListTop: sdbStoreListTop asks pIn */
   p->base.pMethods = &p->methods;
   p->nTotal = dcTrim(p, p->nMax);
   p->base.pInner = pIn;

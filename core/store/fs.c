@@ -501,6 +501,34 @@ static int fsList(SdbStore *pStore, const char *zPrefix, SdbObjList *pOut, SdbEr
   return rc;
 }
 
+/* xListTop: the root directory's entries (hidden ones skipped), folders
+** with a '/', sorted, the first nMax. A missing root lists nothing. */
+static int fsListTop(SdbStore *pStore, int nMax, SdbObjList *pOut, SdbErr *pErr) {
+  FsStore *p = (FsStore *)pStore;
+  sdbObjListFree(pOut);
+  STAT_ADD(p, nList, 1);
+  DIR *d = opendir(p->zRoot);
+  if (!d) return (errno == ENOENT || errno == ENOTDIR) ? SDB_OK : fsErrno(pErr, "list", p->zRoot);
+  struct dirent *e;
+  int rc = SDB_OK;
+  while (rc == SDB_OK && (e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    char *zPath = sdbMprintf("%s/%s", p->zRoot, e->d_name);
+    struct stat st;
+    memset(&st, 0, sizeof(st));
+    int bDir = zPath && stat(zPath, &st) == 0 && S_ISDIR(st.st_mode);
+    char *zName = zPath ? sdbMprintf("%s%s", e->d_name, bDir ? "/" : "") : NULL;
+    if (!zName || sdbObjListAdd(pOut, zName, bDir ? 0 : (u64)st.st_size, 0)) rc = SDB_NOMEM_ERR(pErr);
+    sdbFree(zName);
+    sdbFree(zPath);
+  }
+  closedir(d);
+  sdbObjListSort(pOut);
+  while (pOut->n > nMax) sdbFree(pOut->a[--pOut->n].zKey);
+  if (rc) sdbObjListFree(pOut);
+  return rc;
+}
+
 static int fsDelete(SdbStore *pStore, const char *zKey, SdbErr *pErr) {
   FsStore *p = (FsStore *)pStore;
   if (p->bReadOnly) return sdbErrSet(pErr, SDB_READONLY, "store %s is read-only", p->zRoot);
@@ -583,6 +611,7 @@ int sdbStoreSweepTemp(SdbStore *pStore, const char *zDirKey, u64 minAgeMs, i64 n
 static const SdbStoreMethods fsMethods = {
   fsGet, fsHead, fsPut, fsList, fsDelete, fsFree, NULL,   /* no xGetMany: local reads are fast */
   NULL,   /* no xPutOnce: a local create is answered; callers compare bytes */
+  fsListTop,
 };
 
 /* mkdir -p the first n bytes of zRoot. */

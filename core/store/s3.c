@@ -1274,6 +1274,43 @@ static int s3List(SdbStore *pStore, const char *zPrefix, SdbObjList *pOut, SdbEr
   return rc;
 }
 
+/* xListTop: one ListObjectsV2 of prefix/ with delimiter '/' and max-keys
+** nMax: the objects directly under the root and its folders ("wal/"),
+** sorted. A listing of "db/" never sees "db2/...". */
+static int s3ListTop(SdbStore *pStore, int nMax, SdbObjList *pOut, SdbErr *pErr) {
+  S3Store *p = (S3Store *)pStore;
+  char zMax[16];
+  snprintf(zMax, sizeof(zMax), "%d", nMax);
+  sdbObjListFree(pOut);
+  char *zRoot = p->zPrefix[0] ? sdbMprintf("%s/", p->zPrefix) : sdbStrdup("");
+  SdbSigv4Pair aQ[4] = {{"delimiter", "/"}, {"list-type", "2"}, {"max-keys", zMax},
+                        {"prefix", zRoot ? zRoot : ""}};
+  S3Req q = {0};
+  S3Resp r = {0};
+  q.zMethod = "GET";
+  memcpy(q.zBodyHash, SDB_SIGV4_EMPTY_SHA256, 65);
+  q.aQuery = aQ;
+  q.nQuery = 4;
+  q.zPath = p->zPathBase[0] ? sdbStrdup(p->zPathBase) : sdbStrdup("/");
+  q.zQuery = sdbSigv4CanonicalQuery(aQ, q.nQuery);
+  q.zName = zRoot ? sdbMprintf("s3://%s/%s", p->zBucket, zRoot) : NULL;
+  int rc = (zRoot && q.zPath && q.zQuery && q.zName) ? SDB_OK : SDB_NOMEM_ERR(pErr);
+  if (rc == SDB_OK) {
+    STAT_ADD(p, nList, 1);
+    rc = s3Run(p, &q, &r, s3Deadline(p), 0, NULL, pErr);
+  }
+  if (rc == SDB_OK) rc = sdbS3ListParse(r.body.a, r.body.n, zRoot, pOut);
+  if (rc == SDB_OK) rc = sdbS3ListParseFolders(r.body.a, r.body.n, zRoot, pOut);
+  if (rc == SDB_NOMEM) SDB_NOMEM_ERR(pErr);
+  sdbBufFree(&r.body);
+  s3ReqFree(&q);
+  sdbFree(zRoot);
+  sdbObjListSort(pOut);
+  while (rc == SDB_OK && pOut->n > nMax) sdbFree(pOut->a[--pOut->n].zKey);
+  if (rc) sdbObjListFree(pOut);
+  return rc;
+}
+
 /* ------------------------------------------------------------ GET many */
 
 /* One transfer slot of xGetMany. */
@@ -1431,7 +1468,7 @@ static void s3Free(SdbStore *pStore) {
 }
 
 static const SdbStoreMethods s3Methods = {
-  s3Get, s3Head, s3Put, s3List, s3Delete, s3Free, s3GetMany, s3PutOnce,
+  s3Get, s3Head, s3Put, s3List, s3Delete, s3Free, s3GetMany, s3PutOnce, s3ListTop,
 };
 
 /* ------------------------------------------------------------ open: URL */

@@ -416,6 +416,26 @@ int sdbS3ListParse(const u8 *a, size_t n, const char *zRoot, SdbObjList *pOut) {
 }
 
 /* See s3parse.h. */
+int sdbS3ListParseFolders(const u8 *a, size_t n, const char *zRoot, SdbObjList *pOut) {
+  const char *z = (const char *)a, *zEnd = z + n;
+  const char *zC, *zV;
+  size_t nC, nV, nRoot = strlen(zRoot);
+  if (!a) return SDB_OK;
+  while ((z = sdbS3XmlElem(z, zEnd, "CommonPrefixes", &zC, &nC)) != NULL) {
+    if (!sdbS3XmlElem(zC, zC + nC, "Prefix", &zV, &nV)) continue;
+    char *zName = sdbS3XmlDecode(zV, nV);
+    if (!zName) return SDB_NOMEM;
+    int rc = SDB_OK;
+    if (strlen(zName) > nRoot && strncmp(zName, zRoot, nRoot) == 0) {
+      rc = sdbObjListAdd(pOut, zName + nRoot, 0, 0);
+    }
+    sdbFree(zName);
+    if (rc) return rc;
+  }
+  return SDB_OK;
+}
+
+/* See s3parse.h. */
 int sdbS3ListNext(const u8 *a, size_t n, char **pzNext) {
   char zTrunc[16];
   *pzNext = NULL;

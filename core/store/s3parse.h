@@ -55,6 +55,11 @@ i64 sdbS3IsoToMs(const char *z);
 ** SDB_NOMEM. */
 int sdbS3ListParse(const u8 *a, size_t n, const char *zRoot, SdbObjList *pOut);
 
+/* Add the folders of one ListObjectsV2 page with a delimiter a[0..n) (each
+** <CommonPrefixes><Prefix>) to pOut, made relative to zRoot as for
+** sdbS3ListParse ("wal/"). SDB_OK or SDB_NOMEM. */
+int sdbS3ListParseFolders(const u8 *a, size_t n, const char *zRoot, SdbObjList *pOut);
+
 /* The continuation of a ListObjectsV2 page a[0..n): SDB_OK with *pzNext the
 ** next token (caller frees) or NULL on the last page; SDB_CORRUPT when the
 ** page is truncated without a usable token (absent or longer than 4096
