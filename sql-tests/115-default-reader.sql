@@ -14,15 +14,17 @@ DELETE FROM r;
 SELECT 'unchanged', group_concat(key || '=' || value, ' ') FROM w;
 CREATE VIRTUAL TABLE c1 USING slatedb('@TMP@/w115/db', durability=async);
 CREATE VIRTUAL TABLE c2 USING slatedb('@TMP@/w115/db', mode=reader, create=never);
--- a reader on the fixture folder in the source tree writes nothing there
-CREATE VIRTUAL TABLE f USING slatedb('@FIX@/keys-text/db');
+-- a reader on a copy of a SlateDB fixture writes nothing there (not even a fence)
+.shell mkdir -p @TMP@/w115/fix && cp -r @FIX@/keys-text/db @TMP@/w115/fix/ && cd @TMP@/w115/fix && find db -printf '%p %s %T@\n' | sort > ../fix-before.txt
+CREATE VIRTUAL TABLE f USING slatedb('@TMP@/w115/fix/db');
 SELECT 'fixture', count(*) FROM f;
 INSERT INTO f VALUES ('new', 'row');
+.shell cd @TMP@/w115/fix && find db -printf '%p %s %T@\n' | sort > ../fix-after.txt && cmp ../fix-before.txt ../fix-after.txt && echo 'fixture copy untouched'
 -- a missing path, a typo in a path, an empty folder: errors, and nothing is created
 .shell mkdir @TMP@/w115/empty
 CREATE VIRTUAL TABLE m1 USING slatedb('@TMP@/w115/nothere/db');
 CREATE VIRTUAL TABLE m2 USING slatedb('@TMP@/w115/bd');
 CREATE VIRTUAL TABLE m3 USING slatedb('@TMP@/w115/empty');
 CREATE VIRTUAL TABLE m4 USING slatedb('file://@TMP@/w115/d');
-.shell ls -A @TMP@/w115 @TMP@/w115/empty; echo 'listed'
+.shell ls -A @TMP@/w115/empty; test -e @TMP@/w115/nothere || test -e @TMP@/w115/bd || test -e @TMP@/w115/d || echo 'no folder was created'
 SELECT 'tables', count(*) FROM sqlite_schema WHERE name LIKE 'm_';
