@@ -24,6 +24,8 @@
 **   vtab_info.c     the eponymous table slatedb_handles
 **   cost.c          per connection, what the last statement and the
 **                   connection cost (slatedb_cost, slatedb_cost_reset())
+**   vtab_read.c     the table-valued function slatedb_read(url, options):
+**                   ad-hoc reads through the cursor of vtab.c
 **
 ** Naming: internal functions are sdbExtModuleVerb, static helpers moduleVerb,
 ** types SdbExtCamel. All memory handed between ext/ files comes from
@@ -277,11 +279,21 @@ char *sdbExtErrMsg(const SdbErr *pErr);
 #define SDB_COL_KEY       0
 #define SDB_COL_VALUE     1
 #define SDB_COL_PREFIX    2
-#define SDB_COL_SEQ       3
-#define SDB_COL_CREATE_TS 4
-#define SDB_COL_EXPIRE_TS 5
-#define SDB_COL_TTL       6       /* write-only: expire_ts = now + ttl */
-#define SDB_COL_COMMAND   7       /* named like the table: 'flush', ... */
+#define SDB_COL_EXTRA     3       /* extra_arg: catches a 2nd table-function argument */
+#define SDB_COL_SEQ       4
+#define SDB_COL_CREATE_TS 5
+#define SDB_COL_EXPIRE_TS 6
+#define SDB_COL_TTL       7       /* write-only: expire_ts = now + ttl */
+#define SDB_COL_COMMAND   8       /* named like the table: 'flush', ... */
+
+/* Columns of slatedb_read(url, options) (vtab_read.c): key and value as
+** above, then its two argument columns and its catcher; seq, create_ts and
+** expire_ts follow (SDB_RCOL_SEQ - 1 == SDB_COL_SEQ, and so on). */
+#define SDB_RCOL_URL      2
+#define SDB_RCOL_OPTIONS  3
+#define SDB_RCOL_EXTRA    4
+#define SDB_RCOL_SEQ      5
+#define SDB_RCOL_LAST     7       /* expire_ts */
 
 /* Roles of xFilter arguments, in argv order (parsed from idxStr). */
 #define SDB_ARG_KEY_EQ    1       /* key = ? / key IS ? */
@@ -294,6 +306,8 @@ char *sdbExtErrMsg(const SdbErr *pErr);
 #define SDB_ARG_LIMIT     8
 #define SDB_ARG_OFFSET    9
 #define SDB_ARG_KEY_LIKE 10       /* key LIKE pattern: a superset range, never omitted */
+#define SDB_ARG_URL      11       /* slatedb_read: its first argument */
+#define SDB_ARG_OPTIONS  12       /* slatedb_read: its second argument */
 
 #define SDB_PLAN_MAXARG  64       /* more constraints are left to SQLite */
 
@@ -318,6 +332,34 @@ typedef struct SdbExtPlan {
 ** superset valid under both readings.
 */
 int sdbExtBestIndex(sqlite3_index_info *pInfo, double nEstRows, int eKeyType, int bNoOmit);
+
+/*
+** Where the columns that xBestIndex treats specially are, for one of the two
+** schemas: the slatedb table's (sdbExtPlanColsTable) or slatedb_read's
+** (sdbExtPlanColsRead). -1: the schema has no such column.
+*/
+typedef struct SdbExtPlanCols {
+  int iPrefix;            /* the prefix argument column */
+  int iUrl, iOptions;     /* slatedb_read's argument columns */
+  int iExtra;             /* the catcher: any constraint on it is an error */
+} SdbExtPlanCols;
+extern const SdbExtPlanCols sdbExtPlanColsTable;
+extern const SdbExtPlanCols sdbExtPlanColsRead;
+
+/* Results of sdbExtBestIndexCols beyond SQLite's codes (never returned to
+** SQLite: the caller turns them into SQLITE_ERROR with its message). */
+#define SDB_PLAN_EXTRA_ARG  (-1)  /* a constraint on the catcher column: too many
+                                  ** table-function arguments */
+#define SDB_PLAN_NO_URL     (-2)  /* slatedb_read without a URL argument */
+
+/*
+** sdbExtBestIndex for the schema pCols describes. The argument columns of
+** slatedb_read take EQ constraints only, each given to xFilter (roles
+** SDB_ARG_URL, SDB_ARG_OPTIONS) and omitted; a plan where one of them is not
+** usable fails with SQLITE_CONSTRAINT.
+*/
+int sdbExtBestIndexCols(sqlite3_index_info *pInfo, double nEstRows, int eKeyType, int bNoOmit,
+                        const SdbExtPlanCols *pCols);
 /* Parse idxStr (as sdbExtBestIndex wrote it). SQLITE_OK or SQLITE_ERROR. */
 int sdbExtPlanParse(const char *zIdxStr, int argc, SdbExtPlan *pPlan);
 
@@ -457,6 +499,23 @@ int sdbExtWriteRollbackTo(sqlite3_vtab *pVtab, int iSavepoint);
 /* Drop an open transaction without committing (xDisconnect). NULL-safe. */
 void sdbExtWriteAbandon(SdbExtVtab *p);
 
+/*
+** The cursor of the slatedb module (vtab.c), shared with slatedb_read: it
+** reads the source table pSrc (borrowed: key type, name, handle; its
+** pHandle must be set before xFilter) and reports errors on the table SQLite
+** opened it on. sdbExtCursorNew: a cursor at EOF (SQLITE_OK or
+** SQLITE_NOMEM); the others are the sqlite3_module methods of that name.
+*/
+int sdbExtCursorNew(SdbExtVtab *pSrc, sqlite3_vtab_cursor **ppCursor);
+void sdbExtCursorSetSource(sqlite3_vtab_cursor *pCursor, SdbExtVtab *pSrc);
+SdbExtVtab *sdbExtCursorSource(sqlite3_vtab_cursor *pCursor);
+int sdbExtCursorFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
+                       sqlite3_value **argv);
+int sdbExtCursorNext(sqlite3_vtab_cursor *pCursor);
+int sdbExtCursorEof(sqlite3_vtab_cursor *pCursor);
+int sdbExtCursorColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol);
+int sdbExtCursorClose(sqlite3_vtab_cursor *pCursor);
+
 /* ------------------------------------------------------------ modules */
 
 /* Register slatedb_handles on db. */
@@ -468,6 +527,8 @@ int sdbExtRegisterInfo(sqlite3 *db);   /* slatedb_handles and slatedb_checkpoint
 typedef struct SdbExtCost SdbExtCost;
 /* Register the slatedb module on db, its calls charged to pCost (vtab.c). */
 int sdbExtRegisterVtab(sqlite3 *db, SdbExtCost *pCost);
+/* Register the eponymous table-valued function slatedb_read on db. */
+int sdbExtRegisterRead(sqlite3 *db);
 /* New records for db, one reference held by the caller; NULL on OOM. */
 SdbExtCost *sdbExtCostNew(sqlite3 *db);
 /* Drop one reference (a destructor for SQLite); the last frees. NULL-safe. */

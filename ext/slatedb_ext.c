@@ -9,6 +9,7 @@
 **   - the module "slatedb" (vtab.c; not eponymous: xCreate != xConnect);
 **   - the eponymous tables slatedb_handles and slatedb_checkpoints (vtab_info.c);
 **   - the eponymous table slatedb_cost and slatedb_cost_reset() (cost.c);
+**   - the table-valued function slatedb_read(url [, options]) (vtab_read.c);
 **   - slatedb_version(): the engine's version string (sdb_version()).
 ** Test programs that compile ext/ with -DSQLITE_CORE call
 ** sqlite3_slatedb_init directly or through sqlite3_auto_extension.
@@ -40,6 +41,7 @@ int sqlite3_slatedb_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routine
   if (rc == SQLITE_OK) rc = sdbExtRegisterCost(db, pCost);
   sdbExtCostUnref(pCost);
   if (rc == SQLITE_OK) rc = sdbExtRegisterInfo(db);
+  if (rc == SQLITE_OK) rc = sdbExtRegisterRead(db);
   if (rc == SQLITE_OK) {
     rc = sqlite3_create_function(db, "slatedb_version", 0,
                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, 0,

@@ -13,6 +13,10 @@
 **   prefix = ?  (kv('p'))      range [p, successor(p)); an unusable prefix
 **                              term makes the plan fail (SQLITE_CONSTRAINT)
 **   ORDER BY key [DESC]        consumed; the scan runs in that direction
+**   url = ?, options = ?       slatedb_read's arguments: must be usable
+**                              (else SQLITE_CONSTRAINT); url is required
+**   extra_arg = ?              the catcher after the argument columns: a
+**                              table-function argument too many; an error
 **   LIMIT / OFFSET             only if every other term was consumed with
 **                              omit=1, the ORDER BY (if any) was consumed and
 **                              there is no point lookup (an IN handled one
@@ -76,8 +80,12 @@ int sdbExtTestNoOmit = 0;
 /* Token of each SDB_ARG_* role in idxStr (index = role). */
 static const char *const azRoleToken[] = {
   "", "key=", "key IN", "key>", "key>=", "key<", "key<=", "prefix=", "LIMIT", "OFFSET",
-  "key LIKE"
+  "key LIKE", "url=", "options="
 };
+
+/* See extInt.h. */
+const SdbExtPlanCols sdbExtPlanColsTable = { SDB_COL_PREFIX, -1, -1, SDB_COL_EXTRA };
+const SdbExtPlanCols sdbExtPlanColsRead = { -1, SDB_RCOL_URL, SDB_RCOL_OPTIONS, SDB_RCOL_EXTRA };
 
 /* Work state of one xBestIndex call. */
 typedef struct PlanBuild {
@@ -89,6 +97,11 @@ typedef struct PlanBuild {
   int idxNum;                     /* PLAN_* bits */
   int bNoOmit;                    /* test hook: never set omit */
   int bPrefixUnusable;            /* a prefix = term that is not usable */
+  int mArgUnusable;               /* bit 1 << (role - SDB_ARG_URL): an unusable
+                                  ** url = or options = term */
+  int mArgUsed;                   /* the same bits: the argument is in argv */
+  int bExtra;                     /* a term on the catcher column */
+  int nUrl;                       /* url = terms seen, usable or not */
 } PlanBuild;
 
 /* Give constraint i the next argv slot with role eRole. False if full.
@@ -191,6 +204,19 @@ static void planPrefix(PlanBuild *p, int i) {
   if (planUse(p, i, SDB_ARG_PREFIX, 0)) p->idxNum |= PLAN_PREFIX;
 }
 
+/* Consider constraint i on an argument column of slatedb_read (role eRole).
+** A second term on one (`url = ?` in WHERE too) is left to SQLite. */
+static void planArg(PlanBuild *p, int i, int eRole) {
+  const struct sqlite3_index_constraint *pCons = &p->pInfo->aConstraint[i];
+  if (pCons->op != SQLITE_INDEX_CONSTRAINT_EQ) return;
+  if (eRole == SDB_ARG_URL) p->nUrl++;
+  int bit = 1 << (eRole - SDB_ARG_URL);
+  if (!pCons->usable) { p->mArgUnusable |= bit; return; }
+  if ((p->mArgUsed & bit) || !planUse(p, i, eRole, 0)) return;
+  p->mArgUsed |= bit;
+  p->pInfo->aConstraintUsage[i].omit = 1;    /* xColumn returns the argument */
+}
+
 /* True if constraint op is LIMIT or OFFSET. */
 static int planIsLimitOp(int op) {
   return op == SQLITE_INDEX_CONSTRAINT_LIMIT || op == SQLITE_INDEX_CONSTRAINT_OFFSET;
@@ -291,18 +317,35 @@ static int planIdxStr(PlanBuild *p) {
 
 /* See extInt.h. */
 int sdbExtBestIndex(sqlite3_index_info *pInfo, double nEstRows, int eKeyType, int bNoOmit) {
+  return sdbExtBestIndexCols(pInfo, nEstRows, eKeyType, bNoOmit, &sdbExtPlanColsTable);
+}
+
+/* Give each constraint to the planner of its column. */
+static void planConstraints(PlanBuild *p, const SdbExtPlanCols *pCols) {
+  for (int i = 0; i < p->pInfo->nConstraint; i++) {
+    int iCol = p->pInfo->aConstraint[i].iColumn;
+    if (iCol == SDB_COL_KEY && p->pInfo->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_LIKE) {
+      planLike(p, i);
+    } else if (iCol == SDB_COL_KEY) planKey(p, i);
+    else if (iCol == pCols->iPrefix) planPrefix(p, i);
+    else if (iCol == pCols->iUrl) planArg(p, i, SDB_ARG_URL);
+    else if (iCol == pCols->iOptions) planArg(p, i, SDB_ARG_OPTIONS);
+    else if (iCol == pCols->iExtra) p->bExtra = 1;
+  }
+}
+
+/* See extInt.h. */
+int sdbExtBestIndexCols(sqlite3_index_info *pInfo, double nEstRows, int eKeyType, int bNoOmit,
+                        const SdbExtPlanCols *pCols) {
   PlanBuild b;
   memset(&b, 0, sizeof(b));
   b.pInfo = pInfo;
   b.eKeyType = eKeyType;
   b.bNoOmit = bNoOmit;
-  for (int i = 0; i < pInfo->nConstraint; i++) {
-    int iCol = pInfo->aConstraint[i].iColumn;
-    if (iCol == SDB_COL_KEY && pInfo->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_LIKE) {
-      planLike(&b, i);
-    } else if (iCol == SDB_COL_KEY) planKey(&b, i);
-    else if (iCol == SDB_COL_PREFIX) planPrefix(&b, i);
-  }
+  planConstraints(&b, pCols);
+  if (b.bExtra) return SDB_PLAN_EXTRA_ARG;
+  if (pCols->iUrl >= 0 && b.nUrl == 0) return SDB_PLAN_NO_URL;
+  if (b.mArgUnusable & ~b.mArgUsed) return SQLITE_CONSTRAINT;
   if (b.bPrefixUnusable && !(b.idxNum & PLAN_PREFIX)) return SQLITE_CONSTRAINT;
   planOrder(&b);
   planLimit(&b);

@@ -203,9 +203,9 @@ static int writeExpiry(SdbExtVtab *p, sqlite3_value **argv, WriteRow *r) {
 
 /* Reject writes to the read-only columns (INSERT: prefix too). */
 static int writeCheckReadOnlyCols(SdbExtVtab *p, sqlite3_value **argv, int bUpdate) {
-  static const int aCol[] = { SDB_COL_SEQ, SDB_COL_CREATE_TS, SDB_COL_PREFIX };
-  static const char *const azCol[] = { "seq", "create_ts", "prefix" };
-  for (int i = 0; i < (bUpdate ? 2 : 3); i++) {
+  static const int aCol[] = { SDB_COL_SEQ, SDB_COL_CREATE_TS, SDB_COL_EXTRA, SDB_COL_PREFIX };
+  static const char *const azCol[] = { "seq", "create_ts", "extra_arg", "prefix" };
+  for (int i = 0; i < (bUpdate ? 3 : 4); i++) {
     if (writeIsSet(writeArg(argv, aCol[i]))) {
       return writeError(p, SQLITE_ERROR, "slatedb: column %s is read-only", azCol[i]);
     }

@@ -1,0 +1,93 @@
+-- slatedb_read(url [, options]): ad-hoc reads without CREATE VIRTUAL TABLE,
+-- of databases written by SlateDB 0.12.1 (the fixtures); pushdown, options,
+-- errors, a join, shared handles, and that it never writes or fences.
+.load @EXT@
+-- the rows SlateDB lists, with text keys by default
+.read @TMP@/ref/keys-text.sql
+SELECT 'keys-text', (SELECT count(*) FROM ref_keys_text),
+  (SELECT count(*) FROM slatedb_read('@FIX@/keys-text/db')),
+  (SELECT count(*) FROM slatedb_read('@FIX@/keys-text/db') r JOIN ref_keys_text f
+     ON f.k = CAST(r.key AS BLOB) AND f.v = CAST(r.value AS BLOB));
+.read @TMP@/ref/keys-blob.sql
+SELECT 'keys-blob', (SELECT count(*) FROM ref_keys_blob),
+  (SELECT count(*) FROM slatedb_read('@FIX@/keys-blob/db', 'key_type=blob, value_type=blob') r
+     JOIN ref_keys_blob f ON f.k = r.key AND f.v = r.value);
+SELECT 'int64', typeof(key), key FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64, value_type=blob')
+ WHERE key BETWEEN -9223372036854775807 AND -9205789876788917917 ORDER BY key DESC;
+-- the hidden columns hold what SlateDB wrote
+.read @TMP@/meta/ttl.sql
+SELECT 'ttl', (SELECT count(*) FROM meta_ttl),
+  (SELECT count(*) FROM slatedb_read('@FIX@/ttl/db', 'key_type=blob, value_type=blob, merge_operator=concat') h
+     JOIN meta_ttl m ON h.key = m.k AND h.value = m.v AND h.seq IS m.seq
+      AND h.create_ts IS m.create_ts AND h.expire_ts IS m.expire_ts);
+SELECT 'arguments as columns', url, options, extra_arg FROM slatedb_read('@FIX@/keys-text/db', 'value_type=blob') LIMIT 1;
+SELECT 'select star', * FROM slatedb_read('@FIX@/keys-text/db') WHERE key = 'abc';
+-- pushdown, as for a table
+EXPLAIN QUERY PLAN SELECT * FROM slatedb_read('@FIX@/keys-text/db') WHERE key = 'abc';
+EXPLAIN QUERY PLAN SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'cache_size=1MiB') WHERE key >= 'a' AND key < 'b' ORDER BY key DESC LIMIT 3;
+EXPLAIN QUERY PLAN SELECT * FROM slatedb_read('@FIX@/keys-text/db') WHERE key IN ('abc', 'zz');
+EXPLAIN QUERY PLAN SELECT * FROM slatedb_read('@FIX@/keys-text/db') WHERE key GLOB 'ab*';
+SELECT 'range desc limit', group_concat(key, ','), count(*) FROM
+  (SELECT key FROM slatedb_read('@FIX@/keys-text/db') WHERE key >= 'a' AND key < 'b' ORDER BY key DESC LIMIT 3);
+SELECT 'glob', count(*) FROM slatedb_read('@FIX@/keys-text/db') WHERE key GLOB 'ab*';
+SELECT 'glob ref', count(*) FROM ref_keys_text WHERE k >= CAST('ab' AS BLOB) AND k < CAST('ac' AS BLOB);
+SELECT 'in', group_concat(key, ',') FROM slatedb_read('@FIX@/keys-text/db') WHERE key IN ('abc', 'zz', 'nope');
+-- a parameter as the URL
+.parameter set $db '@FIX@/keys-text/db'
+SELECT 'parameter', count(*) FROM slatedb_read($db);
+-- a join probes by key
+CREATE TABLE wanted(k TEXT);
+INSERT INTO wanted VALUES ('abc'), ('nope'), ('zz');
+EXPLAIN QUERY PLAN SELECT w.k, r.value FROM wanted w JOIN slatedb_read('@FIX@/keys-text/db') r ON r.key = w.k;
+SELECT 'join', w.k, length(r.value) FROM wanted w JOIN slatedb_read('@FIX@/keys-text/db') r ON r.key = w.k ORDER BY w.k;
+-- the URL from a table to the left
+CREATE TABLE dbs(path TEXT, opts TEXT);
+INSERT INTO dbs VALUES ('@FIX@/keys-text/db', NULL), ('@FIX@/keys-blob/db', 'key_type=blob');
+SELECT 'per row', d.opts, count(*) FROM dbs d, slatedb_read(d.path, d.opts) r GROUP BY d.path ORDER BY d.path;
+-- errors
+SELECT * FROM slatedb_read;
+SELECT * FROM slatedb_read();
+SELECT * FROM slatedb_read(1);
+SELECT * FROM slatedb_read(NULL);
+SELECT * FROM slatedb_read('@FIX@/keys-text/db', 7);
+SELECT * FROM slatedb_read('@FIX@/keys-text/db', '', 'x');
+SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'mode=writer');
+SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'key_type=float');
+SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'nosuch=1');
+SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'compactor=false');
+SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'key_type=blob, key_type=text');
+SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'aws_secret_access_key=x');
+SELECT * FROM slatedb_read('@TMP@/notadb');
+SELECT * FROM slatedb_read('@TMP@/does/not/exist');
+SELECT * FROM slatedb_read('ftp://x/y');
+SELECT 'mode=reader and a quoted value', count(*) FROM slatedb_read('@FIX@/keys-text/db', ' mode = reader , cache_size = ''2MiB'' ');
+SELECT 'a comma in a quoted value', count(*) FROM slatedb_read('@FIX@/keys-text/db', 'disk_cache="@TMP@/dc,115"');
+.shell test -d "@TMP@/dc,115" && echo "disk cache folder with a comma in its name"
+-- shared handles: successive statements reuse the connection's kept handle
+-- (one row, one reference), and so does a reader table on the same database
+SELECT 'uint64', count(*) FROM slatedb_read('@FIX@/keys-uint64/db', 'key_type=uint64');
+SELECT 'uint64', key FROM slatedb_read('@FIX@/keys-uint64/db', 'key_type=uint64') ORDER BY key LIMIT 1;
+SELECT 'uint64', count(*) FROM slatedb_read('@FIX@/keys-uint64/db', 'key_type=uint64') WHERE key > 1000;
+SELECT 'handles', path, mode, refs, manifest_id > 0 FROM slatedb_handles WHERE path LIKE '%keys-uint64%';
+CREATE VIRTUAL TABLE ku USING slatedb('@FIX@/keys-uint64/db', key_type=uint64, mode=reader);
+SELECT 'uint64 table', count(*) FROM ku;
+SELECT 'handles', path, mode, refs FROM slatedb_handles WHERE path LIKE '%keys-uint64%';
+SELECT 'kept at most 4', count(*) <= 5 FROM slatedb_handles;
+-- the same database with other settings: the idle kept handle gives way
+SELECT 'merges', count(*) FROM slatedb_read('@FIX@/merges/db');
+SELECT 'merges with concat', count(*) FROM slatedb_read('@FIX@/merges/db', 'merge_operator=concat');
+-- nothing is written: the directory is byte-identical after reads
+.shell cd @TMP@/copy/db && find . -type f | sort | xargs sha256sum > @TMP@/r115.before
+SELECT 'copy', count(*) FROM slatedb_read('@TMP@/copy/db');
+SELECT 'copy point', count(*) FROM slatedb_read('@TMP@/copy/db', 'key_type=blob') WHERE key = CAST('abc' AS BLOB);
+.shell cd @TMP@/copy/db && find . -type f | sort | xargs sha256sum > @TMP@/r115.after
+.shell cmp -s @TMP@/r115.before @TMP@/r115.after && echo "copy unchanged" || echo "copy CHANGED"
+-- never fences a writer: a writer table keeps writing, and each statement
+-- of slatedb_read sees the latest commit
+CREATE VIRTUAL TABLE w USING slatedb('@TMP@/w115/db', mode=writer);
+INSERT INTO w VALUES ('a', '1');
+SELECT 'reads the writer', group_concat(key || '=' || value, ',') FROM slatedb_read('@TMP@/w115/db');
+INSERT INTO w VALUES ('b', '2');
+SELECT 'sees the next commit', group_concat(key || '=' || value, ',') FROM slatedb_read('@TMP@/w115/db');
+INSERT INTO w VALUES ('c', '3');
+SELECT 'writer', group_concat(key, ','), (SELECT fenced FROM slatedb_handles WHERE mode = 'writer') FROM w;
