@@ -350,13 +350,15 @@ extern const SdbExtPlanCols sdbExtPlanColsRead;
 ** SQLite: the caller turns them into SQLITE_ERROR with its message). */
 #define SDB_PLAN_EXTRA_ARG  (-1)  /* a constraint on the catcher column: too many
                                   ** table-function arguments */
-#define SDB_PLAN_NO_URL     (-2)  /* slatedb_read without a URL argument */
 
 /*
 ** sdbExtBestIndex for the schema pCols describes. The argument columns of
 ** slatedb_read take EQ constraints only, each given to xFilter (roles
 ** SDB_ARG_URL, SDB_ARG_OPTIONS) and omitted; a plan where one of them is not
-** usable fails with SQLITE_CONSTRAINT.
+** usable fails with SQLITE_CONSTRAINT. A call without any url term is still
+** answered, at a prohibitive cost: SQLite plans each branch of an OR with
+** that branch's terms only (then the plan must lose to one with the URL),
+** and a statement without a URL must reach xFilter, which says so.
 */
 int sdbExtBestIndexCols(sqlite3_index_info *pInfo, double nEstRows, int eKeyType, int bNoOmit,
                         const SdbExtPlanCols *pCols);
@@ -477,6 +479,8 @@ typedef struct SdbExtVtab {
   SdbExtArgs args;        /* parsed CREATE arguments, owned */
   SdbExtHandle *pHandle;  /* shared database; NULL until first needed */
   SdbExtTxn txn;          /* the open write transaction, if any */
+  int bUntypedKey;        /* slatedb_read's source: the key column has no declared
+                          ** type (vtab.c cursorUntypedTerm) */
 } SdbExtVtab;
 
 /* Replace the table's error message (zMsg sqlite3_malloc'd, ownership

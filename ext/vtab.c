@@ -492,6 +492,43 @@ static void cursorRange(const SdbExtBounds *pB, SdbRange *pR) {
   }
 }
 
+/* What a key term of an untyped key column does (cursorUntypedTerm). */
+#define TERM_CODEC 0      /* bound the keys as the key codec says */
+#define TERM_ALL   1      /* true for every key: no bound */
+#define TERM_NONE  2      /* true for no key */
+
+/* The rank of SQLite's storage classes in its sort order (numbers first). */
+static int cursorClassRank(int eType) {
+  return eType == SQLITE_INTEGER || eType == SQLITE_FLOAT ? 1 : eType == SQLITE_TEXT ? 2 : 3;
+}
+
+/*
+** What key term `key <eRole> pVal` (bLoose: see extInt.h) does on the untyped
+** key column of slatedb_read (SdbExtVtab.bUntypedKey). The keys' storage
+** class follows key_type (text: TEXT, int64/uint64: INTEGER, blob: BLOB, whose
+** codec already has these semantics). A value of the keys' class bounds them
+** as the codec says. Against a constant of another class (not loose), SQLite
+** compares by class (numbers < text < blob), so the term is true for all keys
+** or for none. A loose term may convert the keys (the right-hand side has an
+** affinity), so its range bound of another class is dropped (SQLite re-checks
+** it) and its point term left to the codec's superset.
+*/
+static int cursorUntypedTerm(const SdbVtab *pTab, int eRole, int bLoose, sqlite3_value *pVal) {
+  int eType = sqlite3_value_type(pVal);
+  int eKeyType = pTab->args.eKeyType;
+  if (!pTab->bUntypedKey || eKeyType == SDB_KEY_BLOB || eType == SQLITE_NULL) return TERM_CODEC;
+  int iKey = eKeyType == SDB_KEY_TEXT ? 2 : 1, iVal = cursorClassRank(eType);
+  if (iKey == iVal || (bLoose && eRole == SDB_ARG_KEY_EQ)) return TERM_CODEC;
+  if (bLoose) return TERM_ALL;
+  switch (eRole) {
+    case SDB_ARG_KEY_GT:
+    case SDB_ARG_KEY_GE: return iKey > iVal ? TERM_ALL : TERM_NONE;
+    case SDB_ARG_KEY_LT:
+    case SDB_ARG_KEY_LE: return iKey < iVal ? TERM_ALL : TERM_NONE;
+    default:             return TERM_NONE;
+  }
+}
+
 /* Apply every xFilter argument to pB (and the cursor). *piIn: the IN argument. */
 static int cursorArgs(SdbCursor *p, const SdbExtPlan *pPlan, sqlite3_value **argv,
                       SdbExtBounds *pB, int *piIn, i64 *pnOffset) {
@@ -507,7 +544,12 @@ static int cursorArgs(SdbCursor *p, const SdbExtPlan *pPlan, sqlite3_value **arg
       case SDB_ARG_URL:
       case SDB_ARG_OPTIONS: break;     /* slatedb_read's: its xFilter took them */
       default:
-        rc = sdbExtBoundsApply(pB, eKeyType, pPlan->aRole[i], pPlan->aLoose[i], argv[i]);
+        switch (cursorUntypedTerm(cursorVtab(p), pPlan->aRole[i], pPlan->aLoose[i], argv[i])) {
+          case TERM_ALL:  break;
+          case TERM_NONE: pB->bEmpty = 1; break;
+          default:
+            rc = sdbExtBoundsApply(pB, eKeyType, pPlan->aRole[i], pPlan->aLoose[i], argv[i]);
+        }
         break;
     }
   }

@@ -14,7 +14,8 @@
 **                              term makes the plan fail (SQLITE_CONSTRAINT)
 **   ORDER BY key [DESC]        consumed; the scan runs in that direction
 **   url = ?, options = ?       slatedb_read's arguments: must be usable
-**                              (else SQLITE_CONSTRAINT); url is required
+**                              (else SQLITE_CONSTRAINT); without url, a plan
+**                              costs 1e300 (an OR branch) and xFilter fails
 **   extra_arg = ?              the catcher after the argument columns: a
 **                              table-function argument too many; an error
 **   LIMIT / OFFSET             only if every other term was consumed with
@@ -344,12 +345,12 @@ int sdbExtBestIndexCols(sqlite3_index_info *pInfo, double nEstRows, int eKeyType
   b.bNoOmit = bNoOmit;
   planConstraints(&b, pCols);
   if (b.bExtra) return SDB_PLAN_EXTRA_ARG;
-  if (pCols->iUrl >= 0 && b.nUrl == 0) return SDB_PLAN_NO_URL;
   if (b.mArgUnusable & ~b.mArgUsed) return SQLITE_CONSTRAINT;
   if (b.bPrefixUnusable && !(b.idxNum & PLAN_PREFIX)) return SQLITE_CONSTRAINT;
   planOrder(&b);
   planLimit(&b);
   planCost(&b, nEstRows);
+  if (pCols->iUrl >= 0 && b.nUrl == 0) pInfo->estimatedCost = 1e300;   /* see extInt.h */
   pInfo->idxNum = b.idxNum;
   return planIdxStr(&b);
 }

@@ -18,8 +18,8 @@
 ** two arguments; extra_arg catches a third (an error, as is any constraint on
 ** it). The arguments must be usable values when the scan starts (constants,
 ** parameters, or columns of tables to the left in a join): xBestIndex fails
-** plans where they are not (SQLITE_CONSTRAINT) and, when the URL is missing
-** altogether, the statement.
+** plans where they are not (SQLITE_CONSTRAINT); without a URL at all, xFilter
+** fails the statement.
 **
 ** It is always a reader: the options are those of CREATE VIRTUAL TABLE ...
 ** USING slatedb(url, ...) for mode=reader, parsed by the same code
@@ -136,11 +136,6 @@ static int readBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
     return sdbExtVtabError(pVtab, SQLITE_ERROR, sqlite3_mprintf(
         "slatedb: " READ_NAME " takes at most 2 arguments: a URL and an options string, as in "
         READ_NAME "('s3://bucket/db', 'key_type=blob, value_type=blob')"));
-  }
-  if (rc == SDB_PLAN_NO_URL) {
-    return sdbExtVtabError(pVtab, SQLITE_ERROR, sqlite3_mprintf(
-        "slatedb: " READ_NAME " needs a URL as its first argument: " READ_NAME "('/path/to/db'),"
-        " " READ_NAME "('file:///path/to/db') or " READ_NAME "('s3://bucket/prefix')"));
   }
   return rc;
 }
@@ -262,6 +257,7 @@ static int readSrcNew(ReadVtab *pTab, const char *zUrl, const char *zOpts, ReadS
   p->zOpts = zOpts ? sqlite3_mprintf("%s", zOpts) : 0;
   p->tab.zName = sqlite3_mprintf(READ_NAME);
   p->tab.db = pTab->db;
+  p->tab.bUntypedKey = 1;
   int rc = (!p->zUrl || (zOpts && !p->zOpts) || !p->tab.zName) ? SQLITE_NOMEM : SQLITE_OK;
   if (rc == SQLITE_OK) rc = readParse(zUrl, zOpts, &p->tab.args, pzErr);
   if (rc == SQLITE_OK) {
@@ -283,6 +279,11 @@ static int readSrcNew(ReadVtab *pTab, const char *zUrl, const char *zOpts, ReadS
 /* Check the argument values: a text URL, text or NULL options. */
 static int readCheckArgs(sqlite3_vtab *pVtab, sqlite3_value *pUrl, sqlite3_value *pOpts) {
   static const char *const azType[] = { "", "an integer", "a real", "text", "a blob", "NULL" };
+  if (!pUrl) {
+    return sdbExtVtabError(pVtab, SQLITE_ERROR, sqlite3_mprintf(
+        "slatedb: " READ_NAME " needs a URL as its first argument: " READ_NAME "('/path/to/db'),"
+        " " READ_NAME "('file:///path/to/db') or " READ_NAME "('s3://bucket/prefix')"));
+  }
   int eUrl = pUrl ? sqlite3_value_type(pUrl) : SQLITE_NULL;
   int eOpts = pOpts ? sqlite3_value_type(pOpts) : SQLITE_NULL;
   if (eUrl != SQLITE_TEXT) {

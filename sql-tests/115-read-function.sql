@@ -45,6 +45,7 @@ CREATE TABLE dbs(path TEXT, opts TEXT);
 INSERT INTO dbs VALUES ('@FIX@/keys-text/db', NULL), ('@FIX@/keys-blob/db', 'key_type=blob');
 SELECT 'per row', d.opts, count(*) FROM dbs d, slatedb_read(d.path, d.opts) r GROUP BY d.path ORDER BY d.path;
 -- errors
+.shell mkdir -p @TMP@/empty115
 SELECT * FROM slatedb_read;
 SELECT * FROM slatedb_read();
 SELECT * FROM slatedb_read(1);
@@ -57,7 +58,7 @@ SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'nosuch=1');
 SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'compactor=false');
 SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'key_type=blob, key_type=text');
 SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'aws_secret_access_key=x');
-SELECT * FROM slatedb_read('@TMP@/notadb');
+SELECT * FROM slatedb_read('@TMP@/empty115');
 SELECT * FROM slatedb_read('@TMP@/does/not/exist');
 SELECT * FROM slatedb_read('ftp://x/y');
 SELECT 'mode=reader and a quoted value', count(*) FROM slatedb_read('@FIX@/keys-text/db', ' mode = reader , cache_size = ''2MiB'' ');
@@ -91,3 +92,11 @@ INSERT INTO w VALUES ('b', '2');
 SELECT 'sees the next commit', group_concat(key || '=' || value, ',') FROM slatedb_read('@TMP@/w115/db');
 INSERT INTO w VALUES ('c', '3');
 SELECT 'writer', group_concat(key, ','), (SELECT fenced FROM slatedb_handles WHERE mode = 'writer') FROM w;
+-- key has no declared type: SQLite compares as stored (numbers < text < blob)
+SELECT 'text keys > 5', count(*) FROM slatedb_read('@FIX@/keys-text/db') WHERE key > 5;
+SELECT 'text keys = 5', count(*) FROM slatedb_read('@FIX@/keys-text/db') WHERE key = 5;
+SELECT 'text keys < x''00''', count(*) FROM slatedb_read('@FIX@/keys-text/db') WHERE key < x'00';
+SELECT 'int64 keys < ''5''', count(*) FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64') WHERE key < '5';
+SELECT 'int64 keys = 5.0', count(*) FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64') WHERE key = (SELECT min(key) FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64')) + 0.0;
+-- OR: each branch is planned without the arguments; the plan keeps them
+SELECT 'or', group_concat(key, ',') FROM slatedb_read('@FIX@/keys-text/db') WHERE key = 'abc' OR key = 'zz' OR key GLOB 'ab*';
