@@ -100,3 +100,20 @@ SELECT 'int64 keys < ''5''', count(*) FROM slatedb_read('@FIX@/keys-int64/db', '
 SELECT 'int64 keys = 5.0', count(*) FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64') WHERE key = (SELECT min(key) FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64')) + 0.0;
 -- OR: each branch is planned without the arguments; the plan keeps them
 SELECT 'or', group_concat(key, ',') FROM slatedb_read('@FIX@/keys-text/db') WHERE key = 'abc' OR key = 'zz' OR key GLOB 'ab*';
+-- closing the connection closes its kept handles; a connection keeps at most 4
+.open :memory:
+.load @EXT@
+SELECT 'after the connection closed', count(*) FROM slatedb_handles;
+SELECT 'db 1', count(*) FROM slatedb_read('@FIX@/keys-text/db');
+SELECT 'db 2', count(*) FROM slatedb_read('@FIX@/keys-blob/db', 'key_type=blob');
+SELECT 'db 3', count(*) FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64');
+SELECT 'db 4', count(*) FROM slatedb_read('@FIX@/keys-uint64/db', 'key_type=uint64');
+SELECT 'db 5', count(*) FROM slatedb_read('@FIX@/codec-lz4/db', 'key_type=blob, merge_operator=concat');
+SELECT 'db 6', count(*) FROM slatedb_read('@FIX@/codec-zstd/db', 'key_type=blob, merge_operator=concat');
+SELECT 'kept', count(*), sum(refs) FROM slatedb_handles;
+SELECT 'the least recently used went first', path FROM slatedb_handles ORDER BY path;
+SELECT 'a self-join of 6 databases at once', count(*) FROM
+  (SELECT 1 FROM slatedb_read('@FIX@/keys-text/db') LIMIT 1), (SELECT 1 FROM slatedb_read('@FIX@/keys-blob/db', 'key_type=blob') LIMIT 1),
+  (SELECT 1 FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64') LIMIT 1), (SELECT 1 FROM slatedb_read('@FIX@/keys-uint64/db', 'key_type=uint64') LIMIT 1),
+  (SELECT 1 FROM slatedb_read('@FIX@/codec-lz4/db', 'key_type=blob, merge_operator=concat') LIMIT 1), (SELECT 1 FROM slatedb_read('@FIX@/codec-zstd/db', 'key_type=blob, merge_operator=concat') LIMIT 1);
+SELECT 'kept after it', count(*) FROM slatedb_handles;
