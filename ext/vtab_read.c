@@ -35,9 +35,10 @@
 ** (xDisconnect). So an analyst's successive statements on one database
 ** share one open handle (one open, one cache), a reader table on the same
 ** database and settings shares it too, and a connection holds at most
-** READ_NKEEP idle handles. An idle reader handle does no I/O. A cursor's
-** first scan of a kept source refreshes it (sdb_db_refresh), so every
-** statement sees what a freshly opened reader would see.
+** READ_NKEEP idle handles. An idle reader handle does no I/O. A kept handle
+** sees new commits as a reader table does: the engine refreshes it before a
+** scan once poll_interval has passed, or when a writer of this process
+** committed (no request per statement otherwise).
 **
 ** Scans, pushdown (key =, IN, ranges, GLOB prefixes, ORDER BY key, LIMIT)
 ** and xColumn are the cursor of vtab.c with the source as its table.
@@ -299,8 +300,8 @@ static int readCheckArgs(sqlite3_vtab *pVtab, sqlite3_value *pUrl, sqlite3_value
   return SQLITE_OK;
 }
 
-/* The source for the argument values (kept or new), refreshed if it was
-** kept and the cursor had none. SQLITE_OK with *ppSrc, or an error. */
+/* The source for the argument values (kept or new). SQLITE_OK with *ppSrc,
+** or an error. */
 static int readSource(sqlite3_vtab_cursor *pCursor, sqlite3_value *pUrl, sqlite3_value *pOpts,
                       ReadSrc **ppSrc) {
   ReadVtab *pTab = (ReadVtab *)pCursor->pVtab;
@@ -311,12 +312,7 @@ static int readSource(sqlite3_vtab_cursor *pCursor, sqlite3_value *pUrl, sqlite3
   if (!zUrl) return SQLITE_NOMEM;
   ReadSrc *pSrc = readFind(pTab, zUrl, zOpts);
   char *zErr = 0;
-  if (pSrc && !readCursorSrc(pCursor)) {
-    SdbErr err;
-    sdb_err_clear(&err);
-    int sdbRc = sdb_db_refresh(sdbExtHandleDb(pSrc->tab.pHandle), &err);
-    if (sdbRc != SDB_OK) return sdbExtVtabEngineError(&pTab->base, &err, sdbRc);
-  } else if (!pSrc) {
+  if (!pSrc) {
     int bOpen = 0;
     rc = readSrcNew(pTab, zUrl, zOpts, &pSrc, &zErr, &bOpen);
     if (rc == SQLITE_ERROR && bOpen && readTrim(pTab, 0) > 0) {
