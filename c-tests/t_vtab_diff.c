@@ -654,8 +654,8 @@ static long envInt(const char *zName, long dflt) {
 /* The same over slatedb_read, against refu (see the file comment). */
 static void testRead(sqlite3 *db, const Fixture *f, uint64_t seed, int n) {
   char zName[256];
-  int rc = sqlite3_exec(db, "CREATE TABLE refu(key PRIMARY KEY NOT NULL, value NOT NULL) WITHOUT ROWID;"
-                            " INSERT INTO refu SELECT key, value FROM ref", 0, 0, 0);
+  int rc = sqlite3_exec(db, "CREATE TABLE refu(key PRIMARY KEY NOT NULL, value NOT NULL)"
+                            " WITHOUT ROWID; INSERT INTO refu SELECT key, value FROM ref", 0, 0, 0);
   CHECKF("vtab_diff refu", rc == SQLITE_OK, "%s", sqlite3_errmsg(db));
   char *zRead = sqlite3_mprintf("slatedb_read('%q/c-tests/fixtures/%q/db', 'key_type=%s,"
                                 " value_type=%s')", test_srcdir(), f->zName,

@@ -112,8 +112,9 @@ static char *vtabSchema(const SdbExtArgs *pArgs, const char *zName) {
                    : pArgs->eKeyType == SDB_KEY_BLOB ? "BLOB" : "INTEGER";
   const char *zVal = pArgs->eValueType == SDB_VAL_TEXT ? "TEXT" : "BLOB";
   return sqlite3_mprintf("CREATE TABLE x(key %s PRIMARY KEY NOT NULL, value %s NOT NULL,"
-                         " prefix HIDDEN, extra_arg HIDDEN, seq INTEGER HIDDEN, create_ts INTEGER HIDDEN,"
-                         " expire_ts INTEGER HIDDEN, ttl INTEGER HIDDEN, \"%w\" HIDDEN)"
+                         " prefix HIDDEN, extra_arg HIDDEN, seq INTEGER HIDDEN,"
+                         " create_ts INTEGER HIDDEN, expire_ts INTEGER HIDDEN, ttl INTEGER HIDDEN,"
+                         " \"%w\" HIDDEN)"
                          " WITHOUT ROWID", zKey, zVal, zName);
 }
 
