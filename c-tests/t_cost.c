@@ -26,6 +26,7 @@
 #include "../ext/vtab.c"
 #include "../ext/vtab_args.c"
 #include "../ext/vtab_info.c"
+#include "../ext/vtab_read.c"
 #include "../ext/vtab_plan.c"
 #include "../ext/vtab_write.c"
 

@@ -14,6 +14,7 @@
 ** Run under `make asan`, LeakSanitizer also checks that nothing leaks.
 */
 #define SQLITE_CORE 1
+#include "../ext/cost.c"
 #include "../ext/handles.c"
 #include "../ext/keycodec.c"
 #include "../ext/options.c"
