@@ -45,7 +45,7 @@ CREATE TABLE dbs(path TEXT, opts TEXT);
 INSERT INTO dbs VALUES ('@FIX@/keys-text/db', NULL), ('@FIX@/keys-blob/db', 'key_type=blob');
 SELECT 'per row', d.opts, count(*) FROM dbs d, slatedb_read(d.path, d.opts) r GROUP BY d.path ORDER BY d.path;
 -- errors
-.shell mkdir -p @TMP@/empty115
+.shell mkdir -p @TMP@/empty120
 SELECT * FROM slatedb_read;
 SELECT * FROM slatedb_read();
 SELECT * FROM slatedb_read(1);
@@ -58,12 +58,12 @@ SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'nosuch=1');
 SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'compactor=false');
 SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'key_type=blob, key_type=text');
 SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'aws_secret_access_key=x');
-SELECT * FROM slatedb_read('@TMP@/empty115');
+SELECT * FROM slatedb_read('@TMP@/empty120');
 SELECT * FROM slatedb_read('@TMP@/does/not/exist');
 SELECT * FROM slatedb_read('ftp://x/y');
 SELECT 'mode=reader and a quoted value', count(*) FROM slatedb_read('@FIX@/keys-text/db', ' mode = reader , cache_size = ''2MiB'' ');
-SELECT 'a comma in a quoted value', count(*) FROM slatedb_read('@FIX@/keys-text/db', 'disk_cache="@TMP@/dc,115"');
-.shell test -d "@TMP@/dc,115" && echo "disk cache folder with a comma in its name"
+SELECT 'a comma in a quoted value', count(*) FROM slatedb_read('@FIX@/keys-text/db', 'disk_cache="@TMP@/dc,120"');
+.shell test -d "@TMP@/dc,120" && echo "disk cache folder with a comma in its name"
 -- shared handles: successive statements reuse the connection's kept handle
 -- (one row, one reference), and so does a reader table on the same database
 SELECT 'uint64', count(*) FROM slatedb_read('@FIX@/keys-uint64/db', 'key_type=uint64');
@@ -78,18 +78,18 @@ SELECT 'kept at most 4', count(*) <= 5 FROM slatedb_handles;
 SELECT 'merges', count(*) FROM slatedb_read('@FIX@/merges/db');
 SELECT 'merges with concat', count(*) FROM slatedb_read('@FIX@/merges/db', 'merge_operator=concat');
 -- nothing is written: the directory is byte-identical after reads
-.shell cd @TMP@/copy/db && find . -type f | sort | xargs sha256sum > @TMP@/r115.before
+.shell cd @TMP@/copy/db && find . -type f | sort | xargs sha256sum > @TMP@/r120.before
 SELECT 'copy', count(*) FROM slatedb_read('@TMP@/copy/db');
 SELECT 'copy point', count(*) FROM slatedb_read('@TMP@/copy/db', 'key_type=blob') WHERE key = CAST('abc' AS BLOB);
-.shell cd @TMP@/copy/db && find . -type f | sort | xargs sha256sum > @TMP@/r115.after
-.shell cmp -s @TMP@/r115.before @TMP@/r115.after && echo "copy unchanged" || echo "copy CHANGED"
+.shell cd @TMP@/copy/db && find . -type f | sort | xargs sha256sum > @TMP@/r120.after
+.shell cmp -s @TMP@/r120.before @TMP@/r120.after && echo "copy unchanged" || echo "copy CHANGED"
 -- never fences a writer: a writer table keeps writing, and each statement
 -- of slatedb_read sees the latest commit
-CREATE VIRTUAL TABLE w USING slatedb('@TMP@/w115/db', mode=writer);
+CREATE VIRTUAL TABLE w USING slatedb('@TMP@/w120/db', mode=writer);
 INSERT INTO w VALUES ('a', '1');
-SELECT 'reads the writer', group_concat(key || '=' || value, ',') FROM slatedb_read('@TMP@/w115/db');
+SELECT 'reads the writer', group_concat(key || '=' || value, ',') FROM slatedb_read('@TMP@/w120/db');
 INSERT INTO w VALUES ('b', '2');
-SELECT 'sees the next commit', group_concat(key || '=' || value, ',') FROM slatedb_read('@TMP@/w115/db');
+SELECT 'sees the next commit', group_concat(key || '=' || value, ',') FROM slatedb_read('@TMP@/w120/db');
 INSERT INTO w VALUES ('c', '3');
 SELECT 'writer', group_concat(key, ','), (SELECT fenced FROM slatedb_handles WHERE mode = 'writer') FROM w;
 -- key has no declared type: SQLite compares as stored (numbers < text < blob)
