@@ -7,8 +7,8 @@
 **
 ** Each connection that loads the extension has one SdbExtCost: two engine
 ** cost records (core/slatedb.h SdbCost), the last statement's and the sum of
-** the statements before it since the last reset. The module "slatedb" is
-** registered through sdbExtCostCreateModule, which gives SQLite a per-
+** the statements before it since the last reset. The modules "slatedb" and
+** "slatedb_read" are registered through sdbExtCostCreateModule, which gives SQLite a per-
 ** connection copy of the module whose methods attach the connection's
 ** statement record to the calling thread (sdb_cost_attach) around the inner
 ** method and detach it after: the engine then adds every store request, byte

@@ -531,8 +531,6 @@ int sdbExtRegisterInfo(sqlite3 *db);   /* slatedb_handles and slatedb_checkpoint
 typedef struct SdbExtCost SdbExtCost;
 /* Register the slatedb module on db, its calls charged to pCost (vtab.c). */
 int sdbExtRegisterVtab(sqlite3 *db, SdbExtCost *pCost);
-/* Register the eponymous table-valued function slatedb_read on db. */
-int sdbExtRegisterRead(sqlite3 *db);
 /* New records for db, one reference held by the caller; NULL on OOM. */
 SdbExtCost *sdbExtCostNew(sqlite3 *db);
 /* Drop one reference (a destructor for SQLite); the last frees. NULL-safe. */
@@ -545,6 +543,9 @@ void sdbExtCostUnref(void *pCost);
 */
 int sdbExtCostCreateModule(sqlite3 *db, const char *zName, const sqlite3_module *pInner,
                            void *pInnerAux, SdbExtCost *pCost);
+/* Register the eponymous table-valued function slatedb_read on db, its calls
+** charged to pCost as the slatedb module's are (vtab_read.c). */
+int sdbExtRegisterRead(sqlite3 *db, SdbExtCost *pCost);
 /* Register the table slatedb_cost and slatedb_cost_reset() on pCost. */
 int sdbExtRegisterCost(sqlite3 *db, SdbExtCost *pCost);
 

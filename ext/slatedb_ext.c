@@ -39,9 +39,9 @@ int sqlite3_slatedb_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routine
   if (!pCost) return SQLITE_NOMEM;
   int rc = sdbExtRegisterVtab(db, pCost);
   if (rc == SQLITE_OK) rc = sdbExtRegisterCost(db, pCost);
+  if (rc == SQLITE_OK) rc = sdbExtRegisterRead(db, pCost);
   sdbExtCostUnref(pCost);
   if (rc == SQLITE_OK) rc = sdbExtRegisterInfo(db);
-  if (rc == SQLITE_OK) rc = sdbExtRegisterRead(db);
   if (rc == SQLITE_OK) {
     rc = sqlite3_create_function(db, "slatedb_version", 0,
                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, 0,

@@ -391,6 +391,6 @@ static sqlite3_module readModule = {
 };
 
 /* See extInt.h. */
-int sdbExtRegisterRead(sqlite3 *db) {
-  return sqlite3_create_module_v2(db, READ_NAME, &readModule, 0, 0);
+int sdbExtRegisterRead(sqlite3 *db, SdbExtCost *pCost) {
+  return sdbExtCostCreateModule(db, READ_NAME, &readModule, 0, pCost);
 }

@@ -117,3 +117,12 @@ SELECT 'a self-join of 6 databases at once', count(*) FROM
   (SELECT 1 FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64') LIMIT 1), (SELECT 1 FROM slatedb_read('@FIX@/keys-uint64/db', 'key_type=uint64') LIMIT 1),
   (SELECT 1 FROM slatedb_read('@FIX@/codec-lz4/db', 'key_type=blob, merge_operator=concat') LIMIT 1), (SELECT 1 FROM slatedb_read('@FIX@/codec-zstd/db', 'key_type=blob, merge_operator=concat') LIMIT 1);
 SELECT 'kept after it', count(*) FROM slatedb_handles;
+-- slatedb_cost counts slatedb_read's work as a table's: opening and scanning
+-- a database not read before in this process, then the kept handle's rescan
+-- from the block cache
+SELECT slatedb_cost_reset();
+SELECT 'cost: open and scan', count(*) FROM slatedb_read('@FIX@/sorted-runs/db', 'key_type=blob, value_type=blob, merge_operator=concat');
+SELECT 'cost: counted', gets > 0, lists > 0, bytes_in > 0, requests = gets + lists + heads, cache_misses > 0 FROM slatedb_cost WHERE scope = 'last statement';
+SELECT 'cost: rescan', count(*) FROM slatedb_read('@FIX@/sorted-runs/db', 'key_type=blob, value_type=blob, merge_operator=concat');
+SELECT 'cost: rescan from the cache', requests, cache_hits > 0 FROM slatedb_cost WHERE scope = 'last statement';
+SELECT 'cost: connection', gets > 0, cache_hits > 0 FROM slatedb_cost WHERE scope = 'connection';
