@@ -541,7 +541,12 @@ static int cursorArgs(SdbCursor *p, const SdbExtPlan *pPlan, sqlite3_value **arg
       case SDB_ARG_PREFIX: rc = cursorPrefix(p, pB, argv[i]); break;
       case SDB_ARG_LIMIT:  p->nLimit = cursorIntArg(argv[i]); break;
       case SDB_ARG_OFFSET: *pnOffset = cursorIntArg(argv[i]); break;
-      case SDB_ARG_KEY_LIKE: rc = sdbExtBoundsLike(pB, argv[i]); break;
+      case SDB_ARG_KEY_LIKE:
+        /* slatedb_read plans LIKE before it knows the key type: integer
+        ** keys get no range (their LIKE reads the decimal text; SQLite filters) */
+        if (eKeyType != SDB_KEY_TEXT && eKeyType != SDB_KEY_BLOB) break;
+        rc = sdbExtBoundsLike(pB, argv[i]);
+        break;
       case SDB_ARG_URL:
       case SDB_ARG_OPTIONS: break;     /* slatedb_read's: its xFilter took them */
       default:

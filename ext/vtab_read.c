@@ -126,7 +126,8 @@ static int readDisconnect(sqlite3_vtab *pVtab) {
 }
 
 /* xBestIndex: vtab_plan.c with slatedb_read's columns. The key type is not
-** known yet: planned as text (non-constant key terms are re-checked). */
+** known yet: planned as text (non-constant key terms are re-checked; a
+** pushed LIKE gets its range in xFilter for text and blob keys only). */
 static int readBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   int bNoOmit = 0;
 #ifdef SDB_TESTHOOKS

@@ -126,3 +126,13 @@ SELECT 'cost: counted', gets > 0, lists > 0, bytes_in > 0, requests = gets + lis
 SELECT 'cost: rescan', count(*) FROM slatedb_read('@FIX@/sorted-runs/db', 'key_type=blob, value_type=blob, merge_operator=concat');
 SELECT 'cost: rescan from the cache', requests, cache_hits > 0 FROM slatedb_cost WHERE scope = 'last statement';
 SELECT 'cost: connection', gets > 0, cache_hits > 0 FROM slatedb_cost WHERE scope = 'connection';
+-- LIKE: planned before the key type is known; text and blob keys scan the
+-- pattern's prefix range (SQLite re-checks the LIKE), integer keys get no
+-- range: their LIKE reads the decimal text. Each count equals its unpushed
+-- form (SQLite's own like() on blobs depends on its build)
+EXPLAIN QUERY PLAN SELECT * FROM slatedb_read('@FIX@/keys-text/db') WHERE key LIKE 'AB%';
+SELECT 'like text', (SELECT count(*) FROM slatedb_read('@FIX@/keys-text/db') WHERE key LIKE 'AB%'), (SELECT count(*) FROM slatedb_read('@FIX@/keys-text/db') WHERE key || '' LIKE 'AB%');
+SELECT 'like blob', (SELECT count(*) FROM slatedb_read('@FIX@/keys-blob/db', 'key_type=blob') WHERE key LIKE 'a%'), (SELECT count(*) FROM slatedb_read('@FIX@/keys-blob/db', 'key_type=blob') WHERE like('a%', key));
+SELECT 'like int64', (SELECT count(*) FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64') WHERE key LIKE '1%'), (SELECT count(*) FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64') WHERE key + 0 LIKE '1%');
+SELECT 'like uint64', (SELECT count(*) FROM slatedb_read('@FIX@/keys-uint64/db', 'key_type=uint64') WHERE key LIKE '1%'), (SELECT count(*) FROM slatedb_read('@FIX@/keys-uint64/db', 'key_type=uint64') WHERE key + 0 LIKE '1%');
+SELECT 'like a parameter', count(*) FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64') WHERE key LIKE (SELECT '-%');
