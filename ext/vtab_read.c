@@ -40,8 +40,10 @@
 ** scan once poll_interval has passed, or when a writer of this process
 ** committed (no request per statement otherwise).
 **
-** Scans, pushdown (key =, IN, ranges, GLOB prefixes, ORDER BY key, LIMIT)
-** and xColumn are the cursor of vtab.c with the source as its table.
+** Scans, pushdown (key =, IN, ranges, GLOB and LIKE prefixes, ORDER BY key,
+** LIMIT) and xColumn are the cursor of vtab.c with the source as its table.
+** The planner's row count is the engine's estimate of a kept source that
+** constant arguments name, else a million (no source is opened to plan).
 ** DIRECTONLY: a view or trigger stored in a database file cannot call it.
 */
 #include <string.h>
@@ -125,23 +127,6 @@ static int readDisconnect(sqlite3_vtab *pVtab) {
   return SQLITE_OK;
 }
 
-/* xBestIndex: vtab_plan.c with slatedb_read's columns. The key type is not
-** known yet: planned as text (non-constant key terms are re-checked; a
-** pushed LIKE gets its range in xFilter for text and blob keys only). */
-static int readBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
-  int bNoOmit = 0;
-#ifdef SDB_TESTHOOKS
-  bNoOmit = sdbExtTestNoOmit;
-#endif
-  int rc = sdbExtBestIndexCols(pInfo, 1e6, SDB_KEY_TEXT, bNoOmit, &sdbExtPlanColsRead);
-  if (rc == SDB_PLAN_EXTRA_ARG) {
-    return sdbExtVtabError(pVtab, SQLITE_ERROR, sqlite3_mprintf(
-        "slatedb: " READ_NAME " takes at most 2 arguments: a URL and an options string, as in "
-        READ_NAME "('s3://bucket/db', 'key_type=blob, value_type=blob')"));
-  }
-  return rc;
-}
-
 /* xOpen: a cursor without a source yet (xFilter picks it). */
 static int readOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
   return sdbExtCursorNew(0, ppCursor);
@@ -174,6 +159,62 @@ static ReadSrc *readFind(ReadVtab *pTab, const char *zUrl, const char *zOpts) {
     if (strcmp(p->zUrl, zUrl) == 0 && readStrEq(p->zOpts, zOpts)) return p;
   }
   return 0;
+}
+
+/*
+** The constant text or NULL (*pz = 0) that constraint i of pInfo compares
+** column iCol with (an EQ term), valid during xBestIndex. 1 if there is none
+** (*pz = 0), 0 if the term is there but its value is not known here.
+*/
+static int readRhsText(sqlite3_index_info *pInfo, int iCol, const char **pz) {
+  *pz = 0;
+  for (int i = 0; i < pInfo->nConstraint; i++) {
+    const struct sqlite3_index_constraint *pCons = &pInfo->aConstraint[i];
+    if (pCons->iColumn != iCol || pCons->op != SQLITE_INDEX_CONSTRAINT_EQ || !pCons->usable) {
+      continue;
+    }
+    sqlite3_value *pVal = 0;
+    if (sqlite3_vtab_rhs_value(pInfo, i, &pVal) != SQLITE_OK || !pVal) return 0;
+    int eType = sqlite3_value_type(pVal);
+    if (eType == SQLITE_TEXT) *pz = (const char *)sqlite3_value_text(pVal);
+    return eType == SQLITE_NULL || (eType == SQLITE_TEXT && *pz);
+  }
+  return 1;
+}
+
+/*
+** The rows the planner assumes: when the arguments are constants and name a
+** kept source, its engine estimate (sdb_db_estimate: no I/O); else, as for a
+** table not open yet, a million.
+*/
+static double readEstRows(ReadVtab *pTab, sqlite3_index_info *pInfo) {
+  const char *zUrl = 0, *zOpts = 0;
+  if (!readRhsText(pInfo, SDB_RCOL_URL, &zUrl) || !zUrl) return 1e6;
+  if (!readRhsText(pInfo, SDB_RCOL_OPTIONS, &zOpts)) return 1e6;
+  ReadSrc *pSrc = readFind(pTab, zUrl, zOpts);
+  if (!pSrc) return 1e6;
+  uint64_t nRows = 0, nBytes = 0;
+  sdb_db_estimate(sdbExtHandleDb(pSrc->tab.pHandle), &nRows, &nBytes);
+  return nRows > 0 ? (double)nRows : 1.0;
+}
+
+/* xBestIndex: vtab_plan.c with slatedb_read's columns. The key type is not
+** known yet: planned as text (non-constant key terms are re-checked; a
+** pushed LIKE gets its range in xFilter for text and blob keys only). The
+** rows: see readEstRows. */
+static int readBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
+  int bNoOmit = 0;
+#ifdef SDB_TESTHOOKS
+  bNoOmit = sdbExtTestNoOmit;
+#endif
+  int rc = sdbExtBestIndexCols(pInfo, readEstRows((ReadVtab *)pVtab, pInfo), SDB_KEY_TEXT,
+                               bNoOmit, &sdbExtPlanColsRead);
+  if (rc == SDB_PLAN_EXTRA_ARG) {
+    return sdbExtVtabError(pVtab, SQLITE_ERROR, sqlite3_mprintf(
+        "slatedb: " READ_NAME " takes at most 2 arguments: a URL and an options string, as in "
+        READ_NAME "('s3://bucket/db', 'key_type=blob, value_type=blob')"));
+  }
+  return rc;
 }
 
 /* True if option text z (one piece of the options string) names mode=. */
