@@ -148,3 +148,8 @@ EXPLAIN QUERY PLAN SELECT count(*) FROM slatedb_read('@FIX@/keys-int64/db', 'key
 SELECT 'join, not open yet', count(*) FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64, value_type=blob') r JOIN big ON big.id = r.key;
 EXPLAIN QUERY PLAN SELECT count(*) FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64, value_type=blob') r JOIN big ON big.id = r.key;
 SELECT 'join, kept', count(*) FROM slatedb_read('@FIX@/keys-int64/db', 'key_type=int64, value_type=blob') r JOIN big ON big.id = r.key;
+-- did you mean: the options string gets the table's suggestions
+SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'cache_sise=1MiB');
+SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'key_type=txet');
+SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'mode=raeder');
+SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'value_type=text, keytype=blob');
