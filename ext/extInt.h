@@ -468,8 +468,11 @@ int sdbExtRegisterInfo(sqlite3 *db);   /* slatedb_handles and slatedb_checkpoint
 typedef struct SdbExtCost SdbExtCost;
 /* Register the slatedb module on db, its calls charged to pCost (vtab.c). */
 int sdbExtRegisterVtab(sqlite3 *db, SdbExtCost *pCost);
-/* New records for db, one reference held by the caller; NULL on OOM. */
-SdbExtCost *sdbExtCostNew(sqlite3 *db);
+/* db's records, one reference held by the caller: the ones an earlier load
+** made if any (*pbLoaded: that load completed), else new; NULL on OOM. */
+SdbExtCost *sdbExtCostGet(sqlite3 *db, int *pbLoaded);
+/* Mark p's connection as loaded: a later load registers nothing. */
+void sdbExtCostSetLoaded(SdbExtCost *p);
 /* Drop one reference (a destructor for SQLite); the last frees. NULL-safe. */
 void sdbExtCostUnref(void *pCost);
 /*
@@ -483,9 +486,11 @@ int sdbExtCostCreateModule(sqlite3 *db, const char *zName, const sqlite3_module 
 /* Register the table slatedb_cost and slatedb_cost_reset() on pCost. */
 int sdbExtRegisterCost(sqlite3 *db, SdbExtCost *pCost);
 
-/* Test builds (-DSDB_TESTHOOKS): when non-zero, xBestIndex never sets omit. */
+/* Test builds (-DSDB_TESTHOOKS): when non-zero, xBestIndex never sets omit;
+** the prepared statements cost.c has walked to tell statements apart. */
 #ifdef SDB_TESTHOOKS
 extern int sdbExtTestNoOmit;
+extern long long sdbExtTestCostWalk;
 #endif
 
 #endif /* SDB_EXT_INT_H */
