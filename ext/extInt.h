@@ -306,7 +306,8 @@ typedef struct SdbExtPlan {
 } SdbExtPlan;
 
 /*
-** xBestIndex of the slatedb module. nEstRows: estimated rows in the table.
+** xBestIndex of the slatedb module on connection db (its like() is probed
+** before a LIKE term is pushed). nEstRows: estimated rows in the table.
 ** bNoOmit (tests): never set omit, to prove the bounds are supersets.
 **
 ** Loose terms. For key_type=text, SQLite compares `key = rhs` as text when
@@ -317,7 +318,8 @@ typedef struct SdbExtPlan {
 ** known constant is "loose": omit=0 (SQLite re-checks it) and xFilter scans a
 ** superset valid under both readings.
 */
-int sdbExtBestIndex(sqlite3_index_info *pInfo, double nEstRows, int eKeyType, int bNoOmit);
+int sdbExtBestIndex(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
+                    int bNoOmit);
 /* Parse idxStr (as sdbExtBestIndex wrote it). SQLITE_OK or SQLITE_ERROR. */
 int sdbExtPlanParse(const char *zIdxStr, int argc, SdbExtPlan *pPlan);
 

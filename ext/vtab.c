@@ -193,7 +193,7 @@ static int vtabBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   bNoOmit = sdbExtTestNoOmit;
 #endif
   SdbVtab *p = (SdbVtab *)pVtab;
-  return sdbExtBestIndex(pInfo, vtabEstRows(p), p->args.eKeyType, bNoOmit);
+  return sdbExtBestIndex(p->db, pInfo, vtabEstRows(p), p->args.eKeyType, bNoOmit);
 }
 
 /* xOpen: a new cursor; opens the database on first use after xConnect. */
