@@ -12,7 +12,15 @@
 **     exported by scripts/test.sh; skipped without them): a full scan's
 **     counted requests and bytes equal what the proxy served, a commit's PUT
 **     is counted with its bytes, and a connection that did nothing counts
-**     nothing.
+**     nothing;
+**   - many prepared statements: an INSERT run row by row in a transaction
+**     (and an INSERT ... SELECT) after 1000 other statements were prepared
+**     costs about what it costs without them: the statements walked to tell
+**     statements apart stay flat per row (sdbExtTestCostWalk), and so does
+**     the CPU time (printed);
+**   - loading the extension twice on a connection: tables created before the
+**     second load still count in slatedb_cost, and the connection's records
+**     are freed at close (ASan).
 **
 ** The extension is compiled in (-DSQLITE_CORE) as in the other t_vtab tests.
 */
@@ -31,7 +39,9 @@
 #include "../ext/vtab_write.c"
 
 #include <curl/curl.h>
+#include <ftw.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -188,6 +198,120 @@ done:
   for (int i = 0; i < 2; i++) sqlite3_close(aJob[i].db);
 }
 
+/* ------------------------------------------------------------ many statements */
+
+#define NBULK 50000               /* rows of the row-by-row INSERT */
+#define NEXTRA 1000               /* other statements prepared */
+
+/* nftw callback: remove one entry. */
+static int rmEntry(const char *zPath, const struct stat *st, int eFlag, struct FTW *pFtw) {
+  return remove(zPath);
+}
+
+/* This thread's CPU seconds. */
+static double cpuNow(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* On a fresh writer table: prepare the INSERT, then nExtra other statements
+** (so the INSERT is last in the connection's list), then run it NBULK times
+** in one transaction, then an INSERT ... SELECT of NBULK rows. *pnWalk gets
+** the statements walked during the two, *prSec their CPU seconds. Returns
+** the rows the table holds after, or -1. */
+static i64 bulkRun(int nExtra, long long *pnWalk, double *prSec) {
+  char zDir[256], zRoot[300];
+  snprintf(zDir, sizeof(zDir), "%s/sdb-cost-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+  if (!mkdtemp(zDir)) return -1;
+  snprintf(zRoot, sizeof(zRoot), "%s/db", zDir);
+  sqlite3 *db = openTable(zRoot, "mode=writer, key_type=text, value_type=text");
+  sqlite3_stmt *pIns = 0, *pSel = 0, **apExtra = calloc((size_t)nExtra + 1, sizeof(*apExtra));
+  i64 nRows = -1;
+  if (!db || !apExtra) goto done;
+  sqlite3_prepare_v2(db, "INSERT INTO t VALUES (?, 'v')", -1, &pIns, 0);
+  sqlite3_prepare_v2(db, "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c "
+                         "WHERE i < ?) INSERT INTO t SELECT printf('s%08d', i), 'v' FROM c",
+                     -1, &pSel, 0);
+  for (int i = 0; i < nExtra; i++) {
+    char *zSql = sqlite3_mprintf("SELECT %d", i);
+    sqlite3_prepare_v2(db, zSql, -1, &apExtra[i], 0);
+    sqlite3_free(zSql);
+  }
+  if (!pIns || !pSel) goto done;
+  execSql(db, "BEGIN");
+  long long nWalk0 = sdbExtTestCostWalk;
+  double t0 = cpuNow();
+  for (int i = 0; i < NBULK; i++) {
+    char zKey[32];
+    snprintf(zKey, sizeof(zKey), "k%08d", i);
+    sqlite3_bind_text(pIns, 1, zKey, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(pIns) != SQLITE_DONE) printf("# insert: %s\n", sqlite3_errmsg(db));
+    sqlite3_reset(pIns);
+  }
+  execSql(db, "COMMIT");
+  sqlite3_bind_int(pSel, 1, NBULK);
+  if (sqlite3_step(pSel) != SQLITE_DONE) printf("# insert-select: %s\n", sqlite3_errmsg(db));
+  sqlite3_reset(pSel);
+  *prSec = cpuNow() - t0;
+  *pnWalk = sdbExtTestCostWalk - nWalk0;
+  nRows = queryInt(db, "SELECT count(*) FROM t");
+done:
+  for (int i = 0; apExtra && i < nExtra; i++) sqlite3_finalize(apExtra[i]);
+  free(apExtra);
+  sqlite3_finalize(pIns);
+  sqlite3_finalize(pSel);
+  sqlite3_close(db);
+  nftw(zDir, rmEntry, 16, FTW_DEPTH | FTW_PHYS);
+  return nRows;
+}
+
+static void testManyStatements(void) {
+  long long nWalk0 = 0, nWalk1 = 0;
+  double r0 = 0, r1 = 0;
+  i64 n0 = bulkRun(0, &nWalk0, &r0), n1 = bulkRun(NEXTRA, &nWalk1, &r1);
+  printf("# %d + %d rows: %.3f s CPU, %lld statements walked; after %d prepared statements "
+         "%.3f s, %lld walked\n", NBULK, NBULK, r0, nWalk0, NEXTRA, r1, nWalk1);
+  CHECKF("cost: bulk inserts all written", n0 == 2 * NBULK && n1 == 2 * NBULK,
+         "%lld and %lld rows", n0, n1);
+  CHECKF("cost: many prepared statements are not walked per inserted row",
+         nWalk1 < 10 * (NEXTRA + 10) && nWalk1 <= 1.5 * nWalk0 + 10 * (NEXTRA + 10),
+         "%lld statements walked with %d prepared, %lld without", nWalk1, NEXTRA, nWalk0);
+}
+
+/* ------------------------------------------------------------ loaded twice */
+
+static void testLoadTwice(void) {
+  char zDir[256], zRoot[300];
+  snprintf(zDir, sizeof(zDir), "%s/sdb-cost-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+  CHECK("cost: temp dir", mkdtemp(zDir) != 0);
+  snprintf(zRoot, sizeof(zRoot), "%s/db", zDir);
+  sqlite3 *db = openTable(zRoot, "mode=writer, key_type=text, value_type=text");
+  CHECK("cost twice: table open", db != 0);
+  if (!db) return;
+  execSql(db, "INSERT INTO t VALUES ('a', '1')");
+  i64 nPut1 = cost(db, "last statement", "puts"), nConn1 = cost(db, "connection", "puts");
+  CHECKF("cost twice: second load works", sqlite3_slatedb_init(db, 0, 0) == SQLITE_OK, "%s",
+         sqlite3_errmsg(db));
+  execSql(db, "INSERT INTO t VALUES ('b', '2')");
+  i64 nPut2 = cost(db, "last statement", "puts"), nConn2 = cost(db, "connection", "puts");
+  CHECKF("cost twice: a table created before the second load still counts",
+         nPut1 == 1 && nPut2 == 1 && nConn2 == nConn1 + 1,
+         "puts %lld then %lld, connection %lld then %lld", nPut1, nPut2, nConn1, nConn2);
+  char *zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE u USING slatedb('%q/db2', mode=writer)",
+                               zDir);
+  execSql(db, zSql);
+  sqlite3_free(zSql);
+  i64 nConn3 = cost(db, "connection", "puts");
+  execSql(db, "INSERT INTO u VALUES ('c', '3')");
+  CHECKF("cost twice: a table created after it counts with the same records",
+         cost(db, "last statement", "puts") == 1 && nConn3 > nConn2 &&
+         cost(db, "connection", "puts") == nConn3 + 1, "puts %lld, connection %lld then %lld",
+         cost(db, "last statement", "puts"), nConn3, cost(db, "connection", "puts"));
+  sqlite3_close(db);
+  nftw(zDir, rmEntry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* ------------------------------------------------------------ S3 */
 
 static const char *zProxy;        /* $SDB_TEST_PROXY */
@@ -308,6 +432,8 @@ int main(void) {
   snprintf(zRoot, sizeof(zRoot), "%s/c-tests/fixtures/sorted-runs/db", test_srcdir());
   testTwoConnections(zRoot);
   testThreads(zRoot);
+  testManyStatements();
+  testLoadTwice();
   const char *zMoto = getenv("SDB_TEST_MOTO");
   zProxy = getenv("SDB_TEST_PROXY");
   if (zMoto && zProxy) {

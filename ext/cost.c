@@ -28,12 +28,29 @@
 ** ends, after its commit), or if the previous statement ended: it was a
 ** CREATE VIRTUAL TABLE, its last cursor closed (unless an autocommit
 ** statement's commit follows), its transaction committed or rolled back, or
-** slatedb_cost was read or reset. Inside an explicit transaction, a
+** slatedb_cost was read or reset, or it rolled back to a savepoint (a
+** statement that failed in a transaction). Inside an explicit transaction, a
 ** statement that opens no cursor and changes no row (an INSERT that fails)
-** counts with the next one if SQLite prepares that one at its address. The new statement's record starts at zero
-** and the previous one's is added to the connection's sum. Reading
-** slatedb_cost or calling slatedb_cost_reset never starts a statement.
+** counts with the next one if SQLite prepares that one at its address. The
+** new statement's record starts at zero and the previous one's is added to
+** the connection's sum. Reading slatedb_cost or calling slatedb_cost_reset
+** never starts a statement.
+**
+** Finding the running statement walks the connection's prepared statements,
+** so xUpdate, called once per row, avoids it: while the record has not
+** ended, its xUpdates succeeded and sqlite3_total_changes64 has not moved,
+** the call is the same statement's (rows of one INSERT); if the total moved,
+** a statement that changed rows ended, so the call starts a new one (rows
+** inserted one statement each, as executemany does), whose statement is
+** found by the next call that walks. A remembered statement is only ever
+** compared with live ones, never used: it may have been finalized.
+**
+** Loading the extension again on a connection registers nothing new: the
+** records are found in a process-wide list of connections (the tables
+** already created keep counting where slatedb_cost reads); a connection's
+** entry goes when its last module or function is destroyed, at close.
 */
+#include <pthread.h>
 #include <string.h>
 
 #include "extInt.h"
@@ -50,10 +67,20 @@ struct SdbExtCost {
   int iKeyRun;            /* its SQLITE_STMTSTATUS_RUN then */
   i64 nKeyChanges;        /* sqlite3_total_changes64 then (it moves when a statement
                           ** that changed rows ends, never during one) */
+  int bKeyUnknown;        /* pKey not found yet (the record began at an xUpdate
+                          ** without the walk): the next walking call sets it */
+  int bUpdateFailed;      /* an xUpdate of the record failed: the statement may
+                          ** have ended without changing the total */
   int bEnded;             /* the statement ended: the next start is a new one */
   int nCursor;            /* cursors of slatedb tables open on the connection */
   int nTxn;               /* tables in a transaction (xBegin .. xCommit/xRollback) */
+  int bLoaded;            /* sqlite3_slatedb_init completed on the connection */
+  SdbExtCost *pNext;      /* the next connection's records in costList */
 };
+
+/* Every connection's records, guarded by costMutex (so are nRef and bLoaded). */
+static pthread_mutex_t costMutex = PTHREAD_MUTEX_INITIALIZER;
+static SdbExtCost *costList = 0;
 
 /* A module as registered on one connection: SQLite's copy, the module it
 ** forwards to, and the connection's records. */
@@ -65,19 +92,51 @@ typedef struct CostModule {
 } CostModule;
 
 /* See extInt.h. */
-SdbExtCost *sdbExtCostNew(sqlite3 *db) {
-  SdbExtCost *p = sqlite3_malloc64(sizeof(*p));
-  if (!p) return 0;
-  memset(p, 0, sizeof(*p));
-  p->nRef = 1;
-  p->db = db;
+SdbExtCost *sdbExtCostGet(sqlite3 *db, int *pbLoaded) {
+  pthread_mutex_lock(&costMutex);
+  SdbExtCost *p = costList;
+  while (p && p->db != db) p = p->pNext;
+  if (p) {
+    p->nRef++;
+  } else if ((p = sqlite3_malloc64(sizeof(*p))) != 0) {
+    memset(p, 0, sizeof(*p));
+    p->nRef = 1;
+    p->db = db;
+    p->pNext = costList;
+    costList = p;
+  }
+  *pbLoaded = p ? p->bLoaded : 0;
+  pthread_mutex_unlock(&costMutex);
   return p;
+}
+
+/* See extInt.h. */
+void sdbExtCostSetLoaded(SdbExtCost *p) {
+  pthread_mutex_lock(&costMutex);
+  p->bLoaded = 1;
+  pthread_mutex_unlock(&costMutex);
+}
+
+/* Take one more reference to p. */
+static void costRef(SdbExtCost *p) {
+  pthread_mutex_lock(&costMutex);
+  p->nRef++;
+  pthread_mutex_unlock(&costMutex);
 }
 
 /* See extInt.h. */
 void sdbExtCostUnref(void *pArg) {
   SdbExtCost *p = pArg;
-  if (p && --p->nRef == 0) sqlite3_free(p);
+  if (!p) return;
+  pthread_mutex_lock(&costMutex);
+  int bFree = --p->nRef == 0;
+  if (bFree) {
+    SdbExtCost **pp = &costList;
+    while (*pp != p) pp = &(*pp)->pNext;
+    *pp = p->pNext;
+  }
+  pthread_mutex_unlock(&costMutex);
+  if (bFree) sqlite3_free(p);
 }
 
 /* The fields of a record, as an array (every field is a uint64_t). */
@@ -93,17 +152,36 @@ static void costFold(SdbExtCost *c) {
   }
 }
 
+#ifdef SDB_TESTHOOKS
+long long sdbExtTestCostWalk = 0;
+#endif
+
 /* The running statement the call comes from: c->pKey if it is still busy
 ** (a statement stepped while another one is left open counts as that one),
 ** else the first busy statement, or NULL. */
 static sqlite3_stmt *costRunning(SdbExtCost *c) {
   sqlite3_stmt *pFirst = 0;
   for (sqlite3_stmt *s = sqlite3_next_stmt(c->db, 0); s; s = sqlite3_next_stmt(c->db, s)) {
+#ifdef SDB_TESTHOOKS
+    sdbExtTestCostWalk++;
+#endif
     if (!sqlite3_stmt_busy(s)) continue;
     if (s == c->pKey) return s;
     if (!pFirst) pFirst = s;
   }
   return pFirst;
+}
+
+/* Begin a new statement record for statement s (NULL: not known yet) at
+** run iRun, with the connection's total of changes nChanges. */
+static void costNewStatement(SdbExtCost *c, sqlite3_stmt *s, int iRun, i64 nChanges) {
+  costFold(c);
+  c->pKey = s;
+  c->iKeyRun = iRun;
+  c->nKeyChanges = nChanges;
+  c->bKeyUnknown = 0;
+  c->bUpdateFailed = 0;
+  c->bEnded = 0;
 }
 
 /* A call that starts work: begin a new statement record if it comes from
@@ -112,15 +190,30 @@ static void costStart(SdbExtCost *c) {
   sqlite3_stmt *s = costRunning(c);
   int iRun = s ? sqlite3_stmt_status(s, SQLITE_STMTSTATUS_RUN, 0) : 0;
   i64 nChanges = sqlite3_total_changes64(c->db);
-  if (!c->bEnded && (s == 0 || (s == c->pKey && iRun == c->iKeyRun &&
-                                nChanges == c->nKeyChanges))) {
+  if (!c->bEnded && nChanges == c->nKeyChanges) {
+    if (s == 0) return;
+    if (c->bKeyUnknown && !c->bUpdateFailed) {
+      c->pKey = s;            /* the statement whose xUpdate began the record */
+      c->iKeyRun = iRun;
+      c->bKeyUnknown = 0;
+      return;
+    }
+    if (!c->bKeyUnknown && s == c->pKey && iRun == c->iKeyRun) return;
+  }
+  costNewStatement(c, s, iRun, nChanges);
+}
+
+/* xUpdate while no cursor is open: as costStart, without the walk when the
+** total of changes tells (see the top of the file). */
+static void costStartUpdate(SdbExtCost *c) {
+  if (c->bEnded || c->bUpdateFailed) {
+    costStart(c);
     return;
   }
-  costFold(c);
-  c->pKey = s;
-  c->iKeyRun = iRun;
-  c->nKeyChanges = nChanges;
-  c->bEnded = 0;
+  i64 nChanges = sqlite3_total_changes64(c->db);
+  if (nChanges == c->nKeyChanges) return;     /* the record's statement */
+  costNewStatement(c, 0, 0, nChanges);        /* one that changed rows ended */
+  c->bKeyUnknown = 1;
 }
 
 /* Attach c's statement record to this thread (bStart: the call starts work);
@@ -201,8 +294,10 @@ static int costNext(sqlite3_vtab_cursor *pCursor) {
 
 static int costUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid) {
   SdbExtCost *c = costOfVtab(pVtab);
-  SdbCost *pPrev = costEnter(c, c->nCursor == 0);
+  if (c->nCursor == 0) costStartUpdate(c);
+  SdbCost *pPrev = costEnter(c, 0);
   int rc = costInner(pVtab)->xUpdate(pVtab, argc, argv, pRowid);
+  if (rc != SQLITE_OK) c->bUpdateFailed = 1;
   costLeave(pPrev);
   return rc;
 }
@@ -237,6 +332,17 @@ static int costEnd(sqlite3_vtab *pVtab, int bCommit) {
 static int costCommit(sqlite3_vtab *pVtab) { return costEnd(pVtab, 1); }
 static int costRollback(sqlite3_vtab *pVtab) { return costEnd(pVtab, 0); }
 
+/* xRollbackTo: a statement that failed in a transaction, or ROLLBACK TO,
+** ends with it. */
+static int costRollbackTo(sqlite3_vtab *pVtab, int iSavepoint) {
+  SdbExtCost *c = costOfVtab(pVtab);
+  SdbCost *pPrev = costEnter(c, 0);
+  int rc = costInner(pVtab)->xRollbackTo(pVtab, iSavepoint);
+  c->bEnded = 1;
+  costLeave(pPrev);
+  return rc;
+}
+
 /* Module destructor: drop the connection's records and the inner client data. */
 static void costModuleFree(void *pArg) {
   CostModule *m = pArg;
@@ -253,7 +359,7 @@ int sdbExtCostCreateModule(sqlite3 *db, const char *zName, const sqlite3_module 
   m->pInner = pInner;
   m->pInnerAux = pInnerAux;
   m->pCost = pCost;
-  pCost->nRef++;
+  costRef(pCost);
   /* Eponymous modules keep their shape: no xCreate, or xCreate == xConnect. */
   if (pInner->xCreate) m->m.xCreate = pInner->xCreate == pInner->xConnect ? costConnect : costCreate;
   if (pInner->xConnect) m->m.xConnect = costConnect;
@@ -266,6 +372,7 @@ int sdbExtCostCreateModule(sqlite3 *db, const char *zName, const sqlite3_module 
   if (pInner->xSync) m->m.xSync = costSync;
   if (pInner->xCommit) m->m.xCommit = costCommit;
   if (pInner->xRollback) m->m.xRollback = costRollback;
+  if (pInner->iVersion >= 2 && pInner->xRollbackTo) m->m.xRollbackTo = costRollbackTo;
   /* On failure SQLite calls costModuleFree itself. */
   return sqlite3_create_module_v2(db, zName, &m->m, m, costModuleFree);
 }
@@ -406,10 +513,10 @@ static void fnCostReset(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 /* See extInt.h. */
 int sdbExtRegisterCost(sqlite3 *db, SdbExtCost *pCost) {
   _Static_assert(COST_NCOL == COST_NFIELD, "a column per SdbCost field");
-  pCost->nRef++;
+  costRef(pCost);
   int rc = sqlite3_create_module_v2(db, "slatedb_cost", &costTabModule, pCost, sdbExtCostUnref);
   if (rc != SQLITE_OK) return rc;
-  pCost->nRef++;
+  costRef(pCost);
   return sqlite3_create_function_v2(db, "slatedb_cost_reset", 0,
                                     SQLITE_UTF8 | SQLITE_DIRECTONLY, pCost, fnCostReset, 0, 0,
                                     sdbExtCostUnref);

@@ -320,7 +320,8 @@ typedef struct SdbExtPlan {
 } SdbExtPlan;
 
 /*
-** xBestIndex of the slatedb module. nEstRows: estimated rows in the table.
+** xBestIndex of the slatedb module on connection db (its like() is probed
+** before a LIKE term is pushed). nEstRows: estimated rows in the table.
 ** bNoOmit (tests): never set omit, to prove the bounds are supersets.
 **
 ** Loose terms. For key_type=text, SQLite compares `key = rhs` as text when
@@ -331,7 +332,8 @@ typedef struct SdbExtPlan {
 ** known constant is "loose": omit=0 (SQLite re-checks it) and xFilter scans a
 ** superset valid under both readings.
 */
-int sdbExtBestIndex(sqlite3_index_info *pInfo, double nEstRows, int eKeyType, int bNoOmit);
+int sdbExtBestIndex(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
+                    int bNoOmit);
 
 /*
 ** Where the columns that xBestIndex treats specially are, for one of the two
@@ -360,8 +362,8 @@ extern const SdbExtPlanCols sdbExtPlanColsRead;
 ** that branch's terms only (then the plan must lose to one with the URL),
 ** and a statement without a URL must reach xFilter, which says so.
 */
-int sdbExtBestIndexCols(sqlite3_index_info *pInfo, double nEstRows, int eKeyType, int bNoOmit,
-                        const SdbExtPlanCols *pCols);
+int sdbExtBestIndexCols(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
+                        int bNoOmit, const SdbExtPlanCols *pCols);
 /* Parse idxStr (as sdbExtBestIndex wrote it). SQLITE_OK or SQLITE_ERROR. */
 int sdbExtPlanParse(const char *zIdxStr, int argc, SdbExtPlan *pPlan);
 
@@ -531,8 +533,11 @@ int sdbExtRegisterInfo(sqlite3 *db);   /* slatedb_handles and slatedb_checkpoint
 typedef struct SdbExtCost SdbExtCost;
 /* Register the slatedb module on db, its calls charged to pCost (vtab.c). */
 int sdbExtRegisterVtab(sqlite3 *db, SdbExtCost *pCost);
-/* New records for db, one reference held by the caller; NULL on OOM. */
-SdbExtCost *sdbExtCostNew(sqlite3 *db);
+/* db's records, one reference held by the caller: the ones an earlier load
+** made if any (*pbLoaded: that load completed), else new; NULL on OOM. */
+SdbExtCost *sdbExtCostGet(sqlite3 *db, int *pbLoaded);
+/* Mark p's connection as loaded: a later load registers nothing. */
+void sdbExtCostSetLoaded(SdbExtCost *p);
 /* Drop one reference (a destructor for SQLite); the last frees. NULL-safe. */
 void sdbExtCostUnref(void *pCost);
 /*
@@ -549,9 +554,11 @@ int sdbExtRegisterRead(sqlite3 *db, SdbExtCost *pCost);
 /* Register the table slatedb_cost and slatedb_cost_reset() on pCost. */
 int sdbExtRegisterCost(sqlite3 *db, SdbExtCost *pCost);
 
-/* Test builds (-DSDB_TESTHOOKS): when non-zero, xBestIndex never sets omit. */
+/* Test builds (-DSDB_TESTHOOKS): when non-zero, xBestIndex never sets omit;
+** the prepared statements cost.c has walked to tell statements apart. */
 #ifdef SDB_TESTHOOKS
 extern int sdbExtTestNoOmit;
+extern long long sdbExtTestCostWalk;
 #endif
 
 #endif /* SDB_EXT_INT_H */

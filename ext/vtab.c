@@ -205,7 +205,7 @@ static int vtabBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   bNoOmit = sdbExtTestNoOmit;
 #endif
   SdbVtab *p = (SdbVtab *)pVtab;
-  int rc = sdbExtBestIndex(pInfo, vtabEstRows(p), p->args.eKeyType, bNoOmit);
+  int rc = sdbExtBestIndex(p->db, pInfo, vtabEstRows(p), p->args.eKeyType, bNoOmit);
   if (rc == SDB_PLAN_EXTRA_ARG) {
     const char *zName = p->zName;
     return sdbExtVtabError(pVtab, SQLITE_ERROR,

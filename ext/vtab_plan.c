@@ -28,7 +28,9 @@
 **                              variant (sdbExtBoundsLike); omit=0, so SQLite
 **                              re-checks the LIKE (case_sensitive_like too,
 **                              whose BINARY >= / < terms SQLite derives and
-**                              which make the range exact)
+**                              which make the range exact); only while the
+**                              connection's like() answers a probe as the
+**                              built-in does (planLikeIsBuiltin)
 **
 ** The NOCASE terms SQLite derives from a case-insensitive LIKE, terms on
 ** value/seq/timestamps and functions are left to SQLite; so is a second IN
@@ -90,6 +92,7 @@ const SdbExtPlanCols sdbExtPlanColsRead = { -1, SDB_RCOL_URL, SDB_RCOL_OPTIONS, 
 
 /* Work state of one xBestIndex call. */
 typedef struct PlanBuild {
+  sqlite3 *db;                    /* the connection (for the like() probe) */
   sqlite3_index_info *pInfo;
   int nArg;                       /* argv slots assigned so far */
   u8 aRole[SDB_PLAN_MAXARG];      /* role of each slot */
@@ -103,6 +106,7 @@ typedef struct PlanBuild {
   int mArgUsed;                   /* the same bits: the argument is in argv */
   int bExtra;                     /* a term on the catcher column */
   int nUrl;                       /* url = terms seen, usable or not */
+  int eLikeBuiltin;               /* planLikeIsBuiltin's answer, -1 before */
 } PlanBuild;
 
 /* Give constraint i the next argv slot with role eRole. False if full.
@@ -172,10 +176,50 @@ static void planKey(PlanBuild *p, int i) {
 }
 
 /*
+** The probe of like(): pairs on which SQLite's built-in like() (either
+** case_sensitive_like) answers as listed, and a like() that folds Unicode
+** (ICU's), ignores accents or reads its wildcards otherwise does not. The
+** range of a LIKE term covers only ASCII case variants of the literal
+** prefix, so it is pushed only while the probe holds. Each pair is
+** like(pattern, string):
+*/
+static const char zLikeProbe[] =
+  "SELECT like('k', char(8490))"        /* KELVIN SIGN folds to k in Unicode */
+  " || like('s', char(383))"            /* LONG S folds to s */
+  " || like('a', char(228))"            /* a-umlaut: accent-insensitive */
+  " || like('a', char(65345))"          /* FULLWIDTH a: compatibility folding */
+  " || like(char(228), char(196))"      /* a-umlaut vs A-umlaut: Unicode case */
+  " || like('ab', 'abc') || like('abc', 'abd') || like('a%', 'ba')"
+  " || like('a_c', 'abc') || like('a%', 'aXY') || like('%b%', 'abc')"
+  " || like('abc', 'abc')";
+#define LIKE_PROBE_EXPECT "000000001111"
+
+/*
+** True if the connection's like() answers the probe as SQLite's built-in
+** does. A nested statement, run while SQLite prepares the outer one (no
+** table, so no schema or lock is involved); any failure means false. The
+** answer holds for the outer statement's life: it calls the like() it
+** resolved now, and redefining like() expires the connection's statements,
+** whose new prepare probes again.
+*/
+static int planLikeIsBuiltin(sqlite3 *db) {
+  sqlite3_stmt *pStmt = 0;
+  int bOk = 0;
+  if (sqlite3_prepare_v2(db, zLikeProbe, -1, &pStmt, 0) == SQLITE_OK &&
+      sqlite3_step(pStmt) == SQLITE_ROW) {
+    const unsigned char *z = sqlite3_column_text(pStmt, 0);
+    bOk = z && strcmp((const char *)z, LIKE_PROBE_EXPECT) == 0;
+  }
+  sqlite3_finalize(pStmt);
+  return bOk;
+}
+
+/*
 ** Consider LIKE constraint i on the key (text and blob keys): xFilter scans
 ** the range of the pattern's literal prefix (sdbExtBoundsLike), omit=0 so
 ** SQLite re-checks the LIKE. A pattern known here without a literal prefix
-** ('%x', '_x') would scan everything: left to SQLite. One LIKE is pushed.
+** ('%x', '_x') would scan everything: left to SQLite. One LIKE is pushed,
+** and none when like() is not the built-in (planLikeIsBuiltin, once per call).
 */
 static void planLike(PlanBuild *p, int i) {
   const struct sqlite3_index_constraint *pCons = &p->pInfo->aConstraint[i];
@@ -189,6 +233,8 @@ static void planLike(PlanBuild *p, int i) {
     sqlite3_value_free(pCopy);
     if (n == 0) return;
   }
+  if (p->eLikeBuiltin < 0) p->eLikeBuiltin = p->db ? planLikeIsBuiltin(p->db) : 0;
+  if (!p->eLikeBuiltin) return;
   if (!planUse(p, i, SDB_ARG_KEY_LIKE, 0)) return;
   p->pInfo->aConstraintUsage[i].omit = 0;
   p->idxNum |= PLAN_LIKE;
@@ -317,8 +363,9 @@ static int planIdxStr(PlanBuild *p) {
 }
 
 /* See extInt.h. */
-int sdbExtBestIndex(sqlite3_index_info *pInfo, double nEstRows, int eKeyType, int bNoOmit) {
-  return sdbExtBestIndexCols(pInfo, nEstRows, eKeyType, bNoOmit, &sdbExtPlanColsTable);
+int sdbExtBestIndex(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
+                    int bNoOmit) {
+  return sdbExtBestIndexCols(db, pInfo, nEstRows, eKeyType, bNoOmit, &sdbExtPlanColsTable);
 }
 
 /* Give each constraint to the planner of its column. */
@@ -336,10 +383,12 @@ static void planConstraints(PlanBuild *p, const SdbExtPlanCols *pCols) {
 }
 
 /* See extInt.h. */
-int sdbExtBestIndexCols(sqlite3_index_info *pInfo, double nEstRows, int eKeyType, int bNoOmit,
-                        const SdbExtPlanCols *pCols) {
+int sdbExtBestIndexCols(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
+                        int bNoOmit, const SdbExtPlanCols *pCols) {
   PlanBuild b;
   memset(&b, 0, sizeof(b));
+  b.db = db;
+  b.eLikeBuiltin = -1;
   b.pInfo = pInfo;
   b.eKeyType = eKeyType;
   b.bNoOmit = bNoOmit;

@@ -207,8 +207,9 @@ static int readBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
 #ifdef SDB_TESTHOOKS
   bNoOmit = sdbExtTestNoOmit;
 #endif
-  int rc = sdbExtBestIndexCols(pInfo, readEstRows((ReadVtab *)pVtab, pInfo), SDB_KEY_TEXT,
-                               bNoOmit, &sdbExtPlanColsRead);
+  ReadVtab *p = (ReadVtab *)pVtab;
+  int rc = sdbExtBestIndexCols(p->db, pInfo, readEstRows(p, pInfo), SDB_KEY_TEXT, bNoOmit,
+                               &sdbExtPlanColsRead);
   if (rc == SDB_PLAN_EXTRA_ARG) {
     return sdbExtVtabError(pVtab, SQLITE_ERROR, sqlite3_mprintf(
         "slatedb: " READ_NAME " takes at most 2 arguments: a URL and an options string, as in "
