@@ -1242,8 +1242,11 @@ static int createWriter(const char *zUrl, SdbErr *pErr) {
 
 /* A writer creates a database only where nothing else is: a prefix with
 ** other objects is refused and nothing is written; siblings such as db2/
-** next to db/ do not count; SlateDB's folders alone are a create that
-** stopped half-way. The check is one LIST with a delimiter. */
+** next to db/ do not count; wal/, compacted/ or compactions/ without a
+** manifest are a database whose manifest is missing (refused), foreign data
+** in manifest/ is refused, an empty manifest/ (a folder marker) is a create
+** that stopped half-way; a cut listing answer is refused, never "empty".
+** The check of the root is one LIST with a delimiter. */
 static void testCreateOnlyWhereEmpty(void) {
   char zB[64], zUrl[160], zKey[64];
   SdbErr err = {0};
@@ -1260,12 +1263,16 @@ static void testCreateOnlyWhereEmpty(void) {
     putStr(s, zKey, "x", 0, &err);
   }
   putStr(s, "many/zz.txt", "x", 0, &err);
+  putStr(s, "only/wal/README.txt", "x", 0, &err);
+  putStr(s, "mf/manifest/notes.txt", "x", 0, &err);
+  putStr(s, "mk/manifest/", "", 0, &err);
+  putStr(s, "trunc/a.txt", "x", 0, &err);
   char *zBefore = bucketKeys(zB);
   snprintf(zUrl, sizeof(zUrl), "s3://%s/logs", zB);
   int rc = createWriter(zUrl, &err);
   CHECKF("s3 create: a prefix with other objects is refused",
          rc == SDB_CANTOPEN && strstr(err.zMsg, "(first: \"2024/\")") &&
-         strstr(err.zMsg, "refusing to create a database at"), "rc=%d %s", rc, err.zMsg);
+         strstr(err.zMsg, "refusing to create a database:"), "rc=%d %s", rc, err.zMsg);
   snprintf(zUrl, sizeof(zUrl), "s3://%s", zB);
   memset(&err, 0, sizeof(err));
   rc = createWriter(zUrl, &err);
@@ -1276,13 +1283,35 @@ static void testCreateOnlyWhereEmpty(void) {
   rc = createWriter(zUrl, &err);
   CHECKF("s3 create: an object past SlateDB's folders is found",
          rc == SDB_CANTOPEN && strstr(err.zMsg, "(first: \"zz.txt\")"), "rc=%d %s", rc, err.zMsg);
+  static const char *const azLost[] = {"half", "only"};
+  for (int i = 0; i < 2; i++) {
+    snprintf(zUrl, sizeof(zUrl), "s3://%s/%s", zB, azLost[i]);
+    memset(&err, 0, sizeof(err));
+    rc = createWriter(zUrl, &err);
+    CHECKF("s3 create: SlateDB's data folders without a manifest are refused",
+           rc == SDB_CANTOPEN && strstr(err.zMsg, "whose manifest is missing"), "%s rc=%d %s",
+           azLost[i], rc, err.zMsg);
+  }
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/mf", zB);
+  memset(&err, 0, sizeof(err));
+  rc = createWriter(zUrl, &err);
+  CHECKF("s3 create: foreign data in manifest/ is refused",
+         rc == SDB_CANTOPEN && strstr(err.zMsg, "(first: \"manifest/notes.txt\")"), "rc=%d %s", rc,
+         err.zMsg);
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/trunc", zB);
+  memset(&err, 0, sizeof(err));
+  rules("[{\"method\":\"GET\",\"path\":\"delimiter=\",\"short_body\":true}]");
+  rc = createWriter(zUrl, &err);
+  proxyReset();
+  CHECKF("s3 create: a cut listing answer is refused, never read as empty",
+         rc != SDB_OK && strstr(err.zMsg, "incomplete or malformed"), "rc=%d %s", rc, err.zMsg);
   char *zAfter = bucketKeys(zB);
   CHECKF("s3 create: nothing was written", strcmp(zBefore, zAfter) == 0 && zBefore[0] != '?',
          "before:\n%safter:\n%s", zBefore, zAfter);
   SdbStore *sMany = openStore(zB, "many", NULL);
   SdbObjList l = {0};
   u64 nList0 = sMany ? sMany->stats.nList : 0;
-  rc = sMany ? sdbStoreListTop(sMany, 8, &l, &err) : SDB_ERROR;
+  rc = sMany ? sdbStoreListTop(sMany, "", 8, &l, &err) : SDB_ERROR;
   CHECKF("s3 create: one LIST shows the top level",
          rc == SDB_OK && l.n == 2 && strcmp(l.a[0].zKey, "compactions/") == 0 &&
          strcmp(l.a[1].zKey, "zz.txt") == 0 && sMany->stats.nList - nList0 == 1,
@@ -1293,12 +1322,12 @@ static void testCreateOnlyWhereEmpty(void) {
   memset(&err, 0, sizeof(err));
   rc = createWriter(zUrl, &err);
   CHECKF("s3 create: db/ is created beside db2/ and dbx.txt", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
-  snprintf(zUrl, sizeof(zUrl), "s3://%s/half", zB);
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/mk", zB);
   rc = createWriter(zUrl, &err);
-  CHECKF("s3 create: SlateDB's folders alone are resumed", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+  CHECKF("s3 create: an empty manifest/ is resumed", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
   char *zEnd = bucketKeys(zB);
   CHECKF("s3 create: manifests were written", strstr(zEnd, "db/manifest/00000000000000000001.manifest") &&
-         strstr(zEnd, "half/manifest/00000000000000000001.manifest"), "%s", zEnd);
+         strstr(zEnd, "mk/manifest/00000000000000000001.manifest"), "%s", zEnd);
   free(zBefore);
   free(zAfter);
   free(zEnd);

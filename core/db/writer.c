@@ -313,28 +313,57 @@ static int wrCreateDb(SdbDb *db, SdbErr *pErr) {
 }
 
 /* Is zName (a name directly under the root, folders with '/') one of the
-** folders a SlateDB database keeps? */
-static int wrIsSlateDbFolder(const char *zName) {
-  static const char *const az[] = { "manifest/", "wal/", "compacted/", "compactions/" };
+** folders a SlateDB database keeps besides manifest/? */
+static int wrIsDataFolder(const char *zName) {
+  static const char *const az[] = { "wal/", "compacted/", "compactions/" };
   for (size_t i = 0; i < sizeof(az) / sizeof(az[0]); i++) {
     if (strcmp(zName, az[i]) == 0) return 1;
   }
   return 0;
 }
 
+/* The refusal to create a database where zDir zName (shown only if it may
+** be: sdb_value_shown) is. Always SDB_CANTOPEN. */
+static int wrForeign(SdbErr *pErr, const char *zDir, const char *zName) {
+  const char *zShown = sdb_value_shown(zName);
+  return sdbErrSet(pErr, SDB_CANTOPEN, "refusing to create a database: the location holds"
+                   " other objects (first: %s%s%s%s) and no SlateDB database; a writer creates"
+                   " one only in an empty or new folder or prefix", zShown == zName ? "\"" : "",
+                   zShown == zName ? zDir : "", zShown, zShown == zName ? "\"" : "");
+}
+
 /* A database is created only where nothing else is: SDB_OK if the root is
-** missing, empty or holds only SlateDB's folders (a first create that stopped
-** half-way), else SDB_CANTOPEN naming the first other object. One listing of
-** the root's top level; at most 4 names are SlateDB's, so 8 names show a
-** foreign one if there is any. */
+** missing or empty, or holds nothing but a manifest/ folder holding nothing
+** (our first create writes manifest/ first, so a create that stopped
+** half-way left at most that; temp files of interrupted writes are not
+** listed). Else SDB_CANTOPEN: naming the first other object, or, for wal/,
+** compacted/ or compactions/ without a manifest, saying that this looks
+** like a database whose manifest is missing (never recreated over its old
+** WAL). Two cheap listings: at most 4 names are SlateDB's, so 8 names show
+** a foreign one if there is any. */
 static int wrCheckRootFree(SdbDb *db, SdbErr *pErr) {
   SdbObjList top = {0};
-  int rc = sdbStoreListTop(db->pStore, 8, &top, pErr);
+  int rc = sdbStoreListTop(db->pStore, "", 8, &top, pErr);
+  const char *zData = NULL;
+  int bManifest = 0;
   for (int i = 0; rc == SDB_OK && i < top.n; i++) {
-    if (wrIsSlateDbFolder(top.a[i].zKey)) continue;
-    rc = sdbErrSet(pErr, SDB_CANTOPEN, "refusing to create a database at %s: it holds other"
-                   " objects (first: \"%s\") and no SlateDB database; a writer creates one only"
-                   " in an empty or new folder or prefix", db->pStore->zDescr, top.a[i].zKey);
+    const char *zName = top.a[i].zKey;
+    if (strcmp(zName, "manifest/") == 0) {
+      bManifest = 1;
+    } else if (wrIsDataFolder(zName)) {
+      if (!zData) zData = zName;
+    } else {
+      rc = wrForeign(pErr, "", zName);
+    }
+  }
+  if (rc == SDB_OK && zData) {
+    rc = sdbErrSet(pErr, SDB_CANTOPEN, "refusing to create a database: the location holds"
+                   " SlateDB's %s but no manifest; it looks like a SlateDB database whose"
+                   " manifest is missing (restore manifest/; it is not recreated)", zData);
+  }
+  if (rc == SDB_OK && bManifest) {
+    rc = sdbStoreListTop(db->pStore, "manifest/", 1, &top, pErr);
+    if (rc == SDB_OK && top.n > 0) rc = wrForeign(pErr, "manifest/", top.a[0].zKey);
   }
   sdbObjListFree(&top);
   return rc;

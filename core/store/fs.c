@@ -501,28 +501,36 @@ static int fsList(SdbStore *pStore, const char *zPrefix, SdbObjList *pOut, SdbEr
   return rc;
 }
 
-/* xListTop: the root directory's entries (hidden ones skipped), folders
-** with a '/', sorted, the first nMax. A missing root lists nothing. */
-static int fsListTop(SdbStore *pStore, int nMax, SdbObjList *pOut, SdbErr *pErr) {
+static int fsIsTempName(const char *zName);
+
+/* xListTop: the entries of directory zDir of the root ("" or "name/"),
+** every name but "." and ".." and temp files of interrupted PUTs
+** (fsIsTempName), sorted, the first nMax; a real directory (lstat: a
+** symlink is never followed) with a '/'. A missing directory lists nothing. */
+static int fsListTop(SdbStore *pStore, const char *zDir, int nMax, SdbObjList *pOut,
+                     SdbErr *pErr) {
   FsStore *p = (FsStore *)pStore;
   sdbObjListFree(pOut);
+  if (zDir[0] && !fsKeyIsSafe(zDir, 1)) return fsBadKey(pErr, zDir);
+  char *zPath = sdbMprintf("%s/%s", p->zRoot, zDir);
+  if (!zPath) return SDB_NOMEM_ERR(pErr);
   STAT_ADD(p, nList, 1);
-  DIR *d = opendir(p->zRoot);
-  if (!d) return (errno == ENOENT || errno == ENOTDIR) ? SDB_OK : fsErrno(pErr, "list", p->zRoot);
+  DIR *d = opendir(zPath);
+  int rc = d || errno == ENOENT || errno == ENOTDIR ? SDB_OK : fsErrno(pErr, "list", zPath);
   struct dirent *e;
-  int rc = SDB_OK;
-  while (rc == SDB_OK && (e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.') continue;
-    char *zPath = sdbMprintf("%s/%s", p->zRoot, e->d_name);
+  while (d && rc == SDB_OK && (e = readdir(d)) != NULL) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || fsIsTempName(e->d_name)) continue;
+    char *zFile = sdbMprintf("%s%s", zPath, e->d_name);
     struct stat st;
     memset(&st, 0, sizeof(st));
-    int bDir = zPath && stat(zPath, &st) == 0 && S_ISDIR(st.st_mode);
-    char *zName = zPath ? sdbMprintf("%s%s", e->d_name, bDir ? "/" : "") : NULL;
+    int bDir = zFile && lstat(zFile, &st) == 0 && S_ISDIR(st.st_mode);
+    char *zName = zFile ? sdbMprintf("%s%s", e->d_name, bDir ? "/" : "") : NULL;
     if (!zName || sdbObjListAdd(pOut, zName, bDir ? 0 : (u64)st.st_size, 0)) rc = SDB_NOMEM_ERR(pErr);
     sdbFree(zName);
-    sdbFree(zPath);
+    sdbFree(zFile);
   }
-  closedir(d);
+  if (d) closedir(d);
+  sdbFree(zPath);
   sdbObjListSort(pOut);
   while (pOut->n > nMax) sdbFree(pOut->a[--pOut->n].zKey);
   if (rc) sdbObjListFree(pOut);

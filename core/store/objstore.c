@@ -54,11 +54,13 @@ void sdbStoreGetStats(SdbStore *p, SdbStoreStats *pOut) {
   }
 }
 
-/* pAll's keys (sorted) cut after their first '/', without repeats, up to
-** nMax of them, into pOut. */
-static int storeTopNames(const SdbObjList *pAll, int nMax, SdbObjList *pOut) {
+/* pAll's keys (sorted, all starting with zDir) without zDir, cut after
+** their first '/', without repeats, up to nMax of them, into pOut. */
+static int storeTopNames(const SdbObjList *pAll, const char *zDir, int nMax, SdbObjList *pOut) {
+  size_t nDir = strlen(zDir);
   for (int i = 0; i < pAll->n && pOut->n < nMax; i++) {
-    const char *zKey = pAll->a[i].zKey;
+    if (strncmp(pAll->a[i].zKey, zDir, nDir) != 0 || !pAll->a[i].zKey[nDir]) continue;
+    const char *zKey = pAll->a[i].zKey + nDir;
     const char *zSlash = strchr(zKey, '/');
     size_t n = zSlash ? (size_t)(zSlash - zKey) + 1 : strlen(zKey);
     const char *zLast = pOut->n ? pOut->a[pOut->n - 1].zKey : NULL;
@@ -71,13 +73,13 @@ static int storeTopNames(const SdbObjList *pAll, int nMax, SdbObjList *pOut) {
   return SDB_OK;
 }
 
-int sdbStoreListTop(SdbStore *p, int nMax, SdbObjList *pOut, SdbErr *pErr) {
+int sdbStoreListTop(SdbStore *p, const char *zDir, int nMax, SdbObjList *pOut, SdbErr *pErr) {
   while (!p->pMethods->xListTop && p->pInner) p = p->pInner;
-  if (p->pMethods->xListTop) return p->pMethods->xListTop(p, nMax, pOut, pErr);
+  if (p->pMethods->xListTop) return p->pMethods->xListTop(p, zDir, nMax, pOut, pErr);
   SdbObjList all = {0};
   sdbObjListFree(pOut);
-  int rc = p->pMethods->xList(p, "", &all, pErr);
-  if (rc == SDB_OK && storeTopNames(&all, nMax, pOut)) rc = SDB_NOMEM_ERR(pErr);
+  int rc = p->pMethods->xList(p, zDir, &all, pErr);
+  if (rc == SDB_OK && storeTopNames(&all, zDir, nMax, pOut)) rc = SDB_NOMEM_ERR(pErr);
   sdbObjListFree(&all);
   if (rc) sdbObjListFree(pOut);
   return rc;

@@ -1274,15 +1274,18 @@ static int s3List(SdbStore *pStore, const char *zPrefix, SdbObjList *pOut, SdbEr
   return rc;
 }
 
-/* xListTop: one ListObjectsV2 of prefix/ with delimiter '/' and max-keys
-** nMax: the objects directly under the root and its folders ("wal/"),
-** sorted. A listing of "db/" never sees "db2/...". */
-static int s3ListTop(SdbStore *pStore, int nMax, SdbObjList *pOut, SdbErr *pErr) {
+/* xListTop: one ListObjectsV2 of prefix/zDir with delimiter '/' and
+** max-keys nMax: the objects directly in that folder and its folders
+** ("wal/"), sorted. A listing of "db/" never sees "db2/...". An answer that
+** is cut short, malformed or names a key outside the folder is an error
+** (SDB_CORRUPT): it never reads as "empty". */
+static int s3ListTop(SdbStore *pStore, const char *zDir, int nMax, SdbObjList *pOut,
+                     SdbErr *pErr) {
   S3Store *p = (S3Store *)pStore;
   char zMax[16];
   snprintf(zMax, sizeof(zMax), "%d", nMax);
   sdbObjListFree(pOut);
-  char *zRoot = p->zPrefix[0] ? sdbMprintf("%s/", p->zPrefix) : sdbStrdup("");
+  char *zRoot = p->zPrefix[0] ? sdbMprintf("%s/%s", p->zPrefix, zDir) : sdbStrdup(zDir);
   SdbSigv4Pair aQ[4] = {{"delimiter", "/"}, {"list-type", "2"}, {"max-keys", zMax},
                         {"prefix", zRoot ? zRoot : ""}};
   S3Req q = {0};
@@ -1299,9 +1302,12 @@ static int s3ListTop(SdbStore *pStore, int nMax, SdbObjList *pOut, SdbErr *pErr)
     STAT_ADD(p, nList, 1);
     rc = s3Run(p, &q, &r, s3Deadline(p), 0, NULL, pErr);
   }
-  if (rc == SDB_OK) rc = sdbS3ListParse(r.body.a, r.body.n, zRoot, pOut);
-  if (rc == SDB_OK) rc = sdbS3ListParseFolders(r.body.a, r.body.n, zRoot, pOut);
+  if (rc == SDB_OK) rc = sdbS3ListParseTop(r.body.a, r.body.n, zRoot, nMax, pOut);
   if (rc == SDB_NOMEM) SDB_NOMEM_ERR(pErr);
+  if (rc == SDB_CORRUPT) {
+    sdbErrSet(pErr, rc, "listing of %s: the answer is incomplete or malformed (no whole"
+              " ListBucketResult, cut short, or a key outside the prefix)", q.zName);
+  }
   sdbBufFree(&r.body);
   s3ReqFree(&q);
   sdbFree(zRoot);
