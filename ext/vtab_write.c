@@ -113,7 +113,8 @@ static int writeError(SdbExtVtab *p, int rc, const char *zFmt, ...) {
 /* The error of every write to a mode=reader table. */
 static int writeReadOnly(SdbExtVtab *p) {
   return writeError(p, SQLITE_READONLY, "slatedb: table %s is read-only (mode=reader): to write,"
-                    " create a table with mode=writer", p->zName);
+                    " DROP TABLE %s (this deletes no data) and create it again with mode=writer",
+                    p->zName, p->zName);
 }
 
 /* The wall clock in ms since 1970. */
