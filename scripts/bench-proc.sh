@@ -58,7 +58,7 @@ VAL="substr(hex(randomblob(50)) || '', 1, 100)"
 open_sql() {
   local eng=$1 dir=$2 mode=$3 cmb=$4 extra=${5:-}
   if [ "$eng" = ours ]; then
-    printf ".load %s\nCREATE VIRTUAL TABLE temp.kv USING slatedb('%s', mode=%s, cache_size='%sMiB'%s);\n" \
+    printf ".load %s sqlite3_slatedb_init\nCREATE VIRTUAL TABLE temp.kv USING slatedb('%s', mode=%s, cache_size='%sMiB'%s);\n" \
       "${SO%.so}" "$dir/ours" "$mode" "$cmb" "$extra"
   else
     printf "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=FULL;\nPRAGMA cache_size=-%s;\n" $((cmb * 1024))
@@ -106,7 +106,7 @@ RES="$WORK/res.txt"   # workload engine rep value
 : > "$RES"
 note() { echo "$1 $2 $3 $4" >> "$RES"; printf '  %-12s %-7s run %s: %s\n' "$1" "$2" "$3" "$4"; }
 FAILS=0
-try() { local v; v=$("$@") && [ -n "$v" ] && echo "$v" || { FAILS=$((FAILS + 1)); echo FAILED; }; }
+try() { local v; v=$("$@") && [ -n "$v" ] && echo "$v" || echo FAILED; }
 
 echo "bench-proc: N=$N BIG_N=$BIG_N LOOKUPS=$LOOKUPS RANGES=$RANGES COMMITS=$COMMITS REPS=$REPS cache ${CACHE_MB} MiB, small cache ${SMALL_MB} MiB; $WORK"
 for rep in $(seq 1 "$REPS"); do
@@ -149,7 +149,7 @@ for eng in ours native; do
     if /usr/bin/time -f '%M' -o "$WORK/rss" $(shell "$eng" "$d") < "$WORK/q.sql" > /dev/null 2> "$WORK/last.err"; then
       note groupby_rss "$eng" "$rep" "$(awk '{ printf "%.1f\n", $1 / 1024 }' "$WORK/rss")"
     else
-      FAILS=$((FAILS + 1)); note groupby_rss "$eng" "$rep" FAILED
+      note groupby_rss "$eng" "$rep" FAILED
     fi
   done
   rm -rf "$d"
@@ -191,5 +191,6 @@ echo
 grep -v '^#' "$OUT" | column -t -s "$(printf '\t')" 2>/dev/null || cat "$OUT"
 grep '^#' "$OUT"
 echo "results: $OUT"
+FAILS=$((FAILS + $(grep -c ' FAILED$' "$RES")))
 [ "$FAILS" -eq 0 ] || { echo "bench-proc: $FAILS run(s) failed" >&2; exit 1; }
 exit 0
