@@ -77,12 +77,19 @@ typedef struct SdbEntry {
 ** The one iterator interface. Every iterator in core/ (block, SST, sorted run,
 ** memtable, merge, visible-row) is an SdbIter. A constructor positions the
 ** iterator on its first entry (or sets bEof). xNext moves to the next entry in
-** the iterator's direction. cur is valid while !bEof.
+** the iterator's direction. cur is valid while !bEof. xSeek (NULL if the
+** iterator cannot seek) restarts it on another range in the same direction:
+** it then yields exactly what a new iterator over the same data and pRange
+** would, reusing what it holds (open tables, the current block) instead of
+** building the stack again. On error the iterator is at EOF (it may seek again).
 */
 typedef struct SdbIter SdbIter;
+typedef struct SdbRange SdbRange;
 typedef struct SdbIterMethods {
   int (*xNext)(SdbIter *pIter, SdbErr *pErr);   /* advance; SDB_OK or error */
   void (*xFree)(SdbIter *pIter);                /* free; NULL-safe via sdb_iter_free */
+  /* position on the first entry of pRange (NULL = everything; borrowed for the call) */
+  int (*xSeek)(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr);
 } SdbIterMethods;
 struct SdbIter {
   const SdbIterMethods *pMethods;
@@ -92,15 +99,21 @@ struct SdbIter {
 
 static inline int sdb_iter_next(SdbIter *p, SdbErr *pErr) { return p->pMethods->xNext(p, pErr); }
 static inline void sdb_iter_free(SdbIter *p) { if (p) p->pMethods->xFree(p); }
+/* True if p can seek. */
+static inline int sdb_iter_can_seek(const SdbIter *p) { return p && p->pMethods->xSeek != 0; }
+/* Seek p (sdb_iter_can_seek) to pRange; SDB_OK or an error (then p is at EOF). */
+static inline int sdb_iter_seek(SdbIter *p, const SdbRange *pRange, SdbErr *pErr) {
+  return p->pMethods->xSeek(p, pRange, pErr);
+}
 
 /*
 ** A key range. An absent bound is unbounded. Bounds are borrowed for the
 ** duration of the call that receives the range (constructors copy them).
 */
-typedef struct SdbRange {
+struct SdbRange {
   const uint8_t *pLo; size_t nLo; int bHasLo; int bLoExcl;
   const uint8_t *pHi; size_t nHi; int bHasHi; int bHiExcl;
-} SdbRange;
+};
 
 /* ---------------------------------------------------------------- databases */
 
@@ -238,6 +251,18 @@ int sdb_db_write(SdbDb *pDb, SdbBatch *pBatch, int bAwaitDurable, SdbErr *pErr);
 ** applied on top: the transaction reads its own writes, deletes included. */
 int sdb_db_scan_overlay(SdbDb *pDb, SdbBatch *pOverlay, const SdbRange *pRange, int bDesc,
                         SdbIter **ppIter, SdbErr *pErr);
+
+/*
+** Like sdb_db_scan_overlay, reusing *ppIter: NULL, or a scan an earlier call
+** (or sdb_db_scan / sdb_db_scan_overlay) returned on pDb. When it scans in
+** direction bDesc with the same overlay and the database state it pinned is
+** still the current one (no commit, refresh or new version since), it seeks
+** it to pRange (no refresh: a statement's lookups stay on the state it
+** started with); otherwise it frees it and starts a new scan, as
+** sdb_db_scan_overlay does. *ppIter is the scan afterwards (NULL on error).
+*/
+int sdb_db_scan_seek(SdbDb *pDb, SdbBatch *pOverlay, const SdbRange *pRange, int bDesc,
+                     SdbIter **ppIter, SdbErr *pErr);
 
 /* Flush buffered WAL rows (durability=async) and, with bMemtable, the
 ** memtable to a new L0 SST. */

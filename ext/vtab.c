@@ -253,10 +253,9 @@ static void cursorFreeKeys(SdbCursor *p) {
   p->bPoints = 0;
 }
 
-/* Release everything a scan holds; the cursor is at EOF afterwards. */
+/* Release what a scan holds but its engine iterator, which the next xFilter
+** of the cursor seeks (sdb_db_scan_seek); the cursor is at EOF afterwards. */
 static void cursorReset(SdbCursor *p) {
-  sdb_iter_free(p->pIter);
-  p->pIter = 0;
   cursorFreeKeys(p);
   sqlite3_value_free(p->pPrefix);
   p->pPrefix = 0;
@@ -268,6 +267,7 @@ static void cursorReset(SdbCursor *p) {
 int sdbExtCursorClose(sqlite3_vtab_cursor *pCursor) {
   SdbCursor *p = (SdbCursor *)pCursor;
   cursorReset(p);
+  sdb_iter_free(p->pIter);
   sqlite3_free(p);
   return SQLITE_OK;
 }
@@ -289,16 +289,16 @@ static int cursorCheckRow(SdbCursor *p) {
   return SQLITE_OK;
 }
 
-/* Start an engine scan of pRange; the cursor lands on its first row. */
+/* Start an engine scan of pRange; the cursor lands on its first row. The
+** iterator of the cursor's previous scan seeks when it can (joins and IN
+** lists call xFilter per outer row or key): no stack to build again. */
 static int cursorScan(SdbCursor *p, const SdbRange *pRange, int bDesc) {
   SdbVtab *pTab = cursorVtab(p);
   SdbErr err;
   sdb_err_clear(&err);
-  sdb_iter_free(p->pIter);
-  p->pIter = 0;
   SdbBatch *pOverlay = sdbExtHandleBatch(pTab->pHandle, pTab->db);
-  int rc = sdb_db_scan_overlay(sdbExtHandleDb(pTab->pHandle), pOverlay, pRange, bDesc,
-                               &p->pIter, &err);
+  int rc = sdb_db_scan_seek(sdbExtHandleDb(pTab->pHandle), pOverlay, pRange, bDesc,
+                            &p->pIter, &err);
   if (rc != SDB_OK) {
     p->pIter = 0;
     return sdbExtVtabEngineError(p->base.pVtab, &err, rc);
@@ -343,8 +343,6 @@ static int cursorNextPoint(SdbCursor *p) {
     if (rc != SQLITE_OK) return rc;
     if (!p->pIter->bEof) return cursorCheckRow(p);
   }
-  sdb_iter_free(p->pIter);
-  p->pIter = 0;
   p->bEof = 1;
   return SQLITE_OK;
 }

@@ -111,6 +111,12 @@ int sdb_db_scan_overlay(SdbDb *db, SdbBatch *pOverlay, const SdbRange *pRange, i
   return sdbReadScan(db, pIdx, pRange, bDesc, ppIter, pErr);
 }
 
+int sdb_db_scan_seek(SdbDb *db, SdbBatch *pOverlay, const SdbRange *pRange, int bDesc,
+                     SdbIter **ppIter, SdbErr *pErr) {
+  SdbMemtable *pIdx = (pOverlay && sdb_batch_count(pOverlay)) ? sdbBatchIndex(pOverlay) : NULL;
+  return sdbReadScanSeek(db, pIdx, pRange, bDesc, ppIter, pErr);
+}
+
 int sdb_db_prefetch(SdbDb *db, const SdbRange *aRange, int nRange, int bDesc, SdbErr *pErr) {
   return sdbReadPrefetch(db, aRange, nRange, bDesc, pErr);
 }

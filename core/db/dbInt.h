@@ -203,6 +203,11 @@ int sdbDbReplayWal(SdbDb *db, DbVersion *v, SdbErr *pErr);
 int sdbDbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter **pp,
                    SdbErr *pErr);
 int sdbDbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter **pp, SdbErr *pErr);
+/* A seekable iterator over table t within r (never NULL: at EOF when t holds
+** no key of r); it opens t's SST only once a range it is sought to overlaps
+** t. Caller owns *pp. */
+int sdbDbTableSeekIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter **pp,
+                       SdbErr *pErr);
 /* The open SST of table t, opened on first use (for a point read r, with its
 ** filter); owned by t. */
 int sdbDbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, SdbSst **ppSst, SdbErr *pErr);
@@ -253,6 +258,10 @@ int sdbReaderRefresh(SdbDb *db, SdbErr *pErr);
 ** taken) newest. A reader refreshes first when due. Caller owns *ppIter. */
 int sdbReadScan(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc, SdbIter **ppIter,
                 SdbErr *pErr);
+/* sdb_db_scan_seek: seek *ppIter (a scan of db, or NULL) when it scans in
+** direction bDesc with overlay pIdx, else free it and start sdbReadScan. */
+int sdbReadScanSeek(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc,
+                    SdbIter **ppIter, SdbErr *pErr);
 /* sdb_db_prefetch. */
 int sdbReadPrefetch(SdbDb *db, const SdbRange *aRange, int nRange, int bDesc, SdbErr *pErr);
 

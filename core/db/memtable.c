@@ -298,7 +298,21 @@ static void mtIterFree(SdbIter *pIter) {
   sdbFree(it);
 }
 
-static const SdbIterMethods mtIterMethods = {mtIterNext, mtIterFree};
+static void mtIterSeek(MtIter *it);
+
+/* xSeek: the skiplist search of a new iterator, on the new range. */
+static int mtIterSeekTo(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
+  MtIter *it = (MtIter *)pIter;
+  if (sdbRangeCopySet(&it->range, pRange)) {
+    it->pNode = NULL;
+    it->base.bEof = 1;
+    return SDB_NOMEM_ERR(pErr);
+  }
+  mtIterSeek(it);
+  return SDB_OK;
+}
+
+static const SdbIterMethods mtIterMethods = {mtIterNext, mtIterFree, mtIterSeekTo};
 
 /* Position on the first node within the range in the iterator's direction. */
 static void mtIterSeek(MtIter *it) {

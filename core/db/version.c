@@ -615,6 +615,73 @@ int sdbDbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter 
   return rc;
 }
 
+/* The iterator of sdbDbTableSeekIter: t's SST iterator (opened when first
+** needed, then sought) on the range clipped to t's visible range. */
+typedef struct TabIter {
+  SdbIter base;           /* cur borrows from pSst's current row */
+  SdbDb *db;
+  DbTable *t;             /* borrowed from the pinned version */
+  int bDesc;
+  SdbIter *pSst;          /* the SST iterator, owned; NULL until needed */
+} TabIter;
+
+/* xSeek of a table iterator. */
+static int tabSeek(SdbIter *pIter, const SdbRange *r, SdbErr *pErr) {
+  TabIter *it = (TabIter *)pIter;
+  SdbRange clipped;
+  SdbSst *pSst;
+  it->base.bEof = 1;
+  sdbDbClipRange(r, it->t, &clipped);
+  const SdbRange *rr = (r || it->t->bHasVisible) ? &clipped : NULL;
+  if ((rr && sdbRangeIsEmpty(rr)) || !sdbDbTableOverlaps(it->t, rr)) return SDB_OK;
+  int rc;
+  if (it->pSst) {
+    rc = sdb_iter_seek(it->pSst, rr, pErr);
+  } else {
+    rc = sdbDbTableSst(it->db, it->t, rr, &pSst, pErr);
+    if (rc == SDB_OK) rc = sdbSstIterNew(pSst, rr, it->bDesc, &it->pSst, pErr);
+  }
+  if (rc) return rc;
+  it->base.bEof = it->pSst->bEof;
+  it->base.cur = it->pSst->cur;
+  return SDB_OK;
+}
+
+static int tabNext(SdbIter *pIter, SdbErr *pErr) {
+  TabIter *it = (TabIter *)pIter;
+  if (it->base.bEof) return SDB_OK;
+  int rc = sdb_iter_next(it->pSst, pErr);
+  it->base.bEof = rc || it->pSst->bEof;
+  it->base.cur = it->pSst->cur;
+  return rc;
+}
+
+static void tabFree(SdbIter *pIter) {
+  TabIter *it = (TabIter *)pIter;
+  sdb_iter_free(it->pSst);
+  sdbFree(it);
+}
+
+static const SdbIterMethods tabMethods = {tabNext, tabFree, tabSeek};
+
+int sdbDbTableSeekIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter **pp,
+                       SdbErr *pErr) {
+  TabIter *it = sdbMallocZero(sizeof(*it));
+  *pp = NULL;
+  if (!it) return SDB_NOMEM_ERR(pErr);
+  it->base.pMethods = &tabMethods;
+  it->db = db;
+  it->t = t;
+  it->bDesc = bDesc;
+  int rc = tabSeek(&it->base, r, pErr);
+  if (rc) {
+    tabFree(&it->base);
+    return rc;
+  }
+  *pp = &it->base;
+  return SDB_OK;
+}
+
 /* Context of a sorted-run concatenation: the run's tables that may hold keys
 ** in the range, the range and the handle. Owned by the concatenating iterator.
 **
@@ -629,7 +696,8 @@ int sdbDbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter 
 ** scan. An error it met is reported when the scan reaches that table. */
 typedef struct RunCtx {
   SdbDb *db;
-  DbTable **apTable;      /* borrowed from the pinned version */
+  DbRun *pRun;            /* the run, borrowed from the pinned version */
+  DbTable **apTable;      /* those of its tables the range may reach */
   int nTable;
   SdbRangeCopy range;
   int bHasRange;
@@ -714,6 +782,33 @@ int sdbDbRunFirst(const DbRun *d, const SdbRange *r) {
   return lo;
 }
 
+/* The tables of c's run that range r (NULL = all) may reach. */
+static void runCtxTables(RunCtx *c, const SdbRange *r) {
+  DbRun *d = c->pRun;
+  int iFirst = sdbDbRunFirst(d, r);
+  int iEnd = iFirst;
+  while (iEnd < d->nTable && sdbDbTableOverlaps(d->apTable[iEnd], r)) iEnd++;
+  c->apTable = d->apTable + iFirst;
+  c->nTable = iEnd - iFirst;
+}
+
+/* SdbConcatRange of a run: the table opened ahead (if any) is dropped, and
+** the tables and range become those of r. */
+static int runCtxSeek(void *pCtx, const SdbRange *r, int *pn, SdbErr *pErr) {
+  RunCtx *c = (RunCtx *)pCtx;
+  runAheadJoin(c);
+  sdb_iter_free(c->pAhead);
+  c->pAhead = NULL;
+  c->iAhead = -1;
+  *pn = 0;
+  c->nTable = 0;
+  if (sdbRangeCopySet(&c->range, r)) return SDB_NOMEM_ERR(pErr);
+  c->bHasRange = r != NULL;
+  runCtxTables(c, runCtxRange(c));
+  *pn = c->nTable;
+  return SDB_OK;
+}
+
 int sdbDbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter **pp, SdbErr *pErr) {
   RunCtx *c = sdbMallocZero(sizeof(*c));
   *pp = NULL;
@@ -722,13 +817,10 @@ int sdbDbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter **pp
     return SDB_NOMEM_ERR(pErr);
   }
   c->db = db;
+  c->pRun = d;
   c->bHasRange = r != NULL;
-  int iFirst = sdbDbRunFirst(d, r);
-  int iEnd = iFirst;
-  while (iEnd < d->nTable && sdbDbTableOverlaps(d->apTable[iEnd], r)) iEnd++;
-  c->apTable = d->apTable + iFirst;
-  c->nTable = iEnd - iFirst;
-  return sdbConcatIterNew(c, c->nTable, runCtxOpen, runCtxFree, bDesc, pp, pErr);
+  runCtxTables(c, r);
+  return sdbConcatIterNew(c, c->nTable, runCtxOpen, runCtxFree, runCtxSeek, bDesc, pp, pErr);
 }
 
 /* ------------------------------------------------------------ estimates */

@@ -1086,6 +1086,18 @@ static __attribute__((noinline)) int sstSeqTooHigh(const SstIter *it, SdbErr *pE
                                (unsigned long long)p->maxSeq), pErr);
 }
 
+/* The first row of the current block within the range, in the iterator's
+** direction (nRow or -1 when there is none). */
+static i64 sstIterBlockStart(const SstIter *it) {
+  const SdbBlock *b = it->cur.p;
+  const SdbRange *r = it->pRange;
+  if (!it->bDesc) {
+    return (it->pSst->bSorted && r && r->bHasLo) ? sdbBlockSeek(b, r->pLo, r->nLo, r->bLoExcl) : 0;
+  }
+  return (i64)((it->pSst->bSorted && r && r->bHasHi) ? sdbBlockSeek(b, r->pHi, r->nHi, !r->bHiExcl)
+                                                     : b->nRow) - 1;
+}
+
 /* Move to the next row in range, or to EOF. */
 static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
   SdbSst *p = it->pSst;
@@ -1098,13 +1110,7 @@ static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
       }
       int rc = sstIterLoad(it, pErr);
       if (rc) return rc;
-      const SdbBlock *b = it->cur.p;
-      if (!it->bDesc) {
-        it->iRow = (p->bSorted && r && r->bHasLo) ? sdbBlockSeek(b, r->pLo, r->nLo, r->bLoExcl) : 0;
-      } else {
-        it->iRow = (i64)((p->bSorted && r && r->bHasHi) ? sdbBlockSeek(b, r->pHi, r->nHi, !r->bHiExcl)
-                                                        : b->nRow) - 1;
-      }
+      it->iRow = sstIterBlockStart(it);
     } else {
       it->iRow += it->bDesc ? -1 : 1;
     }
@@ -1150,7 +1156,8 @@ static void sstIterFree(SdbIter *pIter) {
   sdbFree(it);
 }
 
-static const SdbIterMethods sstIterMethods = {sstIterNext, sstIterFree};
+static int sstIterSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr);
+static const SdbIterMethods sstIterMethods = {sstIterNext, sstIterFree, sstIterSeek};
 
 void sdbSstIterReadAhead(SdbIter *pIter) {
   SstIter *it = (SstIter *)pIter;
@@ -1242,6 +1249,41 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
   }
   *pp = &it->base;
   return SDB_OK;
+}
+
+/*
+** xSeek: the blocks of the new range are planned as for a new iterator
+** (bloom filter of a point included). The current block is kept when the
+** new range starts in it (point lookups in key order stay in one block),
+** else released; the read-ahead run and windows are dropped and read-ahead
+** starts small again.
+*/
+static int sstIterSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
+  SstIter *it = (SstIter *)pIter;
+  i64 iCur = it->cur.p ? it->iBlkNext + (it->bDesc ? 1 : -1) : -1;
+  int rc = sdbRangeCopySet(&it->range, pRange) ? SDB_NOMEM_ERR(pErr) : SDB_OK;
+  it->pRange = pRange ? &it->range.r : NULL;
+  if (rc == SDB_OK) rc = sstPlanBlocks(it->pSst, it->pRange, &it->iBlkLo, &it->iBlkHi, 1, pErr);
+  if (rc) {
+    sstIterStop(it);
+    return rc;
+  }
+  i64 iFirst = it->bDesc ? it->iBlkHi : it->iBlkLo;
+  int bKeep = it->iBlkLo <= it->iBlkHi && iFirst == iCur;
+  if (bKeep) {
+    sstRunEmpty(it->pSst, &it->run);
+    sstIterAheadDrop(it);
+    it->iRow = sstIterBlockStart(it) + (it->bDesc ? 1 : -1);   /* the step below lands on it */
+  } else {
+    sstIterDrop(it);
+  }
+  it->iBlkNext = bKeep ? iFirst + (it->bDesc ? -1 : 1) : iFirst;
+  it->nLoaded = bKeep ? 1 : 0;
+  it->nAhead = SST_AHEAD_MIN;
+  it->base.bEof = 0;
+  rc = sstIterAdvance(it, pErr);
+  if (rc) sstIterStop(it);
+  return rc;
 }
 
 /* ------------------------------------------------------------ prefetch */
