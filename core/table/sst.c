@@ -949,6 +949,15 @@ static void sstIterStop(SstIter *it) {
   it->iBlkNext = it->bDesc ? it->iBlkLo - 1 : it->iBlkHi + 1;
 }
 
+/* EOF at the end of the range within the current block: the block stays
+** pinned, so that a seek to a range starting in it (the next key of a join)
+** reads no block (sstIterSeek); read-ahead is dropped. */
+static void sstIterEndInBlock(SstIter *it) {
+  sstRunEmpty(it->pSst, &it->run);
+  sstIterAheadDrop(it);
+  it->base.bEof = 1;
+}
+
 /*
 ** Plan in r the run for block i: block i alone, or once this iterator has
 ** loaded two blocks a read-ahead window in its direction (4 blocks,
@@ -1124,7 +1133,7 @@ static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
     if (r) {
       if (p->bSorted) {
         if (it->bDesc ? !sdbRangeAboveLo(r, pKey, nKey) : !sdbRangeBelowHi(r, pKey, nKey)) {
-          sstIterStop(it);
+          sstIterEndInBlock(it);
           return SDB_OK;
         }
       } else if (!sdbRangeContains(r, pKey, nKey)) {
