@@ -229,7 +229,12 @@ int sdbExtCursorNew(SdbExtVtab *pSrc, sqlite3_vtab_cursor **ppCursor) {
 
 /* See extInt.h. */
 void sdbExtCursorSetSource(sqlite3_vtab_cursor *pCursor, SdbExtVtab *pSrc) {
-  ((SdbCursor *)pCursor)->pSrc = pSrc;
+  SdbCursor *p = (SdbCursor *)pCursor;
+  if (p->pSrc != pSrc) {        /* the kept iterator belongs to the old source's handle, */
+    sdb_iter_free(p->pIter);    /* which may close once the cursor leaves it: free it now */
+    p->pIter = 0;
+  }
+  p->pSrc = pSrc;
 }
 
 /* See extInt.h. */

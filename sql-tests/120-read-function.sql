@@ -153,3 +153,23 @@ SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'cache_sise=1MiB');
 SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'key_type=txet');
 SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'mode=raeder');
 SELECT * FROM slatedb_read('@FIX@/keys-text/db', 'value_type=text, keytype=blob');
+-- a join whose URL changes from row to row, over more databases than the 4 kept handles: the
+-- cursor's iterator must not outlive the handle it reads (it is dropped when the URL changes)
+CREATE VIRTUAL TABLE temp.sw1 USING slatedb('@TMP@/sw120/d1', mode=writer);
+CREATE VIRTUAL TABLE temp.sw2 USING slatedb('@TMP@/sw120/d2', mode=writer);
+CREATE VIRTUAL TABLE temp.sw3 USING slatedb('@TMP@/sw120/d3', mode=writer);
+CREATE VIRTUAL TABLE temp.sw4 USING slatedb('@TMP@/sw120/d4', mode=writer);
+CREATE VIRTUAL TABLE temp.sw5 USING slatedb('@TMP@/sw120/d5', mode=writer);
+CREATE VIRTUAL TABLE temp.sw6 USING slatedb('@TMP@/sw120/d6', mode=writer);
+INSERT INTO sw1 SELECT printf('k%03d', value), 'd1-' || value FROM generate_series(1, 300);
+INSERT INTO sw2 SELECT printf('k%03d', value), 'd2-' || value FROM generate_series(1, 300);
+INSERT INTO sw3 SELECT printf('k%03d', value), 'd3-' || value FROM generate_series(1, 300);
+INSERT INTO sw4 SELECT printf('k%03d', value), 'd4-' || value FROM generate_series(1, 300);
+INSERT INTO sw5 SELECT printf('k%03d', value), 'd5-' || value FROM generate_series(1, 300);
+INSERT INTO sw6 SELECT printf('k%03d', value), 'd6-' || value FROM generate_series(1, 300);
+DROP TABLE sw1; DROP TABLE sw2; DROP TABLE sw3; DROP TABLE sw4; DROP TABLE sw5; DROP TABLE sw6;
+CREATE TEMP TABLE sw(url, k);
+INSERT INTO sw SELECT '@TMP@/sw120/d' || (1 + value % 6), printf('k%03d', 1 + (value * 7) % 300)
+  FROM generate_series(1, 600);
+SELECT 'url per row', count(*), sum(r.value = 'd' || substr(sw.url, -1) || '-' || CAST(substr(sw.k, 2) AS INT))
+  FROM sw JOIN slatedb_read(sw.url) r ON r.key = sw.k;
