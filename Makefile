@@ -6,6 +6,7 @@
 #   make fuzz     build libFuzzer targets (clang) into build/fuzz/
 #   make bench    side-by-side benchmark: this project, SlateDB 0.12.1, native SQLite
 #   make difftest differential run against SlateDB 0.12.1 and a model (SEED= STEPS= TIME= EXCLUDE= REPLAY= S3=1 FAULTS=)
+#   make install  install slatedb.so and the docs under PREFIX (default /usr/local), DESTDIR for staging; make uninstall
 
 CC      ?= cc
 SO      ?= slatedb.so
@@ -26,7 +27,7 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz-replay/%)
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/fuzzing/%.o)
 
-.PHONY: all demo test asan fuzz bench clean check-deps ctests difftest FORCE
+.PHONY: all demo test asan fuzz bench clean check-deps ctests difftest install uninstall FORCE
 .SECONDARY: $(BUILD)/fuzz/replay_main.o
 all: check-deps $(SO)
 
@@ -115,6 +116,28 @@ DEPFILES := $(CORE_OBJ:.o=.d) $(EXT_OBJ:.o=.d) $(FUZZ_CORE_OBJ:.o=.d) $(CTEST_BI
             $(FUZZ_REPLAY:=.d) $(BUILD)/fuzz/replay_main.d
 $(DEPFILES):
 -include $(wildcard $(DEPFILES))
+
+# make install: the extension where the sqlite3 shell finds it by a short path
+# (.load /usr/local/lib/sqlite3/slatedb), and the documentation. No header: the
+# extension exports only sqlite3_slatedb_init, so core/slatedb.h is of no use
+# without the engine's sources. PREFIX, LIBDIR, DOCDIR and DESTDIR as usual.
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib/sqlite3
+DOCDIR  ?= $(PREFIX)/share/doc/sqlite-slatedb
+DOCS    := README.md LICENSE ARCHITECTURE.md
+DOCPAGES := $(wildcard docs/*.md)
+
+install: $(SO)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(SO) $(DESTDIR)$(LIBDIR)/slatedb.so
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	$(if $(DOCPAGES),install -d $(DESTDIR)$(DOCDIR)/docs && install -m 0644 $(DOCPAGES) $(DESTDIR)$(DOCDIR)/docs/)
+
+# Removes what install put there, and the two folders if they are then empty.
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/slatedb.so $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCS)) \
+	  $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCPAGES))
+	rmdir $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build build-asan slatedb.so

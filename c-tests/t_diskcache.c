@@ -85,7 +85,7 @@ static int memDelete(SdbStore *s, const char *zKey, SdbErr *pErr) {
 static void memFree(SdbStore *s) {}   /* the tests own their MemStores */
 
 static const SdbStoreMethods memMethods = {memGet, memHead, memPut, memList, memDelete, memFree,
-                                           NULL, NULL};
+                                           NULL, NULL, NULL};
 
 static void memInit(MemStore *p) {
   memset(p, 0, sizeof(*p));

@@ -1128,7 +1128,7 @@ static int fakeList(SdbStore *p, const char *zPrefix, SdbObjList *pOut, SdbErr *
   return rc;
 }
 
-static const SdbStoreMethods kFakeMethods = {fakeGet, NULL, NULL, fakeList, NULL, NULL, NULL, NULL};
+static const SdbStoreMethods kFakeMethods = {fakeGet, NULL, NULL, fakeList, NULL, NULL, NULL, NULL, NULL};
 
 static int rmOne(const char *zPath, const struct stat *st, int flag, struct FTW *ftw) {
   (void)st; (void)flag; (void)ftw;

@@ -10,7 +10,7 @@
 **   error      the open or the scan failed,
 **   same       the scan returned exactly SlateDB's rows,
 **   different  the scan succeeded with other rows (a silent wrong result).
-** The counts are printed (README "Manifest cross-check" quotes them). Some
+** The counts are printed (docs/internals.md, "Manifest cross-check", quotes them). Some
 ** damage cannot be told from a valid manifest (a shorter L0 list, a higher
 ** last_l0_seq hiding WAL rows), so the test fails when a fixture has more
 ** silently different cases than the ceiling measured with the cross-check

@@ -1,6 +1,6 @@
 /*
 ** t_options.c: the table of CREATE options (ext/options.c) against itself and
-** against README.md's option table (the one whose header is
+** against the option table of docs/sql.md (the one whose header is
 ** "| option | values (default) | applies to |"):
 **
 **   - the same options in the same order, none missing on either side, and
@@ -37,7 +37,7 @@
 
 #define MAX_ROWS 64
 
-/* One row of README's option table: its cells, trimmed (pointers into a
+/* One row of docs/sql.md's option table: its cells, trimmed (pointers into a
 ** buffer owned by the caller). */
 typedef struct Row {
   char *zName;      /* the option name (`name`, or url for the first row) */
@@ -80,7 +80,7 @@ static char *rowName(char *z) {
   return z + 1;
 }
 
-/* Read README's option table into aRow. Returns the number of rows, or -1
+/* Read docs/sql.md's option table into aRow. Returns the number of rows, or -1
 ** if it is missing or a row has not exactly three columns or no name. */
 static int readRows(char *zReadme, Row *aRow) {
   char *z = strstr(zReadme, "| option | values (default) | applies to |");
@@ -103,7 +103,7 @@ static int readRows(char *zReadme, Row *aRow) {
   return n;
 }
 
-/* The mode column the README should show for pOpt. */
+/* The mode column docs/sql.md should show for pOpt. */
 static const char *expectedMode(const SdbExtOption *pOpt) {
   if (pOpt->flags & SDB_OPTF_S3) {
     return pOpt->eMode == SDB_OPTM_WRITER ? "s3://, writer"
@@ -114,7 +114,7 @@ static const char *expectedMode(const SdbExtOption *pOpt) {
   return "both";
 }
 
-/* The README's default in a values column: the text of the first `...` that
+/* docs/sql.md's default in a values column: the text of the first `...` that
 ** directly follows "(", copied into zOut; 0 if there is none. */
 static int readmeDefault(const char *zValues, char *zOut, size_t nOut) {
   const char *z = strstr(zValues, "(`");
@@ -206,7 +206,7 @@ static int sameType(const SdbExtOption *pOpt, const char *zValues) {
 
 /* True if the default of the values column is pOpt's: the first `...`
 ** after "(", or for a default from the environment the unticked text after
-** "(" up to a non-word character. *pzSaid: a copy of what the README says. */
+** "(" up to a non-word character. *pzSaid: a copy of what docs/sql.md says. */
 static int sameDefault(const SdbExtOption *pOpt, const char *zValues, char *zSaid, size_t nSaid) {
   int bHas = readmeDefault(zValues, zSaid, nSaid);
   if (!bHas) snprintf(zSaid, nSaid, "none");
@@ -250,52 +250,52 @@ static int sameProseNumbers(const char *zValues) {
   return 1;
 }
 
-/* One README row against one table row. */
+/* One docs/sql.md row against one table row. */
 static void checkRow(const Row *pRow, const SdbExtOption *pOpt) {
   char zName[96], zDefault[256];
-  snprintf(zName, sizeof(zName), "options: README row %s is the table's %s", pRow->zName,
+  snprintf(zName, sizeof(zName), "options: docs/sql.md row %s is the table's %s", pRow->zName,
            pOpt->zName);
   CHECK(zName, strcmp(pRow->zName, pOpt->zName) == 0);
   snprintf(zName, sizeof(zName), "options: %s applies to %s", pOpt->zName, expectedMode(pOpt));
-  CHECKF(zName, strcmp(pRow->zMode, expectedMode(pOpt)) == 0, "README says '%s'", pRow->zMode);
+  CHECKF(zName, strcmp(pRow->zMode, expectedMode(pOpt)) == 0, "docs/sql.md says '%s'", pRow->zMode);
   snprintf(zName, sizeof(zName), "options: %s's default", pOpt->zName);
   if (pOpt->eType == SDB_OPT_ROOT) {
     CHECK(zName, strstr(pRow->zValues, "**Required.**") != 0);
   } else {
     CHECKF(zName, sameDefault(pOpt, pRow->zValues, zDefault, sizeof(zDefault)),
-           "README says %s, the table %s", zDefault, pOpt->zDefault ? pOpt->zDefault : "none");
+           "docs/sql.md says %s, the table %s", zDefault, pOpt->zDefault ? pOpt->zDefault : "none");
   }
   snprintf(zName, sizeof(zName), "options: %s's type", pOpt->zName);
-  CHECKF(zName, sameType(pOpt, pRow->zValues), "README says: %.80s", pRow->zValues);
+  CHECKF(zName, sameType(pOpt, pRow->zValues), "docs/sql.md says: %.80s", pRow->zValues);
   snprintf(zName, sizeof(zName), "options: %s's numbers written with a unit", pOpt->zName);
-  CHECKF(zName, sameProseNumbers(pRow->zValues), "README says: %.80s", pRow->zValues);
+  CHECKF(zName, sameProseNumbers(pRow->zValues), "docs/sql.md says: %.80s", pRow->zValues);
 }
 
-/* The table against README.md. */
+/* The table against docs/sql.md. */
 static void testReadme(void) {
   char zPath[1024];
   unsigned char *a = 0;
   size_t n = 0;
   Row aRow[MAX_ROWS];
-  snprintf(zPath, sizeof(zPath), "%s/README.md", test_srcdir());
+  snprintf(zPath, sizeof(zPath), "%s/docs/sql.md", test_srcdir());
   int bRead = test_read_file(zPath, &a, &n);
-  CHECKF("options: README.md read", bRead, "cannot read %s", zPath);
+  CHECKF("options: docs/sql.md read", bRead, "cannot read %s", zPath);
   if (!bRead) return;
   char *zReadme = malloc(n + 1);
   memcpy(zReadme, a, n);
   zReadme[n] = 0;
   int nRow = readRows(zReadme, aRow);
-  CHECKF("options: README's option table parses", nRow >= 0,
+  CHECKF("options: docs/sql.md's option table parses", nRow >= 0,
          "a row without three columns or without a `name` first");
-  CHECKF("options: README has one row per option", nRow == sdbExtNOption,
-         "README: %d rows, table: %d options", nRow, sdbExtNOption);
+  CHECKF("options: docs/sql.md has one row per option", nRow == sdbExtNOption,
+         "docs/sql.md: %d rows, table: %d options", nRow, sdbExtNOption);
   for (int i = 0; i < nRow && i < sdbExtNOption; i++) checkRow(&aRow[i], &sdbExtOptionTable[i]);
   for (int i = nRow; i < sdbExtNOption; i++) {
-    CHECKF("options: every option is documented", 0, "%s has no README row",
+    CHECKF("options: every option is documented", 0, "%s has no docs/sql.md row",
            sdbExtOptionTable[i].zName);
   }
   for (int i = sdbExtNOption; i < nRow; i++) {
-    CHECKF("options: every README row is an option", 0, "%s is not in the table", aRow[i].zName);
+    CHECKF("options: every docs/sql.md row is an option", 0, "%s is not in the table", aRow[i].zName);
   }
   free(zReadme);
   free(a);

@@ -1307,6 +1307,136 @@ static void testCompactionFailure(void) {
   sdb_db_close(db);
 }
 
+/* ------------------------------------------------------------ create only where nothing is */
+
+/* Every key of bucket zB, "\n"-joined (malloc'd; "?" on failure). */
+static char *bucketKeys(const char *zB) {
+  SdbStore *s = openStore(zB, NULL, NULL);
+  SdbObjList l = {0};
+  SdbErr err = {0};
+  SdbBuf b = {0};
+  int rc = s ? s->pMethods->xList(s, "", &l, &err) : SDB_ERROR;
+  for (int i = 0; rc == SDB_OK && i < l.n; i++) {
+    sdbBufAppend(&b, l.a[i].zKey, strlen(l.a[i].zKey));
+    sdbBufAppend(&b, "\n", 1);
+  }
+  char *z = rc == SDB_OK ? strndup(b.n ? (const char *)b.a : "", b.n) : strdup("?");
+  sdbObjListFree(&l);
+  sdbBufFree(&b);
+  sdbStoreFree(s);
+  return z;
+}
+
+/* Open a writer (create if missing) on zUrl, close it; the rc, message in *pErr. */
+static int createWriter(const char *zUrl, SdbErr *pErr) {
+  SdbConfig cfg;
+  SdbDb *db = NULL;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.zUrl = zUrl;
+  cfg.bCreateIfMissing = 1;
+  cfg.bNoCompactor = 1;
+  cfg.bNoGc = 1;
+  cfg.s3.eAllowHttp = -1;
+  cfg.s3.eVirtualHosted = -1;
+  int rc = sdb_db_open(&cfg, &db, pErr);
+  sdb_db_close(db);
+  return rc;
+}
+
+/* A writer creates a database only where nothing else is: a prefix with
+** other objects is refused and nothing is written; siblings such as db2/
+** next to db/ do not count; wal/, compacted/ or compactions/ without a
+** manifest are a database whose manifest is missing (refused), foreign data
+** in manifest/ is refused, an empty manifest/ (a folder marker) is a create
+** that stopped half-way; a cut listing answer is refused, never "empty".
+** The check of the root is one LIST with a delimiter. */
+static void testCreateOnlyWhereEmpty(void) {
+  char zB[64], zUrl[160], zKey[64];
+  SdbErr err = {0};
+  newBucket(zB);
+  SdbStore *s = openStore(zB, NULL, NULL);
+  if (!s) return;
+  putStr(s, "db2/x.csv", "x", 0, &err);
+  putStr(s, "dbx.txt", "x", 0, &err);
+  putStr(s, "logs/app.log", "x", 0, &err);
+  putStr(s, "logs/2024/a.log", "x", 0, &err);
+  putStr(s, "half/compacted/01ARZ3NDEKTSV4RRFFQ69G5FAV.sst", "junk", 0, &err);
+  for (int i = 0; i < 30; i++) {
+    snprintf(zKey, sizeof(zKey), "many/compactions/%020d.junk", i);
+    putStr(s, zKey, "x", 0, &err);
+  }
+  putStr(s, "many/zz.txt", "x", 0, &err);
+  putStr(s, "only/wal/README.txt", "x", 0, &err);
+  putStr(s, "mf/manifest/notes.txt", "x", 0, &err);
+  putStr(s, "mk/manifest/", "", 0, &err);
+  putStr(s, "trunc/a.txt", "x", 0, &err);
+  char *zBefore = bucketKeys(zB);
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/logs", zB);
+  int rc = createWriter(zUrl, &err);
+  CHECKF("s3 create: a prefix with other objects is refused",
+         rc == SDB_CANTOPEN && strstr(err.zMsg, "(first: \"2024/\")") &&
+         strstr(err.zMsg, "refusing to create a database:"), "rc=%d %s", rc, err.zMsg);
+  snprintf(zUrl, sizeof(zUrl), "s3://%s", zB);
+  memset(&err, 0, sizeof(err));
+  rc = createWriter(zUrl, &err);
+  CHECKF("s3 create: a bucket root with other objects is refused",
+         rc == SDB_CANTOPEN && strstr(err.zMsg, "(first: \"db2/\")"), "rc=%d %s", rc, err.zMsg);
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/many", zB);
+  memset(&err, 0, sizeof(err));
+  rc = createWriter(zUrl, &err);
+  CHECKF("s3 create: an object past SlateDB's folders is found",
+         rc == SDB_CANTOPEN && strstr(err.zMsg, "(first: \"zz.txt\")"), "rc=%d %s", rc, err.zMsg);
+  static const char *const azLost[] = {"half", "only"};
+  for (int i = 0; i < 2; i++) {
+    snprintf(zUrl, sizeof(zUrl), "s3://%s/%s", zB, azLost[i]);
+    memset(&err, 0, sizeof(err));
+    rc = createWriter(zUrl, &err);
+    CHECKF("s3 create: SlateDB's data folders without a manifest are refused",
+           rc == SDB_CANTOPEN && strstr(err.zMsg, "whose manifest is missing"), "%s rc=%d %s",
+           azLost[i], rc, err.zMsg);
+  }
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/mf", zB);
+  memset(&err, 0, sizeof(err));
+  rc = createWriter(zUrl, &err);
+  CHECKF("s3 create: foreign data in manifest/ is refused",
+         rc == SDB_CANTOPEN && strstr(err.zMsg, "(first: \"manifest/notes.txt\")"), "rc=%d %s", rc,
+         err.zMsg);
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/trunc", zB);
+  memset(&err, 0, sizeof(err));
+  rules("[{\"method\":\"GET\",\"path\":\"delimiter=\",\"short_body\":true}]");
+  rc = createWriter(zUrl, &err);
+  proxyReset();
+  CHECKF("s3 create: a cut listing answer is refused, never read as empty",
+         rc != SDB_OK && strstr(err.zMsg, "incomplete or malformed"), "rc=%d %s", rc, err.zMsg);
+  char *zAfter = bucketKeys(zB);
+  CHECKF("s3 create: nothing was written", strcmp(zBefore, zAfter) == 0 && zBefore[0] != '?',
+         "before:\n%safter:\n%s", zBefore, zAfter);
+  SdbStore *sMany = openStore(zB, "many", NULL);
+  SdbObjList l = {0};
+  u64 nList0 = sMany ? sMany->stats.nList : 0;
+  rc = sMany ? sdbStoreListTop(sMany, "", 8, &l, &err) : SDB_ERROR;
+  CHECKF("s3 create: one LIST shows the top level",
+         rc == SDB_OK && l.n == 2 && strcmp(l.a[0].zKey, "compactions/") == 0 &&
+         strcmp(l.a[1].zKey, "zz.txt") == 0 && sMany->stats.nList - nList0 == 1,
+         "rc=%d n=%d %s", rc, l.n, err.zMsg);
+  sdbObjListFree(&l);
+  sdbStoreFree(sMany);
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/db", zB);
+  memset(&err, 0, sizeof(err));
+  rc = createWriter(zUrl, &err);
+  CHECKF("s3 create: db/ is created beside db2/ and dbx.txt", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+  snprintf(zUrl, sizeof(zUrl), "s3://%s/mk", zB);
+  rc = createWriter(zUrl, &err);
+  CHECKF("s3 create: an empty manifest/ is resumed", rc == SDB_OK, "rc=%d %s", rc, err.zMsg);
+  char *zEnd = bucketKeys(zB);
+  CHECKF("s3 create: manifests were written", strstr(zEnd, "db/manifest/00000000000000000001.manifest") &&
+         strstr(zEnd, "mk/manifest/00000000000000000001.manifest"), "%s", zEnd);
+  free(zBefore);
+  free(zAfter);
+  free(zEnd);
+  sdbStoreFree(s);
+}
+
 /* ------------------------------------------------------------ commit outcomes */
 
 /* A writer (bReader: a reader) on zUrl with a 1.5 s request timeout, no
@@ -1541,6 +1671,7 @@ int main(void) {
   testScanHead();
   testMultipart();
   testCommitOutcome();
+  testCreateOnlyWhereEmpty();
   proxyReset();
   curl_global_cleanup();
   return test_done();

@@ -170,6 +170,60 @@ static void testListing(void) {
          nTiny == 9 && strcmp(zTiny, "NoS") == 0, "%s|%s|%s", zCode, zMsg, zTiny);
 }
 
+/* sdbS3ListParseTop of zPage (root "db/", nMax): rc, names joined by ','. */
+static int topOf(const char *zPage, int nMax, char *zOut, size_t nOut) {
+  SdbObjList l;
+  memset(&l, 0, sizeof(l));
+  int rc = sdbS3ListParseTop((const u8 *)zPage, strlen(zPage), "db/", nMax, &l);
+  sdbObjListSort(&l);
+  zOut[0] = 0;
+  for (int i = 0; i < l.n; i++) {
+    size_t n = strlen(zOut);
+    snprintf(zOut + n, nOut - n, "%s%s", i ? "," : "", l.a[i].zKey);
+  }
+  sdbObjListFree(&l);
+  return rc;
+}
+
+/* A page listed with a delimiter: objects and folders relative to the root,
+** decoded, the root's own marker skipped; anything short of a whole answer
+** (cut, no IsTruncated, truncated early, a name outside the root, a
+** CommonPrefixes without Prefix) is SDB_CORRUPT, never "empty". */
+static void testListingFolders(void) {
+  char z[256];
+  const char *zHead = "<?xml version=\"1.0\"?>\n<ListBucketResult xmlns=\"x\"><Prefix>db/</Prefix>";
+  const char *zBody = "<Contents><Key>db/a.txt</Key><Size>3</Size></Contents>"
+    "<Contents><Key>db/</Key><Size>0</Size></Contents>"
+    "<CommonPrefixes><Prefix>db/wal/</Prefix></CommonPrefixes>"
+    "<CommonPrefixes><Prefix>db/x&amp;y/</Prefix></CommonPrefixes>";
+  char zPage[1024];
+  snprintf(zPage, sizeof(zPage), "%s<IsTruncated>false</IsTruncated>%s</ListBucketResult>\n",
+           zHead, zBody);
+  int rc = topOf(zPage, 8, z, sizeof(z));
+  CHECKF("s3parse: top listing: objects and folders, relative, decoded, marker skipped",
+         rc == SDB_OK && strcmp(z, "a.txt,wal/,x&y/") == 0, "rc=%d %s", rc, z);
+  zPage[strlen(zPage) - 5] = 0;   /* cut inside the closing tag */
+  rc = topOf(zPage, 8, z, sizeof(z));
+  CHECKF("s3parse: top listing: a cut answer is corrupt", rc == SDB_CORRUPT, "rc=%d", rc);
+  snprintf(zPage, sizeof(zPage), "%s%s</ListBucketResult>", zHead, zBody);
+  rc = topOf(zPage, 8, z, sizeof(z));
+  CHECKF("s3parse: top listing: no IsTruncated is corrupt", rc == SDB_CORRUPT, "rc=%d", rc);
+  snprintf(zPage, sizeof(zPage), "%s<IsTruncated>true</IsTruncated>%s</ListBucketResult>",
+           zHead, zBody);
+  rc = topOf(zPage, 8, z, sizeof(z));
+  int rc2 = topOf(zPage, 3, z, sizeof(z));
+  CHECKF("s3parse: top listing: truncated before nMax names is corrupt, after is not",
+         rc == SDB_CORRUPT && rc2 == SDB_OK, "rc=%d rc2=%d", rc, rc2);
+  snprintf(zPage, sizeof(zPage), "%s<IsTruncated>false</IsTruncated>%s<CommonPrefixes><Prefix>"
+           "other/</Prefix></CommonPrefixes></ListBucketResult>", zHead, zBody);
+  rc = topOf(zPage, 8, z, sizeof(z));
+  snprintf(zPage, sizeof(zPage), "%s<IsTruncated>false</IsTruncated><CommonPrefixes>"
+           "</CommonPrefixes></ListBucketResult>", zHead);
+  rc2 = topOf(zPage, 8, z, sizeof(z));
+  CHECKF("s3parse: top listing: a name outside the root or without a Prefix is corrupt",
+         rc == SDB_CORRUPT && rc2 == SDB_CORRUPT, "rc=%d rc2=%d", rc, rc2);
+}
+
 int main(void) {
   testBuckets();
   testRegions();
@@ -177,5 +231,6 @@ int main(void) {
   testPrefixesAndShow();
   testHeaders();
   testListing();
+  testListingFolders();
   return test_done();
 }

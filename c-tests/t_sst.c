@@ -98,7 +98,7 @@ static void memFree(SdbStore *p) {
   sdbFree(m);
 }
 
-static const SdbStoreMethods memMethods = {memGet, memHead, memPut, memList, memDelete, memFree, NULL, NULL};
+static const SdbStoreMethods memMethods = {memGet, memHead, memPut, memList, memDelete, memFree, NULL, NULL, NULL};
 
 static MemStore *memNew(void) {
   MemStore *m = sdbMallocZero(sizeof(*m));

@@ -134,7 +134,7 @@ static int parGetMany(SdbStore *p, SdbGetReq *a, int n, SdbErr *pErr) {
   for (int i = 0; i < n; i++) if (a[i].rc && a[i].rc != SDB_NOTFOUND) return a[i].rc;
   return SDB_OK;   /* as xGetMany: SDB_NOTFOUND only in a[i].rc */
 }
-static const SdbStoreMethods parMethods = {parGet, parHead, NULL, NULL, NULL, NULL, parGetMany, NULL};
+static const SdbStoreMethods parMethods = {parGet, parHead, NULL, NULL, NULL, NULL, parGetMany, NULL, NULL};
 
 /* Scan all of key's SST in direction bDesc through q; 1 if the rows are
 ** a[0..n) in order (reversed if bDesc). */

@@ -110,9 +110,9 @@ static int hookPutOnce(SdbStore *p, const char *zKey, const u8 *a, size_t n, con
   return rc;
 }
 
-static const SdbStoreMethods kHookMethods = {hookGet, NULL, hookPut, hookList, NULL, NULL, NULL, NULL};
+static const SdbStoreMethods kHookMethods = {hookGet, NULL, hookPut, hookList, NULL, NULL, NULL, NULL, NULL};
 static const SdbStoreMethods kHookIdMethods = {hookGet, NULL, hookPut, hookList, NULL, NULL, NULL,
-                                               hookPutOnce};
+                                               hookPutOnce, NULL};
 
 /* ================================================================ fixtures */
 

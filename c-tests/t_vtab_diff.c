@@ -20,6 +20,11 @@
 ** which proves that the bounds xFilter computes are supersets (SQLite then
 ** re-checks every term).
 **
+** The table-valued function slatedb_read('<fixture>', 'key_type=..') gets
+** the same random queries (half as many), against refu, a copy of ref whose
+** columns have no declared type as slatedb_read's have none (SQLite then
+** compares without conversions); its prefix queries use the ref form.
+**
 ** The extension is compiled into this program (-DSQLITE_CORE, with the test
 ** hook SDB_TESTHOOKS) by including the ext/ sources below. Environment: SDB_SEED (the
 ** seed, default 20250101), SDB_DIFF_N (queries per fixture and mode, default
@@ -28,6 +33,7 @@
 */
 #define SQLITE_CORE 1
 #define SDB_TESTHOOKS 1
+#include "../ext/cost.c"
 #include "../ext/handles.c"
 #include "../ext/keycodec.c"
 #include "../ext/options.c"
@@ -35,6 +41,7 @@
 #include "../ext/vtab.c"
 #include "../ext/vtab_args.c"
 #include "../ext/vtab_info.c"
+#include "../ext/vtab_read.c"
 #include "../ext/vtab_plan.c"
 #include "../ext/vtab_write.c"
 
@@ -465,15 +472,16 @@ static void qJoin(Query *q, const Fixture *f) {
   q->bOrdered = 1;
 }
 
-/* Expand the template for table zTab (kv or ref). Caller frees. */
+/* Expand the template for table zTab (kv, ref, refu or a slatedb_read(...)
+** call). Caller frees. */
 static char *qExpand(const char *zTmpl, const char *zTab) {
   sqlite3_str *s = sqlite3_str_new(0);
   for (const char *z = zTmpl; *z; z++) {
     if (z[0] == '\001' && z[1] == 'T') { sqlite3_str_appendall(s, zTab); z++; continue; }
     if (z[0] == '\001' && z[1] == 'P') {
       if (strcmp(zTab, "kv") == 0) sqlite3_str_appendall(s, "kv(?) WHERE 1");
-      else sqlite3_str_appendall(s, "ref WHERE ?1 IS NOT NULL AND substr(CAST(key AS BLOB), 1,"
-                                     " length(CAST(?1 AS BLOB))) = CAST(?1 AS BLOB)");
+      else sqlite3_str_appendf(s, "%s WHERE ?1 IS NOT NULL AND substr(CAST(key AS BLOB), 1,"
+                                  " length(CAST(?1 AS BLOB))) = CAST(?1 AS BLOB)", zTab);
       z++;
       continue;
     }
@@ -576,15 +584,17 @@ static void makeQuery(Query *q, const Fixture *f) {
   else qJoin(q, f);
 }
 
-/* Run n random queries on kv and ref; returns the number of mismatches. */
-static int runRandom(sqlite3 *db, const Fixture *f, int n, const char *zMode) {
+/* Run n random queries on zTab (kv or a slatedb_read call) and zRef (ref or
+** refu); returns the number of mismatches. */
+static int runRandom(sqlite3 *db, const Fixture *f, int n, const char *zMode, const char *zTab,
+                     const char *zRefTab) {
   int nFail = 0;
   for (int i = 0; i < n; i++) {
     Query q;
     Rows a, b;
     makeQuery(&q, f);
     char *zTmpl = sqlite3_str_finish(q.s);
-    char *zKv = qExpand(zTmpl, "kv"), *zRef = qExpand(zTmpl, "ref");
+    char *zKv = qExpand(zTmpl, zTab), *zRef = qExpand(zTmpl, zRefTab);
     struct timespec t0, t1, t2;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     runQuery(db, zKv, &q, &a);
@@ -641,6 +651,28 @@ static long envInt(const char *zName, long dflt) {
   return z && *z ? strtol(z, 0, 10) : dflt;
 }
 
+/* The same over slatedb_read, against refu (see the file comment). */
+static void testRead(sqlite3 *db, const Fixture *f, uint64_t seed, int n) {
+  char zName[256];
+  int rc = sqlite3_exec(db, "CREATE TABLE refu(key PRIMARY KEY NOT NULL, value NOT NULL)"
+                            " WITHOUT ROWID; INSERT INTO refu SELECT key, value FROM ref", 0, 0, 0);
+  CHECKF("vtab_diff refu", rc == SQLITE_OK, "%s", sqlite3_errmsg(db));
+  char *zRead = sqlite3_mprintf("slatedb_read('%q/c-tests/fixtures/%q/db', 'key_type=%s,"
+                                " value_type=%s')", test_srcdir(), f->zName,
+                                sdbExtKeyTypeName(f->eKeyType), f->zValType);
+  for (int bNoOmit = 0; rc == SQLITE_OK && bNoOmit <= 1; bNoOmit++) {
+    const char *zMode = bNoOmit ? "omit=0" : "normal";
+    rngState = seed ^ (uint64_t)(f - aFixture + 101) * 0x9E3779B97F4A7C15ULL;
+    sdbExtTestNoOmit = bNoOmit;
+    int nFail = runRandom(db, f, n, zMode, zRead, "refu");
+    sdbExtTestNoOmit = 0;
+    snprintf(zName, sizeof(zName), "vtab_diff %s slatedb_read %s: %d random queries equal a"
+             " native table without types", f->zName, zMode, n);
+    CHECKF(zName, nFail == 0, "%d of %d queries differ (seed %" PRIu64 ")", nFail, n, seed);
+  }
+  sqlite3_free(zRead);
+}
+
 /* Differential run over one fixture, in both omit modes. */
 static void testFixture(const Fixture *f, uint64_t seed, int n) {
   char zName[256], zPath[1024];
@@ -665,13 +697,14 @@ static void testFixture(const Fixture *f, uint64_t seed, int n) {
       rngState = seed ^ (uint64_t)(f - aFixture + 1) * 0x9E3779B97F4A7C15ULL;
       if (bNoOmit == 0) makeJoinTable(db, f);
       sdbExtTestNoOmit = bNoOmit;
-      int nFail = runRandom(db, f, n, zMode);
+      int nFail = runRandom(db, f, n, zMode, "kv", "ref");
       sdbExtTestNoOmit = 0;
       snprintf(zName, sizeof(zName), "vtab_diff %s %s: %d random queries equal a native table",
                f->zName, zMode, n);
       CHECKF(zName, nFail == 0, "%d of %d queries differ (seed %" PRIu64 ")", nFail, n, seed);
     }
   }
+  testRead(db, f, seed, n / 2);
   keysFree();
   sqlite3_close(db);
 }

@@ -22,6 +22,7 @@
 */
 #define SQLITE_CORE 1
 #define SDB_TESTHOOKS 1
+#include "../ext/cost.c"
 #include "../ext/handles.c"
 #include "../ext/keycodec.c"
 #include "../ext/options.c"
@@ -29,6 +30,7 @@
 #include "../ext/vtab.c"
 #include "../ext/vtab_args.c"
 #include "../ext/vtab_info.c"
+#include "../ext/vtab_read.c"
 #include "../ext/vtab_plan.c"
 #include "../ext/vtab_write.c"
 
@@ -54,7 +56,7 @@ static sqlite3 *openConn(int nBusyMs) {
   sqlite3 *db = 0;
   if (sqlite3_open(":memory:", &db) != SQLITE_OK) return 0;
   sqlite3_slatedb_init(db, 0, 0);
-  char *zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE kv USING slatedb('%q/db', busy_timeout=%d)",
+  char *zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE kv USING slatedb('%q/db', mode=writer, busy_timeout=%d)",
                                zDir, nBusyMs);
   int rc = sqlite3_exec(db, zSql, 0, 0, 0);
   sqlite3_free(zSql);
@@ -199,7 +201,7 @@ static void testThreads(void) {
 
 /* Two tables of one connection on one database: one transaction. */
 static void testTwoTables(sqlite3 *c1) {
-  char *zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE temp.kv2 USING slatedb('%q/db')", zDir);
+  char *zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE temp.kv2 USING slatedb('%q/db', mode=writer)", zDir);
   CHECK("multiconn: second table in c1", exec(c1, zSql) == SQLITE_OK);
   sqlite3_free(zSql);
   int rc = exec(c1, "BEGIN; INSERT INTO kv VALUES('t1', 'x'); INSERT INTO kv2 VALUES('t2', 'y')");

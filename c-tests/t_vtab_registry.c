@@ -4,6 +4,8 @@
 ** a slow S3 database, another thread opens, queries and closes a table on a
 ** different database, and reads slatedb_handles, without waiting for it; and
 ** two threads that open the same slow database at once share one handle.
+** Then slatedb_read reads that s3:// database: successive statements share
+** one kept handle and do not open it again.
 **
 ** The slow database is an s3:// one behind the test proxy with a delay on
 ** every request (environment as for t_s3: AWS_*, SDB_TEST_MOTO,
@@ -11,6 +13,7 @@
 ** program prints SKIP with the reason and exits 0.
 */
 #define SQLITE_CORE 1
+#include "../ext/cost.c"
 #include "../ext/handles.c"
 #include "../ext/keycodec.c"
 #include "../ext/options.c"
@@ -18,6 +21,7 @@
 #include "../ext/vtab.c"
 #include "../ext/vtab_args.c"
 #include "../ext/vtab_info.c"
+#include "../ext/vtab_read.c"
 #include "../ext/vtab_plan.c"
 #include "../ext/vtab_write.c"
 
@@ -168,6 +172,54 @@ static void testSameDatabaseShared(void) {
          a.rc == SQLITE_OK && b.rc == SQLITE_OK, "rc %d, %d", a.rc, b.rc);
 }
 
+/* One integer from zSql on db, or -1. */
+static i64 queryInt(sqlite3 *db, const char *zSql) {
+  sqlite3_stmt *p = 0;
+  i64 v = -1;
+  if (sqlite3_prepare_v2(db, zSql, -1, &p, 0) == SQLITE_OK && sqlite3_step(p) == SQLITE_ROW) {
+    v = sqlite3_column_int64(p, 0);
+  } else {
+    printf("# %s: %s\n", zSql, sqlite3_errmsg(db));
+  }
+  sqlite3_finalize(p);
+  return v;
+}
+
+/* slatedb_read on the s3:// database the jobs wrote: it reads the row, and
+** ten more statements reuse the kept handle (one registry entry, one
+** reference, no second open: no more manifest GETs than one per refresh). */
+static void testReadFunction(void) {
+  sqlite3 *db = 0;
+  char zSql[512], zStat[512];
+  sqlite3_open(":memory:", &db);
+  sqlite3_slatedb_init(db, 0, 0);
+  snprintf(zSql, sizeof(zSql), "SELECT count(*) FROM slatedb_read('s3://%s/db') WHERE key = 'k'"
+           " AND value = 'v'", zBucket);
+  snprintf(zStat, sizeof(zStat), "SELECT gets + lists + heads FROM slatedb_handles WHERE path ="
+           " 's3://%s/db' AND mode = 'reader'", zBucket);
+  CHECK("registry: slatedb_read reads an s3:// database", queryInt(db, zSql) == 1);
+  i64 nAfterOne = queryInt(db, zStat);
+  int nOk = 0;
+  for (int i = 0; i < 10; i++) nOk += queryInt(db, zSql) == 1;
+  i64 nAfterEleven = queryInt(db, zStat);
+  snprintf(zStat, sizeof(zStat), "SELECT count(*) * 100 + sum(refs) FROM slatedb_handles WHERE"
+           " path = 's3://%s/db'", zBucket);
+  CHECKF("registry: ten more slatedb_read statements share its one kept handle",
+         nOk == 10 && queryInt(db, zStat) == 101, "%d of 10 read, handles*100+refs %lld", nOk,
+         (long long)queryInt(db, zStat));
+  printf("# slatedb_read on S3: %lld requests for the first statement (the open), %lld for the"
+         " next ten\n", (long long)nAfterOne, (long long)(nAfterEleven - nAfterOne));
+  CHECKF("registry: the next statements cost fewer requests than opening it again",
+         nAfterOne > 0 && nAfterEleven - nAfterOne < 10 * nAfterOne, "%lld then %lld",
+         (long long)nAfterOne, (long long)(nAfterEleven - nAfterOne));
+  sqlite3_close(db);
+  snprintf(zStat, sizeof(zStat), "SELECT count(*) FROM slatedb_handles");
+  sqlite3_open(":memory:", &db);
+  sqlite3_slatedb_init(db, 0, 0);
+  CHECK("registry: closing the connection closes the kept handle", queryInt(db, zStat) == 0);
+  sqlite3_close(db);
+}
+
 static int rmOne(const char *z, const struct stat *st, int flag, struct FTW *f) {
   (void)st; (void)flag; (void)f;
   return remove(z);
@@ -193,6 +245,7 @@ int main(void) {
   testOpenDoesNotBlock();
   testSameDatabaseShared();
   proxyRules("[]");
+  testReadFunction();
   nftw(zDir, rmOne, 16, FTW_DEPTH | FTW_PHYS);
   curl_global_cleanup();
   return test_done();

@@ -15,6 +15,7 @@
 */
 #define SQLITE_CORE 1
 #define SDB_TESTHOOKS 1
+#include "../ext/cost.c"
 #include "../ext/handles.c"
 #include "../ext/keycodec.c"
 #include "../ext/options.c"
@@ -22,6 +23,7 @@
 #include "../ext/vtab.c"
 #include "../ext/vtab_args.c"
 #include "../ext/vtab_info.c"
+#include "../ext/vtab_read.c"
 #include "../ext/vtab_plan.c"
 #include "../ext/vtab_write.c"
 
@@ -55,8 +57,8 @@ static void testArgsOk(void) {
   char *zErr;
   const char *az1[] = { "'/data/db'" };
   int rc = parse(az1, 1, &a, &zErr);
-  CHECK("args: defaults", rc == SQLITE_OK && strcmp(a.zRoot, "/data/db") == 0 &&
-        a.eKeyType == SDB_KEY_TEXT && a.eValueType == SDB_VAL_TEXT && a.bWriter &&
+  CHECK("args: defaults (a reader)", rc == SQLITE_OK && strcmp(a.zRoot, "/data/db") == 0 &&
+        a.eKeyType == SDB_KEY_TEXT && a.eValueType == SDB_VAL_TEXT && !a.bWriter &&
         a.eMergeOp == SDB_MERGE_NONE && a.nCacheBytes == 64u << 20 &&
         a.eCreate == SDB_CREATE_IF_MISSING && a.eDurability == SDB_DURABLE_COMMIT &&
         a.busyTimeoutMs == 5000 && a.opts.l0SstSizeBytes == 64u << 20 &&
@@ -95,8 +97,8 @@ static void testArgsOk(void) {
   rc = parse(az6, 3, &a, &zErr);
   CHECK("args: reader poll_interval", rc == SQLITE_OK && a.opts.pollIntervalMs == 60000 && !a.bWriter);
   sdbExtArgsFree(&a);
-  const char *az7[] = { "'/d'", "flush_interval=250", "busy_timeout = '1500 MS'" };
-  rc = parse(az7, 3, &a, &zErr);
+  const char *az7[] = { "'/d'", "flush_interval=250", "busy_timeout = '1500 MS'", "mode=writer" };
+  rc = parse(az7, 4, &a, &zErr);
   CHECK("args: bare durations are ms", rc == SQLITE_OK && a.opts.flushIntervalMs == 250 &&
         a.busyTimeoutMs == 1500);
   sdbExtArgsFree(&a);
@@ -122,7 +124,7 @@ static void testArgsBad(void) {
     { { "'/d'", "key_type=float" }, 2, "slatedb: malformed key_type=float option" },
     { { "'/d'", "mode=writer", "poll_interval=5" }, 3, "slatedb: option poll_interval applies to mode=reader only" },
     { { "'/d'", "mode=reader", "durability=async" }, 3, "slatedb: option durability applies to mode=writer only" },
-    { { "'/d'", "mode=rw" }, 2, "slatedb: malformed mode=rw option (expected writer or reader)" },
+    { { "'/d'", "mode=rw" }, 2, "slatedb: malformed mode=rw option (expected reader or writer)" },
     { { "'/d'", "block_size=3000" }, 2, "slatedb: malformed block_size=3000 option" },
     { { "'/d'", "block_size='128KiB'" }, 2, "slatedb: malformed block_size=128KiB option" },
     { { "'/d'", "flush_interval=0" }, 2, "slatedb: malformed flush_interval=0 option" },
@@ -292,6 +294,96 @@ static void testBounds(sqlite3 *db) {
   }
 }
 
+/* n random bytes from az[0..nz) into a. */
+static void randomBytes(u8 *a, int n, const u8 *az, int nz) {
+  for (int i = 0; i < n; i++) a[i] = az[rngNext() % (u64)nz];
+}
+
+/* sdbExtBoundsLike keeps every key SQLite's LIKE matches (keys of any bytes,
+** invalid UTF-8 and NULs included, bound as text: SQLite's LIKE reads a
+** blob's bytes the same way where it matches blobs at all), with
+** case_sensitive_like off and on, and excludes most of the others; and its
+** bounds on a few patterns. */
+static void testLikeBounds(sqlite3 *db) {
+  static const u8 azKey[] = { 'a', 'A', 'b', 'B', '_', '%', '\\', 'z', 'Z', '[', '`', '0',
+                              0x7f, 0xc3, 0xa9, 0xff, 0x80, 0x00, 0xe2, 0x84, 0xaa };
+  static const u8 azPat[] = { 'a', 'A', 'b', '_', '%', 'z', '[', 0xc3, 0xa9, '\\', 0x7f };
+  int nBad = 0, nMatch = 0, nCut = 0, nOther = 0;
+  for (int bCase = 0; bCase < 2; bCase++) {
+    sqlite3_exec(db, bCase ? "PRAGMA case_sensitive_like=ON" : "PRAGMA case_sensitive_like=OFF",
+                 0, 0, 0);
+    sqlite3_stmt *p = 0;
+    sqlite3_prepare_v2(db, "SELECT ?1 LIKE ?2", -1, &p, 0);
+    for (int i = 0; p && i < 20000; i++) {
+      u8 aKey[8], aPat[6];
+      int nKey = 1 + (int)(rngNext() % 7), nPat = (int)(rngNext() % 5);
+      randomBytes(aKey, nKey, azKey, (int)sizeof(azKey));
+      randomBytes(aPat, nPat, azPat, (int)sizeof(azPat));
+      if (rngNext() % 2) memcpy(aKey, aPat, (size_t)(nPat < nKey ? nPat : nKey));
+      sqlite3_bind_text(p, 1, (const char *)aKey, nKey, SQLITE_TRANSIENT);
+      sqlite3_bind_text(p, 2, (const char *)aPat, nPat, SQLITE_TRANSIENT);
+      int bMatch = sqlite3_step(p) == SQLITE_ROW && sqlite3_column_int(p, 0);
+      sqlite3_reset(p);
+      SdbExtBounds b;
+      memset(&b, 0, sizeof(b));
+      sqlite3_stmt *q = 0;            /* the pattern as an sqlite3_value */
+      sqlite3_prepare_v2(db, "SELECT ?1", -1, &q, 0);
+      sqlite3_bind_text(q, 1, (const char *)aPat, nPat, SQLITE_TRANSIENT);
+      sqlite3_step(q);
+      int rc = sdbExtBoundsLike(&b, sqlite3_column_value(q, 0));
+      int bIn = sdbExtBoundsContain(&b, aKey, nKey);
+      if (rc != SQLITE_OK || (bMatch && !bIn)) {
+        if (nBad++ < 5) printf("  LIKE keeps out a match: key of %d bytes, pattern of %d\n", nKey, nPat);
+      }
+      u8 zPat[8];
+      memcpy(zPat, aPat, (size_t)nPat);
+      zPat[nPat] = 0;
+      nMatch += bMatch;
+      if (!bMatch && sdbExtLikePrefixLen(zPat) > 0) { nOther++; nCut += !bIn; }
+      sqlite3_finalize(q);
+      sdbExtBoundsFree(&b);
+    }
+    sqlite3_finalize(p);
+  }
+  sqlite3_exec(db, "PRAGMA case_sensitive_like=OFF", 0, 0, 0);
+  CHECKF("like bounds: every match is within the range (random bytes, both case modes)",
+         nBad == 0 && nMatch > 1000, "%d of 40000 matches outside (%d matches)", nBad, nMatch);
+  CHECKF("like bounds: a third of the non-matches of a pattern with a literal prefix are outside",
+         nCut * 3 > nOther, "%d of %d non-matches outside", nCut, nOther);
+}
+
+/* The bounds of one pattern: lo inclusive, hi exclusive ("" = none). */
+static int likeBoundsAre(sqlite3 *db, const char *zPat, const char *zLo, const char *zHi) {
+  sqlite3_stmt *q = 0;
+  SdbExtBounds b;
+  memset(&b, 0, sizeof(b));
+  sqlite3_prepare_v2(db, "SELECT ?1", -1, &q, 0);
+  if (zPat) sqlite3_bind_text(q, 1, zPat, -1, SQLITE_STATIC);
+  sqlite3_step(q);
+  int ok = sdbExtBoundsLike(&b, sqlite3_column_value(q, 0)) == SQLITE_OK;
+  if (!zLo) {
+    ok = ok && b.bEmpty;
+  } else {
+    ok = ok && !b.bEmpty && b.bHasLo == (zLo[0] != 0) && b.bHasHi == (zHi[0] != 0);
+    if (ok && b.bHasLo) ok = !b.bLoExcl && b.lo.n == (int)strlen(zLo) && !memcmp(b.lo.a, zLo, strlen(zLo));
+    if (ok && b.bHasHi) ok = b.bHiExcl && b.hi.n == (int)strlen(zHi) && !memcmp(b.hi.a, zHi, strlen(zHi));
+  }
+  sdbExtBoundsFree(&b);
+  sqlite3_finalize(q);
+  return ok;
+}
+
+static void testLikeExamples(sqlite3 *db) {
+  CHECK("like bounds: 'aB_c%' -> [AB, ac)", likeBoundsAre(db, "aB_c%", "AB", "ac"));
+  CHECK("like bounds: 'user:1%' -> [USER:1, user:2)", likeBoundsAre(db, "user:1%", "USER:1", "user:2"));
+  CHECK("like bounds: 'a[z' -> [A[Z, a[{)", likeBoundsAre(db, "a[z", "A[Z", "a[{"));
+  CHECK("like bounds: 'a\\%' (no ESCAPE) -> [A\\, a])", likeBoundsAre(db, "a\\%", "A\\", "a]"));
+  CHECK("like bounds: 'ab\\xc3\\xa9%' stops before non-ASCII", likeBoundsAre(db, "ab\xc3\xa9%", "AB", "ac"));
+  CHECK("like bounds: '%a', '_a', '\\xc3\\xa9' none", likeBoundsAre(db, "%a", "", "")
+        && likeBoundsAre(db, "_a", "", "") && likeBoundsAre(db, "\xc3\xa9", "", ""));
+  CHECK("like bounds: NULL pattern: empty", likeBoundsAre(db, 0, 0, 0));
+}
+
 /* ------------------------------------------------------------ plans */
 
 /* The idxStr parser reads back every token, loose marks included. */
@@ -316,6 +408,8 @@ int main(void) {
   testArgsBad();
   testCodecOrder(db);
   testBounds(db);
+  testLikeBounds(db);
+  testLikeExamples(db);
   testPlanParse();
   sqlite3_close(db);
   return test_done();

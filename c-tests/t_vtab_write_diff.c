@@ -27,6 +27,7 @@
 */
 #define SQLITE_CORE 1
 #define SDB_TESTHOOKS 1
+#include "../ext/cost.c"
 #include "../ext/handles.c"
 #include "../ext/keycodec.c"
 #include "../ext/options.c"
@@ -34,6 +35,7 @@
 #include "../ext/vtab.c"
 #include "../ext/vtab_args.c"
 #include "../ext/vtab_info.c"
+#include "../ext/vtab_read.c"
 #include "../ext/vtab_plan.c"
 #include "../ext/vtab_write.c"
 
@@ -380,7 +382,7 @@ static int createTables(Run *r) {
   const Config *c = r->pCfg;
   char *zSql = sqlite3_mprintf(
       "CREATE TABLE ref(key %s PRIMARY KEY NOT NULL, value %s NOT NULL) WITHOUT ROWID;"
-      "CREATE VIRTUAL TABLE kv USING slatedb('%q/db', key_type=%s, value_type=%s,"
+      "CREATE VIRTUAL TABLE kv USING slatedb('%q/db', mode=writer, key_type=%s, value_type=%s,"
       " durability=%s, l0_sst_size_bytes=2048, flush_interval='20ms')",
       c->zKeyDecl, c->bBlobVal ? "BLOB" : "TEXT", r->zDir, sdbExtKeyTypeName(c->eKeyType),
       c->bBlobVal ? "blob" : "text", c->zDurability);

@@ -5,7 +5,7 @@
 ** (Rust, release commit fce6ed00). It never includes sqlite3.h; ext/ translates
 ** between SQLite and this interface.
 **
-** Conventions (see README "Code conventions"):
+** Conventions (see docs/internals.md "Layout and conventions"):
 **   - Every fallible function returns an int rc. SDB_OK is 0 and codes that mean
 **     the same as SQLite's have SQLite's numbers, so ext/ can pass them through.
 **   - Details go into a caller-owned SdbErr (may be NULL): rc plus a message
@@ -41,7 +41,7 @@
 #define SDB_CONFLICT  103   /* versioned-object commit lost a race */
 #define SDB_UNSUPPORTED 104 /* a format feature this build does not support */
 #define SDB_UNKNOWN   105   /* a create-only write's outcome could not be learned in time:
-                            ** it may or may not have happened (see README) */
+                            ** it may or may not have happened (see docs/sql.md) */
 
 /* Error detail, owned by the caller. zMsg is always NUL-terminated. */
 typedef struct SdbErr {
@@ -77,12 +77,19 @@ typedef struct SdbEntry {
 ** The one iterator interface. Every iterator in core/ (block, SST, sorted run,
 ** memtable, merge, visible-row) is an SdbIter. A constructor positions the
 ** iterator on its first entry (or sets bEof). xNext moves to the next entry in
-** the iterator's direction. cur is valid while !bEof.
+** the iterator's direction. cur is valid while !bEof. xSeek (NULL if the
+** iterator cannot seek) restarts it on another range in the same direction:
+** it then yields exactly what a new iterator over the same data and pRange
+** would, reusing what it holds (open tables, the current block) instead of
+** building the stack again. On error the iterator is at EOF (it may seek again).
 */
 typedef struct SdbIter SdbIter;
+typedef struct SdbRange SdbRange;
 typedef struct SdbIterMethods {
   int (*xNext)(SdbIter *pIter, SdbErr *pErr);   /* advance; SDB_OK or error */
   void (*xFree)(SdbIter *pIter);                /* free; NULL-safe via sdb_iter_free */
+  /* position on the first entry of pRange (NULL = everything; borrowed for the call) */
+  int (*xSeek)(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr);
 } SdbIterMethods;
 struct SdbIter {
   const SdbIterMethods *pMethods;
@@ -92,15 +99,21 @@ struct SdbIter {
 
 static inline int sdb_iter_next(SdbIter *p, SdbErr *pErr) { return p->pMethods->xNext(p, pErr); }
 static inline void sdb_iter_free(SdbIter *p) { if (p) p->pMethods->xFree(p); }
+/* True if p can seek. */
+static inline int sdb_iter_can_seek(const SdbIter *p) { return p && p->pMethods->xSeek != 0; }
+/* Seek p (sdb_iter_can_seek) to pRange; SDB_OK or an error (then p is at EOF). */
+static inline int sdb_iter_seek(SdbIter *p, const SdbRange *pRange, SdbErr *pErr) {
+  return p->pMethods->xSeek(p, pRange, pErr);
+}
 
 /*
 ** A key range. An absent bound is unbounded. Bounds are borrowed for the
 ** duration of the call that receives the range (constructors copy them).
 */
-typedef struct SdbRange {
+struct SdbRange {
   const uint8_t *pLo; size_t nLo; int bHasLo; int bLoExcl;
   const uint8_t *pHi; size_t nHi; int bHasHi; int bHiExcl;
-} SdbRange;
+};
 
 /* ---------------------------------------------------------------- databases */
 
@@ -169,7 +182,13 @@ typedef struct SdbConfig {
   uint64_t nDiskCacheBytes;
 } SdbConfig;
 
-/* Open a database. On success *ppDb owns the handle (free with sdb_db_close). */
+/* Open a database. On success *ppDb owns the handle (free with sdb_db_close).
+** Where no database is (no manifest) and none is to be created (a reader, or
+** a writer without bCreateIfMissing), it fails with SDB_CANTOPEN and a message
+** that starts with SDB_MSG_NO_DB. A writer creates a database only where the
+** location is empty or holds only SlateDB's folders; elsewhere it fails with
+** SDB_CANTOPEN, having written nothing. */
+#define SDB_MSG_NO_DB "no SlateDB database at "
 int sdb_db_open(const SdbConfig *pConfig, SdbDb **ppDb, SdbErr *pErr);
 void sdb_db_close(SdbDb *pDb);
 
@@ -233,6 +252,18 @@ int sdb_db_write(SdbDb *pDb, SdbBatch *pBatch, int bAwaitDurable, SdbErr *pErr);
 int sdb_db_scan_overlay(SdbDb *pDb, SdbBatch *pOverlay, const SdbRange *pRange, int bDesc,
                         SdbIter **ppIter, SdbErr *pErr);
 
+/*
+** Like sdb_db_scan_overlay, reusing *ppIter: NULL, or a scan an earlier call
+** (or sdb_db_scan / sdb_db_scan_overlay) returned on pDb. When it scans in
+** direction bDesc with the same overlay and the database state it pinned is
+** still the current one (no commit, refresh or new version since), it seeks
+** it to pRange (no refresh: a statement's lookups stay on the state it
+** started with); otherwise it frees it and starts a new scan, as
+** sdb_db_scan_overlay does. *ppIter is the scan afterwards (NULL on error).
+*/
+int sdb_db_scan_seek(SdbDb *pDb, SdbBatch *pOverlay, const SdbRange *pRange, int bDesc,
+                     SdbIter **ppIter, SdbErr *pErr);
+
 /* Flush buffered WAL rows (durability=async) and, with bMemtable, the
 ** memtable to a new L0 SST. */
 int sdb_db_flush(SdbDb *pDb, int bMemtable, SdbErr *pErr);
@@ -288,6 +319,43 @@ typedef struct SdbStats {
   uint64_t nDiskBytes;           /* disk cache: bytes served from disk (GETs saved) */
 } SdbStats;
 void sdb_db_stats(SdbDb *pDb, SdbStats *pStats);
+
+/*
+** Estimate the size of the database as the handle sees it now, for query
+** planning: *pnRows rows and *pnBytes bytes (stored data blocks plus the
+** memtables). No store I/O: L0s and sorted runs count from the manifest's
+** SsTableInfo copies (a table with a bloom filter from the filter's size at
+** the handle's filter_bits_per_key, one without from its bytes at the average
+** row size of the others, else of the memtables, else 64 bytes), memtables
+** exactly. Rows are stored row versions: overwritten rows and tombstones not
+** yet compacted away count, so this is an upper estimate of the visible rows.
+*/
+void sdb_db_estimate(SdbDb *pDb, uint64_t *pnRows, uint64_t *pnBytes);
+
+/*
+** What work cost, for one caller's account (a statement, a connection). Every
+** field is a uint64_t the engine adds to with atomic adds, so a record may be
+** shared by the threads that work for one caller; read it with atomic loads
+** while such work may run.
+*/
+typedef struct SdbCost {
+  uint64_t nGet, nPut, nList, nDelete, nHead; /* object-store requests */
+  uint64_t nBytesIn, nBytesOut;               /* object bytes read, written */
+  uint64_t nRetry;                            /* requests retried (S3) */
+  uint64_t nDiskHit, nDiskMiss, nDiskBytes;   /* disk cache: parts found, parts fetched,
+                                              ** bytes served from disk */
+  uint64_t nCacheHit, nCacheMiss;             /* block cache lookups */
+} SdbCost;
+/*
+** Charge the work the calling thread does from now on to *pCost (NULL: to no
+** one) and return the record charged before. The store's requests and bytes
+** and the block cache's lookups are added to it, also those of the threads a
+** scan starts to read ahead (they take the record of the thread that starts
+** them, and are joined before the scan's iterator is freed). Background
+** threads of a handle (flusher, compactor, GC) charge no one. REQUIRES:
+** *pCost outlives every iterator used while it is attached.
+*/
+SdbCost *sdb_cost_attach(SdbCost *pCost);
 
 const char *sdb_version(void);
 

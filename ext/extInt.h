@@ -22,6 +22,10 @@
 **                   per-database writer lock, and the SdbErr -> SQLite
 **                   error mapping
 **   vtab_info.c     the eponymous table slatedb_handles
+**   cost.c          per connection, what the last statement and the
+**                   connection cost (slatedb_cost, slatedb_cost_reset())
+**   vtab_read.c     the table-valued function slatedb_read(url, options):
+**                   ad-hoc reads through the cursor of vtab.c
 **
 ** Naming: internal functions are sdbExtModuleVerb, static helpers moduleVerb,
 ** types SdbExtCamel. All memory handed between ext/ files comes from
@@ -152,7 +156,7 @@ typedef struct SdbExtOption {
   u8 flags;               /* SDB_OPTF_* */
   const char *zDefault;   /* as SQL writes it ('64MiB', 8, none), parsed like a value given;
                           ** "$VAR[, else ...]": the store reads environment variable VAR (BOOL
-                          ** -1, TEXT ""), the rest says what it falls back to (README's
+                          ** -1, TEXT ""), the rest says what it falls back to (docs/sql.md's
                           ** wording, without backticks); NULL: none (the field stays zero) */
   u64 iMin, iMax;         /* SIZE, DURATION, INT: the accepted range */
   const char *const *azChoice;   /* ENUM, BOOL: the values, NULL-terminated, default first */
@@ -161,17 +165,20 @@ typedef struct SdbExtOption {
   int (*xCheck)(const char *zVal, SdbErr *pErr);   /* TEXT: 1 if acceptable, else 0 (and
                           ** maybe pErr->zMsg: what is wrong, not repeating the value) */
   const char *zExpect;    /* what errors say is expected, if not the type's wording */
-  const char *zDoc;       /* one line: what it does (README.md has the long form) */
+  const char *zDoc;       /* one line: what it does (docs/sql.md has the long form) */
   const char *zExample;   /* what the usage text shows after name= ('<uuid>'); NULL: the
                           ** choices of ENUM and BOOL, else the default; TEXT needs one */
 } SdbExtOption;
 
-/* Every option, in the order of README.md's option table. */
+/* Every option, in the order of docs/sql.md's option table. */
 extern const SdbExtOption sdbExtOptionTable[];
 extern const int sdbExtNOption;
 
 /* The row named zName (case-insensitive), or NULL. */
 const SdbExtOption *sdbExtOptionFind(const char *zName);
+/* The option name closest to the unknown zName by edit distance, if close
+** enough to be a misspelling of it ("did you mean"), else NULL. Static. */
+const char *sdbExtOptionSuggest(const char *zName);
 /* Set *p (zeroed first) to every option's default. SQLITE_OK, or
 ** SQLITE_INTERNAL if a default of the table does not parse. */
 int sdbExtOptionDefaults(SdbExtArgs *p);
@@ -272,11 +279,21 @@ char *sdbExtErrMsg(const SdbErr *pErr);
 #define SDB_COL_KEY       0
 #define SDB_COL_VALUE     1
 #define SDB_COL_PREFIX    2
-#define SDB_COL_SEQ       3
-#define SDB_COL_CREATE_TS 4
-#define SDB_COL_EXPIRE_TS 5
-#define SDB_COL_TTL       6       /* write-only: expire_ts = now + ttl */
-#define SDB_COL_COMMAND   7       /* named like the table: 'flush', ... */
+#define SDB_COL_EXTRA     3       /* extra_arg: catches a 2nd table-function argument */
+#define SDB_COL_SEQ       4
+#define SDB_COL_CREATE_TS 5
+#define SDB_COL_EXPIRE_TS 6
+#define SDB_COL_TTL       7       /* write-only: expire_ts = now + ttl */
+#define SDB_COL_COMMAND   8       /* named like the table: 'flush', ... */
+
+/* Columns of slatedb_read(url, options) (vtab_read.c): key and value as
+** above, then its two argument columns and its catcher; seq, create_ts and
+** expire_ts follow (SDB_RCOL_SEQ - 1 == SDB_COL_SEQ, and so on). */
+#define SDB_RCOL_URL      2
+#define SDB_RCOL_OPTIONS  3
+#define SDB_RCOL_EXTRA    4
+#define SDB_RCOL_SEQ      5
+#define SDB_RCOL_LAST     7       /* expire_ts */
 
 /* Roles of xFilter arguments, in argv order (parsed from idxStr). */
 #define SDB_ARG_KEY_EQ    1       /* key = ? / key IS ? */
@@ -288,6 +305,9 @@ char *sdbExtErrMsg(const SdbErr *pErr);
 #define SDB_ARG_PREFIX    7       /* the hidden prefix column */
 #define SDB_ARG_LIMIT     8
 #define SDB_ARG_OFFSET    9
+#define SDB_ARG_KEY_LIKE 10       /* key LIKE pattern: a superset range, never omitted */
+#define SDB_ARG_URL      11       /* slatedb_read: its first argument */
+#define SDB_ARG_OPTIONS  12       /* slatedb_read: its second argument */
 
 #define SDB_PLAN_MAXARG  64       /* more constraints are left to SQLite */
 
@@ -300,7 +320,8 @@ typedef struct SdbExtPlan {
 } SdbExtPlan;
 
 /*
-** xBestIndex of the slatedb module. nEstRows: estimated rows in the table.
+** xBestIndex of the slatedb module on connection db (its like() is probed
+** before a LIKE term is pushed). nEstRows: estimated rows in the table.
 ** bNoOmit (tests): never set omit, to prove the bounds are supersets.
 **
 ** Loose terms. For key_type=text, SQLite compares `key = rhs` as text when
@@ -311,7 +332,38 @@ typedef struct SdbExtPlan {
 ** known constant is "loose": omit=0 (SQLite re-checks it) and xFilter scans a
 ** superset valid under both readings.
 */
-int sdbExtBestIndex(sqlite3_index_info *pInfo, double nEstRows, int eKeyType, int bNoOmit);
+int sdbExtBestIndex(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
+                    int bNoOmit);
+
+/*
+** Where the columns that xBestIndex treats specially are, for one of the two
+** schemas: the slatedb table's (sdbExtPlanColsTable) or slatedb_read's
+** (sdbExtPlanColsRead). -1: the schema has no such column.
+*/
+typedef struct SdbExtPlanCols {
+  int iPrefix;            /* the prefix argument column */
+  int iUrl, iOptions;     /* slatedb_read's argument columns */
+  int iExtra;             /* the catcher: any constraint on it is an error */
+} SdbExtPlanCols;
+extern const SdbExtPlanCols sdbExtPlanColsTable;
+extern const SdbExtPlanCols sdbExtPlanColsRead;
+
+/* Results of sdbExtBestIndexCols beyond SQLite's codes (never returned to
+** SQLite: the caller turns them into SQLITE_ERROR with its message). */
+#define SDB_PLAN_EXTRA_ARG  (-1)  /* a constraint on the catcher column: too many
+                                  ** table-function arguments */
+
+/*
+** sdbExtBestIndex for the schema pCols describes. The argument columns of
+** slatedb_read take EQ constraints only, each given to xFilter (roles
+** SDB_ARG_URL, SDB_ARG_OPTIONS) and omitted; a plan where one of them is not
+** usable fails with SQLITE_CONSTRAINT. A call without any url term is still
+** answered, at a prohibitive cost: SQLite plans each branch of an OR with
+** that branch's terms only (then the plan must lose to one with the URL),
+** and a statement without a URL must reach xFilter, which says so.
+*/
+int sdbExtBestIndexCols(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
+                        int bNoOmit, const SdbExtPlanCols *pCols);
 /* Parse idxStr (as sdbExtBestIndex wrote it). SQLITE_OK or SQLITE_ERROR. */
 int sdbExtPlanParse(const char *zIdxStr, int argc, SdbExtPlan *pPlan);
 
@@ -356,6 +408,18 @@ int sdbExtBoundsApply(SdbExtBounds *p, int eKeyType, int eRole, int bLoose, sqli
 int sdbExtBoundsNumericHull(SdbExtBounds *p, const SdbExtKey *aKey, int nKey);
 /* Restrict *p to keys starting with the bytes a[0..n-1]. */
 int sdbExtBoundsPrefix(SdbExtBounds *p, const u8 *a, int n);
+/*
+** LIKE pushdown (key_type=text and blob: LIKE reads the key's bytes as
+** text). The literal prefix of a LIKE pattern z (NUL-terminated, no ESCAPE:
+** SQLite offers only two-argument LIKE to a virtual table) is its leading
+** ASCII characters other than % and _; sdbExtLikePrefixLen gives its length.
+** sdbExtBoundsLike restricts *p to a superset of the keys `key LIKE
+** pPattern` can match under the case-insensitive default (ASCII case folds,
+** nothing else), so also under case_sensitive_like; SQLite re-checks the
+** LIKE. A NULL pattern matches nothing. SQLITE_OK or SQLITE_NOMEM.
+*/
+int sdbExtLikePrefixLen(const u8 *z);
+int sdbExtBoundsLike(SdbExtBounds *p, sqlite3_value *pPattern);
 /* Release the bound buffers. */
 void sdbExtBoundsFree(SdbExtBounds *p);
 /* True if key a[0..n-1] lies within *p. */
@@ -417,6 +481,8 @@ typedef struct SdbExtVtab {
   SdbExtArgs args;        /* parsed CREATE arguments, owned */
   SdbExtHandle *pHandle;  /* shared database; NULL until first needed */
   SdbExtTxn txn;          /* the open write transaction, if any */
+  int bUntypedKey;        /* slatedb_read's source: the key column has no declared
+                          ** type (vtab.c cursorUntypedTerm) */
 } SdbExtVtab;
 
 /* Replace the table's error message (zMsg sqlite3_malloc'd, ownership
@@ -439,16 +505,60 @@ int sdbExtWriteRollbackTo(sqlite3_vtab *pVtab, int iSavepoint);
 /* Drop an open transaction without committing (xDisconnect). NULL-safe. */
 void sdbExtWriteAbandon(SdbExtVtab *p);
 
+/*
+** The cursor of the slatedb module (vtab.c), shared with slatedb_read: it
+** reads the source table pSrc (borrowed: key type, name, handle; its
+** pHandle must be set before xFilter) and reports errors on the table SQLite
+** opened it on. sdbExtCursorNew: a cursor at EOF (SQLITE_OK or
+** SQLITE_NOMEM); the others are the sqlite3_module methods of that name.
+*/
+int sdbExtCursorNew(SdbExtVtab *pSrc, sqlite3_vtab_cursor **ppCursor);
+void sdbExtCursorSetSource(sqlite3_vtab_cursor *pCursor, SdbExtVtab *pSrc);
+SdbExtVtab *sdbExtCursorSource(sqlite3_vtab_cursor *pCursor);
+int sdbExtCursorFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
+                       sqlite3_value **argv);
+int sdbExtCursorNext(sqlite3_vtab_cursor *pCursor);
+int sdbExtCursorEof(sqlite3_vtab_cursor *pCursor);
+int sdbExtCursorColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol);
+int sdbExtCursorClose(sqlite3_vtab_cursor *pCursor);
+
 /* ------------------------------------------------------------ modules */
 
 /* Register slatedb_handles on db. */
 int sdbExtRegisterInfo(sqlite3 *db);   /* slatedb_handles and slatedb_checkpoints */
-/* Register the slatedb module on db. */
-int sdbExtRegisterVtab(sqlite3 *db);
+/* ------------------------------------------------------------ cost (cost.c) */
 
-/* Test builds (-DSDB_TESTHOOKS): when non-zero, xBestIndex never sets omit. */
+/* A connection's cost records: its last statement's and its own since the
+** last reset (slatedb_cost). Reference counted by what is registered with it. */
+typedef struct SdbExtCost SdbExtCost;
+/* Register the slatedb module on db, its calls charged to pCost (vtab.c). */
+int sdbExtRegisterVtab(sqlite3 *db, SdbExtCost *pCost);
+/* db's records, one reference held by the caller: the ones an earlier load
+** made if any (*pbLoaded: that load completed), else new; NULL on OOM. */
+SdbExtCost *sdbExtCostGet(sqlite3 *db, int *pbLoaded);
+/* Mark p's connection as loaded: a later load registers nothing. */
+void sdbExtCostSetLoaded(SdbExtCost *p);
+/* Drop one reference (a destructor for SQLite); the last frees. NULL-safe. */
+void sdbExtCostUnref(void *pCost);
+/*
+** Register pInner (static) as zName on db through a per-connection copy whose
+** methods charge the store and cache work of each call to pCost's statement
+** record and tell statements apart (see cost.c). pInnerAux is handed to the
+** inner xCreate/xConnect. Takes a reference to pCost. SQLite's code.
+*/
+int sdbExtCostCreateModule(sqlite3 *db, const char *zName, const sqlite3_module *pInner,
+                           void *pInnerAux, SdbExtCost *pCost);
+/* Register the eponymous table-valued function slatedb_read on db, its calls
+** charged to pCost as the slatedb module's are (vtab_read.c). */
+int sdbExtRegisterRead(sqlite3 *db, SdbExtCost *pCost);
+/* Register the table slatedb_cost and slatedb_cost_reset() on pCost. */
+int sdbExtRegisterCost(sqlite3 *db, SdbExtCost *pCost);
+
+/* Test builds (-DSDB_TESTHOOKS): when non-zero, xBestIndex never sets omit;
+** the prepared statements cost.c has walked to tell statements apart. */
 #ifdef SDB_TESTHOOKS
 extern int sdbExtTestNoOmit;
+extern long long sdbExtTestCostWalk;
 #endif
 
 #endif /* SDB_EXT_INT_H */

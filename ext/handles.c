@@ -125,12 +125,17 @@ static void handleMakeDirs(const char *zRoot) {
   sqlite3_free(z);
 }
 
+/* What a reader's "no database there" error adds: how to create one. */
+#define HANDLE_HINT_CREATE " (this table is a reader, which creates nothing: mode=writer creates a database)"
+
 /*
 ** Resolve zRoot to a canonical absolute directory path (malloc'd, caller
 ** frees with free()). bMake: create the directory if it does not exist (a
-** writer with create=if_missing). On failure returns NULL with *pzErr set.
+** writer with create=if_missing); zHint ends the message of a missing one.
+** On failure returns NULL with *pzErr set.
 */
-static char *handleCanonical(const char *zRoot, int bMake, int *pRc, char **pzErr) {
+static char *handleCanonical(const char *zRoot, int bMake, const char *zHint, int *pRc,
+                             char **pzErr) {
   char *zPath = realpath(zRoot, 0);
   struct stat st;
   if (!zPath && errno == ENOENT && bMake) {
@@ -141,8 +146,8 @@ static char *handleCanonical(const char *zRoot, int bMake, int *pRc, char **pzEr
     int e = errno;
     *pRc = e == ENOMEM ? SQLITE_NOMEM : SQLITE_CANTOPEN;
     if (e == ENOENT) {
-      *pzErr = sqlite3_mprintf("slatedb: cannot open database \"%s\": no such directory",
-                               sdb_value_shown(zRoot));
+      *pzErr = sqlite3_mprintf("slatedb: cannot open database \"%s\": no such directory%s",
+                               sdb_value_shown(zRoot), zHint);
     } else {
       *pzErr = sqlite3_mprintf("slatedb: cannot open database \"%s\": %s", sdb_value_shown(zRoot),
                                strerror(e));
@@ -276,8 +281,10 @@ static int handleOpen(const SdbExtArgs *pArgs, char *zPath, SdbExtHandle **pp, c
   pthread_mutex_lock(&handleMutex);
   if (rc != SDB_OK) {
     char *zMsg = handleMsgWithout(err.zMsg[0] ? err.zMsg : "unknown error", zPath);
-    *pzErr = zMsg ? sqlite3_mprintf("slatedb: cannot open database \"%s\": %s",
-                                    sdb_value_shown(zPath), zMsg) : 0;
+    int bNoDb = rc == SDB_CANTOPEN && strncmp(err.zMsg, SDB_MSG_NO_DB, strlen(SDB_MSG_NO_DB)) == 0;
+    *pzErr = zMsg ? sqlite3_mprintf("slatedb: cannot open database \"%s\": %s%s",
+                                    sdb_value_shown(zPath), zMsg,
+                                    bNoDb && !pArgs->bWriter ? HANDLE_HINT_CREATE : "") : 0;
     sqlite3_free(zMsg);
     handleUnlink(p);
     handleFree(p);
@@ -342,7 +349,8 @@ int sdbExtHandleAcquire(const SdbExtArgs *pArgs, SdbExtHandle **pp, char **pzErr
   int rc = SQLITE_OK;
   int bMake = pArgs->bWriter && pArgs->eCreate == SDB_CREATE_IF_MISSING;
   char *zPath = pArgs->bS3 ? handleS3Key(pArgs->zRoot, &rc)
-                           : handleCanonical(pArgs->zRoot, bMake, &rc, pzErr);
+                           : handleCanonical(pArgs->zRoot, bMake,
+                                             pArgs->bWriter ? "" : HANDLE_HINT_CREATE, &rc, pzErr);
   *pp = 0;
   if (!zPath) return rc;
   pthread_mutex_lock(&handleMutex);

@@ -381,6 +381,50 @@ int sdbExtBoundsPrefix(SdbExtBounds *p, const u8 *a, int n) {
   return rc;
 }
 
+/* See extInt.h. Stops at a wildcard, the end (a NUL: LIKE reads its
+** operands as C strings) and the first non-ASCII byte: LIKE compares
+** characters after decoding UTF-8, and an invalid sequence in a key can
+** decode to the character of a different byte sequence in the pattern, so
+** only ASCII characters are known to match exactly the bytes they are. */
+int sdbExtLikePrefixLen(const u8 *z) {
+  int n = 0;
+  while (z[n] != 0 && z[n] < 0x80 && z[n] != '%' && z[n] != '_') n++;
+  return n;
+}
+
+/* Restrict *p to keys that may match LIKE pattern z (NUL-terminated):
+** with ASCII prefix c[0..n), every key in [upper(c), successor(lower(c))):
+** a key whose first n bytes equal c up to ASCII case lies between them byte
+** by byte ('A' < 'a'), and the successor (the last byte + 1; ASCII, so no
+** carry) is above every key starting with lower(c). */
+static int boundsLikeText(SdbExtBounds *p, const u8 *z) {
+  int n = sdbExtLikePrefixLen(z);
+  if (n == 0) return SQLITE_OK;
+  u8 *a = sqlite3_malloc64((u64)n * 2);
+  if (!a) return SQLITE_NOMEM;
+  for (int i = 0; i < n; i++) {
+    u8 c = z[i];
+    a[i] = (c >= 'a' && c <= 'z') ? (u8)(c - 'a' + 'A') : c;
+    a[n + i] = (c >= 'A' && c <= 'Z') ? (u8)(c - 'A' + 'a') : c;
+  }
+  a[2 * n - 1]++;
+  int rc = boundsLo(p, a, n, 0);
+  if (rc == SQLITE_OK) rc = boundsHi(p, a + n, n, 1);
+  sqlite3_free(a);
+  boundsCheckEmpty(p);
+  return rc;
+}
+
+/* See extInt.h. */
+int sdbExtBoundsLike(SdbExtBounds *p, sqlite3_value *pPattern) {
+  if (sqlite3_value_type(pPattern) == SQLITE_NULL) { p->bEmpty = 1; return SQLITE_OK; }
+  sqlite3_value *pCopy = sqlite3_value_dup(pPattern);
+  const u8 *z = pCopy ? sqlite3_value_text(pCopy) : 0;
+  int rc = z ? boundsLikeText(p, z) : SQLITE_NOMEM;
+  sqlite3_value_free(pCopy);
+  return rc;
+}
+
 /* See extInt.h. */
 void sdbExtBoundsFree(SdbExtBounds *p) {
   sqlite3_free(p->lo.a);

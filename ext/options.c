@@ -4,11 +4,11 @@
 ** parsing and checking a value (vtab_args.c tokenizes the arguments and
 ** calls sdbExtOptionSet), the defaults, the usage text, the settings tables
 ** that share a database must agree on (handles.c), the columns of
-** slatedb_handles that echo settings (vtab_info.c), and the README's option
+** slatedb_handles that echo settings (vtab_info.c), and docs/sql.md's option
 ** table, which c-tests/t_options.c compares with this one.
 **
 ** To add an option: a field in SdbExtArgs or SdbExtHandleOpts (extInt.h), a
-** row below, a row in README.md's option table (same order), and the use of
+** row below, a row in docs/sql.md's option table (same order), and the use of
 ** the field (handles.c handleConfig for engine settings).
 **
 ** Value syntax: a size is an integer number of bytes, or quoted with a unit
@@ -34,8 +34,8 @@
 ** engine's and extInt.h's), unless the row has aValue. */
 static const char *const azOptKeyType[] = { "text", "blob", "int64", "uint64", 0 };
 static const char *const azOptValueType[] = { "text", "blob", 0 };
-static const char *const azOptMode[] = { "writer", "reader", 0 };
-static const int aOptMode[] = { 1, 0 };                          /* bWriter */
+static const char *const azOptMode[] = { "reader", "writer", 0 };
+static const int aOptMode[] = { 0, 1 };                          /* bWriter */
 static const char *const azOptMerge[] = { "none", "concat", 0 };  /* SDB_MERGE_* */
 static const char *const azOptCreate[] = { "if_missing", "never", 0 };
 static const char *const azOptDurability[] = { "commit", "async", 0 };
@@ -57,7 +57,7 @@ static int optDiskCacheOk(const char *zVal, SdbErr *pErr);
 #define MS OPT_MAX_DURATION_MS
 
 /*
-** The options, in README order. Columns: name, type, mode, flags, default,
+** The options, in docs/sql.md order. Columns: name, type, mode, flags, default,
 ** min, max, choices, stored values, field, check (TEXT), expected (error
 ** wording, when not the type's own), one-line doc, example (what the usage shows
 ** instead of the default; TEXT options have one).
@@ -67,8 +67,8 @@ static int optDiskCacheOk(const char *zVal, SdbErr *pErr);
 const SdbExtOption sdbExtOptionTable[] = {
   { "url", SDB_OPT_ROOT, B, 0, 0, 0, 0, 0, 0, OPT_FIELD(zRoot), 0, 0,
     "the database root (the first argument may name it without url=)" },
-  { "mode", SDB_OPT_ENUM, B, SDB_OPTF_ECHO, "writer", 0, 0, azOptMode, aOptMode, OPT_FIELD(bWriter),
-    0, 0, "a writer owns the database; a reader never writes to the store" },
+  { "mode", SDB_OPT_ENUM, B, SDB_OPTF_ECHO, "reader", 0, 0, azOptMode, aOptMode, OPT_FIELD(bWriter),
+    0, 0, "a reader (the default) never writes to the store; a writer owns the database" },
   { "key_type", SDB_OPT_ENUM, B, 0, "text", 0, 0, azOptKeyType, 0, OPT_FIELD(eKeyType), 0, 0,
     "the SQL type of keys and their byte encoding" },
   { "value_type", SDB_OPT_ENUM, B, 0, "text", 0, 0, azOptValueType, 0, OPT_FIELD(eValueType), 0, 0,
@@ -325,6 +325,74 @@ static int optParse(const SdbExtOption *pOpt, const char *zVal, SdbExtArgs *p, S
   }
 }
 
+/* ------------------------------------------------------------ suggestions */
+
+/* Names longer than this are never compared (no suggestion for them). */
+#define OPT_SUGGEST_MAX 48
+
+/*
+** The edit distance of a and b, case-insensitive: an inserted, deleted or
+** replaced character, or two adjacent characters swapped, count 1 each
+** (optimal string alignment). Returns OPT_SUGGEST_MAX + 1 if either is longer
+** than OPT_SUGGEST_MAX. Three rows on the stack, no allocation.
+*/
+static int optDistance(const char *a, const char *b) {
+  int na = (int)strlen(a), nb = (int)strlen(b);
+  int aRow[3][OPT_SUGGEST_MAX + 1];   /* rows i-2, i-1 and i, rotated */
+  if (na > OPT_SUGGEST_MAX || nb > OPT_SUGGEST_MAX) return OPT_SUGGEST_MAX + 1;
+  for (int j = 0; j <= nb; j++) aRow[0][j] = j;
+  for (int i = 1; i <= na; i++) {
+    int *pPrev2 = aRow[(i + 1) % 3], *pPrev = aRow[(i - 1) % 3], *pCur = aRow[i % 3];
+    int ca = tolower((unsigned char)a[i - 1]);
+    pCur[0] = i;
+    for (int j = 1; j <= nb; j++) {
+      int cb = tolower((unsigned char)b[j - 1]);
+      int d = pPrev[j - 1] + (ca != cb);
+      if (pPrev[j] + 1 < d) d = pPrev[j] + 1;
+      if (pCur[j - 1] + 1 < d) d = pCur[j - 1] + 1;
+      if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2])
+          && tolower((unsigned char)a[i - 2]) == cb && pPrev2[j - 2] + 1 < d) {
+        d = pPrev2[j - 2] + 1;
+      }
+      pCur[j] = d;
+    }
+  }
+  return aRow[na % 3][nb];
+}
+
+/*
+** Consider candidate zCand for the misspelt zGiven: if it is closer than
+** *pnBest and close enough (1 edit for candidates of up to 4 characters, 2 up
+** to 8, else 3, fewer edits than zGiven has characters, and the same first
+** character: durability=fsync is not a misspelling of async), make it *pzBest.
+*/
+static void optConsider(const char *zGiven, const char *zCand, int *pnBest, const char **pzBest) {
+  size_t nCand = strlen(zCand);
+  int nMax = nCand <= 4 ? 1 : nCand <= 8 ? 2 : 3;
+  if (tolower((unsigned char)zGiven[0]) != tolower((unsigned char)zCand[0])) return;
+  int d = optDistance(zGiven, zCand);
+  if (d <= nMax && (size_t)d < strlen(zGiven) && d < *pnBest) {
+    *pnBest = d;
+    *pzBest = zCand;
+  }
+}
+
+/* See extInt.h. */
+const char *sdbExtOptionSuggest(const char *zName) {
+  int nBest = OPT_SUGGEST_MAX + 1;
+  const char *zBest = 0;
+  for (int i = 0; i < sdbExtNOption; i++) optConsider(zName, sdbExtOptionTable[i].zName, &nBest, &zBest);
+  return zBest;
+}
+
+/* The choice of azChoice closest to the misspelt zVal, or NULL (see optConsider). */
+static const char *optSuggestChoice(const char *zVal, const char *const *azChoice) {
+  int nBest = OPT_SUGGEST_MAX + 1;
+  const char *zBest = 0;
+  for (int i = 0; azChoice[i]; i++) optConsider(zVal, azChoice[i], &nBest, &zBest);
+  return zBest;
+}
+
 /* ------------------------------------------------------------ messages */
 
 /* Append to pStr the choices of azChoice as "a, b or c". */
@@ -370,6 +438,10 @@ int sdbExtOptionSet(const SdbExtOption *pOpt, const char *zVal, SdbExtArgs *p, c
   sqlite3_str *pStr = sqlite3_str_new(0);
   sqlite3_str_appendf(pStr, "slatedb: malformed %s=%s option", pOpt->zName, sdb_value_shown(zVal));
   if (err.zMsg[0]) sqlite3_str_appendf(pStr, ": %s", err.zMsg);
+  if (pOpt->eType == SDB_OPT_ENUM || pOpt->eType == SDB_OPT_BOOL) {
+    const char *zNear = optSuggestChoice(zVal, pOpt->azChoice);
+    if (zNear) sqlite3_str_appendf(pStr, ": did you mean %s=%s?", pOpt->zName, zNear);
+  }
   if (pOpt->eType != SDB_OPT_TEXT || pOpt->zExpect) {
     sqlite3_str_appendall(pStr, " (expected ");
     optAppendExpected(pStr, pOpt);

@@ -9,13 +9,22 @@
 ** The declared schema (design/SQL.md §4.1), for a table named kv:
 **
 **   CREATE TABLE x(key <TEXT|BLOB|INTEGER> PRIMARY KEY NOT NULL,
-**                  value <TEXT|BLOB> NOT NULL, prefix HIDDEN, seq INTEGER HIDDEN,
+**                  value <TEXT|BLOB> NOT NULL, prefix HIDDEN, extra_arg HIDDEN,
+**                  seq INTEGER HIDDEN,
 **                  create_ts INTEGER HIDDEN, expire_ts INTEGER HIDDEN,
 **                  ttl INTEGER HIDDEN, "kv" HIDDEN) WITHOUT ROWID
 **
 ** The last column is the FTS5-style command column, named like the table
 ** (INSERT INTO kv(kv) VALUES('flush')); a table may therefore not be named
 ** like one of the other columns. ttl and the command column read as NULL.
+** extra_arg catches a second table-function argument, kv('p', 'x'), which
+** would otherwise silently become `seq = 'x'`: any constraint on it fails the
+** statement ("kv takes at most 1 argument"); it reads as NULL.
+**
+** The cursor code below also serves slatedb_read (vtab_read.c): a cursor
+** reads from a source table (pSrc: its key type, name and handle), which is
+** the cursor's own table here and a per-URL entry there; errors go to the
+** table SQLite knows (base.pVtab).
 **
 ** Lifecycle (§4.10): xCreate parses the arguments and opens the database (so a
 ** wrong path fails at CREATE, and a writer creates a missing database there);
@@ -55,6 +64,7 @@ typedef struct SdbCursor {
   int nKey;               /* entries in aKey (0: range scan mode) */
   int iKey;               /* next entry of aKey to look up */
   int bPoints;            /* point-lookup mode (IN list) */
+  SdbExtVtab *pSrc;       /* what it reads: key type, name, handle (borrowed) */
   sqlite3_value *pPrefix; /* the prefix argument (a copy), or NULL */
   i64 nLimit;             /* rows still to return; -1 = no limit */
 } SdbCursor;
@@ -87,7 +97,8 @@ int sdbExtVtabEnsureHandle(SdbVtab *p) {
 
 /* Column names that a table name would clash with (the command column). */
 static int vtabNameClashes(const char *zName) {
-  static const char *const az[] = { "key", "value", "prefix", "seq", "create_ts", "expire_ts", "ttl" };
+  static const char *const az[] = { "key", "value", "prefix", "extra_arg", "seq", "create_ts",
+                                    "expire_ts", "ttl" };
   for (int i = 0; i < (int)(sizeof(az) / sizeof(az[0])); i++) {
     if (sqlite3_stricmp(zName, az[i]) == 0) return 1;
   }
@@ -101,8 +112,9 @@ static char *vtabSchema(const SdbExtArgs *pArgs, const char *zName) {
                    : pArgs->eKeyType == SDB_KEY_BLOB ? "BLOB" : "INTEGER";
   const char *zVal = pArgs->eValueType == SDB_VAL_TEXT ? "TEXT" : "BLOB";
   return sqlite3_mprintf("CREATE TABLE x(key %s PRIMARY KEY NOT NULL, value %s NOT NULL,"
-                         " prefix HIDDEN, seq INTEGER HIDDEN, create_ts INTEGER HIDDEN,"
-                         " expire_ts INTEGER HIDDEN, ttl INTEGER HIDDEN, \"%w\" HIDDEN)"
+                         " prefix HIDDEN, extra_arg HIDDEN, seq INTEGER HIDDEN,"
+                         " create_ts INTEGER HIDDEN, expire_ts INTEGER HIDDEN, ttl INTEGER HIDDEN,"
+                         " \"%w\" HIDDEN)"
                          " WITHOUT ROWID", zKey, zVal, zName);
 }
 
@@ -177,25 +189,64 @@ static int vtabDisconnect(sqlite3_vtab *pVtab) {
   return SQLITE_OK;
 }
 
+/* The rows the planner assumes: the engine's estimate once the database is
+** open, else (lazy connect: xBestIndex does no I/O) a million. */
+static double vtabEstRows(SdbVtab *p) {
+  uint64_t nRows = 0, nBytes = 0;
+  if (!p->pHandle) return 1e6;
+  sdb_db_estimate(sdbExtHandleDb(p->pHandle), &nRows, &nBytes);
+  return nRows > 0 ? (double)nRows : 1.0;
+}
+
 /* xBestIndex: see vtab_plan.c. */
 static int vtabBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   int bNoOmit = 0;
 #ifdef SDB_TESTHOOKS
   bNoOmit = sdbExtTestNoOmit;
 #endif
-  return sdbExtBestIndex(pInfo, 1e6, ((SdbVtab *)pVtab)->args.eKeyType, bNoOmit);
+  SdbVtab *p = (SdbVtab *)pVtab;
+  int rc = sdbExtBestIndex(p->db, pInfo, vtabEstRows(p), p->args.eKeyType, bNoOmit);
+  if (rc == SDB_PLAN_EXTRA_ARG) {
+    const char *zName = p->zName;
+    return sdbExtVtabError(pVtab, SQLITE_ERROR,
+                           sqlite3_mprintf("slatedb: %s takes at most 1 argument (a key prefix:"
+                                           " %s('user:')); more arguments, or a constraint on its"
+                                           " hidden column extra_arg, are errors", zName, zName));
+  }
+  return rc;
+}
+
+/* See extInt.h. */
+int sdbExtCursorNew(SdbExtVtab *pSrc, sqlite3_vtab_cursor **ppCursor) {
+  SdbCursor *pCur = sqlite3_malloc64(sizeof(*pCur));
+  if (!pCur) return SQLITE_NOMEM;
+  memset(pCur, 0, sizeof(*pCur));
+  pCur->bEof = 1;
+  pCur->pSrc = pSrc;
+  *ppCursor = &pCur->base;
+  return SQLITE_OK;
+}
+
+/* See extInt.h. */
+void sdbExtCursorSetSource(sqlite3_vtab_cursor *pCursor, SdbExtVtab *pSrc) {
+  SdbCursor *p = (SdbCursor *)pCursor;
+  if (p->pSrc != pSrc) {        /* the kept iterator belongs to the old source's handle, */
+    sdb_iter_free(p->pIter);    /* which may close once the cursor leaves it: free it now */
+    p->pIter = 0;
+  }
+  p->pSrc = pSrc;
+}
+
+/* See extInt.h. */
+SdbExtVtab *sdbExtCursorSource(sqlite3_vtab_cursor *pCursor) {
+  return ((SdbCursor *)pCursor)->pSrc;
 }
 
 /* xOpen: a new cursor; opens the database on first use after xConnect. */
 static int vtabOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
   int rc = sdbExtVtabEnsureHandle((SdbVtab *)pVtab);
   if (rc != SQLITE_OK) return rc;
-  SdbCursor *pCur = sqlite3_malloc64(sizeof(*pCur));
-  if (!pCur) return SQLITE_NOMEM;
-  memset(pCur, 0, sizeof(*pCur));
-  pCur->bEof = 1;
-  *ppCursor = &pCur->base;
-  return SQLITE_OK;
+  return sdbExtCursorNew((SdbVtab *)pVtab, ppCursor);
 }
 
 /* Drop the IN keys (point-lookup mode ends). */
@@ -207,10 +258,9 @@ static void cursorFreeKeys(SdbCursor *p) {
   p->bPoints = 0;
 }
 
-/* Release everything a scan holds; the cursor is at EOF afterwards. */
+/* Release what a scan holds but its engine iterator, which the next xFilter
+** of the cursor seeks (sdb_db_scan_seek); the cursor is at EOF afterwards. */
 static void cursorReset(SdbCursor *p) {
-  sdb_iter_free(p->pIter);
-  p->pIter = 0;
   cursorFreeKeys(p);
   sqlite3_value_free(p->pPrefix);
   p->pPrefix = 0;
@@ -218,17 +268,18 @@ static void cursorReset(SdbCursor *p) {
   p->nLimit = -1;
 }
 
-/* xClose. */
-static int vtabClose(sqlite3_vtab_cursor *pCursor) {
+/* xClose; see extInt.h (sdbExtCursorClose). */
+int sdbExtCursorClose(sqlite3_vtab_cursor *pCursor) {
   SdbCursor *p = (SdbCursor *)pCursor;
   cursorReset(p);
+  sdb_iter_free(p->pIter);
   sqlite3_free(p);
   return SQLITE_OK;
 }
 
-/* The table of a cursor. */
+/* The source table of a cursor (see the file comment). */
 static SdbVtab *cursorVtab(SdbCursor *p) {
-  return (SdbVtab *)p->base.pVtab;
+  return p->pSrc;
 }
 
 /* Check the key of the current row against key_type (after every move). */
@@ -239,23 +290,23 @@ static int cursorCheckRow(SdbCursor *p) {
   const SdbEntry *e = &p->pIter->cur;
   int rc = sdbExtKeyCheck(pTab->args.eKeyType, e->pKey, e->nKey, pTab->zName, &zErr);
   p->bEof = 0;
-  if (rc != SQLITE_OK) return sdbExtVtabError(&pTab->base, rc, zErr);
+  if (rc != SQLITE_OK) return sdbExtVtabError(p->base.pVtab, rc, zErr);
   return SQLITE_OK;
 }
 
-/* Start an engine scan of pRange; the cursor lands on its first row. */
+/* Start an engine scan of pRange; the cursor lands on its first row. The
+** iterator of the cursor's previous scan seeks when it can (joins and IN
+** lists call xFilter per outer row or key): no stack to build again. */
 static int cursorScan(SdbCursor *p, const SdbRange *pRange, int bDesc) {
   SdbVtab *pTab = cursorVtab(p);
   SdbErr err;
   sdb_err_clear(&err);
-  sdb_iter_free(p->pIter);
-  p->pIter = 0;
   SdbBatch *pOverlay = sdbExtHandleBatch(pTab->pHandle, pTab->db);
-  int rc = sdb_db_scan_overlay(sdbExtHandleDb(pTab->pHandle), pOverlay, pRange, bDesc,
-                               &p->pIter, &err);
+  int rc = sdb_db_scan_seek(sdbExtHandleDb(pTab->pHandle), pOverlay, pRange, bDesc,
+                            &p->pIter, &err);
   if (rc != SDB_OK) {
     p->pIter = 0;
-    return sdbExtVtabEngineError(&pTab->base, &err, rc);
+    return sdbExtVtabEngineError(p->base.pVtab, &err, rc);
   }
   return SQLITE_OK;
 }
@@ -284,7 +335,7 @@ static int cursorPrefetchPoints(SdbCursor *p) {
   SdbErr err;
   sdb_err_clear(&err);
   int rc = sdb_db_prefetch(sdbExtHandleDb(pTab->pHandle), aRange, n, 0, &err);
-  return rc == SDB_OK ? SQLITE_OK : sdbExtVtabEngineError(&pTab->base, &err, rc);
+  return rc == SDB_OK ? SQLITE_OK : sdbExtVtabEngineError(p->base.pVtab, &err, rc);
 }
 
 /* Point-lookup mode: move to the next key of aKey that exists. */
@@ -297,8 +348,6 @@ static int cursorNextPoint(SdbCursor *p) {
     if (rc != SQLITE_OK) return rc;
     if (!p->pIter->bEof) return cursorCheckRow(p);
   }
-  sdb_iter_free(p->pIter);
-  p->pIter = 0;
   p->bEof = 1;
   return SQLITE_OK;
 }
@@ -407,7 +456,7 @@ static int cursorPrefix(SdbCursor *p, SdbExtBounds *pB, sqlite3_value *pVal) {
   p->pPrefix = sqlite3_value_dup(pVal);
   if (!p->pPrefix) return SQLITE_NOMEM;
   if (eKeyType == SDB_KEY_INT64 || eKeyType == SDB_KEY_UINT64) {
-    return sdbExtVtabError(&pTab->base, SQLITE_ERROR,
+    return sdbExtVtabError(p->base.pVtab, SQLITE_ERROR,
                         sqlite3_mprintf("slatedb: table %s: prefix scans need key_type=text"
                                         " or key_type=blob (this table has key_type=%s)",
                                         pTab->zName, sdbExtKeyTypeName(eKeyType)));
@@ -447,6 +496,43 @@ static void cursorRange(const SdbExtBounds *pB, SdbRange *pR) {
   }
 }
 
+/* What a key term of an untyped key column does (cursorUntypedTerm). */
+#define TERM_CODEC 0      /* bound the keys as the key codec says */
+#define TERM_ALL   1      /* true for every key: no bound */
+#define TERM_NONE  2      /* true for no key */
+
+/* The rank of SQLite's storage classes in its sort order (numbers first). */
+static int cursorClassRank(int eType) {
+  return eType == SQLITE_INTEGER || eType == SQLITE_FLOAT ? 1 : eType == SQLITE_TEXT ? 2 : 3;
+}
+
+/*
+** What key term `key <eRole> pVal` (bLoose: see extInt.h) does on the untyped
+** key column of slatedb_read (SdbExtVtab.bUntypedKey). The keys' storage
+** class follows key_type (text: TEXT, int64/uint64: INTEGER, blob: BLOB, whose
+** codec already has these semantics). A value of the keys' class bounds them
+** as the codec says. Against a constant of another class (not loose), SQLite
+** compares by class (numbers < text < blob), so the term is true for all keys
+** or for none. A loose term may convert the keys (the right-hand side has an
+** affinity), so its range bound of another class is dropped (SQLite re-checks
+** it) and its point term left to the codec's superset.
+*/
+static int cursorUntypedTerm(const SdbVtab *pTab, int eRole, int bLoose, sqlite3_value *pVal) {
+  int eType = sqlite3_value_type(pVal);
+  int eKeyType = pTab->args.eKeyType;
+  if (!pTab->bUntypedKey || eKeyType == SDB_KEY_BLOB || eType == SQLITE_NULL) return TERM_CODEC;
+  int iKey = eKeyType == SDB_KEY_TEXT ? 2 : 1, iVal = cursorClassRank(eType);
+  if (iKey == iVal || (bLoose && eRole == SDB_ARG_KEY_EQ)) return TERM_CODEC;
+  if (bLoose) return TERM_ALL;
+  switch (eRole) {
+    case SDB_ARG_KEY_GT:
+    case SDB_ARG_KEY_GE: return iKey > iVal ? TERM_ALL : TERM_NONE;
+    case SDB_ARG_KEY_LT:
+    case SDB_ARG_KEY_LE: return iKey < iVal ? TERM_ALL : TERM_NONE;
+    default:             return TERM_NONE;
+  }
+}
+
 /* Apply every xFilter argument to pB (and the cursor). *piIn: the IN argument. */
 static int cursorArgs(SdbCursor *p, const SdbExtPlan *pPlan, sqlite3_value **argv,
                       SdbExtBounds *pB, int *piIn, i64 *pnOffset) {
@@ -458,8 +544,21 @@ static int cursorArgs(SdbCursor *p, const SdbExtPlan *pPlan, sqlite3_value **arg
       case SDB_ARG_PREFIX: rc = cursorPrefix(p, pB, argv[i]); break;
       case SDB_ARG_LIMIT:  p->nLimit = cursorIntArg(argv[i]); break;
       case SDB_ARG_OFFSET: *pnOffset = cursorIntArg(argv[i]); break;
+      case SDB_ARG_KEY_LIKE:
+        /* slatedb_read plans LIKE before it knows the key type: integer
+        ** keys get no range (their LIKE reads the decimal text; SQLite filters) */
+        if (eKeyType != SDB_KEY_TEXT && eKeyType != SDB_KEY_BLOB) break;
+        rc = sdbExtBoundsLike(pB, argv[i]);
+        break;
+      case SDB_ARG_URL:
+      case SDB_ARG_OPTIONS: break;     /* slatedb_read's: its xFilter took them */
       default:
-        rc = sdbExtBoundsApply(pB, eKeyType, pPlan->aRole[i], pPlan->aLoose[i], argv[i]);
+        switch (cursorUntypedTerm(cursorVtab(p), pPlan->aRole[i], pPlan->aLoose[i], argv[i])) {
+          case TERM_ALL:  break;
+          case TERM_NONE: pB->bEmpty = 1; break;
+          default:
+            rc = sdbExtBoundsApply(pB, eKeyType, pPlan->aRole[i], pPlan->aLoose[i], argv[i]);
+        }
         break;
     }
   }
@@ -481,8 +580,9 @@ static int cursorStart(SdbCursor *p, const SdbExtBounds *pB, int bDesc, i64 nOff
   return rc;
 }
 
-/* xFilter: start a scan as the plan in idxStr says. */
-static int vtabFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
+/* xFilter: start a scan as the plan in idxStr says. See extInt.h
+** (sdbExtCursorFilter). */
+int sdbExtCursorFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
                       sqlite3_value **argv) {
   SdbCursor *p = (SdbCursor *)pCursor;
   SdbExtPlan plan;
@@ -506,14 +606,14 @@ static int vtabFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxS
 }
 
 /* xNext. */
-static int vtabNext(sqlite3_vtab_cursor *pCursor) {
+int sdbExtCursorNext(sqlite3_vtab_cursor *pCursor) {
   SdbCursor *p = (SdbCursor *)pCursor;
   if (p->nLimit > 0 && --p->nLimit == 0) return SQLITE_OK;   /* no more reads */
   return cursorAdvance(p);
 }
 
 /* xEof. */
-static int vtabEof(sqlite3_vtab_cursor *pCursor) {
+int sdbExtCursorEof(sqlite3_vtab_cursor *pCursor) {
   SdbCursor *p = (SdbCursor *)pCursor;
   return p->bEof || p->nLimit == 0;
 }
@@ -545,7 +645,7 @@ static void resultSeq(sqlite3_context *ctx, u64 seq) {
 ** "unchanged" (value: no read unless needed; seq, create_ts: not a write).
 ** expire_ts is always returned, so an UPDATE keeps the row's expiry.
 */
-static int vtabColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
+int sdbExtCursorColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
   SdbCursor *p = (SdbCursor *)pCursor;
   SdbVtab *pTab = cursorVtab(p);
   const SdbEntry *e = &p->pIter->cur;
@@ -571,7 +671,7 @@ static int vtabColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iC
     case SDB_COL_EXPIRE_TS:
       resultOptInt(ctx, e->bHasExpireTs, e->expireTs);
       break;
-    default:                                    /* ttl, command: write-only */
+    default:                                    /* extra_arg; ttl, command: write-only */
       sqlite3_result_null(ctx);
       break;
   }
@@ -602,11 +702,11 @@ static sqlite3_module slatedbModule = {
   .xDisconnect = vtabDisconnect,
   .xDestroy = vtabDisconnect,
   .xOpen = vtabOpen,
-  .xClose = vtabClose,
-  .xFilter = vtabFilter,
-  .xNext = vtabNext,
-  .xEof = vtabEof,
-  .xColumn = vtabColumn,
+  .xClose = sdbExtCursorClose,
+  .xFilter = sdbExtCursorFilter,
+  .xNext = sdbExtCursorNext,
+  .xEof = sdbExtCursorEof,
+  .xColumn = sdbExtCursorColumn,
   .xRowid = vtabRowid,
   .xUpdate = sdbExtWriteUpdate,
   .xBegin = sdbExtWriteBegin,
@@ -620,6 +720,6 @@ static sqlite3_module slatedbModule = {
 };
 
 /* See extInt.h. */
-int sdbExtRegisterVtab(sqlite3 *db) {
-  return sqlite3_create_module_v2(db, "slatedb", &slatedbModule, 0, 0);
+int sdbExtRegisterVtab(sqlite3 *db, SdbExtCost *pCost) {
+  return sdbExtCostCreateModule(db, "slatedb", &slatedbModule, 0, pCost);
 }

@@ -50,6 +50,14 @@ static int argsError(char **pzErr, const char *zFmt, ...) {
   return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
+/* Set *pzErr to "unrecognized option" for zName, with the option it may be a
+** misspelling of. Returns as argsError. */
+static int argsUnknown(char **pzErr, const char *zName) {
+  const char *zNear = sdbExtOptionSuggest(zName);
+  if (zNear) return argsError(pzErr, "slatedb: unrecognized option: \"%s\" (did you mean %s?)", zName, zNear);
+  return argsError(pzErr, "slatedb: unrecognized option: \"%s\"", zName);
+}
+
 /* Return the closing quote for an opening one, or 0 if c is not a quote. */
 static char argsCloseQuote(char c) {
   switch (c) {
@@ -305,7 +313,7 @@ static int argsOption(SdbExtArgs *p, const char *zArg, int iEq, u64 *pSeen, char
   } else {
     const SdbExtOption *pOpt = sdbExtOptionFind(zName);
     if (!pOpt) {
-      rc = argsError(pzErr, "slatedb: unrecognized option: \"%s\"", zName);
+      rc = argsUnknown(pzErr, zName);
     } else if (bBad || (!bQuoted && zVal[0] == 0)) {
       rc = argsError(pzErr, "slatedb: malformed %s option: %s", pOpt->zName, sdb_value_shown(zArg));
     } else {
@@ -324,7 +332,7 @@ static int argsOne(SdbExtArgs *p, int iArg, const char *zArg, u64 *pSeen, char *
   if (iEq >= 0) return argsOption(p, zArg, iEq, pSeen, pzErr);
   if (iArg > 0) {
     if (argsIsIdent(zArg)) {
-      return argsError(pzErr, "slatedb: unrecognized option: \"%s\"", zArg);
+      return argsUnknown(pzErr, zArg);
     }
     return argsError(pzErr, "slatedb: unexpected argument %s: only the first argument may be"
                      " the database root, the others are name=value options", sdb_value_shown(zArg));
@@ -351,9 +359,11 @@ static int argsCheckMode(const SdbExtArgs *p, u64 seen, char **pzErr) {
   for (int i = 0; i < sdbExtNOption; i++) {
     const SdbExtOption *pOpt = &sdbExtOptionTable[i];
     if (!(seen & argsBit(pOpt)) || sdbExtOptionApplies(pOpt, p->bWriter)) continue;
-    return argsError(pzErr, "slatedb: option %s applies to mode=%s only (this table has mode=%s)",
+    int bDefault = !(seen & argsBit(sdbExtOptionFind("mode")));
+    return argsError(pzErr, "slatedb: option %s applies to mode=%s only (this table has mode=%s%s)",
                      pOpt->zName, p->bWriter ? "reader" : "writer",
-                     p->bWriter ? "writer" : "reader");
+                     p->bWriter ? "writer" : "reader",
+                     bDefault ? ", the default: add mode=writer to write" : "");
   }
   return SQLITE_OK;
 }

@@ -13,13 +13,28 @@
 **   prefix = ?  (kv('p'))      range [p, successor(p)); an unusable prefix
 **                              term makes the plan fail (SQLITE_CONSTRAINT)
 **   ORDER BY key [DESC]        consumed; the scan runs in that direction
+**   url = ?, options = ?       slatedb_read's arguments: must be usable
+**                              (else SQLITE_CONSTRAINT); without url, a plan
+**                              costs 1e300 (an OR branch) and xFilter fails
+**   extra_arg = ?              the catcher after the argument columns: a
+**                              table-function argument too many; an error
 **   LIMIT / OFFSET             only if every other term was consumed with
 **                              omit=1, the ORDER BY (if any) was consumed and
 **                              there is no point lookup (an IN handled one
 **                              value per xFilter looks like one)
 **
-** LIKE-derived terms (collation NOCASE), terms on value/seq/timestamps and
-** functions are left to SQLite; so is a second IN on key.
+**   key LIKE 'p%'              text and blob keys: the range of the pattern's
+**                              ASCII literal prefix, covering every ASCII case
+**                              variant (sdbExtBoundsLike); omit=0, so SQLite
+**                              re-checks the LIKE (case_sensitive_like too,
+**                              whose BINARY >= / < terms SQLite derives and
+**                              which make the range exact); only while the
+**                              connection's like() answers a probe as the
+**                              built-in does (planLikeIsBuiltin)
+**
+** The NOCASE terms SQLite derives from a case-insensitive LIKE, terms on
+** value/seq/timestamps and functions are left to SQLite; so is a second IN
+** or LIKE on key. LIKE ... ESCAPE is never offered to a virtual table.
 **
 ** key_type=text: a key term whose right-hand side is not a constant known
 ** here (a parameter, a column of another table, an IN list) is loose (see
@@ -32,11 +47,16 @@
 **
 **   0x001 EQ   0x002 IN   0x004 LOWER   0x008 LOWER_EXCL  0x010 UPPER
 **   0x020 UPPER_EXCL   0x040 PREFIX   0x080 ORDER   0x100 DESC   0x200 LIMIT
-**   0x400 OFFSET   0x800 LOOSE (some key term is loose)
+**   0x400 OFFSET   0x800 LOOSE (some key term is loose)   0x1000 LIKE
 **
-** Costs: a point lookup costs 10 (a loose one 20), k IN keys 10k, ranges N/4
-** per side (N/16 for both), a prefix N/64, a full scan N + 1e6, so that a join
-** puts `key = ...` in the inner loop. No I/O happens here.
+** Costs, for a table of N rows (sdb_db_estimate once the table's database
+** is open, else 1e6; no I/O happens here): a point lookup costs 10 (a loose
+** one 20) and returns one row (SQLITE_INDEX_SCAN_UNIQUE), an IN list 10 per
+** key (10 keys assumed), a range 10 + 4 per row it returns (N/4 per bound,
+** N/64 for a prefix or a LIKE prefix), a full scan 100 + 4N. SQLite's own
+** tables cost about 3 per row scanned, and about log2(rows) per rowid
+** lookup, so with a realistic N a join probes the key of a large database
+** in the inner loop, and scans a small one against a larger native table.
 */
 #include <string.h>
 
@@ -54,6 +74,7 @@
 #define PLAN_LIMIT      0x200
 #define PLAN_OFFSET     0x400
 #define PLAN_LOOSE      0x800
+#define PLAN_LIKE       0x1000
 
 #ifdef SDB_TESTHOOKS
 int sdbExtTestNoOmit = 0;
@@ -61,11 +82,17 @@ int sdbExtTestNoOmit = 0;
 
 /* Token of each SDB_ARG_* role in idxStr (index = role). */
 static const char *const azRoleToken[] = {
-  "", "key=", "key IN", "key>", "key>=", "key<", "key<=", "prefix=", "LIMIT", "OFFSET"
+  "", "key=", "key IN", "key>", "key>=", "key<", "key<=", "prefix=", "LIMIT", "OFFSET",
+  "key LIKE", "url=", "options="
 };
+
+/* See extInt.h. */
+const SdbExtPlanCols sdbExtPlanColsTable = { SDB_COL_PREFIX, -1, -1, SDB_COL_EXTRA };
+const SdbExtPlanCols sdbExtPlanColsRead = { -1, SDB_RCOL_URL, SDB_RCOL_OPTIONS, SDB_RCOL_EXTRA };
 
 /* Work state of one xBestIndex call. */
 typedef struct PlanBuild {
+  sqlite3 *db;                    /* the connection (for the like() probe) */
   sqlite3_index_info *pInfo;
   int nArg;                       /* argv slots assigned so far */
   u8 aRole[SDB_PLAN_MAXARG];      /* role of each slot */
@@ -74,6 +101,12 @@ typedef struct PlanBuild {
   int idxNum;                     /* PLAN_* bits */
   int bNoOmit;                    /* test hook: never set omit */
   int bPrefixUnusable;            /* a prefix = term that is not usable */
+  int mArgUnusable;               /* bit 1 << (role - SDB_ARG_URL): an unusable
+                                  ** url = or options = term */
+  int mArgUsed;                   /* the same bits: the argument is in argv */
+  int bExtra;                     /* a term on the catcher column */
+  int nUrl;                       /* url = terms seen, usable or not */
+  int eLikeBuiltin;               /* planLikeIsBuiltin's answer, -1 before */
 } PlanBuild;
 
 /* Give constraint i the next argv slot with role eRole. False if full.
@@ -142,6 +175,71 @@ static void planKey(PlanBuild *p, int i) {
   p->idxNum |= planKeyBits(eRole);
 }
 
+/*
+** The probe of like(): pairs on which SQLite's built-in like() (either
+** case_sensitive_like) answers as listed, and a like() that folds Unicode
+** (ICU's), ignores accents or reads its wildcards otherwise does not. The
+** range of a LIKE term covers only ASCII case variants of the literal
+** prefix, so it is pushed only while the probe holds. Each pair is
+** like(pattern, string):
+*/
+static const char zLikeProbe[] =
+  "SELECT like('k', char(8490))"        /* KELVIN SIGN folds to k in Unicode */
+  " || like('s', char(383))"            /* LONG S folds to s */
+  " || like('a', char(228))"            /* a-umlaut: accent-insensitive */
+  " || like('a', char(65345))"          /* FULLWIDTH a: compatibility folding */
+  " || like(char(228), char(196))"      /* a-umlaut vs A-umlaut: Unicode case */
+  " || like('ab', 'abc') || like('abc', 'abd') || like('a%', 'ba')"
+  " || like('a_c', 'abc') || like('a%', 'aXY') || like('%b%', 'abc')"
+  " || like('abc', 'abc')";
+#define LIKE_PROBE_EXPECT "000000001111"
+
+/*
+** True if the connection's like() answers the probe as SQLite's built-in
+** does. A nested statement, run while SQLite prepares the outer one (no
+** table, so no schema or lock is involved); any failure means false. The
+** answer holds for the outer statement's life: it calls the like() it
+** resolved now, and redefining like() expires the connection's statements,
+** whose new prepare probes again.
+*/
+static int planLikeIsBuiltin(sqlite3 *db) {
+  sqlite3_stmt *pStmt = 0;
+  int bOk = 0;
+  if (sqlite3_prepare_v2(db, zLikeProbe, -1, &pStmt, 0) == SQLITE_OK &&
+      sqlite3_step(pStmt) == SQLITE_ROW) {
+    const unsigned char *z = sqlite3_column_text(pStmt, 0);
+    bOk = z && strcmp((const char *)z, LIKE_PROBE_EXPECT) == 0;
+  }
+  sqlite3_finalize(pStmt);
+  return bOk;
+}
+
+/*
+** Consider LIKE constraint i on the key (text and blob keys): xFilter scans
+** the range of the pattern's literal prefix (sdbExtBoundsLike), omit=0 so
+** SQLite re-checks the LIKE. A pattern known here without a literal prefix
+** ('%x', '_x') would scan everything: left to SQLite. One LIKE is pushed,
+** and none when like() is not the built-in (planLikeIsBuiltin, once per call).
+*/
+static void planLike(PlanBuild *p, int i) {
+  const struct sqlite3_index_constraint *pCons = &p->pInfo->aConstraint[i];
+  sqlite3_value *pRhs = 0;
+  if (!pCons->usable || (p->idxNum & PLAN_LIKE)) return;
+  if (p->eKeyType != SDB_KEY_TEXT && p->eKeyType != SDB_KEY_BLOB) return;
+  if (sqlite3_vtab_rhs_value(p->pInfo, i, &pRhs) == SQLITE_OK && pRhs) {
+    sqlite3_value *pCopy = sqlite3_value_dup(pRhs);
+    const u8 *z = pCopy ? sqlite3_value_text(pCopy) : 0;
+    int n = z ? sdbExtLikePrefixLen(z) : 0;
+    sqlite3_value_free(pCopy);
+    if (n == 0) return;
+  }
+  if (p->eLikeBuiltin < 0) p->eLikeBuiltin = p->db ? planLikeIsBuiltin(p->db) : 0;
+  if (!p->eLikeBuiltin) return;
+  if (!planUse(p, i, SDB_ARG_KEY_LIKE, 0)) return;
+  p->pInfo->aConstraintUsage[i].omit = 0;
+  p->idxNum |= PLAN_LIKE;
+}
+
 /* Consider constraint i on the hidden prefix column. */
 static void planPrefix(PlanBuild *p, int i) {
   const struct sqlite3_index_constraint *pCons = &p->pInfo->aConstraint[i];
@@ -151,6 +249,19 @@ static void planPrefix(PlanBuild *p, int i) {
   if (zColl && sqlite3_stricmp(zColl, "BINARY") != 0) return;
   if (p->idxNum & PLAN_PREFIX) return;  /* a second one is checked by SQLite */
   if (planUse(p, i, SDB_ARG_PREFIX, 0)) p->idxNum |= PLAN_PREFIX;
+}
+
+/* Consider constraint i on an argument column of slatedb_read (role eRole).
+** A second term on one (`url = ?` in WHERE too) is left to SQLite. */
+static void planArg(PlanBuild *p, int i, int eRole) {
+  const struct sqlite3_index_constraint *pCons = &p->pInfo->aConstraint[i];
+  if (pCons->op != SQLITE_INDEX_CONSTRAINT_EQ) return;
+  if (eRole == SDB_ARG_URL) p->nUrl++;
+  int bit = 1 << (eRole - SDB_ARG_URL);
+  if (!pCons->usable) { p->mArgUnusable |= bit; return; }
+  if ((p->mArgUsed & bit) || !planUse(p, i, eRole, 0)) return;
+  p->mArgUsed |= bit;
+  p->pInfo->aConstraintUsage[i].omit = 1;    /* xColumn returns the argument */
 }
 
 /* True if constraint op is LIMIT or OFFSET. */
@@ -194,25 +305,34 @@ static void planOrder(PlanBuild *p) {
   if (pInfo->aOrderBy[0].desc) p->idxNum |= PLAN_DESC;
 }
 
-/* Estimated cost and rows of the plan. */
+/* Costs, in the units of SQLite's planner (a native full scan costs about 3
+** per row, a rowid lookup about log2 of the rows). */
+#define COST_ROW   4.0     /* a row a scan reads, decodes and returns */
+#define COST_SCAN  100.0   /* starting a full scan: every table of the version */
+#define COST_PROBE 10.0    /* a point lookup, or a range scan's seek */
+
+/* Estimated cost and rows of the plan for a table of nRows rows. */
 static void planCost(PlanBuild *p, double nRows) {
   sqlite3_index_info *pInfo = p->pInfo;
   double nOut = nRows, rCost;
   if (p->idxNum & PLAN_EQ) {
     nOut = 1;
-    rCost = 10;
+    rCost = COST_PROBE;
     pInfo->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
   } else if (p->idxNum & PLAN_IN) {
     nOut = 10;
-    rCost = 100;
-  } else if ((p->idxNum & PLAN_LOOSE) && !(p->idxNum & (PLAN_LOWER | PLAN_UPPER | PLAN_PREFIX))) {
+    rCost = 10 * COST_PROBE;
+  } else if ((p->idxNum & PLAN_LOOSE)
+             && !(p->idxNum & (PLAN_LOWER | PLAN_UPPER | PLAN_PREFIX | PLAN_LIKE))) {
     nOut = 2;                     /* a loose key = : a lookup for text values */
-    rCost = 20;
+    rCost = 2 * COST_PROBE;
+  } else if (!(p->idxNum & (PLAN_LOWER | PLAN_UPPER | PLAN_PREFIX | PLAN_LIKE))) {
+    rCost = nRows * COST_ROW + COST_SCAN;
   } else {
     if (p->idxNum & PLAN_LOWER) nOut /= 4;
     if (p->idxNum & PLAN_UPPER) nOut /= 4;
-    if (p->idxNum & PLAN_PREFIX) nOut /= 64;
-    rCost = (nOut == nRows) ? nRows + 1e6 : nOut + 100;
+    if (p->idxNum & (PLAN_PREFIX | PLAN_LIKE)) nOut /= 64;
+    rCost = nOut * COST_ROW + COST_PROBE;
   }
   pInfo->estimatedRows = nOut < 1 ? 1 : (sqlite3_int64)nOut;
   pInfo->estimatedCost = rCost;
@@ -243,21 +363,43 @@ static int planIdxStr(PlanBuild *p) {
 }
 
 /* See extInt.h. */
-int sdbExtBestIndex(sqlite3_index_info *pInfo, double nEstRows, int eKeyType, int bNoOmit) {
+int sdbExtBestIndex(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
+                    int bNoOmit) {
+  return sdbExtBestIndexCols(db, pInfo, nEstRows, eKeyType, bNoOmit, &sdbExtPlanColsTable);
+}
+
+/* Give each constraint to the planner of its column. */
+static void planConstraints(PlanBuild *p, const SdbExtPlanCols *pCols) {
+  for (int i = 0; i < p->pInfo->nConstraint; i++) {
+    int iCol = p->pInfo->aConstraint[i].iColumn;
+    if (iCol == SDB_COL_KEY && p->pInfo->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_LIKE) {
+      planLike(p, i);
+    } else if (iCol == SDB_COL_KEY) planKey(p, i);
+    else if (iCol == pCols->iPrefix) planPrefix(p, i);
+    else if (iCol == pCols->iUrl) planArg(p, i, SDB_ARG_URL);
+    else if (iCol == pCols->iOptions) planArg(p, i, SDB_ARG_OPTIONS);
+    else if (iCol == pCols->iExtra) p->bExtra = 1;
+  }
+}
+
+/* See extInt.h. */
+int sdbExtBestIndexCols(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
+                        int bNoOmit, const SdbExtPlanCols *pCols) {
   PlanBuild b;
   memset(&b, 0, sizeof(b));
+  b.db = db;
+  b.eLikeBuiltin = -1;
   b.pInfo = pInfo;
   b.eKeyType = eKeyType;
   b.bNoOmit = bNoOmit;
-  for (int i = 0; i < pInfo->nConstraint; i++) {
-    int iCol = pInfo->aConstraint[i].iColumn;
-    if (iCol == SDB_COL_KEY) planKey(&b, i);
-    else if (iCol == SDB_COL_PREFIX) planPrefix(&b, i);
-  }
+  planConstraints(&b, pCols);
+  if (b.bExtra) return SDB_PLAN_EXTRA_ARG;
+  if (b.mArgUnusable & ~b.mArgUsed) return SQLITE_CONSTRAINT;
   if (b.bPrefixUnusable && !(b.idxNum & PLAN_PREFIX)) return SQLITE_CONSTRAINT;
   planOrder(&b);
   planLimit(&b);
   planCost(&b, nEstRows);
+  if (pCols->iUrl >= 0 && b.nUrl == 0) pInfo->estimatedCost = 1e300;   /* see extInt.h */
   pInfo->idxNum = b.idxNum;
   return planIdxStr(&b);
 }

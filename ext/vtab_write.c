@@ -69,7 +69,7 @@
 ** message that says so; reads keep working. A commit whose WAL PUT got no
 ** settling answer within request_timeout (SDB_UNKNOWN) is SQLITE_IOERR with
 ** "slatedb: commit outcome unknown: ...": it may have been stored; the
-** engine settles it before the next write (README, "Unknown outcomes").
+** engine settles it before the next write (docs/sql.md, Writing, "Unknown outcomes").
 */
 #include <stdarg.h>
 #include <string.h>
@@ -112,7 +112,9 @@ static int writeError(SdbExtVtab *p, int rc, const char *zFmt, ...) {
 
 /* The error of every write to a mode=reader table. */
 static int writeReadOnly(SdbExtVtab *p) {
-  return writeError(p, SQLITE_READONLY, "slatedb: table %s is read-only (mode=reader)", p->zName);
+  return writeError(p, SQLITE_READONLY, "slatedb: table %s is read-only (mode=reader): to write,"
+                    " DROP TABLE %s (this deletes no data) and create it again with mode=writer",
+                    p->zName, p->zName);
 }
 
 /* The wall clock in ms since 1970. */
@@ -202,9 +204,9 @@ static int writeExpiry(SdbExtVtab *p, sqlite3_value **argv, WriteRow *r) {
 
 /* Reject writes to the read-only columns (INSERT: prefix too). */
 static int writeCheckReadOnlyCols(SdbExtVtab *p, sqlite3_value **argv, int bUpdate) {
-  static const int aCol[] = { SDB_COL_SEQ, SDB_COL_CREATE_TS, SDB_COL_PREFIX };
-  static const char *const azCol[] = { "seq", "create_ts", "prefix" };
-  for (int i = 0; i < (bUpdate ? 2 : 3); i++) {
+  static const int aCol[] = { SDB_COL_SEQ, SDB_COL_CREATE_TS, SDB_COL_EXTRA, SDB_COL_PREFIX };
+  static const char *const azCol[] = { "seq", "create_ts", "extra_arg", "prefix" };
+  for (int i = 0; i < (bUpdate ? 3 : 4); i++) {
     if (writeIsSet(writeArg(argv, aCol[i]))) {
       return writeError(p, SQLITE_ERROR, "slatedb: column %s is read-only", azCol[i]);
     }

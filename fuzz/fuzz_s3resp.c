@@ -48,6 +48,14 @@ static void listing(const uint8_t *a, size_t n) {
     if (rc != SDB_OK && rc != SDB_NOMEM) abort();
     sdbObjListSort(&l);
     sdbObjListFree(&l);
+    /* The delimited top listing: whole answers only; every name kept is
+    ** non-empty; a truncated answer has at least nMax of them. */
+    rc = sdbS3ListParseTop(a, n, azRoot[i], 2, &l);
+    if (rc != SDB_OK && rc != SDB_CORRUPT && rc != SDB_NOMEM) abort();
+    for (int j = 0; rc == SDB_OK && j < l.n; j++) {
+      if (!l.a[j].zKey[0]) abort();
+    }
+    sdbObjListFree(&l);
   }
   char *zNext = NULL;
   int rc = sdbS3ListNext(a, n, &zNext);

@@ -66,7 +66,7 @@ static int fsDelete(SdbStore *p, const char *zKey, SdbErr *pErr) {
 
 static void fsFree(SdbStore *p) { (void)p; }
 
-static const SdbStoreMethods fsMethods = {fsGet, fsHead, fsPut, fsList, fsDelete, fsFree, NULL, NULL};
+static const SdbStoreMethods fsMethods = {fsGet, fsHead, fsPut, fsList, fsDelete, fsFree, NULL, NULL, NULL};
 
 static void check(int rc) {
   if (rc != SDB_OK && rc != SDB_CORRUPT) abort();

@@ -17,7 +17,9 @@
 # database at least 10x larger than a small cache; 8 compaction keeps reads flat: ours writes
 # BENCH_COMPACT_ROUNDS rounds of overwrites and new keys with small L0 SSTs, compactor=true vs
 # compactor=false, and after each round a fresh reader measures point lookups and 1,000-row range
-# scans (native SQLite: the same rounds, as a reference).
+# scans (native SQLite: the same rounds, as a reference); 9 issue 16's targets, each figure a new
+# sqlite3 shell process against native SQLite, best of 3, written to build/bench/results.tsv
+# (scripts/bench-proc.sh, its own BENCH16_* sizes; compare two runs with scripts/bench-compare.sh).
 #
 # Workloads 1-5 and 7 run without compaction on both sides (ours compactor=false, gc=false,
 # l0_max_ssts=100000; SlateDB compactor_options and garbage_collector_options null): the same
@@ -39,7 +41,7 @@
 #                default block cache is 64 MiB too)
 #   BENCH_SMALL_CACHE [4MiB] cache of the "scan >= 10x cache" figure
 #   BENCH_ENGINES ["ours slatedb sqlite"]      BENCH_OUT [bench-results.txt] summary file
-#   BENCH_WORKLOADS ["1 2 3 4 5 6 7 8"]        BENCH_RUN_TIMEOUT [900] seconds, then a run FAILs
+#   BENCH_WORKLOADS ["1 2 3 4 5 6 7 8 9"]        BENCH_RUN_TIMEOUT [900] seconds, then a run FAILs
 #   S3 (workload 6): BENCH_S3_N [20000] rows    BENCH_S3_TXN [2000] rows per load transaction
 #   BENCH_S3_COMMITS [100] ours (and SlateDB put+flush) durable commits
 #   BENCH_S3_AWAIT_COMMITS [20] SlateDB await_durable=true commits (one 100 ms flush tick each)
@@ -74,7 +76,7 @@ MIXED=${BENCH_MIXED:-20000}
 CACHE=${BENCH_CACHE:-64MiB}
 SMALL_CACHE=${BENCH_SMALL_CACHE:-4MiB}
 ENGINES=${BENCH_ENGINES:-ours slatedb sqlite}
-WORKLOADS=${BENCH_WORKLOADS:-1 2 3 4 5 6 7 8}
+WORKLOADS=${BENCH_WORKLOADS:-1 2 3 4 5 6 7 8 9}
 RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-900}
 S3_N=${BENCH_S3_N:-20000}
 S3_TXN=${BENCH_S3_TXN:-2000}
@@ -103,7 +105,7 @@ COMMAND="BENCH_N=$N BENCH_TXN=$TXN BENCH_REPS=$REPS BENCH_SLOW_REPS=$SLOW_REPS B
 COMMAND+=" BENCH_AWAIT_COMMITS=$AWAIT_COMMITS BENCH_LOOKUPS=$LOOKUPS BENCH_WARMUP=$WARMUP BENCH_COLD=$COLD"
 COMMAND+=" BENCH_RANGES=$RANGES BENCH_SLATEDB_RANGES=$SLATEDB_RANGES BENCH_MIXED=$MIXED BENCH_CACHE=$CACHE"
 COMMAND+=" BENCH_SMALL_CACHE=$SMALL_CACHE BENCH_ENGINES='$ENGINES'"
-[ "$WORKLOADS" != "1 2 3 4 5 6 7 8" ] && COMMAND+=" BENCH_WORKLOADS='$WORKLOADS'"
+[ "$WORKLOADS" != "1 2 3 4 5 6 7 8 9" ] && COMMAND+=" BENCH_WORKLOADS='$WORKLOADS'"
 COMMAND+=" BENCH_S3_N=$S3_N BENCH_S3_TXN=$S3_TXN BENCH_S3_COMMITS=$S3_COMMITS BENCH_S3_AWAIT_COMMITS=$S3_AWAIT_COMMITS"
 COMMAND+=" BENCH_S3_COLD=$S3_COLD BENCH_S3_LOOKUPS=$S3_LOOKUPS BENCH_S3_INLISTS=$S3_INLISTS BENCH_S3_PARALLEL=$S3_PARALLEL"
 [ "$S3_DELAY_MS" != 0 ] && COMMAND+=" BENCH_S3_DELAY_MS=$S3_DELAY_MS"
@@ -117,6 +119,8 @@ for v in N TXN REPS SLOW_REPS COMMITS AWAIT_COMMITS LOOKUPS WARMUP COLD RANGES S
   case "${!v}" in ''|*[!0-9]*|0) echo "bench: BENCH_$v must be a positive integer" >&2; exit 2 ;; esac
 done
 case "$S3_DELAY_MS" in ''|*[!0-9]*) echo "bench: BENCH_S3_DELAY_MS must be an integer" >&2; exit 2 ;; esac
+# workload 9 alone: scripts/bench-proc.sh only
+[ "$(echo $WORKLOADS)" = 9 ] && exec bash "$SRC/scripts/bench-proc.sh"
 has() { case " $ENGINES " in *" $1 "*) return 0 ;; esac; return 1; }
 want() { case " $WORKLOADS " in *" $1 "*) return 0 ;; esac; return 1; }
 
@@ -636,5 +640,9 @@ section "  medians of $REPS runs ($SLOW_REPS for the loads and SlateDB's full sc
   echo "# raw runs: step engine run k=v ..."
   sed 's/^/# raw /' "$RAW"
 } > "$OUT"
+if want 9; then
+  echo; echo "9. issue 16's targets, a new sqlite3 process per figure (scripts/bench-proc.sh)"
+  bash "$SRC/scripts/bench-proc.sh" || FAILS=$((FAILS + 1))
+fi
 [ "$FAILS" -eq 0 ] || { echo "bench: $FAILS run(s) failed" >&2; exit 1; }
 exit 0

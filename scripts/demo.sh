@@ -1,7 +1,7 @@
 #!/bin/sh
 # demo.sh: a short SQL session on local-directory SlateDB databases.
-#  1. write a new database through SQL and query it;
-#  2. read it back from a second sqlite3 process (mode=reader);
+#  1. write a new database through SQL (mode=writer) and query it;
+#  2. read it back from a second sqlite3 process (a table without mode= is a reader);
 #  3. read a database that the real SlateDB 0.12.1 (Rust) wrote.
 set -e
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,12 +9,12 @@ DEMO=${TMPDIR:-/tmp}/slatedb-demo
 rm -rf "$DEMO" && mkdir -p "$DEMO"
 cp -r "$SRC/c-tests/fixtures/keys-text/db" "$DEMO/from-rust"
 
-echo "== 1. writing $DEMO/db through SQL"
+echo "== 1. writing $DEMO/db through SQL (mode=writer)"
 sqlite3 -batch -init /dev/null :memory: <<SQL
 .load $SRC/slatedb
 .headers on
 .mode box
-CREATE VIRTUAL TABLE kv USING slatedb('$DEMO/db', key_type=text, value_type=text);
+CREATE VIRTUAL TABLE kv USING slatedb('$DEMO/db', mode=writer, key_type=text, value_type=text);
 INSERT INTO kv VALUES ('user:1', '{"name":"ada","lang":"en"}');
 BEGIN;
 INSERT INTO kv SELECT 'user:' || value, json_object('name', 'user ' || value, 'n', value)
@@ -35,12 +35,12 @@ SELECT path, mode, wal_writes, manifest_id, l0_ssts, memtable_rows FROM slatedb_
 SQL
 
 echo
-echo "== 2. a second process reads it (mode=reader)"
+echo "== 2. a second process reads it (no mode=: a reader, which never writes)"
 sqlite3 -batch -init /dev/null :memory: <<SQL
 .load $SRC/slatedb
 .headers on
 .mode box
-CREATE VIRTUAL TABLE kv USING slatedb('$DEMO/db', mode=reader);
+CREATE VIRTUAL TABLE kv USING slatedb('$DEMO/db');
 SELECT count(*) AS rows, min(key) AS first, max(key) AS last FROM kv;
 SELECT key, value, expire_ts IS NOT NULL AS has_ttl FROM kv('session:');
 SQL
@@ -51,7 +51,7 @@ sqlite3 -batch -init /dev/null :memory: <<SQL
 .load $SRC/slatedb
 .headers on
 .mode box
-CREATE VIRTUAL TABLE rust USING slatedb('$DEMO/from-rust', mode=reader);
+CREATE VIRTUAL TABLE rust USING slatedb('$DEMO/from-rust');
 SELECT count(*) AS rows FROM rust;
 SELECT key, value FROM rust WHERE key IN ('5', '10', 'abc');
 SQL

@@ -66,7 +66,7 @@ hexs() { printf %s "$1" | od -An -v -tx1 | tr -d ' \n'; }
 gen_writes() {
   local db=$1 ntx=$2 opts=$3
   echo ".load $SO"
-  echo "CREATE VIRTUAL TABLE temp.w USING slatedb('$db', key_type=blob, value_type=blob$opts);"
+  echo "CREATE VIRTUAL TABLE temp.w USING slatedb('$db', mode=writer, key_type=blob, value_type=blob$opts);"
   for t in $(seq 1 "$ntx"); do
     echo "BEGIN;"
     for i in $(seq 0 7 140); do
@@ -166,7 +166,7 @@ k4() {
   local db="$W/k4/db"
   {
     echo ".load $SO"
-    echo "CREATE VIRTUAL TABLE temp.w USING slatedb('$db', key_type=text, value_type=blob, l0_sst_size_bytes='64KiB', compactor_poll_interval='100ms');"
+    echo "CREATE VIRTUAL TABLE temp.w USING slatedb('$db', mode=writer, key_type=text, value_type=blob, l0_sst_size_bytes='64KiB', compactor_poll_interval='100ms');"
     for r in $(seq 1 10); do
       echo "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c WHERE i<1999) INSERT OR REPLACE INTO w SELECT 'key'||i, randomblob(100) FROM c;"
     done
@@ -179,7 +179,7 @@ k4() {
   local before; before=$(du -sb "$db/compacted" | cut -f1)
   {
     echo ".load $SO"
-    echo "CREATE VIRTUAL TABLE temp.w USING slatedb('$db', key_type=text, value_type=blob);"
+    echo "CREATE VIRTUAL TABLE temp.w USING slatedb('$db', mode=writer, key_type=text, value_type=blob);"
     sed -n "s/^ckpt \(.*\)/INSERT INTO w(w) VALUES('checkpoint-delete \1');/p" "$W/k4.sql.out"
     # SlateDB's GC keeps compacted SSTs newer than the newest L0 (they could be the output of
     # a compaction still running): one more L0 lets it collect the last superseded run.
@@ -207,7 +207,7 @@ k5() {
   local db="$W/k5/db"
   {
     echo ".load $SO"
-    echo "CREATE VIRTUAL TABLE temp.w USING slatedb('$db', l0_sst_size_bytes='4KiB');"
+    echo "CREATE VIRTUAL TABLE temp.w USING slatedb('$db', mode=writer, l0_sst_size_bytes='4KiB');"
     echo "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c WHERE i<299) INSERT INTO w SELECT 'k'||i, 'old'||i FROM c;"
     echo "INSERT INTO w(w) VALUES('flush-memtable');"
     echo "INSERT INTO w(w) VALUES('checkpoint');"
@@ -236,7 +236,7 @@ k5() {
   else
     pass "k5 a checkpoint= reader sees the pinned state after overwrites, compaction and gc 0 ($ck checkpoints seen by SlateDB)"
   fi
-  printf '.load %s\nCREATE VIRTUAL TABLE temp.w USING slatedb(%s);\nINSERT INTO w(w) VALUES(%s);\nSELECT count(*) FROM slatedb_checkpoints WHERE id = %s;\n' \
+  printf '.load %s\nCREATE VIRTUAL TABLE temp.w USING slatedb(%s, mode=writer);\nINSERT INTO w(w) VALUES(%s);\nSELECT count(*) FROM slatedb_checkpoints WHERE id = %s;\n' \
     "$SO" "'$db'" "'checkpoint-delete $id'" "'$id'" >"$W/k5d.sql"
   sql "$W/k5d.sql"
   if [ "$SQL_RC" = 0 ] && [ "$(cat "$W/k5d.sql.out")" = 0 ]; then pass "k5 checkpoint-delete removes it"
@@ -272,7 +272,7 @@ OPS
   printf 'sleep 4000\n' >"$W/k6.wait"
   tool write "$W/k6s/db" "$W/k6.wait" --compactor >"$W/k6.s.log" 2>&1 ||
     { fail "k6: SlateDB's compactor: $(oneline "$W/k6.s.log")"; return; }
-  printf '.load %s\nCREATE VIRTUAL TABLE temp.w USING slatedb(%s, merge_operator=concat);\nINSERT INTO w(w) VALUES(%s);\n' \
+  printf '.load %s\nCREATE VIRTUAL TABLE temp.w USING slatedb(%s, mode=writer, merge_operator=concat);\nINSERT INTO w(w) VALUES(%s);\n' \
     "$SO" "'$W/k6o/db'" "'compact'" >"$W/k6o.sql"
   sql "$W/k6o.sql"
   [ "$SQL_RC" = 0 ] || { fail "k6: our compaction: $(oneline "$W/k6o.sql.err")"; return; }
@@ -315,7 +315,7 @@ OPS
   printf 'flush memtable\n' >"$W/k7.flush"
   tool write "$W/k7s/db" "$W/k7.flush" >"$W/k7.s.log" 2>&1 ||
     { fail "k7: SlateDB's flush: $(oneline "$W/k7.s.log")"; return; }
-  printf '.load %s\nCREATE VIRTUAL TABLE temp.w USING slatedb(%s, merge_operator=concat, compactor=false);\nINSERT INTO w(w) VALUES(%s);\n' \
+  printf '.load %s\nCREATE VIRTUAL TABLE temp.w USING slatedb(%s, mode=writer, merge_operator=concat, compactor=false);\nINSERT INTO w(w) VALUES(%s);\n' \
     "$SO" "'$W/k7o/db'" "'flush-memtable'" >"$W/k7o.sql"
   sql "$W/k7o.sql"
   [ "$SQL_RC" = 0 ] || { fail "k7: our flush: $(oneline "$W/k7o.sql.err")"; return; }

@@ -91,7 +91,7 @@ fi
 U2="s3://$BUCKET/ours/db"
 {
   echo ".load $SO"
-  echo "CREATE VIRTUAL TABLE temp.w USING slatedb('$U2', key_type=blob, value_type=blob, l0_sst_size_bytes='16KiB', compactor_poll_interval='1h');"
+  echo "CREATE VIRTUAL TABLE temp.w USING slatedb('$U2', mode=writer, key_type=blob, value_type=blob, l0_sst_size_bytes='16KiB', compactor_poll_interval='1h');"
   for r in 1 2 3 4; do
     echo "BEGIN;"
     for i in $(seq 1 150); do
@@ -128,7 +128,7 @@ U3="s3://$BUCKET/a+b=c%25x/%C3%A9t%C3%A9/db"
 if tool gen "$U3" --keys 50 --rounds 1 --seed 3 >"$WORK/gen3.log" 2>&1; then
   cat >"$WORK/w3.sql" <<EOF
 .load $SO
-CREATE VIRTUAL TABLE temp.w USING slatedb('$U3', key_type=blob, value_type=blob, merge_operator=concat);
+CREATE VIRTUAL TABLE temp.w USING slatedb('$U3', mode=writer, key_type=blob, value_type=blob, merge_operator=concat);
 INSERT INTO w VALUES(x'61776b77617264', x'6f6b');
 SELECT lower(hex(key)) || ' ' || lower(hex(value)) FROM w;
 EOF
@@ -156,7 +156,7 @@ s3_rules '[{"status":503,"code":"SlowDown","prob":0.08},
            {"method":"GET","drop":"mid_body","prob":0.03}]' >/dev/null
 {
   echo ".load $SO"
-  echo "CREATE VIRTUAL TABLE temp.w USING slatedb('$U4', key_type=text, value_type=text, l0_sst_size_bytes='8KiB', request_timeout='60s');"
+  echo "CREATE VIRTUAL TABLE temp.w USING slatedb('$U4', mode=writer, key_type=text, value_type=text, l0_sst_size_bytes='8KiB', request_timeout='60s');"
   echo "INSERT INTO w VALUES('log', '');"
   for i in $(seq 1 200); do
     echo "BEGIN; INSERT INTO w VALUES('k$(printf %04d "$i")', 'v$i-' || hex(randomblob(20)));"
@@ -202,7 +202,7 @@ printf '6b31 7631\n' >"$WORK/put5.txt"
 cat >"$WORK/w5.sql" <<EOF
 .load $SO
 .bail off
-CREATE VIRTUAL TABLE temp.w USING slatedb('$U5', key_type=blob, value_type=blob);
+CREATE VIRTUAL TABLE temp.w USING slatedb('$U5', mode=writer, key_type=blob, value_type=blob);
 INSERT INTO w VALUES(x'6b30', x'7630');
 .system node $SRC/scripts/oracle/slatedb-tool.mjs put $U5 $WORK/put5.txt >$WORK/put5.log 2>&1
 INSERT INTO w VALUES(x'6b32', x'7632');

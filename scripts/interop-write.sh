@@ -514,11 +514,11 @@ c1c2() {
   else fail "$name-meta: SlateDB could not dump: $(tail -c 300 "$d/meta3.err" | tr '\n' ' ')"; fi
 }
 
-c1c2 none 1024 blob blob "" "$SEED"
-c1c2 snappy 4096 text text "" "$((SEED + 10))"
+c1c2 none 1024 blob blob "mode=writer" "$SEED"
+c1c2 snappy 4096 text text "mode=writer" "$((SEED + 10))"
 c1c2 zstd 1024 blob blob "mode=writer" "$((SEED + 20))"
-c1c2 lz4 4096 int64 text "durability=commit" "$((SEED + 30))"
-c1c2 zlib 1024 uint64 blob "" "$((SEED + 40))"
+c1c2 lz4 4096 int64 text "mode=writer, durability=commit" "$((SEED + 30))"
+c1c2 zlib 1024 uint64 blob "mode=writer" "$((SEED + 40))"
 
 # ------------------------------------------------------------------ c3: SlateDB fences us
 
@@ -526,7 +526,7 @@ c3() {
   local d="$WORK/c3" dir="$WORK/c3/db" i n
   mkdir -p "$d"
   : >"$d/want"
-  { preamble "$dir" "key_type=text, value_type=text"
+  { preamble "$dir" "mode=writer, key_type=text, value_type=text"
     echo "INSERT INTO kv VALUES('ours-000', 'first');"
     echo "BEGIN;"
     for i in $(seq 1 40); do printf "INSERT INTO kv VALUES('ours-%03d', 'v%d');\n" "$i" "$i"; done
@@ -614,7 +614,7 @@ c4() {
     return
   fi
   local t0; t0=$(date +%s%N)
-  { preamble "$dir" "key_type=text, value_type=text"
+  { preamble "$dir" "mode=writer, key_type=text, value_type=text"
     echo "INSERT INTO kv VALUES('ours-1', 'one');"
     echo "BEGIN; INSERT INTO kv VALUES('ours-2', 'two'); INSERT INTO kv VALUES('ours-3', 'three'); COMMIT;"
     echo "SELECT lower(hex(key))||' '||lower(hex(value)) FROM kv ORDER BY key;"
@@ -655,7 +655,7 @@ c4
 c5() {
   local d="$WORK/c5" dir="$WORK/c5/db" i j
   mkdir -p "$d"
-  { preamble "$dir" "key_type=text, value_type=text, durability=async, flush_interval='100ms', busy_timeout='5s'"
+  { preamble "$dir" "mode=writer, key_type=text, value_type=text, durability=async, flush_interval='100ms', busy_timeout='5s'"
     for i in $(seq 0 9); do
       echo "BEGIN;"
       for j in $(seq 0 24); do printf "INSERT INTO kv VALUES('async-%d-%02d', 'value %d %d');\n" "$i" "$j" "$i" "$j"; done
@@ -682,7 +682,7 @@ c5() {
   else
     fail "c5-async-flush-kill: SlateDB could not dump: $(tail -c 300 "$d/slatedb1.err" | tr '\n' ' ')"
   fi
-  { preamble "$dir" "key_type=text, value_type=text, durability=async"
+  { preamble "$dir" "mode=writer, key_type=text, value_type=text, durability=async"
     for i in $(seq 0 4); do
       echo "BEGIN;"
       for j in $(seq 0 19); do printf "INSERT OR REPLACE INTO kv VALUES('async-%d-%02d', 'again %d %d');\n" "$i" "$j" "$i" "$j"; done
@@ -715,7 +715,7 @@ c5
 c6() {
   local d="$WORK/c6" dir="$WORK/c6/db" l1 l2 bad
   mkdir -p "$d"
-  { preamble "$dir" "key_type=blob, value_type=blob, compression=zstd, block_size=4096"
+  { preamble "$dir" "mode=writer, key_type=blob, value_type=blob, compression=zstd, block_size=4096"
     echo "INSERT INTO kv VALUES(zeroblob(65535), randomblob(100000));"
     echo "INSERT INTO kv VALUES(zeroblob(65536), x'01');"
     echo "INSERT INTO kv VALUES(x'', x'01');"
@@ -760,7 +760,7 @@ c7() {
   mid=$(sed -n "$((n / 2 + 1))p" "$src/expected.txt" | cut -d' ' -f1)
   last=$(sed -n "${n}p" "$src/expected.txt" | cut -d' ' -f1)
   new=fffffffffffffffffffffffffffffffe00
-  { preamble "$d/db" "key_type=blob, value_type=blob, merge_operator=concat"
+  { preamble "$d/db" "mode=writer, key_type=blob, value_type=blob, merge_operator=concat"
     echo "INSERT OR REPLACE INTO kv VALUES(x'$first', x'6669727374');"
     echo "BEGIN;"
     echo "DELETE FROM kv WHERE key = x'$last';"
@@ -790,7 +790,7 @@ c7() {
 # c7empty NAME: a fixture with (almost) no rows: our writer adds one
 c7empty() {
   local f=$1 src="$SRC/c-tests/fixtures/$1" d="$WORK/c7-$1"
-  { preamble "$d/db" "key_type=blob, value_type=blob"
+  { preamble "$d/db" "mode=writer, key_type=blob, value_type=blob"
     echo "INSERT INTO kv VALUES(x'fffffffffffffffffffffffffffffffe00', x'6669727374');"
   } >"$d/s.sql"
   { cat "$src/expected.txt"; echo "fffffffffffffffffffffffffffffffe00 6669727374"; } | LC_ALL=C sort >"$d/want"
@@ -815,7 +815,7 @@ for f in sorted-runs merges edge ttl l0-only wal-only empty; do c7 "$f"; done
 l0case() {
   local name=$1 rows=$2 pause=$3 d="$WORK/$1" dir="$WORK/$1/db" i
   mkdir -p "$d"
-  { preamble "$dir" "key_type=blob, value_type=blob, block_size=4096, l0_sst_size_bytes=16384, compactor=false"
+  { preamble "$dir" "mode=writer, key_type=blob, value_type=blob, block_size=4096, l0_sst_size_bytes=16384, compactor=false"
     for i in $(seq 1 "$rows"); do
       printf "INSERT INTO kv(key, value, ttl) VALUES(x'%016x', x'%080x', 86400000);\n" "$i" "$i"
       [ "$i" = "$pause" ] && echo ".system sleep 1"

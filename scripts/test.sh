@@ -87,12 +87,19 @@ if [ "${SDB_ASAN:-0}" = 1 ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 fi
 [ -x "$SRC/sql-tests/run.sh" ] && run sql-tests 900 "$SRC/sql-tests/run.sh"
+[ -x "$SRC/scripts/docs-test.sh" ] && run docs 120 "$SRC/scripts/docs-test.sh"
 [ -x "$SRC/scripts/s3/tls-creds-test.sh" ] && run s3-tls-creds 300 "$SRC/scripts/s3/tls-creds-test.sh"
 [ -x "$SRC/scripts/s3/creds-binding-test.sh" ] && run s3-creds-binding 300 "$SRC/scripts/s3/creds-binding-test.sh"
 # The chain test's own bash must not carry the sanitizer runtime (LeakSanitizer
 # reports bash's own allocations at its exit): only its sqlite3 shells get it.
 [ -x "$SRC/scripts/s3/creds-chain-test.sh" ] && run s3-creds-chain 300 \
   env -u LD_PRELOAD SDB_SQL_PRELOAD="${LD_PRELOAD:-}" "$SRC/scripts/s3/creds-chain-test.sh"
+# make install / uninstall into a staging folder; the installed extension loaded by sqlite3.
+[ -x "$SRC/scripts/install-test.sh" ] && run install 300 \
+  env -u LD_PRELOAD SDB_SQL_PRELOAD="${LD_PRELOAD:-}" SDB_BUILD="$BUILD" "$SRC/scripts/install-test.sh"
+# The Python package: pip install from a copy of the checkout into a venv of
+# Debian's python3, then a session through it (builds its own slatedb.so).
+[ -x "$SRC/scripts/python-test.sh" ] && run python 600 env -u LD_PRELOAD "$SRC/scripts/python-test.sh"
 [ -x "$SRC/scripts/s3/answers-test.sh" ] && run s3-answers 300 "$SRC/scripts/s3/answers-test.sh"
 [ -x "$SRC/scripts/s3/diskcache-test.sh" ] && run s3-diskcache 300 "$SRC/scripts/s3/diskcache-test.sh"
 if [ "${SDB_ASAN:-0}" != 1 ] || [ "${SDB_ASAN_INTEROP:-0}" = 1 ]; then

@@ -17,8 +17,8 @@ CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', 'https://AKIDEXAMPLE:
 CREATE VIRTUAL TABLE t USING slatedb('@FIX@/keys-text/db', "Secret:HUNTER2pass@host"=1, mode=reader);
 -- nor a database root holding '@' in the errors of opening and sharing it
 CREATE VIRTUAL TABLE t USING slatedb('@TMP@/AKIDEXAMPLE:wJalrSECRET@host/db', mode=reader);
-CREATE VIRTUAL TABLE w1 USING slatedb('@TMP@/AKIDEXAMPLE:wJalrSECRET@host/db');
-CREATE VIRTUAL TABLE w2 USING slatedb('@TMP@/AKIDEXAMPLE:wJalrSECRET@host/db', flush_interval='200ms');
+CREATE VIRTUAL TABLE w1 USING slatedb('@TMP@/AKIDEXAMPLE:wJalrSECRET@host/db', mode=writer);
+CREATE VIRTUAL TABLE w2 USING slatedb('@TMP@/AKIDEXAMPLE:wJalrSECRET@host/db', mode=writer, flush_interval='200ms');
 CREATE VIRTUAL TABLE t USING slatedb('@TMP@/AKIDEXAMPLE:wJalrSECRET@host', mode=reader);
 DROP TABLE w1;
 SELECT 'tables after', count(*) FROM sqlite_schema;

@@ -12,3 +12,8 @@ INSERT INTO log VALUES (1);
 SELECT 'slatedb_handles in a view';
 CREATE VIEW h AS SELECT count(*) FROM slatedb_handles;
 SELECT * FROM h;
+SELECT 'slatedb_read in a view';
+CREATE VIEW r AS SELECT count(*) FROM slatedb_read('@FIX@/keys-text/db');
+SELECT * FROM r;
+CREATE TEMP VIEW tr AS SELECT count(*) FROM slatedb_read('@FIX@/keys-text/db');
+SELECT 'slatedb_read in a temp view', * FROM tr;

@@ -24,7 +24,7 @@ EXPLAIN QUERY PLAN SELECT * FROM kv LIMIT 5;
 EXPLAIN QUERY PLAN SELECT * FROM kv WHERE value = '3' LIMIT 1;
 EXPLAIN QUERY PLAN SELECT * FROM kv WHERE key GLOB 'ab*';
 EXPLAIN QUERY PLAN SELECT * FROM kv WHERE key GLOB 'ab*' LIMIT 3;
--- LIKE: its derived range terms have NOCASE collation, nothing is pushed down
+-- LIKE: the range of its literal prefix (every ASCII case) is pushed down; SQLite re-checks
 EXPLAIN QUERY PLAN SELECT * FROM kv WHERE key LIKE 'ab%';
 EXPLAIN QUERY PLAN SELECT * FROM kv WHERE key = 'abc' COLLATE NOCASE;
 EXPLAIN QUERY PLAN SELECT * FROM kv('ab');

@@ -23,3 +23,12 @@ SELECT 'with concat', count(*) FROM m2;
 -- the prefix argument needs byte keys
 CREATE VIRTUAL TABLE ki USING slatedb('@FIX@/keys-int64/db', key_type=int64, mode=reader);
 SELECT count(*) FROM ki('1');
+-- a table takes one table-function argument, the prefix: a second one is an
+-- error (it used to become a silent `seq = ...` filter that matched nothing);
+-- seq in WHERE still filters
+CREATE VIRTUAL TABLE kt USING slatedb('@FIX@/keys-text/db', mode=reader);
+SELECT 'two arguments', count(*) FROM kt('a', 'extra');
+SELECT 'three arguments', count(*) FROM kt('a', 1, 2);
+SELECT 'extra_arg in WHERE', count(*) FROM kt WHERE extra_arg = 1;
+SELECT 'seq in WHERE', count(*) FROM kt WHERE seq = (SELECT min(seq) FROM kt);
+SELECT 'prefix argument', count(*) FROM kt('a');

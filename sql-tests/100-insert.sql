@@ -1,7 +1,7 @@
 -- INSERT on a writer table (the default mode): conflict clauses, NOT NULL, key checks.
 .load @EXT@
 .nullvalue NULL
-CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w100/db', key_type=text, value_type=text);
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w100/db', mode=writer, key_type=text, value_type=text);
 INSERT INTO kv VALUES ('user:1', '{"name":"ada"}');
 SELECT 'one row', key, value, typeof(key), typeof(value) FROM kv;
 INSERT INTO kv VALUES ('user:1', 'dup');

@@ -1,7 +1,7 @@
 -- UPDATE of the value and of the key, DELETE; multi-row statements scan first, then write.
 .load @EXT@
 .nullvalue NULL
-CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w101/db');
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w101/db', mode=writer);
 INSERT INTO kv VALUES ('user:1', '{"name":"ada"}'), ('user:2', '{"name":"bob"}'), ('user:3', '{}');
 UPDATE kv SET value = json_set(value, '$.age', 36) WHERE key = 'user:1';
 SELECT 'json_set', key, value, value ->> '$.age' FROM kv WHERE key = 'user:1';

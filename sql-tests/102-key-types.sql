@@ -1,7 +1,7 @@
 -- Writes per key_type: what each accepts (as a native column of that type would) and rejects.
 .load @EXT@
 .nullvalue NULL
-CREATE VIRTUAL TABLE ki USING slatedb('@TMP@/w102/int64', key_type=int64);
+CREATE VIRTUAL TABLE ki USING slatedb('@TMP@/w102/int64', mode=writer, key_type=int64);
 INSERT INTO ki VALUES (-9223372036854775808, 'min'), (9223372036854775807, 'max'), (0, 'zero'), (-1, 'minus one');
 INSERT INTO ki VALUES ('42', 'text 42'), (7.0, 'real 7'), (' 8 ', 'spaced 8'), ('1e3', 'text 1e3');
 SELECT 'int64', key, typeof(key), value FROM ki ORDER BY key;
@@ -17,11 +17,11 @@ UPDATE ki SET key = key + 1 WHERE key = -1;
 SELECT 'int64 renamed', group_concat(key, ','), changes() FROM ki WHERE key BETWEEN -5 AND 5;
 DELETE FROM ki WHERE key < 0;
 SELECT 'int64 after delete', group_concat(key, ',') FROM ki;
-CREATE VIRTUAL TABLE ku USING slatedb('@TMP@/w102/uint64', key_type=uint64, value_type=blob);
+CREATE VIRTUAL TABLE ku USING slatedb('@TMP@/w102/uint64', mode=writer, key_type=uint64, value_type=blob);
 INSERT INTO ku VALUES (0, 'zero'), (9223372036854775807, x'ff00'), ('17', 17);
 INSERT INTO ku VALUES (-1, 'x');
 SELECT 'uint64', key, quote(value), typeof(value) FROM ku ORDER BY key DESC;
-CREATE VIRTUAL TABLE kb USING slatedb('@TMP@/w102/blob', key_type=blob, value_type=blob);
+CREATE VIRTUAL TABLE kb USING slatedb('@TMP@/w102/blob', mode=writer, key_type=blob, value_type=blob);
 INSERT INTO kb VALUES (x'00', 'a'), (x'ff', 'b'), (x'0000', 'c'), (CAST('text' AS BLOB), 'd');
 INSERT INTO kb VALUES ('text', 'x');
 INSERT INTO kb VALUES (5, 'x');

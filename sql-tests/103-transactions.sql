@@ -2,7 +2,7 @@
 -- atomicity inside a transaction, savepoints (also opened before the table's first write).
 .load @EXT@
 .nullvalue NULL
-CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w103/db');
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w103/db', mode=writer);
 INSERT INTO kv VALUES ('a', '1'), ('b', '2'), ('c', '3');
 BEGIN;
 INSERT INTO kv SELECT 'n' || value, 'new ' || key FROM kv;
@@ -80,7 +80,7 @@ SELECT 'none of it committed', count(*), (SELECT value FROM kv WHERE key = 'b') 
 BEGIN;
 SELECT 'a read-only transaction', count(*) FROM kv;
 COMMIT;
-CREATE VIRTUAL TABLE temp.kv2 USING slatedb('@TMP@/w103/db');
+CREATE VIRTUAL TABLE temp.kv2 USING slatedb('@TMP@/w103/db', mode=writer);
 BEGIN;
 INSERT INTO kv VALUES ('t1', 'through kv');
 INSERT INTO kv2 VALUES ('t2', 'through kv2');

@@ -1,7 +1,7 @@
 -- Expiry: the write-only ttl column (ms from now) and the writable expire_ts (ms since 1970).
 .load @EXT@
 .nullvalue NULL
-CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w104/db');
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w104/db', mode=writer);
 INSERT INTO kv(key, value, ttl) VALUES ('t1', 'one minute', 60000);
 SELECT 'ttl', key, expire_ts - create_ts BETWEEN 59000 AND 60000, ttl FROM kv;
 INSERT INTO kv(key, value, expire_ts) VALUES ('t2', 'absolute', 4102444800000);

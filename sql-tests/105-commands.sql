@@ -1,7 +1,7 @@
 -- Commands through the column named like the table, and the writer columns of slatedb_handles.
 .load @EXT@
 .nullvalue NULL
-CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w105/db', durability=async, flush_interval='1m');
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w105/db', mode=writer, durability=async, flush_interval='1m');
 SELECT 'fresh writer', mode, writer_epoch, durable_seq, next_wal_id, wal_writes, l0_flushes, fenced FROM slatedb_handles;
 INSERT INTO kv VALUES ('a', '1');
 BEGIN;
@@ -45,5 +45,5 @@ SELECT 'reader after refresh', count(*) FROM r;
 INSERT INTO r(r) VALUES ('flush');
 INSERT INTO r(r) VALUES ('flush-memtable');
 SELECT 'handles', mode, refs, writer_epoch IS NULL, fenced IS NULL FROM slatedb_handles ORDER BY mode;
-CREATE VIRTUAL TABLE value USING slatedb('@TMP@/w105/other');
-CREATE VIRTUAL TABLE "TTL" USING slatedb('@TMP@/w105/other');
+CREATE VIRTUAL TABLE value USING slatedb('@TMP@/w105/other', mode=writer);
+CREATE VIRTUAL TABLE "TTL" USING slatedb('@TMP@/w105/other', mode=writer);

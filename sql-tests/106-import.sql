@@ -1,7 +1,7 @@
 -- .import --csv fills key and value through xUpdate (one transaction); a duplicate row fails alone.
 .load @EXT@
 .nullvalue NULL
-CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w106/db');
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w106/db', mode=writer);
 CREATE TEMP TABLE src(key, value);
 INSERT INTO src VALUES ('user:1', '{"name":"ada"}'), ('user:2', 'plain'), ('with,comma', 'multi
 line'), ('user:1', 'duplicate'), ('user:3', '');

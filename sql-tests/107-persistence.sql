@@ -1,7 +1,7 @@
 -- Persistence across sqlite3 processes: write, close, read and write from a second process, reopen.
 .open @TMP@/p107.sqlite
 .load @EXT@
-CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w107/db', durability=async);
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w107/db', mode=writer, durability=async);
 INSERT INTO kv VALUES ('a', 'from process 1');
 BEGIN;
 INSERT INTO kv VALUES ('b', 'b');

@@ -3,12 +3,12 @@
 -- writer in another process fences ours: writes fail with SQLITE_READONLY, reads keep working.
 .load @EXT@
 .nullvalue NULL
-CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w109/db', busy_timeout=200);
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w109/db', mode=writer, busy_timeout=200);
 INSERT INTO kv VALUES ('a', '1');
 .connection 1
 .load @EXT@
 .nullvalue NULL
-CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w109/db', busy_timeout=100);
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w109/db', mode=writer, busy_timeout=100);
 SELECT 'second connection, one handle', count(*), refs FROM slatedb_handles;
 .connection 0
 BEGIN;
@@ -28,7 +28,7 @@ INSERT INTO kv VALUES ('c', 'after the commit');
 SELECT 'the other connection sees the commit', group_concat(key, ',') FROM kv;
 .connection 0
 SELECT 'no self-fencing', group_concat(key, ','), (SELECT writer_epoch || ' ' || fenced FROM slatedb_handles) FROM kv;
-.system sqlite3 -batch -init /dev/null :memory: ".load @EXT@" "CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w109/db')" "INSERT INTO kv VALUES ('z', 'newer writer')" "SELECT 'newer writer', group_concat(key, ',') FROM kv" > @TMP@/w109.out 2>&1
+.system sqlite3 -batch -init /dev/null :memory: ".load @EXT@" "CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w109/db', mode=writer)" "INSERT INTO kv VALUES ('z', 'newer writer')" "SELECT 'newer writer', group_concat(key, ',') FROM kv" > @TMP@/w109.out 2>&1
 SELECT CAST(readfile('@TMP@/w109.out') AS TEXT);
 INSERT INTO kv(kv) VALUES ('refresh');
 INSERT INTO kv VALUES ('after', 'fenced');

@@ -2,29 +2,29 @@
 -- values that shape S3 URLs follow S3's rules (nothing here reaches a network).
 .load @EXT@
 -- sizes that conflict, zero, negative, fractional, hex, overflowing unit suffixes
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', max_sst_size=2048, block_size='4KiB');
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', max_sst_size='1KiB');
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', max_sst_size=0);
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', l0_sst_size_bytes=-1);
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', l0_sst_size_bytes='1.5MiB');
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', block_size=0x1000);
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', max_unflushed_bytes='17179869184GiB');
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', cache_size=18446744073709551616);
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', l0_max_ssts=0);
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', l0_max_ssts=100001);
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', filter_bits_per_key=65);
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', min_filter_keys=4294967296);
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', gc_interval='600000h');
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', gc_min_age=0);
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', compactor_poll_interval='-5s');
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', busy_timeout=2147483648);
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', flush_interval='1d');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, max_sst_size=2048, block_size='4KiB');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, max_sst_size='1KiB');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, max_sst_size=0);
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, l0_sst_size_bytes=-1);
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, l0_sst_size_bytes='1.5MiB');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, block_size=0x1000);
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, max_unflushed_bytes='17179869184GiB');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, cache_size=18446744073709551616);
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, l0_max_ssts=0);
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, l0_max_ssts=100001);
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, filter_bits_per_key=65);
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, min_filter_keys=4294967296);
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, gc_interval='600000h');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, gc_min_age=0);
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, compactor_poll_interval='-5s');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, busy_timeout=2147483648);
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, flush_interval='1d');
 -- options of the other mode say which mode they belong to
 CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=reader, max_sst_size='64MiB');
 CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=reader, gc=false);
 CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=reader, create=never);
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', checkpoint='123e4567-e89b-42d3-a456-426614174000');
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', region='us-east-1');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, checkpoint='123e4567-e89b-42d3-a456-426614174000');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/a', mode=writer, region='us-east-1');
 -- S3 names: bucket rules, regions, endpoints
 CREATE VIRTUAL TABLE t USING slatedb('s3://my_bucket/db', mode=reader);
 CREATE VIRTUAL TABLE t USING slatedb('s3://MyBucket/db', mode=reader);
@@ -54,10 +54,10 @@ SELECT count(*) FROM u;
 SELECT 'tables', count(*) FROM sqlite_schema;
 .shell test -d @TMP@/w111 && echo 'a directory was created' || echo 'no directory was created'
 -- the limits themselves are accepted
-CREATE VIRTUAL TABLE ok USING slatedb('@TMP@/w111/a', max_sst_size='4KiB', block_size=4096, l0_max_ssts=100000, filter_bits_per_key=64, min_filter_keys=4294967295, busy_timeout=2147483647);
+CREATE VIRTUAL TABLE ok USING slatedb('@TMP@/w111/a', mode=writer, max_sst_size='4KiB', block_size=4096, l0_max_ssts=100000, filter_bits_per_key=64, min_filter_keys=4294967295, busy_timeout=2147483647);
 SELECT 'created', count(*) FROM ok;
 -- no error repeats a value that may hold user:password
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/b', key_type='https://AKID:SECRET@h');
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/b', cache_size='AKID:SECRET@h');
-CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/b', 'AKID:SECRET@h');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/b', mode=writer, key_type='https://AKID:SECRET@h');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/b', mode=writer, cache_size='AKID:SECRET@h');
+CREATE VIRTUAL TABLE t USING slatedb('@TMP@/w111/b', mode=writer, 'AKID:SECRET@h');
 CREATE VIRTUAL TABLE t USING slatedb('file://AKID:SECRET@host/db');

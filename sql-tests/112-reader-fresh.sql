@@ -2,7 +2,7 @@
 -- and a reader table that starts using an open reader handle sees what a fresh reader would.
 .load @EXT@
 .nullvalue NULL
-CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w111/db');
+CREATE VIRTUAL TABLE kv USING slatedb('@TMP@/w111/db', mode=writer);
 INSERT INTO kv VALUES ('a', '1');
 CREATE VIRTUAL TABLE temp.r USING slatedb('@TMP@/w111/db', mode=reader, poll_interval='1h');
 SELECT 'reader', group_concat(key || '=' || value, ' ') FROM r;
@@ -14,11 +14,11 @@ INSERT INTO kv VALUES ('c', 'uncommitted');
 SELECT 'not the open transaction', group_concat(key, ',') FROM r;
 COMMIT;
 SELECT 'after COMMIT', group_concat(key, ',') FROM r;
-CREATE VIRTUAL TABLE temp.ka USING slatedb('@TMP@/w111/db', durability=async);
+CREATE VIRTUAL TABLE temp.ka USING slatedb('@TMP@/w111/db', mode=writer, durability=async);
 INSERT INTO ka VALUES ('d', 'async');
 .shell sleep 0.3
 SELECT 'an async commit once its WAL SST is written', group_concat(key, ',') FROM r;
-.system sqlite3 -batch -init /dev/null :memory: ".load @EXT@" "CREATE VIRTUAL TABLE w USING slatedb('@TMP@/w111/db')" "INSERT INTO w VALUES ('e', 'other process')" > @TMP@/w111.out 2>&1
+.system sqlite3 -batch -init /dev/null :memory: ".load @EXT@" "CREATE VIRTUAL TABLE w USING slatedb('@TMP@/w111/db', mode=writer)" "INSERT INTO w VALUES ('e', 'other process')" > @TMP@/w111.out 2>&1
 SELECT CAST(readfile('@TMP@/w111.out') AS TEXT);
 SELECT 'another process''s commit waits for poll_interval', group_concat(key, ',') FROM r;
 CREATE VIRTUAL TABLE temp.r2 USING slatedb('@TMP@/w111/db', mode=reader, poll_interval='1h');

@@ -111,6 +111,12 @@ int sdb_db_scan_overlay(SdbDb *db, SdbBatch *pOverlay, const SdbRange *pRange, i
   return sdbReadScan(db, pIdx, pRange, bDesc, ppIter, pErr);
 }
 
+int sdb_db_scan_seek(SdbDb *db, SdbBatch *pOverlay, const SdbRange *pRange, int bDesc,
+                     SdbIter **ppIter, SdbErr *pErr) {
+  SdbMemtable *pIdx = (pOverlay && sdb_batch_count(pOverlay)) ? sdbBatchIndex(pOverlay) : NULL;
+  return sdbReadScanSeek(db, pIdx, pRange, bDesc, ppIter, pErr);
+}
+
 int sdb_db_prefetch(SdbDb *db, const SdbRange *aRange, int nRange, int bDesc, SdbErr *pErr) {
   return sdbReadPrefetch(db, aRange, nRange, bDesc, pErr);
 }
@@ -195,6 +201,13 @@ void sdb_db_stats(SdbDb *db, SdbStats *s) {
     sdbWriterStats(db, s);
     sdbMaintStats(db, s);
   }
+}
+
+/* ------------------------------------------------------------ estimates */
+void sdb_db_estimate(SdbDb *db, uint64_t *pnRows, uint64_t *pnBytes) {
+  DbVersion *v = sdbDbPinVersion(db);
+  sdbDbVersionEstimate(v, db->cfg.filterBitsPerKey, db->cfg.minFilterKeys, pnRows, pnBytes);
+  sdbDbVersionUnref(v);
 }
 
 const char *sdb_version(void) { return "sqlite-slatedb 0.1.0 (SlateDB 0.12.1 format)"; }

@@ -209,6 +209,11 @@ int sdbDbReplayWal(SdbDb *db, DbVersion *v, SdbErr *pErr);
 int sdbDbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter **pp,
                    SdbErr *pErr);
 int sdbDbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter **pp, SdbErr *pErr);
+/* A seekable iterator over table t within r (never NULL: at EOF when t holds
+** no key of r); it opens t's SST only once a range it is sought to overlaps
+** t. Caller owns *pp. */
+int sdbDbTableSeekIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter **pp,
+                       SdbErr *pErr);
 /* The open SST of table t, opened on first use (for a point read r, with its
 ** filter); owned by t. */
 int sdbDbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbSst **ppSst,
@@ -216,6 +221,12 @@ int sdbDbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbSst **
 /* r (NULL = everything) intersected with t's visible range, into *pOut
 ** (borrowing both). */
 void sdbDbClipRange(const SdbRange *r, const DbTable *t, SdbRange *pOut);
+/* sdb_db_estimate on version v: rows (every stored row version) and data
+** bytes of its tables and memtables, from the manifest's SsTableInfo copies
+** and the memtables' counters; bitsPerKey: the filters' bits per row,
+** minFilterKeys: the row count from which tables have one. No I/O, no lock. */
+void sdbDbVersionEstimate(const DbVersion *v, u32 bitsPerKey, u32 minFilterKeys, u64 *pnRows,
+                          u64 *pnBytes);
 /* True if table t may hold keys in r (from its first/last keys). */
 int sdbDbTableOverlaps(const DbTable *t, const SdbRange *r);
 /* Index of the first table of run d whose last key may reach r's lower bound. */
@@ -254,6 +265,10 @@ int sdbReaderRefresh(SdbDb *db, SdbErr *pErr);
 ** taken) newest. A reader refreshes first when due. Caller owns *ppIter. */
 int sdbReadScan(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc, SdbIter **ppIter,
                 SdbErr *pErr);
+/* sdb_db_scan_seek: seek *ppIter (a scan of db, or NULL) when it scans in
+** direction bDesc with overlay pIdx, else free it and start sdbReadScan. */
+int sdbReadScanSeek(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc,
+                    SdbIter **ppIter, SdbErr *pErr);
 /* sdb_db_prefetch. */
 int sdbReadPrefetch(SdbDb *db, const SdbRange *aRange, int nRange, int bDesc, SdbErr *pErr);
 

@@ -565,7 +565,9 @@ static void *mtMain(void *pArg) {
     if (!db->cfg.bNoGc && mt->nextGcMs < tNext) tNext = mt->nextGcMs;
     i64 msWait = tNext - mtNow();
     struct timespec ts = mtDeadline(msWait > 0 ? (u64)msWait : 0);
-    pthread_cond_timedwait(&mt->cond, &mt->mu, &ts);
+    /* A kick that came while the thread worked (mt->mu released) was
+    ** broadcast to no one: act on it now instead of sleeping a poll interval. */
+    if (!mt->bKick) pthread_cond_timedwait(&mt->cond, &mt->mu, &ts);
     if (mt->bStop) break;
     /* The condition also signals L0 room to waiters: act only when due. */
     int bPoll = mt->bKick || mtNow() >= mt->nextPollMs;

@@ -250,12 +250,17 @@ int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
 }
 
 /* ------------------------------------------------------------ iterator */
+#define MT_BACK 128       /* nodes a descending step gathers with one search */
+#define MT_BACK_LEVEL 3   /* ... from the node before, at this level (about 4^3 away) */
+
 typedef struct MtIter {
   SdbIter base;           /* must be first */
   SdbMemtable *pMt;       /* referenced */
   MtNode *pNode;          /* current node, NULL at EOF */
   SdbRangeCopy range;     /* owned copy of the bounds */
   int bDesc;
+  int nBack;              /* descending: aBack[0..nBack) are the nodes before pNode */
+  MtNode *aBack[MT_BACK]; /* ... in ascending order */
 } MtIter;
 
 static void mtIterLoad(MtIter *it) {
@@ -282,11 +287,50 @@ static void mtIterLoad(MtIter *it) {
   e->expireTs = n->expireTs;
 }
 
+/* Keep the last MT_BACK of the k nodes gathered in ring a[] (slot i % MT_BACK),
+** in ascending order at a[0..]; returns how many. */
+static int mtBackOrder(MtNode **a, int k) {
+  if (k <= MT_BACK) return k;
+  MtNode *aTmp[MT_BACK];
+  for (int i = 0; i < MT_BACK; i++) aTmp[i] = a[(k - MT_BACK + i) % MT_BACK];
+  memcpy(a, aTmp, sizeof(aTmp));
+  return MT_BACK;
+}
+
+/*
+** The node before n (the head if none), for a descending step. A skiplist has
+** no back links, so one search finds the node before n on every level; the
+** nodes from the one at level MT_BACK_LEVEL up to it are gathered into
+** it->aBack, and the next steps take them from there without a search (a
+** descending scan costs a search per about 4^MT_BACK_LEVEL rows, not per row).
+** Nodes inserted meanwhile into a gathered stretch are not seen, as rows
+** inserted behind an ascending scan are not.
+*/
+static MtNode *mtIterPrev(MtIter *it, MtNode *n) {
+  if (it->nBack > 0) return it->aBack[--it->nBack];
+  SdbMemtable *p = it->pMt;
+  MtNode *apPrev[MT_MAX_HEIGHT];
+  for (int i = 0; i <= MT_BACK_LEVEL; i++) apPrev[i] = p->pHead;   /* levels above height */
+  MtNode *pPrev = mtFindLess(p, n->pKey, n->nKey, n->seq, apPrev);
+  MtNode *y = apPrev[MT_BACK_LEVEL];
+  if (pPrev == p->pHead || y == pPrev) return pPrev;
+  if (y == p->pHead) y = mtNext(y, 0);
+  int k = 0;
+  for (; y && y != n; y = mtNext(y, 0)) {
+    it->aBack[k++ % MT_BACK] = y;
+    if (y == pPrev) break;
+  }
+  if (y != pPrev) return pPrev;   /* not reached (cannot happen): no gathering */
+  k = mtBackOrder(it->aBack, k);
+  it->nBack = k - 1;             /* aBack[k - 1] is pPrev */
+  return pPrev;
+}
+
 static int mtIterNext(SdbIter *pIter, SdbErr *pErr) {
   MtIter *it = (MtIter *)pIter;
   if (!it->pNode) return SDB_OK;
   MtNode *n = it->pNode;
-  it->pNode = it->bDesc ? mtFindLess(it->pMt, n->pKey, n->nKey, n->seq, NULL) : mtNext(n, 0);
+  it->pNode = it->bDesc ? mtIterPrev(it, n) : mtNext(n, 0);
   mtIterLoad(it);
   return SDB_OK;
 }
@@ -298,12 +342,27 @@ static void mtIterFree(SdbIter *pIter) {
   sdbFree(it);
 }
 
-static const SdbIterMethods mtIterMethods = {mtIterNext, mtIterFree};
+static void mtIterSeek(MtIter *it);
+
+/* xSeek: the skiplist search of a new iterator, on the new range. */
+static int mtIterSeekTo(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
+  MtIter *it = (MtIter *)pIter;
+  if (sdbRangeCopySet(&it->range, pRange)) {
+    it->pNode = NULL;
+    it->base.bEof = 1;
+    return SDB_NOMEM_ERR(pErr);
+  }
+  mtIterSeek(it);
+  return SDB_OK;
+}
+
+static const SdbIterMethods mtIterMethods = {mtIterNext, mtIterFree, mtIterSeekTo};
 
 /* Position on the first node within the range in the iterator's direction. */
 static void mtIterSeek(MtIter *it) {
   const SdbRange *r = &it->range.r;
   SdbMemtable *p = it->pMt;
+  it->nBack = 0;
   if (!it->bDesc) {
     MtNode *n = r->bHasLo ? mtFindLess(p, r->pLo, r->nLo, UINT64_MAX, NULL) : p->pHead;
     n = mtNext(n, 0);

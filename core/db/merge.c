@@ -52,7 +52,25 @@ static void mergeFree(SdbIter *pIter) {
   sdbFree(it);
 }
 
-static const SdbIterMethods mergeMethods = {mergeNext, mergeFree};
+/* xSeek: every child seeks (each must be able to), then the merge picks. */
+static int mergeSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
+  MergeIter *it = (MergeIter *)pIter;
+  int rc = SDB_OK;
+  for (int i = 0; rc == SDB_OK && i < it->nChild; i++) {
+    SdbIter *c = it->apChild[i];
+    if (!sdb_iter_can_seek(c)) rc = sdbErrSet(pErr, SDB_MISUSE, "merge: child %d cannot seek", i);
+    else rc = sdb_iter_seek(c, pRange, pErr);
+  }
+  if (rc) {
+    it->iCur = -1;
+    it->base.bEof = 1;
+    return rc;
+  }
+  mergePick(it);
+  return SDB_OK;
+}
+
+static const SdbIterMethods mergeMethods = {mergeNext, mergeFree, mergeSeek};
 
 int sdbMergeIterNew(SdbIter **apChild, int n, int bDesc, SdbIter **pp, SdbErr *pErr) {
   MergeIter *it = sdbMallocZero(sizeof(*it));
@@ -80,6 +98,7 @@ typedef struct ConcatIter {
   void *pCtx;             /* owned via xCtxFree */
   SdbConcatOpen xOpen;
   void (*xCtxFree)(void *);
+  SdbConcatRange xRange;  /* restricts the children to a range (seek); may be NULL */
   SdbIter *pChild;        /* current child, owned; NULL when exhausted */
   int n;                  /* number of children */
   int iNext;              /* steps taken: next child is index iNext (or n-1-iNext) */
@@ -120,10 +139,30 @@ static void concatFree(SdbIter *pIter) {
   sdbFree(it);
 }
 
-static const SdbIterMethods concatMethods = {concatNext, concatFree};
+/* xSeek: the context restricts the children to the new range, and the
+** concatenation starts again from its first child there. */
+static int concatSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
+  ConcatIter *it = (ConcatIter *)pIter;
+  sdb_iter_free(it->pChild);
+  it->pChild = NULL;
+  it->iNext = 0;
+  it->base.bEof = 1;
+  int rc = it->xRange ? it->xRange(it->pCtx, pRange, &it->n, pErr)
+                      : sdbErrSet(pErr, SDB_MISUSE, "concatenation cannot seek");
+  if (rc == SDB_OK) rc = concatAdvance(it, pErr);
+  if (rc) {
+    sdb_iter_free(it->pChild);
+    it->pChild = NULL;
+    it->iNext = it->n;
+    it->base.bEof = 1;
+  }
+  return rc;
+}
+
+static const SdbIterMethods concatMethods = {concatNext, concatFree, concatSeek};
 
 int sdbConcatIterNew(void *pCtx, int n, SdbConcatOpen xOpen, void (*xCtxFree)(void *),
-                     int bDesc, SdbIter **pp, SdbErr *pErr) {
+                     SdbConcatRange xRange, int bDesc, SdbIter **pp, SdbErr *pErr) {
   ConcatIter *it = sdbMallocZero(sizeof(*it));
   *pp = NULL;
   if (!it) {
@@ -134,6 +173,7 @@ int sdbConcatIterNew(void *pCtx, int n, SdbConcatOpen xOpen, void (*xCtxFree)(vo
   it->pCtx = pCtx;
   it->xOpen = xOpen;
   it->xCtxFree = xCtxFree;
+  it->xRange = xRange;
   it->n = n;
   it->bDesc = bDesc;
   int rc = concatAdvance(it, pErr);
@@ -355,7 +395,20 @@ static void visFree(SdbIter *pIter) {
   sdbFree(it);
 }
 
-static const SdbIterMethods visMethods = {visNext, visFree};
+/* xSeek: the merge seeks; the versions gathered so far are forgotten. */
+static int visSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
+  VisIter *it = (VisIter *)pIter;
+  it->bSkipKey = 0;
+  it->nVer = 0;
+  it->base.bEof = 1;
+  int rc = sdb_iter_can_seek(it->pM) ? sdb_iter_seek(it->pM, pRange, pErr)
+                                     : sdbErrSet(pErr, SDB_MISUSE, "visible rows: merge cannot seek");
+  if (rc == SDB_OK) rc = visStep(it, pErr);
+  if (rc) it->base.bEof = 1;
+  return rc;
+}
+
+static const SdbIterMethods visMethods = {visNext, visFree, visSeek};
 
 int sdbVisibleIterNew(SdbIter *pMerged, int bDesc, u64 maxSeq, int eMergeOp, void *pPin,
                       void (*xUnpin)(void *), SdbIter **pp, SdbErr *pErr) {

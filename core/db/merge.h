@@ -19,16 +19,21 @@
 #include "util/sdbInt.h"
 
 /* Merge n children. Takes ownership of every child (also on error). Caller
-** owns *pp. Children must all iterate in direction bDesc. */
+** owns *pp. Children must all iterate in direction bDesc. It seeks by seeking
+** every child (an error if one cannot). */
 int sdbMergeIterNew(SdbIter **apChild, int n, int bDesc, SdbIter **pp, SdbErr *pErr);
 
 /* Opens child i of a concatenation; returns an iterator in *pp (caller owns)
 ** or NULL if the child has nothing in the range. */
 typedef int (*SdbConcatOpen)(void *pCtx, int i, int bDesc, SdbIter **pp, SdbErr *pErr);
+/* Restricts the children of a concatenation to range r (NULL = all) for a
+** seek: *pn = their number; child i is then opened on r. */
+typedef int (*SdbConcatRange)(void *pCtx, const SdbRange *r, int *pn, SdbErr *pErr);
 /* Iterate n children in order (reverse order if bDesc), opening each when
-** reached. pCtx is released with xCtxFree when the iterator is freed. */
+** reached. pCtx is released with xCtxFree when the iterator is freed. The
+** iterator can seek if xRange is not NULL. */
 int sdbConcatIterNew(void *pCtx, int n, SdbConcatOpen xOpen, void (*xCtxFree)(void *),
-                     int bDesc, SdbIter **pp, SdbErr *pErr);
+                     SdbConcatRange xRange, int bDesc, SdbIter **pp, SdbErr *pErr);
 
 /* Visible rows of pMerged (ownership taken, also on error), which merges in
 ** direction bDesc. maxSeq bounds the versions considered. eMergeOp is

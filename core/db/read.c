@@ -73,7 +73,7 @@ static int dbOpenReaderOnce(SdbDb *db, u64 *pId, SdbErr *pErr) {
   SdbManifest *m = NULL;
   int rc = sdbManifestLoadLatest(db->pStore, &m, pId, pErr);
   if (rc == SDB_NOTFOUND) {
-    return sdbErrSet(pErr, SDB_CANTOPEN, "no SlateDB database at %s (no manifest/ objects)",
+    return sdbErrSet(pErr, SDB_CANTOPEN, SDB_MSG_NO_DB "%s (no manifest/ objects)",
                      db->pStore->zDescr);
   }
   if (rc == SDB_OK && db->cfg.zCheckpoint) {
@@ -191,9 +191,9 @@ static int dbChildren(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc, Sdb
     rc = sdbMemtableIterNew(v->apImm[i], r, bDesc, &ap[n], pErr);
     if (rc == SDB_OK) n++;
   }
-  for (int i = 0; rc == SDB_OK && i < v->nL0; i++) {
-    rc = sdbDbTableIter(db, v->apL0[i], r, bDesc, &ap[n], pErr);
-    if (rc == SDB_OK && ap[n]) n++;
+  for (int i = 0; rc == SDB_OK && i < v->nL0; i++) {   /* seekable, so every L0 */
+    rc = sdbDbTableSeekIter(db, v->apL0[i], r, bDesc, &ap[n], pErr);
+    if (rc == SDB_OK) n++;
   }
   for (int i = 0; rc == SDB_OK && i < v->nRun; i++) {
     rc = sdbDbRunIter(db, &v->aRun[i], r, bDesc, &ap[n], pErr);
@@ -437,6 +437,8 @@ typedef struct ScanIter {
   SdbBuf lastKey;         /* key of the row last returned (bHasLast) */
   int bHasLast;
   u64 manifestId;         /* manifest of the version pIn scans */
+  DbVersion *pVer;        /* that version (pinned by pIn), and its lastSeq */
+  u64 verSeq;             /* when pIn was built: a seek reuses pIn while both hold */
   DbVanish vanish;
 } ScanIter;
 
@@ -468,6 +470,8 @@ static int scanStart(ScanIter *it, SdbErr *pErr) {
   const SdbRange *pr = (it->bHasRange || it->bHasLast) ? &r : NULL;
   DbVersion *v = sdbDbPinVersion(it->db);
   it->manifestId = v->manifestId;
+  it->pVer = v;
+  it->verSeq = __atomic_load_n(&v->lastSeq, __ATOMIC_ACQUIRE);
   int rc = dbScanVersion(it->db, v, it->pOverlay, pr, it->bDesc, &it->pIn, pErr);
   return rc ? rc : scanExpose(it, pErr);
 }
@@ -503,7 +507,37 @@ static void scanFree(SdbIter *pIter) {
   sdbFree(it);
 }
 
-static const SdbIterMethods scanMethods = {scanNext, scanFree};
+/* True if the database state pIn scans is still the current one: the same
+** version, nothing committed or replayed into it since. */
+static int scanIsCurrent(ScanIter *it) {
+  if (!it->pIn) return 0;
+  DbVersion *v = sdbDbPinVersion(it->db);
+  int bSame = v == it->pVer && __atomic_load_n(&v->lastSeq, __ATOMIC_ACQUIRE) == it->verSeq;
+  sdbDbVersionUnref(v);
+  return bSame;
+}
+
+/* xSeek of a resuming scan: pIn seeks when the state it scans is current
+** (it then yields what a new scan would), else it is built again on the
+** current version. Neither refreshes a reader. */
+static int scanSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
+  ScanIter *it = (ScanIter *)pIter;
+  it->bHasLast = 0;
+  it->base.bEof = 1;
+  memset(&it->vanish, 0, sizeof(it->vanish));
+  if (sdbRangeCopySet(&it->range, pRange)) return SDB_NOMEM_ERR(pErr);
+  it->bHasRange = pRange != NULL;
+  int rc;
+  if (scanIsCurrent(it) && sdb_iter_can_seek(it->pIn)) {
+    rc = sdb_iter_seek(it->pIn, pRange, pErr);
+    if (rc == SDB_OK) rc = scanExpose(it, pErr);
+  } else {
+    rc = scanStart(it, pErr);
+  }
+  return rc ? scanRetry(it, rc, pErr) : SDB_OK;
+}
+
+static const SdbIterMethods scanMethods = {scanNext, scanFree, scanSeek};
 
 /* A resuming scan of pRange with overlay pIdx; see dbInt.h. */
 int sdbReadScan(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc, SdbIter **ppIter,
@@ -530,4 +564,22 @@ int sdbReadScan(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc,
   }
   *ppIter = &it->base;
   return SDB_OK;
+}
+
+/* See dbInt.h. */
+int sdbReadScanSeek(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc,
+                    SdbIter **ppIter, SdbErr *pErr) {
+  ScanIter *it = (ScanIter *)*ppIter;
+  if (it && it->base.pMethods == &scanMethods && it->db == db && it->bDesc == bDesc &&
+      it->pOverlay == pIdx) {
+    int rc = scanSeek(&it->base, pRange, pErr);
+    if (rc) {
+      scanFree(&it->base);
+      *ppIter = NULL;
+    }
+    return rc;
+  }
+  sdb_iter_free(*ppIter);
+  *ppIter = NULL;
+  return sdbReadScan(db, pIdx, pRange, bDesc, ppIter, pErr);
 }

@@ -626,6 +626,73 @@ int sdbDbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter 
   return rc;
 }
 
+/* The iterator of sdbDbTableSeekIter: t's SST iterator (opened when first
+** needed, then sought) on the range clipped to t's visible range. */
+typedef struct TabIter {
+  SdbIter base;           /* cur borrows from pSst's current row */
+  SdbDb *db;
+  DbTable *t;             /* borrowed from the pinned version */
+  int bDesc;
+  SdbIter *pSst;          /* the SST iterator, owned; NULL until needed */
+} TabIter;
+
+/* xSeek of a table iterator. */
+static int tabSeek(SdbIter *pIter, const SdbRange *r, SdbErr *pErr) {
+  TabIter *it = (TabIter *)pIter;
+  SdbRange clipped;
+  SdbSst *pSst;
+  it->base.bEof = 1;
+  sdbDbClipRange(r, it->t, &clipped);
+  const SdbRange *rr = (r || it->t->bHasVisible) ? &clipped : NULL;
+  if ((rr && sdbRangeIsEmpty(rr)) || !sdbDbTableOverlaps(it->t, rr)) return SDB_OK;
+  int rc;
+  if (it->pSst) {
+    rc = sdb_iter_seek(it->pSst, rr, pErr);
+  } else {
+    rc = sdbDbTableSst(it->db, it->t, rr, it->bDesc, &pSst, pErr);
+    if (rc == SDB_OK) rc = sdbSstIterNew(pSst, rr, it->bDesc, &it->pSst, pErr);
+  }
+  if (rc) return rc;
+  it->base.bEof = it->pSst->bEof;
+  it->base.cur = it->pSst->cur;
+  return SDB_OK;
+}
+
+static int tabNext(SdbIter *pIter, SdbErr *pErr) {
+  TabIter *it = (TabIter *)pIter;
+  if (it->base.bEof) return SDB_OK;
+  int rc = sdb_iter_next(it->pSst, pErr);
+  it->base.bEof = rc || it->pSst->bEof;
+  it->base.cur = it->pSst->cur;
+  return rc;
+}
+
+static void tabFree(SdbIter *pIter) {
+  TabIter *it = (TabIter *)pIter;
+  sdb_iter_free(it->pSst);
+  sdbFree(it);
+}
+
+static const SdbIterMethods tabMethods = {tabNext, tabFree, tabSeek};
+
+int sdbDbTableSeekIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter **pp,
+                       SdbErr *pErr) {
+  TabIter *it = sdbMallocZero(sizeof(*it));
+  *pp = NULL;
+  if (!it) return SDB_NOMEM_ERR(pErr);
+  it->base.pMethods = &tabMethods;
+  it->db = db;
+  it->t = t;
+  it->bDesc = bDesc;
+  int rc = tabSeek(&it->base, r, pErr);
+  if (rc) {
+    tabFree(&it->base);
+    return rc;
+  }
+  *pp = &it->base;
+  return SDB_OK;
+}
+
 /* Context of a sorted-run concatenation: the run's tables that may hold keys
 ** in the range, the range and the handle. Owned by the concatenating iterator.
 **
@@ -640,7 +707,8 @@ int sdbDbTableIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter 
 ** scan. An error it met is reported when the scan reaches that table. */
 typedef struct RunCtx {
   SdbDb *db;
-  DbTable **apTable;      /* borrowed from the pinned version */
+  DbRun *pRun;            /* the run, borrowed from the pinned version */
+  DbTable **apTable;      /* those of its tables the range may reach */
   int nTable;
   SdbRangeCopy range;
   int bHasRange;
@@ -651,12 +719,14 @@ typedef struct RunCtx {
   int rcAhead;            /* its result, once joined */
   SdbErr errAhead;
   SdbIter *pAhead;        /* its iterator, owned (may be NULL: no rows in range) */
+  SdbCost *pCost;         /* the starting thread's cost record (sdb_cost_attach) */
 } RunCtx;
 
 static const SdbRange *runCtxRange(RunCtx *c) { return c->bHasRange ? &c->range.r : NULL; }
 
 static void *runAheadMain(void *pArg) {
   RunCtx *c = (RunCtx *)pArg;
+  sdb_cost_attach(c->pCost);
   c->rcAhead = sdbDbTableIter(c->db, c->apTable[c->iAhead], runCtxRange(c), c->bDesc,
                               &c->pAhead, &c->errAhead);
   if (c->rcAhead == SDB_OK) sdbSstIterReadAhead(c->pAhead);
@@ -669,6 +739,7 @@ static void runAheadStart(void *pArg) {
   if (c->bThread || c->iAhead < 0 || c->iAhead >= c->nTable) return;
   c->rcAhead = SDB_OK;
   memset(&c->errAhead, 0, sizeof(c->errAhead));
+  c->pCost = sdbCostSink();
   c->bThread = pthread_create(&c->thread, NULL, runAheadMain, c) == 0;
 }
 
@@ -722,6 +793,33 @@ int sdbDbRunFirst(const DbRun *d, const SdbRange *r) {
   return lo;
 }
 
+/* The tables of c's run that range r (NULL = all) may reach. */
+static void runCtxTables(RunCtx *c, const SdbRange *r) {
+  DbRun *d = c->pRun;
+  int iFirst = sdbDbRunFirst(d, r);
+  int iEnd = iFirst;
+  while (iEnd < d->nTable && sdbDbTableOverlaps(d->apTable[iEnd], r)) iEnd++;
+  c->apTable = d->apTable + iFirst;
+  c->nTable = iEnd - iFirst;
+}
+
+/* SdbConcatRange of a run: the table opened ahead (if any) is dropped, and
+** the tables and range become those of r. */
+static int runCtxSeek(void *pCtx, const SdbRange *r, int *pn, SdbErr *pErr) {
+  RunCtx *c = (RunCtx *)pCtx;
+  runAheadJoin(c);
+  sdb_iter_free(c->pAhead);
+  c->pAhead = NULL;
+  c->iAhead = -1;
+  *pn = 0;
+  c->nTable = 0;
+  if (sdbRangeCopySet(&c->range, r)) return SDB_NOMEM_ERR(pErr);
+  c->bHasRange = r != NULL;
+  runCtxTables(c, runCtxRange(c));
+  *pn = c->nTable;
+  return SDB_OK;
+}
+
 int sdbDbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter **pp, SdbErr *pErr) {
   RunCtx *c = sdbMallocZero(sizeof(*c));
   *pp = NULL;
@@ -730,11 +828,66 @@ int sdbDbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter **pp
     return SDB_NOMEM_ERR(pErr);
   }
   c->db = db;
+  c->pRun = d;
   c->bHasRange = r != NULL;
-  int iFirst = sdbDbRunFirst(d, r);
-  int iEnd = iFirst;
-  while (iEnd < d->nTable && sdbDbTableOverlaps(d->apTable[iEnd], r)) iEnd++;
-  c->apTable = d->apTable + iFirst;
-  c->nTable = iEnd - iFirst;
-  return sdbConcatIterNew(c, c->nTable, runCtxOpen, runCtxFree, bDesc, pp, pErr);
+  runCtxTables(c, r);
+  return sdbConcatIterNew(c, c->nTable, runCtxOpen, runCtxFree, runCtxSeek, bDesc, pp, pErr);
+}
+
+/* ------------------------------------------------------------ estimates */
+
+#define DB_EST_ROW_BYTES 64     /* bytes per stored row when nothing tells */
+#define DB_FILTER_FIXED 6       /* a filter section besides its bits: the
+                                ** u16 probe count and the CRC */
+
+/* What the tables of a version say about their rows. */
+typedef struct DbEstimate {
+  u64 nFilterRows;        /* rows of the tables with a filter, from its size */
+  u64 nFilterBytes;       /* data bytes of those tables */
+  u64 nOtherBytes;        /* data bytes of the tables without one */
+  u64 nOther;             /* tables without one */
+} DbEstimate;
+
+/* Add table t. Its data blocks end at filter_offset. A legacy bloom filter
+** holds bitsPerKey bits per row (sst_build.c, SlateDB's filter.rs), so its
+** size gives the row count; a table without one counts by bytes. */
+static void dbEstimateTable(DbEstimate *e, const DbTable *t, u32 bitsPerKey) {
+  u64 nData = t->info.filterOffset;
+  u64 nFilter = t->info.filterLen;
+  if (nFilter > DB_FILTER_FIXED && t->info.eFilterFormat == 0 && bitsPerKey > 0) {
+    e->nFilterRows += (nFilter - DB_FILTER_FIXED) * 8 / bitsPerKey;
+    e->nFilterBytes += nData;
+  } else {
+    e->nOtherBytes += nData;
+    e->nOther++;
+  }
+}
+
+/* See dbInt.h. */
+void sdbDbVersionEstimate(const DbVersion *v, u32 bitsPerKey, u32 minFilterKeys, u64 *pnRows,
+                          u64 *pnBytes) {
+  DbEstimate e = {0, 0, 0, 0};
+  u64 nMemRows = sdbMemtableRows(v->pMem), nMemBytes = sdbMemtableBytes(v->pMem);
+  for (int i = 0; i < v->nImm; i++) {
+    nMemRows += sdbMemtableRows(v->apImm[i]);
+    nMemBytes += sdbMemtableBytes(v->apImm[i]);
+  }
+  for (int i = 0; i < v->nL0; i++) dbEstimateTable(&e, v->apL0[i], bitsPerKey);
+  for (int i = 0; i < v->nRun; i++) {
+    for (int j = 0; j < v->aRun[i].nTable; j++) {
+      dbEstimateTable(&e, v->aRun[i].apTable[j], bitsPerKey);
+    }
+  }
+  u64 nRowBytes = DB_EST_ROW_BYTES;   /* bytes per row of the tables without filter */
+  if (e.nFilterRows > 0) nRowBytes = e.nFilterBytes / e.nFilterRows;
+  else if (nMemRows > 0) nRowBytes = nMemBytes / nMemRows;
+  if (nRowBytes == 0) nRowBytes = 1;
+  u64 nOtherRows = e.nOtherBytes / nRowBytes;
+  /* A table without a filter has fewer than min_filter_keys rows (when its
+  ** writer used the same setting). */
+  if (minFilterKeys > 0 && nOtherRows > e.nOther * (u64)minFilterKeys) {
+    nOtherRows = e.nOther * (u64)minFilterKeys;
+  }
+  *pnRows = e.nFilterRows + nOtherRows + nMemRows;
+  *pnBytes = e.nFilterBytes + e.nOtherBytes + nMemBytes;
 }

@@ -312,14 +312,72 @@ static int wrCreateDb(SdbDb *db, SdbErr *pErr) {
   return rc;
 }
 
+/* Is zName (a name directly under the root, folders with '/') one of the
+** folders a SlateDB database keeps besides manifest/? */
+static int wrIsDataFolder(const char *zName) {
+  static const char *const az[] = { "wal/", "compacted/", "compactions/" };
+  for (size_t i = 0; i < sizeof(az) / sizeof(az[0]); i++) {
+    if (strcmp(zName, az[i]) == 0) return 1;
+  }
+  return 0;
+}
+
+/* The refusal to create a database where zDir zName (shown only if it may
+** be: sdb_value_shown) is. Always SDB_CANTOPEN. */
+static int wrForeign(SdbErr *pErr, const char *zDir, const char *zName) {
+  const char *zShown = sdb_value_shown(zName);
+  return sdbErrSet(pErr, SDB_CANTOPEN, "refusing to create a database: the location holds"
+                   " other objects (first: %s%s%s%s) and no SlateDB database; a writer creates"
+                   " one only in an empty or new folder or prefix", zShown == zName ? "\"" : "",
+                   zShown == zName ? zDir : "", zShown, zShown == zName ? "\"" : "");
+}
+
+/* A database is created only where nothing else is: SDB_OK if the root is
+** missing or empty, or holds nothing but a manifest/ folder holding nothing
+** (our first create writes manifest/ first, so a create that stopped
+** half-way left at most that; temp files of interrupted writes are not
+** listed). Else SDB_CANTOPEN: naming the first other object, or, for wal/,
+** compacted/ or compactions/ without a manifest, saying that this looks
+** like a database whose manifest is missing (never recreated over its old
+** WAL). Two cheap listings: at most 4 names are SlateDB's, so 8 names show
+** a foreign one if there is any. */
+static int wrCheckRootFree(SdbDb *db, SdbErr *pErr) {
+  SdbObjList top = {0};
+  int rc = sdbStoreListTop(db->pStore, "", 8, &top, pErr);
+  const char *zData = NULL;
+  int bManifest = 0;
+  for (int i = 0; rc == SDB_OK && i < top.n; i++) {
+    const char *zName = top.a[i].zKey;
+    if (strcmp(zName, "manifest/") == 0) {
+      bManifest = 1;
+    } else if (wrIsDataFolder(zName)) {
+      if (!zData) zData = zName;
+    } else {
+      rc = wrForeign(pErr, "", zName);
+    }
+  }
+  if (rc == SDB_OK && zData) {
+    rc = sdbErrSet(pErr, SDB_CANTOPEN, "refusing to create a database: the location holds"
+                   " SlateDB's %s but no manifest; it looks like a SlateDB database whose"
+                   " manifest is missing (restore manifest/; it is not recreated)", zData);
+  }
+  if (rc == SDB_OK && bManifest) {
+    rc = sdbStoreListTop(db->pStore, "manifest/", 1, &top, pErr);
+    if (rc == SDB_OK && top.n > 0) rc = wrForeign(pErr, "manifest/", top.a[0].zKey);
+  }
+  sdbObjListFree(&top);
+  return rc;
+}
+
 static int wrLoadOrCreate(SdbDb *db, SdbManifest **pm, u64 *pId, SdbErr *pErr) {
   int rc = sdbManifestLoadLatest(db->pStore, pm, pId, pErr);
   if (rc != SDB_NOTFOUND) return rc;
   if (!db->cfg.bCreateIfMissing) {
-    return sdbErrSet(pErr, SDB_CANTOPEN, "no SlateDB database at %s (no manifest/ objects)",
+    return sdbErrSet(pErr, SDB_CANTOPEN, SDB_MSG_NO_DB "%s (no manifest/ objects)",
                      db->pStore->zDescr);
   }
-  rc = wrCreateDb(db, pErr);
+  rc = wrCheckRootFree(db, pErr);
+  if (rc == SDB_OK) rc = wrCreateDb(db, pErr);
   if (rc == SDB_OK) rc = sdbManifestLoadLatest(db->pStore, pm, pId, pErr);
   return rc;
 }
@@ -968,7 +1026,7 @@ void sdbWriterClose(SdbDb *db) {
   /* Frozen memtables become L0s before the close (the flusher may not have
   ** reached them): a later writer then replays only the WAL of the active
   ** memtable. SlateDB 0.12.1's replay loses rows when that tail is longer
-  ** than l0_sst_size_bytes (README, Caveats). A failure leaves them in the
+  ** than l0_sst_size_bytes (docs/sql.md, Caveats). A failure leaves them in the
   ** WAL, as before. */
   if (!w->bFenced && db->pCur) wrFlushImms(db, 0, &err);
   sdb_err_clear(&err);

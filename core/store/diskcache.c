@@ -67,6 +67,12 @@
 #define DC_SIZE_REC UINT64_MAX        /* part index of the size record */
 #define DC_MAX_NAME 200               /* longest escaped key kept as is */
 #define DC_TOUCH_S 60                 /* refresh a hit's mtime once it is this old */
+/* Count on the store and on the calling thread's cost record (sdb_cost_attach). */
+#define DC_STAT_ADD(p, f, v)                                         \
+  do {                                                               \
+    __atomic_add_fetch(&(p)->base.stats.f, (v), __ATOMIC_RELAXED);   \
+    SDB_COST_ADD(f, (v));                                            \
+  } while (0)
 #define DC_TMP_AGE_S 600              /* leftover temp files older than this go */
 #define DC_MAX_CLAIMS 256             /* parts being fetched, noted at once */
 #define DC_WAIT_MS 60000              /* longest wait for another batch's part */
@@ -361,7 +367,7 @@ static int dcFetch(DcStore *p, const char *zKey, u64 iFirst, u64 iLast, DcRange 
   int rc = pIn->pMethods->xGet(pIn, zKey, r->iOff, (iLast - iFirst + 1) * P, &r->buf, pErr);
   if (rc != SDB_OK) return rc;
   r->bShort = r->buf.n < (iLast - iFirst + 1) * P;
-  __atomic_add_fetch(&p->base.stats.nDiskMiss, iLast - iFirst + 1, __ATOMIC_RELAXED);
+  DC_STAT_ADD(p, nDiskMiss, iLast - iFirst + 1);
   dcStoreRange(p, zKey, r);
   return SDB_OK;
 }
@@ -428,9 +434,8 @@ static int dcGetRange(DcStore *p, const char *zKey, u64 off, u64 end, const DcRa
       rc = SDB_NOMEM_ERR(pErr);
     }
     if (bDisk) {
-      __atomic_add_fetch(&p->base.stats.nDiskHit, 1, __ATOMIC_RELAXED);
-      __atomic_add_fetch(&p->base.stats.nDiskBytes, iTo > iFrom ? iTo - iFrom : 0,
-                         __ATOMIC_RELAXED);
+      DC_STAT_ADD(p, nDiskHit, 1);
+      DC_STAT_ADD(p, nDiskBytes, iTo > iFrom ? iTo - iFrom : 0);
     }
     if (n < P) break;                           /* the object's last part */
   }
@@ -648,7 +653,7 @@ static void dcStoreFetched(DcStore *p, const SdbGetReq *q, DcPlan *pPlan, SdbGet
     r->buf = pIn->out;
     r->bShort = pIn->out.n < pIn->nLen;
     memset(&pIn->out, 0, sizeof(pIn->out));
-    __atomic_add_fetch(&p->base.stats.nDiskMiss, pIn->nLen / p->partSize, __ATOMIC_RELAXED);
+    DC_STAT_ADD(p, nDiskMiss, pIn->nLen / p->partSize);
     dcStoreRange(p, q->zKey, r);
   }
   dcRelease(p, pPlan);
@@ -840,7 +845,8 @@ int sdbStoreWrapDiskCache(SdbStore **ppStore, const char *zDir, u64 nMaxBytes, u
   p->partSize = partSize ? partSize : SDB_DISKCACHE_PART;
   p->nMax = nMaxBytes ? nMaxBytes : SDB_DISKCACHE_DEFAULT_MAX;
   p->methods = (SdbStoreMethods){dcGet, dcHead, dcPut, dcList, dcDelete, dcFree, dcGetMany,
-                                 pIn->pMethods->xPutOnce ? dcPutOnce : NULL};
+                                 pIn->pMethods->xPutOnce ? dcPutOnce : NULL,
+                                 NULL};   /* xListTop: sdbStoreListTop asks pIn */
   p->base.pMethods = &p->methods;
   p->nTotal = dcTrim(p, p->nMax);
   p->base.pInner = pIn;

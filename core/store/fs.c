@@ -58,7 +58,12 @@ typedef struct FsFdRef {
   int iSlot;              /* index in aFd[] holding a reference, or -1 if fd is private */
 } FsFdRef;
 
-#define STAT_ADD(p, f, v) __atomic_add_fetch(&(p)->base.stats.f, (v), __ATOMIC_RELAXED)
+/* Count on the store and on the calling thread's cost record (sdb_cost_attach). */
+#define STAT_ADD(p, f, v)                                            \
+  do {                                                               \
+    __atomic_add_fetch(&(p)->base.stats.f, (v), __ATOMIC_RELAXED);   \
+    SDB_COST_ADD(f, (v));                                            \
+  } while (0)
 
 /* ------------------------------------------------------------ paths */
 
@@ -496,6 +501,42 @@ static int fsList(SdbStore *pStore, const char *zPrefix, SdbObjList *pOut, SdbEr
   return rc;
 }
 
+static int fsIsTempName(const char *zName);
+
+/* xListTop: the entries of directory zDir of the root ("" or "name/"),
+** every name but "." and ".." and temp files of interrupted PUTs
+** (fsIsTempName), sorted, the first nMax; a real directory (lstat: a
+** symlink is never followed) with a '/'. A missing directory lists nothing. */
+static int fsListTop(SdbStore *pStore, const char *zDir, int nMax, SdbObjList *pOut,
+                     SdbErr *pErr) {
+  FsStore *p = (FsStore *)pStore;
+  sdbObjListFree(pOut);
+  if (zDir[0] && !fsKeyIsSafe(zDir, 1)) return fsBadKey(pErr, zDir);
+  char *zPath = sdbMprintf("%s/%s", p->zRoot, zDir);
+  if (!zPath) return SDB_NOMEM_ERR(pErr);
+  STAT_ADD(p, nList, 1);
+  DIR *d = opendir(zPath);
+  int rc = d || errno == ENOENT || errno == ENOTDIR ? SDB_OK : fsErrno(pErr, "list", zPath);
+  struct dirent *e;
+  while (d && rc == SDB_OK && (e = readdir(d)) != NULL) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || fsIsTempName(e->d_name)) continue;
+    char *zFile = sdbMprintf("%s%s", zPath, e->d_name);
+    struct stat st;
+    memset(&st, 0, sizeof(st));
+    int bDir = zFile && lstat(zFile, &st) == 0 && S_ISDIR(st.st_mode);
+    char *zName = zFile ? sdbMprintf("%s%s", e->d_name, bDir ? "/" : "") : NULL;
+    if (!zName || sdbObjListAdd(pOut, zName, bDir ? 0 : (u64)st.st_size, 0)) rc = SDB_NOMEM_ERR(pErr);
+    sdbFree(zName);
+    sdbFree(zFile);
+  }
+  if (d) closedir(d);
+  sdbFree(zPath);
+  sdbObjListSort(pOut);
+  while (pOut->n > nMax) sdbFree(pOut->a[--pOut->n].zKey);
+  if (rc) sdbObjListFree(pOut);
+  return rc;
+}
+
 static int fsDelete(SdbStore *pStore, const char *zKey, SdbErr *pErr) {
   FsStore *p = (FsStore *)pStore;
   if (p->bReadOnly) return sdbErrSet(pErr, SDB_READONLY, "store %s is read-only", p->zRoot);
@@ -578,6 +619,7 @@ int sdbStoreSweepTemp(SdbStore *pStore, const char *zDirKey, u64 minAgeMs, i64 n
 static const SdbStoreMethods fsMethods = {
   fsGet, fsHead, fsPut, fsList, fsDelete, fsFree, NULL,   /* no xGetMany: local reads are fast */
   NULL,   /* no xPutOnce: a local create is answered; callers compare bytes */
+  fsListTop,
 };
 
 /* mkdir -p the first n bytes of zRoot. */

@@ -54,6 +54,37 @@ void sdbStoreGetStats(SdbStore *p, SdbStoreStats *pOut) {
   }
 }
 
+/* pAll's keys (sorted, all starting with zDir) without zDir, cut after
+** their first '/', without repeats, up to nMax of them, into pOut. */
+static int storeTopNames(const SdbObjList *pAll, const char *zDir, int nMax, SdbObjList *pOut) {
+  size_t nDir = strlen(zDir);
+  for (int i = 0; i < pAll->n && pOut->n < nMax; i++) {
+    if (strncmp(pAll->a[i].zKey, zDir, nDir) != 0 || !pAll->a[i].zKey[nDir]) continue;
+    const char *zKey = pAll->a[i].zKey + nDir;
+    const char *zSlash = strchr(zKey, '/');
+    size_t n = zSlash ? (size_t)(zSlash - zKey) + 1 : strlen(zKey);
+    const char *zLast = pOut->n ? pOut->a[pOut->n - 1].zKey : NULL;
+    if (zLast && strlen(zLast) == n && memcmp(zLast, zKey, n) == 0) continue;
+    char *zName = sdbMprintf("%.*s", (int)n, zKey);
+    int rc = zName ? sdbObjListAdd(pOut, zName, pAll->a[i].size, pAll->a[i].mtimeMs) : SDB_NOMEM;
+    sdbFree(zName);
+    if (rc) return rc;
+  }
+  return SDB_OK;
+}
+
+int sdbStoreListTop(SdbStore *p, const char *zDir, int nMax, SdbObjList *pOut, SdbErr *pErr) {
+  while (!p->pMethods->xListTop && p->pInner) p = p->pInner;
+  if (p->pMethods->xListTop) return p->pMethods->xListTop(p, zDir, nMax, pOut, pErr);
+  SdbObjList all = {0};
+  sdbObjListFree(pOut);
+  int rc = p->pMethods->xList(p, zDir, &all, pErr);
+  if (rc == SDB_OK && storeTopNames(&all, zDir, nMax, pOut)) rc = SDB_NOMEM_ERR(pErr);
+  sdbObjListFree(&all);
+  if (rc) sdbObjListFree(pOut);
+  return rc;
+}
+
 int sdbGetReqCancelled(const SdbGetReq *q) {
   return q->pCancel && __atomic_load_n(q->pCancel, __ATOMIC_ACQUIRE);
 }

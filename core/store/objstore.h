@@ -80,6 +80,14 @@ typedef struct SdbStoreMethods {
   ** xPut(bIfAbsent) and compare the bytes on SDB_EXISTS. */
   int (*xPutOnce)(SdbStore *, const char *zKey, const u8 *a, size_t n, const char *zPutId,
                   SdbErr *pErr);
+  /* Optional (may be NULL): the first nMax names directly in folder zDir
+  ** ("" for the root, else "name/"), sorted and relative to it: an object's
+  ** name, or a folder's with its '/' ("wal/"); anything that is neither (a
+  ** symlink, a device) as a plain name; the store's own temporary files of
+  ** interrupted writes are not listed. One cheap request (S3: one LIST with
+  ** a delimiter); an answer that cannot be trusted whole is an error, never
+  ** an empty list. pOut is reset. */
+  int (*xListTop)(SdbStore *, const char *zDir, int nMax, SdbObjList *pOut, SdbErr *pErr);
 } SdbStoreMethods;
 
 struct SdbStore {
@@ -109,6 +117,11 @@ int sdbStoreOpenS3(const char *zUrl, const SdbS3Config *pCfg, int bReadOnly, Sdb
 ** may be NULL. Caller owns *pp. */
 int sdbStoreOpenUrl(const char *zUrl, int bReadOnly, int bCreate, const SdbS3Config *pS3,
                     SdbStore **pp, SdbErr *pErr);
+
+/* The first nMax names directly in folder zDir ("" or "name/") of p, sorted
+** (see xListTop): xListTop of p or of the store it wraps, else derived from
+** xList of zDir. pOut is reset; the caller frees it. */
+int sdbStoreListTop(SdbStore *p, const char *zDir, int nMax, SdbObjList *pOut, SdbErr *pErr);
 
 /* xGetMany if the backend has it, else the requests one by one. */
 int sdbStoreGetMany(SdbStore *p, SdbGetReq *a, int n, SdbErr *pErr);

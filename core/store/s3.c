@@ -163,7 +163,12 @@ typedef struct S3Resp {
   char zEtag[128];        /* ETag (UploadPart answers) */
 } S3Resp;
 
-#define STAT_ADD(p, f, v) __atomic_add_fetch(&(p)->base.stats.f, (v), __ATOMIC_RELAXED)
+/* Count on the store and on the calling thread's cost record (sdb_cost_attach). */
+#define STAT_ADD(p, f, v)                                            \
+  do {                                                               \
+    __atomic_add_fetch(&(p)->base.stats.f, (v), __ATOMIC_RELAXED);   \
+    SDB_COST_ADD(f, (v));                                            \
+  } while (0)
 
 /* ------------------------------------------------------------ small helpers */
 
@@ -990,6 +995,7 @@ typedef struct S3Mpu {
   int iNext;              /* next part to send (0-based) */
   int rc;                 /* first failure */
   SdbErr err;
+  SdbCost *pCost;         /* the caller's cost record (sdb_cost_attach) */
 } S3Mpu;
 
 /* Claim the next part to send, or -1 when all are claimed or one failed. */
@@ -1019,6 +1025,7 @@ static int s3MpuPart(S3Mpu *m, int i, SdbErr *pErr) {
 ** failed. Runs only the store's own code. */
 static void *s3MpuWorker(void *pArg) {
   S3Mpu *m = pArg;
+  sdb_cost_attach(m->pCost);   /* the caller's own, in the caller's thread */
   for (int i; (i = s3MpuClaim(m)) >= 0;) {
     SdbErr err;
     sdb_err_clear(&err);
@@ -1038,6 +1045,7 @@ static void *s3MpuWorker(void *pArg) {
 static int s3MpuParts(S3Mpu *m, SdbErr *pErr) {
   pthread_t aT[S3_MPU_PARALLEL];
   int nT = 0;
+  m->pCost = sdbCostSink();
   pthread_mutex_init(&m->mu, NULL);
   while (nT < S3_MPU_PARALLEL - 1 && nT < m->nParts - 1 &&
          pthread_create(&aT[nT], NULL, s3MpuWorker, m) == 0) {
@@ -1266,6 +1274,49 @@ static int s3List(SdbStore *pStore, const char *zPrefix, SdbObjList *pOut, SdbEr
   return rc;
 }
 
+/* xListTop: one ListObjectsV2 of prefix/zDir with delimiter '/' and
+** max-keys nMax: the objects directly in that folder and its folders
+** ("wal/"), sorted. A listing of "db/" never sees "db2/...". An answer that
+** is cut short, malformed or names a key outside the folder is an error
+** (SDB_CORRUPT): it never reads as "empty". */
+static int s3ListTop(SdbStore *pStore, const char *zDir, int nMax, SdbObjList *pOut,
+                     SdbErr *pErr) {
+  S3Store *p = (S3Store *)pStore;
+  char zMax[16];
+  snprintf(zMax, sizeof(zMax), "%d", nMax);
+  sdbObjListFree(pOut);
+  char *zRoot = p->zPrefix[0] ? sdbMprintf("%s/%s", p->zPrefix, zDir) : sdbStrdup(zDir);
+  SdbSigv4Pair aQ[4] = {{"delimiter", "/"}, {"list-type", "2"}, {"max-keys", zMax},
+                        {"prefix", zRoot ? zRoot : ""}};
+  S3Req q = {0};
+  S3Resp r = {0};
+  q.zMethod = "GET";
+  memcpy(q.zBodyHash, SDB_SIGV4_EMPTY_SHA256, 65);
+  q.aQuery = aQ;
+  q.nQuery = 4;
+  q.zPath = p->zPathBase[0] ? sdbStrdup(p->zPathBase) : sdbStrdup("/");
+  q.zQuery = sdbSigv4CanonicalQuery(aQ, q.nQuery);
+  q.zName = zRoot ? sdbMprintf("s3://%s/%s", p->zBucket, zRoot) : NULL;
+  int rc = (zRoot && q.zPath && q.zQuery && q.zName) ? SDB_OK : SDB_NOMEM_ERR(pErr);
+  if (rc == SDB_OK) {
+    STAT_ADD(p, nList, 1);
+    rc = s3Run(p, &q, &r, s3Deadline(p), 0, NULL, pErr);
+  }
+  if (rc == SDB_OK) rc = sdbS3ListParseTop(r.body.a, r.body.n, zRoot, nMax, pOut);
+  if (rc == SDB_NOMEM) SDB_NOMEM_ERR(pErr);
+  if (rc == SDB_CORRUPT) {
+    sdbErrSet(pErr, rc, "listing of %s: the answer is incomplete or malformed (no whole"
+              " ListBucketResult, cut short, or a key outside the prefix)", q.zName);
+  }
+  sdbBufFree(&r.body);
+  s3ReqFree(&q);
+  sdbFree(zRoot);
+  sdbObjListSort(pOut);
+  while (rc == SDB_OK && pOut->n > nMax) sdbFree(pOut->a[--pOut->n].zKey);
+  if (rc) sdbObjListFree(pOut);
+  return rc;
+}
+
 /* ------------------------------------------------------------ GET many */
 
 /* One transfer slot of xGetMany. */
@@ -1451,7 +1502,7 @@ static void s3Free(SdbStore *pStore) {
 }
 
 static const SdbStoreMethods s3Methods = {
-  s3Get, s3Head, s3Put, s3List, s3Delete, s3Free, s3GetMany, s3PutOnce,
+  s3Get, s3Head, s3Put, s3List, s3Delete, s3Free, s3GetMany, s3PutOnce, s3ListTop,
 };
 
 /* ------------------------------------------------------------ open: URL */

@@ -415,6 +415,56 @@ int sdbS3ListParse(const u8 *a, size_t n, const char *zRoot, SdbObjList *pOut) {
   return SDB_OK;
 }
 
+/* Whether a[0..n) is a whole <ListBucketResult ...>...</ListBucketResult>
+** document: the closing tag present and nothing but blanks after it. */
+static int s3ListComplete(const char *a, size_t n) {
+  static const char zClose[] = "</ListBucketResult>";
+  const char *zOpen = a ? memmem(a, n, "<ListBucketResult", 17) : NULL;
+  const char *zEnd = a + n;
+  while (zOpen && zEnd > zOpen && isspace((unsigned char)zEnd[-1])) zEnd--;
+  size_t nClose = sizeof(zClose) - 1;
+  return zOpen && (size_t)(zEnd - zOpen) >= 17 + nClose &&
+         memcmp(zEnd - nClose, zClose, nClose) == 0;
+}
+
+/* Add the decoded text z[0..n) of a <Key> or <Prefix> under zRoot to pOut
+** relative to zRoot; zRoot itself (a folder marker) is skipped. SDB_CORRUPT
+** for a name outside zRoot (never silently dropped), or SDB_NOMEM. */
+static int s3TopAdd(const char *z, size_t n, const char *zRoot, SdbObjList *pOut) {
+  char *zName = sdbS3XmlDecode(z, n);
+  if (!zName) return SDB_NOMEM;
+  size_t nRoot = strlen(zRoot);
+  int rc = SDB_OK;
+  if (strncmp(zName, zRoot, nRoot) != 0) {
+    rc = SDB_CORRUPT;
+  } else if (zName[nRoot]) {
+    rc = sdbObjListAdd(pOut, zName + nRoot, 0, 0);
+  }
+  sdbFree(zName);
+  return rc;
+}
+
+/* See s3parse.h. */
+int sdbS3ListParseTop(const u8 *a, size_t n, const char *zRoot, int nMax, SdbObjList *pOut) {
+  const char *z = (const char *)a, *zEnd = z + n;
+  const char *zC, *zV;
+  size_t nC, nV;
+  int rc = s3ListComplete(z, n) ? SDB_OK : SDB_CORRUPT;
+  static const char *const azElem[2][2] = {{"Contents", "Key"}, {"CommonPrefixes", "Prefix"}};
+  for (int k = 0; k < 2; k++) {
+    for (z = (const char *)a; rc == SDB_OK && (z = sdbS3XmlElem(z, zEnd, azElem[k][0], &zC, &nC));) {
+      rc = sdbS3XmlElem(zC, zC + nC, azElem[k][1], &zV, &nV) ? s3TopAdd(zV, nV, zRoot, pOut)
+                                                             : SDB_CORRUPT;
+    }
+  }
+  char zTrunc[16];
+  sdbS3XmlText(a, n, "IsTruncated", zTrunc, sizeof(zTrunc));
+  if (rc == SDB_OK && strcmp(zTrunc, "false") != 0 && (strcmp(zTrunc, "true") || pOut->n < nMax)) {
+    rc = SDB_CORRUPT;   /* no answer, or cut short before nMax names */
+  }
+  return rc;
+}
+
 /* See s3parse.h. */
 int sdbS3ListNext(const u8 *a, size_t n, char **pzNext) {
   char zTrunc[16];

@@ -55,6 +55,15 @@ i64 sdbS3IsoToMs(const char *z);
 ** SDB_NOMEM. */
 int sdbS3ListParse(const u8 *a, size_t n, const char *zRoot, SdbObjList *pOut);
 
+/* Add the names of one ListObjectsV2 answer with delimiter '/' a[0..n) to
+** pOut, relative to zRoot: objects (<Contents><Key>) and folders
+** (<CommonPrefixes><Prefix>, "wal/"); zRoot itself (a folder marker) is
+** skipped. SDB_CORRUPT (a fail-closed answer: nothing may be concluded from
+** it) unless a[0..n) is a whole <ListBucketResult> document whose every name
+** is under zRoot and whose IsTruncated is "false", or "true" with at least
+** nMax names; else SDB_OK, or SDB_NOMEM. */
+int sdbS3ListParseTop(const u8 *a, size_t n, const char *zRoot, int nMax, SdbObjList *pOut);
+
 /* The continuation of a ListObjectsV2 page a[0..n): SDB_OK with *pzNext the
 ** next token (caller frees) or NULL on the last page; SDB_CORRUPT when the
 ** page is truncated without a usable token (absent or longer than 4096

@@ -881,10 +881,12 @@ typedef struct SstAhead {
   int bCancel;            /* set (atomically) when the window is no longer wanted */
   SdbStore *pRawStore;    /* a raw window's store (SstRaw) */
   SdbErr err;
+  SdbCost *pCost;         /* the starting thread's cost record (sdb_cost_attach) */
 } SstAhead;
 
 static void *sstAheadMain(void *pArg) {
   SstAhead *a = (SstAhead *)pArg;
+  sdb_cost_attach(a->pCost);
   a->rc = sstRunFetch(a->pSst, &a->run, a->iFirst, a->iLast, &a->bCancel, &a->err);
   return NULL;
 }
@@ -895,6 +897,7 @@ static int sstAheadStart(SstAhead *a) {
   a->rc = SDB_OK;
   a->bCancel = 0;
   memset(&a->err, 0, sizeof(a->err));
+  a->pCost = sdbCostSink();
   a->bThread = pthread_create(&a->thread, NULL, sstAheadMain, a) == 0;
   return a->bThread;
 }
@@ -970,6 +973,15 @@ static void sstIterStop(SstIter *it) {
   sstIterDrop(it);
   it->base.bEof = 1;
   it->iBlkNext = it->bDesc ? it->iBlkLo - 1 : it->iBlkHi + 1;
+}
+
+/* EOF at the end of the range within the current block: the block stays
+** pinned, so that a seek to a range starting in it (the next key of a join)
+** reads no block (sstIterSeek); read-ahead is dropped. */
+static void sstIterEndInBlock(SstIter *it) {
+  sstRunEmpty(it->pSst, &it->run);
+  sstIterAheadDrop(it);
+  it->base.bEof = 1;
 }
 
 /*
@@ -1117,6 +1129,18 @@ static __attribute__((noinline)) int sstSeqTooHigh(const SstIter *it, SdbErr *pE
                                (unsigned long long)p->maxSeq), pErr);
 }
 
+/* The first row of the current block within the range, in the iterator's
+** direction (nRow or -1 when there is none). */
+static i64 sstIterBlockStart(const SstIter *it) {
+  const SdbBlock *b = it->cur.p;
+  const SdbRange *r = it->pRange;
+  if (!it->bDesc) {
+    return (it->pSst->bSorted && r && r->bHasLo) ? sdbBlockSeek(b, r->pLo, r->nLo, r->bLoExcl) : 0;
+  }
+  return (i64)((it->pSst->bSorted && r && r->bHasHi) ? sdbBlockSeek(b, r->pHi, r->nHi, !r->bHiExcl)
+                                                     : b->nRow) - 1;
+}
+
 /* Move to the next row in range, or to EOF. */
 static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
   SdbSst *p = it->pSst;
@@ -1129,13 +1153,7 @@ static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
       }
       int rc = sstIterLoad(it, pErr);
       if (rc) return rc;
-      const SdbBlock *b = it->cur.p;
-      if (!it->bDesc) {
-        it->iRow = (p->bSorted && r && r->bHasLo) ? sdbBlockSeek(b, r->pLo, r->nLo, r->bLoExcl) : 0;
-      } else {
-        it->iRow = (i64)((p->bSorted && r && r->bHasHi) ? sdbBlockSeek(b, r->pHi, r->nHi, !r->bHiExcl)
-                                                        : b->nRow) - 1;
-      }
+      it->iRow = sstIterBlockStart(it);
     } else {
       it->iRow += it->bDesc ? -1 : 1;
     }
@@ -1149,7 +1167,7 @@ static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
     if (r) {
       if (p->bSorted) {
         if (it->bDesc ? !sdbRangeAboveLo(r, pKey, nKey) : !sdbRangeBelowHi(r, pKey, nKey)) {
-          sstIterStop(it);
+          sstIterEndInBlock(it);
           return SDB_OK;
         }
       } else if (!sdbRangeContains(r, pKey, nKey)) {
@@ -1182,7 +1200,8 @@ static void sstIterFree(SdbIter *pIter) {
   sdbFree(it);
 }
 
-static const SdbIterMethods sstIterMethods = {sstIterNext, sstIterFree};
+static int sstIterSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr);
+static const SdbIterMethods sstIterMethods = {sstIterNext, sstIterFree, sstIterSeek};
 
 void sdbSstIterReadAhead(SdbIter *pIter) {
   SstIter *it = (SstIter *)pIter;
@@ -1221,6 +1240,7 @@ typedef struct SstRaw {
 static void *sstRawMain(void *pArg) {
   SstAhead *a = (SstAhead *)pArg;
   SdbGetReq *q = &a->run.aReq[0];
+  sdb_cost_attach(a->pCost);
   a->rc = sdbStoreGetMany(a->pRawStore, q, 1, &a->err);
   if (a->rc == SDB_OK && q->rc != SDB_OK) {   /* as sstRunFetch: e.g. SDB_NOTFOUND */
     a->rc = sdbErrSet(&a->err, q->rc, "read of %llu bytes at %llu failed",
@@ -1266,6 +1286,7 @@ static SstRaw *sstRawStart(SdbStore *pStore, SdbCache *pCache, const char *zKey,
     a->run.nPart = 1;
     a->run.aReq[0] = (SdbGetReq){r->zKey, off, reqEnd - off, {0}, SDB_OK, &a->bCancel};
     a->pRawStore = pStore;
+    a->pCost = sdbCostSink();
     a->run.nCharged = reqEnd - off;
     sdbCacheAheadCharge(pCache, a->run.nCharged);
     a->bThread = pthread_create(&a->thread, NULL, sstRawMain, a) == 0;
@@ -1419,6 +1440,41 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
   }
   *pp = &it->base;
   return SDB_OK;
+}
+
+/*
+** xSeek: the blocks of the new range are planned as for a new iterator
+** (bloom filter of a point included). The current block is kept when the
+** new range starts in it (point lookups in key order stay in one block),
+** else released; the read-ahead run and windows are dropped and read-ahead
+** starts small again.
+*/
+static int sstIterSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
+  SstIter *it = (SstIter *)pIter;
+  i64 iCur = it->cur.p ? it->iBlkNext + (it->bDesc ? 1 : -1) : -1;
+  int rc = sdbRangeCopySet(&it->range, pRange) ? SDB_NOMEM_ERR(pErr) : SDB_OK;
+  it->pRange = pRange ? &it->range.r : NULL;
+  if (rc == SDB_OK) rc = sstPlanBlocks(it->pSst, it->pRange, &it->iBlkLo, &it->iBlkHi, 1, pErr);
+  if (rc) {
+    sstIterStop(it);
+    return rc;
+  }
+  i64 iFirst = it->bDesc ? it->iBlkHi : it->iBlkLo;
+  int bKeep = it->iBlkLo <= it->iBlkHi && iFirst == iCur;
+  if (bKeep) {
+    sstRunEmpty(it->pSst, &it->run);
+    sstIterAheadDrop(it);
+    it->iRow = sstIterBlockStart(it) + (it->bDesc ? 1 : -1);   /* the step below lands on it */
+  } else {
+    sstIterDrop(it);
+  }
+  it->iBlkNext = bKeep ? iFirst + (it->bDesc ? -1 : 1) : iFirst;
+  it->nLoaded = bKeep ? 1 : 0;
+  it->nAhead = it->pSst->pStore->pMethods->xGetMany ? SST_AHEAD_MIN_PAR : SST_AHEAD_MIN;
+  it->base.bEof = 0;
+  rc = sstIterAdvance(it, pErr);
+  if (rc) sstIterStop(it);
+  return rc;
 }
 
 /* Decode the blocks that lie wholly in a[0..n), the object's bytes from

@@ -157,6 +157,8 @@ SdbCacheHandle *sdbCacheLookup(SdbCache *p, u64 uid, u32 idx) {
     p->nMiss++;
   }
   pthread_mutex_unlock(&p->mu);
+  if (e) SDB_COST_ADD(nCacheHit, 1);
+  else SDB_COST_ADD(nCacheMiss, 1);
   return e;
 }
 

@@ -37,7 +37,8 @@ SdbCache *sdbCacheNew(size_t nCapacity);
 ** NULL-safe. */
 void sdbCacheFree(SdbCache *p);
 
-/* The entry for (uid, idx), pinned, or NULL. Counts a hit or a miss. */
+/* The entry for (uid, idx), pinned, or NULL. Counts a hit or a miss (also on
+** the calling thread's cost record, sdb_cost_attach). */
 SdbCacheHandle *sdbCacheLookup(SdbCache *p, u64 uid, u32 idx);
 
 /* True if (uid, idx) is held now. Pins nothing, counts nothing and leaves the

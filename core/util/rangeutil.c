@@ -14,6 +14,29 @@ int sdbRangeCopyInit(SdbRangeCopy *p, const SdbRange *pSrc) {
   if (!p->aBuf) return SDB_NOMEM;
   if (nLo) memcpy(p->aBuf, pSrc->pLo, nLo);
   if (nHi) memcpy(p->aBuf + nLo, pSrc->pHi, nHi);
+  p->nAlloc = nLo + nHi;
+  p->r.pLo = p->aBuf;
+  p->r.pHi = p->aBuf + nLo;
+  return SDB_OK;
+}
+
+int sdbRangeCopySet(SdbRangeCopy *p, const SdbRange *pSrc) {
+  size_t nLo = (pSrc && pSrc->bHasLo) ? pSrc->nLo : 0;
+  size_t nHi = (pSrc && pSrc->bHasHi) ? pSrc->nHi : 0;
+  const u8 *b = p->aBuf, *e = p->aBuf + p->nAlloc;
+  int bOwn = (nLo && pSrc->pLo >= b && pSrc->pLo < e) || (nHi && pSrc->pHi >= b && pSrc->pHi < e);
+  if (nLo + nHi > p->nAlloc || bOwn) {
+    SdbRangeCopy c;
+    if (sdbRangeCopyInit(&c, pSrc)) return SDB_NOMEM;
+    sdbRangeCopyFree(p);
+    *p = c;
+    return SDB_OK;
+  }
+  memset(&p->r, 0, sizeof(p->r));
+  if (!pSrc) return SDB_OK;
+  p->r = *pSrc;
+  if (nLo) memmove(p->aBuf, pSrc->pLo, nLo);
+  if (nHi) memmove(p->aBuf + nLo, pSrc->pHi, nHi);
   p->r.pLo = p->aBuf;
   p->r.pHi = p->aBuf + nLo;
   return SDB_OK;

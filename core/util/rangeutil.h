@@ -11,11 +11,16 @@
 typedef struct SdbRangeCopy {
   SdbRange r;             /* r.pLo / r.pHi point into aBuf */
   u8 *aBuf;               /* owned; NULL when no bound has bytes */
+  size_t nAlloc;          /* bytes of aBuf */
 } SdbRangeCopy;
 
 /* Copy pSrc (NULL = unbounded) into p. SDB_OK or SDB_NOMEM. */
 int sdbRangeCopyInit(SdbRangeCopy *p, const SdbRange *pSrc);
 void sdbRangeCopyFree(SdbRangeCopy *p);
+/* Replace p's range with a copy of pSrc (NULL = unbounded), reusing p's
+** buffer when it is large enough (a seek). SDB_OK, or SDB_NOMEM with p
+** unchanged. */
+int sdbRangeCopySet(SdbRangeCopy *p, const SdbRange *pSrc);
 
 /* True if key satisfies the lower bound (or there is none). */
 int sdbRangeAboveLo(const SdbRange *r, const u8 *pKey, size_t nKey);

@@ -117,4 +117,16 @@ int sdbHexValue(char c);
 ** escape decodes to a NUL byte. */
 char *sdbUrlDecode(const char *z, size_t n, int *pbBad);
 
+/* ------------------------------------------------------------ cost */
+
+/* The record the calling thread's work is charged to (sdb_cost_attach), or
+** NULL. */
+SdbCost *sdbCostSink(void);
+/* Add v to field f of the calling thread's cost record, if it has one. */
+#define SDB_COST_ADD(f, v)                                              \
+  do {                                                                  \
+    SdbCost *pCost_ = sdbCostSink();                                    \
+    if (pCost_) __atomic_add_fetch(&pCost_->f, (v), __ATOMIC_RELAXED);  \
+  } while (0)
+
 #endif /* SDB_INT_H */

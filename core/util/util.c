@@ -93,6 +93,20 @@ char *sdbMprintf(const char *zFmt, ...) {
   return z;
 }
 
+/* ------------------------------------------------------------ cost */
+/* The calling thread's cost record (sdb_cost_attach); never owned here. */
+static __thread SdbCost *tlsCost;
+
+/* See slatedb.h. */
+SdbCost *sdb_cost_attach(SdbCost *pCost) {
+  SdbCost *pOld = tlsCost;
+  tlsCost = pCost;
+  return pOld;
+}
+
+/* See sdbInt.h. */
+SdbCost *sdbCostSink(void) { return tlsCost; }
+
 /* ------------------------------------------------------------ errors */
 void sdb_err_clear(SdbErr *pErr) {
   if (pErr) { pErr->rc = SDB_OK; pErr->zMsg[0] = 0; }

@@ -558,7 +558,7 @@ class Run {
   async openUs() {
     this.shell = new Shell(this.opt.so, this.opt.verbose);
     this.shell.start();
-    await this.shell.run(`CREATE VIRTUAL TABLE w USING slatedb('${this.dbDir}', key_type=blob, value_type=blob, ` +
+    await this.shell.run(`CREATE VIRTUAL TABLE w USING slatedb('${this.dbDir}', mode=writer, key_type=blob, value_type=blob, ` +
       `merge_operator=concat, compactor=true, compactor_poll_interval='1h', gc=true, gc_interval='1h', l0_max_ssts=100000, l0_sst_size_bytes=${L0_SST_SIZE}, max_sst_size=${MAX_SST_SIZE});`);
     await this.shell.run("SELECT 'R', count(*) FROM w;");   // open now: fence any other writer
   }

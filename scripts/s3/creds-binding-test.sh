@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# creds-binding-test.sh: CREATE options never steer credentials (README "S3").
+# creds-binding-test.sh: CREATE options never steer credentials (docs/s3.md).
 #
 # A loopback recording server (scripts/s3/recorder.py: TLS with a certificate
 # made here and trusted through AWS_CA_BUNDLE, or plain HTTP) keeps every byte
@@ -180,7 +180,7 @@ if [ -z "${SDB_TEST_PROXY:-}" ]; then
   echo "SKIP $T handles: no S3 test servers (run through make test)"
 else
   curl -s -X PUT "$SDB_TEST_MOTO/sdb-bind2" >/dev/null
-  sq -- "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://sdb-bind2/db'); INSERT INTO t VALUES('k','v');
+  sq -- "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://sdb-bind2/db', mode=writer); INSERT INTO t VALUES('k','v');
 SELECT * FROM slatedb_handles; SELECT * FROM t;
 CREATE VIRTUAL TABLE temp.u USING slatedb('s3://sdb-bind2/db', endpoint='$SDB_TEST_MOTO', mode=reader);"
   S=("$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# creds-chain-test.sh: where the S3 store finds credentials (README "S3",
+# creds-chain-test.sh: where the S3 store finds credentials (docs/s3.md,
 # core/store/creds.c), end to end through the sqlite3 shell.
 #
 # Fake credential servers (scripts/s3/credserver.py on loopback: IMDSv2 that
@@ -91,7 +91,7 @@ sq() {
   RC=$?
   cat "$W/out" >>"$W/all-out"
 }
-RW="CREATE VIRTUAL TABLE temp.t USING slatedb('s3://$B/db'); INSERT OR REPLACE INTO t VALUES('k','v'); SELECT key||value FROM t;"
+RW="CREATE VIRTUAL TABLE temp.t USING slatedb('s3://$B/db', mode=writer); INSERT OR REPLACE INTO t VALUES('k','v'); SELECT key||value FROM t;"
 RD="CREATE VIRTUAL TABLE temp.t USING slatedb('s3://$B/db', mode=reader); SELECT key||value FROM t;"
 ok_kv() { [ "$RC" = 0 ] && [ "$(cat "$W/out")" = kv ]; }
 out() { echo "status $RC: $(head -c 400 "$W/out")"; }
@@ -180,7 +180,7 @@ sq "${IMDS[@]}" -- "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://$B/db', mode
 check "binding: IMDS credentials are not sent to another endpoint" $? "$(out)"
 
 # --- renewal: the store revokes the set in use; the next request renews it once
-sq "${IMDS[@]}" -- "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://$B/db'); INSERT OR REPLACE INTO t VALUES('k','v');
+sq "${IMDS[@]}" -- "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://$B/db', mode=writer); INSERT OR REPLACE INTO t VALUES('k','v');
 SELECT key||value FROM t;
 .shell sleep 1.1
 .shell env -u LD_PRELOAD curl --noproxy 127.0.0.1 --max-time 10 -s -X POST $CP/__ctl/revoke >/dev/null

@@ -44,7 +44,7 @@ s3_make_bucket "$BUCKET" || { echo "FAIL $T bucket: cannot create $BUCKET"; exit
 URL="s3://$BUCKET/db"
 DC="$W/cache"
 
-sq "CREATE VIRTUAL TABLE kv USING slatedb('$URL', compactor=false, gc=false, l0_sst_size_bytes='1MiB');
+sq "CREATE VIRTUAL TABLE kv USING slatedb('$URL', mode=writer, compactor=false, gc=false, l0_sst_size_bytes='1MiB');
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
 INSERT INTO kv SELECT printf('key%08d', i), printf('%0200d', i) FROM n;"
 check write "$RC" "$(tail -3 "$W/out")"

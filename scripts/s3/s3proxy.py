@@ -62,6 +62,8 @@ not counted in "requests"):
   GET  /__proxy/stats   -> {"requests":N,"by_method":{..},"by_status":{..},
                             "faults":{..},"sigv4_fail":N,"connections":N,
                             "body_bytes":N (bytes of forwarded answer bodies),
+                            "request_body_bytes":N (bytes of the request bodies of
+                            requests answered in full),
                             "rules":[{"matched":N,"fired":N},..]}
   GET  /__proxy/rules   -> the current rules
   POST /__proxy/rules[?seed=N]  body: JSON list of rules (or
@@ -254,7 +256,8 @@ class Proxy:
     # ------------------------------------------------------------ bookkeeping
     def reset_stats(self):
         self.stats = {"requests": 0, "by_method": {}, "by_status": {}, "faults": {},
-                      "sigv4_fail": 0, "connections": 0, "body_bytes": 0}
+                      "sigv4_fail": 0, "connections": 0, "body_bytes": 0,
+                      "request_body_bytes": 0}
 
     def count(self, field, key):
         d = self.stats[field]
@@ -509,6 +512,7 @@ class Proxy:
         done(resp.status)
         if req.method != "HEAD":
             self.stats["body_bytes"] += len(resp.body)
+        self.stats["request_body_bytes"] += len(req.body)
         await self.send(writer, resp, keep, req.method)
         return keep
 

@@ -54,7 +54,7 @@ else
   E=(AWS_ENDPOINT="https://localhost:$PORT" AWS_ALLOW_HTTP=false AWS_ACCESS_KEY_ID=k
      AWS_SECRET_ACCESS_KEY=s AWS_SESSION_TOKEN= AWS_REGION=us-east-1)
   t0=$(date +%s%N)
-  sq "${E[@]}" AWS_CA_BUNDLE= -- "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://sdb-tls/db'); INSERT INTO t VALUES('a','1');"
+  sq "${E[@]}" AWS_CA_BUNDLE= -- "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://sdb-tls/db', mode=writer); INSERT INTO t VALUES('a','1');"
   ms=$(( ($(date +%s%N) - t0) / 1000000 ))
   grep -qi 'certificate' "$W/out" && [ "$RC" -ne 0 ] && [ "$ms" -lt 10000 ] &&
     grep -q "host localhost:$PORT" "$W/out" && grep -q "AWS_CA_BUNDLE is not set" "$W/out"
@@ -62,7 +62,7 @@ else
   check "tls-untrusted ($ms ms): $(head -c 400 "$W/out")" $ok "status $RC: $(head -c 500 "$W/out")"
 
   sq "${E[@]}" AWS_CA_BUNDLE="$W/cert.pem" -- \
-    "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://sdb-tls/db'); INSERT INTO t VALUES('a','1'),('b','2');"
+    "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://sdb-tls/db', mode=writer); INSERT INTO t VALUES('a','1'),('b','2');"
   r1=$RC
   sq "${E[@]}" AWS_CA_BUNDLE="$W/cert.pem" -- \
     "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://sdb-tls/db', mode=reader); SELECT group_concat(key||value) FROM t;"
@@ -94,7 +94,7 @@ aws_session_token = ${AWS_SESSION_TOKEN:-}
 EOF
   [ -z "${AWS_SESSION_TOKEN:-}" ] && sed -i '/aws_session_token = $/d' "$W/home/.aws/credentials"
   C=(HOME="$W/home" AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= AWS_SESSION_TOKEN= AWS_PROFILE=)
-  sq "${C[@]}" -- "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://sdb-creds/db'); INSERT INTO t VALUES('k','v'); SELECT key||value FROM t;"
+  sq "${C[@]}" -- "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://sdb-creds/db', mode=writer); INSERT INTO t VALUES('k','v'); SELECT key||value FROM t;"
   [ "$RC" = 0 ] && [ "$(cat "$W/out")" = "kv" ]
   check "creds-file [default]" $? "status $RC: $(head -c 300 "$W/out")"
   sq "${C[@]}" AWS_PROFILE=wrong -- "CREATE VIRTUAL TABLE temp.t USING slatedb('s3://sdb-creds/db', mode=reader); SELECT count(*) FROM t;"
