@@ -17,13 +17,27 @@
 ** random ranges and through key-ordered point lookups (a join's pattern, which
 ** keeps the SST block), and compared with a new scan each time; a commit and a
 ** direction change in between make the scan build again, still equal.
+**
+** Part 3, an SST with read-ahead windows in flight: a multi-megabyte SST read
+** through a store that overlaps reads (xGetMany, each GET delayed and
+** cancellable, as on S3), opened for a scan (its raw windows start with the
+** index GET). Long-lived iterators, both directions, read part of a range
+** (windows still in flight) and are sought elsewhere, again and again: the
+** rows after each seek must be exactly the rows of the new range, never a
+** stale window's; the store must have seen windows cancelled.
 */
+#include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "test.h"
 #include "db/memtable.h"
 #include "db/merge.h"
 #include "util/rangeutil.h"
+#include "store/objstore.h"
+#include "table/sst.h"
+#include "table/sst_build.h"
+#include "util/cache.h"
 
 /* ------------------------------------------------------------ comparing */
 
@@ -350,9 +364,174 @@ static void testDb(void) {
   (void)!system(zCmd);
 }
 
+/* ------------------------------------------------------------ part 3: windows in flight */
+#define WF_ROWS 60000
+#define WF_DELAY_US 4000
+
+/* A store over the local one that overlaps reads (xGetMany) like S3: each
+** GET waits WF_DELAY_US first, and a request whose pCancel is set ends with
+** SDB_IOERR (counted) instead of being read. */
+typedef struct SlowStore {
+  SdbStore base;
+  SdbStore *pIn;          /* borrowed */
+} SlowStore;
+
+static int gnSlowCancelled, gnSlowGets;
+static pthread_mutex_t slowMu = PTHREAD_MUTEX_INITIALIZER;
+
+static int slowGet(SdbStore *p, const char *zKey, u64 iOff, u64 nLen, SdbBuf *pOut, SdbErr *pErr) {
+  SdbStore *pIn = ((SlowStore *)p)->pIn;
+  return pIn->pMethods->xGet(pIn, zKey, iOff, nLen, pOut, pErr);
+}
+static int slowHead(SdbStore *p, const char *zKey, u64 *pn, SdbErr *pErr) {
+  SdbStore *pIn = ((SlowStore *)p)->pIn;
+  return pIn->pMethods->xHead(pIn, zKey, pn, pErr);
+}
+static int slowGetMany(SdbStore *p, SdbGetReq *a, int n, SdbErr *pErr) {
+  for (int i = 0; i < n; i++) {
+    for (int w = 0; w < WF_DELAY_US / 500 && !sdbGetReqCancelled(&a[i]); w++) usleep(500);
+    pthread_mutex_lock(&slowMu);
+    gnSlowGets++;
+    if (sdbGetReqCancelled(&a[i])) gnSlowCancelled++;
+    pthread_mutex_unlock(&slowMu);
+    a[i].rc = sdbGetReqCancelled(&a[i])
+                  ? sdbErrSet(pErr, SDB_IOERR, "read of %s cancelled", a[i].zKey)
+                  : slowGet(p, a[i].zKey, a[i].iOff, a[i].nLen, &a[i].out, pErr);
+  }
+  for (int i = 0; i < n; i++) if (a[i].rc && a[i].rc != SDB_NOTFOUND) return a[i].rc;
+  return SDB_OK;
+}
+static const SdbStoreMethods slowMethods = {slowGet, slowHead, NULL, NULL, NULL, NULL,
+                                            slowGetMany, NULL, NULL};
+
+static size_t wfKey(int i, u8 *z) { return (size_t)snprintf((char *)z, 16, "skey%08d", i); }
+
+/* Build the SST of keys 0..WF_ROWS-1 (value: 40 bytes of 'a' + i % 26, seq i+1). */
+static int wfBuild(SdbStore *s, SdbSstInfo *pInfo, SdbErr *pErr) {
+  SdbSstOptions o;
+  sdbSstOptionsDefault(&o);
+  o.blockSize = 4096;
+  SdbSstBuilder *b = sdbSstBuilderNew(&o);
+  SdbBuf out = {0};
+  int rc = b ? SDB_OK : SDB_NOMEM;
+  for (int i = 0; rc == SDB_OK && i < WF_ROWS; i++) {
+    u8 k[16], v[40];
+    memset(v, 'a' + i % 26, sizeof(v));
+    SdbEntry e = {0};
+    e.pKey = k;
+    e.nKey = wfKey(i, k);
+    e.pVal = v;
+    e.nVal = sizeof(v);
+    e.seq = (u64)i + 1;
+    e.eKind = SDB_KIND_VALUE;
+    rc = sdbSstBuilderAdd(b, &e, pErr);
+  }
+  if (rc == SDB_OK) rc = sdbSstBuilderFinish(b, &out, pInfo, pErr);
+  if (rc == SDB_OK) rc = s->pMethods->xPut(s, "compacted/wf.sst", out.a, out.n, 0, pErr);
+  sdbSstBuilderFree(b);
+  sdbBufFree(&out);
+  return rc;
+}
+
+/* A random range of whole keys; [*piFirst, *piLast] the rows it holds in key order. */
+static const SdbRange *wfRange(RangeBuf *b, int *piFirst, int *piLast) {
+  memset(&b->r, 0, sizeof(b->r));
+  int a = rand() % (WF_ROWS + 10), len = rand() % 2 ? rand() % 3000 : rand() % WF_ROWS;
+  *piFirst = 0;
+  *piLast = WF_ROWS - 1;
+  if (rand() % 10 == 0) return NULL;
+  b->r.pLo = b->lo;
+  b->r.pHi = b->hi;
+  b->r.bHasLo = rand() % 6 != 0;
+  b->r.bHasHi = rand() % 6 != 0;
+  b->r.bLoExcl = rand() % 3 == 0;
+  b->r.bHiExcl = rand() % 3 == 0;
+  b->r.nLo = wfKey(a, b->lo);
+  b->r.nHi = wfKey(a + len, b->hi);
+  if (b->r.bHasLo) *piFirst = a + b->r.bLoExcl;
+  if (b->r.bHasHi && a + len - b->r.bHiExcl < *piLast) *piLast = a + len - b->r.bHiExcl;
+  return &b->r;
+}
+
+/* Read up to nMax rows of pIter (just sought to rows [iFirst, iLast]) and
+** check each is the expected row; 1 if all are. */
+static int wfCheck(SdbIter *pIter, int bDesc, int iFirst, int iLast, int nMax, int *pnRows) {
+  SdbErr err;
+  int i = bDesc ? iLast : iFirst, n = 0;
+  for (; n < nMax && !pIter->bEof; n++, i += bDesc ? -1 : 1) {
+    const SdbEntry *e = &pIter->cur;
+    u8 k[16];
+    size_t nk = wfKey(i, k);
+    if (i < iFirst || i > iLast || e->nKey != nk || memcmp(e->pKey, k, nk) || e->seq != (u64)i + 1 ||
+        e->nVal != 40 || e->pVal[0] != 'a' + i % 26 || e->pVal[39] != 'a' + i % 26) {
+      printf("# row %d of [%d, %d] desc=%d: got %.*s seq %llu\n", n, iFirst, iLast, bDesc,
+             (int)e->nKey, e->pKey, (unsigned long long)e->seq);
+      return 0;
+    }
+    if (sdb_iter_next(pIter, &err)) {
+      printf("# next: %s\n", err.zMsg);
+      return 0;
+    }
+  }
+  *pnRows += n;
+  /* read to the end: the range must end where expected */
+  return n == nMax || (pIter->bEof && i == (bDesc ? iFirst - 1 : iLast + 1)) || iFirst > iLast;
+}
+
+static void testWindowsInFlight(void) {
+  char zDir[64], zCmd[128];
+  snprintf(zDir, sizeof(zDir), "/tmp/sdb-seekwf-%d", (int)getpid());
+  snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
+  (void)!system(zCmd);
+  SdbStore *pLocal = NULL;
+  SdbErr err = {0};
+  SdbSstInfo info;
+  int rc = mkdir(zDir, 0700) == 0 ? sdbStoreOpenDir(zDir, 1, 0, &pLocal, &err) : SDB_CANTOPEN;
+  if (rc == SDB_OK) rc = wfBuild(pLocal, &info, &err);
+  CHECKF("seek windows: build", rc == SDB_OK && info.filterOffset > (3u << 20), "%s", err.zMsg);
+  if (rc) {
+    sdbStoreFree(pLocal);
+    return;
+  }
+  SlowStore slow = {{&slowMethods, {0}, NULL, NULL}, pLocal};
+  for (int bDesc = 0; bDesc < 2; bDesc++) {
+    SdbCache *pCache = sdbCacheNew(2 << 20);   /* smaller than the SST: windows go on */
+    SdbSst *sst = NULL;
+    SdbIter *pLong = NULL;
+    int nBad = 0, nRows = 0, nCase = 0;
+    gnSlowCancelled = gnSlowGets = 0;
+    rc = sdbSstOpenForScan(&slow.base, "compacted/wf.sst", &info, 2, pCache, bDesc, &sst, &err);
+    if (rc == SDB_OK) rc = sdbSstIterNew(sst, NULL, bDesc, &pLong, &err);   /* adopts raw windows */
+    if (rc == SDB_OK && !wfCheck(pLong, bDesc, 0, WF_ROWS - 1, 50 + rand() % 2000, &nRows)) nBad++;
+    for (; rc == SDB_OK && nCase < 120; nCase++) {
+      RangeBuf rb;
+      int iFirst, iLast;
+      const SdbRange *r = wfRange(&rb, &iFirst, &iLast);
+      rc = sdb_iter_seek(pLong, r, &err);
+      int nMax = rand() % 4 == 0 ? WF_ROWS : 1 + rand() % 1500;   /* mostly stopped midway */
+      if (rc == SDB_OK && !wfCheck(pLong, bDesc, iFirst, iLast, nMax, &nRows) && nBad++ == 0) {
+        printf("# desc=%d case %d: range [%d, %d] differs\n", bDesc, nCase, iFirst, iLast);
+      }
+    }
+    sdb_iter_free(pLong);
+    if (sst) sdbSstUnref(sst);
+    sdbCacheFree(pCache);
+    char zName[80];
+    snprintf(zName, sizeof(zName), "seek windows in flight %s", bDesc ? "desc" : "asc");
+    CHECKF(zName, rc == SDB_OK && nBad == 0 && nRows > 50000 && gnSlowCancelled > 0,
+           "%s; %d of %d cases differ, %d rows, %d of %d GETs cancelled", rc ? err.zMsg : "", nBad,
+           nCase, nRows, gnSlowCancelled, gnSlowGets);
+    printf("# desc=%d: %d cases, %d rows, %d of %d GETs cancelled\n", bDesc, nCase, nRows,
+           gnSlowCancelled, gnSlowGets);
+  }
+  sdbStoreFree(pLocal);
+  (void)!system(zCmd);
+}
+
 int main(void) {
   srand(16);
   testMemory();
   testDb();
+  testWindowsInFlight();
   return test_done();
 }
