@@ -37,6 +37,7 @@
 #include "store/objstore.h"
 #include "table/sst.h"
 #include "table/sst_build.h"
+#include "table/sstinfo.h"
 #include "util/cache.h"
 
 /* ------------------------------------------------------------ comparing */
@@ -486,10 +487,12 @@ static void testWindowsInFlight(void) {
   SdbStore *pLocal = NULL;
   SdbErr err = {0};
   SdbSstInfo info;
+  memset(&info, 0, sizeof(info));
   int rc = mkdir(zDir, 0700) == 0 ? sdbStoreOpenDir(zDir, 1, 0, &pLocal, &err) : SDB_CANTOPEN;
   if (rc == SDB_OK) rc = wfBuild(pLocal, &info, &err);
   CHECKF("seek windows: build", rc == SDB_OK && info.filterOffset > (3u << 20), "%s", err.zMsg);
   if (rc) {
+    sdbSstInfoClear(&info);
     sdbStoreFree(pLocal);
     return;
   }
@@ -524,6 +527,7 @@ static void testWindowsInFlight(void) {
     printf("# desc=%d: %d cases, %d rows, %d of %d GETs cancelled\n", bDesc, nCase, nRows,
            gnSlowCancelled, gnSlowGets);
   }
+  sdbSstInfoClear(&info);
   sdbStoreFree(pLocal);
   (void)!system(zCmd);
 }
