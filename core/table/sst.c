@@ -882,6 +882,9 @@ typedef struct SstAhead {
   SdbStore *pRawStore;    /* a raw window's store (SstRaw) */
   SdbErr err;
   SdbCost *pCost;         /* the starting thread's cost record (sdb_cost_attach) */
+  SdbCost rawCost;        /* a raw window's own record: it may outlive the statement that
+                          ** started it (no iterator took it over yet), so it charges no
+                          ** one but this; sstAheadJoin adds it to the joining thread's */
 } SstAhead;
 
 static void *sstAheadMain(void *pArg) {
@@ -907,6 +910,10 @@ static void sstAheadJoin(SstAhead *a) {
   if (!a->bThread) return;
   pthread_join(a->thread, NULL);
   a->bThread = 0;
+  if (a->pRawStore) {           /* a raw window: its requests go to whoever takes it over */
+    sdbCostAddToSink(&a->rawCost);
+    memset(&a->rawCost, 0, sizeof(a->rawCost));
+  }
 }
 
 /* ------------------------------------------------------------ iterator */
@@ -1240,7 +1247,7 @@ typedef struct SstRaw {
 static void *sstRawMain(void *pArg) {
   SstAhead *a = (SstAhead *)pArg;
   SdbGetReq *q = &a->run.aReq[0];
-  sdb_cost_attach(a->pCost);
+  sdb_cost_attach(&a->rawCost);
   a->rc = sdbStoreGetMany(a->pRawStore, q, 1, &a->err);
   if (a->rc == SDB_OK && q->rc != SDB_OK) {   /* as sstRunFetch: e.g. SDB_NOTFOUND */
     a->rc = sdbErrSet(&a->err, q->rc, "read of %llu bytes at %llu failed",
@@ -1286,7 +1293,7 @@ static SstRaw *sstRawStart(SdbStore *pStore, SdbCache *pCache, const char *zKey,
     a->run.nPart = 1;
     a->run.aReq[0] = (SdbGetReq){r->zKey, off, reqEnd - off, {0}, SDB_OK, &a->bCancel};
     a->pRawStore = pStore;
-    a->pCost = sdbCostSink();
+    a->pCost = NULL;            /* counted in a->rawCost, see sstAheadJoin */
     a->run.nCharged = reqEnd - off;
     sdbCacheAheadCharge(pCache, a->run.nCharged);
     a->bThread = pthread_create(&a->thread, NULL, sstRawMain, a) == 0;

@@ -122,6 +122,10 @@ char *sdbUrlDecode(const char *z, size_t n, int *pbBad);
 /* The record the calling thread's work is charged to (sdb_cost_attach), or
 ** NULL. */
 SdbCost *sdbCostSink(void);
+/* Add every field of *p to the calling thread's cost record, if it has one
+** (work counted apart, e.g. by a thread no statement may outlive, charged to
+** the thread that takes it over). */
+void sdbCostAddToSink(const SdbCost *p);
 /* Add v to field f of the calling thread's cost record, if it has one. */
 #define SDB_COST_ADD(f, v)                                              \
   do {                                                                  \

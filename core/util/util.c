@@ -107,6 +107,18 @@ SdbCost *sdb_cost_attach(SdbCost *pCost) {
 /* See sdbInt.h. */
 SdbCost *sdbCostSink(void) { return tlsCost; }
 
+/* See sdbInt.h. */
+void sdbCostAddToSink(const SdbCost *p) {
+  SdbCost *pSink = tlsCost;
+  if (!pSink) return;
+  const uint64_t *a = (const uint64_t *)p;
+  uint64_t *b = (uint64_t *)pSink;
+  for (size_t i = 0; i < sizeof(*p) / sizeof(uint64_t); i++) {
+    uint64_t v = __atomic_load_n(&a[i], __ATOMIC_RELAXED);
+    if (v) __atomic_add_fetch(&b[i], v, __ATOMIC_RELAXED);
+  }
+}
+
 /* ------------------------------------------------------------ errors */
 void sdb_err_clear(SdbErr *pErr) {
   if (pErr) { pErr->rc = SDB_OK; pErr->zMsg[0] = 0; }
