@@ -156,6 +156,7 @@ typedef struct SdbConfig {
   uint64_t nCacheBytes;   /* block cache budget; 0 = default (64 MiB) */
   /* Writer settings (SlateDB's names); 0 means SlateDB 0.12.1's default. */
   uint64_t l0SstSizeBytes;     /* memtable -> L0 at this estimated size (64 MiB) */
+  uint64_t closeFlushBytes;    /* at close, memtable -> L0 from this size (4 MiB) */
   uint64_t maxUnflushedBytes;  /* async writes block above this (1 GiB) */
   uint64_t flushIntervalMs;    /* async WAL flush interval (100 ms) */
   uint64_t blockSize;          /* SST block size (4096) */

@@ -79,6 +79,7 @@ typedef uint32_t u32;
 */
 typedef struct SdbExtHandleOpts {
   u64 l0SstSizeBytes;     /* l0_sst_size_bytes= */
+  u64 closeFlushBytes;    /* close_flush_bytes= */
   u64 maxUnflushedBytes;  /* max_unflushed_bytes= */
   u64 flushIntervalMs;    /* flush_interval= */
   u64 blockSize;          /* block_size= */

@@ -215,6 +215,7 @@ static void handleConfig(const SdbExtArgs *pArgs, const char *zPath, SdbConfig *
   pCfg->gcIntervalMs = o->gcIntervalMs;
   pCfg->gcMinAgeMs = o->gcMinAgeMs;
   pCfg->l0SstSizeBytes = o->l0SstSizeBytes;
+  pCfg->closeFlushBytes = o->closeFlushBytes;
   pCfg->maxUnflushedBytes = o->maxUnflushedBytes;
   pCfg->flushIntervalMs = o->flushIntervalMs;
   pCfg->blockSize = o->blockSize;

@@ -90,6 +90,8 @@ const SdbExtOption sdbExtOptionTable[] = {
     "how long a write transaction waits for another connection's" },
   { "l0_sst_size_bytes", SDB_OPT_SIZE, W, SH, "67108864", 1, U64MAX, 0, 0,
     OPT_FIELD(opts.l0SstSizeBytes), 0, 0, "the memtable becomes an L0 SST at this estimated size" },
+  { "close_flush_bytes", SDB_OPT_SIZE, W, SH, "'4MiB'", 1, U64MAX, 0, 0,
+    OPT_FIELD(opts.closeFlushBytes), 0, 0, "at close the memtable becomes an L0 SST from this size" },
   { "max_unflushed_bytes", SDB_OPT_SIZE, W, SH, "1073741824", 1, U64MAX, 0, 0,
     OPT_FIELD(opts.maxUnflushedBytes), 0, 0, "the async WAL buffer limit" },
   { "flush_interval", SDB_OPT_DURATION, W, SH, "'100ms'", 1, MS, 0, 0,

@@ -21,6 +21,7 @@
 static void dbConfigDefaults(SdbConfig *c) {
   if (!c->nCacheBytes) c->nCacheBytes = DB_DEFAULT_CACHE;
   if (!c->l0SstSizeBytes) c->l0SstSizeBytes = 64ull << 20;
+  if (!c->closeFlushBytes) c->closeFlushBytes = 4ull << 20;
   if (!c->maxUnflushedBytes) c->maxUnflushedBytes = 1ull << 30;
   if (!c->flushIntervalMs) c->flushIntervalMs = 100;
   if (!c->blockSize) c->blockSize = 4096;

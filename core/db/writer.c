@@ -1014,6 +1014,19 @@ static int applyClose(SdbManifest *m, void *pCtx, SdbErr *pErr) {
   return SDB_OK;
 }
 
+/* Freeze the active memtable if it holds close_flush_bytes or more, so the
+** close turns it into an L0 (a small one stays in the WAL: no L0 per close).
+** REQUIRES: the flusher stopped, no w->mu. */
+static void wrFreezeAtClose(SdbDb *db, SdbErr *pErr) {
+  SdbWriter *w = db->pWriter;
+  pthread_mutex_lock(&w->mu);
+  DbVersion *v = sdbDbPinVersion(db);
+  int bBig = sdbMemtableBytes(v->pMem) >= db->cfg.closeFlushBytes;
+  sdbDbVersionUnref(v);
+  if (bBig && !w->bFenced) wrFreeze(db, pErr);
+  pthread_mutex_unlock(&w->mu);
+}
+
 void sdbWriterClose(SdbDb *db) {
   SdbWriter *w = db->pWriter;
   pthread_mutex_lock(&w->mu);
@@ -1024,10 +1037,12 @@ void sdbWriterClose(SdbDb *db) {
   SdbErr err;
   sdb_err_clear(&err);
   /* Frozen memtables become L0s before the close (the flusher may not have
-  ** reached them): a later writer then replays only the WAL of the active
-  ** memtable. SlateDB 0.12.1's replay loses rows when that tail is longer
-  ** than l0_sst_size_bytes (docs/sql.md, Caveats). A failure leaves them in the
-  ** WAL, as before. */
+  ** reached them), and so does the active one from close_flush_bytes: a later
+  ** process then replays at most that much WAL. SlateDB 0.12.1's replay loses
+  ** rows when that tail is longer than l0_sst_size_bytes (docs/sql.md,
+  ** Caveats). A failure leaves them in the WAL, as before. */
+  if (!w->bFenced && db->pCur) wrFreezeAtClose(db, &err);
+  sdb_err_clear(&err);
   if (!w->bFenced && db->pCur) wrFlushImms(db, 0, &err);
   sdb_err_clear(&err);
   if (!w->bFenced && db->pCur && wrFlushWalBuf(db, &err) == SDB_OK && !w->bFenced) {
