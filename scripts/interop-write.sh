@@ -42,6 +42,8 @@
 #      the second (it stamps the first with the second's last WAL id - 1; slatedb#1625).
 #  c9  As c8 without the pause: our close, right after the freeze, writes the frozen memtable
 #      as an L0 itself, so SlateDB's writer again replays a short WAL tail and loses nothing.
+#  c10 The close flush: 2,000 rows in one session at close_flush_bytes=64KiB leave one L0 SST
+#      at our close; SlateDB's reader and writer and our reader see every row.
 #
 # Prints "PASS interop-write <check>", "FAIL interop-write <check>: why" per check, or one
 # "SKIP interop-write: why" when the oracle (Node >= 20, npm registry) is not available.
@@ -836,4 +838,33 @@ l0case() {
 }
 l0case c8 210 200
 l0case c9 200 0
+
+# ------------------------------------------------------------------ c10: the close flush
+# A session whose memtable reaches close_flush_bytes leaves it as an L0 at its close (not as a
+# WAL tail every new process replays): 2,000 rows in one transaction at close_flush_bytes=64KiB
+# (about 120 KB) leave one L0 SST; SlateDB reads it as a reader and as a writer, and our reader
+# agrees.
+closecase() {
+  local name=c10 d="$WORK/c10" dir="$WORK/c10/db" i
+  mkdir -p "$d"
+  { preamble "$dir" "mode=writer, key_type=blob, value_type=blob, close_flush_bytes='64KiB', compactor=false"
+    echo "BEGIN;"
+    for i in $(seq 1 2000); do printf "INSERT INTO kv(key, value) VALUES(x'%016x', x'%080x');\n" "$i" "$i"; done
+    echo "COMMIT;"
+  } >"$d/s.sql"
+  for i in $(seq 1 2000); do printf '%016x %080x\n' "$i" "$i"; done | LC_ALL=C sort >"$d/want"
+  sql "$d/s.sql"
+  opened "$d/s.sql" "$name" || return
+  if [ "$SQL_RC" -ne 0 ] || [ -s "$d/s.sql.err" ]; then fail "$name: sqlite3 status $SQL_RC: $(oneline "$d/s.sql.err")"; return; fi
+  local n
+  n=$(find "$dir/compacted" -name '*.sst' 2>/dev/null | wc -l)
+  if [ "$n" = 1 ]; then pass "$name-l0"; else fail "$name-l0: $n L0 SSTs after the close (want 1)"; fi
+  if slatedb_listing "$dir" "$d/slatedb"; then same "$name-slatedb" "$d/want" "$d/slatedb" "SlateDB's dump of the L0 our close wrote"
+  else fail "$name-slatedb: SlateDB could not dump: $(tail -c 300 "$d/slatedb.err" | tr '\n' ' ')"; fi
+  if slatedb_listing "$dir" "$d/slatedb-w" --writer; then same "$name-slatedb-writer" "$d/want" "$d/slatedb-w" "SlateDB opening a writer after our close flush"
+  else fail "$name-slatedb-writer: SlateDB could not open a writer: $(tail -c 300 "$d/slatedb-w.err" | tr '\n' ' ')"; fi
+  if reader_listing "$dir" "$d/ours"; then same "$name-reader" "$d/want" "$d/ours" "our mode=reader listing"
+  else fail "$name-reader: sqlite3 status $SQL_RC: $(oneline "$d/ours.sql.err")"; fi
+}
+closecase
 exit 0
