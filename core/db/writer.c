@@ -16,7 +16,8 @@
 **         commit that fills the buffer is applied first and then writes it,
 **         a failure there kept pending and reported through asyncRc.
 ** L0:     when the memtable's estimated size reaches l0_sst_size_bytes (or on
-**         request), the WAL is made durable, the memtable is written as a
+**         request, or at close from close_flush_bytes), the WAL is made
+**         durable, the memtable is written as a
 **         compacted SST compacted/<ULID>.sst (create-only PUT) and the
 **         manifest CAS prepends it and advances replay_after_wal_id,
 **         last_l0_seq, last_l0_clock_tick, wal_id_last_seen.
