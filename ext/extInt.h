@@ -205,6 +205,9 @@ char *sdbExtOptionUsage(void);
 ** (caller frees). On error *p holds nothing that needs freeing.
 */
 int sdbExtArgsParse(int argc, const char *const *argv, SdbExtArgs *p, char **pzErr);
+/* z as an error message may show it (vtab_args.c): a placeholder if it may
+** hold user:password or looks like it carries a credential. Never NULL. */
+const char *sdbExtShown(const char *z);
 /* Release what sdbExtArgsParse allocated. NULL-safe, idempotent. */
 void sdbExtArgsFree(SdbExtArgs *p);
 /* Parse a duration: digits, optional white space, optional unit ms, s, m or
@@ -522,6 +525,8 @@ int sdbExtCursorNext(sqlite3_vtab_cursor *pCursor);
 int sdbExtCursorEof(sqlite3_vtab_cursor *pCursor);
 int sdbExtCursorColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol);
 int sdbExtCursorClose(sqlite3_vtab_cursor *pCursor);
+/* An xFilter without rows (its source kept): the cursor at EOF. SQLITE_OK. */
+int sdbExtCursorEmpty(sqlite3_vtab_cursor *pCursor);
 
 /* ------------------------------------------------------------ modules */
 

@@ -438,7 +438,7 @@ int sdbExtOptionSet(const SdbExtOption *pOpt, const char *zVal, SdbExtArgs *p, c
   sdb_err_clear(&err);
   if (optParse(pOpt, zVal, p, &err)) return SQLITE_OK;
   sqlite3_str *pStr = sqlite3_str_new(0);
-  sqlite3_str_appendf(pStr, "slatedb: malformed %s=%s option", pOpt->zName, sdb_value_shown(zVal));
+  sqlite3_str_appendf(pStr, "slatedb: malformed %s=%s option", pOpt->zName, sdbExtShown(zVal));
   if (err.zMsg[0]) sqlite3_str_appendf(pStr, ": %s", err.zMsg);
   if (pOpt->eType == SDB_OPT_ENUM || pOpt->eType == SDB_OPT_BOOL) {
     const char *zNear = optSuggestChoice(zVal, pOpt->azChoice);

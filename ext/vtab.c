@@ -268,6 +268,12 @@ static void cursorReset(SdbCursor *p) {
   p->nLimit = -1;
 }
 
+/* See extInt.h. */
+int sdbExtCursorEmpty(sqlite3_vtab_cursor *pCursor) {
+  cursorReset((SdbCursor *)pCursor);
+  return SQLITE_OK;
+}
+
 /* xClose; see extInt.h (sdbExtCursorClose). */
 int sdbExtCursorClose(sqlite3_vtab_cursor *pCursor) {
   SdbCursor *p = (SdbCursor *)pCursor;

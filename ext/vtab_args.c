@@ -142,6 +142,29 @@ static int argsIsSecretName(const char *z) {
   return 0;
 }
 
+/*
+** z as an error message may repeat it: sdb_value_shown's placeholder for
+** '@', '?', '#' or control characters; another placeholder when z holds an
+** '=' right after a word that argsIsSecretName calls a credential (a
+** malformed piece such as 'key_type=text aws_secret_access_key=X', a comma
+** missing, would otherwise repeat the secret); else z. Never NULL.
+*/
+const char *sdbExtShown(const char *z) {
+  const char *zShown = sdb_value_shown(z);
+  if (zShown != z) return zShown;
+  for (const char *zEq = strchr(z, '='); zEq; zEq = strchr(zEq + 1, '=')) {
+    char zWord[64];
+    int n = 0;
+    const char *zStart = zEq;
+    while (zStart > z && n < (int)sizeof(zWord) - 1 &&
+           (isalnum((unsigned char)zStart[-1]) || zStart[-1] == '_')) { zStart--; n++; }
+    for (int i = 0; i < n; i++) zWord[i] = (char)tolower((unsigned char)zStart[i]);
+    zWord[n] = 0;
+    if (n > 0 && argsIsSecretName(zWord)) return "(not shown: it looks like it holds a credential)";
+  }
+  return z;
+}
+
 /* Value of hex digit c, or -1. */
 static int argsHexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -192,7 +215,7 @@ static int argsS3Url(char *zVal, char **pzErr) {
   sqlite3_free(zCopy);
   if (bBad) {
     return argsError(pzErr, "slatedb: malformed s3 URL %s (expected s3://bucket/prefix: %s)",
-                     sdb_value_shown(zVal), err.zMsg);
+                     sdbExtShown(zVal), err.zMsg);
   }
   if (strpbrk(zVal, "?#")) {
     return argsError(pzErr, "slatedb: malformed s3 URL: '?' and '#' are not allowed"
@@ -218,7 +241,7 @@ static int argsSetRoot(SdbExtArgs *p, char *zVal, char **pzErr) {
     if (sqlite3_strnicmp(zPath, "localhost/", 10) == 0) zPath += 9;
     if (zPath[0] != '/') {
       rc = argsError(pzErr, "slatedb: malformed file URL \"%s\" (expected file:///absolute/path)",
-                     sdb_value_shown(zVal));
+                     sdbExtShown(zVal));
     } else {
       memmove(zVal, zPath, strlen(zPath) + 1);
       if (!argsPercentDecode(zVal)) {
@@ -229,7 +252,7 @@ static int argsSetRoot(SdbExtArgs *p, char *zVal, char **pzErr) {
     rc = argsError(pzErr, "slatedb: unsupported URL scheme \"%.*s\"", nScheme, zVal);
   } else if (sqlite3_strnicmp(zVal, "file:", 5) == 0) {
     rc = argsError(pzErr, "slatedb: malformed file URL \"%s\" (expected file:///absolute/path)",
-                   sdb_value_shown(zVal));
+                   sdbExtShown(zVal));
   }
   if (rc != SQLITE_OK) {
     sqlite3_free(zVal);
@@ -309,13 +332,13 @@ static int argsOption(SdbExtArgs *p, const char *zArg, int iEq, u64 *pSeen, char
   if (!zVal) {
     rc = SQLITE_NOMEM;
   } else if (!argsIsIdent(zName)) {
-    rc = argsError(pzErr, "slatedb: malformed option: %s", sdb_value_shown(zArg));
+    rc = argsError(pzErr, "slatedb: malformed option: %s", sdbExtShown(zArg));
   } else {
     const SdbExtOption *pOpt = sdbExtOptionFind(zName);
     if (!pOpt) {
       rc = argsUnknown(pzErr, zName);
     } else if (bBad || (!bQuoted && zVal[0] == 0)) {
-      rc = argsError(pzErr, "slatedb: malformed %s option: %s", pOpt->zName, sdb_value_shown(zArg));
+      rc = argsError(pzErr, "slatedb: malformed %s option: %s", pOpt->zName, sdbExtShown(zArg));
     } else {
       rc = argsApply(p, pOpt, zVal, pSeen, pzErr);
       zVal = 0;
@@ -335,14 +358,14 @@ static int argsOne(SdbExtArgs *p, int iArg, const char *zArg, u64 *pSeen, char *
       return argsUnknown(pzErr, zArg);
     }
     return argsError(pzErr, "slatedb: unexpected argument %s: only the first argument may be"
-                     " the database root, the others are name=value options", sdb_value_shown(zArg));
+                     " the database root, the others are name=value options", sdbExtShown(zArg));
   }
   int bQuoted, bBad;
   char *zVal = argsDequote(zArg, (int)strlen(zArg), &bQuoted, &bBad);
   if (!zVal) return SQLITE_NOMEM;
   if (bBad) {
     sqlite3_free(zVal);
-    return argsError(pzErr, "slatedb: malformed database root: %s", sdb_value_shown(zArg));
+    return argsError(pzErr, "slatedb: malformed database root: %s", sdbExtShown(zArg));
   }
   return argsApply(p, sdbExtOptionFind("url"), zVal, pSeen, pzErr);
 }
@@ -354,7 +377,7 @@ static int argsCheckMode(const SdbExtArgs *p, u64 seen, char **pzErr) {
     const SdbExtOption *pOpt = &sdbExtOptionTable[i];
     if (!(seen & argsBit(pOpt)) || !(pOpt->flags & SDB_OPTF_S3)) continue;
     return argsError(pzErr, "slatedb: option %s applies to s3:// databases only (this table's"
-                     " root is the local directory \"%s\")", pOpt->zName, sdb_value_shown(p->zRoot));
+                     " root is the local directory \"%s\")", pOpt->zName, sdbExtShown(p->zRoot));
   }
   for (int i = 0; i < sdbExtNOption; i++) {
     const SdbExtOption *pOpt = &sdbExtOptionTable[i];

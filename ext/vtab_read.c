@@ -8,9 +8,18 @@
 **
 ** Its schema (declared once per connection):
 **
-**   CREATE TABLE x(key PRIMARY KEY NOT NULL, value NOT NULL, url HIDDEN,
+**   CREATE TABLE x(key NOT NULL, value NOT NULL, url HIDDEN,
 **                  options HIDDEN, extra_arg HIDDEN, seq INTEGER HIDDEN,
-**                  create_ts INTEGER HIDDEN, expire_ts INTEGER HIDDEN) WITHOUT ROWID
+**                  create_ts INTEGER HIDDEN, expire_ts INTEGER HIDDEN,
+**                  PRIMARY KEY (key, url, options)) WITHOUT ROWID
+**
+** The primary key is (key, url, options), not key: one statement may read
+** several databases (url IN (...), an OR of urls, a join), and SQLite trusts
+** the primary key to tell rows apart (an OR's branches are merged on it,
+** DISTINCT key is skipped when key is the whole key). So xColumn returns url
+** and options for every row, options as '' when not given (a primary key
+** column is NOT NULL; no options and '' mean the same). An options argument
+** that is NULL (options = NULL) matches no row, as = NULL never holds.
 **
 ** key and value have no declared type: the key_type= and value_type= of the
 ** options, known only when a statement runs, decide what they hold (SQLite
@@ -103,10 +112,10 @@ static int readTrim(ReadVtab *pTab, int nKeep) {
 /* xConnect: declare the schema (see the file comment). */
 static int readConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
                        sqlite3_vtab **ppVtab, char **pzErr) {
-  int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(key PRIMARY KEY NOT NULL, value NOT NULL,"
+  int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(key NOT NULL, value NOT NULL,"
                                     " url HIDDEN, options HIDDEN, extra_arg HIDDEN,"
                                     " seq INTEGER HIDDEN, create_ts INTEGER HIDDEN,"
-                                    " expire_ts INTEGER HIDDEN) WITHOUT ROWID");
+                                    " expire_ts INTEGER HIDDEN, PRIMARY KEY (key, url, options)) WITHOUT ROWID");
   if (rc != SQLITE_OK) return rc;
   sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
   ReadVtab *p = sqlite3_malloc64(sizeof(*p));
@@ -372,7 +381,9 @@ static int readSource(sqlite3_vtab_cursor *pCursor, sqlite3_value *pUrl, sqlite3
   return SQLITE_OK;
 }
 
-/* xFilter: find the source the arguments name, then scan it as vtab.c does. */
+/* xFilter: find the source the arguments name, then scan it as vtab.c does.
+** The source the cursor read before is released, and the idle kept sources
+** trimmed to READ_NKEEP at once (not only when the cursor closes). */
 static int readFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
                       sqlite3_value **argv) {
   SdbExtPlan plan;
@@ -383,13 +394,18 @@ static int readFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxS
       if (plan.aRole[i] == SDB_ARG_OPTIONS) pOpts = argv[i];
     }
   }
+  if (pOpts && sqlite3_value_type(pOpts) == SQLITE_NULL) {
+    int rc = readCheckArgs(pCursor->pVtab, pUrl, pOpts);
+    return rc != SQLITE_OK ? rc : sdbExtCursorEmpty(pCursor);   /* options = NULL */
+  }
   ReadSrc *pSrc = 0, *pOld = readCursorSrc(pCursor);
   int rc = readSource(pCursor, pUrl, pOpts, &pSrc);
   if (rc != SQLITE_OK) return rc;
   if (pSrc != pOld) {
     pSrc->nCursor++;
-    if (pOld) pOld->nCursor--;
     sdbExtCursorSetSource(pCursor, &pSrc->tab);
+    if (pOld) pOld->nCursor--;
+    readTrim((ReadVtab *)pCursor->pVtab, READ_NKEEP);  /* a join with a URL per row */
   }
   return sdbExtCursorFilter(pCursor, idxNum, idxStr, argc, argv);
 }
@@ -402,7 +418,7 @@ static int readColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iC
       sqlite3_result_text(ctx, pSrc->zUrl, -1, SQLITE_TRANSIENT);
       return SQLITE_OK;
     case SDB_RCOL_OPTIONS:
-      if (pSrc->zOpts) sqlite3_result_text(ctx, pSrc->zOpts, -1, SQLITE_TRANSIENT);
+      sqlite3_result_text(ctx, pSrc->zOpts ? pSrc->zOpts : "", -1, SQLITE_TRANSIENT);
       return SQLITE_OK;
     case SDB_RCOL_EXTRA:
       return SQLITE_OK;

@@ -42,7 +42,7 @@ EXPLAIN QUERY PLAN SELECT w.k, r.value FROM wanted w JOIN slatedb_read('@FIX@/ke
 SELECT 'join', w.k, length(r.value) FROM wanted w JOIN slatedb_read('@FIX@/keys-text/db') r ON r.key = w.k ORDER BY w.k;
 -- the URL from a table to the left
 CREATE TABLE dbs(path TEXT, opts TEXT);
-INSERT INTO dbs VALUES ('@FIX@/keys-text/db', NULL), ('@FIX@/keys-blob/db', 'key_type=blob');
+INSERT INTO dbs VALUES ('@FIX@/keys-text/db', ''), ('@FIX@/keys-blob/db', 'key_type=blob');
 SELECT 'per row', d.opts, count(*) FROM dbs d, slatedb_read(d.path, d.opts) r GROUP BY d.path ORDER BY d.path;
 -- errors
 .shell mkdir -p @TMP@/empty120
@@ -173,3 +173,45 @@ INSERT INTO sw SELECT '@TMP@/sw120/d' || (1 + value % 6), printf('k%03d', 1 + (v
   FROM generate_series(1, 600);
 SELECT 'url per row', count(*), sum(r.value = 'd' || substr(sw.url, -1) || '-' || CAST(substr(sw.k, 2) AS INT))
   FROM sw JOIN slatedb_read(sw.url) r ON r.key = sw.k;
+-- the primary key is (key, url, options): rows of several databases in one statement are told
+-- apart as in a native table holding the same rows (an OR's branches are merged on the primary
+-- key; DISTINCT key is not redundant)
+CREATE VIRTUAL TABLE temp.sw1 USING slatedb('@TMP@/sw120/d1', mode=writer);
+INSERT INTO sw1 VALUES ('a', 'd1-a');
+DROP TABLE sw1;
+CREATE TEMP TABLE nat(key, value, url, options, PRIMARY KEY (key, url, options));
+INSERT INTO nat SELECT key, value, url, options FROM slatedb_read WHERE url IN ('@TMP@/sw120/d1', '@TMP@/sw120/d3');
+INSERT INTO nat SELECT key, value, url, options FROM slatedb_read('@TMP@/sw120/d1', 'value_type=blob');
+SELECT 'native rows', count(*), count(DISTINCT url), count(DISTINCT options) FROM nat;
+SELECT 'or', (SELECT group_concat(url || ':' || value, ',') FROM (SELECT url, value FROM slatedb_read
+    WHERE (url = '@TMP@/sw120/d1' AND key = 'a') OR (url = '@TMP@/sw120/d3' AND key >= 'k299') ORDER BY 1, 2)),
+  (SELECT group_concat(url || ':' || value, ',') FROM (SELECT url, value FROM nat
+    WHERE options = '' AND ((url = '@TMP@/sw120/d1' AND key = 'a') OR (url = '@TMP@/sw120/d3' AND key >= 'k299')) ORDER BY 1, 2));
+SELECT 'or, same key', (SELECT count(*) FROM slatedb_read WHERE (url = '@TMP@/sw120/d1' AND key = 'k001') OR (url = '@TMP@/sw120/d3' AND key = 'k001')),
+  (SELECT count(*) FROM nat WHERE options = '' AND ((url = '@TMP@/sw120/d1' AND key = 'k001') OR (url = '@TMP@/sw120/d3' AND key = 'k001')));
+SELECT 'distinct in', (SELECT count(*) FROM (SELECT DISTINCT key FROM slatedb_read WHERE url IN ('@TMP@/sw120/d1', '@TMP@/sw120/d3'))),
+  (SELECT count(*) FROM (SELECT DISTINCT key FROM nat WHERE options = '' AND url IN ('@TMP@/sw120/d1', '@TMP@/sw120/d3')));
+SELECT 'distinct or', (SELECT count(*) FROM (SELECT DISTINCT key FROM slatedb_read WHERE url = '@TMP@/sw120/d1' OR url = '@TMP@/sw120/d3')),
+  (SELECT count(*) FROM (SELECT DISTINCT key FROM nat WHERE options = '' AND (url = '@TMP@/sw120/d1' OR url = '@TMP@/sw120/d3')));
+SELECT 'count distinct', (SELECT count(DISTINCT key) FROM slatedb_read WHERE url IN ('@TMP@/sw120/d1', '@TMP@/sw120/d3')),
+  (SELECT count(DISTINCT key) FROM nat WHERE options = '' AND url IN ('@TMP@/sw120/d1', '@TMP@/sw120/d3'));
+SELECT 'distinct options in', (SELECT count(*) FROM (SELECT DISTINCT key FROM slatedb_read('@TMP@/sw120/d1') WHERE options IN ('', 'value_type=blob'))),
+  (SELECT count(*) FROM (SELECT DISTINCT key FROM nat WHERE url = '@TMP@/sw120/d1' AND options IN ('', 'value_type=blob')));
+-- options = NULL holds for no row (as in any table; so does slatedb_read(url, NULL)); no options
+-- read as ''; url = NULL is the missing-URL error
+SELECT 'options = NULL', count(*) FROM slatedb_read('@TMP@/sw120/d1') WHERE options = NULL;
+SELECT 'options NULL', count(*) FROM slatedb_read('@TMP@/sw120/d1', NULL);
+SELECT 'options IS NULL', count(*) FROM slatedb_read('@TMP@/sw120/d1') WHERE options IS NULL;
+SELECT 'no options', quote(options), count(*) FROM slatedb_read('@TMP@/sw120/d1');
+SELECT 'url = NULL', count(*) FROM slatedb_read WHERE url = NULL;
+-- the kept handles stay at most 4 while a join reads one database per row (plus the one a
+-- correlated subquery sees in use)
+CREATE TEMP TABLE six(u);
+INSERT INTO six SELECT '@TMP@/sw120/d' || value FROM generate_series(1, 6);
+SELECT 'handles during a join', max(n), count(*) FROM (SELECT (SELECT count(*) FROM slatedb_handles h
+    WHERE h.path <> r.value || random()) AS n FROM six, slatedb_read(six.u) r WHERE r.key = 'k001');
+-- a malformed options string never repeats a piece that holds a credential-looking name=
+SELECT * FROM slatedb_read('@TMP@/sw120/d1', 'key_type=text aws_secret_access_key=SECRETA');
+SELECT * FROM slatedb_read('@TMP@/sw120/d1', '"aws_secret_access_key=SECRETB');
+SELECT * FROM slatedb_read('@TMP@/sw120/d1', 'key_type="text session_token=SECRETC"');
+CREATE VIRTUAL TABLE temp.sec USING slatedb('@TMP@/sw120/d1', key_type="text aws_secret_access_key=SECRETD");
