@@ -205,8 +205,15 @@ char *sdbExtOptionUsage(void);
 ** (caller frees). On error *p holds nothing that needs freeing.
 */
 int sdbExtArgsParse(int argc, const char *const *argv, SdbExtArgs *p, char **pzErr);
-/* z as an error message may show it (vtab_args.c): a placeholder if it may
-** hold user:password or looks like it carries a credential. Never NULL. */
+/* True if option name z (lower-cased) looks like a credential: such values
+** must never be written to sqlite_schema (design/SQL.md §4.3). options.c. */
+int sdbExtIsSecretName(const char *z);
+/* z as an error message may repeat it (options.c): sdb_value_shown's
+** placeholder for '@', '?', '#' or control characters; another placeholder
+** when z holds an '=' right after a word sdbExtIsSecretName calls a
+** credential (a malformed piece such as 'key_type=text
+** aws_secret_access_key=X', a comma missing, would otherwise repeat the
+** secret); else z. Never NULL. */
 const char *sdbExtShown(const char *z);
 /* Release what sdbExtArgsParse allocated. NULL-safe, idempotent. */
 void sdbExtArgsFree(SdbExtArgs *p);

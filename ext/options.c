@@ -433,6 +433,36 @@ static void optAppendExpected(sqlite3_str *pStr, const SdbExtOption *pOpt) {
 }
 
 /* See extInt.h. */
+int sdbExtIsSecretName(const char *z) {
+  static const char *const azPart[] = {
+    "secret", "password", "passwd", "token", "credential", "access_key",
+    "private_key", "api_key", "apikey", "key_id"
+  };
+  if (strncmp(z, "aws_", 4) == 0) return 1;
+  for (size_t i = 0; i < sizeof(azPart) / sizeof(azPart[0]); i++) {
+    if (strstr(z, azPart[i])) return 1;
+  }
+  return 0;
+}
+
+/* See extInt.h. */
+const char *sdbExtShown(const char *z) {
+  const char *zShown = sdb_value_shown(z);
+  if (zShown != z) return zShown;
+  for (const char *zEq = strchr(z, '='); zEq; zEq = strchr(zEq + 1, '=')) {
+    char zWord[64];
+    int n = 0;
+    const char *zStart = zEq;
+    while (zStart > z && n < (int)sizeof(zWord) - 1 &&
+           (isalnum((unsigned char)zStart[-1]) || zStart[-1] == '_')) { zStart--; n++; }
+    for (int i = 0; i < n; i++) zWord[i] = (char)tolower((unsigned char)zStart[i]);
+    zWord[n] = 0;
+    if (n > 0 && sdbExtIsSecretName(zWord)) return "(not shown: it looks like it holds a credential)";
+  }
+  return z;
+}
+
+/* See extInt.h. */
 int sdbExtOptionSet(const SdbExtOption *pOpt, const char *zVal, SdbExtArgs *p, char **pzErr) {
   SdbErr err;
   sdb_err_clear(&err);

@@ -126,45 +126,6 @@ static int argsIsIdent(const char *z) {
   return 1;
 }
 
-/*
-** True if option name z (lower-cased) looks like a credential: such values
-** must never be written to sqlite_schema (design/SQL.md §4.3).
-*/
-static int argsIsSecretName(const char *z) {
-  static const char *const azPart[] = {
-    "secret", "password", "passwd", "token", "credential", "access_key",
-    "private_key", "api_key", "apikey", "key_id"
-  };
-  if (strncmp(z, "aws_", 4) == 0) return 1;
-  for (size_t i = 0; i < sizeof(azPart) / sizeof(azPart[0]); i++) {
-    if (strstr(z, azPart[i])) return 1;
-  }
-  return 0;
-}
-
-/*
-** z as an error message may repeat it: sdb_value_shown's placeholder for
-** '@', '?', '#' or control characters; another placeholder when z holds an
-** '=' right after a word that argsIsSecretName calls a credential (a
-** malformed piece such as 'key_type=text aws_secret_access_key=X', a comma
-** missing, would otherwise repeat the secret); else z. Never NULL.
-*/
-const char *sdbExtShown(const char *z) {
-  const char *zShown = sdb_value_shown(z);
-  if (zShown != z) return zShown;
-  for (const char *zEq = strchr(z, '='); zEq; zEq = strchr(zEq + 1, '=')) {
-    char zWord[64];
-    int n = 0;
-    const char *zStart = zEq;
-    while (zStart > z && n < (int)sizeof(zWord) - 1 &&
-           (isalnum((unsigned char)zStart[-1]) || zStart[-1] == '_')) { zStart--; n++; }
-    for (int i = 0; i < n; i++) zWord[i] = (char)tolower((unsigned char)zStart[i]);
-    zWord[n] = 0;
-    if (n > 0 && argsIsSecretName(zWord)) return "(not shown: it looks like it holds a credential)";
-  }
-  return z;
-}
-
 /* Value of hex digit c, or -1. */
 static int argsHexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -309,7 +270,7 @@ static int argsCheckSecrets(int argc, const char *const *argv, char **pzErr) {
     char *zName = argsOptionName(argv[i], iEq);
     if (!zName) return SQLITE_NOMEM;
     int rc = SQLITE_OK;
-    if (argsIsSecretName(zName)) {
+    if (sdbExtIsSecretName(zName)) {
       rc = argsError(pzErr, "slatedb: option \"%s\" looks like a credential: credentials must not"
                      " be given as CREATE VIRTUAL TABLE arguments because they are stored in plain"
                      " text in sqlite_schema; use the AWS_* environment variables instead",
