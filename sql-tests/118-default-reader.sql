@@ -15,11 +15,11 @@ SELECT 'unchanged', group_concat(key || '=' || value, ' ') FROM w;
 CREATE VIRTUAL TABLE c1 USING slatedb('@TMP@/w118/db', durability=async);
 CREATE VIRTUAL TABLE c2 USING slatedb('@TMP@/w118/db', mode=reader, create=never);
 -- a reader on a copy of a SlateDB fixture writes nothing there (not even a fence)
-.shell mkdir -p @TMP@/w118/fix && cp -r @FIX@/keys-text/db @TMP@/w118/fix/ && cd @TMP@/w118/fix && find db -printf '%p %s %T@\n' | sort > ../fix-before.txt
+.shell mkdir -p @TMP@/w118/fix && cp -r @FIX@/keys-text/db @TMP@/w118/fix/ && cd @TMP@/w118/fix && env -u LD_PRELOAD find db -printf '%p %s %T@\n' | env -u LD_PRELOAD sort > ../fix-before.txt
 CREATE VIRTUAL TABLE f USING slatedb('@TMP@/w118/fix/db');
 SELECT 'fixture', count(*) FROM f;
 INSERT INTO f VALUES ('new', 'row');
-.shell cd @TMP@/w118/fix && find db -printf '%p %s %T@\n' | sort > ../fix-after.txt && cmp ../fix-before.txt ../fix-after.txt && echo 'fixture copy untouched'
+.shell cd @TMP@/w118/fix && env -u LD_PRELOAD find db -printf '%p %s %T@\n' | env -u LD_PRELOAD sort > ../fix-after.txt && env -u LD_PRELOAD cmp ../fix-before.txt ../fix-after.txt && echo 'fixture copy untouched'
 -- a missing path, a typo in a path, an empty folder: errors, and nothing is created
 .shell mkdir @TMP@/w118/empty
 CREATE VIRTUAL TABLE m1 USING slatedb('@TMP@/w118/nothere/db');

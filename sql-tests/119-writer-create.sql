@@ -8,10 +8,10 @@
 .load @EXT@
 .nullvalue NULL
 .shell mkdir -p @TMP@/w119/photos/2024 && printf 'jpeg' > @TMP@/w119/photos/IMG_0001.jpg && printf 'x' > @TMP@/w119/photos/2024/a.txt && printf 'k' > @TMP@/w119/photos/.keep
-.shell cd @TMP@/w119 && find photos -printf '%p %y %s %T@\n' | sort > before.txt && echo listed before
+.shell cd @TMP@/w119 && env -u LD_PRELOAD find photos -printf '%p %y %s %T@\n' | env -u LD_PRELOAD sort > before.txt && echo listed before
 CREATE VIRTUAL TABLE p1 USING slatedb('@TMP@/w119/photos', mode=writer);
 CREATE VIRTUAL TABLE p2 USING slatedb('file://@TMP@/w119/photos', mode=writer, key_type=blob);
-.shell cd @TMP@/w119 && find photos -printf '%p %y %s %T@\n' | sort > after.txt && cmp before.txt after.txt && echo 'photos untouched'
+.shell cd @TMP@/w119 && env -u LD_PRELOAD find photos -printf '%p %y %s %T@\n' | env -u LD_PRELOAD sort > after.txt && env -u LD_PRELOAD cmp before.txt after.txt && echo 'photos untouched'
 -- a folder with one of SlateDB's folder names as a plain file, or a folder of another name
 .shell mkdir -p @TMP@/w119/f1 @TMP@/w119/f2/walx && printf 'x' > @TMP@/w119/f1/manifest
 CREATE VIRTUAL TABLE p3 USING slatedb('@TMP@/w119/f1', mode=writer);
