@@ -46,35 +46,9 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "vtabtest.h"
 
 #define NSCAN 20                  /* scans per thread */
-
-/* A connection with the extension and table t on zRoot with zOpts, or NULL
-** (and a message). */
-static sqlite3 *openTable(const char *zRoot, const char *zOpts) {
-  sqlite3 *db = 0;
-  if (sqlite3_open(":memory:", &db) != SQLITE_OK) return 0;
-  sqlite3_slatedb_init(db, 0, 0);
-  char *zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE t USING slatedb('%q', %s)", zRoot, zOpts);
-  char *zErr = 0;
-  if (sqlite3_exec(db, zSql, 0, 0, &zErr) != SQLITE_OK) {
-    printf("# CREATE on %s: %s\n", zRoot, zErr ? zErr : "?");
-    sqlite3_free(zErr);
-    sqlite3_close(db);
-    db = 0;
-  }
-  sqlite3_free(zSql);
-  return db;
-}
-
-/* Run zSql on db; SQLITE_OK or the error code (message printed). */
-static int execSql(sqlite3 *db, const char *zSql) {
-  char *zErr = 0;
-  int rc = sqlite3_exec(db, zSql, 0, 0, &zErr);
-  if (rc != SQLITE_OK) printf("# %s: %s\n", zSql, zErr ? zErr : "?");
-  sqlite3_free(zErr);
-  return rc;
-}
 
 /* The integer result of zSql on db, or -1. */
 static i64 queryInt(sqlite3 *db, const char *zSql) {

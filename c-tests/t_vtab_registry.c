@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "vtabtest.h"
 
 #define SLOW_MS 600                 /* proxy delay of every S3 request */
 
@@ -69,34 +70,6 @@ static void proxyRules(const char *zJson) {
   snprintf(zUrl, sizeof(zUrl), "%s/__proxy/rules", zProxy);
   long st = httpSend("POST", zUrl, zJson);
   if (st != 200) printf("# proxy rules answered %ld for %s\n", st, zJson);
-}
-
-/* A connection with the extension and table t on zRoot (a path or URL).
-** NULL (and a message) on failure. */
-static sqlite3 *openTable(const char *zRoot, const char *zOpts) {
-  sqlite3 *db = 0;
-  if (sqlite3_open(":memory:", &db) != SQLITE_OK) return 0;
-  sqlite3_slatedb_init(db, 0, 0);
-  char *zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE t USING slatedb('%q'%s%s)", zRoot,
-                               zOpts ? ", " : "", zOpts ? zOpts : "");
-  char *zErr = 0;
-  if (sqlite3_exec(db, zSql, 0, 0, &zErr) != SQLITE_OK) {
-    printf("# CREATE on %s: %s\n", zRoot, zErr ? zErr : "?");
-    sqlite3_free(zErr);
-    sqlite3_close(db);
-    db = 0;
-  }
-  sqlite3_free(zSql);
-  return db;
-}
-
-/* Run zSql on db; SQLITE_OK or the error code (message printed). */
-static int execSql(sqlite3 *db, const char *zSql) {
-  char *zErr = 0;
-  int rc = sqlite3_exec(db, zSql, 0, 0, &zErr);
-  if (rc != SQLITE_OK) printf("# %s: %s\n", zSql, zErr ? zErr : "?");
-  sqlite3_free(zErr);
-  return rc;
 }
 
 /* One thread's use of the slow S3 database: open a writer table, write a
