@@ -384,6 +384,8 @@ int sdbExtPlanParse(const char *zIdxStr, int argc, SdbExtPlan *pPlan);
 typedef struct SdbExtKey {
   u8 *a;                  /* sqlite3_malloc'd, never NULL once set */
   int n;
+  int nAlloc;             /* bytes at a; a later set of at most nAlloc - 1
+                          ** bytes reuses them (0: unknown, never reused) */
 } SdbExtKey;
 
 /*
@@ -433,6 +435,9 @@ int sdbExtLikePrefixLen(const u8 *z);
 int sdbExtBoundsLike(SdbExtBounds *p, sqlite3_value *pPattern);
 /* Release the bound buffers. */
 void sdbExtBoundsFree(SdbExtBounds *p);
+/* Empty *p (no bound, not empty) and keep its key buffers for reuse: an
+** xFilter per outer row of a join then allocates nothing. */
+void sdbExtBoundsReset(SdbExtBounds *p);
 /* True if key a[0..n-1] lies within *p. */
 int sdbExtBoundsContain(const SdbExtBounds *p, const u8 *a, int n);
 

@@ -49,13 +49,18 @@ int sdbExtKeyCmp(const u8 *a, int na, const u8 *b, int nb) {
   return na < nb ? -1 : (na > nb ? 1 : 0);
 }
 
-/* Replace *p with a copy of a[0..n-1]. SQLITE_OK or SQLITE_NOMEM. */
+/* Replace *p with a copy of a[0..n-1], in p's own buffer when it is large
+** enough (a may not point into it). SQLITE_OK or SQLITE_NOMEM. */
 static int keySet(SdbExtKey *p, const u8 *a, int n) {
-  u8 *aNew = sqlite3_malloc64((u64)n + 1);
-  if (!aNew) return SQLITE_NOMEM;
-  if (n > 0) memcpy(aNew, a, (size_t)n);
-  sqlite3_free(p->a);
-  p->a = aNew;
+  if (!p->a || p->nAlloc <= n) {
+    int nAlloc = n < 32 ? 32 : n + 1;
+    u8 *aNew = sqlite3_malloc(nAlloc);
+    if (!aNew) return SQLITE_NOMEM;
+    sqlite3_free(p->a);
+    p->a = aNew;
+    p->nAlloc = nAlloc;
+  }
+  if (n > 0) memcpy(p->a, a, (size_t)n);
   p->n = n;
   return SQLITE_OK;
 }
@@ -430,6 +435,14 @@ void sdbExtBoundsFree(SdbExtBounds *p) {
   sqlite3_free(p->lo.a);
   sqlite3_free(p->hi.a);
   memset(p, 0, sizeof(*p));
+}
+
+/* See extInt.h. */
+void sdbExtBoundsReset(SdbExtBounds *p) {
+  SdbExtKey lo = p->lo, hi = p->hi;
+  memset(p, 0, sizeof(*p));
+  p->lo = lo;
+  p->hi = hi;
 }
 
 /* See extInt.h. */

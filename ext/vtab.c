@@ -67,6 +67,8 @@ typedef struct SdbCursor {
   SdbExtVtab *pSrc;       /* what it reads: key type, name, handle (borrowed) */
   sqlite3_value *pPrefix; /* the prefix argument (a copy), or NULL */
   i64 nLimit;             /* rows still to return; -1 = no limit */
+  SdbExtBounds bounds;    /* the range of the last xFilter; its key buffers
+                          ** are reused by the next one, freed at xClose */
 } SdbCursor;
 
 /* See extInt.h. */
@@ -279,6 +281,7 @@ int sdbExtCursorClose(sqlite3_vtab_cursor *pCursor) {
   SdbCursor *p = (SdbCursor *)pCursor;
   cursorReset(p);
   sdb_iter_free(p->pIter);
+  sdbExtBoundsFree(&p->bounds);
   sqlite3_free(p);
   return SQLITE_OK;
 }
@@ -592,7 +595,7 @@ int sdbExtCursorFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idx
                       sqlite3_value **argv) {
   SdbCursor *p = (SdbCursor *)pCursor;
   SdbExtPlan plan;
-  SdbExtBounds b;
+  SdbExtBounds *pB = &p->bounds;
   int iIn = -1;
   i64 nOffset = 0;
   cursorReset(p);
@@ -600,13 +603,12 @@ int sdbExtCursorFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idx
     return sdbExtVtabError(pCursor->pVtab, SQLITE_INTERNAL,
                         sqlite3_mprintf("slatedb: unreadable plan \"%s\"", idxStr ? idxStr : ""));
   }
-  memset(&b, 0, sizeof(b));
-  int rc = cursorArgs(p, &plan, argv, &b, &iIn, &nOffset);
-  if (rc == SQLITE_OK && iIn >= 0 && !b.bEmpty) {
-    rc = cursorInList(p, &b, plan.aLoose[iIn], argv[iIn], plan.bDesc);
+  sdbExtBoundsReset(pB);
+  int rc = cursorArgs(p, &plan, argv, pB, &iIn, &nOffset);
+  if (rc == SQLITE_OK && iIn >= 0 && !pB->bEmpty) {
+    rc = cursorInList(p, pB, plan.aLoose[iIn], argv[iIn], plan.bDesc);
   }
-  if (rc == SQLITE_OK && !b.bEmpty) rc = cursorStart(p, &b, plan.bDesc, nOffset);
-  sdbExtBoundsFree(&b);
+  if (rc == SQLITE_OK && !pB->bEmpty) rc = cursorStart(p, pB, plan.bDesc, nOffset);
   if (rc != SQLITE_OK) p->bEof = 1;
   return rc;
 }

@@ -175,7 +175,7 @@ static void checkDecode(int eKeyType, const u8 *a, size_t n) {
   sqlite3_bind_int(p, 1, eKeyType);
   sqlite3_bind_blob(p, 2, n ? a : (const u8 *)"", (int)n, SQLITE_STATIC);
   if (sqlite3_step(p) != SQLITE_ROW) fail("kc_decode", eKeyType);
-  SdbExtKey k = { 0, 0 };
+  SdbExtKey k = { 0, 0, 0 };
   zErr = 0;
   rc = sdbExtKeyEncode(eKeyType, sqlite3_column_value(p, 0), &k, &zErr);
   if (n == 0) {
@@ -314,7 +314,7 @@ static void checkEncode(int eKeyType, int eRhs, const u8 *r, size_t nr) {
     sqlite3_value_free(pVal);                     /* (a NaN REAL binds as NULL) */
     return;
   }
-  SdbExtKey k = { 0, 0 };
+  SdbExtKey k = { 0, 0, 0 };
   char *zErr = 0;
   int rc = sdbExtKeyEncode(eKeyType, pVal, &k, &zErr);
   if ((rc == SQLITE_OK) != (zErr == 0) || (rc != SQLITE_OK && k.a)) fail("encode result", eKeyType);
