@@ -15,7 +15,11 @@ OPT     ?= -O2 -g
 SAN     ?=
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -fPIC $(OPT) $(SAN) \
            -Icore -pthread
-LIBS    := -lcurl -lssl -lcrypto -lsnappy -llz4 -lzstd -lz -lxxhash -lpthread -lm
+# libcurl is not linked: core/store/curlapi.c opens it on the first S3 use
+# (loading its dependency tree cost every process about 6 ms). Tests that
+# call libcurl themselves link it (TEST_LIBS).
+LIBS    := -lcrypto -lsnappy -llz4 -lzstd -lz -lxxhash -lpthread -lm -ldl
+TEST_LIBS := $(LIBS) -lcurl
 
 CORE_SRC := $(sort $(wildcard core/*/*.c))
 EXT_SRC  := $(sort $(wildcard ext/*.c))
@@ -60,7 +64,7 @@ $(BUILD)/%.o: %.c $(BUILD)/%.d
 
 $(BUILD)/c-tests/%: c-tests/%.c $(BUILD)/libsdbcore.a $(BUILD)/c-tests/%.d
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -Ic-tests -o $@ $< $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
+	$(CC) $(CFLAGS) -MMD -MP -Ic-tests -o $@ $< $(BUILD)/libsdbcore.a $(TEST_LIBS) -lsqlite3
 	@touch $@
 
 # Fuzz builds define SDB_FUZZING (test switches such as sdbSstFuzzIgnoreCrc,

@@ -135,7 +135,7 @@ fi
 if want 6 && { [ ! -x "$CEIL" ] || [ "$SRC/bench/s3ceiling.c" -nt "$CEIL" ] || [ "$SRC/build/libsdbcore.a" -nt "$CEIL" ]; }; then
   make -s -C "$SRC" build/libsdbcore.a && ${CC:-cc} -std=c11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
     -I"$SRC/core" -o "$CEIL" "$SRC/bench/s3ceiling.c" "$SRC/build/libsdbcore.a" \
-    -lcurl -lssl -lcrypto -lsnappy -llz4 -lzstd -lz -lpthread -lm \
+    -lcrypto -lsnappy -llz4 -lzstd -lz -lxxhash -lpthread -lm -ldl \
     || { echo "bench: cannot build $CEIL" >&2; exit 2; }
 fi
 SLATEDB_SKIP=""

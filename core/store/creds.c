@@ -30,9 +30,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
 
 #include "store/creds.h"
+#include "store/curlapi.h"
 #include "store/s3parse.h"
 #include "store/sigv4.h"
 
@@ -327,6 +327,11 @@ static size_t credOnBody(char *a, size_t sz, size_t n, void *pArg) {
 
 /* One attempt of q into r; the curl result. */
 static CURLcode credAttempt(SdbCreds *p, const CredReq *q, CredAnswer *r, char *zErr) {
+  SdbErr err;
+  if (sdbCurlLoad(&err) != SDB_OK) {     /* normally loaded by the S3 store already */
+    snprintf(zErr, CURL_ERROR_SIZE, "%s", err.zMsg);
+    return CURLE_FAILED_INIT;
+  }
   CURL *h = curl_easy_init();
   struct curl_slist *pHdr = NULL;
   if (!h) return CURLE_OUT_OF_MEMORY;

@@ -64,10 +64,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
 
 #include "util/ids.h"
 #include "store/creds.h"
+#include "store/curlapi.h"
 #include "store/objstore.h"
 #include "store/s3parse.h"
 #include "store/sigv4.h"
@@ -171,11 +171,6 @@ typedef struct S3Resp {
   } while (0)
 
 /* ------------------------------------------------------------ small helpers */
-
-static pthread_once_t s3Once = PTHREAD_ONCE_INIT;
-static CURLcode s3InitRc = CURLE_OK;
-/* curl_global_init, once per process (pthread_once). */
-static void s3GlobalInit(void) { s3InitRc = curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 /* Monotonic clock in ms (deadlines). */
 static i64 s3NowMs(void) {
@@ -1715,8 +1710,8 @@ int sdbStoreOpenS3(const char *zUrl, const SdbS3Config *pCfg, int bReadOnly, Sdb
     return sdbErrSet(pErr, SDB_ERROR, "not an S3 URL: %s (expected s3://bucket[/prefix])",
                      sdbS3Shown(zUrl));
   }
-  pthread_once(&s3Once, s3GlobalInit);
-  if (s3InitRc != CURLE_OK) return sdbErrSet(pErr, SDB_ERROR, "libcurl initialisation failed");
+  int rcLoad = sdbCurlLoad(pErr);      /* libcurl, on the first S3 store */
+  if (rcLoad) return rcLoad;
   S3Store *p = sdbMallocZero(sizeof(*p));
   if (!p) return SDB_NOMEM_ERR(pErr);
   pthread_mutex_init(&p->mu, NULL);
