@@ -39,7 +39,9 @@ i64 sdbMemtableMaxCreateTs(const SdbMemtable *p);
 
 /* Iterate all versions within pRange (NULL = everything) in key order
 ** (descending if bDesc; within one key the order is then seq ascending).
-** The iterator holds a reference on the memtable. Caller owns *pp. */
+** The iterator holds a reference on the memtable, so a row's pointers stay
+** valid as long as the iterator lives (more than merge.h's lookahead rule
+** asks). Caller owns *pp. */
 int sdbMemtableIterNew(SdbMemtable *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
                        SdbErr *pErr);
 

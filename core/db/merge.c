@@ -5,6 +5,28 @@
 ** Borrowed entry pointers follow the SdbIter rule: valid until the next xNext.
 ** The merging iterator advances the child that produced the current entry
 ** only at the following xNext, so the child's buffers stay valid meanwhile.
+**
+** The lookahead rule (merge.h): below the visible-row iterator an entry stays
+** valid one step longer, until the second xNext after it. The merge keeps it
+** because its children do (the child of an entry is stepped at most once at
+** the merge's next step); the concatenation keeps the child that ran out
+** (pOld) until its next step; an SST iterator keeps the block of its previous
+** row pinned (table/sst.c); memtable rows live as long as the memtable.
+**
+** Why: a descending child yields a key's versions oldest first, so the
+** visible-row iterator must see a key's next entry before it knows that the
+** one it holds is the key's newest. It used to copy every key and value of a
+** descending scan for that (visGather); with the lookahead it looks at the
+** next entry first and returns the held one borrowed when the key has no
+** other version, which is nearly always: a descending row now costs no copy
+** at all (ascending copies the key, to skip the older versions later). The
+** other design, SST and memtable iterators that yield a key's versions newest
+** first in both directions, would also spare the copy for keys with several
+** versions, but a key's run of versions can straddle blocks (even span
+** several), which the SST iterator would have to walk back and forth over,
+** against its read-ahead windows; keys with several versions are rare in a
+** read (compaction keeps one where no snapshot needs more), so they keep the
+** copying path.
 */
 #include "db/merge.h"
 
@@ -100,15 +122,20 @@ typedef struct ConcatIter {
   void (*xCtxFree)(void *);
   SdbConcatRange xRange;  /* restricts the children to a range (seek); may be NULL */
   SdbIter *pChild;        /* current child, owned; NULL when exhausted */
+  SdbIter *pOld;          /* the child that ran out at the last step, owned: its last
+                          ** row stays valid until the next step (the lookahead rule) */
   int n;                  /* number of children */
   int iNext;              /* steps taken: next child is index iNext (or n-1-iNext) */
   int bDesc;
 } ConcatIter;
 
-/* Move to the next child that has an entry, or to EOF. */
-static int concatAdvance(ConcatIter *it, SdbErr *pErr) {
+/* Move to the next child that has an entry, or to EOF. With bKeep the
+** current child, if it ran out, becomes pOld (REQUIRES pOld NULL then). */
+static int concatAdvance(ConcatIter *it, int bKeep, SdbErr *pErr) {
   while (!it->pChild || it->pChild->bEof) {
-    sdb_iter_free(it->pChild);
+    if (bKeep && it->pChild) it->pOld = it->pChild;
+    else sdb_iter_free(it->pChild);
+    bKeep = 0;
     it->pChild = NULL;
     if (it->iNext >= it->n) {
       it->base.bEof = 1;
@@ -127,14 +154,17 @@ static int concatAdvance(ConcatIter *it, SdbErr *pErr) {
 static int concatNext(SdbIter *pIter, SdbErr *pErr) {
   ConcatIter *it = (ConcatIter *)pIter;
   if (!it->pChild) return SDB_OK;
+  sdb_iter_free(it->pOld);   /* the row before the current one expires */
+  it->pOld = NULL;
   int rc = sdb_iter_next(it->pChild, pErr);
   if (rc) return rc;
-  return concatAdvance(it, pErr);
+  return concatAdvance(it, 1, pErr);
 }
 
 static void concatFree(SdbIter *pIter) {
   ConcatIter *it = (ConcatIter *)pIter;
   sdb_iter_free(it->pChild);
+  sdb_iter_free(it->pOld);
   if (it->xCtxFree) it->xCtxFree(it->pCtx);
   sdbFree(it);
 }
@@ -144,12 +174,13 @@ static void concatFree(SdbIter *pIter) {
 static int concatSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
   ConcatIter *it = (ConcatIter *)pIter;
   sdb_iter_free(it->pChild);
-  it->pChild = NULL;
+  sdb_iter_free(it->pOld);
+  it->pChild = it->pOld = NULL;
   it->iNext = 0;
   it->base.bEof = 1;
   int rc = it->xRange ? it->xRange(it->pCtx, pRange, &it->n, pErr)
                       : sdbErrSet(pErr, SDB_MISUSE, "concatenation cannot seek");
-  if (rc == SDB_OK) rc = concatAdvance(it, pErr);
+  if (rc == SDB_OK) rc = concatAdvance(it, 0, pErr);
   if (rc) {
     sdb_iter_free(it->pChild);
     it->pChild = NULL;
@@ -176,7 +207,7 @@ int sdbConcatIterNew(void *pCtx, int n, SdbConcatOpen xOpen, void (*xCtxFree)(vo
   it->xRange = xRange;
   it->n = n;
   it->bDesc = bDesc;
-  int rc = concatAdvance(it, pErr);
+  int rc = concatAdvance(it, 0, pErr);
   if (rc) {
     concatFree(&it->base);
     return rc;
@@ -206,7 +237,7 @@ typedef struct VisIter {
   SdbBuf out;             /* resolved merge value */
   VisVersion *aVer;       /* versions of the current key; reused */
   int nVer, nVerAlloc;
-  int bSkipKey;           /* the rest of key's versions are still in pM */
+  int bSkipKey;           /* ascending: the rest of key's versions are still in pM */
   int bDesc;              /* descending: a key's versions come in any seq order */
 } VisIter;
 
@@ -239,12 +270,16 @@ static int visAddVersion(VisIter *it, const SdbEntry *e) {
   return SDB_OK;
 }
 
-/* Collect every version of the next key from the merging iterator. */
-static int visGather(VisIter *it, SdbErr *pErr) {
+/* Collect every version of a key: *pFirst, when not NULL, one the merging
+** iterator has just stepped past (valid by the lookahead rule), and those of
+** its key the merging iterator is on; without pFirst, the key of m's entry. */
+static int visGather(VisIter *it, const SdbEntry *pFirst, SdbErr *pErr) {
   SdbIter *m = it->pM;
+  const SdbEntry *e = pFirst ? pFirst : &m->cur;
   it->nVer = 0;
   it->vals.n = 0;
-  if (sdbBufSet(&it->key, m->cur.pKey, m->cur.nKey)) return SDB_NOMEM_ERR(pErr);
+  if (sdbBufSet(&it->key, e->pKey, e->nKey)) return SDB_NOMEM_ERR(pErr);
+  if (pFirst && pFirst->seq <= it->maxSeq && visAddVersion(it, pFirst)) return SDB_NOMEM_ERR(pErr);
   while (!m->bEof && sdbKeyCmp(m->cur.pKey, m->cur.nKey, it->key.a, it->key.n) == 0) {
     if (m->cur.seq <= it->maxSeq && visAddVersion(it, &m->cur)) return SDB_NOMEM_ERR(pErr);
     int rc = sdb_iter_next(m, pErr);
@@ -339,15 +374,14 @@ static int visSkipKey(VisIter *it, SdbErr *pErr) {
 }
 
 /*
-** Move to the next visible row. Versions newer than maxSeq are passed over.
-** Ascending, a key's versions come newest first, so when the newest visible
-** one is a value it is the row, borrowed from the merging iterator without a
-** copy (only the key is copied, to skip the older versions at the next step)
-** and a tombstone hides the key. Otherwise (a merge operand, or any
-** descending scan, where a child yields a key's versions oldest first) all
-** the key's versions are gathered, sorted and resolved.
+** Move to the next visible row, ascending. Versions newer than maxSeq are
+** passed over. A key's versions come newest first, so when the newest
+** visible one is a value it is the row, borrowed from the merging iterator
+** without a copy (only the key is copied, to skip the older versions at the
+** next step) and a tombstone hides the key. A merge operand makes the key's
+** versions gathered (copied) and folded.
 */
-static int visStep(VisIter *it, SdbErr *pErr) {
+static int visStepAsc(VisIter *it, SdbErr *pErr) {
   SdbIter *m = it->pM;
   for (;;) {
     int rc = it->bSkipKey ? visSkipKey(it, pErr) : SDB_OK;
@@ -360,9 +394,9 @@ static int visStep(VisIter *it, SdbErr *pErr) {
       if ((rc = sdb_iter_next(m, pErr))) return rc;
       continue;
     }
-    if (it->bDesc || m->cur.eKind == SDB_KIND_MERGE) {
+    if (m->cur.eKind == SDB_KIND_MERGE) {
       int bRow;
-      rc = visGather(it, pErr);
+      rc = visGather(it, NULL, pErr);
       if (rc == SDB_OK) rc = visResolve(it, &bRow, pErr);
       if (rc) return rc;
       if (bRow) break;
@@ -376,6 +410,48 @@ static int visStep(VisIter *it, SdbErr *pErr) {
   }
   it->base.bEof = 0;
   return SDB_OK;
+}
+
+/*
+** Move to the next visible row, descending. A child yields a key's versions
+** oldest first, so the merge yields them in no useful order; but a key
+** usually has one version. The step takes the merge's entry and steps the
+** merge once: the entry stays valid across that step (the lookahead rule,
+** merge.h), and when the merge has moved on to another key the entry is the
+** key's only version: a value within maxSeq is the row, borrowed without a
+** copy (not even of the key); a tombstone, or a version above maxSeq, means
+** no row. Only a key with several versions, or a lone merge operand, has
+** its versions gathered (copied), sorted and resolved.
+*/
+static int visStepDesc(VisIter *it, SdbErr *pErr) {
+  SdbIter *m = it->pM;
+  for (;;) {
+    if (m->bEof) {
+      it->base.bEof = 1;
+      return SDB_OK;
+    }
+    SdbEntry e = m->cur;
+    int rc = sdb_iter_next(m, pErr);
+    if (rc) return rc;
+    if (m->bEof || sdbKeyCmp(m->cur.pKey, m->cur.nKey, e.pKey, e.nKey) != 0) {
+      if (e.seq > it->maxSeq || e.eKind == SDB_KIND_TOMBSTONE) continue;
+      if (e.eKind == SDB_KIND_VALUE) {
+        it->base.cur = e;
+        break;
+      }
+    }
+    int bRow;
+    rc = visGather(it, &e, pErr);
+    if (rc == SDB_OK) rc = visResolve(it, &bRow, pErr);
+    if (rc) return rc;
+    if (bRow) break;
+  }
+  it->base.bEof = 0;
+  return SDB_OK;
+}
+
+static int visStep(VisIter *it, SdbErr *pErr) {
+  return it->bDesc ? visStepDesc(it, pErr) : visStepAsc(it, pErr);
 }
 
 static int visNext(SdbIter *pIter, SdbErr *pErr) {

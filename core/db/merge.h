@@ -12,6 +12,13 @@
 **     the newest base value with the merge operator (spec/MANIFEST.md §8).
 **     Expired TTL rows are NOT hidden (SlateDB 0.12.1 does not filter TTL at
 **     read time).
+**
+** The lookahead rule: the children of a merging iterator that feeds a
+** visible-row iterator (memtable, SST, table and concatenating iterators,
+** and the merge itself) keep an entry's pointers valid one step longer than
+** SdbIter requires: until the second xNext after it was produced (also when
+** the first one reaches EOF), or a seek, or xFree. A descending visible-row
+** step reads the next entry before it returns the one it holds (merge.c).
 */
 #ifndef SDB_MERGE_H
 #define SDB_MERGE_H
@@ -31,12 +38,13 @@ typedef int (*SdbConcatOpen)(void *pCtx, int i, int bDesc, SdbIter **pp, SdbErr 
 typedef int (*SdbConcatRange)(void *pCtx, const SdbRange *r, int *pn, SdbErr *pErr);
 /* Iterate n children in order (reverse order if bDesc), opening each when
 ** reached. pCtx is released with xCtxFree when the iterator is freed. The
-** iterator can seek if xRange is not NULL. */
+** iterator can seek if xRange is not NULL. It follows the lookahead rule if
+** its children do. */
 int sdbConcatIterNew(void *pCtx, int n, SdbConcatOpen xOpen, void (*xCtxFree)(void *),
                      SdbConcatRange xRange, int bDesc, SdbIter **pp, SdbErr *pErr);
 
 /* Visible rows of pMerged (ownership taken, also on error), which merges in
-** direction bDesc. maxSeq bounds the versions considered. eMergeOp is
+** direction bDesc (its children must follow the lookahead rule). maxSeq bounds the versions considered. eMergeOp is
 ** SDB_MERGE_*. pPin/xUnpin: an object kept alive while the iterator lives
 ** (may be NULL). Caller owns *pp. */
 int sdbVisibleIterNew(SdbIter *pMerged, int bDesc, u64 maxSeq, int eMergeOp, void *pPin,

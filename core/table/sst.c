@@ -926,6 +926,9 @@ typedef struct SstIter {
   i64 iBlkLo, iBlkHi;     /* blocks to visit, inclusive (empty if lo > hi) */
   i64 iBlkNext;           /* next block to load */
   BlockRef cur;           /* current block (cur.p NULL between blocks) */
+  BlockRef prev;          /* the block of the last row returned before cur's rows, kept
+                          ** while cur is current (merge.h's one-step lookahead) */
+  int bCurRow;            /* a row of cur was returned */
   i64 iRow;               /* current row in cur */
   u32 nLoaded;            /* blocks this iterator has loaded */
   u32 nAhead;             /* next read-ahead window */
@@ -972,8 +975,23 @@ static void sstIterAheadDrop(SstIter *it) {
 
 static void sstIterDrop(SstIter *it) {
   blockRefRelease(it->pSst, &it->cur);
+  it->bCurRow = 0;
   sstRunEmpty(it->pSst, &it->run);
   sstIterAheadDrop(it);
+}
+
+/* Leave the current block. If a row was returned from it, it becomes prev
+** (the row returned last lies in it, and stays valid one step longer),
+** releasing the one before; else it is released (prev keeps that row). */
+static void sstIterRetire(SstIter *it) {
+  if (!it->bCurRow) {
+    blockRefRelease(it->pSst, &it->cur);
+    return;
+  }
+  blockRefRelease(it->pSst, &it->prev);
+  it->prev = it->cur;
+  it->bCurRow = 0;
+  memset(&it->cur, 0, sizeof(it->cur));
 }
 
 static void sstIterStop(SstIter *it) {
@@ -1166,7 +1184,7 @@ static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
     }
     const SdbBlock *b = it->cur.p;
     if (it->iRow < 0 || it->iRow >= (i64)b->nRow) {
-      blockRefRelease(p, &it->cur);
+      sstIterRetire(it);
       continue;
     }
     const u8 *pKey = sdbBlockKey(b, (u32)it->iRow);
@@ -1182,6 +1200,7 @@ static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
       }
     }
     sdbBlockRowEntry(b, (u32)it->iRow, &it->base.cur);
+    it->bCurRow = 1;
     if (__builtin_expect(it->base.cur.seq > p->maxSeq, 0)) return sstSeqTooHigh(it, pErr);
     return SDB_OK;
   }
@@ -1198,6 +1217,7 @@ static int sstIterNext(SdbIter *pIter, SdbErr *pErr) {
 static void sstIterFree(SdbIter *pIter) {
   SstIter *it = (SstIter *)pIter;
   sstIterDrop(it);
+  blockRefRelease(it->pSst, &it->prev);
   sstRunFree(it->pSst, &it->run);
   for (int k = 0; it->aFly && k < SST_AHEAD_DEPTH; k++) sstRunFree(it->pSst, &it->aFly[k].run);
   sdbFree(it->aFly);
@@ -1459,6 +1479,8 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
 static int sstIterSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
   SstIter *it = (SstIter *)pIter;
   i64 iCur = it->cur.p ? it->iBlkNext + (it->bDesc ? 1 : -1) : -1;
+  blockRefRelease(it->pSst, &it->prev);
+  it->bCurRow = 0;
   int rc = sdbRangeCopySet(&it->range, pRange) ? SDB_NOMEM_ERR(pErr) : SDB_OK;
   it->pRange = pRange ? &it->range.r : NULL;
   if (rc == SDB_OK) rc = sstPlanBlocks(it->pSst, it->pRange, &it->iBlkLo, &it->iBlkHi, 1, pErr);

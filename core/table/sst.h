@@ -118,7 +118,10 @@ void sdbSstBlockFirstKey(const SdbSst *p, u32 i, const u8 **ppKey, size_t *pnKey
 **
 ** Blocks come from the cache or from ranged GETs; after two blocks a scan
 ** reads the following blocks several at a time in one coalesced GET.
-** The iterator holds a reference on the SST; the range is copied.
+** The iterator holds a reference on the SST; the range is copied. A row's
+** pointers stay valid one step longer than SdbIter requires, until the
+** second xNext after it (also when the first one reaches EOF), or a seek
+** (merge.h's lookahead rule): the block it lies in stays pinned that long.
 ** Caller owns *pp (sdb_iter_free). Errors (also from xNext) are SDB_CORRUPT,
 ** SDB_IOERR, SDB_NOMEM with pErr naming the object and block.
 */
