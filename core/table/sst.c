@@ -1479,7 +1479,7 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
 static int sstIterSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
   SstIter *it = (SstIter *)pIter;
   i64 iCur = it->cur.p ? it->iBlkNext + (it->bDesc ? 1 : -1) : -1;
-  blockRefRelease(it->pSst, &it->prev);
+  if (it->prev.p) blockRefRelease(it->pSst, &it->prev);
   it->bCurRow = 0;
   int rc = sdbRangeCopySet(&it->range, pRange) ? SDB_NOMEM_ERR(pErr) : SDB_OK;
   it->pRange = pRange ? &it->range.r : NULL;
