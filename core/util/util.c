@@ -95,7 +95,7 @@ char *sdbMprintf(const char *zFmt, ...) {
 
 /* ------------------------------------------------------------ cost */
 /* The calling thread's cost record (sdb_cost_attach); never owned here. */
-static __thread SdbCost *tlsCost;
+static __thread SdbCost *tlsCost __attribute__((tls_model("initial-exec")));
 
 /* See slatedb.h. */
 SdbCost *sdb_cost_attach(SdbCost *pCost) {
