@@ -14,7 +14,7 @@
 **   - a hand-built V1 block
 **   - corrupt blocks: bad flags, bad prefixes, bad trailers, every truncation
 **     and every single-bit flip (SDB_CORRUPT or a clean decode, never a crash)
-**   - the LRU cache: eviction order, pinned entries, duplicate inserts
+**   - the block cache: eviction order, pinned entries, duplicate inserts
 */
 #include <zlib.h>
 
@@ -733,11 +733,11 @@ static void testCache(void) {
     sdbCacheRelease(c, h);
   }
   CHECK("cache: three entries fit", gFreed[0] + gFreed[1] + gFreed[2] == 0);
-  SdbCacheHandle *h0 = sdbCacheLookup(c, 1, 0); /* touch 0: now 1 is oldest */
+  SdbCacheHandle *h0 = sdbCacheLookup(c, 1, 0); /* touch 0: the hand passes it, takes 1 */
   CHECK("cache: hit", h0 && *(int *)sdbCacheValue(h0) == 0);
   sdbCacheRelease(c, h0);
   sdbCacheRelease(c, sdbCacheInsert(c, 1, 3, newInt(3), 100, freeInt));
-  CHECK("cache: LRU entry evicted", gFreed[1] == 1 && gFreed[0] == 0 && gFreed[2] == 0);
+  CHECK("cache: unreferenced entry evicted", gFreed[1] == 1 && gFreed[0] == 0 && gFreed[2] == 0);
   CHECK("cache: evicted entry misses", sdbCacheLookup(c, 1, 1) == NULL);
   /* Pin 2, then overflow: 2 survives while pinned. */
   SdbCacheHandle *h2 = sdbCacheLookup(c, 1, 2);

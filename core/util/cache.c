@@ -1,60 +1,83 @@
 /*
-** cache.c: the LRU cache described in cache.h.
+** cache.c: the CLOCK cache described in cache.h.
 **
-** Structure: a chained hash table of entries keyed by (uid, idx), and a
-** doubly linked LRU list holding exactly the entries that are in the table
-** and not pinned (nRef == 0), oldest first. Everything is protected by one
-** mutex. An entry leaves the table when evicted, replaced or erased; it is
-** destroyed when it is out of the table and unpinned. Value destructors run
-** after the mutex is released.
+** Structure: an open-addressing hash table (linear probing, at most half
+** full while memory allows) whose slots hold the hash of (uid, idx) beside
+** the entry's handle, so a probe compares hashes in one cache line and touches
+** only the handle it finds; and the clock, a circular list of every entry in
+** the table, pinned or not, with a hand. A hit pins its entry and sets its
+** referenced bit; a release only unpins. To make room the hand walks the
+** clock: it passes pinned entries, takes the bit off a referenced one (its
+** second chance) and evicts the first unpinned, unreferenced entry it meets.
+** New entries join just behind the hand, unreferenced, so the hand reaches
+** them last. Each step of the hand either evicts, clears a bit a hit set or
+** passes a pinned entry, so eviction is amortised O(1) while few entries are
+** pinned; a sweep stops after two turns of the clock (then everything left is
+** pinned).
+**
+** One mutex protects everything. An entry leaves the table only unpinned
+** (evicted or erased) and is destroyed at once, its value destructor after
+** the mutex is released.
 */
 #include <pthread.h>
 
 #include "util/cache.h"
 
 struct SdbCacheHandle {
+  void *pVal;             /* owned; destroyed with xFree */
   u64 uid;
   u32 idx;
   u32 nRef;               /* pins held by callers */
-  int bInTable;           /* reachable through the hash table */
-  void *pVal;             /* owned; destroyed with xFree */
-  void (*xFree)(void *);
+  int bRef;               /* referenced since the hand last passed */
   size_t nCharge;
-  SdbCacheHandle *pHashNext;
-  SdbCacheHandle *pPrev;  /* LRU list links (when on the list) */
+  void (*xFree)(void *);
+  SdbCacheHandle *pPrev;  /* clock links; pNext also links a list of dead entries */
   SdbCacheHandle *pNext;
 };
+
+typedef struct CacheSlot {
+  u64 hash;               /* cacheHash of h's key; meaningless while h is NULL */
+  SdbCacheHandle *h;      /* NULL: an empty slot */
+} CacheSlot;
 
 struct SdbCache {
   pthread_mutex_t mu;
   size_t nCapacity;
   size_t nUsage;          /* sum of nCharge over entries in the table, plus nAhead */
   size_t nAhead;          /* read-ahead bytes charged (sdbCacheAheadCharge) */
-  SdbCacheHandle **aHash; /* nHash buckets */
-  u32 nHash;              /* power of two */
-  u32 nEntry;             /* entries in the table */
-  SdbCacheHandle lru;     /* sentinel: lru.pNext oldest, lru.pPrev newest */
+  CacheSlot *aSlot;       /* nSlot slots */
+  u32 nSlot;              /* power of two, more than nEntry */
+  u32 nEntry;             /* entries in the table (and on the clock) */
+  SdbCacheHandle *pHand;  /* the clock's hand; NULL when it is empty */
   u64 nHit, nMiss, nInsert, nEvict;
 };
 
-static u32 cacheHash(u64 uid, u32 idx) {
-  u64 h = uid * 0x9e3779b97f4a7c15ull ^ ((u64)idx * 0xc2b2ae3d27d4eb4full);
-  h ^= h >> 29;
-  return (u32)h;
+#define CACHE_SLOTS_MIN 256u
+#define CACHE_SLOTS_MAX (1u << 30)
+
+/* A 64-bit mix of the key (the finaliser of MurmurHash3); its low bits pick
+** the home slot. */
+static u64 cacheHash(u64 uid, u32 idx) {
+  u64 h = uid * 0x9e3779b97f4a7c15ull + idx;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
 }
 
 SdbCache *sdbCacheNew(size_t nCapacity) {
   SdbCache *p = sdbMallocZero(sizeof(*p));
   if (!p) return NULL;
-  p->nHash = 256;
-  p->aHash = sdbMallocZero(sizeof(SdbCacheHandle *) * p->nHash);
-  if (!p->aHash) {
+  p->nSlot = CACHE_SLOTS_MIN;
+  p->aSlot = sdbMallocZero(sizeof(CacheSlot) * p->nSlot);
+  if (!p->aSlot) {
     sdbFree(p);
     return NULL;
   }
   pthread_mutex_init(&p->mu, NULL);
   p->nCapacity = nCapacity;
-  p->lru.pNext = p->lru.pPrev = &p->lru;
   return p;
 }
 
@@ -65,93 +88,149 @@ static void entryDestroy(SdbCacheHandle *e) {
 
 void sdbCacheFree(SdbCache *p) {
   if (!p) return;
-  for (u32 i = 0; i < p->nHash; i++) {
-    SdbCacheHandle *e = p->aHash[i];
-    while (e) {
-      SdbCacheHandle *pNext = e->pHashNext;
-      entryDestroy(e);
-      e = pNext;
-    }
+  for (u32 i = 0; i < p->nSlot; i++) {
+    if (p->aSlot[i].h) entryDestroy(p->aSlot[i].h);
   }
-  sdbFree(p->aHash);
+  sdbFree(p->aSlot);
   pthread_mutex_destroy(&p->mu);
   sdbFree(p);
 }
 
-static void lruRemove(SdbCacheHandle *e) {
-  e->pPrev->pNext = e->pNext;
-  e->pNext->pPrev = e->pPrev;
+/* ------------------------------------------------------------ hash table */
+
+/* The slot holding (uid, idx), or else the empty slot where the probe ended
+** (where it would be inserted). REQUIRES: the mutex; an empty slot exists. */
+static CacheSlot *slotFind(SdbCache *p, u64 hash, u64 uid, u32 idx) {
+  u32 mask = p->nSlot - 1;
+  for (u32 i = (u32)hash & mask;; i = (i + 1) & mask) {
+    CacheSlot *s = &p->aSlot[i];
+    if (!s->h || (s->hash == hash && s->h->uid == uid && s->h->idx == idx)) return s;
+  }
+}
+
+/* The index of the slot holding e. REQUIRES: the mutex; e in the table. */
+static u32 slotOf(SdbCache *p, const SdbCacheHandle *e) {
+  u32 mask = p->nSlot - 1;
+  u32 i = (u32)cacheHash(e->uid, e->idx) & mask;
+  while (p->aSlot[i].h != e) i = (i + 1) & mask;
+  return i;
+}
+
+/* Empty slot i, moving back each later slot of its probe run that may sit
+** there (backward-shift deletion: no tombstones). REQUIRES: the mutex. */
+static void slotDelete(SdbCache *p, u32 i) {
+  u32 mask = p->nSlot - 1;
+  for (u32 j = (i + 1) & mask; p->aSlot[j].h; j = (j + 1) & mask) {
+    u32 home = (u32)p->aSlot[j].hash & mask;
+    /* j's entry may move to i unless its home lies after i (cyclically). */
+    if (((j - home) & mask) >= ((j - i) & mask)) {
+      p->aSlot[i] = p->aSlot[j];
+      i = j;
+    }
+  }
+  p->aSlot[i].h = NULL;
+}
+
+/* Double the table. 0 on OOM (the old one stays). REQUIRES: the mutex. */
+static int tableGrow(SdbCache *p) {
+  u32 nNew = p->nSlot * 2, mask = nNew - 1;
+  CacheSlot *aNew = sdbMallocZero(sizeof(CacheSlot) * nNew);
+  if (!aNew) return 0;
+  for (u32 i = 0; i < p->nSlot; i++) {
+    if (!p->aSlot[i].h) continue;
+    u32 j = (u32)p->aSlot[i].hash & mask;
+    while (aNew[j].h) j = (j + 1) & mask;
+    aNew[j] = p->aSlot[i];
+  }
+  sdbFree(p->aSlot);
+  p->aSlot = aNew;
+  p->nSlot = nNew;
+  return 1;
+}
+
+/* Room for one more entry: the table is doubled rather than filled beyond
+** half; on OOM (or at the largest size) it takes entries up to 7/8 full.
+** 0 if there is no room. Slot pointers are stale afterwards. */
+static int tableRoom(SdbCache *p) {
+  u64 nNeed = (u64)p->nEntry + 1;
+  if (nNeed * 2 <= p->nSlot) return 1;
+  if (p->nSlot < CACHE_SLOTS_MAX && tableGrow(p)) return 1;
+  return nNeed * 8 <= (u64)p->nSlot * 7;
+}
+
+/* ------------------------------------------------------------ clock */
+
+/* Put e on the clock just behind the hand (the hand reaches it last). */
+static void clockInsert(SdbCache *p, SdbCacheHandle *e) {
+  SdbCacheHandle *pHand = p->pHand;
+  if (!pHand) {
+    e->pNext = e->pPrev = e;
+    p->pHand = e;
+    return;
+  }
+  e->pNext = pHand;
+  e->pPrev = pHand->pPrev;
+  pHand->pPrev->pNext = e;
+  pHand->pPrev = e;
+}
+
+static void clockRemove(SdbCache *p, SdbCacheHandle *e) {
+  if (e->pNext == e) {
+    p->pHand = NULL;
+  } else {
+    e->pPrev->pNext = e->pNext;
+    e->pNext->pPrev = e->pPrev;
+    if (p->pHand == e) p->pHand = e->pNext;
+  }
   e->pPrev = e->pNext = NULL;
 }
 
-static void lruAppend(SdbCache *p, SdbCacheHandle *e) {
-  e->pNext = &p->lru;
-  e->pPrev = p->lru.pPrev;
-  e->pPrev->pNext = e;
-  p->lru.pPrev = e;
-}
-
-static SdbCacheHandle **hashSlot(SdbCache *p, u64 uid, u32 idx) {
-  SdbCacheHandle **pp = &p->aHash[cacheHash(uid, idx) & (p->nHash - 1)];
-  while (*pp && ((*pp)->uid != uid || (*pp)->idx != idx)) pp = &(*pp)->pHashNext;
-  return pp;
-}
-
-/* Double the table when it gets crowded; on OOM keep the old one. */
-static void hashGrow(SdbCache *p) {
-  if (p->nEntry <= p->nHash || p->nHash >= (1u << 30)) return;
-  u32 nNew = p->nHash * 2;
-  SdbCacheHandle **aNew = sdbMallocZero(sizeof(SdbCacheHandle *) * nNew);
-  if (!aNew) return;
-  for (u32 i = 0; i < p->nHash; i++) {
-    SdbCacheHandle *e = p->aHash[i];
-    while (e) {
-      SdbCacheHandle *pNext = e->pHashNext;
-      u32 b = cacheHash(e->uid, e->idx) & (nNew - 1);
-      e->pHashNext = aNew[b];
-      aNew[b] = e;
-      e = pNext;
-    }
-  }
-  sdbFree(p->aHash);
-  p->aHash = aNew;
-  p->nHash = nNew;
-}
-
-/* Take e (unpinned, in the table) out of the table and the LRU list and push
-** it on *ppDead for destruction outside the mutex. */
+/* Take e (unpinned, in the table) out of the table and the clock and push it
+** on *ppDead for destruction outside the mutex. */
 static void entryDrop(SdbCache *p, SdbCacheHandle *e, SdbCacheHandle **ppDead) {
-  SdbCacheHandle **pp = hashSlot(p, e->uid, e->idx);
-  if (*pp == e) *pp = e->pHashNext;
-  e->bInTable = 0;
+  slotDelete(p, slotOf(p, e));
+  clockRemove(p, e);
   p->nEntry--;
   p->nUsage -= e->nCharge;
-  if (e->pNext) lruRemove(e);
-  e->pHashNext = *ppDead;
+  e->pNext = *ppDead;
   *ppDead = e;
 }
 
-/* Evict unpinned entries, oldest first, until usage fits. */
+/* Evict until usage fits: the hand passes pinned entries, clears referenced
+** ones and evicts the first other. Stops after two turns of the clock (every
+** unpinned entry had its bit cleared in the first), when all left is pinned. */
 static void evict(SdbCache *p, SdbCacheHandle **ppDead) {
-  while (p->nUsage > p->nCapacity && p->lru.pNext != &p->lru) {
-    entryDrop(p, p->lru.pNext, ppDead);
+  u64 nStep = 2 * (u64)p->nEntry + 1;
+  while (p->nUsage > p->nCapacity && p->pHand && nStep-- > 0) {
+    SdbCacheHandle *e = p->pHand;
+    p->pHand = e->pNext;
+    if (e->nRef) continue;
+    if (e->bRef) {
+      e->bRef = 0;
+      continue;
+    }
+    entryDrop(p, e, ppDead);
     p->nEvict++;
   }
 }
 
 static void destroyList(SdbCacheHandle *e) {
   while (e) {
-    SdbCacheHandle *pNext = e->pHashNext;
+    SdbCacheHandle *pNext = e->pNext;
     entryDestroy(e);
     e = pNext;
   }
 }
 
+/* ------------------------------------------------------------ API */
+
 SdbCacheHandle *sdbCacheLookup(SdbCache *p, u64 uid, u32 idx) {
+  u64 hash = cacheHash(uid, idx);
   pthread_mutex_lock(&p->mu);
-  SdbCacheHandle *e = *hashSlot(p, uid, idx);
+  SdbCacheHandle *e = slotFind(p, hash, uid, idx)->h;
   if (e) {
-    if (e->nRef++ == 0) lruRemove(e);
+    e->nRef++;
+    e->bRef = 1;
     p->nHit++;
   } else {
     p->nMiss++;
@@ -163,26 +242,28 @@ SdbCacheHandle *sdbCacheLookup(SdbCache *p, u64 uid, u32 idx) {
 }
 
 int sdbCacheContains(SdbCache *p, u64 uid, u32 idx) {
+  u64 hash = cacheHash(uid, idx);
   pthread_mutex_lock(&p->mu);
-  int b = *hashSlot(p, uid, idx) != NULL;
+  int b = slotFind(p, hash, uid, idx)->h != NULL;
   pthread_mutex_unlock(&p->mu);
   return b;
 }
 
 SdbCacheHandle *sdbCacheInsert(SdbCache *p, u64 uid, u32 idx, void *pVal, size_t nCharge,
                                void (*xFree)(void *)) {
+  u64 hash = cacheHash(uid, idx);
   SdbCacheHandle *pDead = NULL;
   pthread_mutex_lock(&p->mu);
-  SdbCacheHandle **pp = hashSlot(p, uid, idx);
-  SdbCacheHandle *e = *pp;
+  SdbCacheHandle *e = slotFind(p, hash, uid, idx)->h;
   if (e) {
-    /* Somebody else loaded it first: share theirs, drop ours. */
-    if (e->nRef++ == 0) lruRemove(e);
+    /* Somebody else loaded it first: share theirs (a reference), drop ours. */
+    e->nRef++;
+    e->bRef = 1;
     pthread_mutex_unlock(&p->mu);
     if (xFree) xFree(pVal);
     return e;
   }
-  e = sdbMallocZero(sizeof(*e));
+  e = tableRoom(p) ? sdbMallocZero(sizeof(*e)) : NULL;
   if (!e) {
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -190,15 +271,16 @@ SdbCacheHandle *sdbCacheInsert(SdbCache *p, u64 uid, u32 idx, void *pVal, size_t
   e->uid = uid;
   e->idx = idx;
   e->nRef = 1;
-  e->bInTable = 1;
   e->pVal = pVal;
   e->xFree = xFree;
   e->nCharge = nCharge;
-  *pp = e;
+  CacheSlot *s = slotFind(p, hash, uid, idx);
+  s->hash = hash;
+  s->h = e;
+  clockInsert(p, e);
   p->nEntry++;
   p->nUsage += nCharge;
   p->nInsert++;
-  hashGrow(p);
   evict(p, &pDead);
   pthread_mutex_unlock(&p->mu);
   destroyList(pDead);
@@ -211,15 +293,7 @@ void sdbCacheRelease(SdbCache *p, SdbCacheHandle *h) {
   if (!h) return;
   SdbCacheHandle *pDead = NULL;
   pthread_mutex_lock(&p->mu);
-  if (--h->nRef == 0) {
-    if (h->bInTable) {
-      lruAppend(p, h);
-      evict(p, &pDead);
-    } else {
-      h->pHashNext = NULL;
-      pDead = h;
-    }
-  }
+  if (--h->nRef == 0 && p->nUsage > p->nCapacity) evict(p, &pDead);
   pthread_mutex_unlock(&p->mu);
   destroyList(pDead);
 }
@@ -252,10 +326,10 @@ void sdbCacheAheadRelease(SdbCache *p, size_t n) {
 void sdbCacheEraseUid(SdbCache *p, u64 uid) {
   SdbCacheHandle *pDead = NULL;
   pthread_mutex_lock(&p->mu);
-  SdbCacheHandle *e = p->lru.pNext;
-  while (e != &p->lru) {
+  SdbCacheHandle *e = p->pHand;
+  for (u32 n = p->nEntry; n > 0; n--) {
     SdbCacheHandle *pNext = e->pNext;
-    if (e->uid == uid) entryDrop(p, e, &pDead);
+    if (e->uid == uid && e->nRef == 0) entryDrop(p, e, &pDead);
     e = pNext;
   }
   pthread_mutex_unlock(&p->mu);

@@ -1,15 +1,22 @@
 /*
-** cache.h: a thread-safe LRU cache of decoded SST parts, bounded in bytes.
+** cache.h: a thread-safe cache of decoded SST parts, bounded in bytes, with a
+** CLOCK (second chance) replacement policy.
 **
 ** Entries are keyed by (u64 sstUid, u32 idx). idx is a data block index, or
 ** SDB_CACHE_FILTER for an SST's filter (the only other section cached). Values are
 ** opaque to the cache: each comes with its charge (bytes) and a destructor.
 **
 ** Entries are reference-counted through handles. A handle returned by Lookup
-** or Insert pins its entry: the value stays valid until sdbCacheRelease, even
-** if the entry is evicted or replaced meanwhile. Only unpinned entries sit on
-** the LRU list and can be evicted, so the cache may exceed its capacity while
-** many entries are pinned (it shrinks back as they are released).
+** or Insert pins its entry: it is neither evicted nor erased, and its value
+** stays valid, until sdbCacheRelease. Only unpinned entries can be evicted,
+** so the cache may exceed its capacity while many entries are pinned (it
+** shrinks back as they are released).
+**
+** Replacement: a hit marks its entry referenced. To make room a clock hand
+** walks the entries in insertion order: it passes pinned ones, takes the mark
+** off a referenced one (it stays for another turn) and evicts the first
+** unmarked one. A new entry starts unmarked, so a block read once (a scan)
+** goes before one that was hit again.
 */
 #ifndef SDB_CACHE_H
 #define SDB_CACHE_H
@@ -41,8 +48,9 @@ void sdbCacheFree(SdbCache *p);
 ** the calling thread's cost record, sdb_cost_attach). */
 SdbCacheHandle *sdbCacheLookup(SdbCache *p, u64 uid, u32 idx);
 
-/* True if (uid, idx) is held now. Pins nothing, counts nothing and leaves the
-** LRU order alone: a hint for planning reads, which may be stale at once. */
+/* True if (uid, idx) is held now. Pins nothing, counts nothing and does not
+** mark the entry referenced: a hint for planning reads, which may be stale at
+** once. */
 int sdbCacheContains(SdbCache *p, u64 uid, u32 idx);
 
 /*
