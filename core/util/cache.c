@@ -15,9 +15,15 @@
 ** pinned; a sweep stops after two turns of the clock (then everything left is
 ** pinned).
 **
-** One mutex protects everything. An entry leaves the table only unpinned
-** (evicted or erased) and is destroyed at once, its value destructor after
-** the mutex is released.
+** One mutex protects everything but a release: nRef is atomic and a release
+** only decrements it, taking the mutex only when the cache is over capacity
+** (to evict). An entry leaves the table only unpinned (evicted or erased,
+** under the mutex, which loads nRef with acquire ordering after the
+** releaser's decrement), and is destroyed at once, its value destructor after
+** the mutex is released. nUsage is read without the mutex by a release; it
+** and nRef are accessed sequentially consistently, so an insert that goes over
+** capacity and a release of the last pin cannot both miss the other (one of
+** them evicts).
 */
 #include <pthread.h>
 
@@ -27,7 +33,7 @@ struct SdbCacheHandle {
   void *pVal;             /* owned; destroyed with xFree */
   u64 uid;
   u32 idx;
-  u32 nRef;               /* pins held by callers */
+  u32 nRef;               /* pins held by callers (atomic) */
   int bRef;               /* referenced since the hand last passed */
   size_t nCharge;
   void (*xFree)(void *);
@@ -43,7 +49,8 @@ typedef struct CacheSlot {
 struct SdbCache {
   pthread_mutex_t mu;
   size_t nCapacity;
-  size_t nUsage;          /* sum of nCharge over entries in the table, plus nAhead */
+  size_t nUsage;          /* sum of nCharge over entries in the table, plus nAhead;
+                          ** written under the mutex with usageAdd, read by a release without it */
   size_t nAhead;          /* read-ahead bytes charged (sdbCacheAheadCharge) */
   CacheSlot *aSlot;       /* nSlot slots */
   u32 nSlot;              /* power of two, more than nEntry */
@@ -94,6 +101,23 @@ void sdbCacheFree(SdbCache *p) {
   sdbFree(p->aSlot);
   pthread_mutex_destroy(&p->mu);
   sdbFree(p);
+}
+
+/* Add d (may wrap: a subtraction) to nUsage. REQUIRES: the mutex. */
+static void usageAdd(SdbCache *p, size_t d) {
+  __atomic_store_n(&p->nUsage, p->nUsage + d, __ATOMIC_SEQ_CST);
+}
+
+/* True if e is pinned. Acquire: a releaser's reads of the value happen before
+** an evictor that sees its pin gone frees it. */
+static int entryPinned(SdbCacheHandle *e) {
+  return __atomic_load_n(&e->nRef, __ATOMIC_SEQ_CST) != 0;
+}
+
+/* Pin e. REQUIRES: the mutex (no evictor runs meanwhile). */
+static void entryPin(SdbCacheHandle *e) {
+  __atomic_add_fetch(&e->nRef, 1, __ATOMIC_RELAXED);
+  if (!e->bRef) e->bRef = 1;
 }
 
 /* ------------------------------------------------------------ hash table */
@@ -191,7 +215,7 @@ static void entryDrop(SdbCache *p, SdbCacheHandle *e, SdbCacheHandle **ppDead) {
   slotDelete(p, slotOf(p, e));
   clockRemove(p, e);
   p->nEntry--;
-  p->nUsage -= e->nCharge;
+  usageAdd(p, -e->nCharge);
   e->pNext = *ppDead;
   *ppDead = e;
 }
@@ -204,7 +228,7 @@ static void evict(SdbCache *p, SdbCacheHandle **ppDead) {
   while (p->nUsage > p->nCapacity && p->pHand && nStep-- > 0) {
     SdbCacheHandle *e = p->pHand;
     p->pHand = e->pNext;
-    if (e->nRef) continue;
+    if (entryPinned(e)) continue;
     if (e->bRef) {
       e->bRef = 0;
       continue;
@@ -229,8 +253,7 @@ SdbCacheHandle *sdbCacheLookup(SdbCache *p, u64 uid, u32 idx) {
   pthread_mutex_lock(&p->mu);
   SdbCacheHandle *e = slotFind(p, hash, uid, idx)->h;
   if (e) {
-    e->nRef++;
-    e->bRef = 1;
+    entryPin(e);
     p->nHit++;
   } else {
     p->nMiss++;
@@ -257,8 +280,7 @@ SdbCacheHandle *sdbCacheInsert(SdbCache *p, u64 uid, u32 idx, void *pVal, size_t
   SdbCacheHandle *e = slotFind(p, hash, uid, idx)->h;
   if (e) {
     /* Somebody else loaded it first: share theirs (a reference), drop ours. */
-    e->nRef++;
-    e->bRef = 1;
+    entryPin(e);
     pthread_mutex_unlock(&p->mu);
     if (xFree) xFree(pVal);
     return e;
@@ -279,7 +301,7 @@ SdbCacheHandle *sdbCacheInsert(SdbCache *p, u64 uid, u32 idx, void *pVal, size_t
   s->h = e;
   clockInsert(p, e);
   p->nEntry++;
-  p->nUsage += nCharge;
+  usageAdd(p, nCharge);
   p->nInsert++;
   evict(p, &pDead);
   pthread_mutex_unlock(&p->mu);
@@ -291,9 +313,12 @@ void *sdbCacheValue(const SdbCacheHandle *h) { return h->pVal; }
 
 void sdbCacheRelease(SdbCache *p, SdbCacheHandle *h) {
   if (!h) return;
+  /* After the decrement h may be evicted and freed by another thread. */
+  if (__atomic_sub_fetch(&h->nRef, 1, __ATOMIC_SEQ_CST) != 0) return;
+  if (__atomic_load_n(&p->nUsage, __ATOMIC_SEQ_CST) <= p->nCapacity) return;
   SdbCacheHandle *pDead = NULL;
   pthread_mutex_lock(&p->mu);
-  if (--h->nRef == 0 && p->nUsage > p->nCapacity) evict(p, &pDead);
+  evict(p, &pDead);
   pthread_mutex_unlock(&p->mu);
   destroyList(pDead);
 }
@@ -310,7 +335,7 @@ void sdbCacheAheadCharge(SdbCache *p, size_t n) {
   SdbCacheHandle *pDead = NULL;
   pthread_mutex_lock(&p->mu);
   p->nAhead += n;
-  p->nUsage += n;
+  usageAdd(p, n);
   evict(p, &pDead);
   pthread_mutex_unlock(&p->mu);
   destroyList(pDead);
@@ -319,7 +344,7 @@ void sdbCacheAheadCharge(SdbCache *p, size_t n) {
 void sdbCacheAheadRelease(SdbCache *p, size_t n) {
   pthread_mutex_lock(&p->mu);
   p->nAhead -= n;
-  p->nUsage -= n;
+  usageAdd(p, -n);
   pthread_mutex_unlock(&p->mu);
 }
 
@@ -329,7 +354,7 @@ void sdbCacheEraseUid(SdbCache *p, u64 uid) {
   SdbCacheHandle *e = p->pHand;
   for (u32 n = p->nEntry; n > 0; n--) {
     SdbCacheHandle *pNext = e->pNext;
-    if (e->uid == uid && e->nRef == 0) entryDrop(p, e, &pDead);
+    if (e->uid == uid && !entryPinned(e)) entryDrop(p, e, &pDead);
     e = pNext;
   }
   pthread_mutex_unlock(&p->mu);
