@@ -41,6 +41,16 @@ struct SdbCacheHandle {
   SdbCacheHandle *pNext;
 };
 
+/* Handles come from chunks the cache allocates (and frees only with itself),
+** so they lie together rather than between the blocks: a hit's handle is
+** more likely still in a CPU cache. Free handles are linked through pNext. */
+#define CACHE_CHUNK 256
+typedef struct CacheChunk CacheChunk;
+struct CacheChunk {
+  CacheChunk *pNext;
+  SdbCacheHandle a[CACHE_CHUNK];
+};
+
 typedef struct CacheSlot {
   u64 hash;               /* cacheHash of h's key; meaningless while h is NULL */
   SdbCacheHandle *h;      /* NULL: an empty slot */
@@ -56,6 +66,8 @@ struct SdbCache {
   u32 nSlot;              /* power of two, more than nEntry */
   u32 nEntry;             /* entries in the table (and on the clock) */
   SdbCacheHandle *pHand;  /* the clock's hand; NULL when it is empty */
+  CacheChunk *pChunk;     /* every chunk of handles, linked */
+  SdbCacheHandle *pFree;  /* handles not in use */
   u64 nHit, nMiss, nInsert, nEvict;
 };
 
@@ -88,15 +100,34 @@ SdbCache *sdbCacheNew(size_t nCapacity) {
   return p;
 }
 
-static void entryDestroy(SdbCacheHandle *e) {
-  if (e->xFree) e->xFree(e->pVal);
-  sdbFree(e);
+/* A zeroed handle from the free list, or NULL on OOM. REQUIRES: the mutex. */
+static SdbCacheHandle *entryNew(SdbCache *p) {
+  if (!p->pFree) {
+    CacheChunk *c = sdbMalloc(sizeof(*c));
+    if (!c) return NULL;
+    c->pNext = p->pChunk;
+    p->pChunk = c;
+    for (int i = CACHE_CHUNK - 1; i >= 0; i--) {
+      c->a[i].pNext = p->pFree;
+      p->pFree = &c->a[i];
+    }
+  }
+  SdbCacheHandle *e = p->pFree;
+  p->pFree = e->pNext;
+  memset(e, 0, sizeof(*e));
+  return e;
 }
 
 void sdbCacheFree(SdbCache *p) {
   if (!p) return;
   for (u32 i = 0; i < p->nSlot; i++) {
-    if (p->aSlot[i].h) entryDestroy(p->aSlot[i].h);
+    SdbCacheHandle *e = p->aSlot[i].h;
+    if (e && e->xFree) e->xFree(e->pVal);
+  }
+  while (p->pChunk) {
+    CacheChunk *c = p->pChunk;
+    p->pChunk = c->pNext;
+    sdbFree(c);
   }
   sdbFree(p->aSlot);
   pthread_mutex_destroy(&p->mu);
@@ -238,12 +269,19 @@ static void evict(SdbCache *p, SdbCacheHandle **ppDead) {
   }
 }
 
-static void destroyList(SdbCacheHandle *e) {
-  while (e) {
-    SdbCacheHandle *pNext = e->pNext;
-    entryDestroy(e);
-    e = pNext;
+/* Run the value destructors of the dead entries linked from e (without the
+** mutex), then give their handles back to the free list. */
+static void destroyList(SdbCache *p, SdbCacheHandle *e) {
+  if (!e) return;
+  SdbCacheHandle *pLast = e;
+  for (SdbCacheHandle *d = e; d; d = d->pNext) {
+    if (d->xFree) d->xFree(d->pVal);
+    pLast = d;
   }
+  pthread_mutex_lock(&p->mu);
+  pLast->pNext = p->pFree;
+  p->pFree = e;
+  pthread_mutex_unlock(&p->mu);
 }
 
 /* ------------------------------------------------------------ API */
@@ -285,7 +323,7 @@ SdbCacheHandle *sdbCacheInsert(SdbCache *p, u64 uid, u32 idx, void *pVal, size_t
     if (xFree) xFree(pVal);
     return e;
   }
-  e = tableRoom(p) ? sdbMallocZero(sizeof(*e)) : NULL;
+  e = tableRoom(p) ? entryNew(p) : NULL;
   if (!e) {
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -305,7 +343,7 @@ SdbCacheHandle *sdbCacheInsert(SdbCache *p, u64 uid, u32 idx, void *pVal, size_t
   p->nInsert++;
   evict(p, &pDead);
   pthread_mutex_unlock(&p->mu);
-  destroyList(pDead);
+  destroyList(p, pDead);
   return e;
 }
 
@@ -320,7 +358,7 @@ void sdbCacheRelease(SdbCache *p, SdbCacheHandle *h) {
   pthread_mutex_lock(&p->mu);
   evict(p, &pDead);
   pthread_mutex_unlock(&p->mu);
-  destroyList(pDead);
+  destroyList(p, pDead);
 }
 
 size_t sdbCacheAheadRoom(SdbCache *p) {
@@ -338,7 +376,7 @@ void sdbCacheAheadCharge(SdbCache *p, size_t n) {
   usageAdd(p, n);
   evict(p, &pDead);
   pthread_mutex_unlock(&p->mu);
-  destroyList(pDead);
+  destroyList(p, pDead);
 }
 
 void sdbCacheAheadRelease(SdbCache *p, size_t n) {
@@ -358,7 +396,7 @@ void sdbCacheEraseUid(SdbCache *p, u64 uid) {
     e = pNext;
   }
   pthread_mutex_unlock(&p->mu);
-  destroyList(pDead);
+  destroyList(p, pDead);
 }
 
 void sdbCacheGetStats(SdbCache *p, SdbCacheStats *pStats) {
