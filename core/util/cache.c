@@ -19,8 +19,8 @@
 ** only decrements it, taking the mutex only when the cache is over capacity
 ** (to evict). An entry leaves the table only unpinned (evicted or erased,
 ** under the mutex, which loads nRef with acquire ordering after the
-** releaser's decrement), and is destroyed at once, its value destructor after
-** the mutex is released. nUsage is read without the mutex by a release; it
+** releaser's decrement); its value destructor runs after the mutex is
+** released, then its handle goes back to the free list. nUsage is read without the mutex by a release; it
 ** and nRef are accessed sequentially consistently, so an insert that goes over
 ** capacity and a release of the last pin cannot both miss the other (one of
 ** them evicts).
