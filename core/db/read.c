@@ -176,6 +176,22 @@ static int dbMaybeRefresh(SdbDb *db, SdbErr *pErr) {
 
 /* All child iterators of version v for range r: pFirst (an overlay, ownership
 ** taken; may be NULL), memtable, L0s, runs. */
+/*
+** Append an iterator over memtable p to ap[*pn], unless p is empty and no
+** overlay is merged (bOverlay 0): the scan then reads only rows with a seq up
+** to the version's lastSeq, loaded (acquire) before this call, and every such
+** row was counted in p before lastSeq was published, so an empty p has none.
+** Skipping it spares every row of the scan a merge step (a reader whose WAL
+** is all in L0 SSTs has an empty memtable).
+*/
+static int dbMemChild(SdbMemtable *p, const SdbRange *r, int bDesc, int bOverlay, SdbIter **ap,
+                      int *pn, SdbErr *pErr) {
+  if (!bOverlay && sdbMemtableRows(p) == 0) return SDB_OK;
+  int rc = sdbMemtableIterNew(p, r, bDesc, &ap[*pn], pErr);
+  if (rc == SDB_OK) (*pn)++;
+  return rc;
+}
+
 static int dbChildren(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc, SdbIter *pFirst,
                       SdbIter ***papChild, int *pnChild, SdbErr *pErr) {
   int nMax = 2 + v->nImm + v->nL0 + v->nRun, n = 0;
@@ -185,11 +201,9 @@ static int dbChildren(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc, Sdb
     return SDB_NOMEM_ERR(pErr);
   }
   if (pFirst) ap[n++] = pFirst;
-  int rc = sdbMemtableIterNew(v->pMem, r, bDesc, &ap[n], pErr);
-  if (rc == SDB_OK) n++;
+  int rc = dbMemChild(v->pMem, r, bDesc, pFirst != NULL, ap, &n, pErr);
   for (int i = 0; rc == SDB_OK && i < v->nImm; i++) {
-    rc = sdbMemtableIterNew(v->apImm[i], r, bDesc, &ap[n], pErr);
-    if (rc == SDB_OK) n++;
+    rc = dbMemChild(v->apImm[i], r, bDesc, pFirst != NULL, ap, &n, pErr);
   }
   for (int i = 0; rc == SDB_OK && i < v->nL0; i++) {   /* seekable, so every L0 */
     rc = sdbDbTableSeekIter(db, v->apL0[i], r, bDesc, &ap[n], pErr);
@@ -232,7 +246,11 @@ static int dbScanVersion(SdbDb *db, DbVersion *v, SdbMemtable *pOverlay, const S
   }
   if (rc == SDB_OK) rc = dbChildren(db, v, pRange, bDesc, pOver, &apChild, &nChild, pErr);
   else sdb_iter_free(pOver);
-  if (rc == SDB_OK) rc = sdbMergeIterNew(apChild, nChild, bDesc, &pMerged, pErr);
+  if (rc == SDB_OK && nChild == 1) {
+    pMerged = apChild[0];           /* one source: nothing to merge, one step less per row */
+  } else if (rc == SDB_OK) {
+    rc = sdbMergeIterNew(apChild, nChild, bDesc, &pMerged, pErr);
+  }
   sdbFree(apChild);
   if (rc) {
     sdbDbVersionUnref(v);
