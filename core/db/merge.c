@@ -238,6 +238,8 @@ typedef struct VisIter {
   VisVersion *aVer;       /* versions of the current key; reused */
   int nVer, nVerAlloc;
   int bSkipKey;           /* ascending: the rest of key's versions are still in pM */
+  const u8 *pSkipKey;     /* ... and that key, borrowed from pM (visSkipKey) */
+  size_t nSkipKey;
   int bDesc;              /* descending: a key's versions come in any seq order */
 } VisIter;
 
@@ -362,11 +364,17 @@ static int visResolve(VisIter *it, int *pbRow, SdbErr *pErr) {
   return SDB_OK;
 }
 
-/* Advance the merging iterator past the versions of it->key. */
+/*
+** Advance the merging iterator past the versions of the key at pSkipKey, a
+** key borrowed from the merge's current entry. Each step keeps the pointer
+** valid (the lookahead rule: an entry outlives one more step): after a step
+** that lands on the same key, pSkipKey moves to that newer entry's key.
+*/
 static int visSkipKey(VisIter *it, SdbErr *pErr) {
   SdbIter *m = it->pM;
   it->bSkipKey = 0;
-  while (!m->bEof && sdbKeyCmp(m->cur.pKey, m->cur.nKey, it->key.a, it->key.n) == 0) {
+  while (!m->bEof && sdbKeyCmp(m->cur.pKey, m->cur.nKey, it->pSkipKey, it->nSkipKey) == 0) {
+    it->pSkipKey = m->cur.pKey;
     int rc = sdb_iter_next(m, pErr);
     if (rc) return rc;
   }
@@ -377,8 +385,8 @@ static int visSkipKey(VisIter *it, SdbErr *pErr) {
 ** Move to the next visible row, ascending. Versions newer than maxSeq are
 ** passed over. A key's versions come newest first, so when the newest
 ** visible one is a value it is the row, borrowed from the merging iterator
-** without a copy (only the key is copied, to skip the older versions at the
-** next step) and a tombstone hides the key. A merge operand makes the key's
+** without a copy (its key too: the next step skips the older versions by
+** comparing with it, see visSkipKey) and a tombstone hides the key. A merge operand makes the key's
 ** versions gathered (copied) and folded.
 */
 static int visStepAsc(VisIter *it, SdbErr *pErr) {
@@ -402,7 +410,8 @@ static int visStepAsc(VisIter *it, SdbErr *pErr) {
       if (bRow) break;
       continue;
     }
-    if (sdbBufSet(&it->key, m->cur.pKey, m->cur.nKey)) return SDB_NOMEM_ERR(pErr);
+    it->pSkipKey = m->cur.pKey;       /* borrowed: the skip at the next step */
+    it->nSkipKey = m->cur.nKey;
     it->bSkipKey = 1;
     if (m->cur.eKind == SDB_KIND_TOMBSTONE) continue;
     it->base.cur = m->cur;
