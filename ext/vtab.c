@@ -69,6 +69,9 @@ typedef struct SdbCursor {
   i64 nLimit;             /* rows still to return; -1 = no limit */
   SdbExtBounds bounds;    /* the range of the last xFilter; its key buffers
                           ** are reused by the next one, freed at xClose */
+  const char *zPlanStr;   /* idxStr the plan below was parsed from (SQLite's,
+                          ** alive as long as the statement, so as the cursor) */
+  SdbExtPlan plan;
 } SdbCursor;
 
 /* See extInt.h. */
@@ -594,21 +597,26 @@ static int cursorStart(SdbCursor *p, const SdbExtBounds *pB, int bDesc, i64 nOff
 int sdbExtCursorFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
                       sqlite3_value **argv) {
   SdbCursor *p = (SdbCursor *)pCursor;
-  SdbExtPlan plan;
   SdbExtBounds *pB = &p->bounds;
   int iIn = -1;
   i64 nOffset = 0;
   cursorReset(p);
-  if (sdbExtPlanParse(idxStr, argc, &plan) != SQLITE_OK) {
-    return sdbExtVtabError(pCursor->pVtab, SQLITE_INTERNAL,
-                        sqlite3_mprintf("slatedb: unreadable plan \"%s\"", idxStr ? idxStr : ""));
+  /* A join calls xFilter per outer row with the same idxStr: parse it once. */
+  if (!idxStr || idxStr != p->zPlanStr || argc != p->plan.nArg) {
+    p->zPlanStr = 0;
+    if (sdbExtPlanParse(idxStr, argc, &p->plan) != SQLITE_OK) {
+      return sdbExtVtabError(pCursor->pVtab, SQLITE_INTERNAL,
+                          sqlite3_mprintf("slatedb: unreadable plan \"%s\"", idxStr ? idxStr : ""));
+    }
+    p->zPlanStr = idxStr;
   }
+  const SdbExtPlan *pPlan = &p->plan;
   sdbExtBoundsReset(pB);
-  int rc = cursorArgs(p, &plan, argv, pB, &iIn, &nOffset);
+  int rc = cursorArgs(p, pPlan, argv, pB, &iIn, &nOffset);
   if (rc == SQLITE_OK && iIn >= 0 && !pB->bEmpty) {
-    rc = cursorInList(p, pB, plan.aLoose[iIn], argv[iIn], plan.bDesc);
+    rc = cursorInList(p, pB, pPlan->aLoose[iIn], argv[iIn], pPlan->bDesc);
   }
-  if (rc == SQLITE_OK && !pB->bEmpty) rc = cursorStart(p, pB, plan.bDesc, nOffset);
+  if (rc == SQLITE_OK && !pB->bEmpty) rc = cursorStart(p, pB, pPlan->bDesc, nOffset);
   if (rc != SQLITE_OK) p->bEof = 1;
   return rc;
 }
