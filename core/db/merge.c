@@ -282,7 +282,7 @@ static int visGather(VisIter *it, const SdbEntry *pFirst, SdbErr *pErr) {
   it->vals.n = 0;
   if (sdbBufSet(&it->key, e->pKey, e->nKey)) return SDB_NOMEM_ERR(pErr);
   if (pFirst && pFirst->seq <= it->maxSeq && visAddVersion(it, pFirst)) return SDB_NOMEM_ERR(pErr);
-  while (!m->bEof && sdbKeyCmp(m->cur.pKey, m->cur.nKey, it->key.a, it->key.n) == 0) {
+  while (!m->bEof && sdbKeyEq(m->cur.pKey, m->cur.nKey, it->key.a, it->key.n)) {
     if (m->cur.seq <= it->maxSeq && visAddVersion(it, &m->cur)) return SDB_NOMEM_ERR(pErr);
     int rc = sdb_iter_next(m, pErr);
     if (rc) return rc;
@@ -373,7 +373,7 @@ static int visResolve(VisIter *it, int *pbRow, SdbErr *pErr) {
 static int visSkipKey(VisIter *it, SdbErr *pErr) {
   SdbIter *m = it->pM;
   it->bSkipKey = 0;
-  while (!m->bEof && sdbKeyCmp(m->cur.pKey, m->cur.nKey, it->pSkipKey, it->nSkipKey) == 0) {
+  while (!m->bEof && sdbKeyEq(m->cur.pKey, m->cur.nKey, it->pSkipKey, it->nSkipKey)) {
     it->pSkipKey = m->cur.pKey;
     int rc = sdb_iter_next(m, pErr);
     if (rc) return rc;
@@ -442,7 +442,7 @@ static int visStepDesc(VisIter *it, SdbErr *pErr) {
     SdbEntry e = m->cur;
     int rc = sdb_iter_next(m, pErr);
     if (rc) return rc;
-    if (m->bEof || sdbKeyCmp(m->cur.pKey, m->cur.nKey, e.pKey, e.nKey) != 0) {
+    if (m->bEof || !sdbKeyEq(m->cur.pKey, m->cur.nKey, e.pKey, e.nKey)) {
       if (e.seq > it->maxSeq || e.eKind == SDB_KIND_TOMBSTONE) continue;
       if (e.eKind == SDB_KIND_VALUE) {
         it->base.cur = e;

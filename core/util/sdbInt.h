@@ -107,6 +107,15 @@ u32 sdbCrc32(const u8 *a, size_t n);
 
 /* memcmp order with shorter-prefix-first, as SlateDB orders keys. */
 int sdbKeyCmp(const u8 *a, size_t na, const u8 *b, size_t nb);
+/* True if keys a and b are equal: sdbKeyCmp(...) == 0, but keys of different
+** lengths, or (the usual case for neighbouring keys of a scan) with different
+** last bytes, are told apart without a call. */
+static inline int sdbKeyEq(const u8 *a, size_t na, const u8 *b, size_t nb) {
+  if (na != nb) return 0;
+  if (na == 0 || a == b) return 1;
+  if (a[na - 1] != b[na - 1]) return 0;
+  return memcmp(a, b, na) == 0;
+}
 
 /* Hex of a key for messages: writes at most nOut-1 chars, "..." if cut. */
 void sdbHexForMsg(const u8 *a, size_t n, char *zOut, size_t nOut);
