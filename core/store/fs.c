@@ -5,11 +5,18 @@
 ** <root>/wal/00000000000000000001.sst. Keys are checked so that nothing outside
 ** <root> is ever touched: no empty components, no "." or "..", no leading '/',
 ** no NUL. Writes go to a hidden temporary file in the target directory which is
-** fsync'd and then published atomically: rename() for plain PUTs, link() for
-** create-only PUTs (link fails with EEXIST when the object exists, which is the
-** create-only semantics SlateDB's fencing relies on). The directory is fsync'd
-** after publishing. Listing skips hidden files (names starting with '.'), so a
-** crash never exposes a half-written object.
+** fdatasync'd and then published atomically: rename() for plain PUTs,
+** renameat2(RENAME_NOREPLACE) for create-only PUTs (link() and unlink() where
+** the file system lacks it; both fail with EEXIST when the object exists,
+** which is the create-only semantics SlateDB's fencing relies on). The
+** directory is fsync'd after publishing, before the PUT returns. Listing skips
+** hidden files (names starting with '.'), so a crash never exposes a
+** half-written object.
+**
+** A create-only PUT (a WAL object, a manifest) asks the spare thread for the
+** temp file of the next one into its folder (fsSpareMain): created, fsync'd
+** and its folder opened off the commit path, so the next commit only writes,
+** fdatasyncs, renames and fsyncs the folder.
 **
 ** Ranged reads of ".sst" objects (immutable once published) go through a small
 ** per-store cache of open file descriptors (FS_FD_CACHE_N entries, LRU, reference
@@ -41,6 +48,22 @@ typedef struct FsFd {
   u64 iLru;               /* FsStore.iClock at the last use */
 } FsFd;
 
+/* A temporary file of a PUT: the spare (fsSpareMain) or the PUT's own. */
+typedef struct FsTemp {
+  char *zDir;             /* its directory's path, sdbMalloc'd (the spare's; else NULL) */
+  char *zTmp;             /* its path, sdbMalloc'd with room for the name; "" once it
+                          ** needs no unlink (published, or never created) */
+  int fd;                 /* open for writing, or -1 */
+  int dirFd;              /* its directory, open (the spare's), or -1 */
+} FsTemp;
+
+/* States of FsStore.sp. */
+#define FS_SPARE_NONE   0   /* empty slot */
+#define FS_SPARE_WANTED 1   /* asked for: zDir and zTmp's room set, the thread makes it */
+#define FS_SPARE_MAKING 2   /* the thread is creating it (paths owned by the slot) */
+#define FS_SPARE_READY  3   /* made: fd and dirFd open */
+#define FS_SPARE_FAILED 4   /* the thread could not make it: paths only */
+
 typedef struct FsStore {
   SdbStore base;          /* must be first */
   char *zRoot;            /* absolute or relative root path, no trailing '/' */
@@ -49,6 +72,14 @@ typedef struct FsStore {
   FsFd aFd[FS_FD_CACHE_N];  /* the descriptor cache */
   u64 iClock;             /* LRU clock, bumped on every cache hit or insert */
   u64 iGen;               /* bumped on every invalidation */
+  pthread_mutex_t muSp;   /* guards sp, eSp, hLastDir, bSpStop (and thSp's start) */
+  pthread_cond_t cvSp;    /* signalled when eSp changes or bSpStop is set */
+  FsTemp sp;              /* the spare temp file (see fsSpareMain), owned by the store */
+  int eSp;                /* FS_SPARE_* */
+  u64 hLastDir;           /* fsKeyHash of the directory of the last create-only PUT */
+  int bSpThread;          /* thSp runs */
+  int bSpStop;            /* fsFree asked thSp to exit */
+  pthread_t thSp;         /* the spare thread, started by the first create-only PUT */
 } FsStore;
 
 /* A descriptor borrowed for one read: either a cache slot or a private fd. */
@@ -357,9 +388,11 @@ static int fsMakeParents(FsStore *p, const char *zKey, SdbErr *pErr) {
 }
 
 /* fsync the directory of zFile (cut at its last '/' for the call, then
-** restored). Allocates nothing: it runs after the object was published, when
-** a failure would misreport a stored object as not stored. */
-static int fsSyncDir(char *zFile) {
+** restored), through dirFd when it is open (>= 0) on that directory.
+** Allocates nothing: it runs after the object was published, when a failure
+** would misreport a stored object as not stored. */
+static int fsSyncDir(char *zFile, int dirFd) {
+  if (dirFd >= 0) return fsync(dirFd) == 0 ? SDB_OK : SDB_IOERR;
   char *zSlash = strrchr(zFile, '/');
   if (zSlash) *zSlash = 0;
   int fd = open(zSlash ? zFile : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -369,41 +402,248 @@ static int fsSyncDir(char *zFile) {
   return rc;
 }
 
-/* Write a[0..n) to a new hidden temp file next to zPath; fsync it.
-** On success *pzTmp is the sdbMalloc'd temp path (caller unlinks/frees). */
-static int fsWriteTemp(const char *zPath, const u8 *a, size_t n, char **pzTmp, SdbErr *pErr) {
+/* ------------------------------------------------------------ temp files */
+
+/* Room fsTempName needs after the directory's path. */
+#define FS_TMP_NAME_MAX 80
+
+/* Write the path of a new temp file of directory zDir[0..nDir) into
+** z[0..nDir+FS_TMP_NAME_MAX): "<dir>/.tmp-<pid>-<n>-<time>" (fsIsTempName),
+** unique in this process by its counter. */
+static void fsTempName(char *z, const char *zDir, int nDir) {
   static unsigned int iCounter = 0;
-  const char *zSlash = strrchr(zPath, '/');
-  int nDir = zSlash ? (int)(zSlash - zPath) : 0;
   struct timeval tv;
   gettimeofday(&tv, NULL);
   unsigned int iSeq = __atomic_add_fetch(&iCounter, 1, __ATOMIC_RELAXED);
-  char *zTmp = sdbMprintf("%.*s/.tmp-%d-%u-%ld%06ld", nDir, zPath, (int)getpid(), iSeq,
-                          (long)tv.tv_sec, (long)tv.tv_usec);
-  if (!zTmp) return SDB_NOMEM_ERR(pErr);
-  int fd = open(zTmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    int rc = fsErrno(pErr, "create", zTmp);
-    sdbFree(zTmp);
+  snprintf(z, (size_t)nDir + FS_TMP_NAME_MAX, "%.*s/.tmp-%d-%u-%ld%06ld", nDir, zDir,
+           (int)getpid(), iSeq, (long)tv.tv_sec, (long)tv.tv_usec);
+}
+
+/* Close t's descriptors (those >= 0) and free its strings; with bUnlink also
+** remove its temp file. t is left empty. */
+static void fsTempDiscard(FsTemp *t, int bUnlink) {
+  if (t->fd >= 0) close(t->fd);
+  if (t->dirFd >= 0) close(t->dirFd);
+  if (bUnlink && t->zTmp && t->zTmp[0]) unlink(t->zTmp);
+  sdbFree(t->zTmp);
+  sdbFree(t->zDir);
+  memset(t, 0, sizeof(*t));
+  t->fd = t->dirFd = -1;
+}
+
+/* Create a new hidden temp file next to zPath into *t (fd open for writing,
+** no dirFd), the caller thread's way. Caller owns *t (fsTempDiscard). */
+static int fsTempCreate(const char *zPath, FsTemp *t, SdbErr *pErr) {
+  const char *zSlash = strrchr(zPath, '/');
+  int nDir = zSlash ? (int)(zSlash - zPath) : 0;
+  memset(t, 0, sizeof(*t));
+  t->fd = t->dirFd = -1;
+  t->zTmp = sdbMalloc((size_t)nDir + FS_TMP_NAME_MAX);
+  if (!t->zTmp) return SDB_NOMEM_ERR(pErr);
+  fsTempName(t->zTmp, zPath, nDir);
+  t->fd = open(t->zTmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (t->fd < 0) {
+    int rc = fsErrno(pErr, "create", t->zTmp);
+    t->zTmp[0] = 0;   /* nothing to unlink */
+    fsTempDiscard(t, 0);
     return rc;
   }
+  return SDB_OK;
+}
+
+/* ------------------------------------------------------------ the spare */
+
+/* The spare thread (fsSpareMain) makes, ahead of a PUT, the temp file the
+** next PUT into the same directory will write: created, fsync'd (its
+** directory entry durable) and its directory opened, off the commit path.
+** A PUT takes the spare of its directory (waiting for it while it is being
+** made), asks for the next one, and only writes, fdatasyncs, renames and
+** fsyncs the directory. A spare left by a crash is an empty temp file, never
+** listed and swept like any other (sdbStoreSweepTemp). */
+
+/* The thread's body: make the spare asked for (p->sp, FS_SPARE_WANTED), until
+** fsFree stops it. Allocates nothing (the asker allocated the paths). */
+static void *fsSpareMain(void *pArg) {
+  FsStore *p = pArg;
+  pthread_mutex_lock(&p->muSp);
+  for (;;) {
+    while (!p->bSpStop && p->eSp != FS_SPARE_WANTED) pthread_cond_wait(&p->cvSp, &p->muSp);
+    if (p->bSpStop) break;
+    FsTemp *t = &p->sp;
+    p->eSp = FS_SPARE_MAKING;   /* t's paths stay put until the state changes */
+    pthread_mutex_unlock(&p->muSp);
+    fsTempName(t->zTmp, t->zDir, (int)strlen(t->zDir));
+    int fd = open(t->zTmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    int bOk = fd >= 0 && fsync(fd) == 0;
+    int dirFd = bOk ? open(t->zDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (fd >= 0 && dirFd < 0) {
+      close(fd);
+      unlink(t->zTmp);
+      fd = -1;
+    }
+    pthread_mutex_lock(&p->muSp);
+    t->fd = fd;
+    t->dirFd = dirFd;
+    p->eSp = fd >= 0 ? FS_SPARE_READY : FS_SPARE_FAILED;
+    pthread_cond_broadcast(&p->cvSp);
+  }
+  pthread_mutex_unlock(&p->muSp);
+  return NULL;
+}
+
+/* Whether t's directory is the one of zPath (its prefix up to the last '/'). */
+static int fsSameDir(const FsTemp *t, const char *zPath) {
+  const char *zSlash = strrchr(zPath, '/');
+  size_t n = zSlash ? (size_t)(zSlash - zPath) : 0;
+  return t->zDir && strlen(t->zDir) == n && memcmp(t->zDir, zPath, n) == 0;
+}
+
+/* Take the spare made for zPath's directory into *t (waiting while it is
+** being made). Returns 1 if taken (caller owns *t), 0 if there is none. */
+static int fsSpareTake(FsStore *p, const char *zPath, FsTemp *t) {
+  int bTaken = 0;
+  pthread_mutex_lock(&p->muSp);
+  while ((p->eSp == FS_SPARE_WANTED || p->eSp == FS_SPARE_MAKING) && fsSameDir(&p->sp, zPath)) {
+    pthread_cond_wait(&p->cvSp, &p->muSp);
+  }
+  if (p->eSp == FS_SPARE_READY && fsSameDir(&p->sp, zPath)) {
+    *t = p->sp;
+    memset(&p->sp, 0, sizeof(p->sp));
+    p->sp.fd = p->sp.dirFd = -1;
+    p->eSp = FS_SPARE_NONE;
+    bTaken = 1;
+  }
+  pthread_mutex_unlock(&p->muSp);
+  return bTaken;
+}
+
+/* FNV-1a 64 of z[0..n). */
+static u64 fsDirHash(const char *z, int n) {
+  u64 h = 0xcbf29ce484222325ULL;
+  for (int i = 0; i < n; i++) {
+    h ^= (u8)z[i];
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+/* Ask the spare thread (started here the first time) for a spare in
+** zPath's directory (create-only PUTs: the WAL's, the manifest's), replacing
+** a failed one, or a spare of another directory once two create-only PUTs
+** in a row went to this one (a manifest PUT between WAL PUTs leaves the
+** WAL's spare alone). Best effort: out of memory, a thread that cannot start
+** or a spare still being made elsewhere leave the next PUT to create its
+** own. */
+static void fsSpareAsk(FsStore *p, const char *zPath) {
+  const char *zSlash = strrchr(zPath, '/');
+  int nDir = zSlash ? (int)(zSlash - zPath) : 0;
+  FsTemp old, ask;
+  memset(&old, 0, sizeof(old));
+  old.fd = old.dirFd = -1;
+  memset(&ask, 0, sizeof(ask));
+  ask.fd = ask.dirFd = -1;
+  ask.zDir = sdbMprintf("%.*s", nDir, zPath);
+  ask.zTmp = sdbMalloc((size_t)nDir + FS_TMP_NAME_MAX);
+  if (!ask.zDir || !ask.zTmp || p->bReadOnly) {
+    fsTempDiscard(&ask, 0);
+    return;
+  }
+  ask.zTmp[0] = 0;
+  pthread_mutex_lock(&p->muSp);
+  if (!p->bSpThread && pthread_create(&p->thSp, NULL, fsSpareMain, p) == 0) p->bSpThread = 1;
+  u64 h = fsDirHash(zPath, nDir);
+  int bAgain = h == p->hLastDir;   /* the second create-only PUT in a row into this folder */
+  p->hLastDir = h;
+  if (p->bSpThread && p->eSp != FS_SPARE_WANTED && p->eSp != FS_SPARE_MAKING &&
+      !(p->eSp == FS_SPARE_READY && (fsSameDir(&p->sp, zPath) || !bAgain))) {
+    old = p->sp;   /* a spare of another directory, or the paths of a failed one */
+    p->sp = ask;
+    p->eSp = FS_SPARE_WANTED;
+    memset(&ask, 0, sizeof(ask));
+    ask.fd = ask.dirFd = -1;
+    pthread_cond_broadcast(&p->cvSp);
+  }
+  pthread_mutex_unlock(&p->muSp);
+  fsTempDiscard(&old, old.fd >= 0);
+  fsTempDiscard(&ask, 0);
+}
+
+/* Stop the spare thread and remove the spare. REQUIRES: no PUT in progress. */
+static void fsSpareStop(FsStore *p) {
+  pthread_mutex_lock(&p->muSp);
+  p->bSpStop = 1;
+  pthread_cond_broadcast(&p->cvSp);
+  pthread_mutex_unlock(&p->muSp);
+  if (p->bSpThread) pthread_join(p->thSp, NULL);
+  p->bSpThread = 0;
+  fsTempDiscard(&p->sp, p->sp.fd >= 0);
+  p->eSp = FS_SPARE_NONE;
+}
+
+/* ------------------------------------------------------------ PUT */
+
+/* Write a[0..n) to t's file and fdatasync it (data and size: what reading it
+** back needs). */
+static int fsTempWrite(FsTemp *t, const u8 *a, size_t n, SdbErr *pErr) {
   size_t done = 0;
   while (done < n) {
-    ssize_t w = write(fd, a + done, n - done);
+    ssize_t w = write(t->fd, a + done, n - done);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) break;
     done += (size_t)w;
   }
-  int rc = SDB_OK;
-  if (done < n || fsync(fd) != 0) rc = fsErrno(pErr, "write", zTmp);
-  close(fd);
-  if (rc) {
-    unlink(zTmp);
-    sdbFree(zTmp);
-    return rc;
-  }
-  *pzTmp = zTmp;
+  if (done < n && errno == 0) errno = ENOSPC;
+  if (done < n || fdatasync(t->fd) != 0) return fsErrno(pErr, "write", t->zTmp);
   return SDB_OK;
+}
+
+/* Publish t's file as zPath: with bIfAbsent create-only (renameat2 with
+** RENAME_NOREPLACE, or link() and unlink() where the file system lacks it;
+** SDB_EXISTS if zPath exists), else rename(). The temp name is gone on
+** success; on failure the caller removes it. SDB_NOTFOUND if the temp file
+** vanished (swept). */
+static int fsPublish(FsTemp *t, const char *zPath, int bIfAbsent, SdbErr *pErr) {
+  if (!bIfAbsent) {
+    return rename(t->zTmp, zPath) == 0 ? SDB_OK : fsErrno(pErr, "rename", zPath);
+  }
+  int r = renameat2(AT_FDCWD, t->zTmp, AT_FDCWD, zPath, RENAME_NOREPLACE);
+  if (r != 0 && (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP)) {
+    r = link(t->zTmp, zPath);
+    if (r == 0) unlink(t->zTmp);
+  }
+  if (r == 0) return SDB_OK;
+  if (errno == EEXIST) return sdbErrSet(pErr, SDB_EXISTS, "object %s already exists", zPath);
+  return fsErrno(pErr, "publish", zPath);
+}
+
+/* A temp file for zKey (full path zPath) into *t: the spare of its folder
+** when bSpare and there is one (*pbSpare set), else a new one, creating the
+** folder if it is the first object there. Caller owns *t. */
+static int fsTempOpen(FsStore *p, const char *zKey, const char *zPath, int bSpare, FsTemp *t,
+                      int *pbSpare, SdbErr *pErr) {
+  *pbSpare = bSpare && fsSpareTake(p, zPath, t);
+  if (*pbSpare) return SDB_OK;
+  int rc = fsTempCreate(zPath, t, pErr);
+  if (rc == SDB_NOTFOUND) {   /* first object in its folder: create the folder */
+    rc = fsMakeParents(p, zKey, pErr);
+    if (rc == SDB_OK) rc = fsTempCreate(zPath, t, pErr);
+  }
+  return rc;
+}
+
+/* One attempt of a PUT: a temp file (the spare if bSpare), the next spare
+** asked for, write, fdatasync, publish. On success *t holds the descriptors
+** still open (the directory's, if the spare had it) and an empty name;
+** the caller discards it. *pbSpare tells whether the spare was used. */
+static int fsPutAttempt(FsStore *p, const char *zKey, const char *zPath, const u8 *a, size_t n,
+                        int bIfAbsent, int bSpare, FsTemp *t, int *pbSpare, SdbErr *pErr) {
+  int rc = fsTempOpen(p, zKey, zPath, bSpare, t, pbSpare, pErr);
+  if (rc) return rc;
+  if (bIfAbsent) fsSpareAsk(p, zPath);   /* made while this PUT writes and syncs */
+  rc = fsTempWrite(t, a, n, pErr);
+  if (rc == SDB_OK) rc = fsPublish(t, zPath, bIfAbsent, pErr);
+  if (rc == SDB_OK) t->zTmp[0] = 0;   /* published: no temp name left to remove */
+  return rc;
 }
 
 static int fsPut(SdbStore *pStore, const char *zKey, const u8 *a, size_t n, int bIfAbsent,
@@ -414,33 +654,23 @@ static int fsPut(SdbStore *pStore, const char *zKey, const u8 *a, size_t n, int 
   }
   if (!fsKeyIsSafe(zKey, 0)) return fsBadKey(pErr, zKey);
   char *zPath = fsPath(p, zKey);
-  char *zTmp = NULL;
   if (!zPath) return SDB_NOMEM_ERR(pErr);
   STAT_ADD(p, nPut, 1);
-  int rc = fsWriteTemp(zPath, a, n, &zTmp, pErr);
-  if (rc == SDB_NOTFOUND) {   /* first object in its folder: create the folder */
-    rc = fsMakeParents(p, zKey, pErr);
-    if (rc == SDB_OK) rc = fsWriteTemp(zPath, a, n, &zTmp, pErr);
+  FsTemp t;
+  int bSpare = 0;
+  int rc = fsPutAttempt(p, zKey, zPath, a, n, bIfAbsent, 1, &t, &bSpare, pErr);
+  if (rc == SDB_NOTFOUND && bSpare) {   /* the spare was swept under us: once more, anew */
+    fsTempDiscard(&t, 1);
+    rc = fsPutAttempt(p, zKey, zPath, a, n, bIfAbsent, 0, &t, &bSpare, pErr);
   }
-  if (rc == SDB_OK) {
-    if (bIfAbsent) {
-      if (link(zTmp, zPath) != 0) {
-        rc = (errno == EEXIST)
-                 ? sdbErrSet(pErr, SDB_EXISTS, "object %s already exists", zPath)
-                 : fsErrno(pErr, "link", zPath);
-      }
-      unlink(zTmp);
-    } else if (rename(zTmp, zPath) != 0) {
-      rc = fsErrno(pErr, "rename", zPath);
-      unlink(zTmp);
-    }
-  }
+  if (t.fd >= 0) close(t.fd);   /* before the directory's fsync: nothing left to write */
+  t.fd = -1;
   fsFdInvalidate(p, zKey);   /* after publishing: see fsFdInvalidate */
   if (rc == SDB_OK) {
     STAT_ADD(p, nBytesOut, n);
-    if (fsSyncDir(zPath)) rc = sdbErrSet(pErr, SDB_IOERR, "fsync of the directory of %s failed", zPath);
+    if (fsSyncDir(zPath, t.dirFd)) rc = sdbErrSet(pErr, SDB_IOERR, "fsync of the directory of %s failed", zPath);
   }
-  sdbFree(zTmp);
+  if (t.zTmp || t.dirFd >= 0) fsTempDiscard(&t, rc != SDB_OK);
   sdbFree(zPath);
   return rc;
 }
@@ -555,7 +785,10 @@ static int fsDelete(SdbStore *pStore, const char *zKey, SdbErr *pErr) {
 ** REQUIRES: no other call on pStore is in progress. */
 static void fsFree(SdbStore *pStore) {
   FsStore *p = (FsStore *)pStore;
+  fsSpareStop(p);
   fsFdCacheClear(p);
+  pthread_mutex_destroy(&p->muSp);
+  pthread_cond_destroy(&p->cvSp);
   pthread_mutex_destroy(&p->mu);
   sdbFree(p->zRoot);
   sdbFree(p->base.zDescr);
@@ -668,6 +901,12 @@ int sdbStoreOpenDir(const char *zRoot, int bMustExist, int bReadOnly, SdbStore *
     sdbFree(p);
     return SDB_NOMEM_ERR(pErr);
   }
+  if (pthread_mutex_init(&p->muSp, NULL) != 0 || pthread_cond_init(&p->cvSp, NULL) != 0) {
+    pthread_mutex_destroy(&p->mu);   /* (a failed init is not undone: Linux's never fails) */
+    sdbFree(p);
+    return SDB_NOMEM_ERR(pErr);
+  }
+  p->sp.fd = p->sp.dirFd = -1;
   for (int i = 0; i < FS_FD_CACHE_N; i++) p->aFd[i].fd = -1;
   p->zRoot = sdbMprintf("%.*s", (int)n, zRoot);
   p->base.zDescr = sdbStrdup(p->zRoot ? p->zRoot : "");
