@@ -15,11 +15,10 @@ OPT     ?= -O2 -g
 SAN     ?=
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -fPIC $(OPT) $(SAN) \
            -Icore -pthread
-# libcurl is not linked: core/store/curlapi.c opens it on the first S3 use
-# (loading its dependency tree cost every process about 6 ms). Tests that
-# call libcurl themselves link it (TEST_LIBS).
-LIBS    := -lcrypto -lsnappy -llz4 -lzstd -lz -lxxhash -lpthread -lm -ldl
-TEST_LIBS := $(LIBS) -lcurl
+# The extension loads libcurl itself when S3 first needs it (store/curlapi.c);
+# tests and fuzz targets link it (some call libcurl directly).
+SO_LIBS := -lcrypto -lsnappy -llz4 -lzstd -lz -lxxhash -lpthread -lm
+LIBS    := -lcurl -lssl $(SO_LIBS)
 
 CORE_SRC := $(sort $(wildcard core/*/*.c))
 EXT_SRC  := $(sort $(wildcard ext/*.c))
@@ -41,7 +40,7 @@ check-deps:
 # Only sqlite3_slatedb_init is exported (ext/slatedb.map).
 $(SO): $(CORE_OBJ) $(EXT_OBJ) ext/slatedb.map
 	@mkdir -p $(dir $@)
-	$(CC) -shared $(CFLAGS) -Wl,--version-script=ext/slatedb.map -o $@ $(CORE_OBJ) $(EXT_OBJ) $(LIBS)
+	$(CC) -shared $(CFLAGS) -Wl,--version-script=ext/slatedb.map -o $@ $(CORE_OBJ) $(EXT_OBJ) $(SO_LIBS)
 
 # The list of core objects, rewritten only when it changes (a source added or
 # deleted), so that the archives never keep the object of a deleted source.
@@ -64,7 +63,7 @@ $(BUILD)/%.o: %.c $(BUILD)/%.d
 
 $(BUILD)/c-tests/%: c-tests/%.c $(BUILD)/libsdbcore.a $(BUILD)/c-tests/%.d
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -Ic-tests -o $@ $< $(BUILD)/libsdbcore.a $(TEST_LIBS) -lsqlite3
+	$(CC) $(CFLAGS) -MMD -MP -Ic-tests -o $@ $< $(BUILD)/libsdbcore.a $(LIBS) -lsqlite3
 	@touch $@
 
 # Fuzz builds define SDB_FUZZING (test switches such as sdbSstFuzzIgnoreCrc,

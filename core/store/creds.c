@@ -328,7 +328,8 @@ static size_t credOnBody(char *a, size_t sz, size_t n, void *pArg) {
 /* One attempt of q into r; the curl result. */
 static CURLcode credAttempt(SdbCreds *p, const CredReq *q, CredAnswer *r, char *zErr) {
   SdbErr err;
-  if (sdbCurlLoad(&err) != SDB_OK) {     /* normally loaded by the S3 store already */
+  sdb_err_clear(&err);
+  if (sdbCurlLoad(&err)) {
     snprintf(zErr, CURL_ERROR_SIZE, "%s", err.zMsg);
     return CURLE_FAILED_INIT;
   }

@@ -1,72 +1,56 @@
 /*
-** curlapi.c: loads libcurl on first use (curlapi.h says why).
-**
-** Ownership: the library handle and the table live until the process exits
-** (libcurl is never unloaded: its global state outlives every store).
+** curlapi.c: libcurl loaded on first use (see curlapi.h).
 */
-#define SDB_CURLAPI_IMPL
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 
 #include "store/curlapi.h"
 
-/* The soname of Debian's libcurl4 (any libcurl with ABI 4). */
-#define CURL_SONAME "libcurl.so.4"
+SdbCurlApi sdbCurl;
 
-const SdbCurlApi *sdbCurlApi = NULL;
+static pthread_once_t curlOnce = PTHREAD_ONCE_INIT;
+static char zCurlWhy[256];   /* why loading failed; "" once loaded and initialised */
 
-static SdbCurlApi gApi;
-static pthread_once_t gOnce = PTHREAD_ONCE_INIT;
-static char gzWhy[256];           /* why the load failed; "" when it worked */
+/* The names of SdbCurlApi's members in libcurl, in the struct's order. */
+static const char *const azCurlSym[] = {
+  "curl_global_init", "curl_easy_init", "curl_easy_setopt", "curl_easy_getinfo",
+  "curl_easy_perform", "curl_easy_reset", "curl_easy_cleanup", "curl_easy_strerror",
+  "curl_multi_init", "curl_multi_setopt", "curl_multi_add_handle", "curl_multi_remove_handle",
+  "curl_multi_perform", "curl_multi_poll", "curl_multi_info_read", "curl_multi_cleanup",
+  "curl_slist_append", "curl_slist_free_all",
+};
 
-/* Resolve zName from hLib into *ppFn; 0 if it is missing (gzWhy says). */
-static int curlSym(void *hLib, const char *zName, void **ppFn) {
-  *ppFn = dlsym(hLib, zName);
-  if (*ppFn) return 1;
-  snprintf(gzWhy, sizeof(gzWhy), "%s has no %s (libcurl 7.66 or later is needed)", CURL_SONAME,
-           zName);
-  return 0;
-}
-
-/* Every entry of the table, in order, with its libcurl name. */
-#define CURL_FN(field) {#field, (void **)&gApi.field}
-static int curlResolve(void *hLib) {
-  static const struct { const char *zField; void **ppFn; } a[] = {
-    CURL_FN(global_init), CURL_FN(easy_init), CURL_FN(easy_setopt), CURL_FN(easy_getinfo),
-    CURL_FN(easy_perform), CURL_FN(easy_reset), CURL_FN(easy_cleanup), CURL_FN(easy_strerror),
-    CURL_FN(multi_init), CURL_FN(multi_setopt), CURL_FN(multi_add_handle),
-    CURL_FN(multi_remove_handle), CURL_FN(multi_perform), CURL_FN(multi_poll),
-    CURL_FN(multi_info_read), CURL_FN(multi_cleanup), CURL_FN(slist_append),
-    CURL_FN(slist_free_all),
-  };
-  for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
-    char zName[64];
-    snprintf(zName, sizeof(zName), "curl_%s", a[i].zField);
-    if (!curlSym(hLib, zName, a[i].ppFn)) return 0;
-  }
-  return 1;
-}
-
-/* pthread_once body: dlopen, resolve, curl_global_init. */
+/* pthread_once body: dlopen libcurl (kept loaded for the process's life),
+** resolve every function into sdbCurl, run curl_global_init. Sets zCurlWhy
+** on failure (the table is then left empty). */
 static void curlLoadOnce(void) {
-  void *hLib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-  if (!hLib) {
-    const char *z = dlerror();
-    snprintf(gzWhy, sizeof(gzWhy), "cannot load %s (install Debian's libcurl4): %s", CURL_SONAME,
-             z ? z : "unknown reason");
+  SdbCurlApi api;
+  void **ap = (void **)&api;
+  _Static_assert(sizeof(api) == sizeof(azCurlSym) / sizeof(azCurlSym[0]) * sizeof(void *),
+                 "SdbCurlApi and azCurlSym differ");
+  void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    snprintf(zCurlWhy, sizeof(zCurlWhy), "cannot load libcurl.so.4: %s", dlerror());
     return;
   }
-  if (!curlResolve(hLib)) return;       /* the handle stays open: harmless */
-  if (gApi.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-    snprintf(gzWhy, sizeof(gzWhy), "%s: curl_global_init failed", CURL_SONAME);
+  for (size_t i = 0; i < sizeof(azCurlSym) / sizeof(azCurlSym[0]); i++) {
+    ap[i] = dlsym(h, azCurlSym[i]);
+    if (!ap[i]) {
+      snprintf(zCurlWhy, sizeof(zCurlWhy), "libcurl.so.4 lacks %s (libcurl 7.66 or later is needed)",
+               azCurlSym[i]);
+      return;
+    }
+  }
+  if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    snprintf(zCurlWhy, sizeof(zCurlWhy), "libcurl initialisation failed");
     return;
   }
-  sdbCurlApi = &gApi;
+  sdbCurl = api;
 }
 
 int sdbCurlLoad(SdbErr *pErr) {
-  pthread_once(&gOnce, curlLoadOnce);
-  if (sdbCurlApi) return SDB_OK;
-  return sdbErrSet(pErr, SDB_ERROR, "S3 needs libcurl: %s", gzWhy);
+  pthread_once(&curlOnce, curlLoadOnce);
+  if (zCurlWhy[0]) return sdbErrSet(pErr, SDB_CANTOPEN, "S3 needs libcurl: %s", zCurlWhy);
+  return SDB_OK;
 }

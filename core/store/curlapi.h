@@ -1,95 +1,74 @@
 /*
 ** curlapi.h: libcurl, loaded when the first S3 store or credential request
-** needs it, not when the extension loads.
+** needs it (sdbCurlLoad) instead of linked into the extension: loading
+** libcurl and the two dozen libraries it needs (TLS, Kerberos, LDAP, ...)
+** took about a third of the instructions of a short sqlite3 process that
+** never touches S3.
 **
-** Linking libcurl into slatedb.so made every process that loads the extension
-** map and relocate libcurl's whole dependency tree (about thirty libraries:
-** TLS, LDAP, Kerberos, SSH, IDN, ...): about 6 ms per new sqlite3 process,
-** also for local-directory databases that never use it. The extension now
-** opens Debian's libcurl.so.4 with dlopen on first use, once per process,
-** and calls it through the table below. The code that uses libcurl includes
-** this header instead of <curl/curl.h> and calls curl_* as usual: the names
-** are macros for the table's entries, valid once sdbCurlLoad succeeded.
+** Include this instead of <curl/curl.h>: the curl_* functions below then call
+** through the table sdbCurl, which is filled once sdbCurlLoad succeeded (it
+** must be called before any of them). libcurl's compile-time type checks of
+** curl_easy_setopt are off here (CURL_DISABLE_TYPECHECK): they wrap the name
+** this header redefines.
 */
-#ifndef SDB_STORE_CURLAPI_H
-#define SDB_STORE_CURLAPI_H
+#ifndef SDB_CURLAPI_H
+#define SDB_CURLAPI_H
 
-#define CURL_DISABLE_TYPECHECK 1  /* curl.h's checking macros would hide ours */
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 
 #include "util/sdbInt.h"
 
-/* The libcurl functions the store uses. */
+/* The libcurl functions the engine calls. */
 typedef struct SdbCurlApi {
-  CURLcode (*global_init)(long flags);
+  CURLcode (*global_init)(long);
   CURL *(*easy_init)(void);
-  CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
-  CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
-  CURLcode (*easy_perform)(CURL *h);
-  void (*easy_reset)(CURL *h);
-  void (*easy_cleanup)(CURL *h);
-  const char *(*easy_strerror)(CURLcode cc);
+  CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+  CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+  CURLcode (*easy_perform)(CURL *);
+  void (*easy_reset)(CURL *);
+  void (*easy_cleanup)(CURL *);
+  const char *(*easy_strerror)(CURLcode);
   CURLM *(*multi_init)(void);
-  CURLMcode (*multi_setopt)(CURLM *m, CURLMoption opt, ...);
-  CURLMcode (*multi_add_handle)(CURLM *m, CURL *h);
-  CURLMcode (*multi_remove_handle)(CURLM *m, CURL *h);
-  CURLMcode (*multi_perform)(CURLM *m, int *pnRunning);
-  CURLMcode (*multi_poll)(CURLM *m, struct curl_waitfd *a, unsigned n, int ms, int *pnFd);
-  CURLMsg *(*multi_info_read)(CURLM *m, int *pnLeft);
-  CURLMcode (*multi_cleanup)(CURLM *m);
-  struct curl_slist *(*slist_append)(struct curl_slist *p, const char *z);
-  void (*slist_free_all)(struct curl_slist *p);
+  CURLMcode (*multi_setopt)(CURLM *, CURLMoption, ...);
+  CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+  CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+  CURLMcode (*multi_perform)(CURLM *, int *);
+  CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd[], unsigned int, int, int *);
+  CURLMsg *(*multi_info_read)(CURLM *, int *);
+  CURLMcode (*multi_cleanup)(CURLM *);
+  struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+  void (*slist_free_all)(struct curl_slist *);
 } SdbCurlApi;
 
-/* The loaded table; NULL before the first successful sdbCurlLoad. */
-extern const SdbCurlApi *sdbCurlApi;
+/* Filled by sdbCurlLoad; read-only afterwards. */
+extern SdbCurlApi sdbCurl;
 
-/*
-** Load libcurl (dlopen of libcurl.so.4, every function above resolved,
-** curl_global_init) once per process; later calls return the first call's
-** outcome. SDB_OK, or SDB_ERROR with a message naming the library and the
-** loader's reason (libcurl missing or too old). Thread-safe.
-*/
+/* Load libcurl (libcurl.so.4) and run curl_global_init, once per process
+** (later calls return the first outcome). SDB_OK, or SDB_CANTOPEN naming the
+** library and why it could not be used. Thread-safe. */
 int sdbCurlLoad(SdbErr *pErr);
 
-#ifndef SDB_CURLAPI_IMPL
-/* curl.h may define some of these names as macros of its own. */
-#undef curl_global_init
-#define curl_global_init (sdbCurlApi->global_init)
-#undef curl_easy_init
-#define curl_easy_init (sdbCurlApi->easy_init)
-#undef curl_easy_setopt
-#define curl_easy_setopt (sdbCurlApi->easy_setopt)
+#undef curl_easy_setopt     /* curl.h's pass-through macros of the variadic calls */
 #undef curl_easy_getinfo
-#define curl_easy_getinfo (sdbCurlApi->easy_getinfo)
-#undef curl_easy_perform
-#define curl_easy_perform (sdbCurlApi->easy_perform)
-#undef curl_easy_reset
-#define curl_easy_reset (sdbCurlApi->easy_reset)
-#undef curl_easy_cleanup
-#define curl_easy_cleanup (sdbCurlApi->easy_cleanup)
-#undef curl_easy_strerror
-#define curl_easy_strerror (sdbCurlApi->easy_strerror)
-#undef curl_multi_init
-#define curl_multi_init (sdbCurlApi->multi_init)
 #undef curl_multi_setopt
-#define curl_multi_setopt (sdbCurlApi->multi_setopt)
-#undef curl_multi_add_handle
-#define curl_multi_add_handle (sdbCurlApi->multi_add_handle)
-#undef curl_multi_remove_handle
-#define curl_multi_remove_handle (sdbCurlApi->multi_remove_handle)
-#undef curl_multi_perform
-#define curl_multi_perform (sdbCurlApi->multi_perform)
-#undef curl_multi_poll
-#define curl_multi_poll (sdbCurlApi->multi_poll)
-#undef curl_multi_info_read
-#define curl_multi_info_read (sdbCurlApi->multi_info_read)
-#undef curl_multi_cleanup
-#define curl_multi_cleanup (sdbCurlApi->multi_cleanup)
-#undef curl_slist_append
-#define curl_slist_append (sdbCurlApi->slist_append)
-#undef curl_slist_free_all
-#define curl_slist_free_all (sdbCurlApi->slist_free_all)
-#endif
+#define curl_global_init sdbCurl.global_init
+#define curl_easy_init sdbCurl.easy_init
+#define curl_easy_setopt sdbCurl.easy_setopt
+#define curl_easy_getinfo sdbCurl.easy_getinfo
+#define curl_easy_perform sdbCurl.easy_perform
+#define curl_easy_reset sdbCurl.easy_reset
+#define curl_easy_cleanup sdbCurl.easy_cleanup
+#define curl_easy_strerror sdbCurl.easy_strerror
+#define curl_multi_init sdbCurl.multi_init
+#define curl_multi_setopt sdbCurl.multi_setopt
+#define curl_multi_add_handle sdbCurl.multi_add_handle
+#define curl_multi_remove_handle sdbCurl.multi_remove_handle
+#define curl_multi_perform sdbCurl.multi_perform
+#define curl_multi_poll sdbCurl.multi_poll
+#define curl_multi_info_read sdbCurl.multi_info_read
+#define curl_multi_cleanup sdbCurl.multi_cleanup
+#define curl_slist_append sdbCurl.slist_append
+#define curl_slist_free_all sdbCurl.slist_free_all
 
-#endif
+#endif /* SDB_CURLAPI_H */
