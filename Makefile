@@ -15,10 +15,11 @@ OPT     ?= -O2 -g
 SAN     ?=
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -fPIC $(OPT) $(SAN) \
            -Icore -pthread
-# The extension loads libcurl itself when S3 first needs it (store/curlapi.c);
-# tests and fuzz targets link it (some call libcurl directly).
-SO_LIBS := -lcrypto -lsnappy -llz4 -lzstd -lz -lxxhash -lpthread -lm
-LIBS    := -lcurl -lssl $(SO_LIBS)
+# The extension loads libcurl, libcrypto (store/curlapi.c, store/sigv4.c) and
+# libsnappy (table/compress.c) itself when first needed; tests and fuzz
+# targets link them (some call libcurl directly).
+SO_LIBS := -llz4 -lzstd -lz -lxxhash -lpthread -lm
+LIBS    := -lcurl -lssl -lcrypto -lsnappy $(SO_LIBS)
 
 CORE_SRC := $(sort $(wildcard core/*/*.c))
 EXT_SRC  := $(sort $(wildcard ext/*.c))

@@ -2,7 +2,7 @@
 # hygiene.sh: what the extension must not carry (part of `make test`).
 #   - no test or fuzz switch in slatedb.so (they exist only in -DSDB_FUZZING /
 #     -DSDB_TESTHOOKS builds), while the fuzz replays do get the CRC switch;
-#   - the extension does not link libcurl (store/curlapi.c loads it for S3);
+#   - the extension does not link libcurl, libcrypto or libsnappy (loaded on first use);
 #   - core/ and ext/ read no environment variable but AWS_* ones and HOME;
 #   - no dead function: core/ and ext/ are compiled with -ffunction-sections
 #     into a scratch folder and linked from sqlite3_slatedb_init with
@@ -45,12 +45,15 @@ if [ "$exported" = "sqlite3_slatedb_init " ]; then
 else
   echo "FAIL hygiene: the extension exports only sqlite3_slatedb_init: it exports ${exported:-nothing}"
 fi
-# libcurl (and the TLS, Kerberos, LDAP... libraries it needs) is loaded when S3 is first used
-# (store/curlapi.c), not when the extension is: a process on a local database never pays it.
+# libcurl (and the TLS, Kerberos, LDAP... libraries it needs) and libcrypto are loaded when S3
+# is first used (store/curlapi.c, store/sigv4.c), libsnappy (and the C++ runtime) when a snappy
+# section is (table/compress.c), not when the extension is: a process that needs none of them
+# never pays for loading them.
 needed=$(readelf -d "$SO" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
 case "$needed" in
-  *libcurl*|*libssl*|"") echo "FAIL hygiene: the extension loads libcurl only for S3: it needs ${needed:-nothing (readelf failed)}" ;;
-  *) echo "PASS hygiene: the extension loads libcurl only for S3" ;;
+  *libcurl*|*libssl*|*libcrypto*|*libsnappy*|*libstdc++*|"")
+    echo "FAIL hygiene: the extension loads libcurl, libcrypto and libsnappy on first use: it needs ${needed:-nothing (readelf failed)}" ;;
+  *) echo "PASS hygiene: the extension loads libcurl, libcrypto and libsnappy on first use" ;;
 esac
 if nm "$BUILD/fuzzing/libsdbcore.a" 2>/dev/null | grep -q ' [BD] sdbSstFuzzIgnoreCrc$'; then
   echo "PASS hygiene: the fuzz replays' core has the CRC switch"

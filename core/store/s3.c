@@ -1710,8 +1710,9 @@ int sdbStoreOpenS3(const char *zUrl, const SdbS3Config *pCfg, int bReadOnly, Sdb
     return sdbErrSet(pErr, SDB_ERROR, "not an S3 URL: %s (expected s3://bucket[/prefix])",
                      sdbS3Shown(zUrl));
   }
-  int rcCurl = sdbCurlLoad(pErr);
-  if (rcCurl) return rcCurl;
+  int rcLib = sdbCurlLoad(pErr);
+  if (rcLib == SDB_OK) rcLib = sdbSigv4Load(pErr);
+  if (rcLib) return rcLib;
   S3Store *p = sdbMallocZero(sizeof(*p));
   if (!p) return SDB_NOMEM_ERR(pErr);
   pthread_mutex_init(&p->mu, NULL);

@@ -1,6 +1,7 @@
 /*
 ** sigv4.c: AWS Signature Version 4 signer for S3 (see sigv4.h and
-** spec/OBJECT-STORE.md §4), written on OpenSSL's EVP SHA-256 and HMAC.
+** spec/OBJECT-STORE.md §4), written on OpenSSL's EVP SHA-256 and HMAC
+** (libcrypto, loaded on first use: sdbSigv4Load).
 **
 ** Wire facts this file produces:
 **   - percent-encoding: bytes outside A-Z a-z 0-9 - _ . ~ become %XX with
@@ -15,13 +16,65 @@
 ** exist and sends exactly those it signs.
 */
 #include <ctype.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/opensslv.h>
 
 #include "store/sigv4.h"
+
+/* ------------------------------------------------------------ libcrypto */
+
+/* libcrypto is loaded (dlopen) when S3 first signs, not linked: loading it
+** cost every new process, S3 or not, about 1.3 ms. */
+#if OPENSSL_VERSION_MAJOR >= 3
+#define SIGV4_LIBCRYPTO "libcrypto.so.3"
+#else
+#define SIGV4_LIBCRYPTO "libcrypto.so.1.1"
+#endif
+
+typedef struct CryptoApi {
+  int (*digest)(const void *, size_t, unsigned char *, unsigned int *, const EVP_MD *, ENGINE *);
+  const EVP_MD *(*sha256)(void);
+  unsigned char *(*hmac)(const EVP_MD *, const void *, int, const unsigned char *, size_t,
+                         unsigned char *, unsigned int *);
+} CryptoApi;
+
+static CryptoApi cryptoApi;                  /* filled once by cryptoLoadOnce */
+static pthread_once_t cryptoOnce = PTHREAD_ONCE_INIT;
+static char zCryptoWhy[200];                 /* why loading failed; "" once loaded */
+
+/* pthread_once body: dlopen libcrypto (kept for the process's life) and
+** resolve the three functions into cryptoApi, or set zCryptoWhy. */
+static void cryptoLoadOnce(void) {
+  static const char *const azSym[] = {"EVP_Digest", "EVP_sha256", "HMAC"};
+  CryptoApi api;
+  void **ap = (void **)&api;
+  _Static_assert(sizeof(api) == 3 * sizeof(void *), "CryptoApi and azSym differ");
+  void *h = dlopen(SIGV4_LIBCRYPTO, RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    snprintf(zCryptoWhy, sizeof(zCryptoWhy), "cannot load " SIGV4_LIBCRYPTO ": %s", dlerror());
+    return;
+  }
+  for (int i = 0; i < 3; i++) {
+    if ((ap[i] = dlsym(h, azSym[i])) == NULL) {
+      snprintf(zCryptoWhy, sizeof(zCryptoWhy), SIGV4_LIBCRYPTO " lacks %s", azSym[i]);
+      return;
+    }
+  }
+  cryptoApi = api;
+}
+
+int sdbSigv4Load(SdbErr *pErr) {
+  pthread_once(&cryptoOnce, cryptoLoadOnce);
+  if (zCryptoWhy[0]) return sdbErrSet(pErr, SDB_CANTOPEN, "S3 signing needs %s", zCryptoWhy);
+  return SDB_OK;
+}
 
 static const char hexUpper[] = "0123456789ABCDEF";
 static const char hexLower[] = "0123456789abcdef";
@@ -218,14 +271,19 @@ static void toHex(const u8 *a, size_t n, char *zOut) {
 void sdbSigv4Sha256Hex(const void *a, size_t n, char zOut[65]) {
   u8 md[32];
   unsigned int nMd = 0;
-  EVP_Digest(n ? a : "", n, md, &nMd, EVP_sha256(), NULL);
+  memset(md, 0, sizeof(md));
+  if (sdbSigv4Load(NULL) == SDB_OK) cryptoApi.digest(n ? a : "", n, md, &nMd, cryptoApi.sha256(), NULL);
   toHex(md, 32, zOut);
 }
 
-/* aOut = HMAC-SHA256(key, msg). */
+/* aOut = HMAC-SHA256(key, msg); aOut may be aKey. */
 static void hmac256(const u8 *aKey, size_t nKey, const char *zMsg, u8 aOut[32]) {
   unsigned int nOut = 32;
-  HMAC(EVP_sha256(), aKey, (int)nKey, (const u8 *)zMsg, strlen(zMsg), aOut, &nOut);
+  if (sdbSigv4Load(NULL) != SDB_OK) {
+    memset(aOut, 0, 32);   /* (aOut may be aKey: not before the HMAC) */
+    return;
+  }
+  cryptoApi.hmac(cryptoApi.sha256(), aKey, (int)nKey, (const u8 *)zMsg, strlen(zMsg), aOut, &nOut);
 }
 
 void sdbSigv4SigningKey(const char *zSecret, const char *zDate8, const char *zRegion,

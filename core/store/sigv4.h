@@ -58,6 +58,12 @@ char *sdbSigv4CanonicalQuery(const SdbSigv4Pair *a, int n);
 ** Both are new sdbMalloc'd strings owned by the caller. SDB_OK or SDB_NOMEM. */
 int sdbSigv4CanonicalRequest(const SdbSigv4Req *p, char **pzCanon, char **pzSigned);
 
+/* Load libcrypto, which the hashes below use, once per process (later calls
+** return the first outcome; thread-safe): SDB_OK, or SDB_CANTOPEN saying why
+** (pErr may be NULL). S3 stores call it when they open; without it the
+** hashes below are all zeros. */
+int sdbSigv4Load(SdbErr *pErr);
+
 /* Lower-case hex SHA-256 of a[0..n) into zOut[65]. */
 void sdbSigv4Sha256Hex(const void *a, size_t n, char zOut[65]);
 

@@ -17,9 +17,12 @@
 ** prefix or a decompression bomb yields SDB_CORRUPT instead of an allocation of
 ** gigabytes.
 */
+#include <dlfcn.h>
 #include <limits.h>
 #include <lz4.h>
+#include <pthread.h>
 #include <snappy-c.h>
+#include <stdio.h>
 #include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -42,16 +45,63 @@ static int tooBig(SdbErr *pErr, int eCodec, u64 nWant, size_t nMax) {
                     sdbCodecName(eCodec), (unsigned long long)nWant, (unsigned long long)nMax);
 }
 
+/* ------------------------------------------------------------ libsnappy */
+
+/* libsnappy is loaded (dlopen) when a snappy section is first met, not linked:
+** it pulls in the C++ runtime, which cost every new process that never reads
+** or writes snappy about 1.5 ms to load. */
+typedef struct SnappyApi {
+  snappy_status (*compress)(const char *, size_t, char *, size_t *);
+  snappy_status (*uncompress)(const char *, size_t, char *, size_t *);
+  size_t (*max_compressed_length)(size_t);
+  snappy_status (*uncompressed_length)(const char *, size_t, size_t *);
+} SnappyApi;
+
+static SnappyApi snappyApi;                 /* filled once by snappyLoadOnce */
+static pthread_once_t snappyOnce = PTHREAD_ONCE_INIT;
+static char zSnappyWhy[200];                /* why loading failed; "" once loaded */
+
+/* pthread_once body: dlopen libsnappy.so.1 (kept for the process's life) and
+** resolve its C API into snappyApi, or set zSnappyWhy. */
+static void snappyLoadOnce(void) {
+  static const char *const azSym[] = {"snappy_compress", "snappy_uncompress",
+                                      "snappy_max_compressed_length", "snappy_uncompressed_length"};
+  SnappyApi api;
+  void **ap = (void **)&api;
+  _Static_assert(sizeof(api) == 4 * sizeof(void *), "SnappyApi and azSym differ");
+  void *h = dlopen("libsnappy.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    snprintf(zSnappyWhy, sizeof(zSnappyWhy), "cannot load libsnappy.so.1: %s", dlerror());
+    return;
+  }
+  for (int i = 0; i < 4; i++) {
+    if ((ap[i] = dlsym(h, azSym[i])) == NULL) {
+      snprintf(zSnappyWhy, sizeof(zSnappyWhy), "libsnappy.so.1 lacks %s", azSym[i]);
+      return;
+    }
+  }
+  snappyApi = api;
+}
+
+/* Load libsnappy once per process: SDB_OK, or SDB_CANTOPEN saying why. */
+static int snappyLoad(SdbErr *pErr) {
+  pthread_once(&snappyOnce, snappyLoadOnce);
+  if (zSnappyWhy[0]) return sdbErrSet(pErr, SDB_CANTOPEN, "snappy sections need %s", zSnappyWhy);
+  return SDB_OK;
+}
+
 /* ------------------------------------------------------------ decoders */
 static int snappyDecode(const u8 *a, size_t n, size_t nMax, SdbBuf *pOut, SdbErr *pErr) {
   size_t nOut = 0;
-  if (snappy_uncompressed_length((const char *)a, n, &nOut) != SNAPPY_OK) {
+  int rc = snappyLoad(pErr);
+  if (rc) return rc;
+  if (snappyApi.uncompressed_length((const char *)a, n, &nOut) != SNAPPY_OK) {
     return sdbCorrupt(pErr, "snappy: bad length header");
   }
   if (nOut > nMax) return tooBig(pErr, SDB_CODEC_SNAPPY, nOut, nMax);
   if (sdbBufReserve(pOut, nOut)) return SDB_NOMEM_ERR(pErr);
   size_t nGot = nOut;
-  if (snappy_uncompress((const char *)a, n, (char *)pOut->a, &nGot) != SNAPPY_OK ||
+  if (snappyApi.uncompress((const char *)a, n, (char *)pOut->a, &nGot) != SNAPPY_OK ||
       nGot != nOut) {
     return sdbCorrupt(pErr, "snappy: invalid compressed data");
   }
@@ -245,10 +295,12 @@ int sdbCompress(int eCodec, const u8 *a, size_t n, SdbBuf *pOut, SdbErr *pErr) {
     case SDB_CODEC_NONE:
       return sdbBufAppend(pOut, a, n) ? SDB_NOMEM_ERR(pErr) : SDB_OK;
     case SDB_CODEC_SNAPPY: {
-      size_t nMax = snappy_max_compressed_length(n);
+      int rc = snappyLoad(pErr);
+      if (rc) return rc;
+      size_t nMax = snappyApi.max_compressed_length(n);
       if (sdbBufReserve(pOut, nMax)) return SDB_NOMEM_ERR(pErr);
       size_t nGot = nMax;
-      if (snappy_compress((const char *)a, n, (char *)pOut->a + pOut->n, &nGot) != SNAPPY_OK) {
+      if (snappyApi.compress((const char *)a, n, (char *)pOut->a + pOut->n, &nGot) != SNAPPY_OK) {
         return sdbErrSet(pErr, SDB_ERROR, "snappy: compression failed");
       }
       pOut->n += nGot;
