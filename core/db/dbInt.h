@@ -45,6 +45,10 @@
 **       charge), SdbDb.muOpen (sdbDbTableSst) and their own window; each is
 **       joined before its iterator steps past it or is freed, so none
 **       outlives its scan; an error is kept until the scan needs the data.
+**   the local store's spare thread (store/fs.c, one per writable local
+**       store, started by its first create-only PUT, joined by its free):
+**       creates the temp file the next create-only PUT into the same folder
+**       writes; touches only the store's muSp state and the file system.
 **   libcurl (store/s3.c) runs in the calling thread; its only threads are a
 **       multipart upload's part senders (up to 3 beside the caller, store
 **       code only, joined before the PUT returns).
@@ -137,7 +141,8 @@ typedef struct DbVersion {
 **                      happens after it is dropped)
 **   dbGenMu (version.c)  the list of change counters; no I/O
 **   below db/, taken last and held without calling up: the store's mutexes
-**   (fs.c descriptor cache, s3.c handle pools, diskcache.c's parts being
+**   (fs.c descriptor cache and spare state muSp: a PUT may wait on its
+**   cond for the spare being made, holding no other lock of fs.c; s3.c handle pools, diskcache.c's parts being
 **   fetched; no I/O, a disk-cache batch waits on its cond holding no other
 **   lock of its own; creds.c's muFetch,
 **   held across a credential server's answer, then its mu, no I/O), SdbSst.mu (the filter
