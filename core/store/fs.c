@@ -531,9 +531,8 @@ static u64 fsDirHash(const char *z, int n) {
 ** zPath's directory (create-only PUTs: the WAL's, the manifest's), replacing
 ** a failed one, or a spare of another directory once two create-only PUTs
 ** in a row went to this one (a manifest PUT between WAL PUTs leaves the
-** WAL's spare alone). Best effort: out of memory, a thread that cannot start
-** or a spare still being made elsewhere leave the next PUT to create its
-** own. */
+** WAL's spare alone). Best effort: out of memory or a thread that cannot
+** start leave the next PUT to create its own. */
 static void fsSpareAsk(FsStore *p, const char *zPath) {
   const char *zSlash = strrchr(zPath, '/');
   int nDir = zSlash ? (int)(zSlash - zPath) : 0;
@@ -551,11 +550,14 @@ static void fsSpareAsk(FsStore *p, const char *zPath) {
   ask.zTmp[0] = 0;
   pthread_mutex_lock(&p->muSp);
   if (!p->bSpThread && pthread_create(&p->thSp, NULL, fsSpareMain, p) == 0) p->bSpThread = 1;
+  /* A spare still being made (for another folder, or asked by another PUT)
+  ** is waited for: what is asked then never depends on the thread's timing,
+  ** nor does whether the next PUT finds a spare (and allocates its own). */
+  while (p->eSp == FS_SPARE_WANTED || p->eSp == FS_SPARE_MAKING) pthread_cond_wait(&p->cvSp, &p->muSp);
   u64 h = fsDirHash(zPath, nDir);
   int bAgain = h == p->hLastDir;   /* the second create-only PUT in a row into this folder */
   p->hLastDir = h;
-  if (p->bSpThread && p->eSp != FS_SPARE_WANTED && p->eSp != FS_SPARE_MAKING &&
-      !(p->eSp == FS_SPARE_READY && (fsSameDir(&p->sp, zPath) || !bAgain))) {
+  if (p->bSpThread && !(p->eSp == FS_SPARE_READY && (fsSameDir(&p->sp, zPath) || !bAgain))) {
     old = p->sp;   /* a spare of another directory, or the paths of a failed one */
     p->sp = ask;
     p->eSp = FS_SPARE_WANTED;
