@@ -76,7 +76,7 @@ typedef struct FsStore {
   pthread_cond_t cvSp;    /* signalled when eSp changes or bSpStop is set */
   FsTemp sp;              /* the spare temp file (see fsSpareMain), owned by the store */
   int eSp;                /* FS_SPARE_* */
-  u64 hLastDir;           /* fsKeyHash of the directory of the last create-only PUT */
+  u64 hLastDir;           /* fsDirHash of the directory of the last create-only PUT */
   int bSpThread;          /* thSp runs */
   int bSpStop;            /* fsFree asked thSp to exit */
   pthread_t thSp;         /* the spare thread, started by the first create-only PUT */
