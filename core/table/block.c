@@ -21,7 +21,9 @@
 ** before it has been checked. Pass 2 copies the payload into the block's one
 ** allocation and fills the row array: a key that is stored whole points into
 ** the payload, a key equal to the previous one reuses it, any other key is
-** rebuilt once into the arena after the payload. Rows hold 32-bit offsets
+** rebuilt once into the arena after the payload; then the length of the
+** prefix all keys share and each row's 8-byte key prefix past it
+** (sdbKeyPrefix), which sdbBlockSeek searches. Rows hold 32-bit offsets
 ** (the decoded size is bounded by 2 * SDB_DECOMPRESS_MAX, so a hostile block
 ** can neither overflow them nor make the decoded form explode).
 */
@@ -323,6 +325,20 @@ static void fillV1(SdbBlock *p, const BlockShape *s, u8 *pArena) {
   }
 }
 
+/* Set p->nCommon (the prefix all keys share) and each row's key prefix past
+** it. REQUIRES the rows are filled. */
+static void blockFillPrefixes(SdbBlock *p, u64 *aPfx) {
+  u32 nC = p->nRow ? p->aRow[0].nKey : 0;
+  const u8 *k0 = p->nRow ? sdbBlockKey(p, 0) : NULL;
+  for (u32 i = 1; i < p->nRow && nC; i++) {
+    nC = (u32)sdbKeyCommon(k0, nC, sdbBlockKey(p, i), p->aRow[i].nKey, nC);
+  }
+  p->nCommon = nC;
+  for (u32 i = 0; i < p->nRow; i++) {
+    aPfx[i] = sdbKeyPrefix(sdbBlockKey(p, i) + nC, p->aRow[i].nKey - nC);
+  }
+}
+
 int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
                        SdbErr *pErr) {
   BlockShape s = {0, 0, 0, 0};
@@ -335,7 +351,8 @@ int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
   rc = formatVersion == 2 ? shapeV2(a, &s, pErr) : shapeV1(a, &s, pErr);
   if (rc) return rc;
   size_t nRowBytes = (size_t)s.nRow * sizeof(SdbBlockRow);
-  size_t nAlloc = sizeof(SdbBlock) + nRowBytes + n + s.nArena;
+  size_t nPfxBytes = (size_t)s.nRow * sizeof(u64);
+  size_t nAlloc = sizeof(SdbBlock) + nRowBytes + nPfxBytes + n + s.nArena;
   if (nAlloc > 2 * SDB_DECOMPRESS_MAX) {
     return sdbCorrupt(pErr, "block: decoded form exceeds %zu bytes", 2 * SDB_DECOMPRESS_MAX);
   }
@@ -345,7 +362,11 @@ int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
   p->formatVersion = (u16)formatVersion;
   p->aRow = (SdbBlockRow *)(p + 1);
   p->nMem = nAlloc;
-  u8 *aData = (u8 *)p->aRow + nRowBytes;
+  _Static_assert(sizeof(SdbBlock) % 8 == 0 && sizeof(SdbBlockRow) % 8 == 0,
+                 "the prefixes after the rows are 8-aligned");
+  u64 *aPfx = (u64 *)((u8 *)p->aRow + nRowBytes);
+  p->aPfx = aPfx;
+  u8 *aData = (u8 *)aPfx + nPfxBytes;
   if (n) memcpy(aData, a, n);
   p->aData = aData;
   if (formatVersion == 2) {
@@ -353,6 +374,7 @@ int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
   } else {
     fillV1(p, &s, aData + n);
   }
+  blockFillPrefixes(p, aPfx);
   *pp = p;
   return SDB_OK;
 }
@@ -383,10 +405,13 @@ void sdbBlockRowEntry(const SdbBlock *p, u32 i, SdbEntry *pE) {
 }
 
 u32 sdbBlockSeek(const SdbBlock *p, const u8 *key, size_t nKey, int bAfter) {
-  u32 lo = 0, hi = p->nRow;
+  u32 lo = 0, hi = p->nRow, nC = p->nCommon;
+  SdbKeyProbe q;
+  sdbKeyProbeInit(&q, key, nKey, p->nRow ? sdbBlockKey(p, 0) : NULL, nC);
+  if (q.side) return q.side < 0 ? 0 : p->nRow;
   while (lo < hi) {
     u32 mid = lo + (hi - lo) / 2;
-    int c = sdbKeyCmp(sdbBlockKey(p, mid), p->aRow[mid].nKey, key, nKey);
+    int c = sdbKeyProbeCmp(p->aPfx[mid], sdbBlockKey(p, mid) + nC, p->aRow[mid].nKey - nC, &q);
     if (c < 0 || (bAfter && c == 0)) {
       lo = mid + 1;
     } else {

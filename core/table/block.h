@@ -22,8 +22,10 @@
 **   other bit, or TOMBSTONE together with MERGE_OPERAND, is corrupt.
 **
 ** A decoded block (SdbBlock) is immutable: one allocation holds a copy of the
-** payload bytes, one 32-byte array entry per row (offsets, seq, flags) and
-** the keys that prefix compression made it rebuild, so it can be shared
+** payload bytes, one 32-byte array entry per row (offsets, seq, flags), one
+** 8-byte key prefix per row (sdbKeyPrefix of the key past the bytes all the
+** block's keys share, for the seek's binary search) and the keys that
+** prefix compression made it rebuild, so it can be shared
 ** between threads (through the block cache) and walked in either direction
 ** in O(1) per row.
 */
@@ -51,14 +53,83 @@ typedef struct SdbBlockRow {
   u8 flags;               /* SDB_ROW_* as reported (validated) */
 } SdbBlockRow;
 
-/* One allocation: this header, nRow rows, the payload copy, the key arena. */
+/* One allocation: this header, nRow rows, nRow key prefixes, the payload
+** copy, the key arena. */
 typedef struct SdbBlock {
   u32 nRow;               /* number of rows */
   u16 formatVersion;      /* 1 or 2 */
+  u32 nCommon;            /* bytes every row's key begins with (0 if no rows) */
   SdbBlockRow *aRow;      /* nRow rows in file order */
+  const u64 *aPfx;        /* aPfx[i] = sdbKeyPrefix(key of row i past nCommon bytes) */
   const u8 *aData;        /* the payload bytes, followed by the key arena */
   size_t nMem;            /* total heap bytes held (for cache accounting) */
 } SdbBlock;
+
+/*
+** Key prefixes: the first 8 bytes of a key as a big-endian integer, padded
+** with zero bytes when the key is shorter. If sdbKeyPrefix(a) <
+** sdbKeyPrefix(b) then sdbKeyCmp(a, b) < 0 (the first differing byte is
+** within the first 8, or a ends there); equal prefixes decide nothing ("ab"
+** and "ab\0" share one), so a tie is broken by sdbKeyCmpTie. Ordering by
+** (prefix, sdbKeyCmpTie) is exactly sdbKeyCmp's order.
+*/
+static inline u64 sdbKeyPrefix(const u8 *a, size_t n) {
+  if (n >= 8) return sdbGetU64BE(a);
+  u64 v = 0;
+  for (size_t i = 0; i < 8; i++) v = (v << 8) | (i < n ? a[i] : 0);
+  return v;
+}
+/* sdbKeyCmp of two keys whose prefixes are equal: with both keys 8 bytes or
+** longer, their first 8 bytes are equal and only the rest is compared. */
+static inline int sdbKeyCmpTie(const u8 *a, size_t na, const u8 *b, size_t nb) {
+  if (na >= 8 && nb >= 8) return sdbKeyCmp(a + 8, na - 8, b + 8, nb - 8);
+  return sdbKeyCmp(a, na, b, nb);
+}
+/* sdbKeyCmp(a, b) given pa = sdbKeyPrefix(a), pb = sdbKeyPrefix(b). */
+static inline int sdbKeyCmpPfx(u64 pa, const u8 *a, size_t na, u64 pb, const u8 *b, size_t nb) {
+  if (pa != pb) return pa < pb ? -1 : 1;
+  return sdbKeyCmpTie(a, na, b, nb);
+}
+
+/*
+** A key to search for among a set of keys that all begin with the same
+** nCommon bytes c (a block's rows, an SST's first keys; many key sets share
+** a long prefix, which would make every 8-byte prefix tie): where it stands
+** against the whole set, and the prefix of its bytes past c.
+*/
+typedef struct SdbKeyProbe {
+  int side;               /* -1: below every key of the set; 1: above every
+                          ** key; 0: begins with c, compare with sdbKeyProbeCmp */
+  u64 pfx;                /* side 0: sdbKeyPrefix(a, n) */
+  const u8 *a;            /* side 0: the key past its first nCommon bytes */
+  size_t n;
+} SdbKeyProbe;
+
+/* Prepare *q for key[0..nKey) against a set whose keys begin with c[0..nC). */
+static inline void sdbKeyProbeInit(SdbKeyProbe *q, const u8 *key, size_t nKey, const u8 *c,
+                                   size_t nC) {
+  size_t m = nKey < nC ? nKey : nC;
+  int d = m ? memcmp(key, c, m) : 0;
+  q->side = (d < 0 || (d == 0 && nKey < nC)) ? -1 : d > 0 ? 1 : 0;
+  q->a = key + (q->side ? 0 : nC);
+  q->n = q->side ? 0 : nKey - nC;
+  q->pfx = q->side ? 0 : sdbKeyPrefix(q->a, q->n);
+}
+
+/* sdbKeyCmp(k, key of q) for a key k of the set given by its bytes past the
+** common prefix, b[0..nb), whose sdbKeyPrefix is pb. REQUIRES q->side == 0. */
+static inline int sdbKeyProbeCmp(u64 pb, const u8 *b, size_t nb, const SdbKeyProbe *q) {
+  if (pb != q->pfx) return pb < q->pfx ? -1 : 1;
+  return sdbKeyCmpTie(b, nb, q->a, q->n);
+}
+
+/* Length of the prefix that keys a[0..na) and b[0..nb) share, at most nMax. */
+static inline size_t sdbKeyCommon(const u8 *a, size_t na, const u8 *b, size_t nb, size_t nMax) {
+  size_t m = na < nb ? na : nb, i = 0;
+  if (m > nMax) m = nMax;
+  while (i < m && a[i] == b[i]) i++;
+  return i;
+}
 
 /* Key of row i. REQUIRES i < nRow. */
 static inline const u8 *sdbBlockKey(const SdbBlock *p, u32 i) { return p->aData + p->aRow[i].offKey; }
@@ -84,7 +155,9 @@ void sdbBlockRowEntry(const SdbBlock *p, u32 i, SdbEntry *pE);
 
 /* For blocks whose rows are sorted by key (compacted SSTs): the index of the
 ** first row whose key is >= key (bAfter = 0) or > key (bAfter = 1); nRow if
-** none. */
+** none. After one comparison with the bytes all rows share, a binary
+** search over the rows' key prefixes; a row's key bytes are read only on a
+** prefix tie. */
 u32 sdbBlockSeek(const SdbBlock *p, const u8 *key, size_t nKey, int bAfter);
 
 /* ------------------------------------------------------------ V2 builder */
