@@ -98,6 +98,9 @@ struct SdbSst {
   u64 *aOff;              /* nBlock+1 block offsets; aOff[nBlock] = filter_offset */
   u32 *aKeyOff;           /* nBlock+1 offsets into aKey (first keys) */
   u8 *aKey;               /* index first keys, concatenated */
+  u32 nCommon;            /* sorted SSTs: bytes the first keys of blocks 1.. begin with */
+  u64 *aPfx;              /* sorted SSTs: sdbKeyPrefix of each first key (of blocks
+                          ** 1..) past nCommon */
   pthread_mutex_t mu;     /* guards pFilter and pRaw */
   SstFilter *pFilter;     /* loaded filter when there is no cache */
   u64 maxSeq;             /* a row above this seq is corruption (sdbSstSetMaxSeq) */
@@ -184,6 +187,26 @@ static int sstCheckLayout(SdbSst *p, u64 metaOff, SdbErr *pErr) {
   return SDB_OK;
 }
 
+/* For the search of a sorted SST's index: the length of the prefix the
+** first keys of blocks 1.. share (p->nCommon; block 0's is usually empty,
+** and is compared whole) and each of their sdbKeyPrefix past it (p->aPfx). */
+static int sstIndexPrefixes(SdbSst *p, SdbErr *pErr) {
+  u32 n = p->nBlock;
+  p->aPfx = sdbMalloc(sizeof(u64) * ((size_t)n + 1));
+  if (!p->aPfx) return SDB_NOMEM_ERR(pErr);
+  const u8 *k1 = n > 1 ? p->aKey + p->aKeyOff[1] : NULL;
+  u32 nC = n > 1 ? p->aKeyOff[2] - p->aKeyOff[1] : 0;
+  for (u32 i = 2; i < n && nC; i++) {
+    nC = (u32)sdbKeyCommon(k1, nC, p->aKey + p->aKeyOff[i], p->aKeyOff[i + 1] - p->aKeyOff[i], nC);
+  }
+  p->nCommon = nC;
+  p->aPfx[0] = 0;   /* unused */
+  for (u32 i = 1; i < n; i++) {
+    p->aPfx[i] = sdbKeyPrefix(p->aKey + p->aKeyOff[i] + nC, p->aKeyOff[i + 1] - p->aKeyOff[i] - nC);
+  }
+  return SDB_OK;
+}
+
 /* Parse the index payload a[0..n) into aOff/aKeyOff/aKey and validate it. */
 static int sstParseIndex(SdbSst *p, const u8 *a, size_t n, SdbErr *pErr) {
   SdbFb fb = {a, n};
@@ -216,6 +239,8 @@ static int sstParseIndex(SdbSst *p, const u8 *a, size_t n, SdbErr *pErr) {
   p->aKeyOff[nBlock] = nKeyUsed;
   p->aOff[nBlock] = p->info.filterOffset;
   p->nBlock = nBlock;
+  if (p->bSorted) rc = sstIndexPrefixes(p, pErr);
+  if (rc) return rc;
   for (u32 i = 0; i < nBlock; i++) {
     if (p->aOff[i] >= p->aOff[i + 1] || p->aOff[i + 1] - p->aOff[i] < 4) {
       return sdbCorrupt(pErr, "index: block %u spans [%llu, %llu)", i,
@@ -247,6 +272,7 @@ static void sstDestroy(SdbSst *p) {
   sdbFree(p->aOff);
   sdbFree(p->aKeyOff);
   sdbFree(p->aKey);
+  sdbFree(p->aPfx);
   sdbFree(p->zKey);
   pthread_mutex_destroy(&p->mu);
   sdbFree(p);
@@ -521,23 +547,50 @@ void sdbSstBlockFirstKey(const SdbSst *p, u32 i, const u8 **ppKey, size_t *pnKey
   *pnKey = p->aKeyOff[i + 1] - p->aKeyOff[i];
 }
 
-/* Number of blocks whose first key is < key (bOrEqual: <= key). First keys
-** are non-decreasing (checked at open for sorted SSTs). */
-static u32 sstCountBlocks(const SdbSst *p, const u8 *key, size_t nKey, int bOrEqual) {
-  u32 lo = 0, hi = p->nBlock;
+/* Prepare *q to search key among the first keys of blocks 1... REQUIRES a
+** sorted SST. */
+static void sstProbe(const SdbSst *p, const u8 *key, size_t nKey, SdbKeyProbe *q) {
+  sdbKeyProbeInit(q, key, nKey, p->nBlock > 1 ? p->aKey + p->aKeyOff[1] : NULL, p->nCommon);
+}
+
+/* sdbKeyCmp(first key of block i, key of q). REQUIRES 1 <= i < nBlock and
+** q->side == 0. */
+static int sstFirstKeyCmp(const SdbSst *p, u32 i, const SdbKeyProbe *q) {
+  u32 nC = p->nCommon;
+  return sdbKeyProbeCmp(p->aPfx[i], p->aKey + p->aKeyOff[i] + nC,
+                        p->aKeyOff[i + 1] - p->aKeyOff[i] - nC, q);
+}
+
+/* sdbKeyCmp(first key of block i, key) where q is key's probe. REQUIRES
+** i < nBlock. */
+static int sstFirstKeyCmpAny(const SdbSst *p, u32 i, const SdbKeyProbe *q, const u8 *key,
+                             size_t nKey) {
+  if (i == 0) return sdbKeyCmp(p->aKey, p->aKeyOff[1], key, nKey);
+  return q->side ? -q->side : sstFirstKeyCmp(p, i, q);
+}
+
+/* Number of blocks whose first key is < key (bOrEqual: <= key); q is key's
+** probe (sstProbe). First keys are non-decreasing (checked at open for
+** sorted SSTs). A binary search over the prefixes of the first keys of
+** blocks 1.. (key bytes are compared on a prefix tie only), then block 0's
+** when none of them is below the key. REQUIRES a sorted SST. */
+static u32 sstCountBlocks(const SdbSst *p, const SdbKeyProbe *q, const u8 *key, size_t nKey,
+                          int bOrEqual) {
+  if (p->nBlock == 0) return 0;
+  u32 lo = 1, hi = p->nBlock;
+  if (q->side) lo = hi = q->side < 0 ? 1 : p->nBlock;
   while (lo < hi) {
     u32 mid = lo + (hi - lo) / 2;
-    const u8 *k;
-    size_t n;
-    sdbSstBlockFirstKey(p, mid, &k, &n);
-    int c = sdbKeyCmp(k, n, key, nKey);
+    int c = sstFirstKeyCmp(p, mid, q);
     if (c < 0 || (bOrEqual && c == 0)) {
       lo = mid + 1;
     } else {
       hi = mid;
     }
   }
-  return lo;
+  if (lo > 1) return lo;
+  int c = sstFirstKeyCmpAny(p, 0, q, key, nKey);
+  return (c < 0 || (bOrEqual && c == 0)) ? 1 : 0;
 }
 
 /* ------------------------------------------------------------ filter */
@@ -939,6 +992,10 @@ typedef struct SstIter {
   void (*xTail)(void *);  /* sdbSstIterOnTail's hook, called once; may be NULL */
   void *pTailArg;
   char *zRawKey;          /* the key copy adopted raw windows read with; owned */
+  int bFilter;            /* pFilter and hFilter are set (sstIterPlanBlocks) */
+  const SstFilter *pFilter;  /* the SST's filter (NULL: none), kept across seeks */
+  SdbCacheHandle *hFilter;   /* its cache pin, or NULL; released by sstIterFree */
+  i64 iKnownMiss;         /* a block the cache did not hold when the seek planned (-1: none) */
 } SstIter;
 
 /* True when the iterator will request no more blocks: every block left is
@@ -1128,7 +1185,9 @@ static int sstIterLoad(SstIter *it, SdbErr *pErr) {
   int rc = sstIterTakeAhead(it, i, pErr);
   if (rc) return sstWrap(p, rc, pErr);
   int bInRun = sstRunHas(&it->run, i);
-  SdbCacheHandle *h = (!bInRun && p->pCache) ? sdbCacheLookup(p->pCache, p->uid, i) : NULL;
+  int bLook = !bInRun && p->pCache && (i64)i != it->iKnownMiss;
+  SdbCacheHandle *h = bLook ? sdbCacheLookup(p->pCache, p->uid, i) : NULL;
+  it->iKnownMiss = -1;
   if (h) {
     it->cur.h = h;
     it->cur.p = sdbCacheValue(h);
@@ -1164,6 +1223,20 @@ static i64 sstIterBlockStart(const SstIter *it) {
   }
   return (i64)((it->pSst->bSorted && r && r->bHasHi) ? sdbBlockSeek(b, r->pHi, r->nHi, !r->bHiExcl)
                                                      : b->nRow) - 1;
+}
+
+/* Make the pinned block *pHit, block it->iBlkNext, the current block, as
+** sstIterLoad would (the next step lands on its first row in range); the
+** iterator takes over the pin. REQUIRES no current block. */
+static void sstIterUseBlock(SstIter *it, BlockRef *pHit) {
+  i64 i = it->iBlkNext;
+  it->cur = *pHit;
+  memset(pHit, 0, sizeof(*pHit));
+  it->iBlkNext += it->bDesc ? -1 : 1;
+  it->nLoaded++;
+  it->iRow = sstIterBlockStart(it) + (it->bDesc ? 1 : -1);
+  sstIterAheadMaybe(it, (u32)i);
+  sstIterMaybeTail(it);
 }
 
 /* Move to the next row in range, or to EOF. */
@@ -1222,6 +1295,7 @@ static void sstIterFree(SdbIter *pIter) {
   for (int k = 0; it->aFly && k < SST_AHEAD_DEPTH; k++) sstRunFree(it->pSst, &it->aFly[k].run);
   sdbFree(it->aFly);
   sdbFree(it->zRawKey);
+  if (it->hFilter) sdbCacheRelease(it->pSst->pCache, it->hFilter);
   sdbRangeCopyFree(&it->range);
   sdbSstUnref(it->pSst);
   sdbFree(it);
@@ -1375,7 +1449,8 @@ static void sstIterAdoptRaw(SstIter *it) {
   p->pRaw = NULL;
   pthread_mutex_unlock(&p->mu);
   if (!r) return;
-  if (it->bDesc || it->iBlkLo != 0 || it->iBlkHi < 0 || it->aFly || !sstRawPlace(p, r)) {
+  if (it->bDesc || it->iBlkLo != 0 || it->iBlkHi < 0 || it->aFly || it->cur.p ||
+      !sstRawPlace(p, r)) {
     sstRawFree(r, p->pCache);
     return;
   }
@@ -1402,35 +1477,95 @@ static int sstOutsideRange(const SdbSst *p, const SdbRange *r) {
 }
 
 /*
-** The blocks [*piLo, *piHi] a read of range r must visit (empty: *piLo = 0,
-** *piHi = -1). A point range is checked against the bloom filter (a skip
-** counts in sdbSstFilterSkips if bCountSkip).
+** The blocks [*piLo, *piHi] a read of range r must visit according to the
+** index (empty: *piLo = 0, *piHi = -1). Returns 1 if r is a point range
+** (lo == hi, both inclusive) of a sorted SST that may hold it, whose bloom
+** filter (if any) the caller then consults. A point takes one search of the
+** first keys: its last block follows the first, plus the blocks whose
+** first key equals the point (a key's versions spread over blocks).
 */
-static int sstPlanBlocks(SdbSst *p, const SdbRange *r, i64 *piLo, i64 *piHi, int bCountSkip,
-                         SdbErr *pErr) {
+static int sstPlanIndex(const SdbSst *p, const SdbRange *r, i64 *piLo, i64 *piHi) {
+  int bPoint = p->bSorted && sdbRangeIsPoint(r);
   *piLo = 0;
   *piHi = (i64)p->nBlock - 1;
-  int bEmpty = p->nBlock == 0 || sdbRangeIsEmpty(r) || sstOutsideRange(p, r);
-  if (!bEmpty && p->bSorted && r) {
+  int bEmpty = p->nBlock == 0 || (!bPoint && sdbRangeIsEmpty(r)) || sstOutsideRange(p, r);
+  SdbKeyProbe q;
+  if (!bEmpty && bPoint) {
+    sstProbe(p, r->pLo, r->nLo, &q);
+    u32 c = sstCountBlocks(p, &q, r->pLo, r->nLo, 0), e = c;
+    while (e < p->nBlock && sstFirstKeyCmpAny(p, e, &q, r->pLo, r->nLo) == 0) e++;
+    *piLo = c > 0 ? c - 1 : 0;
+    *piHi = (i64)e - 1;
+  } else if (!bEmpty && p->bSorted && r) {
     if (r->bHasLo) {
-      u32 c = sstCountBlocks(p, r->pLo, r->nLo, 0);
+      sstProbe(p, r->pLo, r->nLo, &q);
+      u32 c = sstCountBlocks(p, &q, r->pLo, r->nLo, 0);
       *piLo = c > 0 ? c - 1 : 0;
     }
-    if (r->bHasHi) *piHi = (i64)sstCountBlocks(p, r->pHi, r->nHi, !r->bHiExcl) - 1;
-    if (*piHi < *piLo) bEmpty = 1;
-  }
-  if (!bEmpty && p->bSorted && sdbRangeIsPoint(r) && p->info.filterLen > 0) {
-    int bMay = 1;
-    int rc = sdbSstMayContain(p, r->pLo, r->nLo, &bMay, pErr);
-    if (rc) return rc;
-    if (!bMay) {
-      if (bCountSkip) atomic_fetch_add(&gFilterSkips, 1);
-      bEmpty = 1;
+    if (r->bHasHi) {
+      sstProbe(p, r->pHi, r->nHi, &q);
+      *piHi = (i64)sstCountBlocks(p, &q, r->pHi, r->nHi, !r->bHiExcl) - 1;
     }
   }
-  if (bEmpty) {
+  if (bEmpty || *piHi < *piLo) {
     *piLo = 0;
     *piHi = -1;
+    return 0;
+  }
+  return bPoint;
+}
+
+/* As sstPlanIndex, then a point range is checked against the bloom filter
+** (for planning reads: a skip is not counted). */
+static int sstPlanBlocks(SdbSst *p, const SdbRange *r, i64 *piLo, i64 *piHi, SdbErr *pErr) {
+  int bMay = 1;
+  if (!sstPlanIndex(p, r, piLo, piHi) || p->info.filterLen == 0) return SDB_OK;
+  int rc = sdbSstMayContain(p, r->pLo, r->nLo, &bMay, pErr);
+  if (rc == SDB_OK && !bMay) {
+    *piLo = 0;
+    *piHi = -1;
+  }
+  return rc;
+}
+
+/*
+** Plan the blocks of the iterator's range (it->iBlkLo, it->iBlkHi). For a
+** point, the bloom filter is consulted (a skip counts in sdbSstFilterSkips)
+** unless the one block that may hold the point answers as fast: it is the
+** current block iCur, or the cache holds it (then *pHit pins it, for the
+** caller to make current). The filter only saves a block read, and it never
+** answers "absent" for a key that is present, so the rows are the same. The
+** filter stays pinned in the iterator for the next seeks (sstIterFree
+** releases it).
+*/
+static int sstIterPlanBlocks(SstIter *it, i64 iCur, BlockRef *pHit, SdbErr *pErr) {
+  SdbSst *p = it->pSst;
+  const SdbRange *r = it->pRange;
+  memset(pHit, 0, sizeof(*pHit));
+  it->iKnownMiss = -1;
+  if (!sstPlanIndex(p, r, &it->iBlkLo, &it->iBlkHi) || p->info.filterLen == 0) return SDB_OK;
+  if (it->iBlkLo == it->iBlkHi) {
+    if (it->iBlkLo == iCur) return SDB_OK;
+    if (p->pCache) {
+      SdbCacheHandle *h = sdbCacheLookup(p->pCache, p->uid, (u32)it->iBlkLo);
+      if (h) {
+        pHit->h = h;
+        pHit->p = sdbCacheValue(h);
+        return SDB_OK;
+      }
+      it->iKnownMiss = it->iBlkLo;   /* sstIterLoad need not look again */
+    }
+  }
+  if (!it->bFilter) {
+    int rc = sstFilterGet(p, &it->pFilter, &it->hFilter, pErr);
+    if (rc) return rc;
+    it->bFilter = 1;
+  }
+  const SstFilter *f = it->pFilter;
+  if (f && f->pBloom && !sdbBloomMayContain(f->pBloom, f->nBloom, r->pLo, r->nLo)) {
+    atomic_fetch_add(&gFilterSkips, 1);
+    it->iBlkLo = 0;
+    it->iBlkHi = -1;
   }
   return SDB_OK;
 }
@@ -1451,14 +1586,14 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
     return SDB_NOMEM_ERR(pErr);
   }
   it->pRange = pRange ? &it->range.r : NULL;
-  const SdbRange *r = it->pRange;
-
-  int rc = sstPlanBlocks(p, r, &it->iBlkLo, &it->iBlkHi, 1, pErr);
+  BlockRef hit;
+  int rc = sstIterPlanBlocks(it, -1, &hit, pErr);
   if (rc) {
     sstIterFree(&it->base);
     return rc;
   }
   it->iBlkNext = bDesc ? it->iBlkHi : it->iBlkLo;
+  if (hit.p) sstIterUseBlock(it, &hit);
   sstIterAdoptRaw(it);
   rc = sstIterAdvance(it, pErr);
   if (rc) {
@@ -1481,9 +1616,10 @@ static int sstIterSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
   i64 iCur = it->cur.p ? it->iBlkNext + (it->bDesc ? 1 : -1) : -1;
   if (it->prev.p) blockRefRelease(it->pSst, &it->prev);
   it->bCurRow = 0;
+  BlockRef hit = {0};
   int rc = sdbRangeCopySet(&it->range, pRange) ? SDB_NOMEM_ERR(pErr) : SDB_OK;
   it->pRange = pRange ? &it->range.r : NULL;
-  if (rc == SDB_OK) rc = sstPlanBlocks(it->pSst, it->pRange, &it->iBlkLo, &it->iBlkHi, 1, pErr);
+  if (rc == SDB_OK) rc = sstIterPlanBlocks(it, iCur, &hit, pErr);
   if (rc) {
     sstIterStop(it);
     return rc;
@@ -1499,6 +1635,7 @@ static int sstIterSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
   }
   it->iBlkNext = bKeep ? iFirst + (it->bDesc ? -1 : 1) : iFirst;
   it->nLoaded = bKeep ? 1 : 0;
+  if (hit.p) sstIterUseBlock(it, &hit);
   it->nAhead = it->pSst->pStore->pMethods->xGetMany ? SST_AHEAD_MIN_PAR : SST_AHEAD_MIN;
   it->base.bEof = 0;
   rc = sstIterAdvance(it, pErr);
@@ -1559,7 +1696,7 @@ int sdbSstPrefetchPlan(SdbSst *p, const SdbRange *r, int bDesc, SdbSstSpan *pSpa
   i64 lo, hi;
   memset(pSpan, 0, sizeof(*pSpan));
   if (!p->pCache || !p->bSorted) return SDB_OK;
-  int rc = sstPlanBlocks(p, r, &lo, &hi, 0, pErr);
+  int rc = sstPlanBlocks(p, r, &lo, &hi, pErr);
   if (rc || hi < lo) return rc;
   /* The first block a read visits, and for a point its neighbour too (a
   ** key's versions may straddle a block boundary). */
