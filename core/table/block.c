@@ -405,13 +405,17 @@ void sdbBlockRowEntry(const SdbBlock *p, u32 i, SdbEntry *pE) {
 }
 
 u32 sdbBlockSeek(const SdbBlock *p, const u8 *key, size_t nKey, int bAfter) {
-  u32 lo = 0, hi = p->nRow, nC = p->nCommon;
   SdbKeyProbe q;
-  sdbKeyProbeInit(&q, key, nKey, p->nRow ? sdbBlockKey(p, 0) : NULL, nC);
-  if (q.side) return q.side < 0 ? 0 : p->nRow;
+  sdbBlockProbe(p, key, nKey, &q);
+  return sdbBlockSeekProbe(p, &q, bAfter);
+}
+
+u32 sdbBlockSeekProbe(const SdbBlock *p, const SdbKeyProbe *q, int bAfter) {
+  u32 lo = 0, hi = p->nRow, nC = p->nCommon;
+  if (q->side) return q->side < 0 ? 0 : p->nRow;
   while (lo < hi) {
     u32 mid = lo + (hi - lo) / 2;
-    int c = sdbKeyProbeCmp(p->aPfx[mid], sdbBlockKey(p, mid) + nC, p->aRow[mid].nKey - nC, &q);
+    int c = sdbKeyProbeCmp(p->aPfx[mid], sdbBlockKey(p, mid) + nC, p->aRow[mid].nKey - nC, q);
     if (c < 0 || (bAfter && c == 0)) {
       lo = mid + 1;
     } else {

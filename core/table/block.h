@@ -79,11 +79,26 @@ static inline u64 sdbKeyPrefix(const u8 *a, size_t n) {
   for (size_t i = 0; i < 8; i++) v = (v << 8) | (i < n ? a[i] : 0);
   return v;
 }
-/* sdbKeyCmp of two keys whose prefixes are equal: with both keys 8 bytes or
-** longer, their first 8 bytes are equal and only the rest is compared. */
+/* sdbKeyCmp of two keys whose prefixes are equal. When one key has at most
+** 8 bytes, all of them are in its prefix, so it is a prefix of the other
+** (whose next bytes, up to 8, are zeros): the shorter key sorts first.
+** Otherwise their first 8 bytes are equal and only the rest is compared. */
 static inline int sdbKeyCmpTie(const u8 *a, size_t na, const u8 *b, size_t nb) {
-  if (na >= 8 && nb >= 8) return sdbKeyCmp(a + 8, na - 8, b + 8, nb - 8);
-  return sdbKeyCmp(a, na, b, nb);
+  if (na <= 8 || nb <= 8) return na < nb ? -1 : na > nb;
+  return sdbKeyCmp(a + 8, na - 8, b + 8, nb - 8);
+}
+
+/* The sign of memcmp(a, b, n), 8 bytes at a time (for short, inlined
+** comparisons). */
+static inline int sdbBytesCmp(const u8 *a, const u8 *b, size_t n) {
+  for (; n >= 8; a += 8, b += 8, n -= 8) {
+    u64 x = sdbGetU64BE(a), y = sdbGetU64BE(b);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  for (; n; a++, b++, n--) {
+    if (*a != *b) return *a < *b ? -1 : 1;
+  }
+  return 0;
 }
 /* sdbKeyCmp(a, b) given pa = sdbKeyPrefix(a), pb = sdbKeyPrefix(b). */
 static inline int sdbKeyCmpPfx(u64 pa, const u8 *a, size_t na, u64 pb, const u8 *b, size_t nb) {
@@ -109,7 +124,7 @@ typedef struct SdbKeyProbe {
 static inline void sdbKeyProbeInit(SdbKeyProbe *q, const u8 *key, size_t nKey, const u8 *c,
                                    size_t nC) {
   size_t m = nKey < nC ? nKey : nC;
-  int d = m ? memcmp(key, c, m) : 0;
+  int d = sdbBytesCmp(key, c, m);
   q->side = (d < 0 || (d == 0 && nKey < nC)) ? -1 : d > 0 ? 1 : 0;
   q->a = key + (q->side ? 0 : nC);
   q->n = q->side ? 0 : nKey - nC;
@@ -159,6 +174,13 @@ void sdbBlockRowEntry(const SdbBlock *p, u32 i, SdbEntry *pE);
 ** search over the rows' key prefixes; a row's key bytes are read only on a
 ** prefix tie. */
 u32 sdbBlockSeek(const SdbBlock *p, const u8 *key, size_t nKey, int bAfter);
+/* The probe of key against the block's rows (sdbKeyProbeInit with their
+** common prefix), for sdbBlockSeekProbe and row comparisons. */
+static inline void sdbBlockProbe(const SdbBlock *p, const u8 *key, size_t nKey, SdbKeyProbe *q) {
+  sdbKeyProbeInit(q, key, nKey, p->nRow ? sdbBlockKey(p, 0) : NULL, p->nCommon);
+}
+/* sdbBlockSeek with the key's probe from sdbBlockProbe on this block. */
+u32 sdbBlockSeekProbe(const SdbBlock *p, const SdbKeyProbe *q, int bAfter);
 
 /* ------------------------------------------------------------ V2 builder */
 /*

@@ -555,7 +555,8 @@ static void sstProbe(const SdbSst *p, const u8 *key, size_t nKey, SdbKeyProbe *q
 
 /* sdbKeyCmp(first key of block i, key of q). REQUIRES 1 <= i < nBlock and
 ** q->side == 0. */
-static int sstFirstKeyCmp(const SdbSst *p, u32 i, const SdbKeyProbe *q) {
+static __attribute__((noinline)) int sstFirstKeyCmp(const SdbSst *p, u32 i,
+                                                     const SdbKeyProbe *q) {
   u32 nC = p->nCommon;
   return sdbKeyProbeCmp(p->aPfx[i], p->aKey + p->aKeyOff[i] + nC,
                         p->aKeyOff[i + 1] - p->aKeyOff[i] - nC, q);
@@ -581,7 +582,8 @@ static u32 sstCountBlocks(const SdbSst *p, const SdbKeyProbe *q, const u8 *key, 
   if (q->side) lo = hi = q->side < 0 ? 1 : p->nBlock;
   while (lo < hi) {
     u32 mid = lo + (hi - lo) / 2;
-    int c = sstFirstKeyCmp(p, mid, q);
+    u64 m = p->aPfx[mid];
+    int c = m != q->pfx ? (m < q->pfx ? -1 : 1) : sstFirstKeyCmp(p, mid, q);
     if (c < 0 || (bOrEqual && c == 0)) {
       lo = mid + 1;
     } else {
@@ -996,6 +998,10 @@ typedef struct SstIter {
   const SstFilter *pFilter;  /* the SST's filter (NULL: none), kept across seeks */
   SdbCacheHandle *hFilter;   /* its cache pin, or NULL; released by sstIterFree */
   i64 iKnownMiss;         /* a block the cache did not hold when the seek planned (-1: none) */
+  int bEndProbe;          /* qEnd is set: sorted SST, a current block, a bound at the end */
+  int bPoint;             /* the range is a point of a sorted SST (lo, hi: equal bytes) */
+  SdbKeyProbe qEnd;       /* the range's end bound (hi ascending, lo descending) against
+                          ** the current block's common prefix (sstIterEndProbe) */
 } SstIter;
 
 /* True when the iterator will request no more blocks: every block left is
@@ -1218,11 +1224,39 @@ static __attribute__((noinline)) int sstSeqTooHigh(const SstIter *it, SdbErr *pE
 static i64 sstIterBlockStart(const SstIter *it) {
   const SdbBlock *b = it->cur.p;
   const SdbRange *r = it->pRange;
+  if (it->bPoint && it->bEndProbe) {   /* the end bound's probe is the start's */
+    return it->bDesc ? (i64)sdbBlockSeekProbe(b, &it->qEnd, 1) - 1
+                     : (i64)sdbBlockSeekProbe(b, &it->qEnd, 0);
+  }
   if (!it->bDesc) {
     return (it->pSst->bSorted && r && r->bHasLo) ? sdbBlockSeek(b, r->pLo, r->nLo, r->bLoExcl) : 0;
   }
   return (i64)((it->pSst->bSorted && r && r->bHasHi) ? sdbBlockSeek(b, r->pHi, r->nHi, !r->bHiExcl)
                                                      : b->nRow) - 1;
+}
+
+/* Prepare it->qEnd, the probe of the range's end bound against the current
+** block, so that each row's end check compares the integer prefixes the
+** block keeps (sstIterBeforeEnd). Call whenever the current block or the
+** range changes. */
+static void sstIterEndProbe(SstIter *it) {
+  const SdbBlock *b = it->cur.p;
+  const SdbRange *r = it->pRange;
+  it->bEndProbe = it->pSst->bSorted && b && b->nRow && r && (it->bDesc ? r->bHasLo : r->bHasHi);
+  if (!it->bEndProbe) return;
+  if (it->bDesc) sdbBlockProbe(b, r->pLo, r->nLo, &it->qEnd);
+  else sdbBlockProbe(b, r->pHi, r->nHi, &it->qEnd);
+}
+
+/* True if row i of the current block b is on this side of the range's end
+** bound (ascending: below hi; descending: above lo). REQUIRES it->bEndProbe. */
+static int sstIterBeforeEnd(const SstIter *it, const SdbBlock *b, u32 i) {
+  const SdbKeyProbe *q = &it->qEnd;
+  u32 nC = b->nCommon;
+  int c = q->side ? -q->side
+                  : sdbKeyProbeCmp(b->aPfx[i], sdbBlockKey(b, i) + nC, b->aRow[i].nKey - nC, q);
+  if (it->bDesc) return c > 0 || (c == 0 && !it->pRange->bLoExcl);
+  return c < 0 || (c == 0 && !it->pRange->bHiExcl);
 }
 
 /* Make the pinned block *pHit, block it->iBlkNext, the current block, as
@@ -1232,6 +1266,7 @@ static void sstIterUseBlock(SstIter *it, BlockRef *pHit) {
   i64 i = it->iBlkNext;
   it->cur = *pHit;
   memset(pHit, 0, sizeof(*pHit));
+  sstIterEndProbe(it);
   it->iBlkNext += it->bDesc ? -1 : 1;
   it->nLoaded++;
   it->iRow = sstIterBlockStart(it) + (it->bDesc ? 1 : -1);
@@ -1251,6 +1286,7 @@ static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
       }
       int rc = sstIterLoad(it, pErr);
       if (rc) return rc;
+      sstIterEndProbe(it);
       it->iRow = sstIterBlockStart(it);
     } else {
       it->iRow += it->bDesc ? -1 : 1;
@@ -1260,15 +1296,13 @@ static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
       sstIterRetire(it);
       continue;
     }
-    const u8 *pKey = sdbBlockKey(b, (u32)it->iRow);
-    u32 nKey = b->aRow[it->iRow].nKey;
     if (r) {
       if (p->bSorted) {
-        if (it->bDesc ? !sdbRangeAboveLo(r, pKey, nKey) : !sdbRangeBelowHi(r, pKey, nKey)) {
+        if (it->bEndProbe && !sstIterBeforeEnd(it, b, (u32)it->iRow)) {
           sstIterEndInBlock(it);
           return SDB_OK;
         }
-      } else if (!sdbRangeContains(r, pKey, nKey)) {
+      } else if (!sdbRangeContains(r, sdbBlockKey(b, (u32)it->iRow), b->aRow[it->iRow].nKey)) {
         continue;
       }
     }
@@ -1543,7 +1577,8 @@ static int sstIterPlanBlocks(SstIter *it, i64 iCur, BlockRef *pHit, SdbErr *pErr
   const SdbRange *r = it->pRange;
   memset(pHit, 0, sizeof(*pHit));
   it->iKnownMiss = -1;
-  if (!sstPlanIndex(p, r, &it->iBlkLo, &it->iBlkHi) || p->info.filterLen == 0) return SDB_OK;
+  it->bPoint = sstPlanIndex(p, r, &it->iBlkLo, &it->iBlkHi);
+  if (!it->bPoint || p->info.filterLen == 0) return SDB_OK;
   if (it->iBlkLo == it->iBlkHi) {
     if (it->iBlkLo == iCur) return SDB_OK;
     if (p->pCache) {
@@ -1629,6 +1664,7 @@ static int sstIterSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
   if (bKeep) {
     sstRunEmpty(it->pSst, &it->run);
     sstIterAheadDrop(it);
+    sstIterEndProbe(it);   /* the range changed */
     it->iRow = sstIterBlockStart(it) + (it->bDesc ? 1 : -1);   /* the step below lands on it */
   } else {
     sstIterDrop(it);
