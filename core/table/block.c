@@ -270,11 +270,14 @@ static void fillRow(SdbBlockRow *pRow, const RowRaw *r, const u8 *aData, const u
   pRow->flags = r->flags;
 }
 
-/* Pass 2: rows and keys. Input already validated by pass 1. */
-static void fillV2(SdbBlock *p, const BlockShape *s, u8 *pArena) {
+/* Pass 2: rows and keys. Input already validated by pass 1. Returns the
+** length of a prefix all keys share: the least of the bytes each row shares
+** with the previous key (stored, or at a restart computed), which bounds
+** the longest common prefix from below. */
+static u32 fillV2(SdbBlock *p, const BlockShape *s, u8 *pArena) {
   const u8 *a = p->aData;
   const u8 *pPrev = NULL;
-  u32 nPrev = 0;
+  u32 nPrev = 0, nC = 0;
   size_t pos = 0;
   for (u32 i = 0; i < s->nRow; i++) {
     RowRaw r;
@@ -292,16 +295,21 @@ static void fillV2(SdbBlock *p, const BlockShape *s, u8 *pArena) {
       pArena += nKey;
     }
     fillRow(&p->aRow[i], &r, a, pKey, nKey);
+    if (i == 0) nC = nKey;
+    else if (r.nShared) nC = SDB_MIN(nC, r.nShared);
+    else nC = (u32)sdbKeyCommon(pPrev, nPrev, pKey, nKey, nC);
     pPrev = pKey;
     nPrev = nKey;
     pos = r.end;
   }
+  return nC;
 }
 
-static void fillV1(SdbBlock *p, const BlockShape *s, u8 *pArena) {
+/* As fillV2; the common prefix is the least each key shares with the first. */
+static u32 fillV1(SdbBlock *p, const BlockShape *s, u8 *pArena) {
   const u8 *a = p->aData;
   const u8 *pFirst = NULL;
-  u32 nFirst = 0;
+  u32 nFirst = 0, nC = 0;
   for (u32 i = 0; i < s->nRow; i++) {
     RowRaw r;
     parseRowV1(a, trailerOff(a, s, i), v1End(a, s, i), &r, i, NULL);
@@ -320,19 +328,18 @@ static void fillV1(SdbBlock *p, const BlockShape *s, u8 *pArena) {
     if (i == 0) {
       pFirst = pKey;
       nFirst = nKey;
+      nC = nKey;
+    } else {
+      nC = (u32)sdbKeyCommon(pFirst, nFirst, pKey, nKey, nC);
     }
     fillRow(&p->aRow[i], &r, a, pKey, nKey);
   }
+  return nC;
 }
 
-/* Set p->nCommon (the prefix all keys share) and each row's key prefix past
-** it. REQUIRES the rows are filled. */
-static void blockFillPrefixes(SdbBlock *p, u64 *aPfx) {
-  u32 nC = p->nRow ? p->aRow[0].nKey : 0;
-  const u8 *k0 = p->nRow ? sdbBlockKey(p, 0) : NULL;
-  for (u32 i = 1; i < p->nRow && nC; i++) {
-    nC = (u32)sdbKeyCommon(k0, nC, sdbBlockKey(p, i), p->aRow[i].nKey, nC);
-  }
+/* Set p->nCommon to nC (a prefix all keys share) and each row's key prefix
+** past it. REQUIRES the rows are filled. */
+static void blockFillPrefixes(SdbBlock *p, u64 *aPfx, u32 nC) {
   p->nCommon = nC;
   for (u32 i = 0; i < p->nRow; i++) {
     aPfx[i] = sdbKeyPrefix(sdbBlockKey(p, i) + nC, p->aRow[i].nKey - nC);
@@ -369,12 +376,8 @@ int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
   u8 *aData = (u8 *)aPfx + nPfxBytes;
   if (n) memcpy(aData, a, n);
   p->aData = aData;
-  if (formatVersion == 2) {
-    fillV2(p, &s, aData + n);
-  } else {
-    fillV1(p, &s, aData + n);
-  }
-  blockFillPrefixes(p, aPfx);
+  u32 nC = formatVersion == 2 ? fillV2(p, &s, aData + n) : fillV1(p, &s, aData + n);
+  blockFillPrefixes(p, aPfx, nC);
   *pp = p;
   return SDB_OK;
 }

@@ -76,7 +76,12 @@ typedef struct SdbBlock {
 static inline u64 sdbKeyPrefix(const u8 *a, size_t n) {
   if (n >= 8) return sdbGetU64BE(a);
   u64 v = 0;
-  for (size_t i = 0; i < 8; i++) v = (v << 8) | (i < n ? a[i] : 0);
+  size_t i = 0;
+  if (n >= 4) {
+    v = (u64)sdbGetU32BE(a) << 32;
+    i = 4;
+  }
+  for (; i < n; i++) v |= (u64)a[i] << (56 - 8 * i);
   return v;
 }
 /* sdbKeyCmp of two keys whose prefixes are equal. When one key has at most
@@ -138,10 +143,15 @@ static inline int sdbKeyProbeCmp(u64 pb, const u8 *b, size_t nb, const SdbKeyPro
   return sdbKeyCmpTie(b, nb, q->a, q->n);
 }
 
-/* Length of the prefix that keys a[0..na) and b[0..nb) share, at most nMax. */
+/* Length of the prefix that keys a[0..na) and b[0..nb) share, at most nMax
+** (8 bytes at a time). */
 static inline size_t sdbKeyCommon(const u8 *a, size_t na, const u8 *b, size_t nb, size_t nMax) {
   size_t m = na < nb ? na : nb, i = 0;
   if (m > nMax) m = nMax;
+  for (; i + 8 <= m; i += 8) {
+    u64 x = sdbGetU64BE(a + i) ^ sdbGetU64BE(b + i);
+    if (x) return i + (size_t)(__builtin_clzll(x) / 8);
+  }
   while (i < m && a[i] == b[i]) i++;
   return i;
 }
