@@ -12,6 +12,7 @@
 */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "table/block.h"
 #include "table/bloom.h"
@@ -50,6 +51,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     rc = sdbBlockDecode(&pay, version, &b, &err);
     if (rc != SDB_OK && rc != SDB_CORRUPT) abort();
     if (rc == SDB_OK) {
+      /* The common prefix the seek relies on: every key begins with it, and
+      ** each row's prefix is its next 8 bytes. */
+      for (u32 i = 0; i < b->nRow; i++) {
+        u32 nC = b->nCommon, nKey = b->aRow[i].nKey;
+        if (nC > nKey || memcmp(sdbBlockKey(b, i), sdbBlockKey(b, 0), nC) != 0 ||
+            b->aPfx[i] != sdbKeyPrefix(sdbBlockKey(b, i) + nC, nKey - nC)) {
+          abort();
+        }
+      }
       walk(b, NULL, 0);
       walk(b, NULL, 1);
       if (b->nRow > 0) {

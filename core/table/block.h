@@ -105,12 +105,6 @@ static inline int sdbBytesCmp(const u8 *a, const u8 *b, size_t n) {
   }
   return 0;
 }
-/* sdbKeyCmp(a, b) given pa = sdbKeyPrefix(a), pb = sdbKeyPrefix(b). */
-static inline int sdbKeyCmpPfx(u64 pa, const u8 *a, size_t na, u64 pb, const u8 *b, size_t nb) {
-  if (pa != pb) return pa < pb ? -1 : 1;
-  return sdbKeyCmpTie(a, na, b, nb);
-}
-
 /*
 ** A key to search for among a set of keys that all begin with the same
 ** nCommon bytes c (a block's rows, an SST's first keys; many key sets share
