@@ -7,8 +7,9 @@
 ** shorter than 8 bytes, keys that differ only past byte 8, trailing 0x00
 ** bytes ("ab" < "ab\0"), 0xff bytes. A block holding such keys (several
 ** sets: all of them, those sharing "k0000000", one key's many versions)
-** must seek (sdbBlockSeek, both >= and >) exactly as a linear scan, for
-** every probe key, present or not; an SST of tiny blocks (the index's first
+** must seek (sdbBlockSeek, both >= and >; sdbBlockSeekAndProbe, which makes
+** the same probe as sdbBlockProbe) exactly as a linear scan, for every probe
+** key, present or not; an SST of tiny blocks (the index's first
 ** keys then share a prefix, and a key's versions fill several blocks whose
 ** first key is that key) must give every point and range exactly the rows a
 ** linear filter of all rows gives, from new iterators and from one sought
@@ -179,6 +180,11 @@ static int blockCheck(const Key *s, int n, int nVer, u32 *pnCommon) {
         want++;
       }
       if (sdbBlockSeek(pBlock, aKey[i].a, aKey[i].n, bAfter) != want) nBad++;
+      /* The search that makes the probe as it goes: same row, same probe. */
+      SdbKeyProbe q, q2;
+      sdbBlockProbe(pBlock, aKey[i].a, aKey[i].n, &q);
+      if (sdbBlockSeekAndProbe(pBlock, aKey[i].a, aKey[i].n, bAfter, &q2) != want) nBad++;
+      if (q.side != q2.side || (!q.side && (q.a != q2.a || q.n != q2.n || q.pfx != q2.pfx))) nBad++;
     }
   }
   sdbBlockFree(pBlock);

@@ -413,6 +413,30 @@ u32 sdbBlockSeek(const SdbBlock *p, const u8 *key, size_t nKey, int bAfter) {
   return sdbBlockSeekProbe(p, &q, bAfter);
 }
 
+u32 sdbBlockSeekAndProbe(const SdbBlock *p, const u8 *key, size_t nKey, int bAfter,
+                         SdbKeyProbe *q) {
+  u32 nC = p->nCommon;
+  if (p->nRow == 0 || nKey < nC) {
+    sdbBlockProbe(p, key, nKey, q);
+    return sdbBlockSeekProbe(p, q, bAfter);
+  }
+  q->side = 0;
+  q->a = key + nC;
+  q->n = nKey - nC;
+  q->pfx = sdbKeyPrefix(q->a, q->n);
+  u32 i = sdbBlockSeekProbe(p, q, bAfter);
+  /* Every row begins with the common prefix: if the key does not, its
+  ** first nC bytes against any row's say on which side of all rows it is
+  ** (and the search above, on bytes past them, meant nothing). */
+  int d = sdbBytesCmp(key, sdbBlockKey(p, i < p->nRow ? i : p->nRow - 1), nC);
+  if (d == 0) return i;
+  q->side = d;
+  q->a = key;
+  q->n = 0;
+  q->pfx = 0;
+  return d < 0 ? 0 : p->nRow;
+}
+
 u32 sdbBlockSeekProbe(const SdbBlock *p, const SdbKeyProbe *q, int bAfter) {
   u32 lo = 0, hi = p->nRow, nC = p->nCommon;
   if (q->side) return q->side < 0 ? 0 : p->nRow;

@@ -185,6 +185,13 @@ static inline void sdbBlockProbe(const SdbBlock *p, const u8 *key, size_t nKey, 
 }
 /* sdbBlockSeek with the key's probe from sdbBlockProbe on this block. */
 u32 sdbBlockSeekProbe(const SdbBlock *p, const SdbKeyProbe *q, int bAfter);
+/* sdbBlockSeek that also sets *q as sdbBlockProbe does, reading no row's key
+** but those the search visits: the key is assumed to begin with the rows'
+** common prefix, which is then checked against the row the search ends on
+** (the first row's key, which sdbBlockProbe compares with, is often not in
+** the CPU cache, while the row found is read next anyway). */
+u32 sdbBlockSeekAndProbe(const SdbBlock *p, const u8 *key, size_t nKey, int bAfter,
+                         SdbKeyProbe *q);
 
 /* ------------------------------------------------------------ V2 builder */
 /*

@@ -1220,13 +1220,15 @@ static __attribute__((noinline)) int sstSeqTooHigh(const SstIter *it, SdbErr *pE
 }
 
 /* The first row of the current block within the range, in the iterator's
-** direction (nRow or -1 when there is none). */
-static i64 sstIterBlockStart(const SstIter *it) {
+** direction (nRow or -1 when there is none). For a point, the search also
+** makes the end bound's probe (the same bytes), left to it by
+** sstIterEndProbe, which is called right before. */
+static i64 sstIterBlockStart(SstIter *it) {
   const SdbBlock *b = it->cur.p;
   const SdbRange *r = it->pRange;
-  if (it->bPoint && it->bEndProbe) {   /* the end bound's probe is the start's */
-    return it->bDesc ? (i64)sdbBlockSeekProbe(b, &it->qEnd, 1) - 1
-                     : (i64)sdbBlockSeekProbe(b, &it->qEnd, 0);
+  if (it->bPoint && it->bEndProbe) {
+    return it->bDesc ? (i64)sdbBlockSeekAndProbe(b, r->pHi, r->nHi, 1, &it->qEnd) - 1
+                     : (i64)sdbBlockSeekAndProbe(b, r->pLo, r->nLo, 0, &it->qEnd);
   }
   if (!it->bDesc) {
     return (it->pSst->bSorted && r && r->bHasLo) ? sdbBlockSeek(b, r->pLo, r->nLo, r->bLoExcl) : 0;
@@ -1243,7 +1245,7 @@ static void sstIterEndProbe(SstIter *it) {
   const SdbBlock *b = it->cur.p;
   const SdbRange *r = it->pRange;
   it->bEndProbe = it->pSst->bSorted && b && b->nRow && r && (it->bDesc ? r->bHasLo : r->bHasHi);
-  if (!it->bEndProbe) return;
+  if (!it->bEndProbe || it->bPoint) return;   /* a point's: sstIterBlockStart */
   if (it->bDesc) sdbBlockProbe(b, r->pLo, r->nLo, &it->qEnd);
   else sdbBlockProbe(b, r->pHi, r->nHi, &it->qEnd);
 }
