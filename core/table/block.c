@@ -367,13 +367,14 @@ int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
   if (!p) return SDB_NOMEM_ERR(pErr);
   p->nRow = s.nRow;
   p->formatVersion = (u16)formatVersion;
-  p->aRow = (SdbBlockRow *)(p + 1);
   p->nMem = nAlloc;
-  _Static_assert(sizeof(SdbBlock) % 8 == 0 && sizeof(SdbBlockRow) % 8 == 0,
-                 "the prefixes after the rows are 8-aligned");
-  u64 *aPfx = (u64 *)((u8 *)p->aRow + nRowBytes);
+  /* The prefixes right after the header: a seek reads the header, then
+  ** a few of them, before any row. */
+  _Static_assert(sizeof(SdbBlock) % 8 == 0, "the prefixes and rows are 8-aligned");
+  u64 *aPfx = (u64 *)(p + 1);
   p->aPfx = aPfx;
-  u8 *aData = (u8 *)aPfx + nPfxBytes;
+  p->aRow = (SdbBlockRow *)(aPfx + s.nRow);
+  u8 *aData = (u8 *)p->aRow + nRowBytes;
   if (n) memcpy(aData, a, n);
   p->aData = aData;
   u32 nC = formatVersion == 2 ? fillV2(p, &s, aData + n) : fillV1(p, &s, aData + n);

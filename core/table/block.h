@@ -22,9 +22,9 @@
 **   other bit, or TOMBSTONE together with MERGE_OPERAND, is corrupt.
 **
 ** A decoded block (SdbBlock) is immutable: one allocation holds a copy of the
-** payload bytes, one 32-byte array entry per row (offsets, seq, flags), one
-** 8-byte key prefix per row (sdbKeyPrefix of the key past the bytes all the
-** block's keys share, for the seek's binary search) and the keys that
+** payload bytes, one 8-byte key prefix per row (sdbKeyPrefix of the key
+** past the bytes all the block's keys share, for the seek's binary search),
+** one 32-byte array entry per row (offsets, seq, flags) and the keys that
 ** prefix compression made it rebuild, so it can be shared
 ** between threads (through the block cache) and walked in either direction
 ** in O(1) per row.
@@ -53,7 +53,7 @@ typedef struct SdbBlockRow {
   u8 flags;               /* SDB_ROW_* as reported (validated) */
 } SdbBlockRow;
 
-/* One allocation: this header, nRow rows, nRow key prefixes, the payload
+/* One allocation: this header, nRow key prefixes, nRow rows, the payload
 ** copy, the key arena. */
 typedef struct SdbBlock {
   u32 nRow;               /* number of rows */
