@@ -438,12 +438,18 @@ u32 sdbBlockSeekAndProbe(const SdbBlock *p, const u8 *key, size_t nKey, int bAft
   return d < 0 ? 0 : p->nRow;
 }
 
+/* Out of line, so that a search loads a row's entry only on a tie. */
+__attribute__((noinline)) int sdbBlockRowTie(const SdbBlock *p, u32 i, const SdbKeyProbe *q) {
+  u32 nC = p->nCommon;
+  return sdbKeyCmpTie(sdbBlockKey(p, i) + nC, p->aRow[i].nKey - nC, q->a, q->n);
+}
+
 u32 sdbBlockSeekProbe(const SdbBlock *p, const SdbKeyProbe *q, int bAfter) {
-  u32 lo = 0, hi = p->nRow, nC = p->nCommon;
+  u32 lo = 0, hi = p->nRow;
   if (q->side) return q->side < 0 ? 0 : p->nRow;
   while (lo < hi) {
     u32 mid = lo + (hi - lo) / 2;
-    int c = sdbKeyProbeCmp(p->aPfx[mid], sdbBlockKey(p, mid) + nC, p->aRow[mid].nKey - nC, q);
+    int c = sdbBlockRowCmp(p, mid, q);
     if (c < 0 || (bAfter && c == 0)) {
       lo = mid + 1;
     } else {

@@ -183,6 +183,15 @@ u32 sdbBlockSeek(const SdbBlock *p, const u8 *key, size_t nKey, int bAfter);
 static inline void sdbBlockProbe(const SdbBlock *p, const u8 *key, size_t nKey, SdbKeyProbe *q) {
   sdbKeyProbeInit(q, key, nKey, p->nRow ? sdbBlockKey(p, 0) : NULL, p->nCommon);
 }
+/* sdbKeyCmp(key of row i, key of q) on a prefix tie (sdbBlockRowCmp). */
+int sdbBlockRowTie(const SdbBlock *p, u32 i, const SdbKeyProbe *q);
+/* sdbKeyCmp(key of row i, key of q), q from sdbBlockProbe on this block with
+** q->side == 0. Reads row i (its entry and key) only on a prefix tie. */
+static inline int sdbBlockRowCmp(const SdbBlock *p, u32 i, const SdbKeyProbe *q) {
+  u64 m = p->aPfx[i];
+  if (m != q->pfx) return m < q->pfx ? -1 : 1;
+  return sdbBlockRowTie(p, i, q);
+}
 /* sdbBlockSeek with the key's probe from sdbBlockProbe on this block. */
 u32 sdbBlockSeekProbe(const SdbBlock *p, const SdbKeyProbe *q, int bAfter);
 /* sdbBlockSeek that also sets *q as sdbBlockProbe does, reading no row's key

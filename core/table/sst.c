@@ -1254,9 +1254,7 @@ static void sstIterEndProbe(SstIter *it) {
 ** bound (ascending: below hi; descending: above lo). REQUIRES it->bEndProbe. */
 static int sstIterBeforeEnd(const SstIter *it, const SdbBlock *b, u32 i) {
   const SdbKeyProbe *q = &it->qEnd;
-  u32 nC = b->nCommon;
-  int c = q->side ? -q->side
-                  : sdbKeyProbeCmp(b->aPfx[i], sdbBlockKey(b, i) + nC, b->aRow[i].nKey - nC, q);
+  int c = q->side ? -q->side : sdbBlockRowCmp(b, i, q);
   if (it->bDesc) return c > 0 || (c == 0 && !it->pRange->bLoExcl);
   return c < 0 || (c == 0 && !it->pRange->bHiExcl);
 }
