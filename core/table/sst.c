@@ -566,7 +566,12 @@ static __attribute__((noinline)) int sstFirstKeyCmp(const SdbSst *p, u32 i,
 ** i < nBlock. */
 static int sstFirstKeyCmpAny(const SdbSst *p, u32 i, const SdbKeyProbe *q, const u8 *key,
                              size_t nKey) {
-  if (i == 0) return sdbKeyCmp(p->aKey, p->aKeyOff[1], key, nKey);
+  if (i == 0) {
+    const u8 *k;
+    size_t n;
+    sdbSstBlockFirstKey(p, 0, &k, &n);
+    return sdbKeyCmp(k, n, key, nKey);
+  }
   return q->side ? -q->side : sstFirstKeyCmp(p, i, q);
 }
 
