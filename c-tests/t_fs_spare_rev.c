@@ -183,7 +183,7 @@ static void testLoaderMessages(void) {
   SdbErr err = {0};
   int rc = sdbCompress(SDB_CODEC_SNAPPY, (const u8 *)"abc", 3, &out, &err);
   CHECKF("loader: a missing libsnappy is an error", rc != SDB_OK, "rc=%d", rc);
-  CHECKF("loader: its message reads well", strstr(err.zMsg, "need cannot") == NULL, "\"%s\"", err.zMsg);
+  CHECKF("loader: its message reads well", strstr(err.zMsg, "need cannot") == NULL && strstr(err.zMsg, "libsnappy"), "\"%s\"", err.zMsg);
   memset(&err, 0, sizeof(err));
   rc = sdbSigv4Load(&err);
   CHECKF("loader: a missing libcrypto is an error", rc != SDB_OK, "rc=%d", rc);

@@ -80,6 +80,8 @@ typedef struct FsStore {
   int bSpThread;          /* thSp runs */
   int bSpStop;            /* fsFree asked thSp to exit */
   pthread_t thSp;         /* the spare thread, started by the first create-only PUT */
+  int pidSp;              /* the process thSp runs in (atomic; 0 before it starts): a
+                          ** child of a fork has no thread and must not share the spare */
 } FsStore;
 
 /* A descriptor borrowed for one read: either a cache slot or a private fd. */
@@ -500,8 +502,17 @@ static int fsSameDir(const FsTemp *t, const char *zPath) {
 
 /* Take the spare made for zPath's directory into *t (waiting while it is
 ** being made). Returns 1 if taken (caller owns *t), 0 if there is none. */
+/* Whether this process is a fork child of the one whose thread made the
+** spare: it must neither use the spare (one open file description shared
+** with the parent, which would write it too) nor wait for that thread. */
+static int fsSpareForeign(FsStore *p) {
+  int pid = __atomic_load_n(&p->pidSp, __ATOMIC_ACQUIRE);
+  return pid != 0 && pid != (int)getpid();
+}
+
 static int fsSpareTake(FsStore *p, const char *zPath, FsTemp *t) {
   int bTaken = 0;
+  if (fsSpareForeign(p)) return 0;
   pthread_mutex_lock(&p->muSp);
   while ((p->eSp == FS_SPARE_WANTED || p->eSp == FS_SPARE_MAKING) && fsSameDir(&p->sp, zPath)) {
     pthread_cond_wait(&p->cvSp, &p->muSp);
@@ -543,13 +554,16 @@ static void fsSpareAsk(FsStore *p, const char *zPath) {
   ask.fd = ask.dirFd = -1;
   ask.zDir = sdbMprintf("%.*s", nDir, zPath);
   ask.zTmp = sdbMalloc((size_t)nDir + FS_TMP_NAME_MAX);
-  if (!ask.zDir || !ask.zTmp || p->bReadOnly) {
+  if (!ask.zDir || !ask.zTmp || p->bReadOnly || fsSpareForeign(p)) {
     fsTempDiscard(&ask, 0);
     return;
   }
   ask.zTmp[0] = 0;
   pthread_mutex_lock(&p->muSp);
-  if (!p->bSpThread && pthread_create(&p->thSp, NULL, fsSpareMain, p) == 0) p->bSpThread = 1;
+  if (!p->bSpThread && pthread_create(&p->thSp, NULL, fsSpareMain, p) == 0) {
+    p->bSpThread = 1;
+    __atomic_store_n(&p->pidSp, (int)getpid(), __ATOMIC_RELEASE);
+  }
   /* A spare still being made (for another folder, or asked by another PUT)
   ** is waited for: what is asked then never depends on the thread's timing,
   ** nor does whether the next PUT finds a spare (and allocates its own). */
@@ -572,6 +586,12 @@ static void fsSpareAsk(FsStore *p, const char *zPath) {
 
 /* Stop the spare thread and remove the spare. REQUIRES: no PUT in progress. */
 static void fsSpareStop(FsStore *p) {
+  if (fsSpareForeign(p)) {   /* a fork child: the thread and the file are the parent's */
+    fsTempDiscard(&p->sp, 0);   /* closes this process's copies, keeps the file */
+    p->bSpThread = 0;
+    p->eSp = FS_SPARE_NONE;
+    return;
+  }
   pthread_mutex_lock(&p->muSp);
   p->bSpStop = 1;
   pthread_cond_broadcast(&p->cvSp);
@@ -609,7 +629,7 @@ static int fsPublish(FsTemp *t, const char *zPath, int bIfAbsent, SdbErr *pErr) 
     return rename(t->zTmp, zPath) == 0 ? SDB_OK : fsErrno(pErr, "rename", zPath);
   }
   int r = renameat2(AT_FDCWD, t->zTmp, AT_FDCWD, zPath, RENAME_NOREPLACE);
-  if (r != 0 && (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP)) {
+  if (r != 0 && (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP || errno == EPERM)) {
     r = link(t->zTmp, zPath);
     if (r == 0) unlink(t->zTmp);
   }

@@ -72,7 +72,7 @@ static void cryptoLoadOnce(void) {
 
 int sdbSigv4Load(SdbErr *pErr) {
   pthread_once(&cryptoOnce, cryptoLoadOnce);
-  if (zCryptoWhy[0]) return sdbErrSet(pErr, SDB_CANTOPEN, "S3 signing needs %s", zCryptoWhy);
+  if (zCryptoWhy[0]) return sdbErrSet(pErr, SDB_CANTOPEN, "S3 signing needs libcrypto: %s", zCryptoWhy);
   return SDB_OK;
 }
 

@@ -86,7 +86,7 @@ static void snappyLoadOnce(void) {
 /* Load libsnappy once per process: SDB_OK, or SDB_CANTOPEN saying why. */
 static int snappyLoad(SdbErr *pErr) {
   pthread_once(&snappyOnce, snappyLoadOnce);
-  if (zSnappyWhy[0]) return sdbErrSet(pErr, SDB_CANTOPEN, "snappy sections need %s", zSnappyWhy);
+  if (zSnappyWhy[0]) return sdbErrSet(pErr, SDB_CANTOPEN, "a snappy section needs libsnappy: %s", zSnappyWhy);
   return SDB_OK;
 }
 
