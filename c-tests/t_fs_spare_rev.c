@@ -239,6 +239,28 @@ static void testEmfile(void) {
   CHECK("emfile: close removes it", countTemps("emf") == 0);
 }
 
+/* 6. (no bug) A read-only store refuses the PUT and starts no thread. */
+static int nTasks(void) {
+  DIR *d = opendir("/proc/self/task");
+  int n = 0;
+  struct dirent *e;
+  while (d && (e = readdir(d)) != NULL) n += e->d_name[0] != '.';
+  if (d) closedir(d);
+  return n;
+}
+static void testReadOnly(void) {
+  SdbStore *s = NULL;
+  SdbErr err = {0};
+  int n0 = nTasks();
+  CHECK("read-only: open", sdbStoreOpenDir(zRoot, 1, 1, &s, &err) == SDB_OK);
+  int rc = putOnce(s, "wal/00000000000000000099.sst", "x", &err);
+  CHECKF("read-only: a create-only PUT is refused", rc == SDB_READONLY, "rc=%d", rc);
+  usleep(20000);
+  CHECKF("read-only: no spare thread", nTasks() == n0, "%d -> %d threads", n0, nTasks());
+  CHECK("read-only: no temp file", countTemps("wal") == 0);
+  sdbStoreFree(s);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   snprintf(zRoot, sizeof(zRoot), "%s/sdb-fsspare-rev-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -249,6 +271,7 @@ int main(void) {
   testRenameat2Eperm();
   testLoaderMessages();
   testEmfile();
+  testReadOnly();
   char zCmd[300];
   snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", zRoot);
   if (system(zCmd) != 0) printf("# could not remove %s\n", zRoot);
