@@ -500,8 +500,6 @@ static int fsSameDir(const FsTemp *t, const char *zPath) {
   return t->zDir && strlen(t->zDir) == n && memcmp(t->zDir, zPath, n) == 0;
 }
 
-/* Take the spare made for zPath's directory into *t (waiting while it is
-** being made). Returns 1 if taken (caller owns *t), 0 if there is none. */
 /* Whether this process is a fork child of the one whose thread made the
 ** spare: it must neither use the spare (one open file description shared
 ** with the parent, which would write it too) nor wait for that thread. */
@@ -509,6 +507,9 @@ static int fsSpareForeign(FsStore *p) {
   int pid = __atomic_load_n(&p->pidSp, __ATOMIC_ACQUIRE);
   return pid != 0 && pid != (int)getpid();
 }
+
+/* Take the spare made for zPath's directory into *t (waiting while it is
+** being made). Returns 1 if taken (caller owns *t), 0 if there is none. */
 
 static int fsSpareTake(FsStore *p, const char *zPath, FsTemp *t) {
   int bTaken = 0;
