@@ -822,6 +822,18 @@ static void sstRunFree(const SdbSst *p, SstRun *r) {
   for (int k = 0; k < SST_RUN_PARTS; k++) sdbBufFree(&r->aReq[k].out);
 }
 
+/* Empty r and free its read buffers above SST_RUN_KEEP bytes: an iterator at
+** its end (kept by a cursor until the statement ends, or by the lookahead
+** rule) holds no window of a scan, only the small buffers a point lookup
+** reuses. Rows never point into these buffers (blocks are decoded copies). */
+#define SST_RUN_KEEP (64u << 10)
+static void sstRunTrim(const SdbSst *p, SstRun *r) {
+  sstRunEmpty(p, r);
+  for (int k = 0; k < SST_RUN_PARTS; k++) {
+    if (r->aReq[k].out.nAlloc > SST_RUN_KEEP) sdbBufFree(&r->aReq[k].out);
+  }
+}
+
 static int sstRunHas(const SstRun *r, u32 i) {
   return (i64)i >= r->iFirst && (i64)i <= r->iLast;
 }
@@ -1036,7 +1048,7 @@ static void sstIterAheadDrop(SstIter *it) {
   for (; it->nFly > 0; it->nFly--, it->iFly = (it->iFly + 1) % SST_AHEAD_DEPTH) {
     SstAhead *a = &it->aFly[it->iFly];
     sstAheadJoin(a);
-    sstRunEmpty(it->pSst, &a->run);
+    sstRunTrim(it->pSst, &a->run);
   }
   it->iFly = 0;
 }
@@ -1064,6 +1076,7 @@ static void sstIterRetire(SstIter *it) {
 
 static void sstIterStop(SstIter *it) {
   sstIterDrop(it);
+  sstRunTrim(it->pSst, &it->run);
   it->base.bEof = 1;
   it->iBlkNext = it->bDesc ? it->iBlkLo - 1 : it->iBlkHi + 1;
 }
@@ -1072,7 +1085,7 @@ static void sstIterStop(SstIter *it) {
 ** pinned, so that a seek to a range starting in it (the next key of a join)
 ** reads no block (sstIterSeek); read-ahead is dropped. */
 static void sstIterEndInBlock(SstIter *it) {
-  sstRunEmpty(it->pSst, &it->run);
+  sstRunTrim(it->pSst, &it->run);
   sstIterAheadDrop(it);
   it->base.bEof = 1;
 }
