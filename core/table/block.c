@@ -53,8 +53,8 @@ static int badFlags(u8 f) {
 }
 
 /* Parse seq, flags and the timestamps at a[*pPos..end). */
-static int parseTail(const u8 *a, size_t *pPos, size_t end, RowRaw *r, u32 iRow,
-                     SdbErr *pErr) {
+static inline __attribute__((always_inline)) int parseTail(const u8 *a, size_t *pPos, size_t end,
+                                                          RowRaw *r, u32 iRow, SdbErr *pErr) {
   size_t pos = *pPos;
   if (end - pos < 9) return sdbCorrupt(pErr, "block: row %u truncated at seq/flags", iRow);
   r->seq = sdbGetU64BE(a + pos);
@@ -79,16 +79,26 @@ static int parseTail(const u8 *a, size_t *pPos, size_t end, RowRaw *r, u32 iRow,
   return SDB_OK;
 }
 
+/* The varint at a[pos..end) into *pV: its length, or 0 if truncated or too
+** long. Lengths and shared-prefix sizes are almost always one byte. */
+static inline int blockVarint(const u8 *a, size_t pos, size_t end, u32 *pV) {
+  if (pos < end && a[pos] < 0x80) {
+    *pV = a[pos];
+    return 1;
+  }
+  return sdbGetVarint32(a + pos, a + end, pV);
+}
+
 /* Parse the V2 row at a[pos..end). */
 static int parseRowV2(const u8 *a, size_t pos, size_t end, RowRaw *r, u32 iRow,
                       SdbErr *pErr) {
   u32 nShared, nSuffix, nVal;
   int k;
-  if (!(k = sdbGetVarint32(a + pos, a + end, &nShared))) goto bad_varint;
+  if (!(k = blockVarint(a, pos, end, &nShared))) goto bad_varint;
   pos += (size_t)k;
-  if (!(k = sdbGetVarint32(a + pos, a + end, &nSuffix))) goto bad_varint;
+  if (!(k = blockVarint(a, pos, end, &nSuffix))) goto bad_varint;
   pos += (size_t)k;
-  if (!(k = sdbGetVarint32(a + pos, a + end, &nVal))) goto bad_varint;
+  if (!(k = blockVarint(a, pos, end, &nVal))) goto bad_varint;
   pos += (size_t)k;
   if (nSuffix > end - pos) return sdbCorrupt(pErr, "block: row %u key overruns the block", iRow);
   r->nShared = nShared;
