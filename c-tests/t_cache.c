@@ -16,10 +16,16 @@
 **   - a capacity of 0 keeps only what is pinned
 **   - two threads hitting, inserting, releasing and erasing one small cache
 **     (values intact, every value destroyed exactly once)
+**   - four threads on caches of 0, 100, 1000 and 4000 bytes: no value is
+**     destroyed while a test thread holds a pin on it (values count their pins)
+**   - a release of the last pin racing an insert that goes over capacity: one
+**     of them evicts (fails if usageAdd/entryPinned lose seq_cst ordering)
 **
 ** `t_cache --bench` instead prints the hit rate of Lookup + Release over
 ** 100k entries in random order, and of a miss + Insert + Release that
-** evicts (the figures of docs/performance.md).
+** evicts (the figures of docs/performance.md). `t_cache --bench-pinned N`
+** times insert + lookup + release of one block while N others stay pinned in
+** a cache whose capacity holds N/2 (the hand passes every pinned entry).
 */
 #include <pthread.h>
 #include <time.h>
@@ -316,6 +322,148 @@ static void testThreads(void) {
          (unsigned long long)gNNew, (unsigned long long)gNDead);
 }
 
+
+/* ------------------------------------------------------------ stress */
+/* Four threads; each value counts the pins test threads hold on it, and its
+** destructor counts a destruction of a value still pinned. */
+typedef struct SVal {
+  u64 uid;
+  u32 idx;
+  u32 magic;
+  int nPin;               /* atomic */
+} SVal;
+static u64 gSNew, gSDead, gSBad, gSPinnedFree;
+static void freeSVal(void *p) {
+  SVal *v = p;
+  if (__atomic_load_n(&v->nPin, __ATOMIC_SEQ_CST)) __atomic_add_fetch(&gSPinnedFree, 1, __ATOMIC_RELAXED);
+  if (v->magic != 0x5a5a5a5a) __atomic_add_fetch(&gSBad, 1, __ATOMIC_RELAXED);
+  v->magic = 0xdeaddead;
+  __atomic_add_fetch(&gSDead, 1, __ATOMIC_RELAXED);
+  sdbFree(v);
+}
+typedef struct StressArg {
+  SdbCache *c;
+  u64 seed;
+  int nIter, nKey;
+} StressArg;
+static void stressUnpin(SdbCache *c, SdbCacheHandle *h) {
+  SVal *v = sdbCacheValue(h);
+  __atomic_sub_fetch(&v->nPin, 1, __ATOMIC_SEQ_CST);
+  sdbCacheRelease(c, h);
+}
+static void *stressMain(void *pArg) {
+  StressArg *a = pArg;
+  SdbCacheHandle *aHold[8] = {0};
+  for (int i = 0; i < a->nIter; i++) {
+    u32 r = rnd32(&a->seed) % 1000;
+    u64 uid = 1 + rnd32(&a->seed) % 3;
+    u32 idx = rnd32(&a->seed) % (u32)a->nKey;
+    if (r < 3) {
+      sdbCacheEraseUid(a->c, uid);
+      continue;
+    }
+    if (r < 10) {
+      sdbCacheAheadCharge(a->c, 150);
+      sdbCacheAheadRelease(a->c, 150);
+      continue;
+    }
+    SdbCacheHandle *h = sdbCacheLookup(a->c, uid, idx);
+    if (!h) {
+      SVal *v = sdbMalloc(sizeof(*v));
+      *v = (SVal){uid, idx, 0x5a5a5a5a, 0};
+      __atomic_add_fetch(&gSNew, 1, __ATOMIC_RELAXED);
+      h = sdbCacheInsert(a->c, uid, idx, v, 100, freeSVal);
+      if (!h) abort();
+    }
+    SVal *v = sdbCacheValue(h);
+    __atomic_add_fetch(&v->nPin, 1, __ATOMIC_SEQ_CST);
+    if (v->uid != uid || v->idx != idx || v->magic != 0x5a5a5a5a) {
+      __atomic_add_fetch(&gSBad, 1, __ATOMIC_RELAXED);
+    }
+    int k = (int)(r % 8);
+    if (aHold[k]) stressUnpin(a->c, aHold[k]);
+    aHold[k] = NULL;
+    if (r & 1) aHold[k] = h;
+    else stressUnpin(a->c, h);
+  }
+  for (int k = 0; k < 8; k++) {
+    if (aHold[k]) stressUnpin(a->c, aHold[k]);
+  }
+  return NULL;
+}
+
+static void testStress(void) {
+  enum { NTHREAD = 4 };
+  size_t aCap[] = {0, 100, 1000, 4000};
+  for (int ci = 0; ci < 4; ci++) {
+    gSNew = gSDead = 0;
+    SdbCache *c = sdbCacheNew(aCap[ci]);
+    StressArg a[NTHREAD];
+    pthread_t t[NTHREAD];
+    for (int i = 0; i < NTHREAD; i++) {
+      a[i] = (StressArg){c, 1000 + (u64)i * 7 + (u64)ci, 50000, aCap[ci] ? 64 : 8};
+      pthread_create(&t[i], NULL, stressMain, &a[i]);
+    }
+    for (int i = 0; i < NTHREAD; i++) pthread_join(t[i], NULL);
+    SdbCacheStats st;
+    sdbCacheGetStats(c, &st);
+    char z[100];
+    snprintf(z, sizeof(z), "stress: capacity %zu: within capacity once unpinned", aCap[ci]);
+    CHECKF(z, st.nBytes <= aCap[ci] && st.nAhead == 0, "%llu bytes, %llu entries",
+           (unsigned long long)st.nBytes, (unsigned long long)st.nEntry);
+    sdbCacheFree(c);
+    snprintf(z, sizeof(z), "stress: capacity %zu: every value destroyed once", aCap[ci]);
+    CHECKF(z, gSNew == gSDead, "%llu made, %llu destroyed", (unsigned long long)gSNew,
+           (unsigned long long)gSDead);
+  }
+  CHECKF("stress: no value destroyed while pinned", gSPinnedFree == 0, "%llu",
+         (unsigned long long)gSPinnedFree);
+  CHECKF("stress: values intact", gSBad == 0, "%llu", (unsigned long long)gSBad);
+}
+
+/* A holds the only pin on E in a cache at capacity and releases it while B
+** inserts F (pinned), going over capacity: B's evict must see E unpinned or
+** A's release must see the usage over capacity. E gone after both, each round.
+** Passes with usageAdd and entryPinned seq_cst; with a release store and an
+** acquire load it failed 785 rounds of 300k on x86 (a store-buffer reordering). */
+static SdbCache *gLC;
+static SdbCacheHandle *gLE;
+static int gLGo[2];
+static void litmusBarrier(int me, int r) {
+  __atomic_store_n(&gLGo[me], r, __ATOMIC_SEQ_CST);
+  while (__atomic_load_n(&gLGo[1 - me], __ATOMIC_SEQ_CST) < r) {
+  }
+}
+enum { LITMUS_ROUNDS = 20000 };
+static void *litmusA(void *pArg) {
+  for (int r = 1; r <= LITMUS_ROUNDS; r++) {
+    litmusBarrier(0, 2 * r - 1);
+    sdbCacheRelease(gLC, gLE);
+    litmusBarrier(0, 2 * r);
+  }
+  return NULL;
+}
+static void testLitmus(void) {
+  int nBad = 0;
+  gLC = sdbCacheNew(100);
+  gLGo[0] = gLGo[1] = 0;
+  pthread_t t;
+  pthread_create(&t, NULL, litmusA, NULL);
+  for (int r = 1; r <= LITMUS_ROUNDS; r++) {
+    gLE = sdbCacheInsert(gLC, 1, (u32)r, NULL, 100, NULL);   /* at capacity, pinned */
+    litmusBarrier(1, 2 * r - 1);
+    SdbCacheHandle *hF = sdbCacheInsert(gLC, 2, (u32)r, NULL, 100, NULL);
+    litmusBarrier(1, 2 * r);
+    if (sdbCacheContains(gLC, 1, (u32)r)) nBad++;
+    sdbCacheRelease(gLC, hF);
+    if (sdbCacheContains(gLC, 1, (u32)r)) sdbCacheEraseUid(gLC, 1);
+  }
+  pthread_join(t, NULL);
+  CHECKF("litmus: a last release racing an insert over capacity: one of them evicts", nBad == 0,
+         "%d of %d rounds left an unpinned entry in an over-capacity cache", nBad, LITMUS_ROUNDS);
+  sdbCacheFree(gLC);
+}
+
 /* ------------------------------------------------------------ bench */
 /* CPU time of the calling thread: the machine is shared, preemption would
 ** count otherwise. */
@@ -370,9 +518,34 @@ static void bench(void) {
   free(aKey);
 }
 
+/* nPin entries stay pinned in a cache that holds nPin/2: every insert and
+** every last release goes over capacity and the hand walks past the pins. */
+static void benchPinned(int nPin) {
+  enum { N = 100000 };
+  SdbCache *c = sdbCacheNew((size_t)nPin / 2 * 4096);
+  SdbCacheHandle **aPin = malloc(sizeof(*aPin) * (size_t)nPin);
+  for (int i = 0; i < nPin; i++) aPin[i] = sdbCacheInsert(c, 1, (u32)i, NULL, 4096, NULL);
+  double t0 = now();
+  for (int i = 0; i < N; i++) {
+    SdbCacheHandle *h = sdbCacheInsert(c, 2, (u32)i, NULL, 4096, NULL);
+    SdbCacheHandle *h2 = sdbCacheLookup(c, 2, (u32)i);
+    sdbCacheRelease(c, h2);
+    sdbCacheRelease(c, h);
+  }
+  double t = now() - t0;
+  printf("bench pinned: %d pinned, %.0f ns per insert + lookup + release\n", nPin, t / N * 1e9);
+  for (int i = 0; i < nPin; i++) sdbCacheRelease(c, aPin[i]);
+  free(aPin);
+  sdbCacheFree(c);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--bench") == 0) {
     bench();
+    return 0;
+  }
+  if (argc > 2 && strcmp(argv[1], "--bench-pinned") == 0) {
+    benchPinned(atoi(argv[2]));
     return 0;
   }
   testOrder();
@@ -381,5 +554,7 @@ int main(int argc, char **argv) {
   testCapacityZero();
   testBound();
   testThreads();
+  testStress();
+  testLitmus();
   return test_done();
 }
