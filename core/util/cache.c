@@ -4,26 +4,32 @@
 ** Structure: an open-addressing hash table (linear probing, at most half
 ** full while memory allows) whose slots hold the hash of (uid, idx) beside
 ** the entry's handle, so a probe compares hashes in one cache line and touches
-** only the handle it finds; and the clock, a circular list of every entry in
-** the table, pinned or not, with a hand. A hit pins its entry and sets its
+** only the handle it finds; and the clock, a circular list of the entries in
+** the table (but pinned ones the hand took off it), with a hand. A hit pins its entry and sets its
 ** referenced bit; a release only unpins. To make room the hand walks the
-** clock: it passes pinned entries, takes the bit off a referenced one (its
-** second chance) and evicts the first unpinned, unreferenced entry it meets.
-** New entries join just behind the hand, unreferenced, so the hand reaches
-** them last. Each step of the hand either evicts, clears a bit a hit set or
-** passes a pinned entry, so eviction is amortised O(1) while few entries are
-** pinned; a sweep stops after two turns of the clock (then everything left is
-** pinned).
+** clock: it takes a pinned entry off the clock (its last release puts it
+** back), takes the bit off a referenced one (its second chance) and evicts
+** the first unpinned, unreferenced entry it meets. New entries join just
+** behind the hand, unreferenced, so the hand reaches them last; so does an
+** entry put back. Each step of the hand evicts, clears a bit a hit set or
+** takes a pinned entry off, so eviction is amortised O(1) however many
+** entries are pinned (the hand never passes one twice), and a sweep ends
+** within two turns of the clock: after it the cache is within capacity or
+** the clock is empty (everything left is pinned, off the clock).
 **
-** One mutex protects everything but a release: nRef is atomic and a release
-** only decrements it, taking the mutex only when the cache is over capacity
-** (to evict). An entry leaves the table only unpinned (evicted or erased,
-** under the mutex, which loads nRef with acquire ordering after the
-** releaser's decrement); its value destructor runs after the mutex is
-** released, then its handle goes back to the free list. nUsage is read without the mutex by a release; it
-** and nRef are accessed sequentially consistently, so an insert that goes over
-** capacity and a release of the last pin cannot both miss the other (one of
-** them evicts).
+** One mutex protects everything but a release. nRef is atomic: the pin count
+** and, in its top bit (PIN_OFF), "off the clock". Pins are taken only under
+** the mutex. A release decrements without the mutex, except the last pin of
+** an entry off the clock: that release takes the mutex, puts the entry back
+** and evicts (the cache was over capacity when the hand took it off). The
+** hand sets PIN_OFF with a compare-and-swap, so of a last release and the
+** hand on the same entry one comes first in nRef's modification order: the
+** hand sees the entry unpinned (and may evict it), or the release sees
+** PIN_OFF (and evicts under the mutex). No other release needs to evict:
+** while the cache is over capacity outside the mutex, every entry still on
+** the clock is one an evict running now will reach. An entry leaves the table
+** only unpinned (evicted or erased under the mutex); its value destructor runs
+** after the mutex is released, then its handle goes back to the free list.
 */
 #include <pthread.h>
 
@@ -33,7 +39,7 @@ struct SdbCacheHandle {
   void *pVal;             /* owned; destroyed with xFree */
   u64 uid;
   u32 idx;
-  u32 nRef;               /* pins held by callers (atomic) */
+  u32 nRef;               /* atomic: pins held by callers, | PIN_OFF if off the clock */
   int bRef;               /* referenced since the hand last passed */
   size_t nCharge;
   void (*xFree)(void *);
@@ -51,6 +57,8 @@ struct CacheChunk {
   SdbCacheHandle a[CACHE_CHUNK];
 };
 
+#define PIN_OFF 0x80000000u   /* nRef: the hand took the pinned entry off the clock */
+
 typedef struct CacheSlot {
   u64 hash;               /* cacheHash of h's key; meaningless while h is NULL */
   SdbCacheHandle *h;      /* NULL: an empty slot */
@@ -59,12 +67,12 @@ typedef struct CacheSlot {
 struct SdbCache {
   pthread_mutex_t mu;
   size_t nCapacity;
-  size_t nUsage;          /* sum of nCharge over entries in the table, plus nAhead;
-                          ** written under the mutex with usageAdd, read by a release without it */
+  size_t nUsage;          /* sum of nCharge over entries in the table, plus nAhead */
   size_t nAhead;          /* read-ahead bytes charged (sdbCacheAheadCharge) */
   CacheSlot *aSlot;       /* nSlot slots */
   u32 nSlot;              /* power of two, more than nEntry */
-  u32 nEntry;             /* entries in the table (and on the clock) */
+  u32 nEntry;             /* entries in the table */
+  u32 nClock;             /* entries on the clock (the table's but those off it, PIN_OFF) */
   SdbCacheHandle *pHand;  /* the clock's hand; NULL when it is empty */
   CacheChunk *pChunk;     /* every chunk of handles, linked */
   SdbCacheHandle *pFree;  /* handles not in use */
@@ -100,6 +108,12 @@ SdbCache *sdbCacheNew(size_t nCapacity) {
   return p;
 }
 
+/* Push e on the free list. REQUIRES: the mutex. */
+static void entryPushFree(SdbCache *p, SdbCacheHandle *e) {
+  e->pNext = p->pFree;
+  p->pFree = e;
+}
+
 /* A zeroed handle from the free list, or NULL on OOM. REQUIRES: the mutex. */
 static SdbCacheHandle *entryNew(SdbCache *p) {
   if (!p->pFree) {
@@ -107,10 +121,7 @@ static SdbCacheHandle *entryNew(SdbCache *p) {
     if (!c) return NULL;
     c->pNext = p->pChunk;
     p->pChunk = c;
-    for (int i = CACHE_CHUNK - 1; i >= 0; i--) {
-      c->a[i].pNext = p->pFree;
-      p->pFree = &c->a[i];
-    }
+    for (int i = CACHE_CHUNK - 1; i >= 0; i--) entryPushFree(p, &c->a[i]);
   }
   SdbCacheHandle *e = p->pFree;
   p->pFree = e->pNext;
@@ -134,18 +145,18 @@ void sdbCacheFree(SdbCache *p) {
   sdbFree(p);
 }
 
-/* Add d (may wrap: a subtraction) to nUsage. REQUIRES: the mutex. */
-static void usageAdd(SdbCache *p, size_t d) {
-  __atomic_store_n(&p->nUsage, p->nUsage + d, __ATOMIC_SEQ_CST);
-}
-
-/* True if e is pinned. Acquire: a releaser's reads of the value happen before
-** an evictor that sees its pin gone frees it. */
+/* True if e is pinned. REQUIRES: the mutex (pins are taken only under it, so
+** an entry seen unpinned stays so until it is released). Acquire, pairing with
+** the release ordering of the decrement in sdbCacheRelease: the releaser's
+** reads of the value happen before a caller that sees its pin gone frees it. */
 static int entryPinned(SdbCacheHandle *e) {
-  return __atomic_load_n(&e->nRef, __ATOMIC_SEQ_CST) != 0;
+  return __atomic_load_n(&e->nRef, __ATOMIC_ACQUIRE) != 0;
 }
 
-/* Pin e. REQUIRES: the mutex (no evictor runs meanwhile). */
+/* Pin e. REQUIRES: the mutex. Relaxed is enough: whoever reads nRef to free
+** the entry (an evict, an erase) holds the mutex too, which orders it after
+** this pin; a releaser only decrements a pin it holds, and the increment
+** being atomic keeps the count exact against concurrent decrements. */
 static void entryPin(SdbCacheHandle *e) {
   __atomic_add_fetch(&e->nRef, 1, __ATOMIC_RELAXED);
   if (!e->bRef) e->bRef = 1;
@@ -218,6 +229,7 @@ static int tableRoom(SdbCache *p) {
 /* Put e on the clock just behind the hand (the hand reaches it last). */
 static void clockInsert(SdbCache *p, SdbCacheHandle *e) {
   SdbCacheHandle *pHand = p->pHand;
+  p->nClock++;
   if (!pHand) {
     e->pNext = e->pPrev = e;
     p->pHand = e;
@@ -230,6 +242,7 @@ static void clockInsert(SdbCache *p, SdbCacheHandle *e) {
 }
 
 static void clockRemove(SdbCache *p, SdbCacheHandle *e) {
+  p->nClock--;
   if (e->pNext == e) {
     p->pHand = NULL;
   } else {
@@ -246,20 +259,37 @@ static void entryDrop(SdbCache *p, SdbCacheHandle *e, SdbCacheHandle **ppDead) {
   slotDelete(p, slotOf(p, e));
   clockRemove(p, e);
   p->nEntry--;
-  usageAdd(p, -e->nCharge);
+  p->nUsage -= e->nCharge;
   e->pNext = *ppDead;
   *ppDead = e;
 }
 
-/* Evict until usage fits: the hand passes pinned entries, clears referenced
-** ones and evicts the first other. Stops after two turns of the clock (every
-** unpinned entry had its bit cleared in the first), when all left is pinned. */
+/* If e (on the clock) is pinned, take it off the clock, marking it PIN_OFF
+** so that its last release puts it back, and return 1; else return 0 (e
+** stays unpinned: pins are taken only under the mutex). REQUIRES: the mutex.
+** The compare-and-swap fails if a release changed nRef since the load: then
+** the new count decides. Acquire on the loads: see entryPinned. */
+static int handTakePinned(SdbCache *p, SdbCacheHandle *e) {
+  u32 n = __atomic_load_n(&e->nRef, __ATOMIC_ACQUIRE);
+  while (n != 0) {
+    if (__atomic_compare_exchange_n(&e->nRef, &n, n | PIN_OFF, 0, __ATOMIC_ACQUIRE,
+                                    __ATOMIC_ACQUIRE)) {
+      clockRemove(p, e);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Evict until usage fits or the clock is empty: the hand takes pinned
+** entries off the clock, clears referenced ones and evicts the first other.
+** Ends within two turns (the first clears every bit; no bit is set and no
+** entry pinned meanwhile, both needing the mutex). REQUIRES: the mutex. */
 static void evict(SdbCache *p, SdbCacheHandle **ppDead) {
-  u64 nStep = 2 * (u64)p->nEntry + 1;
-  while (p->nUsage > p->nCapacity && p->pHand && nStep-- > 0) {
+  while (p->nUsage > p->nCapacity && p->pHand) {
     SdbCacheHandle *e = p->pHand;
     p->pHand = e->pNext;
-    if (entryPinned(e)) continue;
+    if (handTakePinned(p, e)) continue;
     if (e->bRef) {
       e->bRef = 0;
       continue;
@@ -273,14 +303,15 @@ static void evict(SdbCache *p, SdbCacheHandle **ppDead) {
 ** mutex), then give their handles back to the free list. */
 static void destroyList(SdbCache *p, SdbCacheHandle *e) {
   if (!e) return;
-  SdbCacheHandle *pLast = e;
   for (SdbCacheHandle *d = e; d; d = d->pNext) {
     if (d->xFree) d->xFree(d->pVal);
-    pLast = d;
   }
   pthread_mutex_lock(&p->mu);
-  pLast->pNext = p->pFree;
-  p->pFree = e;
+  while (e) {
+    SdbCacheHandle *pNext = e->pNext;
+    entryPushFree(p, e);
+    e = pNext;
+  }
   pthread_mutex_unlock(&p->mu);
 }
 
@@ -339,7 +370,7 @@ SdbCacheHandle *sdbCacheInsert(SdbCache *p, u64 uid, u32 idx, void *pVal, size_t
   s->h = e;
   clockInsert(p, e);
   p->nEntry++;
-  usageAdd(p, nCharge);
+  p->nUsage += nCharge;
   p->nInsert++;
   evict(p, &pDead);
   pthread_mutex_unlock(&p->mu);
@@ -349,16 +380,35 @@ SdbCacheHandle *sdbCacheInsert(SdbCache *p, u64 uid, u32 idx, void *pVal, size_t
 
 void *sdbCacheValue(const SdbCacheHandle *h) { return h->pVal; }
 
-void sdbCacheRelease(SdbCache *p, SdbCacheHandle *h) {
-  if (!h) return;
-  /* After the decrement h may be evicted and freed by another thread. */
-  if (__atomic_sub_fetch(&h->nRef, 1, __ATOMIC_SEQ_CST) != 0) return;
-  if (__atomic_load_n(&p->nUsage, __ATOMIC_SEQ_CST) <= p->nCapacity) return;
+/* The last pin of h, an entry off the clock: put it back on the clock and
+** evict (the cache was over capacity when the hand took it off). Under the
+** mutex the count can only have grown since the caller saw PIN_OFF|1 (a
+** lookup pinned h again): then the last of those pins puts it back. h stays
+** valid meanwhile: an entry off the clock is neither evicted nor erased. */
+static void releaseOffClock(SdbCache *p, SdbCacheHandle *h) {
   SdbCacheHandle *pDead = NULL;
   pthread_mutex_lock(&p->mu);
-  evict(p, &pDead);
+  if (__atomic_sub_fetch(&h->nRef, 1, __ATOMIC_ACQ_REL) == PIN_OFF) {
+    __atomic_store_n(&h->nRef, 0, __ATOMIC_RELAXED);
+    clockInsert(p, h);
+    evict(p, &pDead);
+  }
   pthread_mutex_unlock(&p->mu);
   destroyList(p, pDead);
+}
+
+void sdbCacheRelease(SdbCache *p, SdbCacheHandle *h) {
+  if (!h) return;
+  /* Release ordering on the decrement: see entryPinned. Once the count is 0
+  ** on the clock h may be evicted and its handle reused by another thread. */
+  u32 n = 1;   /* the usual count: no load before the compare-and-swap */
+  while (!__atomic_compare_exchange_n(&h->nRef, &n, n - 1, 0, __ATOMIC_RELEASE,
+                                      __ATOMIC_RELAXED)) {
+    if (n == (PIN_OFF | 1)) {
+      releaseOffClock(p, h);
+      return;
+    }
+  }
 }
 
 size_t sdbCacheAheadRoom(SdbCache *p) {
@@ -373,7 +423,7 @@ void sdbCacheAheadCharge(SdbCache *p, size_t n) {
   SdbCacheHandle *pDead = NULL;
   pthread_mutex_lock(&p->mu);
   p->nAhead += n;
-  usageAdd(p, n);
+  p->nUsage += n;
   evict(p, &pDead);
   pthread_mutex_unlock(&p->mu);
   destroyList(p, pDead);
@@ -382,7 +432,7 @@ void sdbCacheAheadCharge(SdbCache *p, size_t n) {
 void sdbCacheAheadRelease(SdbCache *p, size_t n) {
   pthread_mutex_lock(&p->mu);
   p->nAhead -= n;
-  usageAdd(p, -n);
+  p->nUsage -= n;
   pthread_mutex_unlock(&p->mu);
 }
 
@@ -390,7 +440,7 @@ void sdbCacheEraseUid(SdbCache *p, u64 uid) {
   SdbCacheHandle *pDead = NULL;
   pthread_mutex_lock(&p->mu);
   SdbCacheHandle *e = p->pHand;
-  for (u32 n = p->nEntry; n > 0; n--) {
+  for (u32 n = p->nClock; n > 0; n--) {
     SdbCacheHandle *pNext = e->pNext;
     if (e->uid == uid && !entryPinned(e)) entryDrop(p, e, &pDead);
     e = pNext;

@@ -13,10 +13,12 @@
 ** shrinks back as they are released).
 **
 ** Replacement: a hit marks its entry referenced. To make room a clock hand
-** walks the entries in insertion order: it passes pinned ones, takes the mark
-** off a referenced one (it stays for another turn) and evicts the first
-** unmarked one. A new entry starts unmarked, so a block read once (a scan)
-** goes before one that was hit again.
+** walks the entries in insertion order: it takes pinned ones off the clock
+** (the last release puts one back, behind the hand), takes the mark off a
+** referenced one (it stays for another turn) and evicts the first unmarked
+** one. A new entry starts unmarked, so a block read once (a scan) goes before
+** one that was hit again. An operation costs O(1) amortised however many
+** entries are pinned.
 */
 #ifndef SDB_CACHE_H
 #define SDB_CACHE_H
