@@ -22,6 +22,8 @@
 **     of them evicts (fails if usageAdd/entryPinned lose seq_cst ordering)
 **   - with many entries pinned over capacity, an operation costs no walk of
 **     the hand past them (time per operation bounded)
+**   - a double release aborts (a child process); under AddressSanitizer a
+**     release or sdbCacheValue of a handle after its last release is reported
 **
 ** `t_cache --bench` instead prints the hit rate of Lookup + Release over
 ** 100k entries in random order, and of a miss + Insert + Release that
@@ -31,7 +33,10 @@
 */
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "test.h"
 
@@ -576,6 +581,80 @@ static void testManyPinned(void) {
   sdbCacheFree(c);
 }
 
+/* ------------------------------------------------------------ misuse */
+#if defined(__SANITIZE_ADDRESS__)
+#define T_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define T_ASAN 1
+#endif
+#endif
+
+/* Run xChild(c) in a child process on a new cache of nCap bytes; its stderr
+** goes to zErr (up to nErr bytes, NUL-terminated). Returns the wait status. */
+static int runChild(size_t nCap, void (*xChild)(SdbCache *), char *zErr, size_t nErr) {
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    dup2(fds[1], 2);
+    xChild(sdbCacheNew(nCap));
+    _exit(0);
+  }
+  close(fds[1]);
+  size_t n = 0;
+  ssize_t k;
+  while (n + 1 < nErr && (k = read(fds[0], zErr + n, nErr - 1 - n)) > 0) n += (size_t)k;
+  zErr[n] = 0;
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return status;
+}
+/* Release a handle twice while its entry is still held (nothing evicts it). */
+static void childDoubleRelease(SdbCache *c) {
+  SdbCacheHandle *h = sdbCacheInsert(c, 1, 1, NULL, 100, NULL);
+  sdbCacheRelease(c, h);
+  sdbCacheRelease(c, h);
+}
+#ifdef T_ASAN
+/* Release a handle whose entry was evicted (capacity 0) at its last release. */
+static void childReleaseEvicted(SdbCache *c) {
+  SdbCacheHandle *h = sdbCacheInsert(c, 1, 1, NULL, 100, NULL);
+  sdbCacheRelease(c, h);
+  sdbCacheRelease(c, h);
+}
+/* Read the value of a handle after its last release (evicted, capacity 0). */
+static void childValueAfterRelease(SdbCache *c) {
+  SdbCacheHandle *h = sdbCacheInsert(c, 1, 1, NULL, 100, NULL);
+  sdbCacheRelease(c, h);
+  fprintf(stderr, "value %p\n", sdbCacheValue(h));
+}
+#endif
+
+/* A double release aborts (always); under AddressSanitizer a handle on the
+** free list is poisoned, so a release or a read of the value after the last
+** release is reported even though the handle's memory stays allocated. */
+static void testMisuse(void) {
+  char z[4096];
+  int st = runChild(1000, childDoubleRelease, z, sizeof(z));
+  CHECKF("misuse: a double release aborts", WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT &&
+         strstr(z, "release of an unpinned handle"), "status %#x, stderr: %.200s", st, z);
+#ifdef T_ASAN
+  st = runChild(0, childReleaseEvicted, z, sizeof(z));
+  CHECKF("misuse: asan: a release of an evicted entry's handle is a use-after-poison",
+         st != 0 && strstr(z, "use-after-poison"), "status %#x, stderr: %.200s", st, z);
+  st = runChild(0, childValueAfterRelease, z, sizeof(z));
+  CHECKF("misuse: asan: sdbCacheValue after the last release is a use-after-poison",
+         st != 0 && strstr(z, "use-after-poison"), "status %#x, stderr: %.200s", st, z);
+#else
+  printf("SKIP misuse: asan: handles on the free list are poisoned: not an AddressSanitizer "
+         "build\n");
+#endif
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--bench") == 0) {
     bench();
@@ -594,5 +673,6 @@ int main(int argc, char **argv) {
   testStress();
   testLitmus();
   testManyPinned();
+  testMisuse();
   return test_done();
 }

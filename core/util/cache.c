@@ -29,11 +29,32 @@
 ** while the cache is over capacity outside the mutex, every entry still on
 ** the clock is one an evict running now will reach. An entry leaves the table
 ** only unpinned (evicted or erased under the mutex); its value destructor runs
-** after the mutex is released, then its handle goes back to the free list.
+** after the mutex is released, then its handle goes back to the free list
+** (poisoned there under AddressSanitizer, so a release or use of a handle
+** after its last release is reported). A release of an entry with no pin
+** aborts: the count would wrap and another caller's pin be lost.
 */
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "util/cache.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CACHE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CACHE_ASAN 1
+#endif
+#endif
+#ifdef CACHE_ASAN
+#include <sanitizer/asan_interface.h>
+#define handlePoison(e) ASAN_POISON_MEMORY_REGION((e), sizeof(SdbCacheHandle))
+#define handleUnpoison(e) ASAN_UNPOISON_MEMORY_REGION((e), sizeof(SdbCacheHandle))
+#else
+#define handlePoison(e) ((void)(e))
+#define handleUnpoison(e) ((void)(e))
+#endif
 
 struct SdbCacheHandle {
   void *pVal;             /* owned; destroyed with xFree */
@@ -58,6 +79,7 @@ struct CacheChunk {
 };
 
 #define PIN_OFF 0x80000000u   /* nRef: the hand took the pinned entry off the clock */
+#define PIN_MASK 0x7fffffffu  /* nRef: the pin count */
 
 typedef struct CacheSlot {
   u64 hash;               /* cacheHash of h's key; meaningless while h is NULL */
@@ -108,10 +130,11 @@ SdbCache *sdbCacheNew(size_t nCapacity) {
   return p;
 }
 
-/* Push e on the free list. REQUIRES: the mutex. */
+/* Push e on the free list (poisoned there). REQUIRES: the mutex. */
 static void entryPushFree(SdbCache *p, SdbCacheHandle *e) {
   e->pNext = p->pFree;
   p->pFree = e;
+  handlePoison(e);
 }
 
 /* A zeroed handle from the free list, or NULL on OOM. REQUIRES: the mutex. */
@@ -124,6 +147,7 @@ static SdbCacheHandle *entryNew(SdbCache *p) {
     for (int i = CACHE_CHUNK - 1; i >= 0; i--) entryPushFree(p, &c->a[i]);
   }
   SdbCacheHandle *e = p->pFree;
+  handleUnpoison(e);
   p->pFree = e->pNext;
   memset(e, 0, sizeof(*e));
   return e;
@@ -138,6 +162,7 @@ void sdbCacheFree(SdbCache *p) {
   while (p->pChunk) {
     CacheChunk *c = p->pChunk;
     p->pChunk = c->pNext;
+    for (int i = 0; i < CACHE_CHUNK; i++) handleUnpoison(&c->a[i]);
     sdbFree(c);
   }
   sdbFree(p->aSlot);
@@ -380,6 +405,15 @@ SdbCacheHandle *sdbCacheInsert(SdbCache *p, u64 uid, u32 idx, void *pVal, size_t
 
 void *sdbCacheValue(const SdbCacheHandle *h) { return h->pVal; }
 
+/* A release of a handle whose entry has no pin: a caller released it twice
+** (or released a handle it never had). Its pin count would wrap and another
+** caller's pin be lost, so the process stops here. */
+static void releaseUnpinned(const SdbCacheHandle *h) {
+  fprintf(stderr, "slatedb: block cache: release of an unpinned handle %p (released twice?)\n",
+          (const void *)h);
+  abort();
+}
+
 /* The last pin of h, an entry off the clock: put it back on the clock and
 ** evict (the cache was over capacity when the hand took it off). Under the
 ** mutex the count can only have grown since the caller saw PIN_OFF|1 (a
@@ -404,6 +438,7 @@ void sdbCacheRelease(SdbCache *p, SdbCacheHandle *h) {
   u32 n = 1;   /* the usual count: no load before the compare-and-swap */
   while (!__atomic_compare_exchange_n(&h->nRef, &n, n - 1, 0, __ATOMIC_RELEASE,
                                       __ATOMIC_RELAXED)) {
+    if ((n & PIN_MASK) == 0) releaseUnpinned(h);
     if (n == (PIN_OFF | 1)) {
       releaseOffClock(p, h);
       return;
