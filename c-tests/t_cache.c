@@ -19,7 +19,7 @@
 **   - four threads on caches of 0, 100, 1000 and 4000 bytes: no value is
 **     destroyed while a test thread holds a pin on it (values count their pins)
 **   - a release of the last pin racing an insert that goes over capacity: one
-**     of them evicts (fails if usageAdd/entryPinned lose seq_cst ordering)
+**     of them evicts (fails if the hand and the release can both miss the other)
 **   - with many entries pinned over capacity, an operation costs no walk of
 **     the hand past them (time per operation bounded)
 **   - a double release aborts (a child process); under AddressSanitizer a
@@ -29,7 +29,7 @@
 ** 100k entries in random order, and of a miss + Insert + Release that
 ** evicts (the figures of docs/performance.md). `t_cache --bench-pinned N`
 ** times insert + lookup + release of one block while N others stay pinned in
-** a cache whose capacity holds N/2 (the hand passes every pinned entry).
+** a cache whose capacity holds N/2 (the hand once passed every pinned entry).
 */
 #include <pthread.h>
 #include <sched.h>
@@ -431,11 +431,14 @@ static void testStress(void) {
 
 /* A holds the only pin on E in a cache at capacity and releases it while B
 ** inserts F (pinned), going over capacity: B's evict must see E unpinned or
-** A's release must see the usage over capacity. E gone after both, each round.
-** Passes with usageAdd and entryPinned seq_cst; with a release store and an
-** acquire load it failed 785 rounds of 300k on x86 (a store-buffer reordering);
-** cut to 10k rounds (t_cache ~0.2 s), that mutant failed 5 runs of 8 (1-40
-** bad rounds each). */
+** A's release must see that the hand took E off the clock. E gone after
+** both, each round. Written against the first CLOCK code, where A's release
+** read the usage: with a release store of the usage and an acquire load of
+** the pin count it failed 785 rounds of 300k on x86 (a store-buffer
+** reordering); cut to 10k rounds (t_cache ~0.2 s), that mutant failed 5 runs
+** of 8 (1-40 bad rounds each). Now the hand and the release meet on nRef
+** alone: a hand setting PIN_OFF by load + store instead of compare-and-swap
+** (with a 20-iteration delay between) failed 2 runs of 6. */
 static SdbCache *gLC;
 static SdbCacheHandle *gLE;
 static int gLGo[2];
@@ -533,7 +536,7 @@ static void bench(void) {
 }
 
 /* nPin entries stay pinned in a cache that holds nPin/2: every insert and
-** every last release goes over capacity and the hand walks past the pins. */
+** every last release goes over capacity (the hand once walked past the pins). */
 static void benchPinned(int nPin) {
   enum { N = 100000 };
   SdbCache *c = sdbCacheNew((size_t)nPin / 2 * 4096);
