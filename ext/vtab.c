@@ -298,10 +298,12 @@ static SdbVtab *cursorVtab(SdbCursor *p) {
 static int cursorCheckRow(SdbCursor *p) {
   if (!p->pIter || p->pIter->bEof) { p->bEof = 1; return SQLITE_OK; }
   SdbVtab *pTab = cursorVtab(p);
+  p->bEof = 0;
+  int eKeyType = pTab->args.eKeyType;
+  if (eKeyType != SDB_KEY_INT64 && eKeyType != SDB_KEY_UINT64) return SQLITE_OK;  /* any bytes */
   char *zErr = 0;
   const SdbEntry *e = &p->pIter->cur;
-  int rc = sdbExtKeyCheck(pTab->args.eKeyType, e->pKey, e->nKey, pTab->zName, &zErr);
-  p->bEof = 0;
+  int rc = sdbExtKeyCheck(eKeyType, e->pKey, e->nKey, pTab->zName, &zErr);
   if (rc != SQLITE_OK) return sdbExtVtabError(p->base.pVtab, rc, zErr);
   return SQLITE_OK;
 }
