@@ -43,39 +43,7 @@
 #include "table/sstinfo.h"
 #include "util/cache.h"
 #include "util/rangeutil.h"
-
-/* ------------------------------------------------------------ poisoning allocator */
-/* Each block carries its size in front; freed memory is overwritten first. */
-#define HDR 16
-
-static void *poisonMalloc(void *pCtx, size_t n) {
-  (void)pCtx;
-  unsigned char *p = malloc(n + HDR);
-  if (!p) return NULL;
-  memcpy(p, &n, sizeof(n));
-  return p + HDR;
-}
-
-static void poisonFree(void *pCtx, void *pv) {
-  (void)pCtx;
-  if (!pv) return;
-  unsigned char *p = (unsigned char *)pv - HDR;
-  size_t n;
-  memcpy(&n, p, sizeof(n));
-  memset(p, 0xA5, n + HDR);
-  free(p);
-}
-
-/* Always moves, so a pointer kept across a realloc reads poison too. */
-static void *poisonRealloc(void *pCtx, void *pv, size_t n) {
-  void *pNew = poisonMalloc(pCtx, n);
-  if (!pNew || !pv) return pNew;
-  size_t nOld;
-  memcpy(&nOld, (unsigned char *)pv - HDR, sizeof(nOld));
-  memcpy(pNew, pv, nOld < n ? nOld : n);
-  poisonFree(pCtx, pv);
-  return pNew;
-}
+#include "testalloc.h"
 
 /* ------------------------------------------------------------ the data */
 #define NKEY 120
@@ -642,8 +610,7 @@ static void testDb(const char *zDir) {
 }
 
 int main(void) {
-  static const SdbAllocMethods poison = {poisonMalloc, poisonRealloc, poisonFree, NULL};
-  CHECK("desc: poisoning allocator installed", sdb_config_alloc(&poison) == SDB_OK);
+  CHECK("desc: poisoning allocator installed", testAllocInstall() == SDB_OK);
   srand(1616);
   makeVersions();
   char zDir[64], zCmd[128];

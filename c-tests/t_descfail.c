@@ -44,8 +44,7 @@ static int readAll(Rows *p, SdbIter *pIter) {
 }
 
 int main(void) {
-  static const SdbAllocMethods poison = {poisonMalloc, poisonRealloc, poisonFree, NULL};
-  CHECK("descfail: poisoning allocator installed", sdb_config_alloc(&poison) == SDB_OK);
+  CHECK("descfail: poisoning allocator installed", testAllocInstall() == SDB_OK);
   srand(1616);
   makeVersions();
   char zDir[64], zCmd[128];

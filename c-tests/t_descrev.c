@@ -14,32 +14,7 @@
 #include "db/memtable.h"
 #include "db/merge.h"
 
-#define HDR 16
-static void *poisonMalloc(void *pCtx, size_t n) {
-  (void)pCtx;
-  unsigned char *p = malloc(n + HDR);
-  if (!p) return NULL;
-  memcpy(p, &n, sizeof(n));
-  return p + HDR;
-}
-static void poisonFree(void *pCtx, void *pv) {
-  (void)pCtx;
-  if (!pv) return;
-  unsigned char *p = (unsigned char *)pv - HDR;
-  size_t n;
-  memcpy(&n, p, sizeof(n));
-  memset(p, 0xA5, n + HDR);
-  free(p);
-}
-static void *poisonRealloc(void *pCtx, void *pv, size_t n) {
-  void *pNew = poisonMalloc(pCtx, n);
-  if (!pNew || !pv) return pNew;
-  size_t nOld;
-  memcpy(&nOld, (unsigned char *)pv - HDR, sizeof(nOld));
-  memcpy(pNew, pv, nOld < n ? nOld : n);
-  poisonFree(pCtx, pv);
-  return pNew;
-}
+#include "testalloc.h"
 
 typedef struct Rows {
   char *z;
@@ -298,8 +273,7 @@ static void testVanish(const char *zDir) {
 }
 
 int main(void) {
-  static const SdbAllocMethods poison = {poisonMalloc, poisonRealloc, poisonFree, NULL};
-  CHECK("descrev: poisoning allocator installed", sdb_config_alloc(&poison) == SDB_OK);
+  CHECK("descrev: poisoning allocator installed", testAllocInstall() == SDB_OK);
   srand(4242);
   char zDir[64], zCmd[128];
   snprintf(zDir, sizeof(zDir), "/tmp/sdb-descrev-%d", (int)getpid());

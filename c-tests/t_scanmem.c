@@ -7,9 +7,8 @@
 ** the scan it finished: their buffers (up to 32 blocks a window on a local
 ** store, 1 MiB GETs on S3) are freed at the end of a range, and only small
 ** ones (which a point lookup reuses) stay. Memory is counted by an allocator
-** installed with sdb_config_alloc.
+** installed with sdb_config_alloc (c-tests/testalloc.h).
 */
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,37 +18,7 @@
 #include "table/sst.h"
 #include "table/sst_build.h"
 #include "table/sstinfo.h"
-
-#define HDR 16
-static atomic_long nOut;          /* bytes allocated through the engine, outstanding */
-
-static void *cntMalloc(void *pCtx, size_t n) {
-  (void)pCtx;
-  unsigned char *p = malloc(n + HDR);
-  if (!p) return NULL;
-  memcpy(p, &n, sizeof(n));
-  atomic_fetch_add(&nOut, (long)n);
-  return p + HDR;
-}
-
-static void cntFree(void *pCtx, void *pv) {
-  (void)pCtx;
-  unsigned char *p = (unsigned char *)pv - HDR;
-  size_t n;
-  memcpy(&n, p, sizeof(n));
-  atomic_fetch_sub(&nOut, (long)n);
-  free(p);
-}
-
-static void *cntRealloc(void *pCtx, void *pv, size_t n) {
-  void *pNew = cntMalloc(pCtx, n);
-  if (!pNew || !pv) return pNew;
-  size_t nOld;
-  memcpy(&nOld, (unsigned char *)pv - HDR, sizeof(nOld));
-  memcpy(pNew, pv, nOld < n ? nOld : n);
-  cntFree(pCtx, pv);
-  return pNew;
-}
+#include "testalloc.h"
 
 /* An SST of nRow rows with 100-byte values in 4 KiB blocks, stored at zKey. */
 static int buildSst(SdbStore *s, const char *zKey, int nRow, SdbSstInfo *pInfo) {
@@ -83,21 +52,20 @@ static long heldAtEnd(SdbSst *p, const char *zLo, const char *zHi, int bDesc, in
   memset(&r, 0, sizeof(r));
   if (zLo) { r.bHasLo = 1; r.pLo = (const u8 *)zLo; r.nLo = strlen(zLo); }
   if (zHi) { r.bHasHi = 1; r.bHiExcl = 1; r.pHi = (const u8 *)zHi; r.nHi = strlen(zHi); }
-  long nBase = atomic_load(&nOut);
+  long nBase = testAllocBytes();
   *pnRow = 0;
   if (sdbSstIterNew(p, (zLo || zHi) ? &r : NULL, bDesc, &it, &err)) return -1;
   while (!it->bEof) {
     (*pnRow)++;
     if (sdb_iter_next(it, &err)) { sdb_iter_free(it); return -1; }
   }
-  long nHeld = atomic_load(&nOut) - nBase;
+  long nHeld = testAllocBytes() - nBase;
   sdb_iter_free(it);
   return nHeld;
 }
 
 int main(void) {
-  static const SdbAllocMethods cnt = {cntMalloc, cntRealloc, cntFree, NULL};
-  CHECK("scanmem: counting allocator installed", sdb_config_alloc(&cnt) == SDB_OK);
+  CHECK("scanmem: counting allocator installed", testAllocInstall() == SDB_OK);
   char zDir[64], zCmd[128];
   snprintf(zDir, sizeof(zDir), "/tmp/sdb-scanmem-%d", (int)getpid());
   snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
@@ -135,7 +103,7 @@ int main(void) {
   sdbStoreFree(s);
   (void)!system(zCmd);
   char zLeft[96];
-  snprintf(zLeft, sizeof(zLeft), "scanmem: nothing left allocated (%ld bytes)", atomic_load(&nOut));
-  CHECK(zLeft, atomic_load(&nOut) == 0);
+  snprintf(zLeft, sizeof(zLeft), "scanmem: nothing left allocated (%ld bytes)", testAllocBytes());
+  CHECK(zLeft, testAllocBytes() == 0);
   return test_done();
 }
