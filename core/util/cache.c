@@ -31,7 +31,10 @@
 ** only unpinned (evicted or erased under the mutex); its value destructor runs
 ** after the mutex is released, then its handle goes back to the free list
 ** (poisoned there under AddressSanitizer, so a release or use of a handle
-** after its last release is reported). A release of an entry with no pin
+** after its last release is reported while the handle waits on the free
+** list; the list hands back the handle freed last first, so once an insert
+** has reused it a stale release takes the new entry's pin instead, and
+** ASan reports the new holder's next use). A release of an entry with no pin
 ** aborts: the count would wrap and another caller's pin be lost.
 */
 #include <pthread.h>
