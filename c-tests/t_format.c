@@ -475,6 +475,41 @@ static void testBlockV2(void) {
   CHECK("block v2: encode/decode round trip", bRoundTrip);
   CHECK("block v2: cut rule (next row would not fit)", bCut);
 
+  /* Pass 1 records up to 256 rows for pass 2 and a larger block is parsed
+  ** twice: blocks around that size and past it round-trip, and every key
+  ** seeks to its first row. */
+  static const int aBig[] = {1, 255, 256, 257, 1000};
+  int bBig = 1;
+  for (size_t t = 0; t < sizeof(aBig) / sizeof(aBig[0]); t++) {
+    SdbBlockBuilder big;
+    SdbBuf out = {0};
+    SdbBlock *pBig = NULL;
+    int nIn = 0;
+    sdbBlockBuilderInit(&big, 60000);
+    while (nIn < aBig[t] && sdbBlockBuilderWouldFit(&big, &aRow[nIn].e)) {
+      sdbBlockBuilderAdd(&big, &aRow[nIn++].e, &err);
+    }
+    sdbBlockBuilderFinish(&big, &out, &err);
+    if (nIn != aBig[t] || sdbBlockDecodeCopy(out.a, out.n, 2, &pBig, &err) != SDB_OK ||
+        (int)pBig->nRow != nIn) {
+      bBig = 0;
+    }
+    for (int i = 0; bBig && i < nIn; i++) {
+      SdbEntry e;
+      sdbBlockRowEntry(pBig, (u32)i, &e);
+      u32 iSeek = sdbBlockSeek(pBig, aRow[i].e.pKey, aRow[i].e.nKey, 0);
+      if (!entryEq(&e, &aRow[i].e) || iSeek > (u32)i ||
+          sdbKeyCmp(sdbBlockKey(pBig, iSeek), pBig->aRow[iSeek].nKey, e.pKey, e.nKey) != 0) {
+        bBig = 0;
+        printf("# %d-row block: row %d differs or seeks to %u\n", aBig[t], i, iSeek);
+      }
+    }
+    sdbBlockFree(pBig);
+    sdbBufFree(&out);
+    sdbBlockBuilderFree(&big);
+  }
+  CHECK("block v2: 1, 255, 256, 257 and 1000-row blocks round-trip and seek", bBig);
+
   /* Ranges in one block, both directions, against a linear filter. */
   SdbBlock *pB = NULL;
   sdbBlockDecodeCopy(aBlk[1].a, aBlk[1].n, 2, &pB, &err);

@@ -18,7 +18,9 @@
 ** Decoding runs two passes over the rows. Pass 1 validates everything (every
 ** length against the bytes that remain, flags, prefix lengths, restart
 ** points) and counts rows and the key-arena bytes needed; nothing is trusted
-** before it has been checked. Pass 2 copies the payload into the block's one
+** before it has been checked; for V2 it also records each row's decoded
+** entry for pass 2 (up to BLOCK_NREC rows; pass 2 parses a larger block's
+** rows again). Pass 2 copies the payload into the block's one
 ** allocation and fills the row array: a key that is stored whole points into
 ** the payload, a key equal to the previous one reuses it, any other key is
 ** rebuilt once into the arena after the payload; then the length of the
@@ -180,11 +182,51 @@ static u32 trailerOff(const u8 *a, const BlockShape *s, u32 i) {
   return sdbGetU16BE(a + s->nRows + 2 * (size_t)i);
 }
 
-/* Pass 1 for V2: validate all rows, count rows and arena bytes. */
-static int shapeV2(const u8 *a, BlockShape *s, SdbErr *pErr) {
+/* What pass 2 needs of a V2 row beyond its SdbBlockRow: where its key suffix
+** is and how many bytes it shares with the previous key. */
+typedef struct RowKeyRec {
+  u32 offSuf;
+  u32 nShared;
+} RowKeyRec;
+
+/* Rows whose parse pass 1 records for pass 2 (on the stack: 40 bytes a row).
+** A 4 KiB block of SlateDB's holds far fewer; a larger block's rows are
+** parsed again by pass 2. */
+#define BLOCK_NREC 256
+
+/* Pass 1's records of the first BLOCK_NREC rows. */
+typedef struct BlockRecs {
+  SdbBlockRow aRow[BLOCK_NREC];   /* as in the decoded block */
+  RowKeyRec aKey[BLOCK_NREC];
+} BlockRecs;
+
+/* Record V2 row iRow (parsed as *r, key nKey bytes) in *pRec if it fits.
+** offArena: the key's offset in the decoded data if it is rebuilt;
+** bSame: the key is the previous row's. */
+static void recordV2(BlockRecs *pRec, u32 iRow, const RowRaw *r, const u8 *a, u32 nKey,
+                     size_t offArena, int bSame) {
+  if (!pRec || iRow >= BLOCK_NREC) return;
+  SdbBlockRow *pRow = &pRec->aRow[iRow];
+  if (r->nShared == 0) pRow->offKey = (u32)(r->pSuffix - a);
+  else if (bSame) pRow->offKey = pRec->aRow[iRow - 1].offKey;
+  else pRow->offKey = (u32)offArena;
+  pRow->nKey = nKey;
+  pRow->offVal = r->pVal ? (u32)(r->pVal - a) : 0;
+  pRow->nVal = r->nVal;
+  pRow->seq = r->seq;
+  pRow->offTs = (u32)r->tsOff;
+  pRow->flags = r->flags;
+  pRec->aKey[iRow].offSuf = (u32)(r->pSuffix - a);
+  pRec->aKey[iRow].nShared = r->nShared;
+}
+
+/* Pass 1 for V2: validate all rows, count rows and arena bytes; record the
+** first BLOCK_NREC rows in *pRec if not NULL. */
+static int shapeV2(const u8 *a, BlockShape *s, BlockRecs *pRec, SdbErr *pErr) {
   size_t pos = 0;
   u32 iRest = 0;
   u64 nPrev = 0;
+  size_t nData = s->nRows + 2 + (size_t)s->nOff * 2;
   if (s->nOff == 0 && s->nRows > 0) {
     return sdbCorrupt(pErr, "block: rows present but no restart points");
   }
@@ -212,12 +254,15 @@ static int shapeV2(const u8 *a, BlockShape *s, SdbErr *pErr) {
     }
     u64 nKey = (u64)r.nShared + r.nSuffix;
     if (nKey > UINT32_MAX) return sdbCorrupt(pErr, "block: row %u key too long", iRow);
-    if (r.nShared != 0 && !(r.nShared == nPrev && r.nSuffix == 0)) {
+    int bSame = r.nShared == nPrev && r.nSuffix == 0;
+    size_t offArena = nData + s->nArena;
+    if (r.nShared != 0 && !bSame) {
       s->nArena += (size_t)nKey;
       if (s->nArena > SDB_DECOMPRESS_MAX) {
         return sdbCorrupt(pErr, "block: keys expand beyond %zu bytes", SDB_DECOMPRESS_MAX);
       }
     }
+    recordV2(pRec, iRow, &r, a, (u32)nKey, offArena, bSame);
     nPrev = nKey;
     pos = r.end;
     s->nRow++;
@@ -315,6 +360,30 @@ static u32 fillV2(SdbBlock *p, const BlockShape *s, u8 *pArena) {
   return nC;
 }
 
+/* As fillV2, from pass 1's records instead of a second parse. REQUIRES
+** s->nRow <= BLOCK_NREC and *pRec filled by shapeV2 for this block. */
+static u32 fillV2Rec(SdbBlock *p, const BlockShape *s, const BlockRecs *pRec) {
+  const u8 *a = p->aData;
+  const u8 *pPrev = NULL;
+  u32 nPrev = 0, nC = 0;
+  memcpy(p->aRow, pRec->aRow, (size_t)s->nRow * sizeof(SdbBlockRow));
+  for (u32 i = 0; i < s->nRow; i++) {
+    u32 nShared = pRec->aKey[i].nShared;
+    u32 nKey = p->aRow[i].nKey;
+    u8 *pKey = (u8 *)a + p->aRow[i].offKey;
+    if (nShared != 0 && !(nShared == nPrev && nKey == nShared)) {
+      memcpy(pKey, pPrev, nShared);
+      if (nKey > nShared) memcpy(pKey + nShared, a + pRec->aKey[i].offSuf, nKey - nShared);
+    }
+    if (i == 0) nC = nKey;
+    else if (nShared) nC = SDB_MIN(nC, nShared);
+    else nC = (u32)sdbKeyCommon(pPrev, nPrev, pKey, nKey, nC);
+    pPrev = pKey;
+    nPrev = nKey;
+  }
+  return nC;
+}
+
 /* As fillV2; the common prefix is the least each key shares with the first. */
 static u32 fillV1(SdbBlock *p, const BlockShape *s, u8 *pArena) {
   const u8 *a = p->aData;
@@ -359,13 +428,14 @@ static void blockFillPrefixes(SdbBlock *p, u64 *aPfx, u32 nC) {
 int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
                        SdbErr *pErr) {
   BlockShape s = {0, 0, 0, 0};
+  BlockRecs rec;
   int rc;
   *pp = NULL;
   if (formatVersion != 1 && formatVersion != 2) {
     return sdbCorrupt(pErr, "block: unknown format version %d", formatVersion);
   }
   if ((rc = shapeTrailer(a, n, &s, pErr))) return rc;
-  rc = formatVersion == 2 ? shapeV2(a, &s, pErr) : shapeV1(a, &s, pErr);
+  rc = formatVersion == 2 ? shapeV2(a, &s, &rec, pErr) : shapeV1(a, &s, pErr);
   if (rc) return rc;
   size_t nRowBytes = (size_t)s.nRow * sizeof(SdbBlockRow);
   size_t nPfxBytes = (size_t)s.nRow * sizeof(u64);
@@ -387,7 +457,10 @@ int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
   u8 *aData = (u8 *)p->aRow + nRowBytes;
   if (n) memcpy(aData, a, n);
   p->aData = aData;
-  u32 nC = formatVersion == 2 ? fillV2(p, &s, aData + n) : fillV1(p, &s, aData + n);
+  u32 nC;
+  if (formatVersion == 1) nC = fillV1(p, &s, aData + n);
+  else if (s.nRow <= BLOCK_NREC) nC = fillV2Rec(p, &s, &rec);
+  else nC = fillV2(p, &s, aData + n);
   blockFillPrefixes(p, aPfx, nC);
   *pp = p;
   return SDB_OK;
