@@ -49,6 +49,11 @@ typedef struct RowRaw {
   size_t end;             /* offset just past the row */
 } RowRaw;
 
+/* sdbCorrupt's message, then SDB_CORRUPT as a constant: the row parsers are
+** inlined into loops, and a constant error code lets the compiler see that
+** a successful parse filled the whole RowRaw. */
+#define ROW_CORRUPT(...) (sdbCorrupt(__VA_ARGS__), SDB_CORRUPT)
+
 static int badFlags(u8 f) {
   if (f & ~(SDB_ROW_TOMBSTONE | SDB_ROW_EXPIRE_TS | SDB_ROW_CREATE_TS | SDB_ROW_MERGE)) return 1;
   return (f & SDB_ROW_TOMBSTONE) && (f & SDB_ROW_MERGE);
@@ -58,22 +63,22 @@ static int badFlags(u8 f) {
 static inline __attribute__((always_inline)) int parseTail(const u8 *a, size_t *pPos, size_t end,
                                                           RowRaw *r, u32 iRow, SdbErr *pErr) {
   size_t pos = *pPos;
-  if (end - pos < 9) return sdbCorrupt(pErr, "block: row %u truncated at seq/flags", iRow);
+  if (end - pos < 9) return ROW_CORRUPT(pErr, "block: row %u truncated at seq/flags", iRow);
   r->seq = sdbGetU64BE(a + pos);
   r->flags = a[pos + 8];
   pos += 9;
   if (badFlags(r->flags)) {
-    return sdbCorrupt(pErr, "block: row %u has invalid flags 0x%02x", iRow, r->flags);
+    return ROW_CORRUPT(pErr, "block: row %u has invalid flags 0x%02x", iRow, r->flags);
   }
   r->expireTs = r->createTs = 0;
   r->tsOff = pos;
   if (r->flags & SDB_ROW_EXPIRE_TS) {
-    if (end - pos < 8) return sdbCorrupt(pErr, "block: row %u truncated at expire_ts", iRow);
+    if (end - pos < 8) return ROW_CORRUPT(pErr, "block: row %u truncated at expire_ts", iRow);
     r->expireTs = (i64)sdbGetU64BE(a + pos);
     pos += 8;
   }
   if (r->flags & SDB_ROW_CREATE_TS) {
-    if (end - pos < 8) return sdbCorrupt(pErr, "block: row %u truncated at create_ts", iRow);
+    if (end - pos < 8) return ROW_CORRUPT(pErr, "block: row %u truncated at create_ts", iRow);
     r->createTs = (i64)sdbGetU64BE(a + pos);
     pos += 8;
   }
@@ -92,8 +97,9 @@ static inline int blockVarint(const u8 *a, size_t pos, size_t end, u32 *pV) {
 }
 
 /* Parse the V2 row at a[pos..end). */
-static int parseRowV2(const u8 *a, size_t pos, size_t end, RowRaw *r, u32 iRow,
-                      SdbErr *pErr) {
+static inline __attribute__((always_inline)) int parseRowV2(const u8 *a, size_t pos,
+                                                            size_t end, RowRaw *r, u32 iRow,
+                                                            SdbErr *pErr) {
   u32 nShared, nSuffix, nVal;
   int k;
   if (!(k = blockVarint(a, pos, end, &nShared))) goto bad_varint;
@@ -102,12 +108,12 @@ static int parseRowV2(const u8 *a, size_t pos, size_t end, RowRaw *r, u32 iRow,
   pos += (size_t)k;
   if (!(k = blockVarint(a, pos, end, &nVal))) goto bad_varint;
   pos += (size_t)k;
-  if (nSuffix > end - pos) return sdbCorrupt(pErr, "block: row %u key overruns the block", iRow);
+  if (nSuffix > end - pos) return ROW_CORRUPT(pErr, "block: row %u key overruns the block", iRow);
   r->nShared = nShared;
   r->pSuffix = a + pos;
   r->nSuffix = nSuffix;
   pos += nSuffix;
-  if (nVal > end - pos) return sdbCorrupt(pErr, "block: row %u value overruns the block", iRow);
+  if (nVal > end - pos) return ROW_CORRUPT(pErr, "block: row %u value overruns the block", iRow);
   r->pVal = a + pos;
   r->nVal = nVal;
   pos += nVal;
@@ -120,7 +126,7 @@ static int parseRowV2(const u8 *a, size_t pos, size_t end, RowRaw *r, u32 iRow,
   r->end = pos;
   return SDB_OK;
 bad_varint:
-  return sdbCorrupt(pErr, "block: row %u has a truncated or over-long varint", iRow);
+  return ROW_CORRUPT(pErr, "block: row %u has a truncated or over-long varint", iRow);
 }
 
 /* Parse the V1 row at a[pos..end). */
@@ -335,7 +341,7 @@ static u32 fillV2(SdbBlock *p, const BlockShape *s, u8 *pArena) {
   u32 nPrev = 0, nC = 0;
   size_t pos = 0;
   for (u32 i = 0; i < s->nRow; i++) {
-    RowRaw r;
+    RowRaw r = {0};   /* (validated by pass 1: the parse cannot fail) */
     parseRowV2(a, pos, s->nRows, &r, i, NULL);
     const u8 *pKey;
     u32 nKey = r.nShared + r.nSuffix;
