@@ -1241,7 +1241,31 @@ static __attribute__((noinline)) int sstSeqTooHigh(const SstIter *it, SdbErr *pE
 ** direction (nRow or -1 when there is none). For a point, the search also
 ** makes the end bound's probe (the same bytes), left to it by
 ** sstIterEndProbe, which is called right before. */
-static i64 sstIterBlockStart(SstIter *it) {
+/* True if every row of block iBlk (of a sorted SST) is at or above the
+** range's low bound, so an ascending scan starts at its first row without a
+** search: a block after the range's first one starts at or above the bound
+** (the plan's first block is the last whose first key is below it), and
+** above it when the bound is exclusive unless its first key equals it (a
+** key's versions can straddle blocks). iBlk < 0: unknown. */
+static int sstBlockAfterLo(const SstIter *it, i64 iBlk) {
+  const SdbRange *r = it->pRange;
+  if (iBlk < 0 || iBlk <= it->iBlkLo) return 0;
+  if (!r->bLoExcl) return 1;
+  const u8 *k;
+  size_t n;
+  sdbSstBlockFirstKey(it->pSst, (u32)iBlk, &k, &n);
+  return sdbKeyCmp(k, n, r->pLo, r->nLo) > 0;
+}
+
+/* True if every row of block iBlk (of a sorted SST) is at or below the
+** range's high bound, so a descending scan starts at its last row without
+** a search: a block before the range's last one holds keys up to the next
+** block's first key, which is within the bound (below it when exclusive). */
+static int sstBlockBeforeHi(const SstIter *it, i64 iBlk) {
+  return iBlk >= 0 && iBlk < it->iBlkHi;
+}
+
+static i64 sstIterBlockStart(SstIter *it, i64 iBlk) {
   const SdbBlock *b = it->cur.p;
   const SdbRange *r = it->pRange;
   if (it->bPoint && it->bEndProbe) {
@@ -1249,10 +1273,11 @@ static i64 sstIterBlockStart(SstIter *it) {
                      : (i64)sdbBlockSeekAndProbe(b, r->pLo, r->nLo, 0, &it->qEnd);
   }
   if (!it->bDesc) {
-    return (it->pSst->bSorted && r && r->bHasLo) ? sdbBlockSeek(b, r->pLo, r->nLo, r->bLoExcl) : 0;
+    if (!(it->pSst->bSorted && r && r->bHasLo) || sstBlockAfterLo(it, iBlk)) return 0;
+    return sdbBlockSeek(b, r->pLo, r->nLo, r->bLoExcl);
   }
-  return (i64)((it->pSst->bSorted && r && r->bHasHi) ? sdbBlockSeek(b, r->pHi, r->nHi, !r->bHiExcl)
-                                                     : b->nRow) - 1;
+  if (!(it->pSst->bSorted && r && r->bHasHi) || sstBlockBeforeHi(it, iBlk)) return (i64)b->nRow - 1;
+  return (i64)sdbBlockSeek(b, r->pHi, r->nHi, !r->bHiExcl) - 1;
 }
 
 /* Prepare it->qEnd, the probe of the range's end bound against the current
@@ -1287,7 +1312,7 @@ static void sstIterUseBlock(SstIter *it, BlockRef *pHit) {
   sstIterEndProbe(it);
   it->iBlkNext += it->bDesc ? -1 : 1;
   it->nLoaded++;
-  it->iRow = sstIterBlockStart(it) + (it->bDesc ? 1 : -1);
+  it->iRow = sstIterBlockStart(it, i) + (it->bDesc ? 1 : -1);
   sstIterAheadMaybe(it, (u32)i);
   sstIterMaybeTail(it);
 }
@@ -1305,7 +1330,7 @@ static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
       int rc = sstIterLoad(it, pErr);
       if (rc) return rc;
       sstIterEndProbe(it);
-      it->iRow = sstIterBlockStart(it);
+      it->iRow = sstIterBlockStart(it, it->iBlkNext + (it->bDesc ? 1 : -1));
     } else {
       it->iRow += it->bDesc ? -1 : 1;
     }
@@ -1683,7 +1708,7 @@ static int sstIterSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
     sstRunEmpty(it->pSst, &it->run);
     sstIterAheadDrop(it);
     sstIterEndProbe(it);   /* the range changed */
-    it->iRow = sstIterBlockStart(it) + (it->bDesc ? 1 : -1);   /* the step below lands on it */
+    it->iRow = sstIterBlockStart(it, iFirst) + (it->bDesc ? 1 : -1);   /* the step below lands on it */
   } else {
     sstIterDrop(it);
   }
