@@ -219,6 +219,14 @@ int sdbDbRunIter(SdbDb *db, DbRun *d, const SdbRange *r, int bDesc, SdbIter **pp
 ** t. Caller owns *pp. */
 int sdbDbTableSeekIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter **pp,
                        SdbErr *pErr);
+/*
+** The SST iterator inside table iterator pIter (which is freed), when the
+** table iterator only forwards to it: its SST is open and the table has no
+** visible range to clip seeks to (a seek outside the table's keys then finds
+** no block, as the table iterator's overlap check would). Otherwise pIter
+** itself. A scan of one source reads its rows with one call a row less.
+*/
+SdbIter *sdbDbTableIterUnwrap(SdbIter *pIter);
 /* The open SST of table t, opened on first use (for a point read r, with its
 ** filter); owned by t. */
 int sdbDbTableSst(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbSst **ppSst,

@@ -247,7 +247,8 @@ static int dbScanVersion(SdbDb *db, DbVersion *v, SdbMemtable *pOverlay, const S
   if (rc == SDB_OK) rc = dbChildren(db, v, pRange, bDesc, pOver, &apChild, &nChild, pErr);
   else sdb_iter_free(pOver);
   if (rc == SDB_OK && nChild == 1) {
-    pMerged = apChild[0];           /* one source: nothing to merge, one step less per row */
+    /* one source: nothing to merge, and an L0's table iterator need not forward */
+    pMerged = sdbDbTableIterUnwrap(apChild[0]);
   } else if (rc == SDB_OK) {
     rc = sdbMergeIterNew(apChild, nChild, bDesc, &pMerged, pErr);
   }

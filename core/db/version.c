@@ -675,6 +675,17 @@ static void tabFree(SdbIter *pIter) {
 
 static const SdbIterMethods tabMethods = {tabNext, tabFree, tabSeek};
 
+/* See dbInt.h. */
+SdbIter *sdbDbTableIterUnwrap(SdbIter *pIter) {
+  if (!pIter || pIter->pMethods != &tabMethods) return pIter;
+  TabIter *it = (TabIter *)pIter;
+  if (!it->pSst || it->t->bHasVisible) return pIter;
+  SdbIter *pSst = it->pSst;
+  it->pSst = NULL;
+  tabFree(pIter);
+  return pSst;
+}
+
 int sdbDbTableSeekIter(SdbDb *db, DbTable *t, const SdbRange *r, int bDesc, SdbIter **pp,
                        SdbErr *pErr) {
   TabIter *it = sdbMallocZero(sizeof(*it));
