@@ -184,19 +184,22 @@ static int mtHintFits(SdbMemtable *p, int level, const u8 *pKey, size_t nKey, u6
   return n == NULL || mtCmp(n, pKey, nKey, seq) >= 0;
 }
 
-/* mtFindLess filling apPrev, from the finger when it fits every level in use
-** (keys that follow the last one searched, or the same key again), else
-** from the head; the finger becomes apPrev. REQUIRES: the inserting thread. */
+/* mtFindLess filling apPrev, from the finger: the levels from the top down
+** where it fits keep it, and the search of the levels below starts at the
+** lowest of those (from the head if none fits). Keys that follow the last
+** one searched, or land near it, cost a comparison or two per level. The
+** finger becomes apPrev. REQUIRES: the inserting thread. */
 static MtNode *mtFindLessHint(SdbMemtable *p, const u8 *pKey, size_t nKey, u64 seq,
                               MtNode **apPrev) {
-  int nLevel = p->height, level = 0;
-  while (level < nLevel && mtHintFits(p, level, pKey, nKey, seq)) level++;
-  if (level < nLevel) {
-    mtFindLess(p, pKey, nKey, seq, apPrev);
-    memcpy(p->apHint, apPrev, sizeof(MtNode *) * (size_t)nLevel);
-  } else {
-    memcpy(apPrev, p->apHint, sizeof(MtNode *) * (size_t)nLevel);
+  int nLevel = p->height, top = nLevel;
+  while (top > 0 && mtHintFits(p, top - 1, pKey, nKey, seq)) top--;
+  MtNode *x = top < nLevel ? p->apHint[top] : p->pHead;
+  for (int level = top - 1; level >= 0; level--) {
+    MtNode *n;
+    while ((n = mtNext(x, level)) != NULL && mtCmp(n, pKey, nKey, seq) < 0) x = n;
+    p->apHint[level] = x;
   }
+  memcpy(apPrev, p->apHint, sizeof(MtNode *) * (size_t)nLevel);
   return apPrev[0];
 }
 
