@@ -234,6 +234,11 @@ int sdb_batch_put_ttl(SdbBatch *pBatch, const uint8_t *pKey, size_t nKey, const 
                       size_t nVal, int64_t ttlMs, SdbErr *pErr);
 int sdb_batch_delete(SdbBatch *pBatch, const uint8_t *pKey, size_t nKey, SdbErr *pErr);
 int sdb_batch_count(const SdbBatch *pBatch);        /* operations so far */
+/* Whether the batch (may be NULL) has an operation (put or delete) on key.
+** Searches the batch's index from where its last insert or search ended, so
+** the put that usually follows searches no more. REQUIRES: the thread that
+** adds to the batch. */
+int sdb_batch_has_key(SdbBatch *pBatch, const uint8_t *pKey, size_t nKey);
 /* Undo every operation after the first nKeep. On failure (SDB_NOMEM) the
 ** batch is unchanged. */
 int sdb_batch_truncate(SdbBatch *pBatch, int nKeep, SdbErr *pErr);

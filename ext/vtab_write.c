@@ -264,7 +264,10 @@ static int writeLookup(SdbExtVtab *p, const SdbExtKey *k, int *pbFound, WriteOld
   r.pLo = r.pHi = k->a;
   r.nLo = r.nHi = (size_t)k->n;
   r.bHasLo = r.bHasHi = 1;
-  int rc = sdb_db_scan_overlay(writeDb(p), p->txn.pBatch, &r, 0, &pIter, &err);
+  /* Without an operation on k in the batch, the overlay cannot change what
+  ** the database says about k: scan the database alone (a smaller stack). */
+  SdbBatch *pOverlay = sdb_batch_has_key(p->txn.pBatch, k->a, (size_t)k->n) ? p->txn.pBatch : 0;
+  int rc = sdb_db_scan_overlay(writeDb(p), pOverlay, &r, 0, &pIter, &err);
   if (rc != SDB_OK) return sdbExtVtabEngineError(&p->base, &err, rc);
   *pbFound = !pIter->bEof;
   if (*pbFound && pOld) {

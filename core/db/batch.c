@@ -40,6 +40,10 @@ SdbMemtable *sdbBatchIndex(SdbBatch *p) { return p->pIndex; }
 
 int sdb_batch_count(const SdbBatch *p) { return p->nOp; }
 
+int sdb_batch_has_key(SdbBatch *p, const uint8_t *pKey, size_t nKey) {
+  return p && p->pIndex && sdbMemtableFindNewest(p->pIndex, pKey, nKey, NULL);
+}
+
 /* Insert operation i into pIndex. SDB_OK or SDB_NOMEM. */
 static int batchIndex(SdbBatch *p, int i, SdbMemtable *pIndex) {
   const BatchOp *o = &p->aOp[i];

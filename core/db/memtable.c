@@ -46,6 +46,11 @@ struct SdbMemtable {
   u64 nRows, nBytes, maxSeq;
   u64 nEntryBytes;        /* sum of SlateDB's RowEntry::estimated_size() of the rows */
   i64 maxCreateTs;
+  /* The inserting thread's finger: for every level, the node an insert or a
+  ** point find (sdbMemtableFindNewest) last searched from; valid nodes of the
+  ** list (a replaced node resets it to the head). Read and written only by
+  ** the inserting thread. */
+  MtNode *apHint[MT_MAX_HEIGHT];
 };
 
 /* ------------------------------------------------------------ arena */
@@ -85,6 +90,11 @@ static MtNode *mtNodeAlloc(SdbMemtable *p, int height, size_t nExtra) {
   return pNode;
 }
 
+/* Point every level of the finger at the head (always a valid start). */
+static void mtHintReset(SdbMemtable *p) {
+  for (int i = 0; i < MT_MAX_HEIGHT; i++) p->apHint[i] = p->pHead;
+}
+
 /* ------------------------------------------------------------ lifecycle */
 SdbMemtable *sdbMemtableNew(void) {
   SdbMemtable *p = sdbMallocZero(sizeof(*p));
@@ -98,6 +108,7 @@ SdbMemtable *sdbMemtableNew(void) {
     sdbFree(p);
     return NULL;
   }
+  mtHintReset(p);
   return p;
 }
 
@@ -164,6 +175,34 @@ static MtNode *mtFindLess(SdbMemtable *p, const u8 *pKey, size_t nKey, u64 seq,
   return x;
 }
 
+/* Whether the finger's node at level sorts before (key, seq) and its
+** successor there does not: then it is mtFindLess's apPrev[level]. */
+static int mtHintFits(SdbMemtable *p, int level, const u8 *pKey, size_t nKey, u64 seq) {
+  MtNode *x = p->apHint[level];
+  if (x != p->pHead && mtCmp(x, pKey, nKey, seq) >= 0) return 0;
+  MtNode *n = mtNext(x, level);
+  return n == NULL || mtCmp(n, pKey, nKey, seq) >= 0;
+}
+
+/* mtFindLess filling apPrev, from the finger: the levels from the top down
+** where it fits keep it, and the search of the levels below starts at the
+** lowest of those (from the head if none fits). Keys that follow the last
+** one searched, or land near it, cost a comparison or two per level. The
+** finger becomes apPrev. REQUIRES: the inserting thread. */
+static MtNode *mtFindLessHint(SdbMemtable *p, const u8 *pKey, size_t nKey, u64 seq,
+                              MtNode **apPrev) {
+  int nLevel = p->height, top = nLevel;
+  while (top > 0 && mtHintFits(p, top - 1, pKey, nKey, seq)) top--;
+  MtNode *x = top < nLevel ? p->apHint[top] : p->pHead;
+  for (int level = top - 1; level >= 0; level--) {
+    MtNode *n;
+    while ((n = mtNext(x, level)) != NULL && mtCmp(n, pKey, nKey, seq) < 0) x = n;
+    p->apHint[level] = x;
+  }
+  memcpy(apPrev, p->apHint, sizeof(MtNode *) * (size_t)nLevel);
+  return apPrev[0];
+}
+
 /* The last node of the list (the head if empty). */
 static MtNode *mtFindLast(SdbMemtable *p) {
   MtNode *x = p->pHead;
@@ -214,7 +253,7 @@ int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
   pNode->createTs = e->createTs;
   pNode->expireTs = e->expireTs;
 
-  mtFindLess(p, e->pKey, e->nKey, e->seq, apPrev);
+  mtFindLessHint(p, e->pKey, e->nKey, e->seq, apPrev);
   MtNode *pOld = mtNext(apPrev[0], 0);
   if (pOld && mtCmp(pOld, e->pKey, e->nKey, e->seq) != 0) pOld = NULL;
   if (height > p->height) {
@@ -234,7 +273,9 @@ int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
   for (int i = height; pOld && i < pOld->height; i++) {
     __atomic_store_n(&apPrev[i]->aNext[i], mtNext(pOld, i), __ATOMIC_RELEASE);
   }
+  for (int i = 0; i < height; i++) p->apHint[i] = pNode;
   if (pOld) {
+    mtHintReset(p);
     __atomic_sub_fetch(&p->nBytes, mtRowBytes(pOld->nKey, pOld->nVal), __ATOMIC_RELAXED);
     __atomic_sub_fetch(&p->nEntryBytes, mtEntryBytes(pOld->nKey, pOld->nVal, pOld->bHasCreate, pOld->bHasExpire),
                        __ATOMIC_RELAXED);
@@ -247,6 +288,18 @@ int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
   if (e->seq > p->maxSeq) __atomic_store_n(&p->maxSeq, e->seq, __ATOMIC_RELAXED);
   if (e->bHasCreateTs && e->createTs > p->maxCreateTs) p->maxCreateTs = e->createTs;
   return SDB_OK;
+}
+
+int sdbMemtableFindNewest(SdbMemtable *p, const u8 *pKey, size_t nKey, SdbEntry *pOut) {
+  MtNode *apPrev[MT_MAX_HEIGHT];
+  MtNode *n = mtNext(mtFindLessHint(p, pKey, nKey, UINT64_MAX, apPrev), 0);
+  if (!n || sdbKeyCmp(n->pKey, n->nKey, pKey, nKey) != 0) return 0;
+  if (pOut) {
+    SdbEntry e = {n->pKey, n->nKey, n->pVal, n->nVal, n->seq, n->eKind, n->bHasCreate,
+                  n->bHasExpire, n->createTs, n->expireTs};
+    *pOut = e;
+  }
+  return 1;
 }
 
 /* ------------------------------------------------------------ iterator */

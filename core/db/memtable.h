@@ -25,6 +25,13 @@ void sdbMemtableUnref(SdbMemtable *p);        /* frees at zero; NULL-safe */
 ** REQUIRES: one inserting thread at a time. Returns SDB_OK or SDB_NOMEM. */
 int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *pEntry);
 
+/* Whether the memtable holds a version of key pKey; if so, with pOut not
+** NULL, *pOut is its newest version (pointers into the memtable, valid
+** while it is referenced). Starts from the inserting thread's finger, so a
+** find followed by the insert of the same key searches once.
+** REQUIRES: the inserting thread (no concurrent insert). */
+int sdbMemtableFindNewest(SdbMemtable *p, const u8 *pKey, size_t nKey, SdbEntry *pOut);
+
 /* Rows, estimated encoded bytes, largest seq and create_ts inserted so far. */
 u64 sdbMemtableRows(const SdbMemtable *p);
 u64 sdbMemtableBytes(const SdbMemtable *p);
