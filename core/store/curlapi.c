@@ -1,9 +1,9 @@
 /*
 ** curlapi.c: libcurl loaded on first use (see curlapi.h).
 */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "store/curlapi.h"
 
@@ -26,21 +26,14 @@ static const char *const azCurlSym[] = {
 ** on failure (the table is then left empty). */
 static void curlLoadOnce(void) {
   SdbCurlApi api;
-  void **ap = (void **)&api;
-  _Static_assert(sizeof(api) == sizeof(azCurlSym) / sizeof(azCurlSym[0]) * sizeof(void *),
-                 "SdbCurlApi and azCurlSym differ");
-  void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-  if (!h) {
-    snprintf(zCurlWhy, sizeof(zCurlWhy), "cannot load libcurl.so.4: %s", dlerror());
-    return;
-  }
-  for (size_t i = 0; i < sizeof(azCurlSym) / sizeof(azCurlSym[0]); i++) {
-    ap[i] = dlsym(h, azCurlSym[i]);
-    if (!ap[i]) {
-      snprintf(zCurlWhy, sizeof(zCurlWhy), "libcurl.so.4 lacks %s (libcurl 7.66 or later is needed)",
-               azCurlSym[i]);
-      return;
+  enum { N = sizeof(azCurlSym) / sizeof(azCurlSym[0]) };
+  _Static_assert(sizeof(api) == N * sizeof(void *), "SdbCurlApi and azCurlSym differ");
+  if (!sdbLibLoad("libcurl.so.4", azCurlSym, N, (void **)&api, zCurlWhy, sizeof(zCurlWhy))) {
+    if (strstr(zCurlWhy, " lacks ")) {
+      size_t n = strlen(zCurlWhy);
+      snprintf(zCurlWhy + n, sizeof(zCurlWhy) - n, " (libcurl 7.66 or later is needed)");
     }
+    return;
   }
   if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     snprintf(zCurlWhy, sizeof(zCurlWhy), "libcurl initialisation failed");

@@ -16,7 +16,6 @@
 ** exist and sends exactly those it signs.
 */
 #include <ctype.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,20 +53,10 @@ static char zCryptoWhy[200];                 /* why loading failed; "" once load
 static void cryptoLoadOnce(void) {
   static const char *const azSym[] = {"EVP_Digest", "EVP_sha256", "HMAC"};
   CryptoApi api;
-  void **ap = (void **)&api;
   _Static_assert(sizeof(api) == 3 * sizeof(void *), "CryptoApi and azSym differ");
-  void *h = dlopen(SIGV4_LIBCRYPTO, RTLD_NOW | RTLD_LOCAL);
-  if (!h) {
-    snprintf(zCryptoWhy, sizeof(zCryptoWhy), "cannot load " SIGV4_LIBCRYPTO ": %s", dlerror());
-    return;
+  if (sdbLibLoad(SIGV4_LIBCRYPTO, azSym, 3, (void **)&api, zCryptoWhy, sizeof(zCryptoWhy))) {
+    cryptoApi = api;
   }
-  for (int i = 0; i < 3; i++) {
-    if ((ap[i] = dlsym(h, azSym[i])) == NULL) {
-      snprintf(zCryptoWhy, sizeof(zCryptoWhy), SIGV4_LIBCRYPTO " lacks %s", azSym[i]);
-      return;
-    }
-  }
-  cryptoApi = api;
 }
 
 int sdbSigv4Load(SdbErr *pErr) {

@@ -17,7 +17,6 @@
 ** prefix or a decompression bomb yields SDB_CORRUPT instead of an allocation of
 ** gigabytes.
 */
-#include <dlfcn.h>
 #include <limits.h>
 #include <lz4.h>
 #include <pthread.h>
@@ -67,20 +66,10 @@ static void snappyLoadOnce(void) {
   static const char *const azSym[] = {"snappy_compress", "snappy_uncompress",
                                       "snappy_max_compressed_length", "snappy_uncompressed_length"};
   SnappyApi api;
-  void **ap = (void **)&api;
   _Static_assert(sizeof(api) == 4 * sizeof(void *), "SnappyApi and azSym differ");
-  void *h = dlopen("libsnappy.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!h) {
-    snprintf(zSnappyWhy, sizeof(zSnappyWhy), "cannot load libsnappy.so.1: %s", dlerror());
-    return;
+  if (sdbLibLoad("libsnappy.so.1", azSym, 4, (void **)&api, zSnappyWhy, sizeof(zSnappyWhy))) {
+    snappyApi = api;
   }
-  for (int i = 0; i < 4; i++) {
-    if ((ap[i] = dlsym(h, azSym[i])) == NULL) {
-      snprintf(zSnappyWhy, sizeof(zSnappyWhy), "libsnappy.so.1 lacks %s", azSym[i]);
-      return;
-    }
-  }
-  snappyApi = api;
 }
 
 /* Load libsnappy once per process: SDB_OK, or SDB_CANTOPEN saying why. */

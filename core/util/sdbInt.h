@@ -105,6 +105,16 @@ int sdbPutVarint32(u8 *p, u32 v);
 /* CRC-32 (IEEE, as zlib's crc32() and Rust's crc32fast). */
 u32 sdbCrc32(const u8 *a, size_t n);
 
+/*
+** Open shared library zSoname (RTLD_NOW | RTLD_LOCAL; never closed: its code
+** is used for the process's life) and resolve azSym[0..nSym) into apFn[0..
+** nSym). 1 on success; 0 with the reason in zWhy[0..nWhy) ("cannot load X:
+** ..." or "X lacks f"). For libraries loaded on first use (libcurl,
+** libcrypto, libsnappy), each behind its own pthread_once.
+*/
+int sdbLibLoad(const char *zSoname, const char *const *azSym, int nSym, void **apFn, char *zWhy,
+               size_t nWhy);
+
 /* memcmp order with shorter-prefix-first, as SlateDB orders keys. */
 int sdbKeyCmp(const u8 *a, size_t na, const u8 *b, size_t nb);
 /* True if keys a and b are equal: sdbKeyCmp(...) == 0, but keys of different

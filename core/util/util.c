@@ -3,6 +3,7 @@
 ** shared by every core/ module (CRC-32 is in crc32.c). See sdbInt.h for the
 ** contracts.
 */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,24 @@ void sdbCostAddToSink(const SdbCost *p) {
 }
 
 /* ------------------------------------------------------------ errors */
+/* See sdbInt.h. */
+int sdbLibLoad(const char *zSoname, const char *const *azSym, int nSym, void **apFn, char *zWhy,
+               size_t nWhy) {
+  void *h = dlopen(zSoname, RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    const char *z = dlerror();
+    snprintf(zWhy, nWhy, "cannot load %s: %s", zSoname, z ? z : "unknown reason");
+    return 0;
+  }
+  for (int i = 0; i < nSym; i++) {
+    if ((apFn[i] = dlsym(h, azSym[i])) == NULL) {
+      snprintf(zWhy, nWhy, "%s lacks %s", zSoname, azSym[i]);
+      return 0;
+    }
+  }
+  return 1;
+}
+
 void sdb_err_clear(SdbErr *pErr) {
   if (pErr) { pErr->rc = SDB_OK; pErr->zMsg[0] = 0; }
 }
