@@ -254,7 +254,11 @@ void sdb_batch_clear(SdbBatch *pBatch);             /* never fails */
 int sdb_db_write(SdbDb *pDb, SdbBatch *pBatch, int bAwaitDurable, SdbErr *pErr);
 
 /* Like sdb_db_scan, with the uncommitted operations of pOverlay (may be NULL)
-** applied on top: the transaction reads its own writes, deletes included. */
+** applied on top: the transaction reads its own writes, deletes included.
+** The scan reads the operations pOverlay has when it starts: later ones (a
+** statement writing while it scans) are not seen, and a key they change
+** keeps its value. The database under the overlay is read as sdb_db_scan
+** reads it (rows committed up to the start). */
 int sdb_db_scan_overlay(SdbDb *pDb, SdbBatch *pOverlay, const SdbRange *pRange, int bDesc,
                         SdbIter **ppIter, SdbErr *pErr);
 
@@ -266,6 +270,10 @@ int sdb_db_scan_overlay(SdbDb *pDb, SdbBatch *pOverlay, const SdbRange *pRange, 
 ** it to pRange (no refresh: a statement's lookups stay on the state it
 ** started with); otherwise it frees it and starts a new scan, as
 ** sdb_db_scan_overlay does. *ppIter is the scan afterwards (NULL on error).
+** A scan of pDb passed in *ppIter keeps its view of the overlay: the
+** operations pOverlay had when *ppIter first started (none if it had none),
+** whether it seeks or starts again (one statement's cursor never sees the
+** statement's own writes).
 */
 int sdb_db_scan_seek(SdbDb *pDb, SdbBatch *pOverlay, const SdbRange *pRange, int bDesc,
                      SdbIter **ppIter, SdbErr *pErr);

@@ -275,11 +275,13 @@ int sdbReaderOpen(SdbDb *db, SdbErr *pErr);
 int sdbReaderRefresh(SdbDb *db, SdbErr *pErr);
 /* sdb_db_scan / sdb_db_scan_overlay: a resuming scan of pRange (NULL =
 ** everything) with the rows of memtable pIdx (may be NULL; a reference is
-** taken) newest. A reader refreshes first when due. Caller owns *ppIter. */
+** taken; rows inserted later are not read) newest. A reader refreshes first when due. Caller owns *ppIter. */
 int sdbReadScan(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc, SdbIter **ppIter,
                 SdbErr *pErr);
 /* sdb_db_scan_seek: seek *ppIter (a scan of db, or NULL) when it scans in
-** direction bDesc with overlay pIdx, else free it and start sdbReadScan. */
+** direction bDesc with overlay pIdx, else free it and start a new scan; a
+** scan of db passed in keeps reading the overlay up to the seq it read
+** (read.c, SeqCapIter). */
 int sdbReadScanSeek(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc,
                     SdbIter **ppIter, SdbErr *pErr);
 /* sdb_db_prefetch. */

@@ -174,26 +174,96 @@ static int dbMaybeRefresh(SdbDb *db, SdbErr *pErr) {
 
 /* ------------------------------------------------------------ scans */
 
-/* All child iterators of version v for range r: pFirst (an overlay, ownership
-** taken; may be NULL), memtable, L0s, runs. */
+/*
+** The read bounds of a scan with an overlay (a transaction's uncommitted
+** batch, whose operation i has seq SDB_BATCH_SEQ_BASE + i, far above any
+** committed seq). Its visible-row iterator reads up to the batch's newest
+** operation when the scan started, overSeq, also after seeks (a statement's
+** cursor; sdbReadScanSeek): operations the batch gets later (the statement's
+** own writes, through any table of the connection on this database) are
+** skipped, and since a later put or delete of a key is a new entry beside the
+** older ones, the key keeps the value it had at the start. The committed rows
+** under the overlay are read up to the version's lastSeq at the start, as a
+** scan without an overlay reads them: each memtable of the version is wrapped
+** in a SeqCapIter that skips rows above it (a commit being applied, applied
+** after the start, or left by an apply that ran out of memory part-way);
+** SSTs hold only published rows. Scans without an overlay do not use it.
+*/
+typedef struct SeqCapIter {
+  SdbIter base;           /* cur borrows pIn's row (memtable rows live as long as pIn) */
+  SdbIter *pIn;           /* a memtable iterator, owned */
+  u64 maxSeq;             /* rows above it are skipped */
+} SeqCapIter;
+
+/* After pIn moved (rc): skip its rows above maxSeq, show its row or EOF. */
+static int capSettle(SeqCapIter *it, int rc, SdbErr *pErr) {
+  while (rc == SDB_OK && !it->pIn->bEof && it->pIn->cur.seq > it->maxSeq) {
+    rc = sdb_iter_next(it->pIn, pErr);
+  }
+  it->base.bEof = rc != SDB_OK || it->pIn->bEof;
+  if (!it->base.bEof) it->base.cur = it->pIn->cur;
+  return rc;
+}
+
+static int capNext(SdbIter *pIter, SdbErr *pErr) {
+  SeqCapIter *it = (SeqCapIter *)pIter;
+  return capSettle(it, sdb_iter_next(it->pIn, pErr), pErr);
+}
+
+static int capSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
+  SeqCapIter *it = (SeqCapIter *)pIter;
+  return capSettle(it, sdb_iter_seek(it->pIn, pRange, pErr), pErr);
+}
+
+static void capFree(SdbIter *pIter) {
+  SeqCapIter *it = (SeqCapIter *)pIter;
+  sdb_iter_free(it->pIn);
+  sdbFree(it);
+}
+
+static const SdbIterMethods capMethods = {capNext, capFree, capSeek};
+
+/* An iterator over the rows of memtable p in range r with a seq up to
+** maxSeq. Caller owns *pp. */
+static int dbMemCapped(SdbMemtable *p, const SdbRange *r, int bDesc, u64 maxSeq, SdbIter **pp,
+                       SdbErr *pErr) {
+  SeqCapIter *it = sdbMallocZero(sizeof(*it));
+  if (!it) return SDB_NOMEM_ERR(pErr);
+  int rc = sdbMemtableIterNew(p, r, bDesc, &it->pIn, pErr);
+  if (rc) {
+    sdbFree(it);
+    return rc;
+  }
+  it->base.pMethods = &capMethods;
+  it->maxSeq = maxSeq;
+  capSettle(it, SDB_OK, pErr);
+  *pp = &it->base;
+  return SDB_OK;
+}
+
 /*
 ** Append an iterator over memtable p to ap[*pn], unless p is empty and no
 ** overlay is merged (bOverlay 0): the scan then reads only rows with a seq up
 ** to the version's lastSeq, loaded (acquire) before this call, and every such
 ** row was counted in p before lastSeq was published, so an empty p has none.
 ** Skipping it spares every row of the scan a merge step (a reader whose WAL
-** is all in L0 SSTs has an empty memtable).
+** is all in L0 SSTs has an empty memtable). With an overlay, the iterator
+** skips rows above lastSeq (SeqCapIter).
 */
-static int dbMemChild(SdbMemtable *p, const SdbRange *r, int bDesc, int bOverlay, SdbIter **ap,
-                      int *pn, SdbErr *pErr) {
+static int dbMemChild(SdbMemtable *p, const SdbRange *r, int bDesc, int bOverlay, u64 lastSeq,
+                      SdbIter **ap, int *pn, SdbErr *pErr) {
   if (!bOverlay && sdbMemtableRows(p) == 0) return SDB_OK;
-  int rc = sdbMemtableIterNew(p, r, bDesc, &ap[*pn], pErr);
+  int rc = bOverlay ? dbMemCapped(p, r, bDesc, lastSeq, &ap[*pn], pErr)
+                    : sdbMemtableIterNew(p, r, bDesc, &ap[*pn], pErr);
   if (rc == SDB_OK) (*pn)++;
   return rc;
 }
 
+/* All child iterators of version v for range r: pFirst (an overlay, ownership
+** taken; may be NULL), memtables (with pFirst, capped at lastSeq: SeqCapIter),
+** L0s, runs. */
 static int dbChildren(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc, SdbIter *pFirst,
-                      SdbIter ***papChild, int *pnChild, SdbErr *pErr) {
+                      u64 lastSeq, SdbIter ***papChild, int *pnChild, SdbErr *pErr) {
   int nMax = 2 + v->nImm + v->nL0 + v->nRun, n = 0;
   SdbIter **ap = sdbMallocZero(sizeof(SdbIter *) * (size_t)nMax);
   if (!ap) {
@@ -201,9 +271,9 @@ static int dbChildren(SdbDb *db, DbVersion *v, const SdbRange *r, int bDesc, Sdb
     return SDB_NOMEM_ERR(pErr);
   }
   if (pFirst) ap[n++] = pFirst;
-  int rc = dbMemChild(v->pMem, r, bDesc, pFirst != NULL, ap, &n, pErr);
+  int rc = dbMemChild(v->pMem, r, bDesc, pFirst != NULL, lastSeq, ap, &n, pErr);
   for (int i = 0; rc == SDB_OK && i < v->nImm; i++) {
-    rc = dbMemChild(v->apImm[i], r, bDesc, pFirst != NULL, ap, &n, pErr);
+    rc = dbMemChild(v->apImm[i], r, bDesc, pFirst != NULL, lastSeq, ap, &n, pErr);
   }
   for (int i = 0; rc == SDB_OK && i < v->nL0; i++) {   /* seekable, so every L0 */
     rc = sdbDbTableSeekIter(db, v->apL0[i], r, bDesc, &ap[n], pErr);
@@ -230,21 +300,21 @@ static int dbPrefetch(SdbDb *db, DbVersion *v, const SdbRange *aRange, int nRang
 static void dbVersionUnpin(void *p) { sdbDbVersionUnref((DbVersion *)p); }
 
 /* Scan version v (pinned by the caller; the reference passes to the iterator)
-** with an optional overlay memtable as the newest child. The first block of
-** every SST the scan merges is fetched at once where the store can overlap
-** reads (S3). */
-static int dbScanVersion(SdbDb *db, DbVersion *v, SdbMemtable *pOverlay, const SdbRange *pRange,
-                         int bDesc, SdbIter **ppIter, SdbErr *pErr) {
-  u64 maxSeq = __atomic_load_n(&v->lastSeq, __ATOMIC_ACQUIRE);
+** with an optional overlay memtable as the newest child, read up to its seq
+** overSeq (see SeqCapIter). The first block of every SST the scan merges is
+** fetched at once where the store can overlap reads (S3). */
+static int dbScanVersion(SdbDb *db, DbVersion *v, SdbMemtable *pOverlay, u64 overSeq,
+                         const SdbRange *pRange, int bDesc, SdbIter **ppIter, SdbErr *pErr) {
+  u64 lastSeq = __atomic_load_n(&v->lastSeq, __ATOMIC_ACQUIRE), maxSeq = lastSeq;
   SdbIter **apChild = NULL, *pMerged = NULL, *pOver = NULL;
   int nChild = 0;
   SdbRange all = {0};
   int rc = dbPrefetch(db, v, pRange ? pRange : &all, 1, bDesc, pErr);
   if (rc == SDB_OK && pOverlay) {
     rc = sdbMemtableIterNew(pOverlay, pRange, bDesc, &pOver, pErr);
-    maxSeq = UINT64_MAX;
+    maxSeq = overSeq;
   }
-  if (rc == SDB_OK) rc = dbChildren(db, v, pRange, bDesc, pOver, &apChild, &nChild, pErr);
+  if (rc == SDB_OK) rc = dbChildren(db, v, pRange, bDesc, pOver, lastSeq, &apChild, &nChild, pErr);
   else sdb_iter_free(pOver);
   if (rc == SDB_OK && nChild == 1) {
     /* one source: nothing to merge, and an L0's table iterator need not forward */
@@ -450,6 +520,7 @@ typedef struct ScanIter {
   SdbDb *db;
   SdbIter *pIn;           /* the scan of one version; owned */
   SdbMemtable *pOverlay;  /* the transaction's uncommitted rows, a reference; or NULL */
+  u64 overSeq;            /* ... read up to this seq (SeqCapIter); 0 = no overlay */
   SdbRangeCopy range;     /* the scan's range */
   int bHasRange;
   int bDesc;
@@ -491,7 +562,7 @@ static int scanStart(ScanIter *it, SdbErr *pErr) {
   it->manifestId = v->manifestId;
   it->pVer = v;
   it->verSeq = __atomic_load_n(&v->lastSeq, __ATOMIC_ACQUIRE);
-  int rc = dbScanVersion(it->db, v, it->pOverlay, pr, it->bDesc, &it->pIn, pErr);
+  int rc = dbScanVersion(it->db, v, it->pOverlay, it->overSeq, pr, it->bDesc, &it->pIn, pErr);
   return rc ? rc : scanExpose(it, pErr);
 }
 
@@ -537,8 +608,9 @@ static int scanIsCurrent(ScanIter *it) {
 }
 
 /* xSeek of a resuming scan: pIn seeks when the state it scans is current
-** (it then yields what a new scan would), else it is built again on the
-** current version. Neither refreshes a reader. */
+** (it then yields what a new scan would, the overlay read up to the same
+** overSeq), else it is built again on the current version. Neither
+** refreshes a reader. */
 static int scanSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
   ScanIter *it = (ScanIter *)pIter;
   it->bHasLast = 0;
@@ -558,9 +630,10 @@ static int scanSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
 
 static const SdbIterMethods scanMethods = {scanNext, scanFree, scanSeek};
 
-/* A resuming scan of pRange with overlay pIdx; see dbInt.h. */
-int sdbReadScan(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc, SdbIter **ppIter,
-                SdbErr *pErr) {
+/* A resuming scan of pRange with overlay pIdx read up to overSeq (pIdx NULL:
+** 0). */
+static int scanNew(SdbDb *db, SdbMemtable *pIdx, u64 overSeq, const SdbRange *pRange, int bDesc,
+                   SdbIter **ppIter, SdbErr *pErr) {
   *ppIter = NULL;
   int rc = dbMaybeRefresh(db, pErr);
   if (rc) return rc;
@@ -575,6 +648,7 @@ int sdbReadScan(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc,
   it->bDesc = bDesc;
   if (pIdx) sdbMemtableRef(pIdx);
   it->pOverlay = pIdx;
+  it->overSeq = overSeq;
   rc = scanStart(it, pErr);
   if (rc) rc = scanRetry(it, rc, pErr);
   if (rc) {
@@ -586,19 +660,31 @@ int sdbReadScan(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc,
 }
 
 /* See dbInt.h. */
+int sdbReadScan(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc, SdbIter **ppIter,
+                SdbErr *pErr) {
+  return scanNew(db, pIdx, pIdx ? sdbMemtableMaxSeq(pIdx) : 0, pRange, bDesc, ppIter, pErr);
+}
+
+/* See dbInt.h. The overlay stays as *ppIter read it: its operations up to
+** overSeq (none if it had none), also when the batch's index was replaced
+** meanwhile (a savepoint rollback) or the scan is built again. */
 int sdbReadScanSeek(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc,
                     SdbIter **ppIter, SdbErr *pErr) {
   ScanIter *it = (ScanIter *)*ppIter;
-  if (it && it->base.pMethods == &scanMethods && it->db == db && it->bDesc == bDesc &&
-      it->pOverlay == pIdx) {
-    int rc = scanSeek(&it->base, pRange, pErr);
-    if (rc) {
-      scanFree(&it->base);
-      *ppIter = NULL;
+  u64 overSeq = pIdx ? sdbMemtableMaxSeq(pIdx) : 0;
+  if (it && it->base.pMethods == &scanMethods && it->db == db) {
+    overSeq = it->overSeq;
+    if (overSeq == 0) pIdx = NULL;
+    if (it->bDesc == bDesc && it->pOverlay == pIdx) {
+      int rc = scanSeek(&it->base, pRange, pErr);
+      if (rc) {
+        scanFree(&it->base);
+        *ppIter = NULL;
+      }
+      return rc;
     }
-    return rc;
   }
   sdb_iter_free(*ppIter);
   *ppIter = NULL;
-  return sdbReadScan(db, pIdx, pRange, bDesc, ppIter, pErr);
+  return scanNew(db, pIdx, overSeq, pRange, bDesc, ppIter, pErr);
 }
