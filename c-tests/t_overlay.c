@@ -209,6 +209,32 @@ static void testOwnWrites(const char *zDir) {
   sdb_iter_free(it);
   CHECKF("overlay: a scan keeps its view across a truncation of the batch",
          rc == SDB_OK && strcmp(z, "a=1 b=2b c=3 d=4 ") == 0, "rc %d, rows %s", rc, z);
+
+  /* ... and when it seeks after the truncation, in either direction: the
+  ** operations added since take the numbers of the dropped ones (the batch
+  ** numbers them by position) and must stay unseen. */
+  sdb_batch_clear(b);
+  put(b, "b", "2b");
+  put(b, "x1", "1");
+  put(b, "x2", "2");
+  it = NULL;
+  rc = sdb_db_scan_overlay(db, b, NULL, 0, &it, &err);
+  if (rc == SDB_OK) rc = sdb_batch_truncate(b, 1, NULL);
+  if (rc == SDB_OK) rc = put(b, "c", "3new");
+  if (rc == SDB_OK) rc = put(b, "y", "new");
+  const char *azView[] = {"a=1 b=2b c=3 d=4 x1=1 x2=2 ", "x2=2 x1=1 d=4 c=3 b=2b a=1 "};
+  for (int k = 0; k < 2; k++) {
+    if (rc == SDB_OK) rc = sdb_db_scan_seek(db, b, NULL, k, &it, &err);
+    z[0] = 0;
+    for (int i = 0; rc == SDB_OK && i < 100 && !it->bEof; i++) {
+      addRow(z, sizeof(z), &it->cur);
+      rc = sdb_iter_next(it, &err);
+    }
+    CHECKF(k ? "overlay: a seek in the other direction after a truncation keeps the view"
+             : "overlay: a seek after a truncation keeps the view",
+           rc == SDB_OK && strcmp(z, azView[k]) == 0, "rc %d, rows %s", rc, z);
+  }
+  sdb_iter_free(it);
   sdb_batch_free(b);
   sdb_db_close(db);
 }

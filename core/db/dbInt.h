@@ -279,9 +279,9 @@ int sdbReaderRefresh(SdbDb *db, SdbErr *pErr);
 int sdbReadScan(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc, SdbIter **ppIter,
                 SdbErr *pErr);
 /* sdb_db_scan_seek: seek *ppIter (a scan of db, or NULL) when it scans in
-** direction bDesc with overlay pIdx, else free it and start a new scan; a
-** scan of db passed in keeps reading the overlay up to the seq it read
-** (read.c, SeqCapIter). */
+** direction bDesc, else free it and start a new scan; a scan of db passed
+** in keeps its overlay (the index it referenced, up to the seq it read; pIdx
+** is then unused: read.c, SeqCapIter). */
 int sdbReadScanSeek(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc,
                     SdbIter **ppIter, SdbErr *pErr);
 /* sdb_db_prefetch. */

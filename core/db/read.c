@@ -665,26 +665,33 @@ int sdbReadScan(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc,
   return scanNew(db, pIdx, pIdx ? sdbMemtableMaxSeq(pIdx) : 0, pRange, bDesc, ppIter, pErr);
 }
 
-/* See dbInt.h. The overlay stays as *ppIter read it: its operations up to
-** overSeq (none if it had none), also when the batch's index was replaced
-** meanwhile (a savepoint rollback) or the scan is built again. */
+/* See dbInt.h. The overlay stays as *ppIter read it: the index memtable it
+** referenced (kept alive by its reference) up to overSeq, or none. Not the
+** batch's index now: a savepoint rollback or a commit replaces it, and the
+** new index numbers its operations from where it was truncated, so the
+** operations added since would take the numbers up to overSeq again. */
 int sdbReadScanSeek(SdbDb *db, SdbMemtable *pIdx, const SdbRange *pRange, int bDesc,
                     SdbIter **ppIter, SdbErr *pErr) {
   ScanIter *it = (ScanIter *)*ppIter;
-  u64 overSeq = pIdx ? sdbMemtableMaxSeq(pIdx) : 0;
-  if (it && it->base.pMethods == &scanMethods && it->db == db) {
-    overSeq = it->overSeq;
-    if (overSeq == 0) pIdx = NULL;
-    if (it->bDesc == bDesc && it->pOverlay == pIdx) {
-      int rc = scanSeek(&it->base, pRange, pErr);
-      if (rc) {
-        scanFree(&it->base);
-        *ppIter = NULL;
-      }
-      return rc;
-    }
+  if (!it || it->base.pMethods != &scanMethods || it->db != db) {
+    sdb_iter_free(*ppIter);
+    *ppIter = NULL;
+    return sdbReadScan(db, pIdx, pRange, bDesc, ppIter, pErr);
   }
-  sdb_iter_free(*ppIter);
+  int rc;
+  if (it->bDesc == bDesc) {
+    rc = scanSeek(&it->base, pRange, pErr);
+    if (rc == SDB_OK) return SDB_OK;
+    scanFree(&it->base);
+    *ppIter = NULL;
+    return rc;
+  }
+  SdbMemtable *pOld = it->pOverlay;   /* the new scan takes its own reference */
+  u64 overSeq = it->overSeq;
+  if (pOld) sdbMemtableRef(pOld);
+  scanFree(&it->base);
   *ppIter = NULL;
-  return scanNew(db, pIdx, overSeq, pRange, bDesc, ppIter, pErr);
+  rc = scanNew(db, pOld, overSeq, pRange, bDesc, ppIter, pErr);
+  sdbMemtableUnref(pOld);
+  return rc;
 }
