@@ -10,7 +10,9 @@
 **     from 0 again; the cursor's bound (its first batch's last operation)
 **     must not make the first operations of the new batch visible;
 **   - ROLLBACK TO and new writes: the new writes take the numbers of the
-**     rolled-back operations; they must not become visible either.
+**     rolled-back operations; they must not become visible either;
+**   - a cursor whose first xFilter reads nothing (an empty range) binds its
+**     view there too (sql-tests/122 has the single-statement case).
 **
 ** The extension is compiled in (-DSQLITE_CORE) as in the other t_vtab tests.
 */
@@ -143,11 +145,35 @@ static void testRollbackTo(void) {
   sqlite3_close(db);
 }
 
+/* A cursor whose first xFilter reads nothing (the outer row's key is NULL)
+** takes its view there, not at its first scan. */
+static void testEmptyFirstFilter(void) {
+  char z[1024];
+  sqlite3 *db = openConn("emptyfirst");
+  CHECK("overlay sql: open (empty first filter)", db != 0);
+  if (!db) return;
+  sqlite3_stmt *s = 0;
+  run(db, "BEGIN; INSERT INTO kv VALUES ('p', '1');");
+  int rc = sqlite3_prepare_v2(db,
+      "SELECT o.x, coalesce(i.value, '-') FROM o LEFT JOIN kv i"
+      " ON i.key = CASE o.x WHEN 'p' THEN NULL ELSE o.x END ORDER BY o.rowid", -1, &s, 0);
+  z[0] = 0;
+  if (rc == SQLITE_OK) rc = stepRow(s, z, sizeof(z));
+  if (rc == SQLITE_ROW) rc = run(db, "INSERT INTO kv VALUES ('k2', 'new2')");
+  while (rc == SQLITE_OK || rc == SQLITE_ROW) rc = stepRow(s, z, sizeof(z));
+  sqlite3_finalize(s);
+  CHECKF("overlay sql: a cursor whose first xFilter is empty keeps the view it had then",
+         rc == SQLITE_DONE && strcmp(z, "p=- k2=- k3=- k4=- ") == 0, "rc %d, rows %s", rc, z);
+  run(db, "COMMIT");
+  sqlite3_close(db);
+}
+
 int main(void) {
   snprintf(zDir, sizeof(zDir), "%s/sdb-overlaysql-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
   CHECK("overlay sql: temp dir", mkdtemp(zDir) != 0);
   testCommitNewTxn();
   testRollbackTo();
+  testEmptyFirstFilter();
   nftw(zDir, rmEntry, 16, FTW_DEPTH | FTW_PHYS);
   return test_done();
 }

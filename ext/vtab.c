@@ -594,6 +594,25 @@ static int cursorStart(SdbCursor *p, const SdbExtBounds *pB, int bDesc, i64 nOff
   return rc;
 }
 
+/* A cursor's view of the transaction's batch is the one its iterator took
+** at its first scan (every later xFilter keeps it: sdb_db_scan_seek). An
+** xFilter that scans nothing (an empty range, no IN member) takes it all the
+** same while a transaction is open and the cursor has none yet, with a scan
+** of no key (below "\0"): else its first real scan, after the statement
+** wrote, would see those writes. */
+static int cursorTakeView(SdbCursor *p) {
+  SdbVtab *pTab = cursorVtab(p);
+  if (p->pIter || !sdbExtHandleBatch(pTab->pHandle, pTab->db)) return SQLITE_OK;
+  SdbRange r;
+  memset(&r, 0, sizeof(r));
+  r.pHi = (const u8 *)"";     /* the byte 0, exclusive */
+  r.nHi = 1;
+  r.bHasHi = r.bHiExcl = 1;
+  int rc = cursorScan(p, &r, p->plan.bDesc);
+  p->bEof = 1;
+  return rc;
+}
+
 /* xFilter: start a scan as the plan in idxStr says. See extInt.h
 ** (sdbExtCursorFilter). */
 int sdbExtCursorFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
@@ -619,6 +638,7 @@ int sdbExtCursorFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idx
     rc = cursorInList(p, pB, pPlan->aLoose[iIn], argv[iIn], pPlan->bDesc);
   }
   if (rc == SQLITE_OK && !pB->bEmpty) rc = cursorStart(p, pB, pPlan->bDesc, nOffset);
+  if (rc == SQLITE_OK && !p->pIter) rc = cursorTakeView(p);
   if (rc != SQLITE_OK) p->bEof = 1;
   return rc;
 }
