@@ -272,8 +272,8 @@ int sdb_db_scan_overlay(SdbDb *pDb, SdbBatch *pOverlay, const SdbRange *pRange, 
 ** sdb_db_scan_overlay does. *ppIter is the scan afterwards (NULL on error).
 ** A scan of pDb passed in *ppIter keeps its view of the overlay: the
 ** operations pOverlay had when *ppIter first started (none if it had none),
-** whether it seeks or starts again (one statement's cursor never sees the
-** statement's own writes).
+** whether it seeks or starts again, also after pOverlay was truncated or
+** cleared (one statement's cursor never sees the statement's own writes).
 */
 int sdb_db_scan_seek(SdbDb *pDb, SdbBatch *pOverlay, const SdbRange *pRange, int bDesc,
                      SdbIter **ppIter, SdbErr *pErr);
