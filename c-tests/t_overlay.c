@@ -7,8 +7,10 @@
 ** ... SELECT through a second table of the same database, the Halloween
 ** problem) are not seen, both directions: new keys ahead of the scan, a new
 ** value or a delete of a key the scan has not reached yet (it shows the value
-** the key had at the start). A seek (a new xFilter) sees the batch as it is
-** then, like a new scan.
+** the key had at the start). A seek (a new xFilter of the cursor) keeps
+** that view, in either direction, also after the batch was truncated and
+** written again (its new operations reuse the dropped ones' numbers); a new
+** scan sees the batch as it is then.
 **
 ** Part 2, the database under the overlay is read up to the sequence number
 ** published when the scan started, as a scan without an overlay is:
