@@ -444,11 +444,18 @@ static int wrInit(SdbDb *db, SdbErr *pErr) {
 
 /* A writer needs a next WAL id and a next sequence number. A WAL id or seq of
 ** 2^64 - 1 (corrupt data) would wrap to 0: a fence at WAL id 0 that later WAL
-** writes collide with, rows older than every row they replace. */
+** writes collide with, rows older than every row they replace. Seqs from
+** 2^62 number a transaction's uncommitted rows (batch.h): committed ones
+** there would outrank them or be dropped by its scans (read up to its last
+** operation). */
 static int wrCheckIdsLeft(u64 walId, u64 seq, SdbErr *pErr) {
   if (walId == UINT64_MAX) {
     return sdbCorrupt(pErr, "WAL id %020llu (2^64-1) leaves no id for a writer",
                       (unsigned long long)walId);
+  }
+  if (seq >= SDB_BATCH_SEQ_BASE && seq != UINT64_MAX) {
+    return sdbCorrupt(pErr, "sequence number %llu (in the manifest or the WAL) reaches 2^62,"
+                      " where this writer numbers uncommitted rows", (unsigned long long)seq);
   }
   if (seq == UINT64_MAX) {
     return sdbCorrupt(pErr, "sequence number 2^64-1 (in the manifest or the WAL) leaves none"
