@@ -294,18 +294,27 @@ static SdbVtab *cursorVtab(SdbCursor *p) {
   return p->pSrc;
 }
 
+/* Check the key of the current row, on a row, against an integer key_type. */
+static int cursorCheckIntKey(SdbCursor *p) {
+  SdbVtab *pTab = cursorVtab(p);
+  char *zErr = 0;
+  const SdbEntry *e = &p->pIter->cur;
+  int rc = sdbExtKeyCheck(pTab->args.eKeyType, e->pKey, e->nKey, pTab->zName, &zErr);
+  if (rc != SQLITE_OK) return sdbExtVtabError(p->base.pVtab, rc, zErr);
+  return SQLITE_OK;
+}
+
+/* True if the cursor's keys must be checked (key_type int64/uint64: 8 bytes). */
+static int cursorIntKeys(SdbCursor *p) {
+  int eKeyType = cursorVtab(p)->args.eKeyType;
+  return eKeyType == SDB_KEY_INT64 || eKeyType == SDB_KEY_UINT64;
+}
+
 /* Check the key of the current row against key_type (after every move). */
 static int cursorCheckRow(SdbCursor *p) {
   if (!p->pIter || p->pIter->bEof) { p->bEof = 1; return SQLITE_OK; }
-  SdbVtab *pTab = cursorVtab(p);
   p->bEof = 0;
-  int eKeyType = pTab->args.eKeyType;
-  if (eKeyType != SDB_KEY_INT64 && eKeyType != SDB_KEY_UINT64) return SQLITE_OK;  /* any bytes */
-  char *zErr = 0;
-  const SdbEntry *e = &p->pIter->cur;
-  int rc = sdbExtKeyCheck(eKeyType, e->pKey, e->nKey, pTab->zName, &zErr);
-  if (rc != SQLITE_OK) return sdbExtVtabError(p->base.pVtab, rc, zErr);
-  return SQLITE_OK;
+  return cursorIntKeys(p) ? cursorCheckIntKey(p) : SQLITE_OK;   /* else any bytes */
 }
 
 /* Start an engine scan of pRange; the cursor lands on its first row. The
@@ -366,18 +375,23 @@ static int cursorNextPoint(SdbCursor *p) {
   return SQLITE_OK;
 }
 
-/* Move to the next row in either mode. */
+/* Move to the next row in either mode. Called per row: the range scan's
+** step makes no call of its own (an SdbErr is cleared in place, the key
+** check is a call only for integer keys). */
 static int cursorAdvance(SdbCursor *p) {
   if (p->bPoints) return cursorNextPoint(p);
-  if (!p->pIter || p->pIter->bEof) { p->bEof = 1; return SQLITE_OK; }
+  SdbIter *pIter = p->pIter;
+  if (!pIter || pIter->bEof) { p->bEof = 1; return SQLITE_OK; }
   SdbErr err;
-  sdb_err_clear(&err);
-  int rc = sdb_iter_next(p->pIter, &err);
+  err.rc = SDB_OK;
+  err.zMsg[0] = 0;
+  int rc = sdb_iter_next(pIter, &err);
   if (rc != SDB_OK) {
     p->bEof = 1;
     return sdbExtVtabEngineError(p->base.pVtab, &err, rc);
   }
-  return cursorCheckRow(p);
+  p->bEof = pIter->bEof;
+  return p->bEof || !cursorIntKeys(p) ? SQLITE_OK : cursorCheckIntKey(p);
 }
 
 /* Compare two IN keys (qsort). */
@@ -683,19 +697,32 @@ static void resultSeq(sqlite3_context *ctx, u64 seq) {
 ** "unchanged" (value: no read unless needed; seq, create_ts: not a write).
 ** expire_ts is always returned, so an UPDATE keeps the row's expiry.
 */
+static __attribute__((noinline)) int cursorColumnOther(SdbCursor *p, sqlite3_context *ctx,
+                                                       int iCol);
+
 int sdbExtCursorColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int iCol) {
   SdbCursor *p = (SdbCursor *)pCursor;
   SdbVtab *pTab = cursorVtab(p);
   const SdbEntry *e = &p->pIter->cur;
-  switch (iCol) {
-    case SDB_COL_KEY:
+  if (iCol == SDB_COL_KEY) {               /* per row: no switch, no other column's setup */
+    if (pTab->args.eKeyType == SDB_KEY_TEXT) {
+      sqlite3_result_text(ctx, e->nKey ? (const char *)e->pKey : "", (int)e->nKey, SQLITE_TRANSIENT);
+    } else {
       sdbExtKeyResult(ctx, pTab->args.eKeyType, e->pKey, e->nKey);
-      break;
-    case SDB_COL_VALUE:
-      if (sqlite3_vtab_nochange(ctx)) break;    /* UPDATE that keeps the value */
-      if (e->nVal > 0x7fffffff) return SQLITE_TOOBIG;
-      resultValue(ctx, pTab->args.eValueType, e);
-      break;
+    }
+    return SQLITE_OK;
+  }
+  if (iCol != SDB_COL_VALUE) return cursorColumnOther(p, ctx, iCol);
+  if (sqlite3_vtab_nochange(ctx)) return SQLITE_OK;   /* UPDATE that keeps the value */
+  if (e->nVal > 0x7fffffff) return SQLITE_TOOBIG;
+  resultValue(ctx, pTab->args.eValueType, e);
+  return SQLITE_OK;
+}
+
+/* xColumn of the columns other than key and value (sdbExtCursorColumn). */
+static int cursorColumnOther(SdbCursor *p, sqlite3_context *ctx, int iCol) {
+  const SdbEntry *e = &p->pIter->cur;
+  switch (iCol) {
     case SDB_COL_PREFIX:
       if (p->pPrefix) sqlite3_result_value(ctx, p->pPrefix);
       else sqlite3_result_null(ctx);
