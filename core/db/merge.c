@@ -439,18 +439,16 @@ static int visStepDesc(VisIter *it, SdbErr *pErr) {
       it->base.bEof = 1;
       return SDB_OK;
     }
-    SdbEntry e = m->cur;
+    SdbEntry *e = &it->base.cur;   /* the row, if it is one: copied once, in place */
+    *e = m->cur;
     int rc = sdb_iter_next(m, pErr);
     if (rc) return rc;
-    if (m->bEof || !sdbKeyEq(m->cur.pKey, m->cur.nKey, e.pKey, e.nKey)) {
-      if (e.seq > it->maxSeq || e.eKind == SDB_KIND_TOMBSTONE) continue;
-      if (e.eKind == SDB_KIND_VALUE) {
-        it->base.cur = e;
-        break;
-      }
+    if (m->bEof || !sdbKeyEq(m->cur.pKey, m->cur.nKey, e->pKey, e->nKey)) {
+      if (e->seq > it->maxSeq || e->eKind == SDB_KIND_TOMBSTONE) continue;
+      if (e->eKind == SDB_KIND_VALUE) break;
     }
     int bRow;
-    rc = visGather(it, &e, pErr);
+    rc = visGather(it, e, pErr);   /* copies *e before visResolve sets base.cur */
     if (rc == SDB_OK) rc = visResolve(it, &bRow, pErr);
     if (rc) return rc;
     if (bRow) break;
