@@ -1356,9 +1356,28 @@ static int sstIterAdvance(SstIter *it, SdbErr *pErr) {
   }
 }
 
+/* sstIterAdvance's common case, without its call: the next row is in the
+** current block (of a sorted SST, or a scan of everything). Returns 1 when
+** it moved (to that row, or to EOF at the range's end), 0 when the step is
+** sstIterAdvance's (another block, a row above maxSeq, an unsorted SST). */
+static inline int sstIterStepInBlock(SstIter *it) {
+  const SdbBlock *b = it->cur.p;
+  if (!b || (it->pRange && !it->pSst->bSorted)) return 0;
+  i64 i = it->iRow + (it->bDesc ? -1 : 1);
+  if (i < 0 || i >= (i64)b->nRow || b->aRow[i].seq > it->pSst->maxSeq) return 0;
+  it->iRow = i;
+  if (it->bEndProbe && !sstIterBeforeEnd(it, b, (u32)i)) {
+    sstIterEndInBlock(it);
+    return 1;
+  }
+  sdbBlockRowEntry(b, (u32)i, &it->base.cur);
+  it->bCurRow = 1;
+  return 1;
+}
+
 static int sstIterNext(SdbIter *pIter, SdbErr *pErr) {
   SstIter *it = (SstIter *)pIter;
-  if (it->base.bEof) return SDB_OK;
+  if (it->base.bEof || sstIterStepInBlock(it)) return SDB_OK;
   int rc = sstIterAdvance(it, pErr);
   if (rc) sstIterStop(it);
   return rc;
