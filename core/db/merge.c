@@ -461,10 +461,15 @@ static int visStep(VisIter *it, SdbErr *pErr) {
   return it->bDesc ? visStepDesc(it, pErr) : visStepAsc(it, pErr);
 }
 
-static int visNext(SdbIter *pIter, SdbErr *pErr) {
+/* xNext, one per direction (the method table says which, no test per row). */
+static int visNextAsc(SdbIter *pIter, SdbErr *pErr) {
   VisIter *it = (VisIter *)pIter;
-  if (it->base.bEof) return SDB_OK;
-  return visStep(it, pErr);
+  return it->base.bEof ? SDB_OK : visStepAsc(it, pErr);
+}
+
+static int visNextDesc(SdbIter *pIter, SdbErr *pErr) {
+  VisIter *it = (VisIter *)pIter;
+  return it->base.bEof ? SDB_OK : visStepDesc(it, pErr);
 }
 
 static void visFree(SdbIter *pIter) {
@@ -491,7 +496,8 @@ static int visSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
   return rc;
 }
 
-static const SdbIterMethods visMethods = {visNext, visFree, visSeek};
+static const SdbIterMethods visMethodsAsc = {visNextAsc, visFree, visSeek};
+static const SdbIterMethods visMethodsDesc = {visNextDesc, visFree, visSeek};
 
 int sdbVisibleIterNew(SdbIter *pMerged, int bDesc, u64 maxSeq, int eMergeOp, void *pPin,
                       void (*xUnpin)(void *), SdbIter **pp, SdbErr *pErr) {
@@ -502,7 +508,7 @@ int sdbVisibleIterNew(SdbIter *pMerged, int bDesc, u64 maxSeq, int eMergeOp, voi
     if (xUnpin) xUnpin(pPin);
     return SDB_NOMEM_ERR(pErr);
   }
-  it->base.pMethods = &visMethods;
+  it->base.pMethods = bDesc ? &visMethodsDesc : &visMethodsAsc;
   it->pM = pMerged;
   it->bDesc = bDesc;
   it->maxSeq = maxSeq;
