@@ -480,23 +480,6 @@ int sdbBlockDecode(SdbBuf *pPayload, int formatVersion, SdbBlock **pp, SdbErr *p
 
 void sdbBlockFree(SdbBlock *p) { sdbFree(p); }
 
-void sdbBlockRowEntry(const SdbBlock *p, u32 i, SdbEntry *pE) {
-  const SdbBlockRow *r = &p->aRow[i];
-  pE->pKey = p->aData + r->offKey;
-  pE->nKey = r->nKey;
-  pE->pVal = (r->flags & SDB_ROW_TOMBSTONE) ? NULL : p->aData + r->offVal;
-  pE->nVal = r->nVal;
-  pE->seq = r->seq;
-  pE->eKind = (r->flags & SDB_ROW_TOMBSTONE) ? SDB_KIND_TOMBSTONE
-              : (r->flags & SDB_ROW_MERGE)   ? SDB_KIND_MERGE
-                                             : SDB_KIND_VALUE;
-  pE->bHasCreateTs = (r->flags & SDB_ROW_CREATE_TS) != 0;
-  pE->bHasExpireTs = (r->flags & SDB_ROW_EXPIRE_TS) != 0;
-  const u8 *pTs = p->aData + r->offTs;
-  pE->expireTs = pE->bHasExpireTs ? (i64)sdbGetU64BE(pTs) : 0;
-  pE->createTs = pE->bHasCreateTs ? (i64)sdbGetU64BE(pTs + (pE->bHasExpireTs ? 8 : 0)) : 0;
-}
-
 u32 sdbBlockSeek(const SdbBlock *p, const u8 *key, size_t nKey, int bAfter) {
   SdbKeyProbe q;
   sdbBlockProbe(p, key, nKey, &q);
