@@ -347,6 +347,16 @@ void sdb_db_stats(SdbDb *pDb, SdbStats *pStats);
 void sdb_db_estimate(SdbDb *pDb, uint64_t *pnRows, uint64_t *pnBytes);
 
 /*
+** Whether the database as the handle sees it now may hold a key (a row or a
+** tombstone, any version) below pKey[0..nKey-1]: 1 unless every L0 SST and the
+** first SST of every sorted run has a first key >= pKey (a table without a
+** recorded first key counts as may) and no memtable (active or frozen) holds
+** a key below it. No I/O, no lock beyond pinning the version. For planning:
+** the answer may change as soon as it is given.
+*/
+int sdb_db_may_hold_below(SdbDb *pDb, const uint8_t *pKey, size_t nKey);
+
+/*
 ** What work cost, for one caller's account (a statement, a connection). Every
 ** field is a uint64_t the engine adds to with atomic adds, so a record may be
 ** shared by the threads that work for one caller; read it with atomic loads

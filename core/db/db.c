@@ -211,4 +211,24 @@ void sdb_db_estimate(SdbDb *db, uint64_t *pnRows, uint64_t *pnBytes) {
   sdbDbVersionUnref(v);
 }
 
+/* True if table t may hold a key below pKey: its first key is not known to be
+** at or above it. */
+static int dbTableMayHoldBelow(const DbTable *t, const u8 *pKey, size_t nKey) {
+  if (!t->info.bHasFirst) return 1;
+  return sdbKeyCmp(t->info.pFirst, t->info.nFirst, pKey, nKey) < 0;
+}
+
+/* See slatedb.h. */
+int sdb_db_may_hold_below(SdbDb *db, const uint8_t *pKey, size_t nKey) {
+  DbVersion *v = sdbDbPinVersion(db);
+  int bMay = v->pMem && sdbMemtableHasBelow(v->pMem, pKey, nKey);
+  for (int i = 0; !bMay && i < v->nImm; i++) bMay = sdbMemtableHasBelow(v->apImm[i], pKey, nKey);
+  for (int i = 0; !bMay && i < v->nL0; i++) bMay = dbTableMayHoldBelow(v->apL0[i], pKey, nKey);
+  for (int i = 0; !bMay && i < v->nRun; i++) {
+    bMay = v->aRun[i].nTable > 0 && dbTableMayHoldBelow(v->aRun[i].apTable[0], pKey, nKey);
+  }
+  sdbDbVersionUnref(v);
+  return bMay;
+}
+
 const char *sdb_version(void) { return "sqlite-slatedb 0.1.0 (SlateDB 0.12.1 format)"; }

@@ -161,6 +161,12 @@ static int mtCmp(const MtNode *pNode, const u8 *pKey, size_t nKey, u64 seq) {
   return pNode->seq > seq ? -1 : (pNode->seq < seq ? 1 : 0);
 }
 
+/* See memtable.h. The list is in key order: its first node has the least key. */
+int sdbMemtableHasBelow(SdbMemtable *p, const u8 *pKey, size_t nKey) {
+  MtNode *pFirst = mtNext(p->pHead, 0);
+  return pFirst && sdbKeyCmp(pFirst->pKey, pFirst->nKey, pKey, nKey) < 0;
+}
+
 /* The last node that sorts before (key, seq) (the head if none). Fills
 ** apPrev[level] for every level when apPrev is not NULL. */
 static MtNode *mtFindLess(SdbMemtable *p, const u8 *pKey, size_t nKey, u64 seq,

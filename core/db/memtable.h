@@ -44,6 +44,11 @@ u64 sdbMemtableMaxSeq(const SdbMemtable *p);
 u64 sdbMemtableL0Estimate(const SdbMemtable *p, u64 blockSize, u32 bitsPerKey, u32 minFilterKeys);
 i64 sdbMemtableMaxCreateTs(const SdbMemtable *p);
 
+/* True if the memtable holds a row (any version, tombstones too) whose key
+** sorts before pKey[0..nKey-1]. Reads only the first node: no lock, safe
+** while another thread inserts. */
+int sdbMemtableHasBelow(SdbMemtable *p, const u8 *pKey, size_t nKey);
+
 /* Iterate all versions within pRange (NULL = everything) in key order
 ** (descending if bDesc; within one key the order is then seq ascending).
 ** The iterator holds a reference on the memtable, so a row's pointers stay
