@@ -327,6 +327,7 @@ typedef struct SdbExtPlan {
   int nArg;                       /* entries in aRole */
   u8 aRole[SDB_PLAN_MAXARG];      /* SDB_ARG_* of argv[i] */
   u8 aLoose[SDB_PLAN_MAXARG];     /* argv[i] is a loose key term (see below) */
+  u8 aChecked[SDB_PLAN_MAXARG];   /* argv[i] is a checked key term (see below) */
   int bDesc;                      /* scan in descending key order */
 } SdbExtPlan;
 
@@ -342,9 +343,15 @@ typedef struct SdbExtPlan {
 ** from the value alone, so a text-key term whose right-hand side is not a
 ** known constant is "loose": omit=0 (SQLite re-checks it) and xFilter scans a
 ** superset valid under both readings.
+**
+** Checked terms. bNoLowKeys: the table is open and holds no key below ':'
+** (sdb_db_may_hold_below) and no uncommitted write of the connection. Then
+** a loose range term (>, >=, <, <=) is "checked" instead: omit=1, and
+** xFilter makes it exact (sdbExtZoneApply), or fails a row it cannot
+** answer exactly (vtab_plan.c explains the rule).
 */
 int sdbExtBestIndex(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
-                    int bNoOmit);
+                    int bNoOmit, int bNoLowKeys);
 
 /*
 ** Where the columns that xBestIndex treats specially are, for one of the two
@@ -374,7 +381,7 @@ extern const SdbExtPlanCols sdbExtPlanColsRead;
 ** and a statement without a URL must reach xFilter, which says so.
 */
 int sdbExtBestIndexCols(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
-                        int bNoOmit, const SdbExtPlanCols *pCols);
+                        int bNoOmit, int bNoLowKeys, const SdbExtPlanCols *pCols);
 /* Parse idxStr (as sdbExtBestIndex wrote it). SQLITE_OK or SQLITE_ERROR. */
 int sdbExtPlanParse(const char *zIdxStr, int argc, SdbExtPlan *pPlan);
 
@@ -440,6 +447,34 @@ void sdbExtBoundsFree(SdbExtBounds *p);
 void sdbExtBoundsReset(SdbExtBounds *p);
 /* True if key a[0..n-1] lies within *p. */
 int sdbExtBoundsContain(const SdbExtBounds *p, const u8 *a, int n);
+
+/*
+** The unclear zone of a cursor's checked terms (vtab_plan.c): keys below hi
+** (or equal to it when bIncl) whose comparison with the value of an unclear
+** term depends on an affinity the table is not told. bOn: some checked term
+** had an unclear value. pVal: a copy of the value that set hi (messages).
+*/
+typedef struct SdbExtZone {
+  int bOn;
+  int bIncl;
+  SdbExtKey hi;           /* its buffer is reused by the next xFilter */
+  sqlite3_value *pVal;
+} SdbExtZone;
+
+/*
+** Apply checked term `key eRole pVal` (range roles, key_type=text) to *pB
+** and *pZ: exactly for a clear value, else a superset of the rows outside
+** the zone that satisfy it, plus the zone (widened). SQLITE_OK or SQLITE_NOMEM.
+*/
+int sdbExtZoneApply(SdbExtZone *pZ, SdbExtBounds *pB, int eRole, sqlite3_value *pVal);
+/* True if key a[0..n-1] lies within the zone. REQUIRES: pZ->bOn. */
+int sdbExtZoneContains(const SdbExtZone *pZ, const u8 *a, size_t n);
+/* The error for a row of key a[0..n-1] within the zone, of table zTab
+** (sqlite3_malloc'd; NULL on OOM). */
+char *sdbExtZoneMsg(const SdbExtZone *pZ, const char *zTab, const u8 *a, size_t n);
+/* Switch the zone off (keeps hi's buffer); sdbExtZoneFree releases all. */
+void sdbExtZoneReset(SdbExtZone *pZ);
+void sdbExtZoneFree(SdbExtZone *pZ);
 
 /*
 ** The key (if any) equal to pVal under the column's comparison semantics.

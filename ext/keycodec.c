@@ -183,7 +183,7 @@ static const u8 aNumHi[1] = { 0x3a };
 /* Upper bound max((a, bExcl), (aNumHi, exclusive)) into *p. */
 static int boundsHiAtLeastNumeric(SdbExtBounds *p, const u8 *a, int n, int bExcl) {
   int c = sdbExtKeyCmp(a, n, aNumHi, 1);
-  if (c > 0) return boundsHi(p, a, n, bExcl);
+  if (c >= 0) return boundsHi(p, a, n, bExcl);    /* key <= ':' holds ':' */
   return boundsHi(p, aNumHi, 1, 1);
 }
 
@@ -459,6 +459,79 @@ int sdbExtBoundsContain(const SdbExtBounds *p, const u8 *a, int n) {
   return 1;
 }
 
+/* ------------------------------------------------------------ checked terms */
+
+/* True if checked-term value pVal is clear (vtab_plan.c): NULL, BLOB, or TEXT
+** whose first byte is ':' or above. */
+static int zoneIsClear(sqlite3_value *pVal) {
+  int eType = sqlite3_value_type(pVal);
+  if (eType == SQLITE_NULL || eType == SQLITE_BLOB) return 1;
+  if (eType != SQLITE_TEXT || sqlite3_value_bytes(pVal) == 0) return 0;
+  const u8 *z = sqlite3_value_text(pVal);
+  return z && z[0] >= aNumHi[0];
+}
+
+/* Widen *pZ to keys up to (a[0..n-1], bIncl) when that is larger, and
+** remember pVal (copied) as the value to name. */
+static int zoneWiden(SdbExtZone *pZ, const u8 *a, int n, int bIncl, sqlite3_value *pVal) {
+  if (pZ->bOn) {
+    int c = sdbExtKeyCmp(a, n, pZ->hi.a, pZ->hi.n);
+    if (c < 0 || (c == 0 && (pZ->bIncl || !bIncl))) return SQLITE_OK;
+  }
+  sqlite3_value *pDup = sqlite3_value_dup(pVal);
+  if (!pDup || keySet(&pZ->hi, a, n) != SQLITE_OK) {
+    sqlite3_value_free(pDup);
+    return SQLITE_NOMEM;
+  }
+  sqlite3_value_free(pZ->pVal);
+  pZ->pVal = pDup;
+  pZ->bOn = 1;
+  pZ->bIncl = bIncl;
+  return SQLITE_OK;
+}
+
+/* See extInt.h. The zone of an unclear value: keys below ':', and for a
+** number also keys up to its text (when that is above ':': 'Inf'). */
+int sdbExtZoneApply(SdbExtZone *pZ, SdbExtBounds *pB, int eRole, sqlite3_value *pVal) {
+  if (zoneIsClear(pVal)) return sdbExtBoundsApply(pB, SDB_KEY_TEXT, eRole, 1, pVal);
+  int rc = SQLITE_OK;
+  if (eRole == SDB_ARG_KEY_LT || eRole == SDB_ARG_KEY_LE) {
+    rc = sdbExtBoundsApply(pB, SDB_KEY_TEXT, eRole, 1, pVal);  /* the zone at most */
+  }                             /* > and >=: every key outside the zone holds */
+  if (rc != SQLITE_OK) return rc;
+  if (sqlite3_value_type(pVal) == SQLITE_TEXT) return zoneWiden(pZ, aNumHi, 1, 0, pVal);
+  sqlite3_value *pDup = sqlite3_value_dup(pVal);
+  const u8 *z = pDup ? sqlite3_value_text(pDup) : 0;
+  if (!z) rc = SQLITE_NOMEM;
+  else if (sdbExtKeyCmp(z, sqlite3_value_bytes(pDup), aNumHi, 1) >= 0) {
+    rc = zoneWiden(pZ, z, sqlite3_value_bytes(pDup), 1, pVal);
+  } else {
+    rc = zoneWiden(pZ, aNumHi, 1, 0, pVal);
+  }
+  sqlite3_value_free(pDup);
+  return rc;
+}
+
+/* See extInt.h. */
+int sdbExtZoneContains(const SdbExtZone *pZ, const u8 *a, size_t n) {
+  int c = sdbExtKeyCmp(a, (int)n, pZ->hi.a, pZ->hi.n);
+  return c < 0 || (c == 0 && pZ->bIncl);
+}
+
+/* See extInt.h. */
+void sdbExtZoneReset(SdbExtZone *pZ) {
+  sqlite3_value_free(pZ->pVal);
+  pZ->pVal = 0;
+  pZ->bOn = 0;
+}
+
+/* See extInt.h. */
+void sdbExtZoneFree(SdbExtZone *pZ) {
+  sdbExtZoneReset(pZ);
+  sqlite3_free(pZ->hi.a);
+  memset(pZ, 0, sizeof(*pZ));
+}
+
 /* ------------------------------------------------------------ IN members */
 
 /* See extInt.h. */
@@ -502,6 +575,48 @@ static char *keyHex(const u8 *a, size_t n) {
   }
   z[2 * m] = 0;
   return sqlite3_mprintf("x'%s'%s", z, n > m ? "..." : "");
+}
+
+/* sqlite3_mprintf'd quoted text of a key: its first 40 bytes (cut before a
+** UTF-8 continuation byte) as an SQL literal, or x'..' when it holds a
+** control byte. */
+static char *keyShown(const u8 *a, size_t n) {
+  char z[41];
+  size_t m = n > 40 ? 40 : n;
+  for (size_t i = 0; i < n; i++) {
+    if (a[i] < 0x20 || a[i] == 0x7f) return keyHex(a, n);
+  }
+  while (m < n && m > 0 && (a[m] & 0xc0) == 0x80) m--;
+  if (m) memcpy(z, a, m);
+  z[m] = 0;
+  return sqlite3_mprintf("%Q%s", z, m < n ? "..." : "");
+}
+
+/* Name of the SQL type of pVal, as typeof() gives it, in capitals. */
+static const char *keyTypeName(sqlite3_value *pVal);
+
+/* See extInt.h. */
+char *sdbExtZoneMsg(const SdbExtZone *pZ, const char *zTab, const u8 *a, size_t n) {
+  sqlite3_value *pDup = sqlite3_value_dup(pZ->pVal);
+  const u8 *zVal = pDup ? sqlite3_value_text(pDup) : 0;
+  int nVal = pDup ? sqlite3_value_bytes(pDup) : 0;
+  char *zKey = keyShown(a, n), *zShown = 0, *zMsg = 0;
+  if (zVal && sqlite3_value_type(pZ->pVal) == SQLITE_TEXT) zShown = keyShown(zVal, (size_t)nVal);
+  else if (zVal) zShown = sqlite3_mprintf("%s", zVal);
+  if (zKey && zShown) {
+    int bLow = n == 0 || a[0] < aNumHi[0];
+    zMsg = sqlite3_mprintf("slatedb: %s: key %s cannot be compared with %s %s exactly: SQLite"
+                           " applies text or numeric affinity depending on the right-hand side,"
+                           " which a virtual table is not told; %s", zTab, zKey,
+                           keyTypeName(pZ->pVal), zShown,
+                           bLow ? "the statement was planned when the table held no key below"
+                                  " ':' - prepare it again (or CAST the right-hand side AS TEXT)"
+                                : "CAST the right-hand side AS TEXT or AS REAL");
+  }
+  sqlite3_free(zKey);
+  sqlite3_free(zShown);
+  sqlite3_value_free(pDup);
+  return zMsg;
 }
 
 /* See extInt.h. */

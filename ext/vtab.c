@@ -69,6 +69,7 @@ typedef struct SdbCursor {
   i64 nLimit;             /* rows still to return; -1 = no limit */
   SdbExtBounds bounds;    /* the range of the last xFilter; its key buffers
                           ** are reused by the next one, freed at xClose */
+  SdbExtZone zone;        /* keys its checked terms cannot answer (bOn) */
   const char *zPlanStr;   /* idxStr the plan below was parsed from (SQLite's,
                           ** alive as long as the statement, so as the cursor) */
   SdbExtPlan plan;
@@ -203,6 +204,16 @@ static double vtabEstRows(SdbVtab *p) {
   return nRows > 0 ? (double)nRows : 1.0;
 }
 
+/* True if loose range terms may be checked (vtab_plan.c): the table is open,
+** holds no key below ':' and the connection has no uncommitted write on it.
+** No I/O. */
+static int vtabNoLowKeys(SdbVtab *p) {
+  if (!p->pHandle || p->args.eKeyType != SDB_KEY_TEXT) return 0;
+  SdbBatch *pBatch = sdbExtHandleBatch(p->pHandle, p->db);
+  if (pBatch && sdb_batch_count(pBatch) > 0) return 0;
+  return !sdb_db_may_hold_below(sdbExtHandleDb(p->pHandle), (const uint8_t *)":", 1);
+}
+
 /* xBestIndex: see vtab_plan.c. */
 static int vtabBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   int bNoOmit = 0;
@@ -210,7 +221,8 @@ static int vtabBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   bNoOmit = sdbExtTestNoOmit;
 #endif
   SdbVtab *p = (SdbVtab *)pVtab;
-  int rc = sdbExtBestIndex(p->db, pInfo, vtabEstRows(p), p->args.eKeyType, bNoOmit);
+  int rc = sdbExtBestIndex(p->db, pInfo, vtabEstRows(p), p->args.eKeyType, bNoOmit,
+                           vtabNoLowKeys(p));
   if (rc == SDB_PLAN_EXTRA_ARG) {
     const char *zName = p->zName;
     return sdbExtVtabError(pVtab, SQLITE_ERROR,
@@ -271,6 +283,7 @@ static void cursorReset(SdbCursor *p) {
   p->pPrefix = 0;
   p->bEof = 1;
   p->nLimit = -1;
+  sdbExtZoneReset(&p->zone);
 }
 
 /* See extInt.h. */
@@ -285,6 +298,7 @@ int sdbExtCursorClose(sqlite3_vtab_cursor *pCursor) {
   cursorReset(p);
   sdb_iter_free(p->pIter);
   sdbExtBoundsFree(&p->bounds);
+  sdbExtZoneFree(&p->zone);
   sqlite3_free(p);
   return SQLITE_OK;
 }
@@ -310,10 +324,20 @@ static int cursorIntKeys(SdbCursor *p) {
   return eKeyType == SDB_KEY_INT64 || eKeyType == SDB_KEY_UINT64;
 }
 
+/* A row of a cursor with an unclear zone (text keys): fail if it lies in it. */
+static int cursorZoneRow(SdbCursor *p) {
+  const SdbEntry *e = &p->pIter->cur;
+  if (!sdbExtZoneContains(&p->zone, e->pKey, e->nKey)) return SQLITE_OK;
+  p->bEof = 1;
+  return sdbExtVtabError(p->base.pVtab, SQLITE_ERROR,
+                         sdbExtZoneMsg(&p->zone, cursorVtab(p)->zName, e->pKey, e->nKey));
+}
+
 /* Check the key of the current row against key_type (after every move). */
 static int cursorCheckRow(SdbCursor *p) {
   if (!p->pIter || p->pIter->bEof) { p->bEof = 1; return SQLITE_OK; }
   p->bEof = 0;
+  if (p->zone.bOn) return cursorZoneRow(p);
   return cursorIntKeys(p) ? cursorCheckIntKey(p) : SQLITE_OK;   /* else any bytes */
 }
 
@@ -391,7 +415,9 @@ static int cursorAdvance(SdbCursor *p) {
     return sdbExtVtabEngineError(p->base.pVtab, &err, rc);
   }
   p->bEof = pIter->bEof;
-  return p->bEof || !cursorIntKeys(p) ? SQLITE_OK : cursorCheckIntKey(p);
+  if (p->bEof) return SQLITE_OK;
+  if (p->zone.bOn) return cursorZoneRow(p);
+  return cursorIntKeys(p) ? cursorCheckIntKey(p) : SQLITE_OK;
 }
 
 /* Compare two IN keys (qsort). */
@@ -581,6 +607,10 @@ static int cursorArgs(SdbCursor *p, const SdbExtPlan *pPlan, sqlite3_value **arg
       case SDB_ARG_URL:
       case SDB_ARG_OPTIONS: break;     /* slatedb_read's: its xFilter took them */
       default:
+        if (pPlan->aChecked[i]) {
+          rc = sdbExtZoneApply(&p->zone, pB, pPlan->aRole[i], argv[i]);
+          break;
+        }
         switch (cursorUntypedTerm(cursorVtab(p), pPlan->aRole[i], pPlan->aLoose[i], argv[i])) {
           case TERM_ALL:  break;
           case TERM_NONE: pB->bEmpty = 1; break;

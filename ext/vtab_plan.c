@@ -41,6 +41,28 @@
 ** extInt.h): omit=0, xFilter scans a superset, and its idxStr token ends in
 ** "~" ("key=~"). A constant is compared as text, as a literal is.
 **
+** Checked terms: a loose range term (>, >=, <, <=) while the table holds no
+** key below ':' ("low" keys; bNoLowKeys) is omitted (omit=1) and its token
+** ends in "!" ("key<=!"), so SQLite does not re-check each row. Why this can
+** be exact: SQLite does not tell us the affinity of the right-hand side v.
+** For `key OP v` it compares (a) as text when v has no affinity (a number
+** becomes its text: 7 -> '7', 9e999 -> 'Inf'), (b) numerically when v has
+** NUMERIC/INTEGER/REAL affinity (a numeric-looking key such as '007', ' 7',
+** '-1.5e3' becomes a number, below all text; other keys stay text), (c) by
+** class then bytes when v has TEXT/BLOB affinity (numbers < text < blob).
+** A numeric-looking key starts with a byte below ':' (white space, '+', '-',
+** '.', digits). The three readings agree, and xFilter's bounds are exact,
+** for a "clear" v: NULL (no row), BLOB (above every text key), or TEXT whose
+** first byte is >= ':' (plain byte order for every key). For an "unclear" v
+** (INTEGER, REAL, or TEXT empty or starting below ':') they agree only
+** outside the zone Z(v) = { key < ':' } plus, for a number, { key <= text(v) }
+** (only +Inf's 'Inf' is above ':'): there every reading says key > v. So
+** xFilter (sdbExtZoneApply) keeps the superset bounds (no lower bound for >
+** and >=; for < and <= the superset holds only zone keys) and records the
+** zone; a row within it fails the statement ("prepare it again"), since the
+** table changed after planning; prepared again, the plan is loose. Rows
+** outside the zone cost one flag test. EQ and IN stay loose.
+**
 ** idxStr names the role of each xFilter argument in argv order, e.g.
 ** "key>= key< ORDER DESC LIMIT" (EXPLAIN QUERY PLAN shows idxNum:idxStr);
 ** "FULL" is an unconstrained scan. idxNum is a bit mask for humans only:
@@ -48,6 +70,7 @@
 **   0x001 EQ   0x002 IN   0x004 LOWER   0x008 LOWER_EXCL  0x010 UPPER
 **   0x020 UPPER_EXCL   0x040 PREFIX   0x080 ORDER   0x100 DESC   0x200 LIMIT
 **   0x400 OFFSET   0x800 LOOSE (some key term is loose)   0x1000 LIKE
+**   0x2000 CHECKED (some key term is checked)
 **
 ** Costs, for a table of N rows (sdb_db_estimate once the table's database
 ** is open, else 1e6; no I/O happens here): a point lookup costs 10 (a loose
@@ -75,6 +98,7 @@
 #define PLAN_OFFSET     0x400
 #define PLAN_LOOSE      0x800
 #define PLAN_LIKE       0x1000
+#define PLAN_CHECKED    0x2000
 
 #ifdef SDB_TESTHOOKS
 int sdbExtTestNoOmit = 0;
@@ -97,7 +121,9 @@ typedef struct PlanBuild {
   int nArg;                       /* argv slots assigned so far */
   u8 aRole[SDB_PLAN_MAXARG];      /* role of each slot */
   u8 aLoose[SDB_PLAN_MAXARG];     /* slot is a loose key term */
+  u8 aChecked[SDB_PLAN_MAXARG];   /* slot is a checked key term (omitted) */
   int eKeyType;                   /* SDB_KEY_* of the table */
+  int bNoLowKeys;                 /* loose range terms may be checked */
   int idxNum;                     /* PLAN_* bits */
   int bNoOmit;                    /* test hook: never set omit */
   int bPrefixUnusable;            /* a prefix = term that is not usable */
@@ -166,7 +192,13 @@ static void planKey(PlanBuild *p, int i) {
     eRole = SDB_ARG_KEY_IN;
   }
   int bLoose = planIsLoose(p, i, eRole);
+  int bChecked = bLoose && p->bNoLowKeys && eRole >= SDB_ARG_KEY_GT && eRole <= SDB_ARG_KEY_LE;
+  if (bChecked) bLoose = 0;
   if (!planUse(p, i, eRole, bLoose)) return;
+  if (bChecked) {
+    p->aChecked[p->nArg - 1] = 1;
+    p->idxNum |= PLAN_CHECKED;
+  }
   if (eRole == SDB_ARG_KEY_IN) sqlite3_vtab_in(p->pInfo, i, 1);
   if (bLoose) {
     p->idxNum |= PLAN_LOOSE;
@@ -348,7 +380,7 @@ static int planIdxStr(PlanBuild *p) {
       bOrder = 0;
     }
     sqlite3_str_appendf(pStr, "%s%s%s", i ? " " : "", azRoleToken[p->aRole[i]],
-                        p->aLoose[i] ? "~" : "");
+                        p->aLoose[i] ? "~" : p->aChecked[i] ? "!" : "");
   }
   if (bOrder) {
     sqlite3_str_appendf(pStr, "%sORDER %s", p->nArg ? " " : "",
@@ -364,8 +396,9 @@ static int planIdxStr(PlanBuild *p) {
 
 /* See extInt.h. */
 int sdbExtBestIndex(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
-                    int bNoOmit) {
-  return sdbExtBestIndexCols(db, pInfo, nEstRows, eKeyType, bNoOmit, &sdbExtPlanColsTable);
+                    int bNoOmit, int bNoLowKeys) {
+  return sdbExtBestIndexCols(db, pInfo, nEstRows, eKeyType, bNoOmit, bNoLowKeys,
+                             &sdbExtPlanColsTable);
 }
 
 /* Give each constraint to the planner of its column. */
@@ -384,10 +417,11 @@ static void planConstraints(PlanBuild *p, const SdbExtPlanCols *pCols) {
 
 /* See extInt.h. */
 int sdbExtBestIndexCols(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
-                        int bNoOmit, const SdbExtPlanCols *pCols) {
+                        int bNoOmit, int bNoLowKeys, const SdbExtPlanCols *pCols) {
   PlanBuild b;
   memset(&b, 0, sizeof(b));
   b.db = db;
+  b.bNoLowKeys = bNoLowKeys && eKeyType == SDB_KEY_TEXT;
   b.eLikeBuiltin = -1;
   b.pInfo = pInfo;
   b.eKeyType = eKeyType;
@@ -417,11 +451,15 @@ int sdbExtPlanParse(const char *zIdxStr, int argc, SdbExtPlan *pPlan) {
     for (int r = 1; n == 0 && r < (int)(sizeof(azRoleToken) / sizeof(azRoleToken[0])); r++) {
       size_t m = strlen(azRoleToken[r]);
       if (strncmp(z, azRoleToken[r], m) != 0) continue;
-      int bLoose = z[m] == '~';
-      if (z[m + bLoose] != ' ' && z[m + bLoose] != 0) continue;
+      int bLoose = z[m] == '~', bChecked = z[m] == '!';
+      int bMark = bLoose || bChecked;
+      if (z[m + bMark] != ' ' && z[m + bMark] != 0) continue;
       eRole = r;
-      n = m + (size_t)bLoose;
-      if (pPlan->nArg < SDB_PLAN_MAXARG) pPlan->aLoose[pPlan->nArg] = (u8)bLoose;
+      n = m + (size_t)bMark;
+      if (pPlan->nArg < SDB_PLAN_MAXARG) {
+        pPlan->aLoose[pPlan->nArg] = (u8)bLoose;
+        pPlan->aChecked[pPlan->nArg] = (u8)bChecked;
+      }
     }
     if (n == 0 || (eRole && pPlan->nArg >= SDB_PLAN_MAXARG)) return SQLITE_ERROR;
     if (eRole) pPlan->aRole[pPlan->nArg++] = (u8)eRole;

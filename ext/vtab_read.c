@@ -217,7 +217,7 @@ static int readBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   bNoOmit = sdbExtTestNoOmit;
 #endif
   ReadVtab *p = (ReadVtab *)pVtab;
-  int rc = sdbExtBestIndexCols(p->db, pInfo, readEstRows(p, pInfo), SDB_KEY_TEXT, bNoOmit,
+  int rc = sdbExtBestIndexCols(p->db, pInfo, readEstRows(p, pInfo), SDB_KEY_TEXT, bNoOmit, 0,
                                &sdbExtPlanColsRead);
   if (rc == SDB_PLAN_EXTRA_ARG) {
     return sdbExtVtabError(pVtab, SQLITE_ERROR, sqlite3_mprintf(
