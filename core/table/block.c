@@ -431,8 +431,23 @@ static void blockFillPrefixes(SdbBlock *p, u64 *aPfx, u32 nC) {
   }
 }
 
-int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
-                       SdbErr *pErr) {
+/* Room for a decoded block of nAlloc bytes: a new allocation (pBuf NULL)
+** or pBuf's, grown in 8 KiB steps when too small (its old block is gone).
+** NULL when out of memory. */
+static SdbBlock *blockAlloc(SdbBlockBuf *pBuf, size_t nAlloc) {
+  if (!pBuf) return sdbMalloc(nAlloc);
+  if (pBuf->nAlloc < nAlloc) {
+    size_t nNew = (nAlloc + 8191) & ~(size_t)8191;
+    sdbFree(pBuf->p);
+    pBuf->p = sdbMalloc(nNew);
+    pBuf->nAlloc = pBuf->p ? nNew : 0;
+  }
+  return pBuf->p;
+}
+
+/* sdbBlockDecodeCopy into a new allocation (pBuf NULL) or into pBuf. */
+static int blockDecodeTo(const u8 *a, size_t n, int formatVersion, SdbBlockBuf *pBuf,
+                         SdbBlock **pp, SdbErr *pErr) {
   BlockShape s = {0, 0, 0, 0};
   BlockRecs rec;
   int rc;
@@ -449,7 +464,7 @@ int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
   if (nAlloc > 2 * SDB_DECOMPRESS_MAX) {
     return sdbCorrupt(pErr, "block: decoded form exceeds %zu bytes", 2 * SDB_DECOMPRESS_MAX);
   }
-  SdbBlock *p = sdbMalloc(nAlloc);
+  SdbBlock *p = blockAlloc(pBuf, nAlloc);
   if (!p) return SDB_NOMEM_ERR(pErr);
   p->nRow = s.nRow;
   p->formatVersion = (u16)formatVersion;
@@ -470,6 +485,25 @@ int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
   blockFillPrefixes(p, aPfx, nC);
   *pp = p;
   return SDB_OK;
+}
+
+int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
+                       SdbErr *pErr) {
+  return blockDecodeTo(a, n, formatVersion, NULL, pp, pErr);
+}
+
+int sdbBlockDecodeInto(const u8 *a, size_t n, int formatVersion, SdbBlockBuf *pBuf,
+                       const SdbBlock **pp, SdbErr *pErr) {
+  SdbBlock *p;
+  int rc = blockDecodeTo(a, n, formatVersion, pBuf, &p, pErr);
+  *pp = p;
+  return rc;
+}
+
+void sdbBlockBufFree(SdbBlockBuf *pBuf) {
+  sdbFree(pBuf->p);
+  pBuf->p = NULL;
+  pBuf->nAlloc = 0;
 }
 
 int sdbBlockDecode(SdbBuf *pPayload, int formatVersion, SdbBlock **pp, SdbErr *pErr) {

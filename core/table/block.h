@@ -169,6 +169,21 @@ int sdbBlockDecodeCopy(const u8 *a, size_t n, int formatVersion, SdbBlock **pp,
 int sdbBlockDecode(SdbBuf *pPayload, int formatVersion, SdbBlock **pp, SdbErr *pErr);
 void sdbBlockFree(SdbBlock *p);      /* NULL-safe */
 
+/* A buffer that decoded blocks reuse (a scan's blocks that do not go to the
+** cache): one block at a time, grown when a block needs more room. Zero it
+** before first use; sdbBlockBufFree releases it. */
+typedef struct SdbBlockBuf {
+  SdbBlock *p;            /* owned; the last block decoded into it, or NULL */
+  size_t nAlloc;          /* bytes allocated at p */
+} SdbBlockBuf;
+/* As sdbBlockDecodeCopy, into pBuf's memory instead of a new allocation:
+** *pp (borrowed, == pBuf->p) stays valid until the next decode into pBuf or
+** sdbBlockBufFree. On failure *pp is NULL and pBuf's previous block may be
+** gone. */
+int sdbBlockDecodeInto(const u8 *a, size_t n, int formatVersion, SdbBlockBuf *pBuf,
+                       const SdbBlock **pp, SdbErr *pErr);
+void sdbBlockBufFree(SdbBlockBuf *pBuf);   /* the buffer is empty again */
+
 /* Fill *pE from row i (pointers borrowed from the block). REQUIRES i < nRow.
 ** Inline: an SST iterator calls it for every row it yields. */
 static inline void sdbBlockRowEntry(const SdbBlock *p, u32 i, SdbEntry *pE) {

@@ -716,25 +716,38 @@ static void blockRefRelease(SdbSst *p, BlockRef *r) {
 
 static void blockFreeCb(void *pArg) { sdbBlockFree(pArg); }
 
-/* Decode stored block i (a[0..n), CRC included). An uncompressed payload is
-** decoded straight from a[] (one copy, into the block). */
-static int sstDecodeBlock(SdbSst *p, u32 i, const u8 *a, size_t n, SdbBlock **pp, SdbErr *pErr) {
-  SdbBuf pay = {0};
-  size_t nStored;
-  char zWhat[32];
-  snprintf(zWhat, sizeof(zWhat), "block %u", i);
+/* Check the CRC of stored block i (a[0..n), CRC included), undo its codec
+** (into *pPay, replaced, when compressed) and decode it: into a new block
+** (pBuf NULL; the caller owns *pp) or into pBuf (*pp borrowed from it). An
+** uncompressed payload is decoded straight from a[] (one copy, into the
+** block). The message of an error names the block. */
+static int sstDecodeBlock(SdbSst *p, u32 i, const u8 *a, size_t n, SdbBlockBuf *pBuf,
+                          SdbBuf *pPay, const SdbBlock **pp, SdbErr *pErr) {
+  int rc = SDB_OK;
   *pp = NULL;
-  int rc = sstCheckCrc(a, n, zWhat, &nStored, pErr);
-  if (rc == SDB_OK) {
-    if (p->info.eCodec == SDB_CODEC_NONE) {
-      rc = sdbBlockDecodeCopy(a, nStored, p->formatVersion, pp, pErr);
-    } else {
-      rc = sdbDecompress(p->info.eCodec, a, nStored, &pay, pErr);
-      if (rc == SDB_OK) rc = sdbBlockDecode(&pay, p->formatVersion, pp, pErr);
+  if (n < 4) {
+    rc = sdbCorrupt(pErr, "%zu bytes is too short for a checksum", n);
+  } else {
+    u32 want = sdbGetU32BE(a + n - 4), got = sdbCrc32(a, n - 4);
+    if (want != got && !SST_IGNORE_CRC) {
+      rc = sdbCorrupt(pErr, "checksum mismatch (stored %08x, computed %08x)", want, got);
     }
-    if (rc) sdbErrWrap(pErr, "%s: ", zWhat);
   }
-  sdbBufFree(&pay);
+  const u8 *pIn = a;
+  size_t nIn = n - 4;
+  if (rc == SDB_OK && p->info.eCodec != SDB_CODEC_NONE) {
+    rc = sdbDecompress(p->info.eCodec, a, nIn, pPay, pErr);
+    pIn = pPay->a;
+    nIn = pPay->n;
+  }
+  if (rc == SDB_OK && pBuf) {
+    rc = sdbBlockDecodeInto(pIn, nIn, p->formatVersion, pBuf, pp, pErr);
+  } else if (rc == SDB_OK) {
+    SdbBlock *pNew = NULL;
+    rc = sdbBlockDecodeCopy(pIn, nIn, p->formatVersion, &pNew, pErr);
+    *pp = pNew;
+  }
+  if (rc) sdbErrWrap(pErr, "block %u: ", i);
   return rc;
 }
 
@@ -774,21 +787,26 @@ static int sstBlockLen(SdbSst *p, u32 i, u64 *pn, SdbErr *pErr) {
 static int sstDecodeRun(SdbSst *p, u32 iFirst, u32 iLast, u32 iWant, const u8 *a,
                         BlockRef *aRef, SdbErr *pErr) {
   u64 off = p->aOff[iFirst];
+  SdbBuf pay = {0};
   for (u32 i = iFirst; i <= iLast; i++) {
     u64 n;
-    SdbBlock *pBlock = NULL;
+    const SdbBlock *pBlock = NULL;
     BlockRef *r = &aRef[i - iFirst];
     SdbErr errOther;
     SdbErr *pE = i == iWant ? pErr : &errOther;
     memset(r, 0, sizeof(*r));
     int rc = sstBlockLen(p, i, &n, pE);
-    if (rc == SDB_OK) rc = sstDecodeBlock(p, i, a + (p->aOff[i] - off), (size_t)n, &pBlock, pE);
-    if (rc == SDB_OK) rc = sstPublish(p, i, pBlock, r, pE);
+    if (rc == SDB_OK) {
+      rc = sstDecodeBlock(p, i, a + (p->aOff[i] - off), (size_t)n, NULL, &pay, &pBlock, pE);
+    }
+    if (rc == SDB_OK) rc = sstPublish(p, i, (SdbBlock *)pBlock, r, pE);
     if (rc && i == iWant) {
       for (u32 j = iFirst; j < i; j++) blockRefRelease(p, &aRef[j - iFirst]);
+      sdbBufFree(&pay);
       return rc;
     }
   }
+  sdbBufFree(&pay);
   return SDB_OK;
 }
 
@@ -1019,6 +1037,12 @@ typedef struct SstIter {
   int bPoint;             /* the range is a point of a sorted SST (lo, hi: equal bytes) */
   SdbKeyProbe qEnd;       /* the range's end bound (hi ascending, lo descending) against
                           ** the current block's common prefix (sstIterEndProbe) */
+  int bStream;            /* the range's blocks exceed the cache (or there is none): a
+                          ** block read is decoded into aSlot, not cached (sstIterStream) */
+  SdbBlockBuf aSlot[2];   /* owned; the blocks read while bStream, which cur and prev
+                          ** borrow (a BlockRef with neither h nor pOwn): two, so that
+                          ** the next block never overwrites prev's (the lookahead) */
+  SdbBuf pay;             /* owned; a compressed block's payload, reused */
 } SstIter;
 
 /* True when the iterator will request no more blocks: every block left is
@@ -1074,9 +1098,20 @@ static void sstIterRetire(SstIter *it) {
   memset(&it->cur, 0, sizeof(it->cur));
 }
 
+/* Free the decode buffers above SST_RUN_KEEP bytes that no block in use
+** lies in (prev may: the lookahead), as sstRunTrim does for the run. */
+static void sstIterTrimSlots(SstIter *it) {
+  for (int k = 0; k < 2; k++) {
+    SdbBlockBuf *b = &it->aSlot[k];
+    if (b->nAlloc > SST_RUN_KEEP && b->p != it->prev.p && b->p != it->cur.p) sdbBlockBufFree(b);
+  }
+  if (it->pay.nAlloc > SST_RUN_KEEP) sdbBufFree(&it->pay);
+}
+
 static void sstIterStop(SstIter *it) {
   sstIterDrop(it);
   sstRunTrim(it->pSst, &it->run);
+  sstIterTrimSlots(it);
   it->base.bEof = 1;
   it->iBlkNext = it->bDesc ? it->iBlkLo - 1 : it->iBlkHi + 1;
 }
@@ -1086,6 +1121,7 @@ static void sstIterStop(SstIter *it) {
 ** reads no block (sstIterSeek); read-ahead is dropped. */
 static void sstIterEndInBlock(SstIter *it) {
   sstRunTrim(it->pSst, &it->run);
+  sstIterTrimSlots(it);
   sstIterAheadDrop(it);
   it->base.bEof = 1;
 }
@@ -1200,6 +1236,20 @@ static int sstIterTakeAhead(SstIter *it, u32 i, SdbErr *pErr) {
   return SDB_OK;
 }
 
+/* Decode block i, held by the current run, as it->cur into the decode
+** buffer prev does not lie in (bStream). REQUIRES no current block. */
+static int sstIterDecodeSlot(SstIter *it, u32 i, SdbErr *pErr) {
+  SdbSst *p = it->pSst;
+  SdbBlockBuf *b = &it->aSlot[it->prev.p && it->prev.p == it->aSlot[0].p];
+  u64 n;
+  int rc = sstBlockLen(p, i, &n, pErr);
+  if (rc) return rc;
+  rc = sstDecodeBlock(p, i, sstRunBlock(p, &it->run, i), (size_t)n, b, &it->pay, &it->cur.p,
+                      pErr);
+  if (rc) memset(&it->cur, 0, sizeof(it->cur));
+  return rc;
+}
+
 /* Load block it->iBlkNext into it->cur: from the read-ahead run if it holds
 ** the block, else from the cache, else with a GET of a new run. A block is
 ** decoded (and its checksum checked) only when the iterator reaches it. */
@@ -1217,7 +1267,8 @@ static int sstIterLoad(SstIter *it, SdbErr *pErr) {
     it->cur.p = sdbCacheValue(h);
   } else {
     rc = bInRun ? SDB_OK : sstIterFetch(it, i, pErr);
-    if (rc == SDB_OK) rc = sstDecodeRun(p, i, i, i, sstRunBlock(p, &it->run, i), &it->cur, pErr);
+    if (rc == SDB_OK && it->bStream) rc = sstIterDecodeSlot(it, i, pErr);
+    else if (rc == SDB_OK) rc = sstDecodeRun(p, i, i, i, sstRunBlock(p, &it->run, i), &it->cur, pErr);
     if (rc) return sstWrap(p, rc, pErr);
   }
   it->iBlkNext += it->bDesc ? -1 : 1;
@@ -1393,6 +1444,9 @@ static void sstIterFree(SdbIter *pIter) {
   sdbFree(it->zRawKey);
   if (it->hFilter) sdbCacheRelease(it->pSst->pCache, it->hFilter);
   sdbRangeCopyFree(&it->range);
+  sdbBlockBufFree(&it->aSlot[0]);
+  sdbBlockBufFree(&it->aSlot[1]);
+  sdbBufFree(&it->pay);
   sdbSstUnref(it->pSst);
   sdbFree(it);
 }
@@ -1667,6 +1721,21 @@ static int sstIterPlanBlocks(SstIter *it, i64 iCur, BlockRef *pHit, SdbErr *pErr
   return SDB_OK;
 }
 
+/* Decide it->bStream for the blocks just planned: a read of more bytes than
+** the cache holds would only evict its own blocks (and everyone else's), so
+** its blocks are decoded into the iterator's buffers instead (LevelDB's
+** fill_cache = false); blocks already cached are still used. Without a
+** cache, always (no allocation per block). */
+static void sstIterStream(SstIter *it) {
+  SdbSst *p = it->pSst;
+  it->bStream = 1;
+  if (!p->pCache) return;
+  SdbCacheStats st;
+  sdbCacheGetStats(p->pCache, &st);
+  u64 nBytes = it->iBlkLo <= it->iBlkHi ? p->aOff[it->iBlkHi + 1] - p->aOff[it->iBlkLo] : 0;
+  it->bStream = nBytes > st.nCapacity;
+}
+
 int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
                   SdbErr *pErr) {
   *pp = NULL;
@@ -1690,6 +1759,7 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
     return rc;
   }
   it->iBlkNext = bDesc ? it->iBlkHi : it->iBlkLo;
+  sstIterStream(it);
   if (hit.p) sstIterUseBlock(it, &hit);
   sstIterAdoptRaw(it);
   rc = sstIterAdvance(it, pErr);
@@ -1721,6 +1791,7 @@ static int sstIterSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
     sstIterStop(it);
     return rc;
   }
+  sstIterStream(it);
   i64 iFirst = it->bDesc ? it->iBlkHi : it->iBlkLo;
   int bKeep = it->iBlkLo <= it->iBlkHi && iFirst == iCur;
   if (bKeep) {
@@ -1828,14 +1899,14 @@ void sdbSstPrefetchInstall(SdbSst *p, const SdbSstSpan *pSpan, const SdbBuf *pBy
 /* ------------------------------------------------------------ verify */
 int sdbSstVerify(SdbSst *p, SdbErr *pErr) {
   SdbBuf io = {0}, pay = {0};
+  SdbBlockBuf slot = {0};
   int rc = SDB_OK;
   for (u32 i = 0; i < p->nBlock && rc == SDB_OK; i++) {
     u64 n;
-    SdbBlock *pBlock = NULL;
+    const SdbBlock *pBlock = NULL;
     rc = sstBlockLen(p, i, &n, pErr);
     if (rc == SDB_OK) rc = sstRead(p, p->aOff[i], n, &io, pErr);
-    if (rc == SDB_OK) rc = sstDecodeBlock(p, i, io.a, io.n, &pBlock, pErr);
-    sdbBlockFree(pBlock);
+    if (rc == SDB_OK) rc = sstDecodeBlock(p, i, io.a, io.n, &slot, &pay, &pBlock, pErr);
   }
   if (rc == SDB_OK && p->info.filterLen) {
     SstFilter *f = NULL;
@@ -1859,5 +1930,6 @@ int sdbSstVerify(SdbSst *p, SdbErr *pErr) {
   }
   sdbBufFree(&io);
   sdbBufFree(&pay);
+  sdbBlockBufFree(&slot);
   return rc ? sstWrap(p, rc, pErr) : SDB_OK;
 }
