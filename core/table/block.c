@@ -366,6 +366,26 @@ static u32 fillV2(SdbBlock *p, const BlockShape *s, u8 *pArena) {
   return nC;
 }
 
+/* Write the key that shares nShared bytes with pPrev and ends with suf[0..nSuf)
+** at pKey. A key of 16 bytes or fewer (the usual case) takes fixed 16-byte
+** copies instead of two calls of memcpy: they may read up to 16 bytes past
+** pPrev and suf and write up to 16 past pKey, which BLOCK_SLACK bytes at the
+** end of the block's allocation cover; the bytes written past the key are
+** the next rebuilt keys' (written after it) or that slack. */
+#define BLOCK_SLACK 16
+static inline void blockRebuildKey(u8 *pKey, const u8 *pPrev, u32 nShared, const u8 *suf,
+                                   u32 nSuf) {
+  if (nShared + nSuf <= 16) {
+    u8 t[32];
+    memcpy(t, pPrev, 16);
+    memcpy(t + nShared, suf, 16);
+    memcpy(pKey, t, 16);
+    return;
+  }
+  memcpy(pKey, pPrev, nShared);
+  if (nSuf) memcpy(pKey + nShared, suf, nSuf);
+}
+
 /* As fillV2, from pass 1's records instead of a second parse. REQUIRES
 ** s->nRow <= BLOCK_NREC and *pRec filled by shapeV2 for this block. */
 static u32 fillV2Rec(SdbBlock *p, const BlockShape *s, const BlockRecs *pRec) {
@@ -378,8 +398,7 @@ static u32 fillV2Rec(SdbBlock *p, const BlockShape *s, const BlockRecs *pRec) {
     u32 nKey = p->aRow[i].nKey;
     u8 *pKey = (u8 *)a + p->aRow[i].offKey;
     if (nShared != 0 && !(nShared == nPrev && nKey == nShared)) {
-      memcpy(pKey, pPrev, nShared);
-      if (nKey > nShared) memcpy(pKey + nShared, a + pRec->aKey[i].offSuf, nKey - nShared);
+      blockRebuildKey(pKey, pPrev, nShared, a + pRec->aKey[i].offSuf, nKey - nShared);
     }
     if (i == 0) nC = nKey;
     else if (nShared) nC = SDB_MIN(nC, nShared);
@@ -460,7 +479,7 @@ static int blockDecodeTo(const u8 *a, size_t n, int formatVersion, SdbBlockBuf *
   if (rc) return rc;
   size_t nRowBytes = (size_t)s.nRow * sizeof(SdbBlockRow);
   size_t nPfxBytes = (size_t)s.nRow * sizeof(u64);
-  size_t nAlloc = sizeof(SdbBlock) + nRowBytes + nPfxBytes + n + s.nArena;
+  size_t nAlloc = sizeof(SdbBlock) + nRowBytes + nPfxBytes + n + s.nArena + BLOCK_SLACK;
   if (nAlloc > 2 * SDB_DECOMPRESS_MAX) {
     return sdbCorrupt(pErr, "block: decoded form exceeds %zu bytes", 2 * SDB_DECOMPRESS_MAX);
   }
