@@ -24,6 +24,7 @@
 
 #include "test.h"
 #include "store/objstore.h"
+#include "table/compress.h"
 #include "table/sst.h"
 #include "table/sst_build.h"
 #include "table/sstinfo.h"
@@ -39,11 +40,13 @@ static void rowOf(int i, char *k, int *pnk, char *v) {
   memcpy(v, k, (size_t)*pnk);
 }
 
-static int buildSst(SdbStore *s, const char *zKey, SdbSstInfo *pInfo) {
+static int buildSst(SdbStore *s, const char *zKey, int eCodec, int bWal, SdbSstInfo *pInfo) {
   SdbSstOptions o;
   SdbErr err;
   SdbBuf out = {0};
   sdbSstOptionsDefault(&o);
+  o.eCodec = eCodec;
+  o.bWal = bWal;
   SdbSstBuilder *b = sdbSstBuilderNew(&o);
   int rc = b ? SDB_OK : SDB_NOMEM;
   for (int i = 0; i < NROW && rc == SDB_OK; i++) {
@@ -121,19 +124,32 @@ static int rowIs(const SdbEntry *e, int i) {
          !memcmp(e->pVal, v, 100) && e->seq == (u64)i + 1 && e->eKind == SDB_KIND_VALUE;
 }
 
-/* Read the whole SST in direction bDesc, checking each row and, after each
-** step, the row before it (still valid one step longer). */
-static void scanAll(SdbSst *p, int bDesc, Scan *s) {
+/* Read rows [iLo, iHi) of the SST (all of it: 0, NROW, read with no range)
+** in direction bDesc, checking each row and, after each step, the row
+** before it (still valid one step longer). */
+static void scanRange(SdbSst *p, int iLo, int iHi, int bDesc, Scan *s) {
   SdbErr err = {0};
   SdbIter *it = NULL;
   memset(s, 0, sizeof(*s));
+  char zLo[32], zHi[32], v[100];
+  int nLo, nHi;
+  rowOf(iLo, zLo, &nLo, v);
+  rowOf(iHi, zHi, &nHi, v);
+  SdbRange r;
+  memset(&r, 0, sizeof(r));
+  r.bHasLo = r.bHasHi = r.bHiExcl = 1;
+  r.pLo = (const u8 *)zLo;
+  r.nLo = (size_t)nLo;
+  r.pHi = (const u8 *)zHi;
+  r.nHi = (size_t)nHi;
+  int bAll = iLo == 0 && iHi == NROW;
   long nBase = testAllocBytes();
-  s->rc = sdbSstIterNew(p, NULL, bDesc, &it, &err);
+  s->rc = sdbSstIterNew(p, bAll ? NULL : &r, bDesc, &it, &err);
   if (s->rc) return;
   SdbEntry prev;
   int iPrev = -1;
   while (!it->bEof) {
-    int i = bDesc ? NROW - 1 - s->nRow : s->nRow;
+    int i = bDesc ? iHi - 1 - s->nRow : iLo + s->nRow;
     if (!rowIs(&it->cur, i)) s->bBad = 1;
     if (iPrev >= 0 && !rowIs(&prev, iPrev)) s->bMoved = 1;
     prev = it->cur;
@@ -148,6 +164,8 @@ static void scanAll(SdbSst *p, int bDesc, Scan *s) {
   s->nEnd = testAllocBytes() - nBase;
   sdb_iter_free(it);
 }
+
+static void scanAll(SdbSst *p, int bDesc, Scan *s) { scanRange(p, 0, NROW, bDesc, s); }
 
 /* Point lookups of the keys of rows a[0..n), which the cache keeps. */
 static int lookups(SdbSst *p, const int *a, int n) {
@@ -170,6 +188,39 @@ static int lookups(SdbSst *p, const int *a, int n) {
 }
 
 static const char *zDirName(int bDesc) { return bDesc ? "descending" : "ascending"; }
+
+/* zKey, a compressed compacted SST or a WAL SST (pInfo NULL: rows in seq
+** order, every block read, rows outside the range skipped, so blocks
+** without a row in range come between the rows), read whole and as
+** [iLo, iHi) with a small cache and with none. */
+static void checkOther(SdbStore *s, const char *zKey, const SdbSstInfo *pInfo, int iLo, int iHi,
+                       const char *zCase) {
+  for (int k = 0; k < 4; k++) {
+    int bDesc = k & 1, bRange = k >> 1;
+    for (int bCache = 0; bCache < 2; bCache++) {
+      SdbCache *c = bCache ? sdbCacheNew(SMALL_CACHE) : NULL;
+      SdbSst *p = NULL;
+      SdbErr err = {0};
+      int rc = sdbSstOpen(s, zKey, pInfo, 2, c, &p, &err);
+      Scan sc;
+      memset(&sc, 0, sizeof(sc));
+      int lo = bRange ? iLo : 0, hi = bRange ? iHi : NROW;
+      if (rc == SDB_OK) scanRange(p, lo, hi, bDesc, &sc);
+      SdbCacheStats st = {0};
+      if (c) sdbCacheGetStats(c, &st);
+      char z[200];
+      snprintf(z, sizeof(z), "scanbig: %s, %s, %s, %s: %d rows, in order, each valid one step "
+               "longer, no block cached (but the first: its decoded size decides)", zCase, bRange ? "a range" : "all", zDirName(bDesc),
+               bCache ? "cache 1 MiB" : "no cache", sc.nRow);
+      CHECKF(z, rc == SDB_OK && sc.rc == SDB_OK && sc.nRow == hi - lo && !sc.bBad && !sc.bMoved &&
+                (!c || bRange || st.nInsert <= 1),
+             "rc %d/%d rows %d bad %d moved %d inserts %llu %s", rc, sc.rc, sc.nRow, sc.bBad,
+             sc.bMoved, (unsigned long long)st.nInsert, err.zMsg);
+      sdbSstUnref(p);
+      sdbCacheFree(c);
+    }
+  }
+}
 
 /* The rows, the lookahead and memory, with a cache of nCache bytes (0: none). */
 static void checkScans(SdbStore *s, const SdbSstInfo *pInfo, size_t nCache, const char *zCase) {
@@ -285,18 +336,27 @@ int main(void) {
   SdbErr err = {0};
   memset(&info, 0, sizeof(info));
   int rc = mkdir(zDir, 0700) ? SDB_IOERR : sdbStoreOpenDir(zDir, 1, 0, &s, &err);
-  if (rc == SDB_OK) rc = buildSst(s, "compacted/a.sst", &info);
-  CHECKF("scanbig: a 3.8 MB SST of 4 KiB blocks", rc == SDB_OK, "%s", err.zMsg);
+  SdbSstInfo infoZ, infoW;
+  memset(&infoZ, 0, sizeof(infoZ));
+  memset(&infoW, 0, sizeof(infoW));
+  if (rc == SDB_OK) rc = buildSst(s, "compacted/a.sst", SDB_CODEC_NONE, 0, &info);
+  if (rc == SDB_OK) rc = buildSst(s, "compacted/z.sst", SDB_CODEC_ZSTD, 0, &infoZ);
+  if (rc == SDB_OK) rc = buildSst(s, "wal/00000000000000000001.sst", SDB_CODEC_NONE, 1, &infoW);
+  CHECKF("scanbig: 3.8 MB SSTs of 4 KiB blocks (plain, zstd, WAL)", rc == SDB_OK, "%s", err.zMsg);
   if (rc == SDB_OK) {
     checkScans(s, &info, SMALL_CACHE, "cache 1 MiB");
     checkScans(s, &info, 0, "no cache");
     checkScans(s, &info, 64u << 20, "cache 64 MiB");
     checkCachedUsed(s, &info);
+    checkOther(s, "compacted/z.sst", &infoZ, 10000, 20000, "zstd");
+    checkOther(s, "wal/00000000000000000001.sst", NULL, 10000, 20000, "WAL");
     checkFailures(s, &info, 0, SMALL_CACHE);
     checkFailures(s, &info, 1, SMALL_CACHE);
     checkFailures(s, &info, 0, 0);
   }
   sdbSstInfoClear(&info);
+  sdbSstInfoClear(&infoZ);
+  sdbSstInfoClear(&infoW);
   sdbStoreFree(s);
   (void)!system(zCmd);
   char zLeft[96];

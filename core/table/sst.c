@@ -743,8 +743,10 @@ static int sstDecodeBlock(SdbSst *p, u32 i, const u8 *a, size_t n, SdbBlockBuf *
   if (rc == SDB_OK && pBuf) {
     rc = sdbBlockDecodeInto(pIn, nIn, p->formatVersion, pBuf, pp, pErr);
   } else if (rc == SDB_OK) {
+    /* A new block: a decompressed payload is consumed (freed) by the decode. */
     SdbBlock *pNew = NULL;
-    rc = sdbBlockDecodeCopy(pIn, nIn, p->formatVersion, &pNew, pErr);
+    if (pIn == a) rc = sdbBlockDecodeCopy(pIn, nIn, p->formatVersion, &pNew, pErr);
+    else rc = sdbBlockDecode(pPay, p->formatVersion, &pNew, pErr);
     *pp = pNew;
   }
   if (rc) sdbErrWrap(pErr, "block %u: ", i);
@@ -1236,6 +1238,21 @@ static int sstIterTakeAhead(SstIter *it, u32 i, SdbErr *pErr) {
   return SDB_OK;
 }
 
+/* Once the first block of the range, block i, is in (it->cur), decide
+** bStream again with its decoded size (nMem), which a compressed block's
+** stored bytes understate: the range's stored bytes scaled by the block's
+** decoded/stored ratio. */
+static void sstIterStreamCheck(SstIter *it, u32 i) {
+  SdbSst *p = it->pSst;
+  if (it->bStream || !it->cur.p || it->iBlkLo > it->iBlkHi) return;
+  u64 nStored = p->aOff[i + 1] - p->aOff[i];
+  u64 nRange = p->aOff[it->iBlkHi + 1] - p->aOff[it->iBlkLo];
+  SdbCacheStats st;
+  sdbCacheGetStats(p->pCache, &st);
+  it->bStream = nStored && (double)nRange / (double)nStored * (double)it->cur.p->nMem >
+                               (double)st.nCapacity;
+}
+
 /* Decode block i, held by the current run, as it->cur into the decode
 ** buffer prev does not lie in (bStream). REQUIRES no current block. */
 static int sstIterDecodeSlot(SstIter *it, u32 i, SdbErr *pErr) {
@@ -1272,7 +1289,7 @@ static int sstIterLoad(SstIter *it, SdbErr *pErr) {
     if (rc) return sstWrap(p, rc, pErr);
   }
   it->iBlkNext += it->bDesc ? -1 : 1;
-  it->nLoaded++;
+  if (it->nLoaded++ == 0) sstIterStreamCheck(it, i);
   sstIterAheadMaybe(it, i);
   sstIterMaybeTail(it);
   return SDB_OK;
@@ -1725,7 +1742,8 @@ static int sstIterPlanBlocks(SstIter *it, i64 iCur, BlockRef *pHit, SdbErr *pErr
 ** the cache holds would only evict its own blocks (and everyone else's), so
 ** its blocks are decoded into the iterator's buffers instead (LevelDB's
 ** fill_cache = false); blocks already cached are still used. Without a
-** cache, always (no allocation per block). */
+** cache, always (no allocation per block). The range's stored bytes decide
+** here, its first block's decoded size once it is in (sstIterStreamCheck). */
 static void sstIterStream(SstIter *it) {
   SdbSst *p = it->pSst;
   it->bStream = 1;
