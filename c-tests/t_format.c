@@ -409,6 +409,73 @@ static int decodeRc(const u8 *a, size_t n, int v) {
   return rc;
 }
 
+/* Decoded block b holds the keys aKey[0..n) (lengths anKey) in order, its
+** common prefix is shared by all of them and each row's key prefix past it
+** is sdbKeyPrefix's. */
+static int blockKeysAre(const SdbBlock *b, u8 (*aKey)[24], const int *anKey, int n) {
+  if ((int)b->nRow != n) return 0;
+  for (int i = 0; i < n; i++) {
+    const u8 *k = sdbBlockKey(b, (u32)i);
+    u32 nk = b->aRow[i].nKey, nC = b->nCommon;
+    if ((int)nk != anKey[i] || memcmp(k, aKey[i], nk) || nC > nk || memcmp(k, sdbBlockKey(b, 0), nC) ||
+        b->aPfx[i] != sdbKeyPrefix(k + nC, nk - nC)) {
+      printf("# row %d of %d: key or prefix differs\n", i, n);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Keys of 1..24 bytes sharing every length of prefix with the one before
+** (up to all of it: a key that is a prefix of the previous one, as in a WAL
+** block), rebuilt by the decoder's 16-byte path and its memcpy path, into a
+** new block and into a reused buffer. */
+static void testBlockKeyShapes(void) {
+  enum { N = 4000 };
+  static u8 aKey[N][24];
+  static int anKey[N];
+  u64 seed = 99;
+  SdbErr err = {0};
+  for (int i = 0; i < N; i++) {
+    int n = 1 + (int)(rnd32(&seed) % 24);
+    int k = i ? (int)(rnd32(&seed) % (SDB_MIN(n, anKey[i - 1]) + 1)) : 0;
+    if (i % 7 == 0 && i) k = n = SDB_MIN(anKey[i - 1], 16);   /* the previous key's first bytes */
+    if (k) memcpy(aKey[i], aKey[i - 1], (size_t)k);
+    for (int j = k; j < n; j++) aKey[i][j] = (u8)(rnd32(&seed) % 3 ? 'a' + rnd32(&seed) % 4 : rnd32(&seed));
+    anKey[i] = n;
+  }
+  SdbBlockBuilder bb;
+  SdbBlockBuf buf = {0};
+  sdbBlockBuilderInit(&bb, 4096);
+  int iFirst = 0, nBlk = 0, bOk = 1;
+  for (int i = 0; i <= N && bOk; i++) {
+    SdbEntry e = {aKey[i < N ? i : 0], (size_t)anKey[i < N ? i : 0], (const u8 *)"v", 1, (u64)i + 1,
+                  SDB_KIND_VALUE, 0, 0, 0, 0};
+    if (i < N && sdbBlockBuilderWouldFit(&bb, &e)) {
+      sdbBlockBuilderAdd(&bb, &e, &err);
+      continue;
+    }
+    SdbBuf out = {0};
+    SdbBlock *pB = NULL;
+    const SdbBlock *pInto = NULL;
+    sdbBlockBuilderFinish(&bb, &out, &err);
+    bOk = sdbBlockDecodeCopy(out.a, out.n, 2, &pB, &err) == SDB_OK &&
+          sdbBlockDecodeInto(out.a, out.n, 2, &buf, &pInto, &err) == SDB_OK &&
+          blockKeysAre(pB, aKey + iFirst, anKey + iFirst, i - iFirst) &&
+          blockKeysAre(pInto, aKey + iFirst, anKey + iFirst, i - iFirst);
+    sdbBlockFree(pB);
+    sdbBufFree(&out);
+    sdbBlockBuilderReset(&bb);
+    nBlk++;
+    iFirst = i;
+    if (i < N) sdbBlockBuilderAdd(&bb, &e, &err);
+  }
+  sdbBlockBuilderFree(&bb);
+  sdbBlockBufFree(&buf);
+  CHECKF("block v2: keys of 1..24 bytes sharing every prefix length decode exactly (new block and "
+         "reused buffer)", bOk && nBlk > 10, "ok %d, %d blocks", bOk, nBlk);
+}
+
 static void testBlockV2(void) {
   enum { N = 3000 };
   static Row aRow[N];
@@ -820,6 +887,7 @@ int main(void) {
   testCodecs();
   testSpecBlock();
   testBlockV2();
+  testBlockKeyShapes();
   testBlockV1();
   testBlockV2Bad();
   testCache();

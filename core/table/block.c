@@ -368,20 +368,33 @@ static u32 fillV2(SdbBlock *p, const BlockShape *s, u8 *pArena) {
 
 /* Write the key that shares nShared bytes with pPrev and ends with suf[0..nSuf)
 ** at pKey. A key of 16 bytes or fewer (the usual case) takes fixed 16-byte
-** copies instead of two calls of memcpy: they may read up to 16 bytes past
-** pPrev and suf and write up to 16 past pKey, which BLOCK_SLACK bytes at the
-** end of the block's allocation cover; the bytes written past the key are
-** the next rebuilt keys' (written after it) or that slack. */
+** loads and stores instead of two calls of memcpy: they may read up to 16
+** bytes past pPrev and suf and write up to 16 past pKey, which BLOCK_SLACK
+** bytes at the end of the block's allocation cover; the bytes written past
+** the key are the next rebuilt keys' (written after it) or that slack. */
 #define BLOCK_SLACK 16
 static inline void blockRebuildKey(u8 *pKey, const u8 *pPrev, u32 nShared, const u8 *suf,
                                    u32 nSuf) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   if (nShared + nSuf <= 16) {
-    u8 t[32];
-    memcpy(t, pPrev, 16);
-    memcpy(t + nShared, suf, 16);
-    memcpy(pKey, t, 16);
+    /* Two 8-byte words: the previous key's bytes below nShared, the
+    ** suffix's (loaded from suf - nShared, inside the block's allocation:
+    ** the row array precedes the payload) from there on. Stored and later
+    ** loaded as the same two words, which the CPU forwards. */
+    u64 p0, p1, s0, s1;
+    memcpy(&p0, pPrev, 8);
+    memcpy(&p1, pPrev + 8, 8);
+    memcpy(&s0, suf - nShared, 8);
+    memcpy(&s1, suf - nShared + 8, 8);
+    u64 m0 = nShared >= 8 ? ~(u64)0 : ((u64)1 << (8 * nShared)) - 1;
+    u64 m1 = nShared >= 16 ? ~(u64)0 : nShared <= 8 ? 0 : ((u64)1 << (8 * (nShared - 8))) - 1;
+    p0 = (p0 & m0) | (s0 & ~m0);
+    p1 = (p1 & m1) | (s1 & ~m1);
+    memcpy(pKey, &p0, 8);
+    memcpy(pKey + 8, &p1, 8);
     return;
   }
+#endif
   memcpy(pKey, pPrev, nShared);
   if (nSuf) memcpy(pKey + nShared, suf, nSuf);
 }
