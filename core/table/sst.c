@@ -1039,8 +1039,12 @@ typedef struct SstIter {
   int bPoint;             /* the range is a point of a sorted SST (lo, hi: equal bytes) */
   SdbKeyProbe qEnd;       /* the range's end bound (hi ascending, lo descending) against
                           ** the current block's common prefix (sstIterEndProbe) */
-  int bStream;            /* the range's blocks exceed the cache (or there is none): a
-                          ** block read is decoded into aSlot, not cached (sstIterStream) */
+  int bStream;            /* a block read is decoded into aSlot, not cached: there is no
+                          ** cache, or the range's blocks exceed it (bBig) and a
+                          ** sixteenth of it has been read (sstIterStream) */
+  int bBig;               /* the range's blocks (estimated) exceed the cache */
+  u64 nCap;               /* the cache's capacity (fixed), read once */
+  u64 nRead;              /* decoded bytes of the blocks loaded since the range was planned */
   SdbBlockBuf aSlot[2];   /* owned; the blocks read while bStream, which cur and prev
                           ** borrow (a BlockRef with neither h nor pOwn): two, so that
                           ** the next block never overwrites prev's (the lookahead) */
@@ -1238,19 +1242,22 @@ static int sstIterTakeAhead(SstIter *it, u32 i, SdbErr *pErr) {
   return SDB_OK;
 }
 
-/* Once the first block of the range, block i, is in (it->cur), decide
-** bStream again with its decoded size (nMem), which a compressed block's
-** stored bytes understate: the range's stored bytes scaled by the block's
-** decoded/stored ratio. */
+/* After block i was loaded (it->cur): on the range's first block, estimate
+** bBig again with its decoded size (nMem), which a compressed block's stored
+** bytes understate (the range's stored bytes scaled by the block's
+** decoded/stored ratio); then count its decoded bytes, and once a big range
+** has read a sixteenth of the cache, its next blocks stay out of it (a scan with a
+** LIMIT that ends before is cached as any other). */
 static void sstIterStreamCheck(SstIter *it, u32 i) {
   SdbSst *p = it->pSst;
-  if (it->bStream || !it->cur.p || it->iBlkLo > it->iBlkHi) return;
   u64 nStored = p->aOff[i + 1] - p->aOff[i];
-  u64 nRange = p->aOff[it->iBlkHi + 1] - p->aOff[it->iBlkLo];
-  SdbCacheStats st;
-  sdbCacheGetStats(p->pCache, &st);
-  it->bStream = nStored && (double)nRange / (double)nStored * (double)it->cur.p->nMem >
-                               (double)st.nCapacity;
+  if (it->bStream || !it->cur.p) return;
+  if (it->nLoaded == 1 && !it->bBig && nStored && it->iBlkLo <= it->iBlkHi) {
+    u64 nRange = p->aOff[it->iBlkHi + 1] - p->aOff[it->iBlkLo];
+    it->bBig = (double)nRange / (double)nStored * (double)it->cur.p->nMem > (double)it->nCap;
+  }
+  it->nRead += it->cur.p->nMem;
+  it->bStream = it->bBig && it->nRead > it->nCap / 16;
 }
 
 /* Decode block i, held by the current run, as it->cur into the decode
@@ -1289,7 +1296,8 @@ static int sstIterLoad(SstIter *it, SdbErr *pErr) {
     if (rc) return sstWrap(p, rc, pErr);
   }
   it->iBlkNext += it->bDesc ? -1 : 1;
-  if (it->nLoaded++ == 0) sstIterStreamCheck(it, i);
+  it->nLoaded++;
+  sstIterStreamCheck(it, i);
   sstIterAheadMaybe(it, i);
   sstIterMaybeTail(it);
   return SDB_OK;
@@ -1738,20 +1746,19 @@ static int sstIterPlanBlocks(SstIter *it, i64 iCur, BlockRef *pHit, SdbErr *pErr
   return SDB_OK;
 }
 
-/* Decide it->bStream for the blocks just planned: a read of more bytes than
-** the cache holds would only evict its own blocks (and everyone else's), so
-** its blocks are decoded into the iterator's buffers instead (LevelDB's
-** fill_cache = false); blocks already cached are still used. Without a
-** cache, always (no allocation per block). The range's stored bytes decide
-** here, its first block's decoded size once it is in (sstIterStreamCheck). */
+/* For the blocks just planned, start deciding it->bStream: a read of more
+** bytes than the cache holds would only evict its own blocks (and everyone
+** else's), so once it has read a sixteenth of the cache its blocks are
+** decoded into the iterator's buffers instead (LevelDB's fill_cache =
+** false; sstIterStreamCheck); blocks already cached are still used. Without
+** a cache, always (no allocation per block). bBig from the range's stored
+** bytes here, from its first block's decoded size once it is in. */
 static void sstIterStream(SstIter *it) {
   SdbSst *p = it->pSst;
-  it->bStream = 1;
-  if (!p->pCache) return;
-  SdbCacheStats st;
-  sdbCacheGetStats(p->pCache, &st);
   u64 nBytes = it->iBlkLo <= it->iBlkHi ? p->aOff[it->iBlkHi + 1] - p->aOff[it->iBlkLo] : 0;
-  it->bStream = nBytes > st.nCapacity;
+  it->bStream = !p->pCache;
+  it->bBig = nBytes > it->nCap;
+  it->nRead = 0;
 }
 
 int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
@@ -1765,6 +1772,11 @@ int sdbSstIterNew(SdbSst *p, const SdbRange *pRange, int bDesc, SdbIter **pp,
   it->bDesc = bDesc;
   it->nAhead = p->pStore->pMethods->xGetMany ? SST_AHEAD_MIN_PAR : SST_AHEAD_MIN;
   it->run.iLast = -1;
+  if (p->pCache) {
+    SdbCacheStats st;
+    sdbCacheGetStats(p->pCache, &st);
+    it->nCap = st.nCapacity;
+  }
   if (sdbRangeCopyInit(&it->range, pRange)) {
     sstIterFree(&it->base);
     return SDB_NOMEM_ERR(pErr);
