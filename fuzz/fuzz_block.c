@@ -5,8 +5,8 @@
 **   byte 0: bit 0 = block format (0 -> version 2, 1 -> version 1);
 **           bits 1..3 = codec (SDB_CODEC_* 0..4; 5..7 mean none)
 **   rest:   a block payload stored with that codec (spec/SST.md §3, §5)
-** The payload is decompressed (output capped at 1 MiB), decoded as a block,
-** iterated in both directions and with seeks, and the same bytes are also
+** The payload is decompressed (output capped at 1 MiB), decoded as a block
+** (also into a reused buffer, which must agree), iterated in both directions and with seeks, and the same bytes are also
 ** probed as a bloom filter (legacy and composite). Any input must end in
 ** SDB_OK or SDB_CORRUPT without a crash, leak or sanitizer report.
 */
@@ -35,6 +35,22 @@ static void walk(const SdbBlock *b, const SdbRange *r, int bDesc) {
   (void)sum;
 }
 
+/* True if blocks a and b hold the same rows. */
+static int sameRows(const SdbBlock *a, const SdbBlock *b) {
+  if (a->nRow != b->nRow || a->nCommon != b->nCommon) return 0;
+  for (u32 i = 0; i < a->nRow; i++) {
+    SdbEntry x, y;
+    sdbBlockRowEntry(a, i, &x);
+    sdbBlockRowEntry(b, i, &y);
+    if (x.nKey != y.nKey || memcmp(x.pKey, y.pKey, x.nKey) || x.nVal != y.nVal ||
+        (x.nVal && memcmp(x.pVal, y.pVal, x.nVal)) || x.seq != y.seq || x.eKind != y.eKind ||
+        x.expireTs != y.expireTs || x.createTs != y.createTs || a->aPfx[i] != b->aPfx[i]) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
   int version = (data[0] & 1) ? 1 : 2;
@@ -47,9 +63,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int rc = sdbDecompressLimit(codec, a, n, (size_t)1 << 20, &pay, &err);
   if (rc != SDB_OK && rc != SDB_CORRUPT) abort();
   if (rc == SDB_OK) {
+    /* Also into a reused buffer (a long scan's), twice: the same answer and
+    ** the same rows as a new block. */
+    SdbBlockBuf buf = {0};
+    const SdbBlock *pInto = NULL;
+    int rcInto = sdbBlockDecodeInto(pay.a, pay.n, version, &buf, &pInto, &err);
+    if (rcInto == SDB_OK) rcInto = sdbBlockDecodeInto(pay.a, pay.n, version, &buf, &pInto, &err);
     SdbBlock *b = NULL;
     rc = sdbBlockDecode(&pay, version, &b, &err);
     if (rc != SDB_OK && rc != SDB_CORRUPT) abort();
+    if (rcInto != rc || (rc == SDB_OK && !sameRows(b, pInto))) abort();
+    sdbBlockBufFree(&buf);
     if (rc == SDB_OK) {
       /* The common prefix the seek relies on: every key begins with it, and
       ** each row's prefix is its next 8 bytes. */
