@@ -95,6 +95,113 @@ static int fillRows(TRow *a, int n, int bBig) {
 }
 
 
+/* ------------------------------------------------------------ maxSeq */
+/* The rows of the maxSeq test: key i is "m%04d", its seq a permutation of
+** 1..MS_ROWS, so that for each bound the first row above it lies anywhere
+** (first row of a block, within one, its last). */
+#define MS_ROWS 300
+static u64 msSeq(int i) { return (u64)((i * 37) % MS_ROWS) + 1; }
+
+/* Scan sst (range [lo, hi] of row indexes, -1: unbounded; or seek to it from
+** another range first when bSeek) in direction bDesc under bound maxSeq. 1
+** if the rows are exactly those of the range up to (not including) the
+** first whose seq is above maxSeq, and that one's step is SDB_CORRUPT
+** naming the bound (or EOF if there is none). */
+static int msCheck(SdbSst *sst, u64 maxSeq, int lo, int hi, int bDesc, int bSeek, char *zWhy) {
+  char zLo[8], zHi[8];
+  snprintf(zLo, sizeof(zLo), "m%04d", lo);
+  snprintf(zHi, sizeof(zHi), "m%04d", hi);
+  SdbRange r = {(const u8 *)zLo, 5, lo >= 0, 0, (const u8 *)zHi, 5, hi >= 0, 0};
+  SdbRange rOther = {(const u8 *)"m0000", 5, 1, 0, (const u8 *)"m0000", 5, 1, 0};
+  SdbIter *it = NULL;
+  SdbErr err = {0};
+  sdbSstSetMaxSeq(sst, maxSeq);
+  int iFirst = lo < 0 ? 0 : lo, iLast = hi < 0 ? MS_ROWS - 1 : hi;
+  int iBad = -1;   /* the first row above maxSeq, in the scan's order */
+  for (int k = 0; k <= iLast - iFirst && iBad < 0; k++) {
+    int i = bDesc ? iLast - k : iFirst + k;
+    if (msSeq(i) > maxSeq) iBad = i;
+  }
+  int rc;
+  if (bSeek) {
+    sdbSstSetMaxSeq(sst, UINT64_MAX);
+    rc = sdbSstIterNew(sst, &rOther, bDesc, &it, &err);
+    sdbSstSetMaxSeq(sst, maxSeq);
+    if (rc == SDB_OK) rc = sdb_iter_seek(it, (lo >= 0 || hi >= 0) ? &r : NULL, &err);
+  } else {
+    rc = sdbSstIterNew(sst, (lo >= 0 || hi >= 0) ? &r : NULL, bDesc, &it, &err);
+  }
+  int k = 0, ok = 1;
+  while (rc == SDB_OK && !it->bEof && ok) {
+    int i = bDesc ? iLast - k : iFirst + k;
+    char zWant[8];
+    snprintf(zWant, sizeof(zWant), "m%04d", i);
+    ok = i != iBad && it->cur.nKey == 5 && memcmp(it->cur.pKey, zWant, 5) == 0 && it->cur.seq == msSeq(i);
+    if (!ok) snprintf(zWhy, 200, "row %d: got %.*s seq %llu", k, (int)it->cur.nKey,
+                     (const char *)it->cur.pKey, (unsigned long long)it->cur.seq);
+    k++;
+    if (ok) rc = sdb_iter_next(it, &err);
+  }
+  if (ok && iBad < 0) {
+    ok = rc == SDB_OK && k == iLast - iFirst + 1;
+  } else if (ok) {
+    ok = rc == SDB_CORRUPT && strstr(err.zMsg, "above the manifest's") &&
+         k == (bDesc ? iLast - iBad : iBad - iFirst);
+  }
+  if (!ok && !zWhy[0]) snprintf(zWhy, 200, "rc=%d after %d rows (first above: %d) %s", rc, k, iBad, err.zMsg);
+  sdb_iter_free(it);
+  return ok;
+}
+
+/* A compacted SST's rows above its maxSeq (sdbSstSetMaxSeq, the manifest's
+** last_l0_seq) are SDB_CORRUPT wherever they lie: the SST iterator's step
+** within a block (sstIterNext's fast path) must check every row, as the
+** full step does; ascending and descending, whole, within a range (ends
+** inside blocks) and after a seek. */
+static void testMaxSeq(SdbStore *s) {
+  SdbSstOptions o;
+  sdbSstOptionsDefault(&o);
+  o.blockSize = 256;   /* about 10 rows a block */
+  SdbSstBuilder *b = sdbSstBuilderNew(&o);
+  SdbErr err = {0};
+  SdbBuf out = {0};
+  SdbSstInfo info = {0};
+  int ok = b != NULL;
+  for (int i = 0; ok && i < MS_ROWS; i++) {
+    char zK[8];
+    snprintf(zK, sizeof(zK), "m%04d", i);
+    SdbEntry e = {(const u8 *)zK, 5, (const u8 *)"v", 1, msSeq(i), SDB_KIND_VALUE, 0, 0, 0, 0};
+    ok = sdbSstBuilderAdd(b, &e, &err) == SDB_OK;
+  }
+  ok = ok && sdbSstBuilderFinish(b, &out, &info, &err) == SDB_OK &&
+       s->pMethods->xPut(s, "compacted/maxseq.sst", out.a, out.n, 0, &err) == SDB_OK;
+  SdbSst *sst = NULL;
+  ok = ok && sdbSstOpen(s, "compacted/maxseq.sst", &info, 2, NULL, &sst, &err) == SDB_OK &&
+       sdbSstBlockCount(sst) > 10;
+  CHECKF("sst-build: maxSeq SST of small blocks built", ok, "%s", err.zMsg);
+  static const int aRange[][2] = {{-1, -1}, {13, 187}, {40, -1}, {-1, 255}, {101, 109}};
+  int nBad = 0, nCase = 0;
+  char zWhy[256] = "";
+  for (u64 m = 1; ok && m <= MS_ROWS; m += 7) {
+    for (int iR = 0; iR < 5; iR++) {
+      for (int d = 0; d < 4; d++) {
+        char z[200] = "";
+        nCase++;
+        if (!msCheck(sst, m, aRange[iR][0], aRange[iR][1], d & 1, d >> 1, z) && !nBad++) {
+          snprintf(zWhy, sizeof(zWhy), "maxSeq %llu range %d..%d %s%s: %s", (unsigned long long)m,
+                   aRange[iR][0], aRange[iR][1], d & 1 ? "desc" : "asc", d >> 1 ? " seek" : "", z);
+        }
+      }
+    }
+  }
+  CHECKF("sst-build: maxSeq: a row above the bound is corrupt wherever it lies in its block", ok && nBad == 0,
+         "%d of %d cases wrong, first: %s", nBad, nCase, zWhy);
+  if (sst) sdbSstUnref(sst);
+  sdbSstInfoClear(&info);
+  sdbBufFree(&out);
+  sdbSstBuilderFree(b);
+}
+
 /* ------------------------------------------------------------ parallel read-ahead */
 /* A store over another that has xGetMany (requests run one by one) and
 ** records what the SST reader asks of it. */
@@ -334,6 +441,7 @@ int main(void) {
     sdbBufFree(&out);
     sdbSstBuilderFree(b);
   }
+  testMaxSeq(s);
   testParallelReadAhead(s);
   sdbStoreFree(s);
   char zCmd[400];
