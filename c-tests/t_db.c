@@ -327,7 +327,7 @@ static void raceKey(int i, char *zK) {
     return;
   }
   snprintf(zK, RACE_KEY_MAX + 1, "%03d", i);
-  memset(zK + 3, 'a' + i % 26, (size_t)gRaceKeyLen - 3);   /* neighbours differ in every byte */
+  memset(zK + 3, 'a' + i % 26, (size_t)gRaceKeyLen - 3);   /* neighbours differ in the last digit and every padding byte */
   zK[gRaceKeyLen] = 0;
 }
 
@@ -601,12 +601,6 @@ static void *stressScan(void *pArg) {
   return NULL;
 }
 
-/* GC with a small min age deletes WAL SSTs, SSTs and manifests while two
-** threads scan one reader (poll_interval 20 ms, each refresh pausing 10 ms
-** between its manifest read and its WAL listing, so scans start during
-** refreshes) without pause: no scan fails, each returns its keys in order,
-** no scan returns fewer rows than its thread's one before (rows are only
-** added), and none sees part of a batch. About 2 s. */
 /* The resume point of a scan whose SSTs GC deleted mid-scan is a copy of
 ** the last key returned (read.c scanExpose, which copies keys of up to 32
 ** bytes with fixed-size moves per length class): for keys of each class
@@ -630,6 +624,12 @@ static void testGcResumeKeyLengths(void) {
   gRaceKeyLen = 0;
 }
 
+/* GC with a small min age deletes WAL SSTs, SSTs and manifests while two
+** threads scan one reader (poll_interval 20 ms, each refresh pausing 10 ms
+** between its manifest read and its WAL listing, so scans start during
+** refreshes) without pause: no scan fails, each returns its keys in order,
+** no scan returns fewer rows than its thread's one before (rows are only
+** added), and none sees part of a batch. About 2 s. */
 static void testGcStress(void) {
   char zDir[64], zUrl[80], zCmd[128];
   snprintf(zDir, sizeof(zDir), "/tmp/sdb-stress-%d", (int)getpid());
