@@ -316,8 +316,8 @@ typedef struct Race {
 #define RACE_ROWS 600
 #define RACE_KEY_MAX 40
 
-/* Length of every key of the races (3..RACE_KEY_MAX: "%03d" padded with a
-** letter), or 0 for "k%05d". */
+/* Length of every key of the races (3..RACE_KEY_MAX: "%03d" padded with
+** one byte repeated), or 0 for "k%05d". */
 static int gRaceKeyLen;
 
 /* Key i of the races into zK (RACE_KEY_MAX + 1 bytes). */
@@ -327,7 +327,10 @@ static void raceKey(int i, char *zK) {
     return;
   }
   snprintf(zK, RACE_KEY_MAX + 1, "%03d", i);
-  memset(zK + 3, 'a' + i % 26, (size_t)gRaceKeyLen - 3);   /* neighbours differ in the last digit and every padding byte */
+  /* The padding byte grows with i (keys 0..199): a key whose copy kept any
+  ** byte of the key before it (scanExpose's resume point) is below the key,
+  ** so the resumed scan returns the key again (raceScan reports it). */
+  memset(zK + 3, 0x21 + i % 200, (size_t)gRaceKeyLen - 3);
   zK[gRaceKeyLen] = 0;
 }
 
@@ -604,9 +607,10 @@ static void *stressScan(void *pArg) {
 /* The resume point of a scan whose SSTs GC deleted mid-scan is a copy of
 ** the last key returned (read.c scanExpose, which copies keys of up to 32
 ** bytes with fixed-size moves per length class): for keys of each class
-** (3, 5, 12, 23 and 38 bytes) the scan resumes right after it. */
+** and their bounds (3 to 38 bytes: 3, 4, 5, 7, 8, 12, 15, 16, 23, 32, 33,
+** 38) the scan resumes right after it. */
 static void testGcResumeKeyLengths(void) {
-  static const int aLen[] = {3, 5, 12, 23, 38};
+  static const int aLen[] = {3, 4, 5, 7, 8, 12, 15, 16, 23, 32, 33, 38};
   for (int k = 0; k < (int)(sizeof(aLen) / sizeof(aLen[0])); k++) {
     Race x;
     SdbErr err;
