@@ -33,6 +33,7 @@ struct MtNode {
 typedef struct MtChunk MtChunk;
 struct MtChunk {
   MtChunk *pNext;         /* older chunk */
+  u64 iGen;               /* chunks are numbered from 0 in the order made */
   size_t nUsed, nSize;
   u8 *a;                  /* points just past this header */
 };
@@ -43,6 +44,8 @@ struct SdbMemtable {
   MtNode *pHead;          /* sentinel with MT_MAX_HEIGHT links */
   int height;             /* current max height in use */
   u32 rnd;                /* height generator state */
+  u64 nGen;               /* chunks made so far (the next one's iGen) */
+  u64 nAlloc;             /* arena allocations so far (sdbMemtablePrepDrop) */
   u64 nRows, nBytes, maxSeq;
   u64 nEntryBytes;        /* sum of SlateDB's RowEntry::estimated_size() of the rows */
   i64 maxCreateTs;
@@ -62,6 +65,7 @@ static void *mtAlloc(SdbMemtable *p, size_t n) {
     MtChunk *cNew = sdbMalloc(sizeof(MtChunk) + nSize);
     if (!cNew) return NULL;
     cNew->pNext = c;
+    cNew->iGen = p->nGen++;
     cNew->nUsed = 0;
     cNew->nSize = nSize;
     cNew->a = (u8 *)(cNew + 1);
@@ -71,12 +75,14 @@ static void *mtAlloc(SdbMemtable *p, size_t n) {
       cNew->pNext = c->pNext;
       c->pNext = cNew;
       cNew->nUsed = n;
+      p->nAlloc++;
       return cNew->a;
     }
     p->pChunk = c = cNew;
   }
   void *pRet = c->a + c->nUsed;
   c->nUsed += n;
+  p->nAlloc++;
   return pRet;
 }
 
@@ -240,11 +246,11 @@ static u64 mtEntryBytes(size_t nKey, size_t nVal, int bCreate, int bExpire) {
   return (u64)(nKey + nVal + 8 + (bCreate ? 8 : 0) + (bExpire ? 8 : 0));
 }
 
-int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
-  MtNode *apPrev[MT_MAX_HEIGHT];
+/* A node holding a copy of entry e, not linked; NULL on OOM. */
+static MtNode *mtNodeNew(SdbMemtable *p, const SdbEntry *e) {
   int height = mtRandomHeight(p);
   MtNode *pNode = mtNodeAlloc(p, height, e->nKey + e->nVal);
-  if (!pNode) return SDB_NOMEM;
+  if (!pNode) return NULL;
   u8 *pData = (u8 *)&pNode->aNext[height];
   memcpy(pData, e->pKey, e->nKey);
   if (e->nVal) memcpy(pData + e->nKey, e->pVal, e->nVal);
@@ -258,10 +264,19 @@ int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
   pNode->bHasExpire = (u8)e->bHasExpireTs;
   pNode->createTs = e->createTs;
   pNode->expireTs = e->expireTs;
+  return pNode;
+}
 
-  mtFindLessHint(p, e->pKey, e->nKey, e->seq, apPrev);
+/* Link node pNode (made by mtNodeNew; its links are overwritten) into the
+** list and count it. Allocates nothing. REQUIRES: the inserting thread. */
+static void mtLink(SdbMemtable *p, MtNode *pNode) {
+  MtNode *apPrev[MT_MAX_HEIGHT];
+  int height = pNode->height;
+  const u8 *pKey = pNode->pKey;
+  size_t nKey = pNode->nKey;
+  mtFindLessHint(p, pKey, nKey, pNode->seq, apPrev);
   MtNode *pOld = mtNext(apPrev[0], 0);
-  if (pOld && mtCmp(pOld, e->pKey, e->nKey, e->seq) != 0) pOld = NULL;
+  if (pOld && mtCmp(pOld, pKey, nKey, pNode->seq) != 0) pOld = NULL;
   if (height > p->height) {
     for (int i = p->height; i < height; i++) apPrev[i] = p->pHead;
     __atomic_store_n(&p->height, height, __ATOMIC_RELEASE);
@@ -288,12 +303,84 @@ int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
   } else {
     __atomic_add_fetch(&p->nRows, 1, __ATOMIC_RELAXED);
   }
-  __atomic_add_fetch(&p->nBytes, mtRowBytes(e->nKey, pNode->nVal), __ATOMIC_RELAXED);
-  __atomic_add_fetch(&p->nEntryBytes, mtEntryBytes(e->nKey, pNode->nVal, pNode->bHasCreate, pNode->bHasExpire),
+  __atomic_add_fetch(&p->nBytes, mtRowBytes(nKey, pNode->nVal), __ATOMIC_RELAXED);
+  __atomic_add_fetch(&p->nEntryBytes, mtEntryBytes(nKey, pNode->nVal, pNode->bHasCreate, pNode->bHasExpire),
                      __ATOMIC_RELAXED);
-  if (e->seq > p->maxSeq) __atomic_store_n(&p->maxSeq, e->seq, __ATOMIC_RELAXED);
-  if (e->bHasCreateTs && e->createTs > p->maxCreateTs) p->maxCreateTs = e->createTs;
+  if (pNode->seq > p->maxSeq) __atomic_store_n(&p->maxSeq, pNode->seq, __ATOMIC_RELAXED);
+  if (pNode->bHasCreate && pNode->createTs > p->maxCreateTs) p->maxCreateTs = pNode->createTs;
+}
+
+int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *e) {
+  MtNode *pNode = mtNodeNew(p, e);
+  if (!pNode) return SDB_NOMEM;
+  mtLink(p, pNode);
   return SDB_OK;
+}
+
+/* ------------------------------------------------------------ groups */
+
+/* See memtable.h. */
+void sdbMemtablePrepBegin(SdbMemtable *p, SdbMemtablePrep *pPrep) {
+  memset(pPrep, 0, sizeof(*pPrep));
+  sdbMemtableRef(p);
+  pPrep->pMt = p;
+  pPrep->pMarkChunk = p->pChunk;
+  pPrep->nMarkUsed = p->pChunk->nUsed;
+  pPrep->iMarkGen = p->nGen;
+  pPrep->nAllocEnd = p->nAlloc;
+}
+
+/* See memtable.h. The nodes are chained through their level-0 link, which
+** mtLink overwrites. */
+int sdbMemtablePrepAdd(SdbMemtablePrep *pPrep, const SdbEntry *pEntry) {
+  if (pPrep->pMt->nAlloc != pPrep->nAllocEnd) pPrep->bMixed = 1;
+  MtNode *pNode = mtNodeNew(pPrep->pMt, pEntry);
+  if (!pNode) return SDB_NOMEM;
+  if (pPrep->pLast) ((MtNode *)pPrep->pLast)->aNext[0] = pNode;
+  else pPrep->pFirst = pNode;
+  pPrep->pLast = pNode;
+  pPrep->nAllocEnd = pPrep->pMt->nAlloc;
+  return SDB_OK;
+}
+
+/* See memtable.h. */
+void sdbMemtablePublish(SdbMemtablePrep *pPrep) {
+  MtNode *pNode = pPrep->pFirst;
+  while (pNode) {
+    MtNode *pNext = pNode == pPrep->pLast ? NULL : pNode->aNext[0];
+    mtLink(pPrep->pMt, pNode);
+    pNode = pNext;
+  }
+  sdbMemtableUnref(pPrep->pMt);
+  memset(pPrep, 0, sizeof(*pPrep));
+}
+
+/* Give the arena back to where group pPrep found it: free the chunks made
+** since and restore the then newest chunk's use. REQUIRES: no allocation
+** from the arena since the group began but the group's own. */
+static void mtArenaRewind(SdbMemtable *p, const SdbMemtablePrep *pPrep) {
+  MtChunk **pp = &p->pChunk;
+  while (*pp) {
+    MtChunk *c = *pp;
+    if (c->iGen >= pPrep->iMarkGen) {
+      *pp = c->pNext;
+      sdbFree(c);
+    } else {
+      pp = &c->pNext;
+    }
+  }
+  MtChunk *pMark = pPrep->pMarkChunk;
+  p->pChunk = pMark;
+  pMark->nUsed = pPrep->nMarkUsed;
+}
+
+/* See memtable.h. */
+void sdbMemtablePrepDrop(SdbMemtablePrep *pPrep) {
+  SdbMemtable *p = pPrep->pMt;
+  if (!p) return;
+  if (!pPrep->bMixed && p->nAlloc == pPrep->nAllocEnd) mtArenaRewind(p, pPrep);
+  sdbMemtableUnref(p);
+  memset(pPrep, 0, sizeof(*pPrep));
 }
 
 int sdbMemtableFindNewest(SdbMemtable *p, const u8 *pKey, size_t nKey, SdbEntry *pOut) {

@@ -25,6 +25,38 @@ void sdbMemtableUnref(SdbMemtable *p);        /* frees at zero; NULL-safe */
 ** REQUIRES: one inserting thread at a time. Returns SDB_OK or SDB_NOMEM. */
 int sdbMemtableInsert(SdbMemtable *p, const SdbEntry *pEntry);
 
+/* A group of rows (one commit's) copied into the memtable's arena but not yet
+** linked into its list: readers cannot see them. sdbMemtablePublish links
+** them all and allocates nothing, so it cannot fail: a group prepared whole
+** is applied whole, and one whose preparation failed is dropped unseen.
+** The fields are memtable.c's. */
+typedef struct SdbMemtablePrep {
+  SdbMemtable *pMt;       /* referenced until published or dropped */
+  void *pFirst, *pLast;   /* the prepared nodes, in order */
+  void *pMarkChunk;       /* the arena before the first row: its newest chunk, */
+  size_t nMarkUsed;       /* ... that chunk's used bytes */
+  u64 iMarkGen;           /* ... and the generation the group's chunks start at */
+  u64 nAllocEnd;          /* arena allocations once the group's last row was added */
+  int bMixed;             /* other allocations came between the group's */
+} SdbMemtablePrep;
+
+/* Start an empty group on p (which it references).
+** REQUIRES: the inserting thread, until the group is published or dropped. */
+void sdbMemtablePrepBegin(SdbMemtable *p, SdbMemtablePrep *pPrep);
+
+/* Copy one entry into the group. SDB_OK or SDB_NOMEM (the group must then be
+** dropped). */
+int sdbMemtablePrepAdd(SdbMemtablePrep *pPrep, const SdbEntry *pEntry);
+
+/* Link the group's rows into the list, in the order added (as many
+** sdbMemtableInsert calls would), and end the group. Cannot fail. */
+void sdbMemtablePublish(SdbMemtablePrep *pPrep);
+
+/* End the group without linking its rows. Their arena space is given back
+** when nothing else was allocated from the arena since; otherwise it stays
+** unused until the memtable is freed. NULL-safe for a group never begun. */
+void sdbMemtablePrepDrop(SdbMemtablePrep *pPrep);
+
 /* Whether the memtable holds a version of key pKey; if so, with pOut not
 ** NULL, *pOut is its newest version (pointers into the memtable, valid
 ** while it is referenced). Starts from the inserting thread's finger, so a
