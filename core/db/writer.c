@@ -196,19 +196,25 @@ static int wrWalTaken(SdbDb *db, const char *zKey, SdbErr *pErr) {
 }
 
 /* Insert the rows of a durable commit settled as stored (w->pUnsettled) into
-** the memtable and publish their seq. REQUIRES: w->mu. */
+** the memtable and publish their seq, all or none (a group, memtable.h): on
+** failure walPending stays unsettled, and the next write settles it again
+** and retries this. REQUIRES: w->mu. */
 static int wrApplyUnsettled(SdbDb *db, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
   DbVersion *v = sdbDbPinVersion(db);
   SdbIter *it = NULL;
   i64 ts = sdbMemtableMaxCreateTs(w->pUnsettled);
+  SdbMemtablePrep prep;
+  sdbMemtablePrepBegin(v->pMem, &prep);
   int rc = sdbMemtableIterNew(w->pUnsettled, NULL, 0, &it, pErr);
   while (rc == SDB_OK && !it->bEof) {
-    if (sdbMemtableInsert(v->pMem, &it->cur)) rc = SDB_NOMEM_ERR(pErr);
+    if (sdbMemtablePrepAdd(&prep, &it->cur)) rc = SDB_NOMEM_ERR(pErr);
     if (rc == SDB_OK) rc = sdb_iter_next(it, pErr);
   }
   sdb_iter_free(it);
+  if (rc) sdbMemtablePrepDrop(&prep);
   if (rc == SDB_OK) {
+    sdbMemtablePublish(&prep);
     if (ts > w->clockFloor) w->clockFloor = ts;
     __atomic_store_n(&v->lastSeq, w->walPendingSeq, __ATOMIC_RELEASE);
     if (ts > v->maxCreateTs) v->maxCreateTs = ts;
@@ -813,19 +819,32 @@ static void wrAsyncFlushIfFull(SdbDb *db) {
   }
 }
 
-/* Insert committed rows into the memtable and publish their seq. */
-static int wrApply(SdbDb *db, int n, u64 seq, SdbErr *pErr) {
+/* Copy the collected rows of a commit into the active memtable's arena as
+** a group (memtable.h), before the commit writes anything: the apply that
+** follows the WAL write then cannot fail part-way, and when this fails the
+** commit fails with nothing written. *pPrep is dropped on failure.
+** REQUIRES: w->mu, held until the group is published or dropped (the
+** active memtable stays the same meanwhile). */
+static int wrPrepare(SdbDb *db, int n, SdbMemtablePrep *pPrep, SdbErr *pErr) {
   DbVersion *v = sdbDbPinVersion(db);
   int rc = SDB_OK;
-  for (int i = 0; rc == SDB_OK && i < n; i++) {
-    if (sdbMemtableInsert(v->pMem, &db->pWriter->aRow[i])) rc = SDB_NOMEM_ERR(pErr);
-  }
-  if (rc == SDB_OK) {
-    __atomic_store_n(&v->lastSeq, seq, __ATOMIC_RELEASE);
-    if (db->pWriter->aRow[0].createTs > v->maxCreateTs) v->maxCreateTs = db->pWriter->aRow[0].createTs;
-  }
+  sdbMemtablePrepBegin(v->pMem, pPrep);
   sdbDbVersionUnref(v);
+  for (int i = 0; rc == SDB_OK && i < n; i++) {
+    if (sdbMemtablePrepAdd(pPrep, &db->pWriter->aRow[i])) rc = SDB_NOMEM_ERR(pErr);
+  }
+  if (rc) sdbMemtablePrepDrop(pPrep);
   return rc;
+}
+
+/* Link a committed commit's prepared rows (wrPrepare) into the memtable and
+** publish their seq: all of them at once, nothing can fail. */
+static void wrApply(SdbDb *db, SdbMemtablePrep *pPrep, u64 seq, i64 ts) {
+  DbVersion *v = sdbDbPinVersion(db);
+  sdbMemtablePublish(pPrep);
+  __atomic_store_n(&v->lastSeq, seq, __ATOMIC_RELEASE);
+  if (ts > v->maxCreateTs) v->maxCreateTs = ts;
+  sdbDbVersionUnref(v);
 }
 
 /* Adopt manifest m (ownership taken), read as the latest with id: fenced if
@@ -916,12 +935,17 @@ int sdbWriterWrite(SdbDb *db, SdbBatch *pBatch, int bAwaitDurable, SdbErr *pErr)
   u64 seq = w->lastSeq + 1;
   i64 ts = SDB_MAX(nowMs(), w->clockFloor);
   if (rc == SDB_OK && n > 0) {
+    SdbMemtablePrep prep;
     wrStamp(w, n, seq, ts);
-    rc = bAwaitDurable ? wrWriteDurable(db, n, seq, pErr) : wrWriteAsync(db, n, seq, pErr);
+    rc = wrPrepare(db, n, &prep, pErr);
+    if (rc == SDB_OK) {
+      rc = bAwaitDurable ? wrWriteDurable(db, n, seq, pErr) : wrWriteAsync(db, n, seq, pErr);
+      if (rc) sdbMemtablePrepDrop(&prep);
+    }
     if (rc == SDB_OK) {
       w->lastSeq = seq;
       w->clockFloor = ts;
-      rc = wrApply(db, n, seq, pErr);
+      wrApply(db, &prep, seq, ts);
     }
     if (rc == SDB_OK && !bAwaitDurable) wrAsyncFlushIfFull(db);
   }
