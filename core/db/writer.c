@@ -10,7 +10,9 @@
 **         create-only PUT. "Already exists" means a newer writer planted its
 **         fence there: this handle is fenced for good. The rows go into the
 **         memtable only after the PUT succeeded (durability=commit), so a
-**         failed commit changes nothing. durability=async appends the rows
+**         failed commit changes nothing; they are copied into its arena
+**         before the PUT (wrPrepare) and linked after it all at once, so
+**         the apply cannot run out of memory part-way. durability=async appends the rows
 **         to a WAL buffer that a background thread writes every
 **         flush_interval (rows are visible at once, durable later); a
 **         commit that fills the buffer is applied first and then writes it,
