@@ -2,20 +2,26 @@
 ** t_apply_oom.c: a commit that runs out of memory is applied to the memtable
 ** whole or not at all.
 **
-** For every N, a fresh local database gets a durable multi-row commit (NROW
-** rows of VALSZ bytes: several memtable arena chunks) whose Nth allocation
-** fails (once), from the batch's collection through the WAL SST to the
-** memtable apply; N runs until the commit meets no failure. Then:
+** For every N, a fresh local database gets a multi-row commit (NROW rows of
+** VALSZ bytes: several memtable arena chunks) whose Nth allocation fails
+** (once), from the batch's collection through the WAL SST to the memtable
+** apply; N runs until the commit meets no failure. The commit is durable,
+** async (its rows go to the WAL buffer, written by the next durable commit)
+** or async after an async commit left a row in the buffer (a part-way
+** failure there drops the buffer and stops the handle's writes). Then:
 **   - a scan of the same handle shows all of the commit's rows or none, and
 **     so it does after a following successful commit (which publishes the
-**     next seq) and after a memtable flush to an L0 (sdb_db_flush), which
-**     records the commit's WAL as consumed;
+**     next seq) and (durable runs) after a memtable flush to an L0
+**     (sdb_db_flush), which records the commit's WAL as consumed;
 **   - after close and reopen the database holds all of them or none, and
 **     all of them if the handle showed them;
-**   - the following commit's row is there throughout.
+**   - the following commit's row is there throughout (unless the handle
+**     stopped writing, which only the third way may do).
 ** Before the fix, a failure inside the apply (after the WAL PUT) left part
 ** of the rows in the memtable: the next commit made them visible, and the
-** L0 flush lost the others for good (replay_after_wal_id skipped the WAL).
+** L0 flush lost the others for good (replay_after_wal_id skipped the WAL);
+** and an async commit that failed part-way into the WAL buffer left rows
+** there that the next write stored (a reopen without the flush showed them).
 ** Background threads stay idle (hour-long intervals), so each N is
 ** reproducible. Environment: SDB_APPLY_OOM_N=<n> runs only that N.
 */
@@ -135,7 +141,7 @@ static int checkWhole(long n, const char *zWhen, SdbDb *db, int bZ, int *pnR) {
   int nR, bHasZ;
   countRows(db, &nR, &bHasZ);
   if (pnR) *pnR = nR;
-  char zName[96];
+  char zName[192];
   snprintf(zName, sizeof(zName), "N=%ld %s", n, zWhen);
   if ((nR == 0 || nR == NROW) && bHasZ == bZ) return 1;
   CHECKF(zName, 0, "the commit of %d rows shows %d of them (z %s)", NROW, nR,
@@ -143,9 +149,14 @@ static int checkWhole(long n, const char *zWhen, SdbDb *db, int bZ, int *pnR) {
   return 0;
 }
 
-/* One run with the Nth allocation of the big commit failing. Returns 1 if
-** the commit met the failure, 0 if it had fewer allocations (the end). */
-static int runOne(long n, int *pbOk) {
+/* The three ways the commit under test is made. */
+enum { M_DURABLE, M_ASYNC, M_ASYNC_AFTER };
+static const char *const azMode[] = {"durable", "async", "async after an async commit"};
+
+/* One run with the Nth allocation of the big commit (made as eMode says)
+** failing. Returns 1 if the commit met the failure, 0 if it had fewer
+** allocations (the end). */
+static int runOne(int eMode, long n, int *pbOk) {
   char zDir[] = "/tmp/t_apply_oom.XXXXXX";
   SdbDb *db = NULL;
   SdbErr err = {0};
@@ -155,9 +166,15 @@ static int runOne(long n, int *pbOk) {
     return 0;
   }
   bOk &= putOne(db, "a", &err) == 0;
+  if (eMode == M_ASYNC_AFTER) {   /* a row left in the WAL buffer */
+    SdbBatch *b1 = sdb_batch_new();
+    bOk &= b1 && sdb_batch_put(b1, (const uint8_t *)"b", 1, (const uint8_t *)"v", 1, 0, &err) == 0
+           && sdb_db_write(db, b1, 0, &err) == 0;
+    sdb_batch_free(b1);
+  }
   SdbBatch *b = bigBatch();
   taArm(n);
-  int rc = sdb_db_write(db, b, 1, &err);
+  int rc = sdb_db_write(db, b, eMode == M_DURABLE, &err);
   long nFailed = ta.nFailed;
   taArm(0);
   sdb_batch_free(b);
@@ -165,17 +182,30 @@ static int runOne(long n, int *pbOk) {
     printf("# N=%ld: the commit failed without an injected failure: %d %s\n", n, rc, err.zMsg);
     bOk = 0;
   }
-  bOk &= checkWhole(n, "right after the failed commit", db, 0, &nBefore);
-  bOk &= putOne(db, "z", &err) == 0;
-  bOk &= checkWhole(n, "after the next commit", db, 1, NULL);
-  bOk &= sdb_db_flush(db, 1, &err) == 0;
-  bOk &= checkWhole(n, "after a memtable flush", db, 1, NULL);
+  char zWhen[96];
+  snprintf(zWhen, sizeof(zWhen), "%s: right after the failed commit", azMode[eMode]);
+  bOk &= checkWhole(n, zWhen, db, 0, &nBefore);
+  /* A handle whose async WAL buffer was dropped with earlier commits in it
+  ** stops writing: the next commit may fail, cleanly. */
+  int bZ = putOne(db, "z", &err) == 0;
+  if (!bZ && (eMode != M_ASYNC_AFTER || rc == 0)) {
+    printf("# N=%ld %s: the next commit failed: %s\n", n, azMode[eMode], err.zMsg);
+    bOk = 0;
+  }
+  snprintf(zWhen, sizeof(zWhen), "%s: after the next commit", azMode[eMode]);
+  bOk &= checkWhole(n, zWhen, db, bZ, NULL);
+  if (eMode == M_DURABLE) {   /* (an async run reopens with the WAL unconsumed) */
+    bOk &= sdb_db_flush(db, 1, &err) == 0;
+    snprintf(zWhen, sizeof(zWhen), "%s: after a memtable flush", azMode[eMode]);
+    bOk &= checkWhole(n, zWhen, db, bZ, NULL);
+  }
   sdb_db_close(db);
   db = NULL;
   if (openDb(zDir, &db) == 0) {
-    bOk &= checkWhole(n, "after reopen", db, 1, &nR);
-    if (nBefore == NROW && nR != NROW) {
-      CHECKF("reopen keeps what the handle showed", 0, "N=%ld: %d rows", n, nR);
+    snprintf(zWhen, sizeof(zWhen), "%s: after reopen", azMode[eMode]);
+    bOk &= checkWhole(n, zWhen, db, bZ, &nR);
+    if (nBefore == NROW && nR != NROW && bZ) {
+      CHECKF("reopen keeps what the handle showed", 0, "N=%ld %s: %d rows", n, azMode[eMode], nR);
       bOk = 0;
     }
     sdb_db_close(db);
@@ -193,17 +223,23 @@ int main(void) {
   static const SdbAllocMethods m = {taMalloc, taRealloc, taFree, NULL};
   CHECK("install allocator", sdb_config_alloc(&m) == 0);
   const char *zN = getenv("SDB_APPLY_OOM_N");
-  long nRun = 0, nBad = 0, nLo = zN ? atol(zN) : 1;
-  for (long n = nLo;; n++) {
-    int bOk = 1;
-    int bMet = runOne(n, &bOk);
-    nRun++;
-    if (!bOk) nBad++;
-    if (!bMet || zN) break;
+  for (int eMode = M_DURABLE; eMode <= M_ASYNC_AFTER; eMode++) {
+    long nRun = 0, nBad = 0, nLo = zN ? atol(zN) : 1;
+    for (long n = nLo;; n++) {
+      int bOk = 1;
+      int bMet = runOne(eMode, n, &bOk);
+      nRun++;
+      if (!bOk) nBad++;
+      if (!bMet || zN) break;
+    }
+    printf("# %s: %ld runs (N=%ld..), %ld with a partly applied commit\n", azMode[eMode], nRun,
+           nLo, nBad);
+    char zName[96];
+    snprintf(zName, sizeof(zName), "%s: every commit that met an allocation failure is whole or "
+             "absent", azMode[eMode]);
+    CHECKF(zName, nBad == 0, "%ld of %ld runs", nBad, nRun);
+    snprintf(zName, sizeof(zName), "%s: runs reached a commit with no failure", azMode[eMode]);
+    CHECK(zName, nRun > 1 || zN);
   }
-  printf("# %ld runs (N=%ld..), %ld with a partly applied commit\n", nRun, nLo, nBad);
-  CHECKF("every commit that met an allocation failure is whole or absent", nBad == 0,
-         "%ld of %ld runs", nBad, nRun);
-  CHECK("runs reached a commit with no failure", nRun > 1 || zN);
   return test_done();
 }

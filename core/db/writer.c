@@ -789,12 +789,28 @@ static int wrWriteDurable(SdbDb *db, int n, u64 seq, SdbErr *pErr) {
 }
 
 /* Async commit: append to the WAL buffer; the flusher (or wrAsyncFlushIfFull
-** once the commit is applied) writes it. */
+** once the commit is applied) writes it. A failure part-way leaves some of
+** the commit's rows in the buffer, which must never be written: a buffer
+** that held only them is dropped (the commit fails cleanly); one that also
+** holds earlier acknowledged async commits is dropped with them, as a crash
+** would lose them, and the handle stops writing (wrStoppedErr), since later
+** WAL SSTs would follow a gap. REQUIRES: w->mu. */
 static int wrWriteAsync(SdbDb *db, int n, u64 seq, SdbErr *pErr) {
   SdbWriter *w = db->pWriter;
+  int bEarlier = w->pWalBuf != NULL;   /* created by a commit, freed once written */
   if (!w->pWalBuf && !(w->pWalBuf = sdbSstBuilderNew(&w->walOpt))) return SDB_NOMEM_ERR(pErr);
   int rc = wrAddRows(w->pWalBuf, w->aRow, n, pErr);
-  if (rc == SDB_OK) w->walBufLastSeq = seq;
+  if (rc == SDB_OK) {
+    w->walBufLastSeq = seq;
+    return SDB_OK;
+  }
+  sdbSstBuilderFree(w->pWalBuf);
+  w->pWalBuf = NULL;
+  if (bEarlier) {
+    snprintf(w->zStopped, sizeof(w->zStopped), "an asynchronous commit failed part-way into the "
+             "WAL buffer (%.80s), which held earlier asynchronous commits not yet durable: they are "
+             "dropped, as a crash would drop them", pErr ? pErr->zMsg : "out of memory");
+  }
   return rc;
 }
 
