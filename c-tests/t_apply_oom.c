@@ -22,6 +22,9 @@
 ** L0 flush lost the others for good (replay_after_wal_id skipped the WAL);
 ** and an async commit that failed part-way into the WAL buffer left rows
 ** there that the next write stored (a reopen without the flush showed them).
+** First the memtable's group API (memtable.h) alone: a group whose Nth
+** allocation fails shows nothing and, dropped, gives its arena chunks back;
+** a group dropped after another insert keeps that insert's row.
 ** Background threads stay idle (hour-long intervals), so each N is
 ** reproducible. Environment: SDB_APPLY_OOM_N=<n> runs only that N.
 */
@@ -30,7 +33,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "slatedb.h"
+#include "db/memtable.h"
 
 #define NROW 600
 #define VALSZ 1000
@@ -44,7 +47,8 @@ static struct {
   long nCall;      /* allocating calls since armed */
   long iFail;      /* the call that fails (1-based); 0 = none */
   long nFailed;
-} ta = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0};
+  long nBytes;     /* bytes the engine holds */
+} ta = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0};
 
 static void *taRealloc(void *pCtx, void *p, size_t n) {
   (void)pCtx;
@@ -54,9 +58,13 @@ static void *taRealloc(void *pCtx, void *p, size_t n) {
   pthread_mutex_unlock(&ta.mu);
   if (bFail) return NULL;
   Hdr *h = p ? (Hdr *)p - 1 : NULL;
+  size_t nOld = h ? h->n : 0;
   Hdr *hNew = realloc(h, sizeof(Hdr) + n);
   if (!hNew) return NULL;
   hNew->n = n;
+  pthread_mutex_lock(&ta.mu);
+  ta.nBytes += (long)n - (long)nOld;
+  pthread_mutex_unlock(&ta.mu);
   return hNew + 1;
 }
 
@@ -64,7 +72,11 @@ static void *taMalloc(void *pCtx, size_t n) { return taRealloc(pCtx, NULL, n); }
 
 static void taFree(void *pCtx, void *p) {
   (void)pCtx;
-  free((Hdr *)p - 1);
+  Hdr *h = (Hdr *)p - 1;
+  pthread_mutex_lock(&ta.mu);
+  ta.nBytes -= (long)h->n;
+  pthread_mutex_unlock(&ta.mu);
+  free(h);
 }
 
 static void taArm(long iFail) {
@@ -149,6 +161,85 @@ static int checkWhole(long n, const char *zWhen, SdbDb *db, int bZ, int *pnR) {
   return 0;
 }
 
+/* ------------------------------------------------------------ memtable groups */
+
+/* Rows of memtable p in order as "key:seq " into z. */
+static void mtDump(SdbMemtable *p, char *z, size_t nz) {
+  SdbIter *it = NULL;
+  SdbErr err = {0};
+  size_t n = 0;
+  z[0] = 0;
+  int rc = sdbMemtableIterNew(p, NULL, 0, &it, &err);
+  while (rc == 0 && !it->bEof && n + 32 < nz) {
+    n += (size_t)snprintf(z + n, nz - n, "%.*s:%llu ", (int)it->cur.nKey,
+                          (const char *)it->cur.pKey, (unsigned long long)it->cur.seq);
+    rc = sdb_iter_next(it, &err);
+  }
+  sdb_iter_free(it);
+}
+
+/* The group API directly: a group whose Nth allocation fails shows none of
+** its rows and, dropped, gives the arena back (the engine holds the bytes it
+** held before the group); a published group shows all, a replaced (key,
+** seq) counted once; a group dropped after other inserts keeps them. */
+static void testGroups(void) {
+  static uint8_t aVal[20000];   /* several rows per 256 KiB chunk, a few chunks */
+  SdbMemtable *p = sdbMemtableNew();
+  SdbEntry e = {(const uint8_t *)"a", 1, aVal, 10, 1, SDB_KIND_VALUE, 0, 0, 0, 0};
+  char z1[4096], z2[4096];
+  int bOk = p && sdbMemtableInsert(p, &e) == 0, nDropped = 0;
+  mtDump(p, z1, sizeof(z1));
+  long nBefore = ta.nBytes;
+  for (long n = 1; bOk && n < 100; n++) {
+    SdbMemtablePrep g;
+    sdbMemtablePrepBegin(p, &g);
+    taArm(n);
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < 40; i++) {
+      char zKey[8];
+      snprintf(zKey, sizeof(zKey), "g%02d", i);
+      SdbEntry r = {(const uint8_t *)zKey, 3, aVal, sizeof(aVal), 2, SDB_KIND_VALUE, 0, 0, 0, 0};
+      rc = sdbMemtablePrepAdd(&g, &r);
+    }
+    long nFailed = ta.nFailed;
+    taArm(0);
+    if (rc == 0) {            /* no failure left: publish this one */
+      sdbMemtablePublish(&g);
+      break;
+    }
+    sdbMemtablePrepDrop(&g);
+    nDropped++;
+    mtDump(p, z2, sizeof(z2));
+    bOk = nFailed == 1 && strcmp(z1, z2) == 0 && sdbMemtableRows(p) == 1 && ta.nBytes == nBefore;
+    if (!bOk) printf("# group N=%ld: rows %s, %ld bytes held (before: %ld)\n", n, z2, ta.nBytes, nBefore);
+  }
+  CHECKF("groups: a group that ran out of memory shows no row and gives its arena back",
+         bOk && nDropped > 2, "%d dropped", nDropped);
+  CHECK("groups: a published group shows all its rows", sdbMemtableRows(p) == 41);
+  /* A group with a repeated (key, seq), and one dropped after an insert. */
+  SdbMemtablePrep g;
+  sdbMemtablePrepBegin(p, &g);
+  SdbEntry r1 = {(const uint8_t *)"b", 1, (const uint8_t *)"1", 1, 3, SDB_KIND_VALUE, 0, 0, 0, 0};
+  SdbEntry r2 = {(const uint8_t *)"b", 1, (const uint8_t *)"2", 1, 3, SDB_KIND_VALUE, 0, 0, 0, 0};
+  bOk = sdbMemtablePrepAdd(&g, &r1) == 0 && sdbMemtablePrepAdd(&g, &r2) == 0;
+  sdbMemtablePublish(&g);
+  SdbEntry f = {0};
+  bOk = bOk && sdbMemtableFindNewest(p, (const uint8_t *)"b", 1, &f) && f.nVal == 1 &&
+        f.pVal[0] == '2' && sdbMemtableRows(p) == 42;
+  CHECK("groups: a repeated (key, seq) in a group keeps the last, counted once", bOk);
+  sdbMemtablePrepBegin(p, &g);
+  SdbEntry r3 = {(const uint8_t *)"c", 1, aVal, sizeof(aVal), 4, SDB_KIND_VALUE, 0, 0, 0, 0};
+  SdbEntry r4 = {(const uint8_t *)"d", 1, aVal, sizeof(aVal), 4, SDB_KIND_VALUE, 0, 0, 0, 0};
+  bOk = sdbMemtablePrepAdd(&g, &r3) == 0 && sdbMemtableInsert(p, &r4) == 0;
+  sdbMemtablePrepDrop(&g);
+  bOk = bOk && sdbMemtableFindNewest(p, (const uint8_t *)"d", 1, &f) && f.nVal == sizeof(aVal) &&
+        !sdbMemtableFindNewest(p, (const uint8_t *)"c", 1, NULL) && sdbMemtableRows(p) == 43;
+  CHECK("groups: a group dropped after another insert keeps that insert's row", bOk);
+  sdbMemtableUnref(p);
+}
+
+/* ------------------------------------------------------------ commits */
+
 /* The three ways the commit under test is made. */
 enum { M_DURABLE, M_ASYNC, M_ASYNC_AFTER };
 static const char *const azMode[] = {"durable", "async", "async after an async commit"};
@@ -222,6 +313,7 @@ static int runOne(int eMode, long n, int *pbOk) {
 int main(void) {
   static const SdbAllocMethods m = {taMalloc, taRealloc, taFree, NULL};
   CHECK("install allocator", sdb_config_alloc(&m) == 0);
+  testGroups();
   const char *zN = getenv("SDB_APPLY_OOM_N");
   for (int eMode = M_DURABLE; eMode <= M_ASYNC_AFTER; eMode++) {
     long nRun = 0, nBad = 0, nLo = zN ? atol(zN) : 1;
