@@ -185,8 +185,8 @@ static int dbMaybeRefresh(SdbDb *db, SdbErr *pErr) {
 ** older ones, the key keeps the value it had at the start. The committed rows
 ** under the overlay are read up to the version's lastSeq at the start, as a
 ** scan without an overlay reads them: each memtable of the version is wrapped
-** in a SeqCapIter that skips rows above it (a commit being applied, applied
-** after the start, or left by an apply that ran out of memory part-way);
+** in a SeqCapIter that skips rows above it (a commit being linked, or linked
+** after the start; a commit enters the memtable whole, see writer.c);
 ** SSTs hold only published rows. Scans without an overlay do not use it.
 */
 typedef struct SeqCapIter {
