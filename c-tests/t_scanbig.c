@@ -289,6 +289,67 @@ static void checkCachedUsed(SdbStore *s, const SdbSstInfo *pInfo) {
   }
 }
 
+/* Range [iLo, iHi) of the rows as an SdbRange (keys in zLo, zHi). */
+static void rangeOf(int iLo, int iHi, char *zLo, char *zHi, SdbRange *r) {
+  char v[100];
+  int nLo, nHi;
+  rowOf(iLo, zLo, &nLo, v);
+  rowOf(iHi, zHi, &nHi, v);
+  memset(r, 0, sizeof(*r));
+  r->bHasLo = r->bHasHi = r->bHiExcl = 1;
+  r->pLo = (const u8 *)zLo;
+  r->nLo = (size_t)nLo;
+  r->pHi = (const u8 *)zHi;
+  r->nHi = (size_t)nHi;
+}
+
+/* A join's inner scans: one iterator seeks again and again in the middle of
+** streaming (a big range read part way, then a range starting in the same
+** block, in the next one, far away, back), each checked row by row with
+** the row before it still intact one step later (the lookahead across a
+** seek that keeps the current block, which lies in one of the buffers). */
+static void checkSeeks(SdbStore *s, const SdbSstInfo *pInfo, size_t nCache) {
+  static const int aSeek[][3] = {   /* lo, hi, rows to read (-1: all) */
+    {0, NROW, 500}, {500, NROW, 300}, {801, 900, -1}, {900, NROW, 2000}, {2901, 2950, -1},
+    {2950, NROW, 1500}, {20000, 20005, -1}, {4000, NROW, 3000}, {7000, 7001, -1},
+    {7001, NROW, 4000}, {100, 29000, 10000}};
+  const int nSeek = (int)(sizeof(aSeek) / sizeof(aSeek[0]));
+  for (int bDesc = 0; bDesc < 2; bDesc++) {
+    SdbCache *c = nCache ? sdbCacheNew(nCache) : NULL;
+    SdbSst *p = NULL;
+    SdbIter *it = NULL;
+    SdbErr err = {0};
+    int rc = sdbSstOpen(s, "compacted/a.sst", pInfo, 2, c, &p, &err);
+    int nBad = 0, nRows = 0;
+    for (int k = 0; k < nSeek && rc == SDB_OK; k++) {
+      char zLo[32], zHi[32];
+      SdbRange r;
+      rangeOf(aSeek[k][0], aSeek[k][1], zLo, zHi, &r);
+      rc = it ? sdb_iter_seek(it, &r, &err) : sdbSstIterNew(p, &r, bDesc, &it, &err);
+      SdbEntry prev;
+      int iPrev = -1;
+      for (int n = 0; rc == SDB_OK && !it->bEof && n != aSeek[k][2]; n++) {
+        int i = bDesc ? aSeek[k][1] - 1 - n : aSeek[k][0] + n;
+        if (!rowIs(&it->cur, i)) nBad++;
+        if (iPrev >= 0 && !rowIs(&prev, iPrev)) nBad++;
+        prev = it->cur;
+        iPrev = i;
+        nRows++;
+        rc = sdb_iter_next(it, &err);
+      }
+      if (rc == SDB_OK && iPrev >= 0 && !rowIs(&prev, iPrev)) nBad++;
+    }
+    if (it) sdb_iter_free(it);
+    sdbSstUnref(p);
+    if (c) sdbCacheFree(c);
+    char z[200];
+    snprintf(z, sizeof(z), "scanbig: %s, cache %zu: %d seeks of one iterator in the middle of "
+             "streaming: the rows, each intact one step later", zDirName(bDesc), nCache, nSeek);
+    CHECKF(z, rc == SDB_OK && nBad == 0 && nRows > 10000, "rc %d (%s), %d bad of %d rows", rc,
+           err.zMsg, nBad, nRows);
+  }
+}
+
 /* For every k, the k-th GET of a full scan fails. */
 static void checkFailures(SdbStore *pIn, const SdbSstInfo *pInfo, int bPar, size_t nCache) {
   FailStore fs;
@@ -355,6 +416,8 @@ int main(void) {
     checkCachedUsed(s, &info);
     checkOther(s, "compacted/z.sst", &infoZ, 10000, 20000, "zstd");
     checkOther(s, "wal/00000000000000000001.sst", NULL, 10000, 20000, "WAL");
+    checkSeeks(s, &info, SMALL_CACHE);
+    checkSeeks(s, &info, 0);
     checkFailures(s, &info, 0, SMALL_CACHE);
     checkFailures(s, &info, 1, SMALL_CACHE);
     checkFailures(s, &info, 0, 0);
