@@ -350,6 +350,43 @@ static void checkSeeks(SdbStore *s, const SdbSstInfo *pInfo, size_t nCache) {
   }
 }
 
+/* A big range of a compressed SST (its stored bytes fit in the cache, its
+** decoded blocks do not) reached by a seek that keeps the current block (a
+** join's next range starting where the last one ended) streams as a new
+** iterator's does: only its first blocks go to the cache. */
+static void checkSeekKeepBig(SdbStore *s, const SdbSstInfo *pInfo) {
+  for (int bDesc = 0; bDesc < 2; bDesc++) {
+    SdbCache *c = sdbCacheNew(SMALL_CACHE);
+    SdbSst *p = NULL;
+    SdbIter *it = NULL;
+    SdbErr err = {0};
+    char zLo[32], zHi[32];
+    SdbRange r;
+    int rc = sdbSstOpen(s, "compacted/z.sst", pInfo, 2, c, &p, &err);
+    rangeOf(bDesc ? NROW - 2 : 5, bDesc ? NROW - 1 : 6, zLo, zHi, &r);
+    if (rc == SDB_OK) rc = sdbSstIterNew(p, &r, bDesc, &it, &err);
+    rangeOf(bDesc ? 0 : 6, bDesc ? NROW - 2 : NROW, zLo, zHi, &r);
+    SdbCacheStats st0 = {0}, st1 = {0};
+    sdbCacheGetStats(c, &st0);
+    if (rc == SDB_OK) rc = sdb_iter_seek(it, &r, &err);
+    int nRow = 0;
+    while (rc == SDB_OK && !it->bEof) {
+      nRow++;
+      rc = sdb_iter_next(it, &err);
+    }
+    sdbCacheGetStats(c, &st1);
+    if (it) sdb_iter_free(it);
+    sdbSstUnref(p);
+    sdbCacheFree(c);
+    char z[200];
+    snprintf(z, sizeof(z), "scanbig: zstd, %s, cache 1 MiB: a big range after a seek that keeps "
+             "the block streams (only its first blocks cached)", zDirName(bDesc));
+    CHECKF(z, rc == SDB_OK && nRow == (bDesc ? NROW - 2 : NROW - 6) && st1.nInsert - st0.nInsert <= FIRST_BLOCKS,
+           "rc %d (%s), %d rows, %llu inserts", rc, err.zMsg, nRow,
+           (unsigned long long)(st1.nInsert - st0.nInsert));
+  }
+}
+
 /* For every k, the k-th GET of a full scan fails. */
 static void checkFailures(SdbStore *pIn, const SdbSstInfo *pInfo, int bPar, size_t nCache) {
   FailStore fs;
@@ -417,6 +454,7 @@ int main(void) {
     checkOther(s, "compacted/z.sst", &infoZ, 10000, 20000, "zstd");
     checkOther(s, "wal/00000000000000000001.sst", NULL, 10000, 20000, "WAL");
     checkSeeks(s, &info, SMALL_CACHE);
+    checkSeekKeepBig(s, &infoZ);
     checkSeeks(s, &info, 0);
     checkFailures(s, &info, 0, SMALL_CACHE);
     checkFailures(s, &info, 1, SMALL_CACHE);

@@ -1834,6 +1834,7 @@ static int sstIterSeek(SdbIter *pIter, const SdbRange *pRange, SdbErr *pErr) {
   }
   it->iBlkNext = bKeep ? iFirst + (it->bDesc ? -1 : 1) : iFirst;
   it->nLoaded = bKeep ? 1 : 0;
+  if (bKeep) sstIterStreamCheck(it, (u32)iFirst);   /* the range's first block is in */
   if (hit.p) sstIterUseBlock(it, &hit);
   it->nAhead = it->pSst->pStore->pMethods->xGetMany ? SST_AHEAD_MIN_PAR : SST_AHEAD_MIN;
   it->base.bEof = 0;
