@@ -66,6 +66,7 @@ int main(void) {
   } else {
     printf("SKIP crc: 128-bit PCLMULQDQ folding: this CPU lacks PCLMULQDQ or SSE4.1\n");
   }
+#ifdef CRC_VPCLMUL
   if (eHave == 2) {
     n = crcMismatches(aBuf, 256, crcVpclmul);
     CHECKF("crc: 512-bit VPCLMULQDQ folding forced, lengths 256..5000 x alignments 0..63, equals "
@@ -73,6 +74,9 @@ int main(void) {
   } else {
     printf("SKIP crc: 512-bit VPCLMULQDQ folding: this CPU lacks AVX-512F or VPCLMULQDQ\n");
   }
+#else
+  printf("SKIP crc: 512-bit VPCLMULQDQ folding: not built by this compiler\n");
+#endif
 #else
   printf("SKIP crc: folding paths: not x86-64\n");
 #endif
