@@ -611,7 +611,8 @@ char *sdbExtZoneMsg(const SdbExtZone *pZ, const char *zTab, const u8 *a, size_t 
                            keyTypeName(pZ->pVal), zShown,
                            bLow ? "the statement was planned when the table held no key below"
                                   " ':' - prepare it again (or CAST the right-hand side AS TEXT)"
-                                : "CAST the right-hand side AS TEXT or AS REAL");
+                                : "CAST the right-hand side AS TEXT (text order) or write +key"
+                                  " (SQLite then compares each row itself)");
   }
   sqlite3_free(zKey);
   sqlite3_free(zShown);

@@ -63,6 +63,11 @@ SELECT (SELECT group_concat(key, '|') FROM kv WHERE key <= s.t) IS (SELECT group
 SELECT (SELECT group_concat(key, '|') FROM kv WHERE key > s.r) FROM s WHERE inf;
 SELECT (SELECT group_concat(key, '|') FROM kv WHERE key <= s.i) FROM s WHERE inf;
 SELECT (SELECT group_concat(key, '|') FROM (SELECT key FROM kv WHERE key >= s.n ORDER BY key DESC LIMIT 3)) FROM s WHERE inf;
+-- What the error advises works: CAST AS TEXT (text order) or +key (not pushed
+-- down: SQLite compares); CAST AS REAL is still a number, so still fails.
+SELECT 'cast text', (SELECT group_concat(key, '|') FROM kv WHERE key > CAST(s.r AS TEXT)) IS (SELECT group_concat(key, '|') FROM nat WHERE key > CAST(s.r AS TEXT)) FROM s WHERE inf;
+SELECT '+key', (SELECT group_concat(key, '|') FROM kv WHERE +key > s.r) IS (SELECT group_concat(key, '|') FROM nat WHERE key > s.r) FROM s WHERE inf;
+SELECT 'cast real', (SELECT group_concat(key, '|') FROM kv WHERE key > CAST(s.r AS REAL)) FROM s WHERE inf;
 -- Parameters: no affinity, compared as text.
 .parameter set ?1 7
 SELECT 'param 7', (SELECT group_concat(key, '|') FROM kv WHERE key > ?1) IS (SELECT group_concat(key, '|') FROM nat WHERE key > ?1);
