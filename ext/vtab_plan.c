@@ -39,7 +39,8 @@
 ** key_type=text: a key term whose right-hand side is not a constant known
 ** here (a parameter, a column of another table, an IN list) is loose (see
 ** extInt.h): omit=0, xFilter scans a superset, and its idxStr token ends in
-** "~" ("key=~"). A constant is compared as text, as a literal is.
+** "~" ("key=~"). A text, blob or NULL constant is compared as text, as a
+** literal is; a number constant is loose (it may carry CAST's affinity).
 **
 ** Checked terms: a loose range term (>, >=, <, <=) while the table holds no
 ** key below ':' ("low" keys; bNoLowKeys) is omitted (omit=1) and its token
@@ -147,12 +148,18 @@ static int planUse(PlanBuild *p, int i, int eRole, int bLoose) {
 }
 
 /* True if key constraint i (role eRole) is loose: a text key whose
-** right-hand side is not a constant known at planning time. */
+** right-hand side is not a constant known at planning time, or is a number
+** (a literal 7 has no affinity, but CAST(7 AS INTEGER) has INTEGER affinity
+** and compares '07' numerically; the value cannot tell them apart). A text
+** constant has no affinity or TEXT affinity (a numeric CAST yields a number):
+** compared as text either way. */
 static int planIsLoose(PlanBuild *p, int i, int eRole) {
   sqlite3_value *pRhs = 0;
   if (p->eKeyType != SDB_KEY_TEXT) return 0;
   if (eRole == SDB_ARG_KEY_IN) return 1;
-  return sqlite3_vtab_rhs_value(p->pInfo, i, &pRhs) != SQLITE_OK || pRhs == 0;
+  if (sqlite3_vtab_rhs_value(p->pInfo, i, &pRhs) != SQLITE_OK || pRhs == 0) return 1;
+  int eType = sqlite3_value_type(pRhs);
+  return eType == SQLITE_INTEGER || eType == SQLITE_FLOAT;
 }
 
 /* The role of a key constraint with operator op, or 0 if not pushed down. */

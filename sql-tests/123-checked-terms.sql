@@ -139,3 +139,24 @@ BEGIN;
 INSERT INTO kv2 VALUES ('zz', 'v');
 EXPLAIN QUERY PLAN SELECT (SELECT count(*) FROM kv2 WHERE key <= s.t) FROM s;
 COMMIT;
+-- Constants that are numbers: a literal 7 has no affinity (compared as text)
+-- but CAST(7 AS INTEGER) has INTEGER affinity (numeric: '07' = 7); the value
+-- cannot tell them apart, so a number constant is loose (or checked), never
+-- exact. Each line: the term, then kv (no low key) and kvc (low keys) agree
+-- with native.
+CREATE VIRTUAL TABLE kvc USING slatedb('@TMP@/checked/const', mode=writer, key_type=text, value_type=text);
+CREATE TABLE natc(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+INSERT INTO kvc VALUES ('10', 'v'), ('9', 'v'), (' 9', 'v'), ('09', 'v'), ('-1', 'v'), ('9.5x', 'v'), (':', 'v'), ('J', 'v');
+INSERT INTO natc SELECT key, value FROM kvc;
+SELECT 'key < CAST(10 AS INTEGER)', (SELECT group_concat(key, '|') FROM kvc WHERE key < CAST(10 AS INTEGER)), (SELECT group_concat(key, '|') FROM kvc WHERE key < CAST(10 AS INTEGER)) IS (SELECT group_concat(key, '|') FROM natc WHERE key < CAST(10 AS INTEGER)), (SELECT group_concat(key, '|') FROM kv WHERE key < CAST(10 AS INTEGER)) IS (SELECT group_concat(key, '|') FROM nat WHERE key < CAST(10 AS INTEGER));
+SELECT 'key = CAST(''9.0'' AS REAL)', (SELECT group_concat(key, '|') FROM kvc WHERE key = CAST('9.0' AS REAL)), (SELECT group_concat(key, '|') FROM kvc WHERE key = CAST('9.0' AS REAL)) IS (SELECT group_concat(key, '|') FROM natc WHERE key = CAST('9.0' AS REAL));
+SELECT 'key >= CAST(''9'' AS NUMERIC)', (SELECT group_concat(key, '|') FROM kvc WHERE key >= CAST('9' AS NUMERIC)), (SELECT group_concat(key, '|') FROM kvc WHERE key >= CAST('9' AS NUMERIC)) IS (SELECT group_concat(key, '|') FROM natc WHERE key >= CAST('9' AS NUMERIC)), (SELECT group_concat(key, '|') FROM kv WHERE key >= CAST('9' AS NUMERIC)) IS (SELECT group_concat(key, '|') FROM nat WHERE key >= CAST('9' AS NUMERIC));
+SELECT 'key <= -(-9)', (SELECT group_concat(key, '|') FROM kvc WHERE key <= -(-9)) IS (SELECT group_concat(key, '|') FROM natc WHERE key <= -(-9));
+SELECT 'key < 10', (SELECT group_concat(key, '|') FROM kvc WHERE key < 10) IS (SELECT group_concat(key, '|') FROM natc WHERE key < 10);
+SELECT 'key = 9', (SELECT group_concat(key, '|') FROM kvc WHERE key = 9) IS (SELECT group_concat(key, '|') FROM natc WHERE key = 9);
+SELECT 'key IN (9, CAST(9 AS REAL))', (SELECT group_concat(key, '|') FROM kvc WHERE key IN (9, CAST(9 AS REAL))) IS (SELECT group_concat(key, '|') FROM natc WHERE key IN (9, CAST(9 AS REAL)));
+SELECT 'key BETWEEN CAST(9 AS INTEGER) AND ''J''', (SELECT group_concat(key, '|') FROM kvc WHERE key BETWEEN CAST(9 AS INTEGER) AND 'J') IS (SELECT group_concat(key, '|') FROM natc WHERE key BETWEEN CAST(9 AS INTEGER) AND 'J');
+-- Text constants stay exact; a number constant is loose, checked where no key is low.
+EXPLAIN QUERY PLAN SELECT key FROM kvc WHERE key > 'J' AND key < CAST(10 AS INTEGER);
+EXPLAIN QUERY PLAN SELECT key FROM kv WHERE key = 9;
+EXPLAIN QUERY PLAN SELECT key FROM kv WHERE key < CAST(10 AS INTEGER);
