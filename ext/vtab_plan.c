@@ -82,6 +82,7 @@
 ** lookup, so with a realistic N a join probes the key of a large database
 ** in the inner loop, and scans a small one against a larger native table.
 */
+#include <float.h>
 #include <string.h>
 
 #include "extInt.h"
@@ -162,6 +163,15 @@ static int planIsLoose(PlanBuild *p, int i, int eRole) {
   return eType == SQLITE_INTEGER || eType == SQLITE_FLOAT;
 }
 
+/* True if constraint i's right-hand side is the constant REAL +Inf (its text
+** 'Inf' sorts from ':' up): checked, it would fail on every key from ':' to
+** 'Inf'; loose, SQLite compares those rows itself. */
+static int planRhsIsInf(PlanBuild *p, int i) {
+  sqlite3_value *pRhs = 0;
+  if (sqlite3_vtab_rhs_value(p->pInfo, i, &pRhs) != SQLITE_OK || pRhs == 0) return 0;
+  return sqlite3_value_type(pRhs) == SQLITE_FLOAT && sqlite3_value_double(pRhs) > DBL_MAX;
+}
+
 /* The role of a key constraint with operator op, or 0 if not pushed down. */
 static int planKeyRole(int op) {
   switch (op) {
@@ -199,7 +209,8 @@ static void planKey(PlanBuild *p, int i) {
     eRole = SDB_ARG_KEY_IN;
   }
   int bLoose = planIsLoose(p, i, eRole);
-  int bChecked = bLoose && p->bNoLowKeys && eRole >= SDB_ARG_KEY_GT && eRole <= SDB_ARG_KEY_LE;
+  int bChecked = bLoose && p->bNoLowKeys && eRole >= SDB_ARG_KEY_GT && eRole <= SDB_ARG_KEY_LE
+                 && !planRhsIsInf(p, i);
   if (bChecked) bLoose = 0;
   if (!planUse(p, i, eRole, bLoose)) return;
   if (bChecked) {
