@@ -610,7 +610,8 @@ char *sdbExtZoneMsg(const SdbExtZone *pZ, const char *zTab, const u8 *a, size_t 
                            " which a virtual table is not told; %s", zTab, zKey,
                            keyTypeName(pZ->pVal), zShown,
                            bLow ? "the statement was planned when the table held no key below"
-                                  " ':' - prepare it again (or CAST the right-hand side AS TEXT)"
+                                  " ':' - prepare it again, or write +key (SQLite then compares each row"
+                                  " itself)"
                                 : "CAST the right-hand side AS TEXT (text order) or write +key"
                                   " (SQLite then compares each row itself)");
   }
