@@ -24,7 +24,8 @@
 ** there that the next write stored (a reopen without the flush showed them).
 ** First the memtable's group API (memtable.h) alone: a group whose Nth
 ** allocation fails shows nothing and, dropped, gives its arena chunks back;
-** a group dropped after another insert keeps that insert's row.
+** a group dropped after another insert keeps that insert's row. Then an
+** async commit's WAL buffer write that runs out of memory (testAsyncFlushOom).
 ** Background threads stay idle (hour-long intervals), so each N is
 ** reproducible. Environment: SDB_APPLY_OOM_N=<n> runs only that N.
 */
@@ -310,10 +311,69 @@ static int runOne(int eMode, long n, int *pbOk) {
   return nFailed > 0;
 }
 
+/* An async commit ("b", acknowledged) whose WAL buffer write (sdb_db_flush)
+** meets an allocation failure, for every N: then a durable commit ("z"),
+** close and reopen. The WAL must never hold "z" without "b" (b's seq is
+** lower): a failure while the buffer is encoded may drop it only if the
+** handle then stops writing. Before the fix, a failure in the SST encoding
+** (sdbSstBuilderFinish) dropped the buffer and the handle wrote on: after a
+** clean close and reopen "z" was there and the acknowledged "b" was gone. */
+static void testAsyncFlushOom(void) {
+  long nRun = 0, nBad = 0;
+  int bMet = 1;
+  for (long n = 1; bMet && n < 200; n++) {
+    char zDir[] = "/tmp/t_apply_oom.XXXXXX";
+    SdbDb *db = NULL;
+    SdbErr err = {0};
+    if (!mkdtemp(zDir) || openDb(zDir, &db)) {
+      nBad++;
+      break;
+    }
+    SdbBatch *b1 = sdb_batch_new();
+    int bOk = b1 && sdb_batch_put(b1, (const uint8_t *)"b", 1, (const uint8_t *)"v", 1, 0, &err) == 0
+              && sdb_db_write(db, b1, 0, &err) == 0;
+    sdb_batch_free(b1);
+    taArm(n);
+    int rc = sdb_db_flush(db, 0, &err);
+    bMet = ta.nFailed > 0;
+    taArm(0);
+    int bZ = putOne(db, "z", &err) == 0;
+    sdb_db_close(db);
+    db = NULL;
+    int bHasB = 0, bHasZ = 0;
+    if (bOk && openDb(zDir, &db) == 0) {
+      SdbIter *it = NULL;
+      int rc2 = sdb_db_scan(db, NULL, 0, &it, &err);
+      while (rc2 == 0 && !it->bEof) {
+        if (it->cur.nKey == 1 && it->cur.pKey[0] == 'b') bHasB = 1;
+        if (it->cur.nKey == 1 && it->cur.pKey[0] == 'z') bHasZ = 1;
+        rc2 = sdb_iter_next(it, &err);
+      }
+      sdb_iter_free(it);
+      sdb_db_close(db);
+      bOk = rc2 == 0 && bHasZ == bZ && (bHasB || !bHasZ) && (bHasB || rc != 0);
+    } else {
+      bOk = 0;
+    }
+    if (!bOk) {
+      printf("# flush N=%ld: flush rc %d, z committed %d; reopened: b %d z %d\n", n, rc, bZ,
+             bHasB, bHasZ);
+      nBad++;
+    }
+    nRun++;
+    char zCmd[64];
+    snprintf(zCmd, sizeof(zCmd), "rm -rf %s", zDir);
+    (void)!system(zCmd);
+  }
+  CHECKF("async WAL buffer write out of memory: a later commit never outlives an earlier "
+         "acknowledged one", nBad == 0 && nRun > 1, "%ld of %ld runs", nBad, nRun);
+}
+
 int main(void) {
   static const SdbAllocMethods m = {taMalloc, taRealloc, taFree, NULL};
   CHECK("install allocator", sdb_config_alloc(&m) == 0);
   testGroups();
+  testAsyncFlushOom();
   const char *zN = getenv("SDB_APPLY_OOM_N");
   for (int eMode = M_DURABLE; eMode <= M_ASYNC_AFTER; eMode++) {
     long nRun = 0, nBad = 0, nLo = zN ? atol(zN) : 1;
