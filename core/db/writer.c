@@ -266,17 +266,6 @@ static int wrPutWal(SdbDb *db, SdbErr *pErr) {
   return SDB_OK;
 }
 
-/* The WAL buffer, holding asynchronous commits acknowledged but not yet
-** durable, was dropped (zWhy; pErr's message, if any, says why): stop this
-** handle's writes (wrStoppedErr), since a later WAL SST would follow the gap
-** and outlive them. The commits are lost, as a crash would lose them; the
-** memtable still shows them until the table is reopened. REQUIRES: w->mu. */
-static void wrStopBufDropped(SdbWriter *w, const char *zWhy, const SdbErr *pErr) {
-  snprintf(w->zStopped, sizeof(w->zStopped), "%s (%.80s), and it held earlier asynchronous "
-           "commits not yet durable: they are dropped, as a crash would drop them", zWhy,
-           pErr && pErr->zMsg[0] ? pErr->zMsg : "out of memory");
-}
-
 /* Write a pending WAL SST (a retry, or one to settle) and then the buffered
 ** async rows to the WAL, in that order (WAL ids follow seqs). REQUIRES: w->mu. */
 static int wrFlushWalBuf(SdbDb *db, SdbErr *pErr) {
@@ -285,20 +274,19 @@ static int wrFlushWalBuf(SdbDb *db, SdbErr *pErr) {
   if (w->zStopped[0]) return wrStoppedErr(w, pErr);
   for (;;) {
     if (w->walPending.n == 0 && w->pWalBuf) {
-      /* The put-id first: failing there keeps the buffer for the next try. */
+      /* A failure here keeps the buffer (acknowledged commits) whole for
+      ** the next try: dropping it would let later WAL SSTs outlive them. */
       int rc = sdbPutIdNew(w->zWalPutId, pErr);
-      if (rc) return rc;
       SdbSstInfo info;
-      rc = sdbSstBuilderFinish(w->pWalBuf, &w->walPending, &info, pErr);
+      if (rc == SDB_OK) rc = sdbSstBuilderFinish(w->pWalBuf, &w->walPending, &info, pErr);
+      if (rc) {
+        w->walPending.n = 0;
+        return rc;
+      }
       sdbSstBuilderFree(w->pWalBuf);
       w->pWalBuf = NULL;
       sdbSstInfoClear(&info);
       w->walPendingSeq = w->walBufLastSeq;
-      if (rc) {
-        w->walPending.n = 0;
-        wrStopBufDropped(w, "encoding the WAL buffer failed", pErr);
-        return rc;
-      }
     }
     if (w->walPending.n == 0) return SDB_OK;
     int rc = wrPutWal(db, pErr);
@@ -820,7 +808,11 @@ static int wrWriteAsync(SdbDb *db, int n, u64 seq, SdbErr *pErr) {
   }
   sdbSstBuilderFree(w->pWalBuf);
   w->pWalBuf = NULL;
-  if (bEarlier) wrStopBufDropped(w, "an asynchronous commit failed part-way into the WAL buffer", pErr);
+  if (bEarlier) {
+    snprintf(w->zStopped, sizeof(w->zStopped), "an asynchronous commit failed part-way into the "
+             "WAL buffer (%.80s), which held earlier asynchronous commits not yet durable: they are "
+             "dropped, as a crash would drop them", pErr ? pErr->zMsg : "out of memory");
+  }
   return rc;
 }
 

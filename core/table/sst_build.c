@@ -312,10 +312,10 @@ static int appendInfoAndFooter(SdbSstBuilder *p, const SdbSstInfo *pInfo, SdbErr
   return rc ? SDB_NOMEM_ERR(pErr) : SDB_OK;
 }
 
-int sdbSstBuilderFinish(SdbSstBuilder *p, SdbBuf *pOut, SdbSstInfo *pInfo, SdbErr *pErr) {
-  memset(pInfo, 0, sizeof(*pInfo));
-  int rc = finishBlock(p, pErr);
-  if (rc) return rc;
+/* sdbSstBuilderFinish once the last block is in p->out: the sections after
+** it, appended to p->out. */
+static int finishTail(SdbSstBuilder *p, SdbBuf *pOut, SdbSstInfo *pInfo, SdbErr *pErr) {
+  int rc;
   pInfo->eCodec = (u8)p->opt.eCodec;
   pInfo->eSstType = p->opt.bWal ? SDB_SST_WAL : SDB_SST_COMPACTED;
   pInfo->filterOffset = p->out.n;
@@ -351,4 +351,18 @@ int sdbSstBuilderFinish(SdbSstBuilder *p, SdbBuf *pOut, SdbSstInfo *pInfo, SdbEr
   *pOut = p->out;
   memset(&p->out, 0, sizeof(p->out));
   return SDB_OK;
+}
+
+/* See sst_build.h. A failure truncates p->out to the last finished block,
+** the builder's state between adds. */
+int sdbSstBuilderFinish(SdbSstBuilder *p, SdbBuf *pOut, SdbSstInfo *pInfo, SdbErr *pErr) {
+  memset(pInfo, 0, sizeof(*pInfo));
+  size_t nOut = p->out.n;
+  int rc = finishBlock(p, pErr);
+  if (rc == SDB_OK) {
+    nOut = p->out.n;
+    rc = finishTail(p, pOut, pInfo, pErr);
+  }
+  if (rc) p->out.n = nOut;
+  return rc;
 }

@@ -35,7 +35,8 @@ u64 sdbSstBuilderEstimate(const SdbSstBuilder *p);
 
 /* Finish: *pOut receives the whole object (replacing its contents) and *pInfo
 ** the SsTableInfo written into it (caller owns; sdbSstInfoClear). The builder
-** can only be freed afterwards. */
+** can only be freed afterwards. On failure the builder holds its rows as
+** before: it can be finished again, get more rows, or be freed. */
 int sdbSstBuilderFinish(SdbSstBuilder *p, SdbBuf *pOut, SdbSstInfo *pInfo, SdbErr *pErr);
 
 #endif /* SDB_SST_BUILD_H */
