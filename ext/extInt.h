@@ -349,9 +349,18 @@ typedef struct SdbExtPlan {
 ** a loose range term (>, >=, <, <=) is "checked" instead: omit=1, and
 ** xFilter makes it exact (sdbExtZoneApply), or fails a row it cannot
 ** answer exactly (vtab_plan.c explains the rule).
+**
+** *peEnc caches the connection's text encoding for sdbExtTextIsUtf16 (0 at
+** first; the caller keeps it with the table). In a UTF-16 database a text
+** key gets = and IN only, and no LIKE is pushed (vtab_plan.c).
 */
 int sdbExtBestIndex(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
-                    int bNoOmit, int bNoLowKeys);
+                    int bNoOmit, int bNoLowKeys, int *peEnc);
+/* True unless the text encoding of db's databases is UTF-8 (PRAGMA encoding,
+** asked once: *peEnc is 0 before, then SQLITE_UTF8 or SQLITE_UTF16; a failed
+** probe leaves it 0 and answers true, the exact side). Runs a nested
+** statement: call from xBestIndex, as the like() probe does. */
+int sdbExtTextIsUtf16(sqlite3 *db, int *peEnc);
 
 /*
 ** Where the columns that xBestIndex treats specially are, for one of the two
@@ -381,7 +390,7 @@ extern const SdbExtPlanCols sdbExtPlanColsRead;
 ** and a statement without a URL must reach xFilter, which says so.
 */
 int sdbExtBestIndexCols(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
-                        int bNoOmit, int bNoLowKeys, const SdbExtPlanCols *pCols);
+                        int bNoOmit, int bNoLowKeys, int *peEnc, const SdbExtPlanCols *pCols);
 /* Parse idxStr (as sdbExtBestIndex wrote it). SQLITE_OK or SQLITE_ERROR. */
 int sdbExtPlanParse(const char *zIdxStr, int argc, SdbExtPlan *pPlan);
 
@@ -534,6 +543,8 @@ typedef struct SdbExtVtab {
   SdbExtTxn txn;          /* the open write transaction, if any */
   int bUntypedKey;        /* slatedb_read's source: the key column has no declared
                           ** type (vtab.c cursorUntypedTerm) */
+  int eEnc;               /* the connection's text encoding, 0 until xBestIndex
+                          ** asks (sdbExtTextIsUtf16) */
 } SdbExtVtab;
 
 /* Replace the table's error message (zMsg sqlite3_malloc'd, ownership

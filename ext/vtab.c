@@ -222,7 +222,7 @@ static int vtabBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
 #endif
   SdbVtab *p = (SdbVtab *)pVtab;
   int rc = sdbExtBestIndex(p->db, pInfo, vtabEstRows(p), p->args.eKeyType, bNoOmit,
-                           vtabNoLowKeys(p));
+                           vtabNoLowKeys(p), &p->eEnc);
   if (rc == SDB_PLAN_EXTRA_ARG) {
     const char *zName = p->zName;
     return sdbExtVtabError(pVtab, SQLITE_ERROR,

@@ -64,6 +64,13 @@
 ** table changed after planning; prepared again, the plan is loose. Rows
 ** outside the zone cost one flag test. EQ and IN stay loose.
 **
+** A database whose text encoding is UTF-16 (PRAGMA encoding, fixed once the
+** schema exists and shared by ATTACHed databases) compares text with memcmp
+** of UTF-16, an order unlike the engine's UTF-8 byte order. There a text key
+** gets only = and IN (equality does not depend on order): no range, checked
+** or LIKE term, and ORDER BY key is left to SQLite (so LIMIT/OFFSET too).
+** LIKE is not pushed on blob keys either: like() reads a blob as UTF-16 text.
+**
 ** idxStr names the role of each xFilter argument in argv order, e.g.
 ** "key>= key< ORDER DESC LIMIT" (EXPLAIN QUERY PLAN shows idxNum:idxStr);
 ** "FULL" is an unconstrained scan. idxNum is a bit mask for humans only:
@@ -135,6 +142,7 @@ typedef struct PlanBuild {
   int bExtra;                     /* a term on the catcher column */
   int nUrl;                       /* url = terms seen, usable or not */
   int eLikeBuiltin;               /* planLikeIsBuiltin's answer, -1 before */
+  int bUtf16;                     /* the database's text is UTF-16 (file comment) */
 } PlanBuild;
 
 /* Give constraint i the next argv slot with role eRole. False if full.
@@ -202,6 +210,7 @@ static void planKey(PlanBuild *p, int i) {
   const struct sqlite3_index_constraint *pCons = &p->pInfo->aConstraint[i];
   int eRole = planKeyRole(pCons->op);
   if (!pCons->usable || eRole == 0) return;
+  if (p->bUtf16 && p->eKeyType == SDB_KEY_TEXT && eRole != SDB_ARG_KEY_EQ) return;
   const char *zColl = sqlite3_vtab_collation(p->pInfo, i);
   if (zColl && sqlite3_stricmp(zColl, "BINARY") != 0) return;
   if (pCons->op == SQLITE_INDEX_CONSTRAINT_EQ && sqlite3_vtab_in(p->pInfo, i, -1)) {
@@ -274,7 +283,7 @@ static int planLikeIsBuiltin(sqlite3 *db) {
 static void planLike(PlanBuild *p, int i) {
   const struct sqlite3_index_constraint *pCons = &p->pInfo->aConstraint[i];
   sqlite3_value *pRhs = 0;
-  if (!pCons->usable || (p->idxNum & PLAN_LIKE)) return;
+  if (!pCons->usable || (p->idxNum & PLAN_LIKE) || p->bUtf16) return;
   if (p->eKeyType != SDB_KEY_TEXT && p->eKeyType != SDB_KEY_BLOB) return;
   if (sqlite3_vtab_rhs_value(p->pInfo, i, &pRhs) == SQLITE_OK && pRhs) {
     sqlite3_value *pCopy = sqlite3_value_dup(pRhs);
@@ -350,6 +359,7 @@ static void planLimit(PlanBuild *p) {
 static void planOrder(PlanBuild *p) {
   sqlite3_index_info *pInfo = p->pInfo;
   if (pInfo->nOrderBy < 1 || pInfo->aOrderBy[0].iColumn != SDB_COL_KEY) return;
+  if (p->bUtf16 && p->eKeyType == SDB_KEY_TEXT) return;   /* SQLite sorts */
   pInfo->orderByConsumed = 1;
   p->idxNum |= PLAN_ORDER;
   if (pInfo->aOrderBy[0].desc) p->idxNum |= PLAN_DESC;
@@ -414,9 +424,23 @@ static int planIdxStr(PlanBuild *p) {
 
 /* See extInt.h. */
 int sdbExtBestIndex(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
-                    int bNoOmit, int bNoLowKeys) {
-  return sdbExtBestIndexCols(db, pInfo, nEstRows, eKeyType, bNoOmit, bNoLowKeys,
+                    int bNoOmit, int bNoLowKeys, int *peEnc) {
+  return sdbExtBestIndexCols(db, pInfo, nEstRows, eKeyType, bNoOmit, bNoLowKeys, peEnc,
                              &sdbExtPlanColsTable);
+}
+
+/* See extInt.h. */
+int sdbExtTextIsUtf16(sqlite3 *db, int *peEnc) {
+  if (*peEnc == 0 && db) {
+    sqlite3_stmt *pStmt = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA encoding", -1, &pStmt, 0) == SQLITE_OK &&
+        sqlite3_step(pStmt) == SQLITE_ROW) {
+      const char *z = (const char *)sqlite3_column_text(pStmt, 0);
+      if (z) *peEnc = sqlite3_stricmp(z, "UTF-8") == 0 ? SQLITE_UTF8 : SQLITE_UTF16;
+    }
+    sqlite3_finalize(pStmt);
+  }
+  return *peEnc != SQLITE_UTF8;      /* unknown (a failure): as UTF-16, exact */
 }
 
 /* Give each constraint to the planner of its column. */
@@ -435,7 +459,7 @@ static void planConstraints(PlanBuild *p, const SdbExtPlanCols *pCols) {
 
 /* See extInt.h. */
 int sdbExtBestIndexCols(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows, int eKeyType,
-                        int bNoOmit, int bNoLowKeys, const SdbExtPlanCols *pCols) {
+                        int bNoOmit, int bNoLowKeys, int *peEnc, const SdbExtPlanCols *pCols) {
   PlanBuild b;
   memset(&b, 0, sizeof(b));
   b.db = db;
@@ -444,6 +468,7 @@ int sdbExtBestIndexCols(sqlite3 *db, sqlite3_index_info *pInfo, double nEstRows,
   b.pInfo = pInfo;
   b.eKeyType = eKeyType;
   b.bNoOmit = bNoOmit;
+  b.bUtf16 = sdbExtTextIsUtf16(db, peEnc);
   planConstraints(&b, pCols);
   if (b.bExtra) return SDB_PLAN_EXTRA_ARG;
   if (b.mArgUnusable & ~b.mArgUsed) return SQLITE_CONSTRAINT;

@@ -78,6 +78,7 @@ typedef struct ReadVtab {
   ReadSrc **apSrc;        /* kept sources, owned */
   int nSrc, nAlloc;
   u64 iClock;             /* use counter */
+  int eEnc;               /* the text encoding (sdbExtTextIsUtf16), 0 until asked */
 } ReadVtab;
 
 /* Free a source (unlisted): its handle reference and arguments. NULL-safe. */
@@ -218,7 +219,7 @@ static int readBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
 #endif
   ReadVtab *p = (ReadVtab *)pVtab;
   int rc = sdbExtBestIndexCols(p->db, pInfo, readEstRows(p, pInfo), SDB_KEY_TEXT, bNoOmit, 0,
-                               &sdbExtPlanColsRead);
+                               &p->eEnc, &sdbExtPlanColsRead);
   if (rc == SDB_PLAN_EXTRA_ARG) {
     return sdbExtVtabError(pVtab, SQLITE_ERROR, sqlite3_mprintf(
         "slatedb: " READ_NAME " takes at most 2 arguments: a URL and an options string, as in "
