@@ -69,7 +69,8 @@
 ** of UTF-16, an order unlike the engine's UTF-8 byte order. There a text key
 ** gets only = and IN (equality does not depend on order): no range, checked
 ** or LIKE term, and ORDER BY key is left to SQLite (so LIMIT/OFFSET too).
-** LIKE is not pushed on blob keys either: like() reads a blob as UTF-16 text.
+** LIKE is not pushed on blob keys either: like() reads a blob as text in the
+** database's encoding (unless built with SQLITE_LIKE_DOESNT_MATCH_BLOBS).
 **
 ** idxStr names the role of each xFilter argument in argv order, e.g.
 ** "key>= key< ORDER DESC LIMIT" (EXPLAIN QUERY PLAN shows idxNum:idxStr);
