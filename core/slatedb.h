@@ -357,6 +357,14 @@ void sdb_db_estimate(SdbDb *pDb, uint64_t *pnRows, uint64_t *pnBytes);
 int sdb_db_may_hold_below(SdbDb *pDb, const uint8_t *pKey, size_t nKey);
 
 /*
+** Whether the database as the handle sees it now may hold any key (a row or a
+** tombstone): 0 only when its memtables hold no row and it has no L0 SST and
+** no sorted run with a table. No I/O. A write's uniqueness check skips its
+** read of the database on 0 (a bulk load into a new table).
+*/
+int sdb_db_may_hold_any(SdbDb *pDb);
+
+/*
 ** What work cost, for one caller's account (a statement, a connection). Every
 ** field is a uint64_t the engine adds to with atomic adds, so a record may be
 ** shared by the threads that work for one caller; read it with atomic loads

@@ -267,6 +267,11 @@ static int writeLookup(SdbExtVtab *p, const SdbExtKey *k, int *pbFound, WriteOld
   /* Without an operation on k in the batch, the overlay cannot change what
   ** the database says about k: scan the database alone (a smaller stack). */
   SdbBatch *pOverlay = sdb_batch_has_key(p->txn.pBatch, k->a, (size_t)k->n) ? p->txn.pBatch : 0;
+  /* Nor, then, can an empty database hold k (no iterator to build). */
+  if (!pOverlay && !sdb_db_may_hold_any(writeDb(p))) {
+    *pbFound = 0;
+    return SQLITE_OK;
+  }
   int rc = sdb_db_scan_overlay(writeDb(p), pOverlay, &r, 0, &pIter, &err);
   if (rc != SDB_OK) return sdbExtVtabEngineError(&p->base, &err, rc);
   *pbFound = !pIter->bEof;

@@ -231,4 +231,14 @@ int sdb_db_may_hold_below(SdbDb *db, const uint8_t *pKey, size_t nKey) {
   return bMay;
 }
 
+/* See slatedb.h. Counts rows the memtables hold beyond the visible seq too:
+** a conservative answer. */
+int sdb_db_may_hold_any(SdbDb *db) {
+  DbVersion *v = sdbDbPinVersion(db);
+  int bMay = (v->pMem && sdbMemtableRows(v->pMem) > 0) || v->nImm > 0 || v->nL0 > 0;
+  for (int i = 0; !bMay && i < v->nRun; i++) bMay = v->aRun[i].nTable > 0;
+  sdbDbVersionUnref(v);
+  return bMay;
+}
+
 const char *sdb_version(void) { return "sqlite-slatedb 0.1.0 (SlateDB 0.12.1 format)"; }
