@@ -1,8 +1,8 @@
 /*
-** t_batchkeys: sdb_batch_has_key, answered by the batch's key set (batch.c),
-** against a model (the operations' keys) through puts, deletes, repeated
-** keys, the set's growth, truncations and clears, and allocation failures
-** (a failed operation leaves the set as it was).
+** t_batchkeys: sdb_batch_has_key against a model (the operations' keys)
+** through puts, deletes, repeated keys, a growing batch, truncations and
+** clears, and allocation failures (a failed operation leaves the batch's keys
+** as they were).
 */
 #include "slatedb.h"
 #include "test.h"

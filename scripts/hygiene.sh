@@ -29,10 +29,7 @@ CC=${CC:-cc}
 #                         reader's private state; t_sst and fuzz_sst)
 #   sdbBloomProbes        the probe sequence the filter builder and lookups
 #                         share, which t_format checks against the spec vector
-#   sdbMemtableFindNewest the memtable's point find (the batch answers has_key
-#                         from its key set); t_pointcheck and t_apply_oom read
-#                         a memtable through it
-KEEP="sdbMemtableFindNewest sdb_db_scan sdb_config_alloc sdbCompactionsDecode sdbManifestDecode sdbSstGetInfo sdbSstFormatVersion sdbSstBlockCount
+KEEP="sdb_db_scan sdb_config_alloc sdbCompactionsDecode sdbManifestDecode sdbSstGetInfo sdbSstFormatVersion sdbSstBlockCount
       sdbSstObjectSize sdbSstVerify sdbBloomProbes"
 
 # 1. Test switches (any symbol defined in the extension, local ones included),
