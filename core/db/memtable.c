@@ -204,6 +204,15 @@ static int mtHintFits(SdbMemtable *p, int level, const u8 *pKey, size_t nKey, u6
 static MtNode *mtFindLessHint(SdbMemtable *p, const u8 *pKey, size_t nKey, u64 seq,
                               MtNode **apPrev) {
   int nLevel = p->height, top = nLevel;
+  /* The finger at every level is the last node there before some key, so
+  ** when its level-0 node is the list's last and sorts before (key, seq),
+  ** every level's is that level's last node: an append (rows in key order)
+  ** costs one comparison. */
+  MtNode *pLast = p->apHint[0];
+  if (mtNext(pLast, 0) == NULL && (pLast == p->pHead || mtCmp(pLast, pKey, nKey, seq) < 0)) {
+    memcpy(apPrev, p->apHint, sizeof(MtNode *) * (size_t)nLevel);
+    return pLast;
+  }
   while (top > 0 && mtHintFits(p, top - 1, pKey, nKey, seq)) top--;
   MtNode *x = top < nLevel ? p->apHint[top] : p->pHead;
   for (int level = top - 1; level >= 0; level--) {
