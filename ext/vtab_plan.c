@@ -71,6 +71,10 @@
 ** or LIKE term, and ORDER BY key is left to SQLite (so LIMIT/OFFSET too).
 ** LIKE is not pushed on blob keys either: like() reads a blob as text in the
 ** database's encoding (unless built with SQLITE_LIKE_DOESNT_MATCH_BLOBS).
+** The = and IN terms are not omitted there: the engine looks up the UTF-8
+** of the value, and SQLite's UTF-16 to UTF-8 conversion is not one to one
+** (a lone surrogate takes the next code unit with it: 00D8 6100 becomes the
+** UTF-8 of U+10061, whose key reads back as 00D8 61DC), so SQLite re-checks.
 **
 ** idxStr names the role of each xFilter argument in argv order, e.g.
 ** "key>= key< ORDER DESC LIMIT" (EXPLAIN QUERY PLAN shows idxNum:idxStr);
@@ -223,6 +227,9 @@ static void planKey(PlanBuild *p, int i) {
                  && !planRhsIsInf(p, i);
   if (bChecked) bLoose = 0;
   if (!planUse(p, i, eRole, bLoose)) return;
+  if (p->bUtf16 && p->eKeyType == SDB_KEY_TEXT) {
+    p->pInfo->aConstraintUsage[i].omit = 0;   /* UTF-8 is lossy: SQLite re-checks */
+  }
   if (bChecked) {
     p->aChecked[p->nArg - 1] = 1;
     p->idxNum |= PLAN_CHECKED;
