@@ -333,12 +333,19 @@ static int cursorZoneRow(SdbCursor *p) {
                          sdbExtZoneMsg(&p->zone, cursorVtab(p)->zName, e->pKey, e->nKey));
 }
 
+/* Check the key of the current row, on a row: the checked terms' zone, or
+** an integer key_type's length (text and blob keys: any bytes). Inline: the
+** range step calls it per row. */
+static inline int cursorCheckKey(SdbCursor *p) {
+  if (p->zone.bOn) return cursorZoneRow(p);
+  return cursorIntKeys(p) ? cursorCheckIntKey(p) : SQLITE_OK;
+}
+
 /* Check the key of the current row against key_type (after every move). */
 static int cursorCheckRow(SdbCursor *p) {
   if (!p->pIter || p->pIter->bEof) { p->bEof = 1; return SQLITE_OK; }
   p->bEof = 0;
-  if (p->zone.bOn) return cursorZoneRow(p);
-  return cursorIntKeys(p) ? cursorCheckIntKey(p) : SQLITE_OK;   /* else any bytes */
+  return cursorCheckKey(p);
 }
 
 /* Start an engine scan of pRange; the cursor lands on its first row. The
@@ -401,7 +408,7 @@ static int cursorNextPoint(SdbCursor *p) {
 
 /* Move to the next row in either mode. Called per row: the range scan's
 ** step makes no call of its own (an SdbErr is cleared in place, the key
-** check is a call only for integer keys). */
+** check is a call only for integer keys or a checked term's zone). */
 static int cursorAdvance(SdbCursor *p) {
   if (p->bPoints) return cursorNextPoint(p);
   SdbIter *pIter = p->pIter;
@@ -415,9 +422,7 @@ static int cursorAdvance(SdbCursor *p) {
     return sdbExtVtabEngineError(p->base.pVtab, &err, rc);
   }
   p->bEof = pIter->bEof;
-  if (p->bEof) return SQLITE_OK;
-  if (p->zone.bOn) return cursorZoneRow(p);
-  return cursorIntKeys(p) ? cursorCheckIntKey(p) : SQLITE_OK;
+  return p->bEof ? SQLITE_OK : cursorCheckKey(p);
 }
 
 /* Compare two IN keys (qsort). */
